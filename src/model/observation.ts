@@ -1,0 +1,99 @@
+import type { Failure } from './failure.js';
+
+// The raw facts each check records. They go into the JSON report unchanged (field names are the
+// report's), and `classify` reads nothing else.
+
+/** Milliseconds since the start of the run, and how long the step took. */
+export interface Timed {
+  started_ms: number;
+  duration_ms: number;
+}
+
+export interface DnsAnswer {
+  type: string;
+  data: string;
+  ttl: number;
+}
+
+/** One UDP reply to our query, in the order it arrived. */
+export interface DnsReply {
+  from: string;
+  /** Milliseconds after the query was sent. */
+  after_ms: number;
+  rcode: string;
+  answers: DnsAnswer[];
+  /** The A/AAAA addresses among the answers. */
+  addresses: string[];
+}
+
+/** The system (or configured) resolver: what an application on this machine would get. */
+export interface ResolveObservation extends Timed {
+  check: 'resolve';
+  host: string;
+  resolver: string;
+  addresses: string[];
+  failure?: Failure;
+}
+
+/** A raw UDP query that listens for every reply to its ID during a window after the first one. */
+export interface DnsQueryObservation extends Timed {
+  check: 'dns_query';
+  host: string;
+  query_type: string;
+  server: string;
+  window_ms: number;
+  replies: DnsReply[];
+  /** Packets that arrived but were not replies to this query (wrong ID, source, or malformed). */
+  ignored: string[];
+  failure?: Failure;
+}
+
+export interface ConnectObservation extends Timed {
+  check: 'connect';
+  address: string;
+  port: number;
+  failure?: Failure;
+}
+
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  valid_from: string;
+  valid_to: string;
+  subject_alt_names: string;
+  fingerprint256: string;
+}
+
+export interface TlsObservation extends Timed {
+  check: 'tls_handshake';
+  address: string;
+  port: number;
+  /** The name sent in the ClientHello (absent for an IP literal). */
+  sni?: string;
+  version?: string;
+  cipher?: string;
+  alpn?: string;
+  certificate?: CertificateSummary;
+  failure?: Failure;
+}
+
+export interface HttpObservation extends Timed {
+  check: 'http_round_trip';
+  address: string;
+  port: number;
+  url: string;
+  status?: number;
+  /** Where a redirect points (recorded, not followed). */
+  location?: string;
+  server_header?: string;
+  body_bytes: number;
+  body_truncated: boolean;
+  failure?: Failure;
+}
+
+export type Observation =
+  | ResolveObservation
+  | DnsQueryObservation
+  | ConnectObservation
+  | TlsObservation
+  | HttpObservation;

@@ -1,0 +1,28 @@
+import type { VerdictName } from './verdict.js';
+
+export type Scheme = 'https' | 'http' | 'tcp';
+export type Role = 'control-domestic' | 'control-foreign';
+export const ROLES: readonly Role[] = ['control-domestic', 'control-foreign'];
+
+/** Where a target was defined, so every message about it can name the file and line. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+/** One endpoint to measure, as read from a targets file. */
+export interface Target {
+  name: string;
+  service: string;
+  url: string;
+  scheme: Scheme;
+  /** Host name or IP literal (IPv6 without brackets). */
+  host: string;
+  port: number;
+  /** Path and query for HTTP(S) targets; '/' otherwise. */
+  path: string;
+  role?: Role;
+  expect?: VerdictName;
+  tags: string[];
+  source: SourceRef;
+}

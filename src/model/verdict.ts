@@ -1,0 +1,40 @@
+import type { FailureString, Operation } from './failure.js';
+
+// Every verdict the tool can give, with the sentence the README and the table use for it.
+export const VERDICTS = {
+  reachable: 'the service answered over TLS with a valid certificate, or over HTTP',
+  connected: 'tcp:// target: the TCP handshake completed; nothing more can be checked for its protocol',
+  'dns-poisoned': 'the DNS answers were forged: differing replies raced each other for one query',
+  'dns-nxdomain': 'the name does not exist, and no reply says otherwise',
+  'dns-failure': 'the name could not be resolved (resolver timeout, SERVFAIL, refusal, no answer)',
+  reset: 'a TCP RST ended the connection: at connect (RST to SYN), after the TLS ClientHello, or after the HTTP request',
+  timeout: 'nothing came back before the deadline: at connect, TLS handshake or HTTP',
+  closed: 'the server closed the connection (FIN) before the step completed',
+  'cert-invalid': 'the TLS certificate is not valid for the name (wrong name, unknown authority, expired)',
+  'tls-failure': 'the TLS handshake failed for another reason (protocol, version, alert)',
+  'http-failure': 'the server answered with bytes that are not HTTP',
+  unreachable: 'no route to the address from here (a local network problem, not censorship)',
+  'vantage-offline': 'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
+  error: 'reachprobe could not measure this target (an unexpected failure, reported as is)',
+} as const;
+
+export type VerdictName = keyof typeof VERDICTS;
+export const VERDICT_NAMES = Object.keys(VERDICTS) as VerdictName[];
+
+export function isVerdictName(s: string): s is VerdictName {
+  return Object.hasOwn(VERDICTS, s);
+}
+
+/** A verdict and the evidence behind it. */
+export interface Verdict {
+  verdict: VerdictName;
+  /** The step that decided the verdict (absent when every step succeeded). */
+  stage?: Operation;
+  failure?: FailureString;
+  /** One sentence a person can read. */
+  reason: string;
+  /** Facts that support the verdict, one per line. */
+  evidence: string[];
+  /** The verdict as measured, when the run context (vantage offline) replaced it. */
+  measured?: VerdictName;
+}
