@@ -1,0 +1,50 @@
+import net from 'node:net';
+import type { HttpObservation } from '../model/observation.js';
+import type { Target } from '../model/target.js';
+import { httpGet } from '../net/http.js';
+import type { Stopwatch } from './stopwatch.js';
+
+export interface HttpCheckOptions {
+  address: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  userAgent: string;
+}
+
+/** The origin as a browser would send it in the Host header: brackets for IPv6, no default port. */
+export function originOf(target: Target): string {
+  const host = net.isIPv6(target.host) ? `[${target.host}]` : target.host;
+  const defaultPort = target.scheme === 'https' ? 443 : 80;
+  return `${target.scheme}://${host}${target.port === defaultPort ? '' : `:${target.port}`}`;
+}
+
+export async function checkHttp(
+  socket: net.Socket,
+  target: Target,
+  opts: HttpCheckOptions,
+  watch: Stopwatch,
+): Promise<HttpObservation> {
+  const stop = watch.start();
+  const origin = originOf(target);
+  const { failure, status, location, server, bodyBytes, bodyTruncated } = await httpGet(socket, {
+    origin,
+    path: target.path,
+    timeoutMs: opts.timeoutMs,
+    maxBodyBytes: opts.maxBodyBytes,
+    userAgent: opts.userAgent,
+  });
+  const observation: HttpObservation = {
+    check: 'http_round_trip',
+    address: opts.address,
+    port: target.port,
+    url: `${origin}${target.path}`,
+    ...stop(),
+    body_bytes: bodyBytes,
+    body_truncated: bodyTruncated,
+  };
+  if (status !== undefined) observation.status = status;
+  if (location !== undefined) observation.location = location;
+  if (server !== undefined) observation.server_header = server;
+  if (failure) observation.failure = failure;
+  return observation;
+}

@@ -1,0 +1,33 @@
+import net from 'node:net';
+import type tls from 'node:tls';
+import type { TlsObservation } from '../model/observation.js';
+import { handshake } from '../net/tls.js';
+import type { Stopwatch } from './stopwatch.js';
+
+export interface TlsCheck {
+  observation: TlsObservation;
+  /** The secured connection, only when the certificate is valid for the name. */
+  socket?: tls.TLSSocket;
+}
+
+export interface TlsCheckOptions {
+  host: string;
+  address: string;
+  port: number;
+  ca: string[];
+  timeoutMs: number;
+}
+
+export async function checkTls(tcp: net.Socket, opts: TlsCheckOptions, watch: Stopwatch): Promise<TlsCheck> {
+  const stop = watch.start();
+  const { socket, ...details } = await handshake(tcp, { host: opts.host, ca: opts.ca, timeoutMs: opts.timeoutMs });
+  const observation: TlsObservation = {
+    check: 'tls_handshake',
+    address: opts.address,
+    port: opts.port,
+    ...(net.isIP(opts.host) === 0 ? { sni: opts.host } : {}),
+    ...stop(),
+    ...details,
+  };
+  return socket ? { observation, socket } : { observation };
+}

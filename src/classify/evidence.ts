@@ -1,0 +1,37 @@
+// One line of plain text per observation: the evidence a reader sees under a verdict.
+import type { Failure } from '../model/failure.js';
+import type { DnsReply, Observation } from '../model/observation.js';
+
+const ms = (n: number) => `${Math.round(n)} ms`;
+const failed = (f: Failure) => `${f.failure} (${f.message})`;
+
+function reply(r: DnsReply): string {
+  const answer = r.addresses.length > 0 ? r.addresses.join(' ') : r.answers.map((a) => `${a.type} ${a.data}`).join(' ');
+  return `${r.rcode}${answer ? ` ${answer}` : ''} after ${ms(r.after_ms)}`;
+}
+
+export function describeObservation(o: Observation): string {
+  switch (o.check) {
+    case 'resolve':
+      return `resolve ${o.host} via ${o.resolver}: ${o.failure ? failed(o.failure) : o.addresses.join(' ')} in ${ms(o.duration_ms)}`;
+    case 'dns_query': {
+      const replies = o.replies.length > 0 ? o.replies.map(reply).join('; ') : 'no reply';
+      const ignored = o.ignored.length > 0 ? `; ${o.ignored.length} stray packet(s) ignored` : '';
+      const failure = o.failure ? `: ${failed(o.failure)}` : '';
+      return `dns_query ${o.query_type} ${o.host} to ${o.server}${failure}: ${replies} (listened ${ms(o.window_ms)} after the first)${ignored}`;
+    }
+    case 'connect':
+      return `connect ${o.address}:${o.port}: ${o.failure ? failed(o.failure) : 'open'} in ${ms(o.duration_ms)}`;
+    case 'tls_handshake': {
+      const sni = o.sni ? ` SNI ${o.sni}` : '';
+      const outcome = o.failure ? failed(o.failure) : `${o.version ?? 'TLS'} ${o.cipher ?? ''}`.trim();
+      return `tls_handshake ${o.address}:${o.port}${sni}: ${outcome} in ${ms(o.duration_ms)}`;
+    }
+    case 'http_round_trip': {
+      const status = o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;
+      const body = `${o.body_bytes} bytes${o.body_truncated ? ' (capped)' : ''}`;
+      const outcome = o.failure ? `${status}${failed(o.failure)}` : `${status}${body}`;
+      return `http_round_trip GET ${o.url} via ${o.address}: ${outcome} in ${ms(o.duration_ms)}`;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { FailureString, Operation } from './failure.js';
+import type { Observation } from './observation.js';
+import type { Role } from './target.js';
+import type { VerdictName } from './verdict.js';
+
+export interface Timings {
+  resolve_ms?: number;
+  dns_query_ms?: number;
+  connect_ms?: number;
+  tls_ms?: number;
+  http_ms?: number;
+  total_ms: number;
+}
+
+/** One target's line of the report. */
+export interface TargetResult {
+  name: string;
+  service: string;
+  url: string;
+  role?: Role;
+  tags: string[];
+  verdict: VerdictName;
+  /** What was measured, when the run's context replaced the verdict (vantage offline). */
+  measured_verdict?: VerdictName;
+  stage?: Operation;
+  failure?: FailureString;
+  reason: string;
+  evidence: string[];
+  addresses: string[];
+  timings: Timings;
+  expect?: VerdictName;
+  expect_met: boolean;
+  started_at: string;
+  checks: Observation[];
+}
+
+export type Vantage = 'online' | 'offline' | 'unknown';
+
+export interface RunSummary {
+  started_at: string;
+  ended_at: string;
+  duration_ms: number;
+  targets: number;
+  counts: Partial<Record<VerdictName, number>>;
+  /** Whether the domestic controls were reachable. */
+  vantage: Vantage;
+  /** Targets that missed their `expect` (or, without one, are not reachable). */
+  unmet: number;
+  notes: string[];
+}

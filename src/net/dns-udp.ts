@@ -1,0 +1,153 @@
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import { isIP, isIPv6 } from 'node:net';
+import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import type { Clock } from '../model/clock.js';
+import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import type { DnsAnswer, DnsReply } from '../model/observation.js';
+
+// A raw UDP query that stays open after the first reply. An on-path injector races the real
+// resolver with a forged answer, and node:dns keeps only the first one, so it cannot see the race.
+
+export interface DnsServer {
+  /** An IP literal, v4 or v6. */
+  address: string;
+  port: number;
+}
+
+export interface DnsQuery {
+  server: DnsServer;
+  name: string;
+  type: 'A' | 'AAAA' | 'TXT' | 'MX';
+  /** How long to wait for the first reply. */
+  timeoutMs: number;
+  /** How long to keep listening after the first reply, for the one that lost the race. */
+  windowMs: number;
+  clock: Clock;
+}
+
+export interface DnsQueryResult {
+  /** clock.now() when the query was sent. */
+  sentAt: number;
+  /** Every reply to the query, in the order it arrived. */
+  replies: DnsReply[];
+  /** Why each other datagram that arrived was not taken as a reply. */
+  ignored: string[];
+  failure?: Failure;
+}
+
+/** dns-packet decodes the RCODE but its types do not declare it. */
+type DecodedReply = DecodedPacket & { rcode?: string };
+
+export function formatServer(s: DnsServer): string {
+  return isIPv6(s.address) ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+}
+
+/** "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353". A bare IPv6 address never carries a port. */
+export function parseServer(text: string, defaultPort = 53): DnsServer | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const v4WithPort = /^([\d.]+):(\d+)$/.exec(text);
+  const [address = '', portText] = bracketed?.slice(1) ?? v4WithPort?.slice(1) ?? [text];
+  const port = portText === undefined ? defaultPort : Number(portText);
+  const addressOk = bracketed ? isIPv6(address) : isIP(address) !== 0;
+  if (!addressOk || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { address, port };
+}
+
+/** Sends one query and records every reply until windowMs after the first; never rejects. */
+export function queryUdp(q: DnsQuery): Promise<DnsQueryResult> {
+  return new Promise((resolve) => {
+    const id = randomInt(0x10000);
+    const socket = dgram.createSocket(isIPv6(q.server.address) ? 'udp6' : 'udp4');
+    // Only synchronous set-up, microseconds, separates this from the send below.
+    const result: DnsQueryResult = { sentAt: q.clock.now(), replies: [], ignored: [] };
+    let finished = false;
+    const finish = (failure?: Failure) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (failure) result.failure = failure;
+      socket.close();
+      resolve(result);
+    };
+    const fail = (err: unknown) => finish(failureOf(err, 'resolve'));
+    const deadline = new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs);
+    let timer = setTimeout(() => fail(deadline), q.timeoutMs);
+
+    socket.on('error', fail);
+    socket.on('message', (msg, rinfo) => {
+      const reply = judge(msg, { address: rinfo.address, port: rinfo.port }, q, id);
+      if (typeof reply === 'string') {
+        result.ignored.push(reply);
+        return;
+      }
+      reply.after_ms = Math.round((q.clock.now() - result.sentAt) * 10) / 10;
+      result.replies.push(reply);
+      if (result.replies.length === 1) {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(), q.windowMs);
+      }
+    });
+
+    try {
+      const query = dnsPacket.encode({
+        type: 'query',
+        id,
+        flags: dnsPacket.RECURSION_DESIRED,
+        questions: [{ type: q.type, name: q.name, class: 'IN' }],
+      });
+      socket.send(query, q.server.port, q.server.address, (err) => {
+        if (err) fail(err);
+      });
+    } catch (err) {
+      fail(err); // a bad port or address throws instead of calling back
+    }
+  });
+}
+
+/** The reply a datagram carries, or why it is not one. */
+function judge(msg: Buffer, peer: DnsServer, q: DnsQuery, id: number): DnsReply | string {
+  const from = formatServer(peer);
+  if (!sameAddress(peer.address, q.server.address) || peer.port !== q.server.port) {
+    return `reply from ${from}, not the server`;
+  }
+  let packet: DecodedReply;
+  try {
+    packet = dnsPacket.decode(msg);
+  } catch (err) {
+    return `malformed reply from ${from}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (!packet.flag_qr) return `query, not a reply, from ${from}`;
+  if (packet.id !== id) return `reply from ${from} with ID ${packet.id}, not ${id}`;
+  const question = packet.questions?.[0];
+  if (!question || bareName(question.name) !== bareName(q.name) || question.type !== q.type) {
+    const asked = question ? `${question.name} ${question.type}` : 'no question';
+    return `reply from ${from} for ${asked}, not ${q.name} ${q.type}`;
+  }
+  const answers = (packet.answers ?? []).map(toAnswer);
+  const addresses = answers.filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.data);
+  return { from, after_ms: 0, rcode: packet.rcode ?? 'UNKNOWN', answers, addresses };
+}
+
+/** Names compare without case and without the root's trailing dot. */
+function bareName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. */
+function sameAddress(a: string, b: string): boolean {
+  const canonical = (s: string) =>
+    isIPv6(s) && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s;
+  return canonical(a) === canonical(b);
+}
+
+function toAnswer(a: Answer): DnsAnswer {
+  return { type: a.type, data: answerData(a), ttl: 'ttl' in a ? (a.ttl ?? 0) : 0 };
+}
+
+function answerData(a: Answer): string {
+  if (a.type === 'OPT') return JSON.stringify(a.options); // has no data; only a hostile server puts one here
+  if (a.type === 'TXT') return (Array.isArray(a.data) ? a.data : [a.data]).map(String).join('');
+  if (a.type === 'MX') return `${a.data.preference ?? 0} ${a.data.exchange}`;
+  return typeof a.data === 'string' ? a.data : JSON.stringify(a.data);
+}

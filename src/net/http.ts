@@ -1,0 +1,65 @@
+import type net from 'node:net';
+import { Client } from 'undici';
+import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+
+export interface HttpGetOptions {
+  /** scheme://host[:port]: sets the Host header; the connection itself is the socket given. */
+  origin: string;
+  path: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  userAgent: string;
+}
+
+export interface HttpGetResult {
+  status?: number;
+  location?: string;
+  server?: string;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  failure?: Failure;
+}
+
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * One GET over a connection the earlier checks already opened (TCP, or TLS on top of it), so the
+ * request goes to the measured address whatever the name resolves to now. The whole round trip,
+ * body included, has one deadline: a server that trickles bytes cannot stretch it.
+ */
+export async function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpGetResult> {
+  const client = new Client(opts.origin, {
+    // undici hangs if connect calls back synchronously.
+    connect: (_options, callback) => setImmediate(() => callback(null, socket)),
+    pipelining: 1,
+  });
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), opts.timeoutMs);
+  const result: HttpGetResult = { bodyBytes: 0, bodyTruncated: false };
+  try {
+    const res = await client.request({
+      method: 'GET',
+      path: opts.path,
+      headers: { 'user-agent': opts.userAgent, accept: '*/*' },
+      signal: abort.signal,
+    });
+    result.status = res.statusCode;
+    result.location = header(res.headers.location);
+    result.server = header(res.headers.server);
+    for await (const chunk of res.body) {
+      result.bodyBytes += (chunk as Buffer).length;
+      if (result.bodyBytes >= opts.maxBodyBytes) {
+        result.bodyTruncated = true;
+        break; // leaving the loop destroys the body, so an endless one cannot hold us
+      }
+    }
+  } catch (err) {
+    const cause = abort.signal.aborted ? new DeadlineError('HTTP round trip', opts.timeoutMs) : err;
+    result.failure = failureOf(cause, 'http_round_trip');
+  } finally {
+    clearTimeout(timer);
+    await client.destroy().catch(() => {});
+    socket.destroy();
+  }
+  return result;
+}

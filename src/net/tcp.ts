@@ -1,0 +1,34 @@
+import net from 'node:net';
+import { DeadlineError, failureOf } from '../model/failure.js';
+import { failed, ok, type Outcome } from '../model/outcome.js';
+
+/** Opens a TCP connection to an IP literal; what the checks use to reach a server. */
+export type Dialer = (address: string, port: number, timeoutMs: number) => Promise<Outcome<net.Socket>>;
+
+/**
+ * Connects with an explicit deadline: without one Linux retries a SYN for about two minutes.
+ * The returned socket has an error listener, so a RST that arrives while nobody reads it cannot
+ * crash the process; whoever uses the socket listens for errors itself.
+ */
+export const dialTcp: Dialer = (address, port, timeoutMs) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host: address, port, noDelay: true });
+    const done = (outcome: Outcome<net.Socket>) => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      resolve(outcome);
+    };
+    const onError = (err: Error) => {
+      socket.destroy();
+      done(failed(failureOf(err, 'connect')));
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done(failed(failureOf(new DeadlineError('TCP connect', timeoutMs), 'connect')));
+    }, timeoutMs);
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.on('error', () => {});
+      done(ok(socket));
+    });
+  });

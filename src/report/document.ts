@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunSummary, TargetResult } from '../model/result.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** The whole report as one JSON document, for -o FILE. */
+export interface ReportDocument {
+  schema_version: number;
+  tool: { name: string; version: string };
+  /** The options that shape results: timeouts, resolver, concurrency... */
+  options: Record<string, unknown>;
+  summary: RunSummary;
+  results: TargetResult[];
+}
+
+/**
+ * Writes a file so that a reader sees the old content or the new, never half of it: a temporary
+ * file in the same folder, flushed to disk, then renamed over the target.
+ */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temporary, 'wx', 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,120 @@
+import net from 'node:net';
+import { checkDnsQuery, checkResolve } from '../checks/dns.js';
+import { checkHttp } from '../checks/http.js';
+import type { Stopwatch } from '../checks/stopwatch.js';
+import { checkConnect } from '../checks/tcp.js';
+import { checkTls } from '../checks/tls.js';
+import type { ConnectObservation, DnsQueryObservation, Observation } from '../model/observation.js';
+import type { Target } from '../model/target.js';
+import type { EndpointLocks } from './locks.js';
+import type { ProbeEnv, ProbeOptions } from './options.js';
+
+export interface ProbeContext {
+  env: ProbeEnv;
+  options: ProbeOptions;
+  locks: EndpointLocks;
+  watch: Stopwatch;
+}
+
+export interface ProbeRun {
+  /** Resolve, connect, TLS and HTTP observations, in the order they were made. */
+  observations: Observation[];
+  /** The raw DNS query, still listening for late replies: await it outside the connection slot. */
+  dnsQuery: Promise<DnsQueryObservation | undefined>;
+  /** The addresses the name resolved to (or was pinned to). */
+  addresses: string[];
+}
+
+interface Chosen {
+  address: string;
+  socket: net.Socket;
+  release: () => void;
+}
+
+/** Measures one target: the steps run in order, and the first failure ends the chain. */
+export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
+  const { env, options, watch } = ctx;
+  const literal = net.isIP(target.host) !== 0;
+  const dnsQuery =
+    literal || !env.dnsServer
+      ? Promise.resolve(undefined)
+      : checkDnsQuery(
+          target.host,
+          { server: env.dnsServer, timeoutMs: options.timeouts.dns, windowMs: options.dnsWindowMs },
+          watch,
+        );
+  const observations: Observation[] = [];
+  const pinned = options.pins.get(`${target.host}:${target.port}`);
+  let addresses = literal ? [target.host] : (pinned ?? []);
+  if (addresses.length === 0) {
+    const resolved = await checkResolve(target.host, env.resolver, options.timeouts.dns, watch);
+    observations.push(resolved);
+    addresses = resolved.addresses;
+  }
+  if (addresses.length > 0) await connectAndUse(target, addresses.slice(0, options.maxAddresses), ctx, observations);
+  return { observations, dnsQuery, addresses };
+}
+
+/**
+ * Dials every address at once (each under its IP:port lock) and runs TLS and HTTP on the first
+ * connection to open, while the other dials finish: a blackholed address does not delay the rest.
+ */
+async function connectAndUse(target: Target, addresses: string[], ctx: ProbeContext, out: Observation[]) {
+  let chosen: Chosen | undefined;
+  let pickFirst!: (c: Chosen | undefined) => void;
+  const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
+  const dials = addresses.map(async (address): Promise<ConnectObservation> => {
+    const release = await ctx.locks.acquire(`${address}:${target.port}`);
+    const { observation, socket } = await checkConnect(
+      ctx.env.dial,
+      address,
+      target.port,
+      ctx.options.timeouts.connect,
+      ctx.watch,
+    );
+    if (socket && !chosen) {
+      chosen = { address, socket, release };
+      pickFirst(chosen);
+    } else {
+      socket?.destroy();
+      release();
+    }
+    return observation;
+  });
+  const connects = Promise.all(dials).finally(() => pickFirst(undefined));
+  const picked = await first;
+  const later = picked ? await useConnection(target, picked, ctx) : [];
+  out.push(...(await connects), ...later);
+}
+
+/** TLS (for https) and HTTP over the chosen connection; frees its IP:port lock at the end. */
+async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext): Promise<Observation[]> {
+  const { options, env, watch } = ctx;
+  const { address, release } = chosen;
+  try {
+    if (target.scheme === 'tcp') return [];
+    let socket: net.Socket = chosen.socket;
+    const steps: Observation[] = [];
+    if (target.scheme === 'https') {
+      const tls = await checkTls(
+        socket,
+        { host: target.host, address, port: target.port, ca: env.ca, timeoutMs: options.timeouts.tls },
+        watch,
+      );
+      steps.push(tls.observation);
+      if (!tls.socket) return steps;
+      socket = tls.socket;
+    }
+    const httpOptions = {
+      address,
+      timeoutMs: options.timeouts.http,
+      maxBodyBytes: options.maxBodyBytes,
+      userAgent: options.userAgent,
+    };
+    steps.push(await checkHttp(socket, target, httpOptions, watch));
+    return steps;
+  } finally {
+    chosen.socket.destroy();
+    release();
+  }
+}

@@ -1,0 +1,142 @@
+import pLimit from 'p-limit';
+import { Stopwatch } from '../checks/stopwatch.js';
+import { classifyTarget } from '../classify/target.js';
+import { inContext, meetsExpectation, vantageOf } from '../classify/run.js';
+import type { Observation } from '../model/observation.js';
+import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
+import type { Target } from '../model/target.js';
+import type { Verdict, VerdictName } from '../model/verdict.js';
+import { EndpointLocks } from './locks.js';
+import type { ProbeEnv, ProbeOptions } from './options.js';
+import { probeTarget, type ProbeContext } from './probe.js';
+
+export interface RunHooks {
+  /** Called as each target finishes (streaming output, progress). */
+  onResult?: (result: TargetResult, done: number, total: number) => void;
+  /** Called when a target starts. */
+  onStart?: (target: Target) => void;
+}
+
+export interface RunOutput {
+  results: TargetResult[];
+  summary: RunSummary;
+}
+
+interface Measured {
+  target: Target;
+  verdict: Verdict;
+  checks: Observation[];
+  addresses: string[];
+  startedAt: Date;
+  totalMs: number;
+}
+
+function timingsOf(checks: Observation[], totalMs: number): Timings {
+  const first = <K extends Observation['check']>(kind: K) =>
+    checks.find((c): c is Extract<Observation, { check: K }> => c.check === kind);
+  const http = first('http_round_trip');
+  const tls = first('tls_handshake');
+  const used = http?.address ?? tls?.address;
+  const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
+  const timings: Timings = { total_ms: Math.round(totalMs * 10) / 10 };
+  const set = (key: keyof Timings, c: Observation | undefined) => c && (timings[key] = c.duration_ms);
+  set('resolve_ms', first('resolve'));
+  set('dns_query_ms', first('dns_query'));
+  set('connect_ms', connect);
+  set('tls_ms', tls);
+  set('http_ms', http);
+  return timings;
+}
+
+function toResult(m: Measured, vantage: Vantage): TargetResult {
+  const { target } = m;
+  const v = inContext(m.verdict, target.scheme, vantage);
+  return {
+    name: target.name,
+    service: target.service,
+    url: target.url,
+    ...(target.role ? { role: target.role } : {}),
+    tags: target.tags,
+    verdict: v.verdict,
+    ...(v.measured ? { measured_verdict: v.measured } : {}),
+    ...(v.stage ? { stage: v.stage } : {}),
+    ...(v.failure ? { failure: v.failure } : {}),
+    reason: v.reason,
+    evidence: v.evidence,
+    addresses: m.addresses,
+    timings: timingsOf(m.checks, m.totalMs),
+    ...(target.expect ? { expect: target.expect } : {}),
+    expect_met: meetsExpectation(v.verdict, target.scheme, target.expect),
+    started_at: m.startedAt.toISOString(),
+    checks: m.checks,
+  };
+}
+
+function notesOf(results: TargetResult[], vantage: Vantage): string[] {
+  const notes: string[] = [];
+  if (vantage === 'offline') notes.push('every domestic control failed: this vantage point looks offline, and no result of this run means censorship');
+  if (vantage === 'unknown') notes.push('no domestic control in this run: an offline vantage point cannot be told from censorship');
+  const foreign = results.filter((r) => r.role === 'control-foreign');
+  const foreignDown = foreign.length > 0 && foreign.every((r) => r.verdict !== 'reachable');
+  if (vantage === 'online' && foreignDown) {
+    notes.push('every foreign control failed: the border itself may be cut, so blocking may not be specific to these services');
+  }
+  return notes;
+}
+
+function summarize(results: TargetResult[], vantage: Vantage, startedAt: Date, endedAt: Date, ms: number): RunSummary {
+  const counts: Partial<Record<VerdictName, number>> = {};
+  for (const r of results) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
+  return {
+    started_at: startedAt.toISOString(),
+    ended_at: endedAt.toISOString(),
+    duration_ms: Math.round(ms),
+    targets: results.length,
+    counts,
+    vantage,
+    unmet: results.filter((r) => !r.expect_met).length,
+    notes: notesOf(results, vantage),
+  };
+}
+
+/**
+ * Measures every target, at most `concurrency` at once and never two on one server IP:port.
+ * Domestic controls go first: whether they work decides what every other failure can mean, and
+ * knowing it first lets results stream out final.
+ */
+export async function runProbe(targets: Target[], options: ProbeOptions, env: ProbeEnv, hooks: RunHooks = {}): Promise<RunOutput> {
+  const startedAt = env.clock.date();
+  const origin = env.clock.now();
+  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch: new Stopwatch(env.clock, origin) };
+  const limit = pLimit(options.concurrency);
+  const measure = async (target: Target): Promise<Measured> => {
+    const began = env.clock.now();
+    const at = env.clock.date();
+    const run = await limit(() => {
+      hooks.onStart?.(target);
+      return probeTarget(target, ctx);
+    });
+    // The DNS listen window runs on outside the connection slot.
+    const query = await run.dnsQuery;
+    const checks = query ? [query, ...run.observations] : run.observations;
+    const verdict = classifyTarget(target, checks);
+    return { target, verdict, checks, addresses: run.addresses, startedAt: at, totalMs: env.clock.now() - began };
+  };
+
+  const results: TargetResult[] = [];
+  const emit = (r: TargetResult) => {
+    results.push(r);
+    hooks.onResult?.(r, results.length, targets.length);
+  };
+  const controls = targets.filter((t) => t.role === 'control-domestic');
+  const measuredControls = await Promise.all(controls.map(measure));
+  const vantage = vantageOf(measuredControls.map((m) => ({ verdict: m.verdict.verdict, scheme: m.target.scheme })));
+  for (const m of measuredControls) emit(toResult(m, vantage));
+  const rest = targets.filter((t) => t.role !== 'control-domestic');
+  await Promise.all(rest.map(async (t) => emit(toResult(await measure(t), vantage))));
+
+  const order = new Map(targets.map((t, i) => [t.name, i]));
+  results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  return { results, summary: summarize(results, vantage, startedAt, env.clock.date(), env.clock.now() - origin) };
+}
+

@@ -1,0 +1,176 @@
+import dnsPacket from 'dns-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/model/clock.js';
+import { formatServer, parseServer, queryUdp, type DnsQuery } from '../src/net/dns-udp.js';
+import { startDnsServer, type DnsServerScript, type TestDnsServer } from './servers/dns-server.js';
+
+// Real sockets, loopback only: the test server binds 127.0.0.1 and every query goes to it.
+
+const servers: TestDnsServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(script: DnsServerScript): Promise<TestDnsServer> {
+  const server = await startDnsServer(script);
+  servers.push(server);
+  return server;
+}
+
+function ask(server: TestDnsServer, name: string, options: Partial<DnsQuery> = {}) {
+  const query = { server: { address: server.address, port: server.port }, name, type: 'A' as const };
+  return queryUdp({ ...query, timeoutMs: 1000, windowMs: 100, clock: systemClock, ...options });
+}
+
+/** A reply to the query in `bytes` built by hand, for what the test server does not script. */
+function handmade(bytes: Buffer, reply: dnsPacket.Packet): Buffer {
+  const query = dnsPacket.decode(bytes);
+  return dnsPacket.encode({ type: 'response', id: query.id, questions: query.questions, ...reply });
+}
+
+describe('queryUdp', () => {
+  it('records a clean reply and resolves when the window after it ends, not at the timeout', async () => {
+    const server = await serve({ 'example.com': { answer: ['192.0.2.1'], ttl: 300 } });
+    const started = performance.now();
+    const result = await ask(server, 'Example.COM', { timeoutMs: 1000, windowMs: 150 });
+    const elapsed = performance.now() - started;
+
+    expect(result.failure).toBeUndefined();
+    expect(result.ignored).toEqual([]);
+    expect(result.replies).toEqual([
+      {
+        from: `127.0.0.1:${server.port}`,
+        after_ms: expect.any(Number),
+        rcode: 'NOERROR',
+        answers: [{ type: 'A', data: '192.0.2.1', ttl: 300 }],
+        addresses: ['192.0.2.1'],
+      },
+    ]);
+    expect(elapsed).toBeGreaterThanOrEqual(140);
+    expect(elapsed).toBeLessThan(700);
+    expect(server.queries).toEqual([{ name: 'Example.COM', type: 'A' }]);
+  });
+
+  it('records a forged reply and the real one that follows, in order', async () => {
+    const server = await serve({
+      'blocked.example': [{ answer: ['127.0.0.66'] }, { answer: ['127.0.0.10'], delayMs: 150 }],
+    });
+    const result = await ask(server, 'blocked.example', { windowMs: 400 });
+
+    expect(result.replies.map((r) => r.addresses)).toEqual([['127.0.0.66'], ['127.0.0.10']]);
+    const [forged, real] = result.replies.map((r) => r.after_ms);
+    expect(forged).toBeLessThan(real ?? 0);
+    expect(real).toBeGreaterThanOrEqual(140);
+    expect(result.failure).toBeUndefined();
+  });
+
+  it('records an NXDOMAIN reply as a reply, not a failure', async () => {
+    const server = await serve({});
+    const result = await ask(server, 'nowhere.example');
+
+    expect(result.replies).toMatchObject([{ rcode: 'NXDOMAIN', answers: [], addresses: [] }]);
+    expect(result.failure).toBeUndefined();
+  });
+
+  it('ends with generic_timeout_error when the server never answers', async () => {
+    const server = await serve({ 'quiet.example': { silent: true } });
+    const result = await ask(server, 'quiet.example', { timeoutMs: 300 });
+
+    expect(result.replies).toEqual([]);
+    expect(result.failure).toMatchObject({ failure: 'generic_timeout_error', operation: 'resolve' });
+  });
+
+  it('ignores malformed, wrong-ID and wrong-question packets and still records the good reply', async () => {
+    const server = await serve({
+      'example.com': [
+        { raw: () => Buffer.from('garbage') },
+        { answer: ['192.0.2.66'], wrongId: true },
+        { raw: (q) => handmade(q, { questions: [{ name: 'other.example', type: 'A' }] }) },
+        { answer: ['192.0.2.1'], delayMs: 50 },
+      ],
+    });
+    const result = await ask(server, 'example.com');
+
+    expect(result.replies.map((r) => r.addresses)).toEqual([['192.0.2.1']]);
+    expect(result.ignored).toEqual([
+      expect.stringMatching(/^malformed reply from 127\.0\.0\.1:\d+: /),
+      expect.stringMatching(/^reply from 127\.0\.0\.1:\d+ with ID \d+, not \d+$/),
+      expect.stringMatching(/^reply from 127\.0\.0\.1:\d+ for other\.example A, not example\.com A$/),
+    ]);
+  });
+
+  it('keeps only the asked family, unless the server injects whatever the type', async () => {
+    const server = await serve({
+      'dual.example': { answer: ['192.0.2.1', '2001:db8::1'] },
+      'wrong-type.example': { answer: ['192.0.2.66'], anyType: true },
+    });
+    const dual = await ask(server, 'dual.example', { type: 'AAAA' });
+    const wrongType = await ask(server, 'wrong-type.example', { type: 'AAAA' });
+
+    expect(dual.replies[0]?.addresses).toEqual(['2001:db8::1']);
+    expect(wrongType.replies[0]?.answers).toEqual([{ type: 'A', data: '192.0.2.66', ttl: 60 }]);
+  });
+
+  it('gives TXT and MX data in string form', async () => {
+    const txtRecord: dnsPacket.Answer = { type: 'TXT', name: 'txt.example', data: ['v=spf1 ', '-all'] };
+    const mx = { preference: 10, exchange: 'mail.example' };
+    const mxRecord: dnsPacket.Answer = { type: 'MX', name: 'mx.example', data: mx };
+    const server = await serve({
+      'txt.example': { raw: (q) => handmade(q, { answers: [txtRecord] }) },
+      'mx.example': { raw: (q) => handmade(q, { answers: [mxRecord] }) },
+    });
+    const txt = await ask(server, 'txt.example', { type: 'TXT' });
+    const mxReply = await ask(server, 'mx.example', { type: 'MX' });
+
+    expect(txt.replies[0]?.answers[0]?.data).toBe('v=spf1 -all');
+    expect(mxReply.replies[0]?.answers[0]?.data).toBe('10 mail.example');
+  });
+
+  it('turns a send that throws into a failure instead of rejecting', async () => {
+    const result = await queryUdp({
+      server: { address: '127.0.0.1', port: 0 },
+      name: 'example.com',
+      type: 'A',
+      timeoutMs: 1000,
+      windowMs: 100,
+      clock: systemClock,
+    });
+
+    expect(result.failure).toMatchObject({ operation: 'resolve', code: 'ERR_SOCKET_BAD_PORT' });
+  });
+});
+
+describe('parseServer and formatServer', () => {
+  it.each([
+    ['1.2.3.4', { address: '1.2.3.4', port: 53 }, '1.2.3.4:53'],
+    ['1.2.3.4:5353', { address: '1.2.3.4', port: 5353 }, '1.2.3.4:5353'],
+    ['::1', { address: '::1', port: 53 }, '[::1]:53'],
+    ['[::1]:5353', { address: '::1', port: 5353 }, '[::1]:5353'],
+    ['[2001:db8::53]', { address: '2001:db8::53', port: 53 }, '[2001:db8::53]:53'],
+  ])('%s', (text, server, formatted) => {
+    expect(parseServer(text)).toEqual(server);
+    expect(formatServer(server)).toBe(formatted);
+  });
+
+  it.each([
+    'dns.google',
+    '',
+    '1.2.3',
+    '1.2.3.4:',
+    '1.2.3.4:0',
+    '1.2.3.4:65536',
+    '1.2.3.4:53x',
+    '[1.2.3.4]:53',
+    '[::1]:',
+    '[::1',
+    'localhost:53',
+    ' 1.2.3.4',
+  ])('rejects %j', (text) => {
+    expect(parseServer(text)).toBeUndefined();
+  });
+
+  it('uses the given default port', () => {
+    expect(parseServer('::1', 5353)).toEqual({ address: '::1', port: 5353 });
+  });
+});

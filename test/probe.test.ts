@@ -1,0 +1,231 @@
+// Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
+// network behaviour on loopback.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/model/clock.js';
+import type { TargetResult } from '../src/model/result.js';
+import type { Target } from '../src/model/target.js';
+import { serverResolver } from '../src/net/resolve.js';
+import { dialTcp } from '../src/net/tcp.js';
+import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
+import { runProbe } from '../src/run/run.js';
+import { startDnsServer, type TestDnsServer } from './servers/dns-server.js';
+import { closedPort, HOST, startBlackhole, startServer, TEST_CA, type Behaviour, type CertName, type Listening } from './servers/net-servers.js';
+
+const OPTIONS: ProbeOptions = {
+  ...DEFAULT_OPTIONS,
+  timeouts: { dns: 400, connect: 400, tls: 400, http: 400 },
+  dnsWindowMs: 150,
+};
+
+const servers: Listening[] = [];
+let dns: TestDnsServer;
+let env: ProbeEnv;
+
+async function server(behaviour: Behaviour, cert?: CertName): Promise<number> {
+  const s = await startServer({ behaviour, ...(cert ? { cert } : {}) });
+  servers.push(s);
+  return s.port;
+}
+
+function target(name: string, url: string, extra: Partial<Target> = {}): Target {
+  const u = new URL(url);
+  const scheme = u.protocol.slice(0, -1) as Target['scheme'];
+  const port = Number(u.port || (scheme === 'https' ? 443 : 80));
+  return { name, service: 'Test', url, scheme, host: u.hostname, port, path: '/', tags: [], source: { file: 'test', line: 1 }, ...extra };
+}
+
+async function probe(...targets: Target[]): Promise<Map<string, TargetResult>> {
+  const { results } = await runProbe(targets, OPTIONS, env);
+  return new Map(results.map((r) => [r.name, r]));
+}
+
+async function one(t: Target): Promise<TargetResult> {
+  return (await probe(t)).get(t.name)!;
+}
+
+beforeAll(async () => {
+  dns = await startDnsServer({
+    'good.reachprobe.test': { answer: [HOST] },
+    // The injector's forged answer first, the real one 60 ms later.
+    'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 60 }],
+    'missing.reachprobe.test': { rcode: 'NXDOMAIN' },
+    'broken.reachprobe.test': { rcode: 'SERVFAIL' },
+    'slow.reachprobe.test': { silent: true },
+  });
+  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [TEST_CA] };
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await dns.close();
+});
+
+describe('verdicts from real loopback behaviour', () => {
+  it('reachable: valid TLS certificate and an HTTP answer', async () => {
+    const port = await server('ok', 'good');
+    const r = await one(target('ok', `https://good.reachprobe.test:${port}/`));
+    expect(r.verdict).toBe('reachable');
+    expect(r.addresses).toEqual([HOST]);
+    expect(r.checks.map((c) => c.check)).toEqual(['dns_query', 'resolve', 'connect', 'tls_handshake', 'http_round_trip']);
+    expect(r.timings.tls_ms).toBeGreaterThan(0);
+    expect(r.expect_met).toBe(true);
+  });
+
+  it('reachable over plain HTTP', async () => {
+    const port = await server('ok');
+    const r = await one(target('plain', `http://good.reachprobe.test:${port}/`));
+    expect(r.verdict).toBe('reachable');
+    expect(r.reason).toContain('HTTP 200');
+  });
+
+  it('connected: a tcp:// target whose handshake completes', async () => {
+    const port = await server('stall');
+    const r = await one(target('tcp', `tcp://${HOST}:${port}`));
+    expect(r.verdict).toBe('connected');
+    expect(r.checks.map((c) => c.check)).toEqual(['connect']);
+  });
+
+  it('dns-poisoned: two differing replies race for one query', async () => {
+    const port = await server('ok', 'good');
+    const r = await one(target('poisoned', `https://poisoned.reachprobe.test:${port}/`));
+    expect(r.verdict).toBe('dns-poisoned');
+    expect(r.stage).toBe('resolve');
+    const query = r.checks.find((c) => c.check === 'dns_query');
+    expect(query && query.check === 'dns_query' && query.replies.map((x) => x.addresses[0])).toEqual(['127.0.0.66', HOST]);
+    expect(r.reason).toContain('127.0.0.66');
+  });
+
+  it('dns-nxdomain and dns-failure (SERVFAIL, resolver timeout)', async () => {
+    const m = await probe(
+      target('missing', 'https://missing.reachprobe.test/'),
+      target('broken', 'https://broken.reachprobe.test/'),
+      target('slow', 'https://slow.reachprobe.test/'),
+    );
+    expect(m.get('missing')).toMatchObject({ verdict: 'dns-nxdomain', stage: 'resolve', failure: 'dns_nxdomain_error' });
+    expect(m.get('broken')).toMatchObject({ verdict: 'dns-failure', failure: 'dns_servfail_error' });
+    expect(m.get('slow')).toMatchObject({ verdict: 'dns-failure', failure: 'generic_timeout_error' });
+  });
+
+  it('reset at connect: a RST answers the SYN', async () => {
+    const r = await one(target('refused', `https://good.reachprobe.test:${await closedPort()}/`));
+    expect(r).toMatchObject({ verdict: 'reset', stage: 'connect', failure: 'connection_refused' });
+  });
+
+  it('reset after the TLS ClientHello', async () => {
+    const r = await one(target('sni-reset', `https://good.reachprobe.test:${await server('reset-on-hello')}/`));
+    expect(r).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset' });
+    expect(r.reason).toContain('SNI good.reachprobe.test');
+  });
+
+  it('reset after the HTTP request, over TLS and over plain HTTP', async () => {
+    const m = await probe(
+      target('https-reset', `https://good.reachprobe.test:${await server('reset-on-request', 'good')}/`),
+      target('http-reset', `http://good.reachprobe.test:${await server('reset-on-request')}/`),
+    );
+    expect(m.get('https-reset')).toMatchObject({ verdict: 'reset', stage: 'http_round_trip', failure: 'connection_reset' });
+    expect(m.get('http-reset')).toMatchObject({ verdict: 'reset', stage: 'http_round_trip', failure: 'connection_reset' });
+  });
+
+  it('timeout at connect, TLS handshake and HTTP, each ending near its deadline', async () => {
+    const hole = await startBlackhole();
+    servers.push(hole);
+    const m = await probe(
+      target('syn-drop', `https://good.reachprobe.test:${hole.port}/`),
+      target('tls-stall', `https://good.reachprobe.test:${await server('stall')}/`),
+      target('http-stall', `https://good.reachprobe.test:${await server('stall-response', 'good')}/`),
+    );
+    expect(m.get('syn-drop')).toMatchObject({ verdict: 'timeout', stage: 'connect', failure: 'generic_timeout_error' });
+    expect(m.get('tls-stall')).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake' });
+    expect(m.get('http-stall')).toMatchObject({ verdict: 'timeout', stage: 'http_round_trip' });
+    expect(m.get('syn-drop')!.timings.connect_ms).toBeGreaterThanOrEqual(395);
+    expect(m.get('syn-drop')!.timings.connect_ms).toBeLessThan(600);
+  });
+
+  it('closed: a FIN during the TLS handshake is eof_error, not a reset', async () => {
+    const r = await one(target('fin', `https://good.reachprobe.test:${await server('fin-on-hello')}/`));
+    expect(r).toMatchObject({ verdict: 'closed', stage: 'tls_handshake', failure: 'eof_error' });
+  });
+
+  it.each([
+    ['wrong-name', 'ssl_invalid_hostname'],
+    ['expired', 'ssl_invalid_certificate'],
+    ['self-signed', 'ssl_unknown_authority'],
+  ] as const)('cert-invalid: a %s certificate', async (cert, failure) => {
+    const r = await one(target(cert, `https://good.reachprobe.test:${await server('ok', cert)}/`));
+    expect(r).toMatchObject({ verdict: 'cert-invalid', stage: 'tls_handshake', failure });
+    const tls = r.checks.find((c) => c.check === 'tls_handshake');
+    expect(tls && tls.check === 'tls_handshake' && tls.certificate?.issuer).toContain('reachprobe');
+  });
+
+  it('tls-failure: the port speaks something else than TLS', async () => {
+    const r = await one(target('not-tls', `https://good.reachprobe.test:${await server('not-tls')}/`));
+    expect(r).toMatchObject({ verdict: 'tls-failure', stage: 'tls_handshake', failure: 'ssl_failed_handshake' });
+  });
+
+  it('http-failure: the server answers with bytes that are not HTTP', async () => {
+    const r = await one(target('garbage', `http://good.reachprobe.test:${await server('garbage-response')}/`));
+    expect(r).toMatchObject({ verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error' });
+  });
+
+  it('vantage-offline: when every domestic control fails, no failure claims censorship', async () => {
+    const dead = await closedPort();
+    const m = await probe(
+      target('control', `http://good.reachprobe.test:${dead}/`, { role: 'control-domestic' }),
+      target('blocked', `https://good.reachprobe.test:${await server('reset-on-hello')}/`),
+      target('fine', `http://good.reachprobe.test:${await server('ok')}/`),
+    );
+    expect(m.get('control')).toMatchObject({ verdict: 'vantage-offline', measured_verdict: 'reset' });
+    expect(m.get('blocked')).toMatchObject({ verdict: 'vantage-offline', measured_verdict: 'reset', stage: 'tls_handshake' });
+    expect(m.get('fine')!.verdict).toBe('reachable');
+  });
+
+  it('a working domestic control keeps the verdicts as measured', async () => {
+    const { results, summary } = await runProbe(
+      [
+        target('control', `http://good.reachprobe.test:${await server('ok')}/`, { role: 'control-domestic' }),
+        target('blocked', `https://good.reachprobe.test:${await server('reset-on-hello')}/`, { expect: 'reset' }),
+      ],
+      OPTIONS,
+      env,
+    );
+    expect(summary.vantage).toBe('online');
+    expect(results.map((r) => r.verdict)).toEqual(['reachable', 'reset']);
+    expect(results[1]!.expect_met).toBe(true);
+    expect(summary.unmet).toBe(0);
+  });
+});
+
+describe('scheduling', () => {
+  it('--resolve pins a name to an address without asking the resolver', async () => {
+    const port = await server('ok', 'good');
+    const options = { ...OPTIONS, pins: new Map([[`pinned.reachprobe.test:${port}`, [HOST]]]) };
+    const { results } = await runProbe([target('pinned', `https://pinned.reachprobe.test:${port}/`)], options, env);
+    expect(results[0]!.verdict).toBe('reachable');
+    expect(results[0]!.checks.some((c) => c.check === 'resolve')).toBe(false);
+  });
+
+  it('never runs two checks on one IP:port at once, yet runs different ones in parallel', async () => {
+    const port = await server('stall-response', 'good');
+    const other = await server('stall-response', 'good');
+    const started = performance.now();
+    const { results } = await runProbe(
+      [
+        target('a', `https://good.reachprobe.test:${port}/`),
+        target('b', `https://good.reachprobe.test:${port}/`),
+        target('c', `https://good.reachprobe.test:${other}/`),
+      ],
+      { ...OPTIONS, dnsWindowMs: 10 },
+      env,
+    );
+    const elapsed = performance.now() - started;
+    const span = (r: TargetResult) => {
+      const connect = r.checks.find((c) => c.check === 'connect')!;
+      const http = r.checks.find((c) => c.check === 'http_round_trip')!;
+      return [connect.started_ms, http.started_ms + http.duration_ms];
+    };
+    const [a, b] = [span(results[0]!), span(results[1]!)];
+    // a and b did not overlap (0.2 ms: the report rounds times to 0.1 ms)
+    expect(a[0]! >= b[1]! - 0.2 || b[0]! >= a[1]! - 0.2).toBe(true);
+    expect(elapsed).toBeLessThan(2 * 400 + 400); // c ran beside them, not after
+  });
+});

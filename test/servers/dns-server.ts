@@ -1,0 +1,108 @@
+import dgram from 'node:dgram';
+import { isIPv4 } from 'node:net';
+import dnsPacket, { type DecodedPacket, type Packet, type Question } from 'dns-packet';
+
+// A loopback DNS server that answers as a script says, including the ways an on-path injector
+// or a broken resolver answers: several replies to one query, wrong IDs, wrong types, garbage.
+
+export type DnsBehaviour =
+  /** A/AAAA records (each entry by its family, only the asked type unless anyType), NOERROR. */
+  | { answer: string[]; delayMs?: number; ttl?: number; wrongId?: boolean; anyType?: boolean }
+  | { rcode: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'; delayMs?: number }
+  | { silent: true }
+  /** Arbitrary bytes, built from the query's bytes. */
+  | { raw: (query: Buffer) => Buffer; delayMs?: number };
+
+/** By name (any case); an array sends each behaviour as a separate reply to the same query. */
+export interface DnsServerScript {
+  [name: string]: DnsBehaviour | DnsBehaviour[];
+}
+
+export interface TestDnsServer {
+  address: string;
+  port: number;
+  /** Every query received, in order. */
+  queries: Array<{ name: string; type: string }>;
+  close(): Promise<void>;
+}
+
+const RCODES = { SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+
+export async function startDnsServer(
+  script: DnsServerScript,
+  fallback: DnsBehaviour = { rcode: 'NXDOMAIN' },
+): Promise<TestDnsServer> {
+  const byName = new Map(Object.entries(script).map(([name, b]) => [bareName(name), [b].flat()]));
+  const socket = dgram.createSocket('udp4');
+  const timers = new Set<NodeJS.Timeout>();
+  const queries: TestDnsServer['queries'] = [];
+
+  socket.on('message', (msg, rinfo) => {
+    const query = decodeQuery(msg);
+    const question = query?.questions?.[0];
+    if (!query || !question) return; // the probe never sends these; nothing to answer
+    queries.push({ name: question.name, type: question.type });
+    for (const behaviour of byName.get(bareName(question.name)) ?? [fallback]) {
+      if ('silent' in behaviour) continue;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        socket.send(replyFor(behaviour, msg, query, question), rinfo.port, rinfo.address);
+      }, behaviour.delayMs ?? 0);
+      timers.add(timer);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+
+  return {
+    address: '127.0.0.1',
+    port: socket.address().port,
+    queries,
+    close: () => {
+      for (const timer of timers) clearTimeout(timer);
+      return new Promise((resolve) => socket.close(() => resolve()));
+    },
+  };
+}
+
+function decodeQuery(msg: Buffer): DecodedPacket | undefined {
+  try {
+    return dnsPacket.decode(msg);
+  } catch {
+    return undefined;
+  }
+}
+
+type Answering = Exclude<DnsBehaviour, { silent: true }>;
+
+function replyFor(behaviour: Answering, msg: Buffer, query: DecodedPacket, question: Question): Buffer {
+  if ('raw' in behaviour) return behaviour.raw(msg);
+  // The rcode lives in the low four bits of the flags.
+  const rcode = 'rcode' in behaviour ? RCODES[behaviour.rcode] : 0;
+  const reply: Packet = {
+    type: 'response',
+    id: query.id,
+    flags: ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | dnsPacket.RECURSION_AVAILABLE | rcode,
+    questions: [question],
+  };
+  if ('rcode' in behaviour) return dnsPacket.encode(reply);
+  const records = behaviour.answer
+    .map((address) => ({ address, type: isIPv4(address) ? ('A' as const) : ('AAAA' as const) }))
+    .filter((r) => behaviour.anyType || r.type === question.type);
+  const ttl = behaviour.ttl ?? 60;
+  return dnsPacket.encode({
+    ...reply,
+    id: behaviour.wrongId ? ((query.id ?? 0) + 1) & 0xffff : query.id,
+    answers: records.map((r) => ({ type: r.type, name: question.name, data: r.address, ttl })),
+  });
+}
+
+function bareName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
