@@ -19,12 +19,7 @@ export function vantageOf(domesticControls: Array<{ verdict: VerdictName; scheme
 /** In an offline run no failure is evidence of censorship: it becomes `vantage-offline`, keeping what was measured. */
 export function inContext(v: Verdict, scheme: Scheme, vantage: Vantage): Verdict {
   if (vantage !== 'offline' || isSuccess(v.verdict, scheme)) return v;
-  return {
-    ...v,
-    verdict: 'vantage-offline',
-    measured: v.verdict,
-    reason: `${v.reason}; every domestic control failed too, so this says nothing about censorship`,
-  };
+  return { ...v, verdict: 'vantage-offline', measured: v.verdict };
 }
 
 /** Whether the target met its `expect`, or without one, whether it works. */

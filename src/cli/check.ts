@@ -1,0 +1,138 @@
+import dns from 'node:dns';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock } from '../model/clock.js';
+import { InputError } from '../model/input-error.js';
+import type { Target } from '../model/target.js';
+import { parseServer, type DnsServer } from '../net/dns-udp.js';
+import { serverResolver, systemResolver } from '../net/resolve.js';
+import { dialTcp } from '../net/tcp.js';
+import { SCHEMA_VERSION, writeAtomically, type ReportDocument } from '../report/document.js';
+import { resultLine, summaryLine } from '../report/jsonl.js';
+import { renderTable } from '../report/table.js';
+import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
+import { runProbe } from '../run/run.js';
+import { filterTargets, loadTargets } from '../targets/load.js';
+import { chalkFor } from './color.js';
+import type { Pin } from './flags.js';
+import { EXIT, VERSION } from './meta.js';
+import { progressLine } from './progress.js';
+
+export interface CheckFlags {
+  only?: string[];
+  service?: string[];
+  resolver?: DnsServer;
+  resolve?: Pin[];
+  ca?: string[];
+  timeout?: number;
+  dnsTimeout?: number;
+  connectTimeout?: number;
+  tlsTimeout?: number;
+  httpTimeout?: number;
+  dnsWindow?: number;
+  concurrency?: number;
+  maxBody?: number;
+  json?: boolean;
+  output?: string;
+  color?: boolean;
+}
+
+const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
+
+function optionsFrom(flags: CheckFlags): ProbeOptions {
+  const all = flags.timeout;
+  const d = DEFAULT_OPTIONS;
+  return {
+    ...d,
+    timeouts: {
+      dns: flags.dnsTimeout ?? all ?? d.timeouts.dns,
+      connect: flags.connectTimeout ?? all ?? d.timeouts.connect,
+      tls: flags.tlsTimeout ?? all ?? d.timeouts.tls,
+      http: flags.httpTimeout ?? all ?? d.timeouts.http,
+    },
+    dnsWindowMs: flags.dnsWindow ?? d.dnsWindowMs,
+    concurrency: flags.concurrency ?? d.concurrency,
+    maxBodyBytes: flags.maxBody ?? d.maxBodyBytes,
+    pins: new Map((flags.resolve ?? []).map((p) => [p.key, p.addresses])),
+  };
+}
+
+function readCa(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read the CA file: ${(err as Error).message}`, file);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new InputError('no PEM certificate in the CA file', file);
+  return pem;
+}
+
+/** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
+function envFrom(flags: CheckFlags): ProbeEnv {
+  const ca = (flags.ca ?? []).map(readCa);
+  if (flags.resolver) return { clock: systemClock, resolver: serverResolver(flags.resolver), dnsServer: flags.resolver, dial: dialTcp, ca };
+  const first = dns.getServers()[0];
+  const dnsServer = first === undefined ? undefined : parseServer(first);
+  return { clock: systemClock, resolver: systemResolver, ...(dnsServer ? { dnsServer } : {}), dial: dialTcp, ca };
+}
+
+function checkOutputPath(file: string | undefined) {
+  if (file === undefined) return;
+  const dir = path.dirname(path.resolve(file));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`cannot write the report: no folder ${dir}`, file);
+}
+
+async function targetsFrom(paths: string[], flags: CheckFlags): Promise<Target[]> {
+  const all = await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS]);
+  const selected = filterTargets(all, { ...(flags.only ? { only: flags.only } : {}), ...(flags.service ? { services: flags.service } : {}) });
+  if (selected.length === 0) throw new InputError('no target matches --only/--service');
+  return selected;
+}
+
+function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, unknown> {
+  return {
+    timeouts_ms: options.timeouts,
+    dns_window_ms: options.dnsWindowMs,
+    concurrency: options.concurrency,
+    max_body_bytes: options.maxBodyBytes,
+    resolver: env.resolver.name,
+    dns_server: env.dnsServer ? `${env.dnsServer.address}:${env.dnsServer.port}` : null,
+    pins: Object.fromEntries(options.pins),
+    extra_ca_files: env.ca.length,
+  };
+}
+
+/** Runs `check`; returns the exit status. Bad input throws InputError before anything is measured. */
+export async function runCheck(paths: string[], raw: Record<string, unknown>): Promise<number> {
+  const flags = raw as CheckFlags;
+  const options = optionsFrom(flags);
+  const env = envFrom(flags);
+  checkOutputPath(flags.output);
+  const targets = await targetsFrom(paths, flags);
+
+  const progress = progressLine(process.stderr, targets.length);
+  const { results, summary } = await runProbe(targets, options, env, {
+    onStart: (t) => progress.started(t),
+    onResult: (r) => {
+      progress.finished(r.name);
+      if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
+    },
+  });
+  progress.clear();
+
+  if (flags.json) process.stdout.write(`${summaryLine(summary)}\n`);
+  else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
+  if (flags.output) {
+    const doc: ReportDocument = {
+      schema_version: SCHEMA_VERSION,
+      tool: { name: 'reachprobe', version: VERSION },
+      options: describeOptions(options, env),
+      summary,
+      results,
+    };
+    await writeAtomically(flags.output, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+  return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
+}

@@ -1,0 +1,53 @@
+import net from 'node:net';
+import { InvalidArgumentError } from 'commander';
+import { parseServer, type DnsServer } from '../net/dns-udp.js';
+
+// Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
+// with the option's name and exits with status 2.
+
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new InvalidArgumentError('expected a number of seconds, more than 0 and at most 3600.');
+  }
+  return Math.round(n * 1000);
+}
+
+export function positiveInteger(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`);
+    return n;
+  };
+}
+
+export function dnsServer(value: string): DnsServer {
+  const server = parseServer(value);
+  if (!server) throw new InvalidArgumentError('expected an IP address with an optional port: 1.2.3.4, 1.2.3.4:5353, [::1]:53.');
+  return server;
+}
+
+export interface Pin {
+  key: string;
+  addresses: string[];
+}
+
+/** curl's --resolve HOST:PORT:ADDR[,ADDR...]; IPv6 addresses may be bracketed. */
+export function pin(value: string): Pin {
+  const match = /^([^:\s]+):(\d{1,5}):(.+)$/.exec(value);
+  const addresses = match?.[3]!.split(',').map((a) => a.replace(/^\[(.*)\]$/, '$1')) ?? [];
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535 || addresses.some((a) => net.isIP(a) === 0)) {
+    throw new InvalidArgumentError('expected HOST:PORT:ADDR, e.g. www.google.com:443:142.250.1.1 or host:443:[::1].');
+  }
+  return { key: `${match[1]!.toLowerCase()}:${port}`, addresses };
+}
+
+export function collect<T>(parse: (value: string) => T) {
+  return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
+}
+
+export const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+];

@@ -1,0 +1,65 @@
+import { Command, CommanderError, Option } from 'commander';
+import { collect, dnsServer, list, pin, positiveInteger, seconds } from './flags.js';
+import { EXIT, VERSION } from './meta.js';
+
+// The command line. The measuring code is imported only when a command runs, so --help starts fast.
+
+function program(): Command {
+  const cli = new Command('reachprobe')
+    .description('Tells whether internet services are reachable from here, and when they are not, how they are blocked.')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(reachprobe --help for usage)');
+
+  cli
+    .command('check')
+    .description('measure the targets in YAML files or folders (default: the bundled targets/)')
+    .argument('[paths...]', 'targets files or folders of *.yaml')
+    .option('--only <names>', 'only these targets (comma-separated names)', list)
+    .option('--service <name>', 'only targets of this service (repeatable, or comma-separated)', list)
+    .option('--resolver <addr[:port]>', 'DNS server for lookups and the raw UDP query (default: the system resolver)', dnsServer)
+    .option('--resolve <host:port:addr>', 'pin a name to an address, as curl does (repeatable)', collect(pin))
+    .option('--ca <file>', 'also trust the CA certificates in this PEM file (repeatable)', collect(String))
+    .option('--timeout <seconds>', 'deadline of every stage (default: dns 4, connect 10, tls 10, http 10)', seconds)
+    .option('--dns-timeout <seconds>', 'deadline of a DNS lookup', seconds)
+    .option('--connect-timeout <seconds>', 'deadline of a TCP connect', seconds)
+    .option('--tls-timeout <seconds>', 'deadline of a TLS handshake', seconds)
+    .option('--http-timeout <seconds>', 'deadline of an HTTP round trip, body included', seconds)
+    .option('--dns-window <seconds>', 'how long the raw DNS query listens after its first reply (default 1)', seconds)
+    .option('--concurrency <n>', 'targets measured at once (default 32)', positiveInteger(1024))
+    .option('--max-body <bytes>', 'bytes of an HTTP body read at most (default 65536)', positiveInteger(1 << 30))
+    .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
+    .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
+    .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))
+    .addOption(new Option('--no-color', 'never colour the table (NO_COLOR=1 does the same)'))
+    .action(async (paths: string[], flags: Record<string, unknown>) => {
+      const { runCheck } = await import('./check.js');
+      process.exitCode = await runCheck(paths, flags);
+    });
+  return cli;
+}
+
+function exitStatusOf(err: CommanderError): number {
+  return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+    ? EXIT.ok
+    : EXIT.usage; // commander would exit 1 on a usage error: 1 means "a target missed", so 2
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = exitStatusOf(err);
+      return;
+    }
+    const { InputError } = await import('../model/input-error.js');
+    if (err instanceof InputError) {
+      process.stderr.write(`reachprobe: ${err.describe()}\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    process.stderr.write(`reachprobe: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = EXIT.internal;
+  }
+}

@@ -1,0 +1,105 @@
+import type { ChalkInstance } from 'chalk';
+import type { RunSummary, TargetResult } from '../model/result.js';
+import type { VerdictName } from '../model/verdict.js';
+
+// The table people read: targets grouped by service, one line each, the reason in words.
+
+type Paint = (text: string) => string;
+
+function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
+  switch (verdict) {
+    case 'reachable':
+    case 'connected':
+      return chalk.green;
+    case 'dns-poisoned':
+    case 'reset':
+    case 'timeout':
+    case 'closed':
+    case 'cert-invalid':
+      return chalk.red;
+    case 'vantage-offline':
+    case 'unreachable':
+    case 'error':
+      return chalk.magenta;
+    default:
+      return chalk.yellow;
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
+function where(r: TargetResult): string {
+  if (!r.stage) return '';
+  return r.failure ? `${r.stage}: ${r.failure}` : r.stage;
+}
+
+function groupByService(results: TargetResult[]): Map<string, TargetResult[]> {
+  const groups = new Map<string, TargetResult[]>();
+  for (const r of results) groups.set(r.service, [...(groups.get(r.service) ?? []), r]);
+  return groups;
+}
+
+function verdictCell(r: TargetResult): string {
+  return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
+}
+
+/** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
+function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row, r) =>
+    row
+      .map((cell, i) => {
+        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
+        return paints[r]?.[i]?.(padded) ?? padded;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function summaryText(s: RunSummary): string {
+  const counts = Object.entries(s.counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([verdict, n]) => `${n} ${verdict}`)
+    .join(', ');
+  return `${s.targets} targets in ${seconds(s.duration_ms)}: ${counts}; vantage ${s.vantage}`;
+}
+
+function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
+  const missed = results.filter((r) => r.expect !== undefined && !r.expect_met);
+  if (missed.length === 0) return [];
+  const rows = [['TARGET', 'EXPECTED', 'GOT', 'WHY'], ...missed.map((r) => [r.name, r.expect!, r.verdict, r.reason])];
+  const paints = rows.map((_, i) => (i === 0 ? [chalk.bold, chalk.bold, chalk.bold, chalk.bold] : [undefined, chalk.green, chalk.red]));
+  return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...columns(rows, paints)];
+}
+
+export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
+  const withExpect = results.some((r) => r.expect !== undefined);
+  const groups = [...groupByService(results)];
+  const ordered = groups.flatMap(([, group]) => group);
+  const rows = ordered.map((r) => [
+    `  ${r.name}`,
+    verdictCell(r),
+    ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
+    where(r),
+    seconds(r.timings.total_ms),
+    r.reason,
+  ]);
+  const paints = ordered.map((r) => [
+    undefined,
+    paintFor(chalk, r.verdict),
+    ...(withExpect ? [r.expect_met ? chalk.dim : chalk.red] : []),
+    chalk.dim,
+    chalk.dim,
+  ]);
+  // One set of column widths for the whole table; a service's name heads its rows.
+  const laid = columns(rows, paints);
+  const lines: string[] = [];
+  let next = 0;
+  for (const [service, group] of groups) {
+    lines.push(chalk.bold(service), ...laid.slice(next, next + group.length));
+    next += group.length;
+  }
+  lines.push(...mismatches(results, chalk), '', chalk.bold(summaryText(summary)), ...summary.notes.map((n) => chalk.yellow(`note: ${n}`)));
+  return `${lines.join('\n')}\n`;
+}
