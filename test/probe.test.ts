@@ -71,6 +71,14 @@ describe('verdicts from real loopback behaviour', () => {
     expect(r.expect_met).toBe(true);
   });
 
+  it('reachable: an IP literal sends no SNI and is checked against the certificate\'s IP names', async () => {
+    const r = await one(target('literal', `https://${HOST}:${await server('ok', 'good')}/`));
+    expect(r.verdict).toBe('reachable');
+    const tls = r.checks.find((c) => c.check === 'tls_handshake');
+    expect(tls && 'sni' in tls).toBe(false);
+    expect(r.checks.some((c) => c.check === 'resolve' || c.check === 'dns_query')).toBe(false);
+  });
+
   it('reachable over plain HTTP', async () => {
     const port = await server('ok');
     const r = await one(target('plain', `http://good.reachprobe.test:${port}/`));
@@ -153,6 +161,7 @@ describe('verdicts from real loopback behaviour', () => {
   ] as const)('cert-invalid: a %s certificate', async (cert, failure) => {
     const r = await one(target(cert, `https://good.reachprobe.test:${await server('ok', cert)}/`));
     expect(r).toMatchObject({ verdict: 'cert-invalid', stage: 'tls_handshake', failure });
+    expect(r.reason).not.toMatch(/failed: [A-Z_]+;/); // a sentence, not a bare OpenSSL code
     const tls = r.checks.find((c) => c.check === 'tls_handshake');
     expect(tls && tls.check === 'tls_handshake' && tls.certificate?.issuer).toContain('reachprobe');
   });

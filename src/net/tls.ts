@@ -35,19 +35,30 @@ function summarize(cert: tls.PeerCertificate): CertificateSummary | undefined {
   };
 }
 
+// Node reports why a chain was not trusted as a bare OpenSSL code; these are the common ones.
+const CHAIN_PROBLEMS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is signed by an unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is signed by an unknown authority',
+  CERT_HAS_EXPIRED: 'the certificate has expired',
+  CERT_NOT_YET_VALID: 'the certificate is not valid yet',
+};
+
 /**
  * Why the certificate cannot be trusted for `host`, if it cannot. The handshake runs with
  * rejectUnauthorized off so that an untrusted certificate (a censor's MITM, a captive portal) is
  * still described in the evidence; the checks below are the ones Node would have made.
  */
 function certificateProblem(socket: tls.TLSSocket, host: string, cert: tls.PeerCertificate): Failure | undefined {
-  if (!socket.authorized) {
-    const reason = socket.authorizationError as unknown;
-    const err = reason instanceof Error ? reason : Object.assign(new Error(String(reason)), { code: String(reason) });
-    return failureOf(err, 'tls_handshake');
+  const code = socket.authorized ? undefined : String(socket.authorizationError);
+  // Node checks the name against what it was given (nothing, for an IP literal): check against the target's.
+  if (code === undefined || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const mismatch = tls.checkServerIdentity(host, cert);
+    return mismatch ? failureOf(mismatch, 'tls_handshake') : undefined;
   }
-  const mismatch = tls.checkServerIdentity(host, cert);
-  return mismatch ? failureOf(mismatch, 'tls_handshake') : undefined;
+  const err = Object.assign(new Error(CHAIN_PROBLEMS[code] ?? `the certificate is not trusted (${code})`), { code });
+  return failureOf(err, 'tls_handshake');
 }
 
 /** Runs a TLS handshake over an open TCP socket, with a deadline, and checks the certificate. */
