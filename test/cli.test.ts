@@ -46,7 +46,7 @@ beforeAll(async () => {
     'good.reachprobe.test': { answer: [HOST] },
     'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 40 }],
   });
-  loopbackArgs = ['--resolver', `${HOST}:${dns.port}`, '--ca', CA, '--timeout', '0.5', '--dns-window', '0.1'];
+  loopbackArgs = ['--resolver', `${HOST}:${dns.port}`, '--ca', CA, '--timeout', '0.5', '--dns-window', '0.1', '--allow-answers', '127.0.0.0/8'];
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockListOf } from '../src/classify/addresses.js';
 import { systemClock } from '../src/model/clock.js';
 import type { TargetResult } from '../src/model/result.js';
 import type { Target } from '../src/model/target.js';
@@ -15,6 +16,7 @@ const OPTIONS: ProbeOptions = {
   ...DEFAULT_OPTIONS,
   timeouts: { dns: 400, connect: 400, tls: 400, http: 400 },
   dnsWindowMs: 150,
+  allowedAnswers: blockListOf(['127.0.0.0/8']), // every server here is on loopback
 };
 
 const servers: Listening[] = [];
@@ -52,7 +54,7 @@ beforeAll(async () => {
     'broken.reachprobe.test': { rcode: 'SERVFAIL' },
     'slow.reachprobe.test': { silent: true },
   });
-  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [TEST_CA] };
+  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [TEST_CA], controls: [] };
 });
 
 afterAll(async () => {
@@ -66,7 +68,9 @@ describe('verdicts from real loopback behaviour', () => {
     const r = await one(target('ok', `https://good.reachprobe.test:${port}/`));
     expect(r.verdict).toBe('reachable');
     expect(r.addresses).toEqual([HOST]);
-    expect(r.checks.map((c) => c.check)).toEqual(['dns_query', 'resolve', 'connect', 'tls_handshake', 'http_round_trip']);
+    const purposes = r.checks.map((c) => (c.check === 'dns_query' ? `${c.purpose} ${c.query_type}` : c.check));
+    expect(purposes).toEqual(['resolver A', 'resolver AAAA', 'wrong_type TXT', 'resolve', 'connect', 'tls_handshake', 'http_round_trip']);
+    expect(r.dns_heuristics).toBeUndefined();
     expect(r.timings.tls_ms).toBeGreaterThan(0);
     expect(r.expect_met).toBe(true);
   });

@@ -1,4 +1,7 @@
-import type { DnsQueryObservation, ResolveObservation } from '../model/observation.js';
+import type { Dispatcher } from 'undici';
+import type { DnsQueryObservation, DnsQueryPurpose, DohObservation, ResolveObservation } from '../model/observation.js';
+import type { QueryType } from '../net/dns-message.js';
+import { queryDoh } from '../net/doh.js';
 import { formatServer, queryUdp, type DnsServer } from '../net/dns-udp.js';
 import type { Resolver } from '../net/resolve.js';
 import type { Stopwatch } from './stopwatch.js';
@@ -20,18 +23,21 @@ export async function checkResolve(
 
 export interface DnsQueryOptions {
   server: DnsServer;
+  type: QueryType;
+  purpose: DnsQueryPurpose;
   timeoutMs: number;
   windowMs: number;
 }
 
-/** A raw A query that records every reply during the listen window: injected answers race real ones. */
+/** A raw query that records every reply during the listen window: injected answers race real ones. */
 export async function checkDnsQuery(host: string, opts: DnsQueryOptions, watch: Stopwatch): Promise<DnsQueryObservation> {
   const stop = watch.start();
-  const result = await queryUdp({ ...opts, name: host, type: 'A', clock: watch.clock });
+  const result = await queryUdp({ ...opts, name: host, clock: watch.clock });
   const observation: DnsQueryObservation = {
     check: 'dns_query',
+    purpose: opts.purpose,
     host,
-    query_type: 'A',
+    query_type: opts.type,
     server: formatServer(opts.server),
     window_ms: opts.windowMs,
     ...stop(),
@@ -39,5 +45,22 @@ export async function checkDnsQuery(host: string, opts: DnsQueryOptions, watch: 
     ignored: result.ignored,
   };
   if (result.failure) observation.failure = result.failure;
+  return observation;
+}
+
+export interface DohOptions {
+  url: string;
+  type: QueryType;
+  timeoutMs: number;
+  dispatcher: Dispatcher;
+}
+
+/** The control resolver's answer, over DNS-over-HTTPS. */
+export async function checkDoh(host: string, opts: DohOptions, watch: Stopwatch): Promise<DohObservation> {
+  const stop = watch.start();
+  const { rcode, addresses, failure } = await queryDoh({ ...opts, name: host });
+  const observation: DohObservation = { check: 'doh_query', host, query_type: opts.type, url: opts.url, ...stop(), addresses };
+  if (rcode !== undefined) observation.rcode = rcode;
+  if (failure) observation.failure = failure;
   return observation;
 }

@@ -18,7 +18,12 @@ export function describeObservation(o: Observation): string {
       const replies = o.replies.length > 0 ? o.replies.map(reply).join('; ') : 'no reply';
       const ignored = o.ignored.length > 0 ? `; ${o.ignored.length} stray packet(s) ignored` : '';
       const failure = o.failure ? `: ${failed(o.failure)}` : '';
-      return `dns_query ${o.query_type} ${o.host} to ${o.server}${failure}: ${replies} (listened ${ms(o.window_ms)} after the first)${ignored}`;
+      const to = o.purpose === 'sink' ? `the sink ${o.server}` : o.server;
+      return `dns_query ${o.query_type} ${o.host} to ${to}${failure}: ${replies} (listened ${ms(o.window_ms)} after the first)${ignored}`;
+    }
+    case 'doh_query': {
+      const answer = o.failure ? failed(o.failure) : o.addresses.join(' ') || (o.rcode ?? 'no answer');
+      return `doh_query ${o.query_type} ${o.host} via ${o.url}: ${answer} in ${ms(o.duration_ms)}`;
     }
     case 'connect':
       return `connect ${o.address}:${o.port}: ${o.failure ? failed(o.failure) : 'open'} in ${ms(o.duration_ms)}`;

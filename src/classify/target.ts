@@ -2,15 +2,14 @@
 import type { Failure, FailureString } from '../model/failure.js';
 import type {
   ConnectObservation,
-  DnsQueryObservation,
-  DnsReply,
   HttpObservation,
   Observation,
   ResolveObservation,
   TlsObservation,
 } from '../model/observation.js';
 import type { Target } from '../model/target.js';
-import type { Verdict, VerdictName } from '../model/verdict.js';
+import type { Heuristic, Verdict, VerdictName } from '../model/verdict.js';
+import { dnsHeuristics, type DnsContext } from './dns.js';
 import { describeObservation } from './evidence.js';
 
 type Decision = Omit<Verdict, 'evidence'>;
@@ -55,14 +54,6 @@ function telling(f: Failure): number {
   return 2;
 }
 
-const signature = (r: DnsReply) => `${r.rcode} ${[...r.addresses].sort().join(',')}`;
-
-/** Differing replies to one query: a resolver answers once, an on-path injector races it. */
-function injectedReplies(query: DnsQueryObservation | undefined): DnsReply[] | undefined {
-  if (!query || new Set(query.replies.map(signature)).size < 2) return undefined;
-  return query.replies;
-}
-
 const find = <K extends Observation['check']>(checks: Observation[], kind: K) =>
   checks.filter((c): c is Extract<Observation, { check: K }> => c.check === kind);
 
@@ -70,12 +61,13 @@ function fromFailure(f: Failure, reason: string): Decision {
   return { verdict: verdictOfFailure(f), stage: f.operation, failure: f.failure, reason };
 }
 
-function dnsDecision(checks: Observation[]): Decision | undefined {
-  const forged = injectedReplies(find(checks, 'dns_query')[0]);
-  if (forged) {
-    const answers = forged.map((r) => `${r.addresses.join(' ') || r.rcode} after ${r.after_ms} ms`).join('; ');
-    return { verdict: 'dns-poisoned', stage: 'resolve', reason: `${forged.length} differing replies to one query: ${answers}` };
+function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision | undefined {
+  const strong = heuristics.filter((h) => h.strong);
+  if (strong.length > 0) {
+    return { verdict: 'dns-poisoned', stage: 'resolve', reason: strong.map((h) => `${h.name}: ${h.detail}`).join('; ') };
   }
+  const rewrite = heuristics.find((h) => h.name === 'nxdomain-rewrite');
+  if (rewrite) return { verdict: 'dns-nxdomain', stage: 'resolve', reason: rewrite.detail };
   const resolved: ResolveObservation | undefined = find(checks, 'resolve')[0];
   if (resolved?.failure) return fromFailure(resolved.failure, `resolving ${resolved.host} failed: ${resolved.failure.message}`);
   return undefined;
@@ -134,9 +126,9 @@ function successDecision(target: Target, checks: Observation[]): Decision {
   return { verdict: 'error', reason: 'no check reached a conclusion' };
 }
 
-function decide(target: Target, checks: Observation[]): Decision {
+function decide(target: Target, checks: Observation[], heuristics: Heuristic[]): Decision {
   return (
-    dnsDecision(checks) ??
+    dnsDecision(checks, heuristics) ??
     connectDecision(find(checks, 'connect')) ??
     tlsDecision(find(checks, 'tls_handshake')[0]) ??
     httpDecision(find(checks, 'http_round_trip')[0]) ??
@@ -144,6 +136,9 @@ function decide(target: Target, checks: Observation[]): Decision {
   );
 }
 
-export function classifyTarget(target: Target, checks: Observation[]): Verdict {
-  return { ...decide(target, checks), evidence: checks.map(describeObservation) };
+export function classifyTarget(target: Target, checks: Observation[], dns: DnsContext): Verdict {
+  const heuristics = dnsHeuristics(checks, dns);
+  const verdict: Verdict = { ...decide(target, checks, heuristics), evidence: checks.map(describeObservation) };
+  if (heuristics.length > 0) verdict.heuristics = heuristics;
+  return verdict;
 }

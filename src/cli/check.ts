@@ -2,17 +2,20 @@ import dns from 'node:dns';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockListOf } from '../classify/addresses.js';
 import { systemClock } from '../model/clock.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
 import { parseServer, type DnsServer } from '../net/dns-udp.js';
 import { serverResolver, systemResolver } from '../net/resolve.js';
+import { dohDispatcher } from '../net/doh.js';
 import { dialTcp } from '../net/tcp.js';
 import { SCHEMA_VERSION, writeAtomically, type ReportDocument } from '../report/document.js';
 import { resultLine, summaryLine } from '../report/jsonl.js';
 import { renderTable } from '../report/table.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
 import { runProbe } from '../run/run.js';
+import { readAddressList } from '../targets/address-list.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
 import { chalkFor } from './color.js';
 import type { Pin } from './flags.js';
@@ -33,6 +36,13 @@ export interface CheckFlags {
   dnsWindow?: number;
   concurrency?: number;
   maxBody?: number;
+  sink?: DnsServer;
+  sinkTimeout?: number;
+  sinkCanary?: string[];
+  controlDoh?: string[];
+  forgedPool?: string;
+  allowAnswers?: string[];
+  nxDomain?: string;
   json?: boolean;
   output?: string;
   color?: boolean;
@@ -55,6 +65,11 @@ function optionsFrom(flags: CheckFlags): ProbeOptions {
     concurrency: flags.concurrency ?? d.concurrency,
     maxBodyBytes: flags.maxBody ?? d.maxBodyBytes,
     pins: new Map((flags.resolve ?? []).map((p) => [p.key, p.addresses])),
+    sinkTimeoutMs: flags.sinkTimeout ?? d.sinkTimeoutMs,
+    sinkCanaries: flags.sinkCanary ?? d.sinkCanaries,
+    nxProbeDomain: flags.nxDomain ?? d.nxProbeDomain,
+    forgedPool: flags.forgedPool ? readAddressList(flags.forgedPool) : d.forgedPool,
+    allowedAnswers: blockListOf(flags.allowAnswers ?? []),
   };
 }
 
@@ -72,10 +87,19 @@ function readCa(file: string): string {
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
 function envFrom(flags: CheckFlags): ProbeEnv {
   const ca = (flags.ca ?? []).map(readCa);
-  if (flags.resolver) return { clock: systemClock, resolver: serverResolver(flags.resolver), dnsServer: flags.resolver, dial: dialTcp, ca };
+  const controls = flags.controlDoh ?? [];
+  const common = {
+    clock: systemClock,
+    dial: dialTcp,
+    ca,
+    controls,
+    ...(controls.length > 0 ? { doh: dohDispatcher(ca) } : {}),
+    ...(flags.sink ? { sink: flags.sink } : {}),
+  };
+  if (flags.resolver) return { ...common, resolver: serverResolver(flags.resolver), dnsServer: flags.resolver };
   const first = dns.getServers()[0];
   const dnsServer = first === undefined ? undefined : parseServer(first);
-  return { clock: systemClock, resolver: systemResolver, ...(dnsServer ? { dnsServer } : {}), dial: dialTcp, ca };
+  return { ...common, resolver: systemResolver, ...(dnsServer ? { dnsServer } : {}) };
 }
 
 function checkOutputPath(file: string | undefined) {
@@ -101,6 +125,10 @@ function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, u
     dns_server: env.dnsServer ? `${env.dnsServer.address}:${env.dnsServer.port}` : null,
     pins: Object.fromEntries(options.pins),
     extra_ca_files: env.ca.length,
+    sink: env.sink ? `${env.sink.address}:${env.sink.port}` : null,
+    sink_canaries: options.sinkCanaries,
+    control_doh: env.controls,
+    nx_probe_domain: options.nxProbeDomain,
   };
 }
 
@@ -121,6 +149,7 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
     },
   });
   progress.clear();
+  await env.doh?.close();
 
   if (flags.json) process.stdout.write(`${summaryLine(summary)}\n`);
   else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { InvalidArgumentError } from 'commander';
+import { addRange } from '../classify/addresses.js';
 import { parseServer, type DnsServer } from '../net/dns-udp.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
@@ -51,3 +52,26 @@ export const list = (value: string, previous: string[] = []): string[] => [
   ...previous,
   ...value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 ];
+
+export function httpsUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected a URL, like https://dns.example/dns-query.');
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError('DNS-over-HTTPS needs an https:// URL.');
+  return url.href;
+}
+
+export function cidr(value: string): string {
+  if (!addRange(new net.BlockList(), value)) throw new InvalidArgumentError('expected an address or CIDR range, like 127.0.0.0/8.');
+  return value;
+}
+
+export function domainName(value: string): string {
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(value)) {
+    throw new InvalidArgumentError('expected a domain name, like example.com.');
+  }
+  return value.toLowerCase();
+}

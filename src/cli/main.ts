@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { collect, dnsServer, list, pin, positiveInteger, seconds } from './flags.js';
+import { cidr, collect, dnsServer, domainName, httpsUrl, list, pin, positiveInteger, seconds } from './flags.js';
 import { EXIT, VERSION } from './meta.js';
 
 // The command line. The measuring code is imported only when a command runs, so --help starts fast.
@@ -28,6 +28,13 @@ function program(): Command {
     .option('--dns-window <seconds>', 'how long the raw DNS query listens after its first reply (default 1)', seconds)
     .option('--concurrency <n>', 'targets measured at once (default 32)', positiveInteger(1024))
     .option('--max-body <bytes>', 'bytes of an HTTP body read at most (default 65536)', positiveInteger(1 << 30))
+    .option('--sink <addr[:port]>', 'an address across the border that runs no DNS server: any answer from it is forged', dnsServer)
+    .option('--sink-timeout <seconds>', 'how long a sink query waits for a forged answer (default 2)', seconds)
+    .option('--sink-canary <names>', 'innocuous names the sink must not answer (default www.example.com,www.iana.org)', list)
+    .option('--control-doh <url>', 'a control resolver over DNS-over-HTTPS, e.g. https://1.1.1.1/dns-query (repeatable)', collect(httpsUrl))
+    .option('--forged-pool <file>', 'addresses and CIDR ranges the censor answers with, one a line (weak evidence)')
+    .option('--allow-answers <cidr>', 'accept DNS answers in this range as genuine though private or loopback (repeatable)', collect(cidr))
+    .option('--nx-domain <domain>', 'a real domain without wildcard, for the NXDOMAIN-rewriting check (default example.com)', domainName)
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
     .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))

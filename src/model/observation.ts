@@ -35,9 +35,17 @@ export interface ResolveObservation extends Timed {
   failure?: Failure;
 }
 
+/**
+ * What a raw query is for: `resolver` asks the resolver for A or AAAA; `wrong_type` asks it for TXT,
+ * which an injector answers with an A record; `sink` asks an address that runs no DNS server, so any
+ * reply is forged.
+ */
+export type DnsQueryPurpose = 'resolver' | 'wrong_type' | 'sink';
+
 /** A raw UDP query that listens for every reply to its ID during a window after the first one. */
 export interface DnsQueryObservation extends Timed {
   check: 'dns_query';
+  purpose: DnsQueryPurpose;
   host: string;
   query_type: string;
   server: string;
@@ -45,6 +53,17 @@ export interface DnsQueryObservation extends Timed {
   replies: DnsReply[];
   /** Packets that arrived but were not replies to this query (wrong ID, source, or malformed). */
   ignored: string[];
+  failure?: Failure;
+}
+
+/** A lookup through a control resolver over DNS-over-HTTPS (RFC 8484). */
+export interface DohObservation extends Timed {
+  check: 'doh_query';
+  host: string;
+  query_type: string;
+  url: string;
+  rcode?: string;
+  addresses: string[];
   failure?: Failure;
 }
 
@@ -94,6 +113,7 @@ export interface HttpObservation extends Timed {
 export type Observation =
   | ResolveObservation
   | DnsQueryObservation
+  | DohObservation
   | ConnectObservation
   | TlsObservation
   | HttpObservation;

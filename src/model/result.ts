@@ -1,7 +1,7 @@
 import type { FailureString, Operation } from './failure.js';
-import type { Observation } from './observation.js';
+import type { DnsQueryObservation, Observation } from './observation.js';
 import type { Role } from './target.js';
-import type { VerdictName } from './verdict.js';
+import type { Heuristic, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -26,12 +26,33 @@ export interface TargetResult {
   failure?: FailureString;
   reason: string;
   evidence: string[];
+  /** DNS-poisoning heuristics that fired, strong and weak. */
+  dns_heuristics?: Heuristic[];
   addresses: string[];
   timings: Timings;
   expect?: VerdictName;
   expect_met: boolean;
   started_at: string;
   checks: Observation[];
+}
+
+/** What the run learnt about its DNS path before measuring the targets. */
+export interface DnsPreflight {
+  sink?: {
+    server: string;
+    usable: boolean;
+    /** Why the sink cannot be trusted, when it cannot. */
+    why?: string;
+    canaries: DnsQueryObservation[];
+  };
+  nxdomain: {
+    /** A random name that cannot exist. */
+    name: string;
+    /** Addresses the resolver gave for it anyway (empty when it said NXDOMAIN, as it should). */
+    rewritten_to: string[];
+    /** The failure string the lookup ended with, normally dns_nxdomain_error. */
+    answer?: string;
+  };
 }
 
 export type Vantage = 'online' | 'offline' | 'unknown';
@@ -46,5 +67,6 @@ export interface RunSummary {
   vantage: Vantage;
   /** Targets that missed their `expect` (or, without one, are not reachable). */
   unmet: number;
+  dns_preflight: DnsPreflight;
   notes: string[];
 }

@@ -25,6 +25,24 @@ export function isVerdictName(s: string): s is VerdictName {
   return Object.hasOwn(VERDICTS, s);
 }
 
+export type HeuristicName =
+  | 'sink-answer'
+  | 'differing-replies'
+  | 'wrong-type'
+  | 'impossible-address'
+  | 'control-mismatch-tls'
+  | 'control-mismatch'
+  | 'forged-pool'
+  | 'nxdomain-rewrite';
+
+/** A DNS-poisoning heuristic that fired for a target. */
+export interface Heuristic {
+  name: HeuristicName;
+  /** Strong evidence of injection on its own; weak ones are reported but decide nothing. */
+  strong: boolean;
+  detail: string;
+}
+
 /** A verdict and the evidence behind it. */
 export interface Verdict {
   verdict: VerdictName;
@@ -35,6 +53,8 @@ export interface Verdict {
   reason: string;
   /** Facts that support the verdict, one per line. */
   evidence: string[];
+  /** The DNS heuristics that fired (absent when none did). */
+  heuristics?: Heuristic[];
   /** The verdict as measured, when the run context (vantage offline) replaced it. */
   measured?: VerdictName;
 }

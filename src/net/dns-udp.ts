@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
-import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import type { Clock } from '../model/clock.js';
 import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
-import type { DnsAnswer, DnsReply } from '../model/observation.js';
+import type { DnsReply } from '../model/observation.js';
+import { bareName, contentOf, decodeMessage, encodeQuery, type DecodedMessage, type QueryType } from './dns-message.js';
 
 // A raw UDP query that stays open after the first reply. An on-path injector races the real
 // resolver with a forged answer, and node:dns keeps only the first one, so it cannot see the race.
@@ -18,7 +18,7 @@ export interface DnsServer {
 export interface DnsQuery {
   server: DnsServer;
   name: string;
-  type: 'A' | 'AAAA' | 'TXT' | 'MX';
+  type: QueryType;
   /** How long to wait for the first reply. */
   timeoutMs: number;
   /** How long to keep listening after the first reply, for the one that lost the race. */
@@ -35,9 +35,6 @@ export interface DnsQueryResult {
   ignored: string[];
   failure?: Failure;
 }
-
-/** dns-packet decodes the RCODE but its types do not declare it. */
-type DecodedReply = DecodedPacket & { rcode?: string };
 
 export function formatServer(s: DnsServer): string {
   return isIPv6(s.address) ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
@@ -90,12 +87,7 @@ export function queryUdp(q: DnsQuery): Promise<DnsQueryResult> {
     });
 
     try {
-      const query = dnsPacket.encode({
-        type: 'query',
-        id,
-        flags: dnsPacket.RECURSION_DESIRED,
-        questions: [{ type: q.type, name: q.name, class: 'IN' }],
-      });
+      const query = encodeQuery(q.name, q.type, id);
       socket.send(query, q.server.port, q.server.address, (err) => {
         if (err) fail(err);
       });
@@ -111,9 +103,9 @@ function judge(msg: Buffer, peer: DnsServer, q: DnsQuery, id: number): DnsReply 
   if (!sameAddress(peer.address, q.server.address) || peer.port !== q.server.port) {
     return `reply from ${from}, not the server`;
   }
-  let packet: DecodedReply;
+  let packet: DecodedMessage;
   try {
-    packet = dnsPacket.decode(msg);
+    packet = decodeMessage(msg);
   } catch (err) {
     return `malformed reply from ${from}: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -124,14 +116,7 @@ function judge(msg: Buffer, peer: DnsServer, q: DnsQuery, id: number): DnsReply 
     const asked = question ? `${question.name} ${question.type}` : 'no question';
     return `reply from ${from} for ${asked}, not ${q.name} ${q.type}`;
   }
-  const answers = (packet.answers ?? []).map(toAnswer);
-  const addresses = answers.filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.data);
-  return { from, after_ms: 0, rcode: packet.rcode ?? 'UNKNOWN', answers, addresses };
-}
-
-/** Names compare without case and without the root's trailing dot. */
-function bareName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
+  return { from, after_ms: 0, ...contentOf(packet) };
 }
 
 /** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. */
@@ -139,15 +124,4 @@ function sameAddress(a: string, b: string): boolean {
   const canonical = (s: string) =>
     isIPv6(s) && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s;
   return canonical(a) === canonical(b);
-}
-
-function toAnswer(a: Answer): DnsAnswer {
-  return { type: a.type, data: answerData(a), ttl: 'ttl' in a ? (a.ttl ?? 0) : 0 };
-}
-
-function answerData(a: Answer): string {
-  if (a.type === 'OPT') return JSON.stringify(a.options); // has no data; only a hostile server puts one here
-  if (a.type === 'TXT') return (Array.isArray(a.data) ? a.data : [a.data]).map(String).join('');
-  if (a.type === 'MX') return `${a.data.preference ?? 0} ${a.data.exchange}`;
-  return typeof a.data === 'string' ? a.data : JSON.stringify(a.data);
 }

@@ -1,3 +1,5 @@
+import net from 'node:net';
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../model/clock.js';
 import type { DnsServer } from '../net/dns-udp.js';
 import type { Resolver } from '../net/resolve.js';
@@ -23,6 +25,16 @@ export interface ProbeOptions {
   /** --resolve HOST:PORT:ADDR pins, keyed "host:port". */
   pins: Map<string, string[]>;
   userAgent: string;
+  /** How long a sink query waits for the (forged) answer that should never come. */
+  sinkTimeoutMs: number;
+  /** Innocuous names that must get no answer from the sink, or the sink test is unusable. */
+  sinkCanaries: string[];
+  /** A real domain without a wildcard: a random label under it must not exist. */
+  nxProbeDomain: string;
+  /** --forged-pool: addresses the censor answers with (weak evidence). */
+  forgedPool: net.BlockList;
+  /** --allow-answers: ranges accepted as genuine answers although private or loopback. */
+  allowedAnswers: net.BlockList;
 }
 
 /** The world the probe acts on: passed in, so tests run the same code against loopback servers. */
@@ -34,6 +46,11 @@ export interface ProbeEnv {
   dial: Dialer;
   /** Extra trusted CAs (PEM). */
   ca: string[];
+  /** --sink: an address across the border that runs no DNS server. */
+  sink?: DnsServer;
+  /** --control-doh: control resolvers over DNS-over-HTTPS, and the pool that reaches them. */
+  controls: string[];
+  doh?: Dispatcher;
 }
 
 export const DEFAULT_TIMEOUTS: StageTimeouts = { dns: 4000, connect: 10_000, tls: 10_000, http: 10_000 };
@@ -46,4 +63,9 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   maxAddresses: 8,
   pins: new Map(),
   userAgent: 'Mozilla/5.0 (compatible; reachprobe)',
+  sinkTimeoutMs: 2000,
+  sinkCanaries: ['www.example.com', 'www.iana.org'],
+  nxProbeDomain: 'example.com',
+  forgedPool: new net.BlockList(),
+  allowedAnswers: new net.BlockList(),
 };

@@ -1,10 +1,11 @@
 import net from 'node:net';
-import { checkDnsQuery, checkResolve } from '../checks/dns.js';
+import { checkDnsQuery, checkDoh, checkResolve, type DnsQueryOptions } from '../checks/dns.js';
 import { checkHttp } from '../checks/http.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
-import type { ConnectObservation, DnsQueryObservation, Observation } from '../model/observation.js';
+import { impossibleReason } from '../classify/addresses.js';
+import type { ConnectObservation, Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
@@ -14,13 +15,15 @@ export interface ProbeContext {
   options: ProbeOptions;
   locks: EndpointLocks;
   watch: Stopwatch;
+  /** Whether the sink passed its canary test at the start of the run. */
+  sinkUsable: boolean;
 }
 
 export interface ProbeRun {
   /** Resolve, connect, TLS and HTTP observations, in the order they were made. */
   observations: Observation[];
-  /** The raw DNS query, still listening for late replies: await it outside the connection slot. */
-  dnsQuery: Promise<DnsQueryObservation | undefined>;
+  /** The raw and control DNS queries, still listening for late replies: await them outside the connection slot. */
+  dnsQueries: Promise<Observation[]>;
   /** The addresses the name resolved to (or was pinned to). */
   addresses: string[];
 }
@@ -35,14 +38,7 @@ interface Chosen {
 export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
   const { env, options, watch } = ctx;
   const literal = net.isIP(target.host) !== 0;
-  const dnsQuery =
-    literal || !env.dnsServer
-      ? Promise.resolve(undefined)
-      : checkDnsQuery(
-          target.host,
-          { server: env.dnsServer, timeoutMs: options.timeouts.dns, windowMs: options.dnsWindowMs },
-          watch,
-        );
+  const dnsQueries = literal ? Promise.resolve([]) : Promise.all(dnsQueriesFor(target.host, ctx));
   const observations: Observation[] = [];
   const pinned = options.pins.get(`${target.host}:${target.port}`);
   let addresses = literal ? [target.host] : (pinned ?? []);
@@ -51,8 +47,38 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
     observations.push(resolved);
     addresses = resolved.addresses;
   }
-  if (addresses.length > 0) await connectAndUse(target, addresses.slice(0, options.maxAddresses), ctx, observations);
-  return { observations, dnsQuery, addresses };
+  // A DNS answer no public name can have is never dialled: it may be this machine or its LAN. An
+  // address the user gave (an IP literal, a --resolve pin) is dialled as given.
+  const chosenByUser = literal || pinned !== undefined;
+  const dialled = chosenByUser ? addresses : addresses.filter((a) => impossibleReason(a, options.allowedAnswers) === undefined);
+  if (dialled.length > 0) await connectAndUse(target, dialled.slice(0, options.maxAddresses), ctx, observations);
+  return { observations, dnsQueries, addresses };
+}
+
+/**
+ * The raw queries that look for injection (A and AAAA with a listen window, TXT for a wrong-type
+ * answer, A to the sink) and the control resolvers' answers; none of them gates the connection.
+ */
+function dnsQueriesFor(host: string, ctx: ProbeContext): Array<Promise<Observation>> {
+  const { env, options, watch } = ctx;
+  const window = { timeoutMs: options.timeouts.dns, windowMs: options.dnsWindowMs };
+  const queries: Array<Promise<Observation>> = [];
+  const raw = (opts: DnsQueryOptions) => queries.push(checkDnsQuery(host, opts, watch));
+  if (env.dnsServer) {
+    const server = env.dnsServer;
+    for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
+    raw({ server, type: 'TXT', purpose: 'wrong_type', ...window });
+  }
+  if (env.sink && ctx.sinkUsable) {
+    raw({ server: env.sink, type: 'A', purpose: 'sink', timeoutMs: options.sinkTimeoutMs, windowMs: options.dnsWindowMs });
+  }
+  const dispatcher = env.doh;
+  for (const url of dispatcher ? env.controls : []) {
+    for (const type of ['A', 'AAAA'] as const) {
+      queries.push(checkDoh(host, { url, type, timeoutMs: options.timeouts.dns, dispatcher: dispatcher! }, watch));
+    }
+  }
+  return queries;
 }
 
 /**

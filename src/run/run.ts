@@ -3,11 +3,13 @@ import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
 import { inContext, meetsExpectation, vantageOf } from '../classify/run.js';
 import type { Observation } from '../model/observation.js';
-import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
+import type { DnsContext } from '../classify/dns.js';
+import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
 import { EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
+import { dnsPreflight } from './preflight.js';
 import { probeTarget, type ProbeContext } from './probe.js';
 
 export interface RunHooks {
@@ -63,6 +65,7 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
     ...(v.failure ? { failure: v.failure } : {}),
     reason: v.reason,
     evidence: v.evidence,
+    ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
@@ -72,8 +75,18 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
   };
 }
 
-function notesOf(results: TargetResult[], vantage: Vantage): string[] {
+function dnsNotes(preflight: DnsPreflight): string[] {
   const notes: string[] = [];
+  const { sink, nxdomain } = preflight;
+  if (sink && !sink.usable) notes.push(`the sink ${sink.server} is unusable (${sink.why}): its answers were not used as evidence`);
+  if (nxdomain.rewritten_to.length > 0) {
+    notes.push(`the resolver answers ${nxdomain.rewritten_to.join(' ')} for names that do not exist (NXDOMAIN rewriting)`);
+  }
+  return notes;
+}
+
+function notesOf(results: TargetResult[], vantage: Vantage, preflight: DnsPreflight): string[] {
+  const notes: string[] = dnsNotes(preflight);
   if (vantage === 'offline') notes.push('every domestic control failed: this vantage point looks offline, and no result of this run means censorship');
   if (vantage === 'unknown') notes.push('no domestic control in this run: an offline vantage point cannot be told from censorship');
   const foreign = results.filter((r) => r.role === 'control-foreign');
@@ -84,18 +97,28 @@ function notesOf(results: TargetResult[], vantage: Vantage): string[] {
   return notes;
 }
 
-function summarize(results: TargetResult[], vantage: Vantage, startedAt: Date, endedAt: Date, ms: number): RunSummary {
+interface RunFacts {
+  vantage: Vantage;
+  preflight: DnsPreflight;
+  startedAt: Date;
+  endedAt: Date;
+  ms: number;
+}
+
+function summarize(results: TargetResult[], facts: RunFacts): RunSummary {
+  const { vantage, preflight } = facts;
   const counts: Partial<Record<VerdictName, number>> = {};
   for (const r of results) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
   return {
-    started_at: startedAt.toISOString(),
-    ended_at: endedAt.toISOString(),
-    duration_ms: Math.round(ms),
+    started_at: facts.startedAt.toISOString(),
+    ended_at: facts.endedAt.toISOString(),
+    duration_ms: Math.round(facts.ms),
     targets: results.length,
     counts,
     vantage,
     unmet: results.filter((r) => !r.expect_met).length,
-    notes: notesOf(results, vantage),
+    dns_preflight: preflight,
+    notes: notesOf(results, vantage, preflight),
   };
 }
 
@@ -107,7 +130,15 @@ function summarize(results: TargetResult[], vantage: Vantage, startedAt: Date, e
 export async function runProbe(targets: Target[], options: ProbeOptions, env: ProbeEnv, hooks: RunHooks = {}): Promise<RunOutput> {
   const startedAt = env.clock.date();
   const origin = env.clock.now();
-  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch: new Stopwatch(env.clock, origin) };
+  const watch = new Stopwatch(env.clock, origin);
+  const preflight = await dnsPreflight(env, options, watch);
+  const dns: DnsContext = {
+    sinkUsable: preflight.sink?.usable ?? false,
+    forgedPool: options.forgedPool,
+    allowed: options.allowedAnswers,
+    nxRewrite: preflight.nxdomain.rewritten_to,
+  };
+  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch, sinkUsable: dns.sinkUsable };
   const limit = pLimit(options.concurrency);
   const measure = async (target: Target): Promise<Measured> => {
     const began = env.clock.now();
@@ -116,10 +147,9 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
       hooks.onStart?.(target);
       return probeTarget(target, ctx);
     });
-    // The DNS listen window runs on outside the connection slot.
-    const query = await run.dnsQuery;
-    const checks = query ? [query, ...run.observations] : run.observations;
-    const verdict = classifyTarget(target, checks);
+    // The DNS listen windows run on outside the connection slot.
+    const checks = [...(await run.dnsQueries), ...run.observations];
+    const verdict = classifyTarget(target, checks, dns);
     return { target, verdict, checks, addresses: run.addresses, startedAt: at, totalMs: env.clock.now() - began };
   };
 
@@ -137,6 +167,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
 
   const order = new Map(targets.map((t, i) => [t.name, i]));
   results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  return { results, summary: summarize(results, vantage, startedAt, env.clock.date(), env.clock.now() - origin) };
+  const facts = { vantage, preflight, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
+  return { results, summary: summarize(results, facts) };
 }
 

@@ -1,0 +1,53 @@
+import net from 'node:net';
+
+// Addresses a public name can never genuinely resolve to. An injector's forged answers often are
+// such addresses; split-horizon DNS (a company's internal names) legitimately returns private ones,
+// which is why a user can accept ranges with --allow-answers.
+
+const RANGES: Array<[label: string, cidrs: string[]]> = [
+  ['unspecified', ['0.0.0.0/8', '::/128']],
+  ['loopback', ['127.0.0.0/8', '::1/128']],
+  ['private (RFC 1918)', ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']],
+  ['shared address space (RFC 6598)', ['100.64.0.0/10']],
+  ['link-local', ['169.254.0.0/16', 'fe80::/10']],
+  ['unique local (RFC 4193)', ['fc00::/7']],
+  ['multicast', ['224.0.0.0/4', 'ff00::/8']],
+  ['reserved', ['240.0.0.0/4']],
+  ['Teredo', ['2001::/32']],
+];
+// No ::ffff:0:0/96 (IPv4-mapped) here: node's BlockList matches every IPv4 address against it.
+
+/** Adds "10.0.0.0/8", "2001:db8::/32" or a single address to the list; false if the text is neither. */
+export function addRange(list: net.BlockList, text: string): boolean {
+  const [address = '', prefixText] = text.trim().split('/');
+  const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
+  if (!family) return false;
+  const max = family === 'ipv4' ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+    return false;
+  }
+  list.addSubnet(address, prefix, family);
+  return true;
+}
+
+export function blockListOf(cidrs: string[]): net.BlockList {
+  const list = new net.BlockList();
+  for (const cidr of cidrs) {
+    if (!addRange(list, cidr)) throw new Error(`bad range ${cidr}`);
+  }
+  return list;
+}
+
+const BOGONS = RANGES.map(([label, cidrs]) => ({ label, list: blockListOf(cidrs) }));
+
+export function inList(list: net.BlockList, address: string): boolean {
+  const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
+  return family !== undefined && list.check(address, family);
+}
+
+/** Why `address` cannot be a public name's genuine address, unless `allowed` accepts it. */
+export function impossibleReason(address: string, allowed: net.BlockList): string | undefined {
+  if (inList(allowed, address)) return undefined;
+  return BOGONS.find((b) => inList(b.list, address))?.label;
+}

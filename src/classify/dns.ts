@@ -1,0 +1,121 @@
+// Pure: which DNS-poisoning heuristics fire for one target's observations. Strong ones make the
+// verdict `dns-poisoned`; weak ones only go into the evidence (CDNs answer differently in different
+// countries, and some real services sit inside the censor's forged-address pool).
+import type net from 'node:net';
+import type { DnsQueryObservation, DnsReply, Observation } from '../model/observation.js';
+import type { Heuristic } from '../model/verdict.js';
+import { impossibleReason, inList } from './addresses.js';
+
+/** What the run knows beyond one target's observations. */
+export interface DnsContext {
+  /** The sink answered none of the canary names, so an answer from it for a target is forged. */
+  sinkUsable: boolean;
+  /** --forged-pool: addresses the censor is known to answer with. */
+  forgedPool: net.BlockList;
+  /** --allow-answers: ranges accepted as genuine although private or loopback. */
+  allowed: net.BlockList;
+  /** What the resolver answers for a name that cannot exist (empty when it says NXDOMAIN, as it should). */
+  nxRewrite: string[];
+}
+
+const queries = (checks: Observation[], purpose: DnsQueryObservation['purpose']) =>
+  checks.filter((c): c is DnsQueryObservation => c.check === 'dns_query' && c.purpose === purpose);
+
+const answerText = (r: DnsReply) => `${r.addresses.join(' ') || r.rcode} after ${r.after_ms} ms`;
+const signature = (r: DnsReply) => `${r.rcode} ${[...r.addresses].sort().join(',')}`;
+
+function sinkAnswer(checks: Observation[], ctx: DnsContext): Heuristic[] {
+  if (!ctx.sinkUsable) return [];
+  return queries(checks, 'sink')
+    .filter((q) => q.replies.length > 0)
+    .map((q) => ({
+      name: 'sink-answer',
+      strong: true,
+      detail: `${q.server}, which runs no DNS server, answered ${q.query_type} ${q.host}: ${q.replies.map(answerText).join('; ')}`,
+    }));
+}
+
+function differingReplies(checks: Observation[]): Heuristic[] {
+  return queries(checks, 'resolver')
+    .filter((q) => new Set(q.replies.map(signature)).size > 1)
+    .map((q) => ({
+      name: 'differing-replies',
+      strong: true,
+      detail: `${q.replies.length} differing replies to one ${q.query_type} query: ${q.replies.map(answerText).join('; ')}`,
+    }));
+}
+
+function wrongType(checks: Observation[]): Heuristic[] {
+  return queries(checks, 'wrong_type').flatMap((q) => {
+    const forged = q.replies.flatMap((r) => r.addresses);
+    if (forged.length === 0) return [];
+    return [{ name: 'wrong-type' as const, strong: true, detail: `a ${q.query_type} query was answered with address records: ${forged.join(' ')}` }];
+  });
+}
+
+/** Every address the local resolver gave, through the system lookup or the raw queries. */
+function localAddresses(checks: Observation[]): string[] {
+  const found = checks.flatMap((c) => {
+    if (c.check === 'resolve') return c.addresses;
+    if (c.check === 'dns_query' && c.purpose === 'resolver') return c.replies.flatMap((r) => r.addresses);
+    return [];
+  });
+  return [...new Set(found)];
+}
+
+function impossibleAddresses(local: string[], ctx: DnsContext): Heuristic[] {
+  const bad = local.flatMap((a) => {
+    const why = impossibleReason(a, ctx.allowed);
+    return why ? [`${a} (${why})`] : [];
+  });
+  return bad.length === 0 ? [] : [{ name: 'impossible-address', strong: true, detail: `answers no public name can have: ${bad.join(', ')}` }];
+}
+
+function forgedPool(local: string[], ctx: DnsContext): Heuristic[] {
+  const hits = local.filter((a) => inList(ctx.forgedPool, a));
+  return hits.length === 0 ? [] : [{ name: 'forged-pool', strong: false, detail: `in the forged-address pool: ${hits.join(' ')}` }];
+}
+
+/**
+ * Local and control answers agree when they share an address, or when the local address completed a
+ * TLS handshake with a certificate valid for the name (CDNs answer differently by country). A local
+ * address that times out or resets proves nothing; one whose certificate is wrong confirms the forgery.
+ */
+function controlMismatch(checks: Observation[], ctx: DnsContext): Heuristic[] {
+  const controls = checks.filter((c) => c.check === 'doh_query' && !c.failure);
+  const resolved = checks.find((c) => c.check === 'resolve');
+  if (controls.length === 0 || !resolved || resolved.failure) return [];
+  const control = new Set(controls.flatMap((c) => (c.check === 'doh_query' ? c.addresses : [])));
+  if (control.size === 0 || resolved.addresses.some((a) => control.has(a))) return [];
+  const tls = checks.find((c) => c.check === 'tls_handshake');
+  if (tls && !tls.failure) return [];
+  const detail = `local answer ${resolved.addresses.join(' ')} shares no address with the control's ${[...control].join(' ')}`;
+  if (tls?.failure?.failure.startsWith('ssl_')) {
+    return [{ name: 'control-mismatch-tls', strong: true, detail: `${detail}, and ${tls.address} has no valid certificate for the name (${tls.failure.failure})` }];
+  }
+  return [{ name: 'control-mismatch', strong: false, detail: `${detail}; not confirmed by TLS` }];
+}
+
+function nxdomainRewrite(local: string[], ctx: DnsContext): Heuristic[] {
+  if (ctx.nxRewrite.length === 0 || local.length === 0 || !local.every((a) => ctx.nxRewrite.includes(a))) return [];
+  return [
+    {
+      name: 'nxdomain-rewrite',
+      strong: false,
+      detail: `the resolver answers ${ctx.nxRewrite.join(' ')} for names that do not exist, and gave the same here`,
+    },
+  ];
+}
+
+export function dnsHeuristics(checks: Observation[], ctx: DnsContext): Heuristic[] {
+  const local = localAddresses(checks);
+  return [
+    ...sinkAnswer(checks, ctx),
+    ...differingReplies(checks),
+    ...wrongType(checks),
+    ...impossibleAddresses(local, ctx),
+    ...controlMismatch(checks, ctx),
+    ...forgedPool(local, ctx),
+    ...nxdomainRewrite(local, ctx),
+  ];
+}
