@@ -93,6 +93,9 @@ describe('usage', () => {
     [['check', '--timeout', 'soon'], "option '--timeout <seconds>' argument 'soon' is invalid"],
     [['check', '--resolve', 'nohost'], 'expected HOST:PORT:ADDR'],
     [['nonsense'], "unknown command 'nonsense'"],
+    [['check', '--control-doh', 'http://dns.example/dns-query'], 'DNS-over-HTTPS needs an https:// URL'],
+    [['check', '--allow-answers', '10.0.0.0/33'], 'expected an address or CIDR range'],
+    [['check', '--sink', 'sink.example'], 'expected an IP address'],
   ])('bad usage %j exits 2', async (args, message) => {
     const r = await run(args);
     expect(r.status).toBe(2);
@@ -117,6 +120,14 @@ describe('bad input', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${bad}:4:`);
     expect(r.stderr).toContain('url');
+  });
+
+  it('a bad line in --forged-pool names the file and line', async () => {
+    const pool = await file('pool.txt', '# forged answers\n1.2.3.0/24\nnot-an-address\n');
+    const targets = await file('pool-targets.yaml', `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`);
+    const r = await run(['check', targets, ...loopbackArgs, '--forged-pool', pool]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${pool}:3: "not-an-address" is not an IP address or CIDR range`);
   });
 
   it('-o into a folder that does not exist exits 2 before measuring', async () => {

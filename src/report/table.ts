@@ -39,6 +39,12 @@ function groupByService(results: TargetResult[]): Map<string, TargetResult[]> {
   return groups;
 }
 
+/** The reason, with the weak DNS signals that decided nothing but a reader should know of. */
+function reasonCell(r: TargetResult): string {
+  const weak = (r.dns_heuristics ?? []).filter((h) => !h.strong).map((h) => h.name);
+  return weak.length > 0 ? `${r.reason} [weak DNS signals: ${weak.join(', ')}]` : r.reason;
+}
+
 function verdictCell(r: TargetResult): string {
   return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
 }
@@ -83,7 +89,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
     where(r),
     seconds(r.timings.total_ms),
-    r.reason,
+    reasonCell(r),
   ]);
   const paints = ordered.map((r) => [
     undefined,

@@ -32,7 +32,7 @@ export async function startDnsServer(
   script: DnsServerScript,
   fallback: DnsBehaviour = { rcode: 'NXDOMAIN' },
 ): Promise<TestDnsServer> {
-  const byName = new Map(Object.entries(script).map(([name, b]) => [bareName(name), [b].flat()]));
+  const behavioursFor = scriptReader(script, fallback);
   const socket = dgram.createSocket('udp4');
   const timers = new Set<NodeJS.Timeout>();
   const queries: TestDnsServer['queries'] = [];
@@ -42,7 +42,7 @@ export async function startDnsServer(
     const question = query?.questions?.[0];
     if (!query || !question) return; // the probe never sends these; nothing to answer
     queries.push({ name: question.name, type: question.type });
-    for (const behaviour of byName.get(bareName(question.name)) ?? [fallback]) {
+    for (const behaviour of behavioursFor(question.name)) {
       if ('silent' in behaviour) continue;
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -71,7 +71,13 @@ export async function startDnsServer(
   };
 }
 
-function decodeQuery(msg: Buffer): DecodedPacket | undefined {
+/** The behaviours the script gives a name (any case), or the fallback. */
+export function scriptReader(script: DnsServerScript, fallback: DnsBehaviour): (name: string) => DnsBehaviour[] {
+  const byName = new Map(Object.entries(script).map(([name, b]) => [bareName(name), [b].flat()]));
+  return (name) => byName.get(bareName(name)) ?? [fallback];
+}
+
+export function decodeQuery(msg: Buffer): DecodedPacket | undefined {
   try {
     return dnsPacket.decode(msg);
   } catch {
@@ -79,9 +85,9 @@ function decodeQuery(msg: Buffer): DecodedPacket | undefined {
   }
 }
 
-type Answering = Exclude<DnsBehaviour, { silent: true }>;
+export type Answering = Exclude<DnsBehaviour, { silent: true }>;
 
-function replyFor(behaviour: Answering, msg: Buffer, query: DecodedPacket, question: Question): Buffer {
+export function replyFor(behaviour: Answering, msg: Buffer, query: DecodedPacket, question: Question): Buffer {
   if ('raw' in behaviour) return behaviour.raw(msg);
   // The rcode lives in the low four bits of the flags.
   const rcode = 'rcode' in behaviour ? RCODES[behaviour.rcode] : 0;
