@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (npm ci or npm run build writes dist/).
-import { existsSync } from 'node:fs';
+// Runs the compiled CLI (npm ci or npm run build writes dist/). This file is CommonJS (see
+// bin/package.json) so that the line below runs before anything touches libuv's thread pool: the ESM
+// loader would start the pool first. System lookups (getaddrinfo) run on that pool, 4 threads by
+// default, and a few names whose servers never answer would hold them all.
+'use strict';
+process.env.UV_THREADPOOL_SIZE ??= '24';
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const entry = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 if (!existsSync(entry)) {
   process.stderr.write('reachprobe: not built yet: run `npm ci` (or `npm run build`) first\n');
   process.exitCode = 3;
 } else {
-  const { main } = await import(entry.href);
-  await main(process.argv);
+  import(pathToFileURL(entry).href).then((cli) => cli.main(process.argv));
 }

@@ -2,7 +2,7 @@
 // an injector (or as an honest CDN) would; and the clean cases that must stay reachable.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockListOf } from '../src/classify/addresses.js';
+import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
 import type { RunOutput } from '../src/run/run.js';
 import { dohDispatcher } from '../src/net/doh.js';
@@ -72,8 +72,9 @@ async function measure(world: World, targets: Target[], options: Partial<ProbeOp
     const doh = await startDohServer(world.control, world.controlCert);
     closers.push(doh);
     env.controls = [doh.url];
-    env.doh = dohDispatcher([SELF_SIGNED]);
-    closers.push(env.doh);
+    const dispatcher = dohDispatcher([SELF_SIGNED], 400);
+    env.doh = dispatcher;
+    closers.push({ close: () => dispatcher.destroy() });
   }
   return runProbe(targets, { ...OPTIONS, ...options }, env);
 }
@@ -129,9 +130,10 @@ describe('strong evidence: dns-poisoned', () => {
   });
 
   it('a sink answer, although the resolver itself answers honestly', async () => {
+    const plain = await server('ok');
     const out = await measure(
       { resolver: { 'sinked.reachprobe.test': { answer: [HOST] } }, sink: { 'sinked.reachprobe.test': { answer: ['127.0.0.77'] } } },
-      [target('sinked', 'sinked.reachprobe.test', good)],
+      [target('sinked', 'sinked.reachprobe.test', plain, 'http')],
     );
     expect(out.results[0]!.verdict).toBe('dns-poisoned');
     expect(names(out)).toEqual(['sink-answer']);
@@ -139,12 +141,26 @@ describe('strong evidence: dns-poisoned', () => {
   });
 
   it('a wrong-type answer: an A record for a TXT query', async () => {
+    const plain = await server('ok');
     const out = await measure(
       { resolver: { 'typed.reachprobe.test': { answer: [HOST], anyType: true } } },
-      [target('typed', 'typed.reachprobe.test', good)],
+      [target('typed', 'typed.reachprobe.test', plain, 'http')],
     );
     expect(out.results[0]!.verdict).toBe('dns-poisoned');
     expect(names(out)).toContain('wrong-type');
+  });
+
+  it('no heuristic overrides a valid certificate: the address is proven genuine, the signals stay evidence', async () => {
+    const out = await measure(
+      {
+        resolver: { 'proven.reachprobe.test': { answer: [HOST], anyType: true } },
+        sink: { 'proven.reachprobe.test': { answer: ['127.0.0.77'] } },
+        resolverFallback: { answer: [HOST] }, // rewrites NXDOMAIN to the very same address
+      },
+      [target('proven', 'proven.reachprobe.test', good)],
+    );
+    expect(out.results[0]!.verdict).toBe('reachable');
+    expect(names(out)).toEqual(['sink-answer', 'wrong-type', 'nxdomain-rewrite (weak)']);
   });
 
   it('an impossible answer (private, Teredo) is reported and never dialled', async () => {
@@ -209,7 +225,7 @@ describe('the DNS path itself', () => {
       { resolver: { 'www.reachprobe.test': { answer: [HOST] } }, resolverFallback: { answer: ['127.0.0.99'] } },
       [target('real', 'www.reachprobe.test', good), target('typo', 'wwww.reachprobe.test', good)],
     );
-    expect(out.summary.dns_preflight.nxdomain.rewritten_to).toEqual(['127.0.0.99']);
+    expect(out.summary.dns_preflight.nxdomain!.rewritten_to).toEqual(['127.0.0.99']);
     expect(out.summary.notes.join(' ')).toContain('NXDOMAIN rewriting');
     expect(out.results.map((r) => r.verdict)).toEqual(['reachable', 'dns-nxdomain']);
     expect(names(out, 1)).toEqual(['nxdomain-rewrite (weak)']);
@@ -217,7 +233,7 @@ describe('the DNS path itself', () => {
 
   it('an honest resolver says NXDOMAIN for the random name', async () => {
     const out = await measure({ resolver: { 'www.reachprobe.test': { answer: [HOST] } } }, [target('real', 'www.reachprobe.test', good)]);
-    expect(out.summary.dns_preflight.nxdomain).toMatchObject({ rewritten_to: [], answer: 'dns_nxdomain_error' });
-    expect(out.summary.dns_preflight.nxdomain.name).toMatch(/^rp-[0-9a-f]{12}\.example\.com$/);
+    expect(out.summary.dns_preflight.nxdomain!).toMatchObject({ rewritten_to: [], answer: 'dns_nxdomain_error' });
+    expect(out.summary.dns_preflight.nxdomain!.name).toMatch(/^rp-[0-9a-f]{12}\.example\.com$/);
   });
 });

@@ -1,7 +1,7 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockListOf } from '../src/classify/addresses.js';
+import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
 import type { TargetResult } from '../src/model/result.js';
 import type { Target } from '../src/model/target.js';

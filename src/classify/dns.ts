@@ -2,9 +2,10 @@
 // verdict `dns-poisoned`; weak ones only go into the evidence (CDNs answer differently in different
 // countries, and some real services sit inside the censor's forged-address pool).
 import type net from 'node:net';
+import type { FailureString } from '../model/failure.js';
 import type { DnsQueryObservation, DnsReply, Observation } from '../model/observation.js';
 import type { Heuristic } from '../model/verdict.js';
-import { impossibleReason, inList } from './addresses.js';
+import { impossibleReason, inList } from '../model/addresses.js';
 
 /** What the run knows beyond one target's observations. */
 export interface DnsContext {
@@ -90,11 +91,13 @@ function controlMismatch(checks: Observation[], ctx: DnsContext): Heuristic[] {
   const tls = checks.find((c) => c.check === 'tls_handshake');
   if (tls && !tls.failure) return [];
   const detail = `local answer ${resolved.addresses.join(' ')} shares no address with the control's ${[...control].join(' ')}`;
-  if (tls?.failure?.failure.startsWith('ssl_')) {
+  if (tls?.failure && CERTIFICATE_FAILURES.has(tls.failure.failure)) {
     return [{ name: 'control-mismatch-tls', strong: true, detail: `${detail}, and ${tls.address} has no valid certificate for the name (${tls.failure.failure})` }];
   }
   return [{ name: 'control-mismatch', strong: false, detail: `${detail}; not confirmed by TLS` }];
 }
+
+const CERTIFICATE_FAILURES = new Set<FailureString>(['ssl_invalid_hostname', 'ssl_unknown_authority', 'ssl_invalid_certificate']);
 
 function nxdomainRewrite(local: string[], ctx: DnsContext): Heuristic[] {
   if (ctx.nxRewrite.length === 0 || local.length === 0 || !local.every((a) => ctx.nxRewrite.includes(a))) return [];

@@ -1,4 +1,5 @@
 // One line of plain text per observation: the evidence a reader sees under a verdict.
+import { hostPort } from '../model/addresses.js';
 import type { Failure } from '../model/failure.js';
 import type { DnsReply, Observation } from '../model/observation.js';
 
@@ -26,11 +27,11 @@ export function describeObservation(o: Observation): string {
       return `doh_query ${o.query_type} ${o.host} via ${o.url}: ${answer} in ${ms(o.duration_ms)}`;
     }
     case 'connect':
-      return `connect ${o.address}:${o.port}: ${o.failure ? failed(o.failure) : 'open'} in ${ms(o.duration_ms)}`;
+      return `connect ${hostPort(o.address, o.port)}: ${o.failure ? failed(o.failure) : 'open'} in ${ms(o.duration_ms)}`;
     case 'tls_handshake': {
       const sni = o.sni ? ` SNI ${o.sni}` : '';
       const outcome = o.failure ? failed(o.failure) : `${o.version ?? 'TLS'} ${o.cipher ?? ''}`.trim();
-      return `tls_handshake ${o.address}:${o.port}${sni}: ${outcome} in ${ms(o.duration_ms)}`;
+      return `tls_handshake ${hostPort(o.address, o.port)}${sni}: ${outcome} in ${ms(o.duration_ms)}`;
     }
     case 'http_round_trip': {
       const status = o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;

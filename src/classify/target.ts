@@ -7,6 +7,7 @@ import type {
   ResolveObservation,
   TlsObservation,
 } from '../model/observation.js';
+import { hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
 import type { Heuristic, Verdict, VerdictName } from '../model/verdict.js';
 import { dnsHeuristics, type DnsContext } from './dns.js';
@@ -61,16 +62,37 @@ function fromFailure(f: Failure, reason: string): Decision {
   return { verdict: verdictOfFailure(f), stage: f.operation, failure: f.failure, reason };
 }
 
+/**
+ * A certificate valid for the name proves the address genuine (primer, DNS heuristic 7): whatever the
+ * DNS heuristics saw, the name reached the real service from here, and they stay evidence only.
+ */
+function provenGenuine(checks: Observation[]): boolean {
+  return find(checks, 'tls_handshake').some((t) => !t.failure);
+}
+
 function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision | undefined {
-  const strong = heuristics.filter((h) => h.strong);
+  const strong = provenGenuine(checks) ? [] : heuristics.filter((h) => h.strong);
   if (strong.length > 0) {
     return { verdict: 'dns-poisoned', stage: 'resolve', reason: strong.map((h) => `${h.name}: ${h.detail}`).join('; ') };
   }
   const rewrite = heuristics.find((h) => h.name === 'nxdomain-rewrite');
-  if (rewrite) return { verdict: 'dns-nxdomain', stage: 'resolve', reason: rewrite.detail };
+  if (rewrite && !provenGenuine(checks)) return { verdict: 'dns-nxdomain', stage: 'resolve', reason: rewrite.detail };
   const resolved: ResolveObservation | undefined = find(checks, 'resolve')[0];
-  if (resolved?.failure) return fromFailure(resolved.failure, `resolving ${resolved.host} failed: ${resolved.failure.message}`);
-  return undefined;
+  if (!resolved?.failure) return undefined;
+  return fromFailure(noDataNotNxdomain(resolved.failure, checks), `resolving ${resolved.host} failed: ${resolved.failure.message}`);
+}
+
+/**
+ * getaddrinfo says ENOTFOUND both for a name that does not exist and for one without addresses; the
+ * raw query's RCODE tells them apart.
+ */
+function noDataNotNxdomain(f: Failure, checks: Observation[]): Failure {
+  if (f.failure !== 'dns_nxdomain_error') return f;
+  const replies = find(checks, 'dns_query').filter((q) => q.purpose === 'resolver').flatMap((q) => q.replies);
+  const rcodes = replies.filter((r) => r.addresses.length === 0).map((r) => r.rcode);
+  if (rcodes.length !== replies.length) return f; // some reply had addresses: not "no data"
+
+  return rcodes.length > 0 && rcodes.every((r) => r === 'NOERROR') ? { ...f, failure: 'dns_no_answer' } : f;
 }
 
 function connectDecision(connects: ConnectObservation[]): Decision | undefined {
@@ -78,7 +100,7 @@ function connectDecision(connects: ConnectObservation[]): Decision | undefined {
   if (connects.length === 0 || failures.some((f) => f === undefined)) return undefined;
   const worst = connects.reduce((a, b) => (telling(b.failure!) < telling(a.failure!) ? b : a));
   const f = worst.failure!;
-  const at = `${worst.address}:${worst.port}`;
+  const at = hostPort(worst.address, worst.port);
   const reasons: Partial<Record<FailureString, string>> = {
     connection_refused: `a RST answered the SYN to ${at} (connection refused)`,
     generic_timeout_error: `no answer to the SYN to ${at} within ${Math.round(worst.duration_ms)} ms`,
@@ -90,7 +112,7 @@ function connectDecision(connects: ConnectObservation[]): Decision | undefined {
 function tlsDecision(tls: TlsObservation | undefined): Decision | undefined {
   const f = tls?.failure;
   if (!tls || !f) return undefined;
-  const at = `${tls.address}:${tls.port}`;
+  const at = hostPort(tls.address, tls.port);
   const sni = tls.sni ? ` (SNI ${tls.sni})` : '';
   const reasons: Partial<Record<FailureString, string>> = {
     connection_reset: `the connection to ${at} was reset after the TLS ClientHello${sni}`,
@@ -106,9 +128,9 @@ function httpDecision(http: HttpObservation | undefined): Decision | undefined {
   if (!http || !f) return undefined;
   const host = new URL(http.url).host;
   const reasons: Partial<Record<FailureString, string>> = {
-    connection_reset: `the connection to ${http.address}:${http.port} was reset after the HTTP request (Host ${host})`,
-    generic_timeout_error: `no complete HTTP response from ${http.address}:${http.port} within ${Math.round(http.duration_ms)} ms`,
-    eof_error: `${http.address}:${http.port} closed the connection before a complete HTTP response`,
+    connection_reset: `the connection to ${hostPort(http.address, http.port)} was reset after the HTTP request (Host ${host})`,
+    generic_timeout_error: `no complete HTTP response from ${hostPort(http.address, http.port)} within ${Math.round(http.duration_ms)} ms`,
+    eof_error: `${hostPort(http.address, http.port)} closed the connection before a complete HTTP response`,
   };
   return fromFailure(f, reasons[f.failure] ?? `the HTTP request to ${http.url} failed: ${f.message}`);
 }
@@ -121,7 +143,7 @@ function successDecision(target: Target, checks: Observation[]): Decision {
   }
   const open = find(checks, 'connect').find((c) => !c.failure);
   if (target.scheme === 'tcp' && open) {
-    return { verdict: 'connected', reason: `TCP handshake with ${open.address}:${open.port} completed` };
+    return { verdict: 'connected', reason: `TCP handshake with ${hostPort(open.address, open.port)} completed` };
   }
   return { verdict: 'error', reason: 'no check reached a conclusion' };
 }

@@ -1,12 +1,12 @@
 import dns from 'node:dns';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { blockListOf } from '../classify/addresses.js';
+import { blockListOf } from '../model/addresses.js';
 import { systemClock } from '../model/clock.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
-import { parseServer, type DnsServer } from '../net/dns-udp.js';
+import { formatServer, parseServer, type DnsServer } from '../net/dns-udp.js';
 import { serverResolver, systemResolver } from '../net/resolve.js';
 import { dohDispatcher } from '../net/doh.js';
 import { dialTcp } from '../net/tcp.js';
@@ -85,7 +85,7 @@ function readCa(file: string): string {
 }
 
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
-function envFrom(flags: CheckFlags): ProbeEnv {
+function envFrom(flags: CheckFlags, options: ProbeOptions): ProbeEnv {
   const ca = (flags.ca ?? []).map(readCa);
   const controls = flags.controlDoh ?? [];
   const common = {
@@ -93,19 +93,33 @@ function envFrom(flags: CheckFlags): ProbeEnv {
     dial: dialTcp,
     ca,
     controls,
-    ...(controls.length > 0 ? { doh: dohDispatcher(ca) } : {}),
+    ...(controls.length > 0 ? { doh: dohDispatcher(ca, options.timeouts.dns) } : {}),
     ...(flags.sink ? { sink: flags.sink } : {}),
   };
   if (flags.resolver) return { ...common, resolver: serverResolver(flags.resolver), dnsServer: flags.resolver };
   const first = dns.getServers()[0];
   const dnsServer = first === undefined ? undefined : parseServer(first);
-  return { ...common, resolver: systemResolver, ...(dnsServer ? { dnsServer } : {}) };
+  return { ...common, resolver: systemResolver(), ...(dnsServer ? { dnsServer } : {}) };
 }
 
+/** Fails before anything is measured, rather than after a long run. */
 function checkOutputPath(file: string | undefined) {
   if (file === undefined) return;
   const dir = path.dirname(path.resolve(file));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`cannot write the report: no folder ${dir}`, file);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new InputError(`cannot write the report: the folder ${dir} is not writable`, file);
+  }
+}
+
+async function writeReport(file: string, doc: ReportDocument): Promise<void> {
+  try {
+    await writeAtomically(file, `${JSON.stringify(doc, null, 2)}\n`);
+  } catch (err) {
+    throw new InputError(`cannot write the report: ${(err as Error).message}`, file);
+  }
 }
 
 async function targetsFrom(paths: string[], flags: CheckFlags): Promise<Target[]> {
@@ -122,10 +136,10 @@ function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, u
     concurrency: options.concurrency,
     max_body_bytes: options.maxBodyBytes,
     resolver: env.resolver.name,
-    dns_server: env.dnsServer ? `${env.dnsServer.address}:${env.dnsServer.port}` : null,
+    dns_server: env.dnsServer ? formatServer(env.dnsServer) : null,
     pins: Object.fromEntries(options.pins),
     extra_ca_files: env.ca.length,
-    sink: env.sink ? `${env.sink.address}:${env.sink.port}` : null,
+    sink: env.sink ? formatServer(env.sink) : null,
     sink_canaries: options.sinkCanaries,
     control_doh: env.controls,
     nx_probe_domain: options.nxProbeDomain,
@@ -136,9 +150,9 @@ function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, u
 export async function runCheck(paths: string[], raw: Record<string, unknown>): Promise<number> {
   const flags = raw as CheckFlags;
   const options = optionsFrom(flags);
-  const env = envFrom(flags);
   checkOutputPath(flags.output);
   const targets = await targetsFrom(paths, flags);
+  const env = envFrom(flags, options);
 
   const progress = progressLine(process.stderr, targets.length);
   const { results, summary } = await runProbe(targets, options, env, {
@@ -147,9 +161,8 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
       progress.finished(r.name);
       if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
     },
-  });
+  }).finally(() => env.doh?.destroy());
   progress.clear();
-  await env.doh?.close();
 
   if (flags.json) process.stdout.write(`${summaryLine(summary)}\n`);
   else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
@@ -161,7 +174,7 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
       summary,
       results,
     };
-    await writeAtomically(flags.output, `${JSON.stringify(doc, null, 2)}\n`);
+    await writeReport(flags.output, doc);
   }
   return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
 }

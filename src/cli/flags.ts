@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { InvalidArgumentError } from 'commander';
-import { addRange } from '../classify/addresses.js';
+import { addRange } from '../model/addresses.js';
 import { parseServer, type DnsServer } from '../net/dns-udp.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports

@@ -52,7 +52,16 @@ function exitStatusOf(err: CommanderError): number {
     : EXIT.usage; // commander would exit 1 on a usage error: 1 means "a target missed", so 2
 }
 
+/** A reader that goes away (`| head`) is not an error: stop writing, keep the exit status. */
+function quietOnClosedPipe() {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.stdout.write = () => true;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe();
   try {
     await program().parseAsync(argv);
   } catch (err) {

@@ -47,6 +47,8 @@ const BY_CODE: Record<string, FailureString> = {
   UND_ERR_CONNECT_TIMEOUT: 'generic_timeout_error',
   UND_ERR_HEADERS_TIMEOUT: 'generic_timeout_error',
   UND_ERR_BODY_TIMEOUT: 'generic_timeout_error',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'eof_error', // the body ended before its Content-Length
+  UND_ERR_HEADERS_OVERFLOW: 'http_protocol_error',
   ENETUNREACH: 'network_unreachable',
   EHOSTUNREACH: 'host_unreachable',
   EHOSTDOWN: 'host_unreachable',
@@ -57,6 +59,7 @@ const BY_CODE: Record<string, FailureString> = {
   ESERVFAIL: 'dns_servfail_error',
   EREFUSED: 'dns_refused_error',
   EAI_AGAIN: 'dns_temporary_failure',
+  EAI_FAIL: 'dns_servfail_error', // getaddrinfo: the resolver failed for good (SERVFAIL, REFUSED)
   EFORMERR: 'dns_server_misbehaving',
   EBADRESP: 'dns_server_misbehaving',
   ERR_TLS_CERT_ALTNAME_INVALID: 'ssl_invalid_hostname',
@@ -73,7 +76,6 @@ const BY_CODE: Record<string, FailureString> = {
   CERT_REJECTED: 'ssl_invalid_certificate',
   INVALID_CA: 'ssl_invalid_certificate',
   HPE_INVALID_CONSTANT: 'http_protocol_error',
-  UND_ERR_INFO: 'http_protocol_error',
 };
 
 /** Our own deadline error: raised by the net layer when a step's timer fires. */
@@ -113,7 +115,8 @@ function innermost(err: unknown): ErrorLike {
 function stringFor(e: ErrorLike, operation: Operation): FailureString {
   const code = typeof e.code === 'string' ? e.code : '';
   if (code === 'UND_ERR_SOCKET') return 'eof_error'; // undici: "other side closed" without a cause
-  if (code === 'ECONNREFUSED' && operation === 'resolve') return 'dns_refused_error';
+  // c-ares says ECONNREFUSED when it could not reach any DNS server at all.
+  if (code === 'ECONNREFUSED' && operation === 'resolve') return 'dns_temporary_failure';
   // A FIN during the TLS handshake is reported as ECONNRESET too, but only a real RST comes from a
   // failed read() and carries its syscall.
   if (code === 'ECONNRESET' && e.syscall === undefined) return 'eof_error';

@@ -36,7 +36,7 @@ export interface TargetResult {
   checks: Observation[];
 }
 
-/** What the run learnt about its DNS path before measuring the targets. */
+/** What the run learnt about its DNS path before measuring the targets (nothing, when no target needs DNS). */
 export interface DnsPreflight {
   sink?: {
     server: string;
@@ -45,7 +45,8 @@ export interface DnsPreflight {
     why?: string;
     canaries: DnsQueryObservation[];
   };
-  nxdomain: {
+  /** Absent when no target needed DNS. */
+  nxdomain?: {
     /** A random name that cannot exist. */
     name: string;
     /** Addresses the resolver gave for it anyway (empty when it said NXDOMAIN, as it should). */

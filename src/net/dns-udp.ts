@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
+import { hostPort } from '../model/addresses.js';
 import type { Clock } from '../model/clock.js';
 import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
 import type { DnsReply } from '../model/observation.js';
@@ -37,7 +38,7 @@ export interface DnsQueryResult {
 }
 
 export function formatServer(s: DnsServer): string {
-  return isIPv6(s.address) ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`;
+  return hostPort(s.address, s.port);
 }
 
 /** "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353". A bare IPv6 address never carries a port. */

@@ -24,9 +24,13 @@ export interface DohResult {
 /** A DNS message is at most 64 KiB; a server that sends more is not a DoH server. */
 const MAX_MESSAGE = 65_535;
 
-/** One connection pool for every DoH query of a run, trusting the extra CAs too. */
-export function dohDispatcher(ca: string[]): Agent {
-  return new Agent({ connect: ca.length > 0 ? { ca: [...tls.rootCertificates, ...ca] } : {}, connections: 4 });
+/**
+ * One connection pool for every DoH query of a run, trusting the extra CAs too. Close it with
+ * destroy(), not close(): queries a blocked control never answers must not hold the process.
+ */
+export function dohDispatcher(ca: string[], timeoutMs: number): Agent {
+  const trust = ca.length > 0 ? { ca: [...tls.rootCertificates, ...ca] } : {};
+  return new Agent({ connect: { ...trust, timeout: timeoutMs }, connections: 16, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 const misbehaving = (message: string) => Object.assign(new Error(message), { code: 'EBADRESP' });
@@ -67,15 +71,23 @@ function decodeOrBlame(bytes: Buffer) {
   }
 }
 
-/** Never rejects: a control that fails is recorded, then ignored by the classification. */
+const failedWith = (err: unknown): DohResult => ({ answers: [], addresses: [], failure: failureOf(err, 'resolve') });
+
+/**
+ * Never rejects: a control that fails is recorded, then ignored by the classification. The deadline
+ * is a race, since undici ignores an abort while a request still waits for a connection.
+ */
 export async function queryDoh(q: DohQuery): Promise<DohResult> {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), q.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<DohResult>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      resolve(failedWith(new DeadlineError(`DoH query to ${q.url}`, q.timeoutMs)));
+    }, q.timeoutMs);
+  });
   try {
-    return await exchange(q, abort.signal);
-  } catch (err) {
-    const cause = abort.signal.aborted ? new DeadlineError(`DoH query to ${q.url}`, q.timeoutMs) : err;
-    return { answers: [], addresses: [], failure: failureOf(cause, 'resolve') };
+    return await Promise.race([exchange(q, abort.signal).catch(failedWith), deadline]);
   } finally {
     clearTimeout(timer);
   }

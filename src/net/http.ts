@@ -22,27 +22,34 @@ export interface HttpGetResult {
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
+/** A closed socket, refused to undici: it would ask for the connection again and again. */
+const gone = () => Object.assign(new Error('the connection closed before the request'), { code: 'UND_ERR_SOCKET' });
+
 /**
  * One GET over a connection the earlier checks already opened (TCP, or TLS on top of it), so the
  * request goes to the measured address whatever the name resolves to now. The whole round trip,
  * body included, has one deadline: a server that trickles bytes cannot stretch it.
  */
 export async function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpGetResult> {
+  const result: HttpGetResult = { bodyBytes: 0, bodyTruncated: false };
+  if (socket.destroyed || socket.readableEnded) return { ...result, failure: failureOf(gone(), 'http_round_trip') };
+  let handedOver = false;
   const client = new Client(opts.origin, {
-    // undici hangs if connect calls back synchronously.
-    connect: (_options, callback) => setImmediate(() => callback(null, socket)),
+    // undici hangs if connect calls back synchronously; and the socket is ours to give only once.
+    connect: (_options, callback) =>
+      setImmediate(() => (handedOver ? callback(gone(), null) : ((handedOver = true), callback(null, socket)))),
     pipelining: 1,
   });
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), opts.timeoutMs);
-  const result: HttpGetResult = { bodyBytes: 0, bodyTruncated: false };
+  const deadline = new DeadlineError('HTTP round trip', opts.timeoutMs);
+  let late = false;
+  // Destroying the client fails the request wherever it is, even before undici has sent it
+  // (an AbortSignal is only looked at once the request is on a connection).
+  const timer = setTimeout(() => {
+    late = true;
+    void client.destroy(deadline).catch(() => {});
+  }, opts.timeoutMs);
   try {
-    const res = await client.request({
-      method: 'GET',
-      path: opts.path,
-      headers: { 'user-agent': opts.userAgent, accept: '*/*' },
-      signal: abort.signal,
-    });
+    const res = await client.request({ method: 'GET', path: opts.path, headers: { 'user-agent': opts.userAgent, accept: '*/*' } });
     result.status = res.statusCode;
     result.location = header(res.headers.location);
     result.server = header(res.headers.server);
@@ -54,8 +61,7 @@ export async function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise
       }
     }
   } catch (err) {
-    const cause = abort.signal.aborted ? new DeadlineError('HTTP round trip', opts.timeoutMs) : err;
-    result.failure = failureOf(cause, 'http_round_trip');
+    result.failure = failureOf(late ? deadline : err, 'http_round_trip');
   } finally {
     clearTimeout(timer);
     await client.destroy().catch(() => {});

@@ -1,4 +1,5 @@
 import dns from 'node:dns';
+import pLimit from 'p-limit';
 import { DeadlineError, failureOf } from '../model/failure.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
 import { formatServer, type DnsServer } from './dns-udp.js';
@@ -18,18 +19,35 @@ function withDeadline<T>(work: Promise<Outcome<T>>, ms: number): Promise<Outcome
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * getaddrinfo runs on libuv's thread pool (bin/reachprobe.js makes it 24 threads). A lookup waiting
+ * for a thread must not count against its deadline, or lookups stuck behind blackholed names would
+ * time out falsely. So at most LOOKUPS_AT_ONCE run, each timed from its start, and a lookup keeps its
+ * place until getaddrinfo really returns, even after its deadline has answered the caller.
+ */
+const LOOKUPS_AT_ONCE = 16;
+
+const lookupOutcome = (host: string): Promise<Outcome<string[]>> =>
+  dns.promises.lookup(host, { all: true, verbatim: true }).then(
+    (found) => ok(found.map((a) => a.address)),
+    (err: unknown) => failed<string[]>(failureOf(err, 'resolve')),
+  );
+
 /** getaddrinfo, with /etc/hosts and the system's resolvers: exactly what an app on this machine sees. */
-export const systemResolver: Resolver = {
-  name: 'system',
-  lookup: (host, timeoutMs) =>
-    withDeadline(
-      dns.promises.lookup(host, { all: true, verbatim: true }).then(
-        (found) => ok(found.map((a) => a.address)),
-        (err: unknown) => failed<string[]>(failureOf(err, 'resolve')),
-      ),
-      timeoutMs,
-    ),
-};
+export function systemResolver(): Resolver {
+  const limit = pLimit(LOOKUPS_AT_ONCE);
+  return {
+    name: 'system',
+    lookup: (host, timeoutMs) =>
+      new Promise((answer) => {
+        void limit(async () => {
+          const lookup = lookupOutcome(host);
+          answer(await withDeadline(lookup, timeoutMs));
+          await lookup;
+        });
+      }),
+  };
+}
 
 /** Asks one DNS server for A and AAAA records (c-ares): used when --resolver names a server. */
 export function serverResolver(server: DnsServer): Resolver {

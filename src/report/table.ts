@@ -39,10 +39,11 @@ function groupByService(results: TargetResult[]): Map<string, TargetResult[]> {
   return groups;
 }
 
-/** The reason, with the weak DNS signals that decided nothing but a reader should know of. */
+/** The reason, with the DNS signals that did not decide the verdict but a reader should know of. */
 function reasonCell(r: TargetResult): string {
-  const weak = (r.dns_heuristics ?? []).filter((h) => !h.strong).map((h) => h.name);
-  return weak.length > 0 ? `${r.reason} [weak DNS signals: ${weak.join(', ')}]` : r.reason;
+  const deciding = r.verdict === 'dns-poisoned' || r.verdict === 'dns-nxdomain';
+  const signals = deciding ? [] : (r.dns_heuristics ?? []).map((h) => (h.strong ? h.name : `${h.name} (weak)`));
+  return signals.length > 0 ? `${r.reason} [DNS signals: ${signals.join(', ')}]` : r.reason;
 }
 
 function verdictCell(r: TargetResult): string {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { checkDnsQuery } from '../checks/dns.js';
+import { formatServer } from '../net/dns-udp.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import type { DnsPreflight } from '../model/result.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
@@ -22,7 +23,7 @@ async function checkSink(env: ProbeEnv, options: ProbeOptions, watch: Stopwatch)
   const answered = canaries.filter((c) => c.replies.length > 0).map((c) => c.host);
   const unsent = canaries.find((c) => c.failure && c.failure.failure !== 'generic_timeout_error');
   const why = answered.length > 0 ? `it answered ${answered.join(', ')}` : unsent ? `queries to it fail: ${unsent.failure!.failure}` : undefined;
-  return { server: `${sink.address}:${sink.port}`, usable: why === undefined, ...(why ? { why } : {}), canaries };
+  return { server: formatServer(sink), usable: why === undefined, ...(why ? { why } : {}), canaries };
 }
 
 /** A random label under a real domain cannot exist: a resolver that answers it rewrites NXDOMAIN. */
@@ -33,7 +34,9 @@ async function checkNxdomain(env: ProbeEnv, options: ProbeOptions): Promise<DnsP
   return { name, rewritten_to: [], answer: outcome.failure.failure };
 }
 
-export async function dnsPreflight(env: ProbeEnv, options: ProbeOptions, watch: Stopwatch): Promise<DnsPreflight> {
+/** Nothing is asked when no target's addresses come from DNS. */
+export async function dnsPreflight(env: ProbeEnv, options: ProbeOptions, watch: Stopwatch, needed: boolean): Promise<DnsPreflight> {
+  if (!needed) return {};
   const [sink, nxdomain] = await Promise.all([checkSink(env, options, watch), checkNxdomain(env, options)]);
   return { ...(sink ? { sink } : {}), nxdomain };
 }

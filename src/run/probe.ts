@@ -4,7 +4,7 @@ import { checkHttp } from '../checks/http.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
-import { impossibleReason } from '../classify/addresses.js';
+import { hostPort, impossibleReason } from '../model/addresses.js';
 import type { ConnectObservation, Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { EndpointLocks } from './locks.js';
@@ -35,21 +35,25 @@ interface Chosen {
 }
 
 /** Measures one target: the steps run in order, and the first failure ends the chain. */
+/** Whether the target's addresses come from DNS (not an IP literal, not pinned with --resolve). */
+export function needsDns(target: Target, options: ProbeOptions): boolean {
+  return net.isIP(target.host) === 0 && !options.pins.has(`${target.host}:${target.port}`);
+}
+
 export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
   const { env, options, watch } = ctx;
-  const literal = net.isIP(target.host) !== 0;
-  const dnsQueries = literal ? Promise.resolve([]) : Promise.all(dnsQueriesFor(target.host, ctx));
+  // An address the user gave (an IP literal, a --resolve pin) is used as given, as curl does: no
+  // DNS at all for that target.
+  const chosenByUser = !needsDns(target, options);
+  const dnsQueries = chosenByUser ? Promise.resolve([]) : Promise.all(dnsQueriesFor(target.host, ctx));
   const observations: Observation[] = [];
-  const pinned = options.pins.get(`${target.host}:${target.port}`);
-  let addresses = literal ? [target.host] : (pinned ?? []);
-  if (addresses.length === 0) {
+  let addresses = options.pins.get(`${target.host}:${target.port}`) ?? [target.host];
+  if (!chosenByUser) {
     const resolved = await checkResolve(target.host, env.resolver, options.timeouts.dns, watch);
     observations.push(resolved);
     addresses = resolved.addresses;
   }
-  // A DNS answer no public name can have is never dialled: it may be this machine or its LAN. An
-  // address the user gave (an IP literal, a --resolve pin) is dialled as given.
-  const chosenByUser = literal || pinned !== undefined;
+  // A DNS answer no public name can have is never dialled: it may be this machine or its LAN.
   const dialled = chosenByUser ? addresses : addresses.filter((a) => impossibleReason(a, options.allowedAnswers) === undefined);
   if (dialled.length > 0) await connectAndUse(target, dialled.slice(0, options.maxAddresses), ctx, observations);
   return { observations, dnsQueries, addresses };
@@ -90,7 +94,7 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
   let pickFirst!: (c: Chosen | undefined) => void;
   const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
   const dials = addresses.map(async (address): Promise<ConnectObservation> => {
-    const release = await ctx.locks.acquire(`${address}:${target.port}`);
+    const release = await ctx.locks.acquire(hostPort(address, target.port));
     const { observation, socket } = await checkConnect(
       ctx.env.dial,
       address,

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
-import { inContext, meetsExpectation, vantageOf } from '../classify/run.js';
+import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
 import type { Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
@@ -10,7 +10,7 @@ import type { Verdict, VerdictName } from '../model/verdict.js';
 import { EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
-import { probeTarget, type ProbeContext } from './probe.js';
+import { needsDns, probeTarget, type ProbeContext } from './probe.js';
 
 export interface RunHooks {
   /** Called as each target finishes (streaming output, progress). */
@@ -52,7 +52,7 @@ function timingsOf(checks: Observation[], totalMs: number): Timings {
 
 function toResult(m: Measured, vantage: Vantage): TargetResult {
   const { target } = m;
-  const v = inContext(m.verdict, target.scheme, vantage);
+  const v = inContext(m.verdict, vantage);
   return {
     name: target.name,
     service: target.service,
@@ -69,7 +69,7 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
-    expect_met: meetsExpectation(v.verdict, target.scheme, target.expect),
+    expect_met: meetsExpectation(v.verdict, target.expect),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,
   };
@@ -79,7 +79,7 @@ function dnsNotes(preflight: DnsPreflight): string[] {
   const notes: string[] = [];
   const { sink, nxdomain } = preflight;
   if (sink && !sink.usable) notes.push(`the sink ${sink.server} is unusable (${sink.why}): its answers were not used as evidence`);
-  if (nxdomain.rewritten_to.length > 0) {
+  if (nxdomain && nxdomain.rewritten_to.length > 0) {
     notes.push(`the resolver answers ${nxdomain.rewritten_to.join(' ')} for names that do not exist (NXDOMAIN rewriting)`);
   }
   return notes;
@@ -90,7 +90,7 @@ function notesOf(results: TargetResult[], vantage: Vantage, preflight: DnsPrefli
   if (vantage === 'offline') notes.push('every domestic control failed: this vantage point looks offline, and no result of this run means censorship');
   if (vantage === 'unknown') notes.push('no domestic control in this run: an offline vantage point cannot be told from censorship');
   const foreign = results.filter((r) => r.role === 'control-foreign');
-  const foreignDown = foreign.length > 0 && foreign.every((r) => r.verdict !== 'reachable');
+  const foreignDown = foreign.length > 0 && foreign.every((r) => !isSuccess(r.verdict));
   if (vantage === 'online' && foreignDown) {
     notes.push('every foreign control failed: the border itself may be cut, so blocking may not be specific to these services');
   }
@@ -131,19 +131,22 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   const startedAt = env.clock.date();
   const origin = env.clock.now();
   const watch = new Stopwatch(env.clock, origin);
-  const preflight = await dnsPreflight(env, options, watch);
+  const preflight = await dnsPreflight(env, options, watch, targets.some((t) => needsDns(t, options)));
   const dns: DnsContext = {
     sinkUsable: preflight.sink?.usable ?? false,
     forgedPool: options.forgedPool,
     allowed: options.allowedAnswers,
-    nxRewrite: preflight.nxdomain.rewritten_to,
+    nxRewrite: preflight.nxdomain?.rewritten_to ?? [],
   };
   const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch, sinkUsable: dns.sinkUsable };
   const limit = pLimit(options.concurrency);
   const measure = async (target: Target): Promise<Measured> => {
-    const began = env.clock.now();
-    const at = env.clock.date();
+    let began = 0;
+    let at = startedAt;
     const run = await limit(() => {
+      // Time spent waiting for a slot is not the target's.
+      began = env.clock.now();
+      at = env.clock.date();
       hooks.onStart?.(target);
       return probeTarget(target, ctx);
     });
@@ -160,7 +163,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   };
   const controls = targets.filter((t) => t.role === 'control-domestic');
   const measuredControls = await Promise.all(controls.map(measure));
-  const vantage = vantageOf(measuredControls.map((m) => ({ verdict: m.verdict.verdict, scheme: m.target.scheme })));
+  const vantage = vantageOf(measuredControls.map((m) => m.verdict.verdict));
   for (const m of measuredControls) emit(toResult(m, vantage));
   const rest = targets.filter((t) => t.role !== 'control-domestic');
   await Promise.all(rest.map(async (t) => emit(toResult(await measure(t), vantage))));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { addRange } from '../classify/addresses.js';
+import { addRange } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 
 /**

@@ -12,7 +12,9 @@ const RANGES: Array<[label: string, cidrs: string[]]> = [
   ['link-local', ['169.254.0.0/16', 'fe80::/10']],
   ['unique local (RFC 4193)', ['fc00::/7']],
   ['multicast', ['224.0.0.0/4', 'ff00::/8']],
-  ['reserved', ['240.0.0.0/4']],
+  ['reserved', ['240.0.0.0/4', '192.0.0.0/24']],
+  ['documentation', ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '2001:db8::/32']],
+  ['benchmarking', ['198.18.0.0/15']],
   ['Teredo', ['2001::/32']],
 ];
 // No ::ffff:0:0/96 (IPv4-mapped) here: node's BlockList matches every IPv4 address against it.
@@ -50,4 +52,9 @@ export function inList(list: net.BlockList, address: string): boolean {
 export function impossibleReason(address: string, allowed: net.BlockList): string | undefined {
   if (inList(allowed, address)) return undefined;
   return BOGONS.find((b) => inList(b.list, address))?.label;
+}
+
+/** "1.2.3.4:443", "[2001:db8::1]:443": an IPv6 address needs brackets before a port. */
+export function hostPort(address: string, port: number): string {
+  return net.isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
 }
