@@ -18,15 +18,22 @@ interface Ran {
   stderr: string;
 }
 
-/** Runs the CLI without blocking this process: the loopback servers it talks to live here. */
-function run(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): Promise<Ran> {
-  const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
+/** Runs a command without blocking this process: the loopback servers it talks to live here. */
+function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(command!, rest, { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+    // The run must end by itself well within this: a leaked socket or timer would show here.
+    const options = { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env }, timeout: 15_000 };
+    execFile(command, args, options, (err, stdout, stderr) => {
       const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+/** Runs the CLI, optionally under a wrapper (`ip netns exec NAME`). */
+function run(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): Promise<Ran> {
+  const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
+  return exec(command!, rest, env);
 }
 
 let dir: string;
@@ -130,6 +137,13 @@ describe('bad input', () => {
     expect(r.stderr).toContain(`${pool}:3: "not-an-address" is not an IP address or CIDR range`);
   });
 
+  it('-o into a folder that cannot be written exits 2 before measuring', async () => {
+    const targets = await file('ro.yaml', `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`);
+    const r = await run(['check', targets, ...loopbackArgs, '-o', '/proc/report.json']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('is not writable');
+  });
+
   it('-o into a folder that does not exist exits 2 before measuring', async () => {
     const targets = await file('one.yaml', `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`);
     const r = await run(['check', targets, '-o', path.join(dir, 'missing', 'r.json')]);
@@ -174,6 +188,15 @@ describe('a run against loopback servers', () => {
     expect(r.stdout).toMatch(/claims-blocked +reset +reachable/); // the mismatch table: expected, then got
     expect(r.stdout).toContain('1 targets in');
     expect(r.stdout).not.toContain('\x1b[');
+  });
+
+  it('a reader that stops early (| head -1) is no error', async () => {
+    const targets = await mixedTargets();
+    const cli = [process.execPath, BIN, 'check', targets, ...loopbackArgs, '--json'].map((a) => `'${a}'`).join(' ');
+    const r = await exec('bash', ['-c', `${cli} | head -c 10; exit \${PIPESTATUS[0]}`]);
+    expect(r.stdout).toHaveLength(10);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('colours only when asked: --color wins, NO_COLOR beats FORCE_COLOR', async () => {

@@ -13,7 +13,7 @@ import { runProbe } from '../src/run/run.js';
 import type { Target } from '../src/model/target.js';
 import { startDnsServer, type DnsBehaviour, type DnsServerScript } from './servers/dns-server.js';
 import { startDohServer } from './servers/doh-server.js';
-import { closedPort, HOST, startServer, TEST_CA, type Behaviour, type CertName, type Listening } from './servers/net-servers.js';
+import { closedPort, HOST, startBlackhole, startServer, TEST_CA, type Behaviour, type CertName, type Listening } from './servers/net-servers.js';
 
 const SELF_SIGNED = readFileSync(new URL('./fixtures/self-signed.pem', import.meta.url), 'utf8');
 const OPTIONS: ProbeOptions = {
@@ -115,6 +115,26 @@ describe('clean names stay reachable', () => {
     expect(out.results[0]!.verdict).toBe('reachable');
     const doh = out.results[0]!.checks.find((c) => c.check === 'doh_query');
     expect(doh && doh.check === 'doh_query' && doh.failure?.failure).toBe('ssl_invalid_certificate');
+  });
+});
+
+describe('a blocked control', () => {
+  it('a control whose SYNs are dropped costs one DNS deadline, not the connect timeout of the pool', async () => {
+    const resolver = await startDnsServer({ 'www.reachprobe.test': { answer: [HOST] } });
+    const hole = await startBlackhole();
+    closers.push(resolver, hole);
+    const dispatcher = dohDispatcher([], 400);
+    closers.push({ close: () => dispatcher.destroy() });
+    const env: ProbeEnv = {
+      clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [TEST_CA],
+      controls: [`https://${HOST}:${hole.port}/dns-query`], doh: dispatcher,
+    };
+    const started = performance.now();
+    const out = await runProbe([target('a', 'www.reachprobe.test', good), target('b', 'www.reachprobe.test', good)], OPTIONS, env);
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(out.results.map((r) => r.verdict)).toEqual(['reachable', 'reachable']);
+    const doh = out.results[0]!.checks.filter((c) => c.check === 'doh_query');
+    expect(doh.map((c) => c.failure?.failure)).toEqual(['generic_timeout_error', 'generic_timeout_error']);
   });
 });
 

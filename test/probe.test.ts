@@ -149,13 +149,25 @@ describe('verdicts from real loopback behaviour', () => {
     expect(m.get('syn-drop')).toMatchObject({ verdict: 'timeout', stage: 'connect', failure: 'generic_timeout_error' });
     expect(m.get('tls-stall')).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake' });
     expect(m.get('http-stall')).toMatchObject({ verdict: 'timeout', stage: 'http_round_trip' });
-    expect(m.get('syn-drop')!.timings.connect_ms).toBeGreaterThanOrEqual(395);
-    expect(m.get('syn-drop')!.timings.connect_ms).toBeLessThan(600);
+    // Each stage ends at its own deadline (400 ms), not later.
+    const within = (ms: number | undefined) => expect(ms).toSatisfy((x: number) => x >= 395 && x < 600);
+    within(m.get('syn-drop')!.timings.connect_ms);
+    within(m.get('tls-stall')!.timings.tls_ms);
+    within(m.get('http-stall')!.timings.http_ms);
   });
 
   it('closed: a FIN during the TLS handshake is eof_error, not a reset', async () => {
     const r = await one(target('fin', `https://good.reachprobe.test:${await server('fin-on-hello')}/`));
     expect(r).toMatchObject({ verdict: 'closed', stage: 'tls_handshake', failure: 'eof_error' });
+  });
+
+  it('closed: a FIN instead of an answer, and a body cut short, are eof_error at http_round_trip', async () => {
+    const m = await probe(
+      target('fin-request', `https://good.reachprobe.test:${await server('fin-on-request', 'good')}/`),
+      target('truncated', `http://good.reachprobe.test:${await server('truncated-body')}/`),
+    );
+    expect(m.get('fin-request')).toMatchObject({ verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error' });
+    expect(m.get('truncated')).toMatchObject({ verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error' });
   });
 
   it.each([
@@ -215,6 +227,18 @@ describe('scheduling', () => {
     const { results } = await runProbe([target('pinned', `https://pinned.reachprobe.test:${port}/`)], options, env);
     expect(results[0]!.verdict).toBe('reachable');
     expect(results[0]!.checks.some((c) => c.check === 'resolve')).toBe(false);
+  });
+
+  it('time spent waiting for a concurrency slot is not counted in a target\'s timings', async () => {
+    const port = await server('stall-response', 'good');
+    const other = await server('stall-response', 'good');
+    const { results } = await runProbe(
+      [target('first', `https://good.reachprobe.test:${port}/`), target('second', `https://good.reachprobe.test:${other}/`)],
+      { ...OPTIONS, concurrency: 1, dnsWindowMs: 10 },
+      env,
+    );
+    expect(results[1]!.timings.total_ms).toBeLessThan(700); // its own ~400 ms, not the first's too
+    expect(Date.parse(results[1]!.started_at)).toBeGreaterThanOrEqual(Date.parse(results[0]!.started_at) + 350);
   });
 
   it('never runs two checks on one IP:port at once, yet runs different ones in parallel', async () => {

@@ -103,6 +103,7 @@ function connectDecision(connects: ConnectObservation[]): Decision | undefined {
   const at = hostPort(worst.address, worst.port);
   const reasons: Partial<Record<FailureString, string>> = {
     connection_refused: `a RST answered the SYN to ${at} (connection refused)`,
+    connection_reset: `the connection to ${at} was reset as soon as it opened`,
     generic_timeout_error: `no answer to the SYN to ${at} within ${Math.round(worst.duration_ms)} ms`,
   };
   const all = connects.length > 1 ? ` (all ${connects.length} addresses failed)` : '';

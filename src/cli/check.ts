@@ -1,5 +1,5 @@
 import dns from 'node:dns';
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockListOf } from '../model/addresses.js';
@@ -107,10 +107,13 @@ function checkOutputPath(file: string | undefined) {
   if (file === undefined) return;
   const dir = path.dirname(path.resolve(file));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`cannot write the report: no folder ${dir}`, file);
+  // A real file, not access(): root passes access() even where no file can be made (/proc).
+  const probe = path.join(dir, `.reachprobe-${process.pid}.probe`);
   try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new InputError(`cannot write the report: the folder ${dir} is not writable`, file);
+    writeFileSync(probe, '', { flag: 'wx' });
+    rmSync(probe);
+  } catch (err) {
+    throw new InputError(`cannot write the report: the folder ${dir} is not writable (${(err as NodeJS.ErrnoException).code})`, file);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { cidr, collect, dnsServer, domainName, httpsUrl, list, pin, positiveInteger, seconds } from './flags.js';
+import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
 // The command line. The measuring code is imported only when a command runs, so --help starts fast.
@@ -39,11 +40,18 @@ function program(): Command {
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
     .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))
     .addOption(new Option('--no-color', 'never colour the table (NO_COLOR=1 does the same)'))
+    .addHelpText('after', verdictHelp())
     .action(async (paths: string[], flags: Record<string, unknown>) => {
       const { runCheck } = await import('./check.js');
       process.exitCode = await runCheck(paths, flags);
     });
   return cli;
+}
+
+function verdictHelp(): string {
+  const width = Math.max(...VERDICT_NAMES.map((v) => v.length));
+  const lines = VERDICT_NAMES.map((v) => `  ${v.padEnd(width)}  ${VERDICTS[v]}`);
+  return `\nVerdicts:\n${lines.join('\n')}\n\nExit status: 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error.`;
 }
 
 function exitStatusOf(err: CommanderError): number {

@@ -1,10 +1,10 @@
 import type { FailureString, Operation } from './failure.js';
 
-// Every verdict the tool can give, with the sentence the README and the table use for it.
+// Every verdict the tool can give, with the sentence `reachprobe check --help` explains it with.
 export const VERDICTS = {
   reachable: 'the service answered over TLS with a valid certificate, or over HTTP',
   connected: 'tcp:// target: the TCP handshake completed; nothing more can be checked for its protocol',
-  'dns-poisoned': 'the DNS answers were forged: differing replies raced each other for one query',
+  'dns-poisoned': 'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, impossible address, control mismatch confirmed by TLS)',
   'dns-nxdomain': 'the name does not exist, and no reply says otherwise',
   'dns-failure': 'the name could not be resolved (resolver timeout, SERVFAIL, refusal, no answer)',
   reset: 'a TCP RST ended the connection: at connect (RST to SYN), after the TLS ClientHello, or after the HTTP request',
@@ -21,9 +21,6 @@ export const VERDICTS = {
 export type VerdictName = keyof typeof VERDICTS;
 export const VERDICT_NAMES = Object.keys(VERDICTS) as VerdictName[];
 
-export function isVerdictName(s: string): s is VerdictName {
-  return Object.hasOwn(VERDICTS, s);
-}
 
 export type HeuristicName =
   | 'sink-answer'

@@ -26,6 +26,8 @@ export interface Listening {
  * - reset-on-request: completes TLS (if any), then RSTs when the HTTP request arrives
  * - stall-response: completes TLS (if any), reads the request, never answers
  * - garbage-response: answers the request with bytes that are not HTTP
+ * - fin-on-request: completes TLS (if any), then closes (FIN) when the request arrives
+ * - truncated-body: announces a longer body than it sends, then closes
  */
 export type Behaviour =
   | 'ok'
@@ -35,7 +37,9 @@ export type Behaviour =
   | 'stall'
   | 'reset-on-request'
   | 'stall-response'
-  | 'garbage-response';
+  | 'garbage-response'
+  | 'fin-on-request'
+  | 'truncated-body';
 
 export interface ServerOptions {
   behaviour: Behaviour;
@@ -84,6 +88,10 @@ function serveHttp(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
         return;
       case 'garbage-response':
         return void stream.end('SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n');
+      case 'fin-on-request':
+        return void stream.end();
+      case 'truncated-body':
+        return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
       default: {
         const body = 'hello from a loopback server\n';
         stream.end(`HTTP/1.1 ${opts.status ?? 200} OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-test\r\n\r\n${body}`);
