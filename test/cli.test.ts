@@ -5,12 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDnsServer, type TestDnsServer } from './servers/dns-server.js';
-import { closedPort, HOST, startServer, type Listening } from './servers/net-servers.js';
+import { MOCK_CA } from '../src/mock/certs.js';
+import { startDnsServer, type TestDnsServer } from '../src/mock/dns-server.js';
+import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-servers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = path.join(ROOT, 'bin/reachprobe.js');
-const CA = path.join(ROOT, 'test/fixtures/ca.pem');
 
 interface Ran {
   status: number;
@@ -49,11 +49,12 @@ async function file(name: string, text: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-cli-'));
+  const ca = await file('ca.pem', MOCK_CA);
   dns = await startDnsServer({
     'good.reachprobe.test': { answer: [HOST] },
     'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 40 }],
   });
-  loopbackArgs = ['--resolver', `${HOST}:${dns.port}`, '--ca', CA, '--timeout', '0.5', '--dns-window', '0.1', '--allow-answers', '127.0.0.0/8'];
+  loopbackArgs = ['--resolver', `${HOST}:${dns.port}`, '--ca', ca, '--timeout', '0.5', '--dns-window', '0.1', '--allow-answers', '127.0.0.0/8'];
 });
 
 afterAll(async () => {

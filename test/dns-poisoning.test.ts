@@ -1,6 +1,6 @@
 // Each DNS-poisoning heuristic, produced on loopback by a resolver, sink or control that behaves as
 // an injector (or as an honest CDN) would; and the clean cases that must stay reachable.
-import { readFileSync } from 'node:fs';
+import { CERTS, MOCK_CA, type CertName } from '../src/mock/certs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
@@ -11,11 +11,11 @@ import { dialTcp } from '../src/net/tcp.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
 import { runProbe } from '../src/run/run.js';
 import type { Target } from '../src/model/target.js';
-import { startDnsServer, type DnsBehaviour, type DnsServerScript } from './servers/dns-server.js';
-import { startDohServer } from './servers/doh-server.js';
-import { closedPort, HOST, startBlackhole, startServer, TEST_CA, type Behaviour, type CertName, type Listening } from './servers/net-servers.js';
+import { startDnsServer, type DnsBehaviour, type DnsServerScript } from '../src/mock/dns-server.js';
+import { startDohServer } from '../src/mock/doh-server.js';
+import { closedPort, HOST, startBlackhole, startServer, type Behaviour, type Listening } from '../src/mock/tcp-servers.js';
 
-const SELF_SIGNED = readFileSync(new URL('./fixtures/self-signed.pem', import.meta.url), 'utf8');
+const SELF_SIGNED = CERTS['self-signed'].cert;
 const OPTIONS: ProbeOptions = {
   ...DEFAULT_OPTIONS,
   timeouts: { dns: 400, connect: 400, tls: 400, http: 400 },
@@ -61,7 +61,7 @@ interface World {
 async function measure(world: World, targets: Target[], options: Partial<ProbeOptions> = {}): Promise<RunOutput> {
   const resolver = await startDnsServer(world.resolver, world.resolverFallback);
   closers.push(resolver);
-  const env: ProbeEnv = { clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [TEST_CA], controls: [] };
+  const env: ProbeEnv = { clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [MOCK_CA], controls: [] };
   if (world.sink === 'closed') env.sink = { address: HOST, port: await closedPort() };
   else if (world.sink) {
     const sink = await startDnsServer(world.sink, world.sinkFallback ?? { silent: true });
@@ -126,7 +126,7 @@ describe('a blocked control', () => {
     const dispatcher = dohDispatcher([], 400);
     closers.push({ close: () => dispatcher.destroy() });
     const env: ProbeEnv = {
-      clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [TEST_CA],
+      clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [MOCK_CA],
       controls: [`https://${HOST}:${hole.port}/dns-query`], doh: dispatcher,
     };
     const started = performance.now();

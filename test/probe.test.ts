@@ -1,5 +1,6 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
+import { CERTS, MOCK_CA, type CertName } from '../src/mock/certs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
@@ -9,8 +10,8 @@ import { serverResolver } from '../src/net/resolve.js';
 import { dialTcp } from '../src/net/tcp.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
 import { runProbe } from '../src/run/run.js';
-import { startDnsServer, type TestDnsServer } from './servers/dns-server.js';
-import { closedPort, HOST, startBlackhole, startServer, TEST_CA, type Behaviour, type CertName, type Listening } from './servers/net-servers.js';
+import { startDnsServer, type TestDnsServer } from '../src/mock/dns-server.js';
+import { closedPort, HOST, startBlackhole, startServer, type Behaviour, type Listening } from '../src/mock/tcp-servers.js';
 
 const OPTIONS: ProbeOptions = {
   ...DEFAULT_OPTIONS,
@@ -54,7 +55,7 @@ beforeAll(async () => {
     'broken.reachprobe.test': { rcode: 'SERVFAIL' },
     'slow.reachprobe.test': { silent: true },
   });
-  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [TEST_CA], controls: [] };
+  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [MOCK_CA], controls: [] };
 });
 
 afterAll(async () => {

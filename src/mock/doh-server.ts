@@ -1,12 +1,10 @@
 // A DNS-over-HTTPS control resolver on loopback (RFC 8484 GET), answering from the same kind of
-// script as the UDP test server.
-import { readFileSync } from 'node:fs';
+// script as the UDP server.
 import https from 'node:https';
 import type net from 'node:net';
 import { decodeQuery, replyFor, scriptReader, type DnsBehaviour, type DnsServerScript } from './dns-server.js';
-import { HOST, type CertName, type Listening } from './net-servers.js';
-
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+import { CERTS, type CertName } from './certs.js';
+import { HOST, type Listening } from './tcp-servers.js';
 
 export interface DohServer extends Listening {
   url: string;
@@ -18,7 +16,7 @@ export async function startDohServer(
   fallback: DnsBehaviour = { rcode: 'NXDOMAIN' },
 ): Promise<DohServer> {
   const behavioursFor = scriptReader(script, fallback);
-  const server = https.createServer({ cert: fixture(`${cert}.pem`), key: fixture(`${cert}-key.pem`) }, (req, res) => {
+  const server = https.createServer(CERTS[cert], (req, res) => {
     const dns = new URL(req.url ?? '/', 'https://x').searchParams.get('dns');
     const msg = dns ? Buffer.from(dns, 'base64url') : undefined;
     const query = msg && decodeQuery(msg);

@@ -1,15 +1,11 @@
-// Loopback servers that behave like censored (or healthy) services, for tests that go through real
-// sockets. Nothing here sends a packet beyond 127.0.0.1.
-import { readFileSync } from 'node:fs';
+// Loopback servers that behave like censored (or healthy) services: the TCP side of the mock network
+// and of the tests. Nothing here listens or sends beyond 127.0.0.1.
 import net from 'node:net';
 import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
+import { CERTS, type CertName } from './certs.js';
 
 export const HOST = '127.0.0.1';
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
-
-export type CertName = 'good' | 'wrong-name' | 'expired' | 'self-signed';
-export const TEST_CA = fixture('ca.pem');
 
 export interface Listening {
   address: string;
@@ -29,23 +25,37 @@ export interface Listening {
  * - fin-on-request: completes TLS (if any), then closes (FIN) when the request arrives
  * - truncated-body: announces a longer body than it sends, then closes
  */
-export type Behaviour =
-  | 'ok'
-  | 'reset-on-hello'
-  | 'fin-on-hello'
-  | 'not-tls'
-  | 'stall'
-  | 'reset-on-request'
-  | 'stall-response'
-  | 'garbage-response'
-  | 'fin-on-request'
-  | 'truncated-body';
+export const BEHAVIOURS = [
+  'ok',
+  'reset-on-hello',
+  'fin-on-hello',
+  'not-tls',
+  'stall',
+  'reset-on-request',
+  'stall-response',
+  'garbage-response',
+  'fin-on-request',
+  'truncated-body',
+] as const;
+export type Behaviour = (typeof BEHAVIOURS)[number];
 
-export interface ServerOptions {
+/** A censor's filters in front of a server. */
+export interface Filters {
+  /** RST right after a ClientHello carrying one of these names (SNI filtering). */
+  resetSni?: string[];
+  /** RST right after an HTTP request for one of these Hosts (Host filtering). */
+  resetHost?: string[];
+  /** After a trigger, reset every connection from that client for this long (residual blocking). */
+  lingerMs?: number;
+}
+
+export interface ServerOptions extends Filters {
   behaviour: Behaviour;
   /** Serve TLS with this certificate; plain TCP/HTTP without. */
   cert?: CertName;
   status?: number;
+  /** Wait this long before answering a request: slow but healthy. */
+  delayMs?: number;
 }
 
 function track(server: net.Server): () => Promise<void> {
@@ -68,36 +78,39 @@ async function listen(server: net.Server): Promise<Listening> {
   return { address: HOST, port: (server.address() as net.AddressInfo).port, close };
 }
 
-function onRequest(stream: net.Socket, then: () => void) {
+/** Calls `then` with the request head once it has arrived whole. */
+function onRequest(stream: net.Socket, then: (head: string) => void) {
   let seen = '';
   const read = (chunk: Buffer) => {
     seen += chunk.toString('latin1');
     if (!seen.includes('\r\n\r\n')) return;
     stream.removeListener('data', read);
-    then();
+    then(seen);
   };
   stream.on('data', read);
 }
 
-function serveHttp(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
-  onRequest(stream, () => {
-    switch (opts.behaviour) {
-      case 'reset-on-request':
-        return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
-      case 'stall-response':
-        return;
-      case 'garbage-response':
-        return void stream.end('SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n');
-      case 'fin-on-request':
-        return void stream.end();
-      case 'truncated-body':
-        return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
-      default: {
-        const body = 'hello from a loopback server\n';
-        stream.end(`HTTP/1.1 ${opts.status ?? 200} OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-test\r\n\r\n${body}`);
-      }
+const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
+
+function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
+  switch (opts.behaviour) {
+    case 'reset-on-request':
+      return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
+    case 'stall-response':
+      return;
+    case 'garbage-response':
+      return void stream.end('SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n');
+    case 'fin-on-request':
+      return void stream.end();
+    case 'truncated-body':
+      return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
+    default: {
+      const body = 'hello from a loopback server\n';
+      const answer = `HTTP/1.1 ${opts.status ?? 200} OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-mock\r\n\r\n${body}`;
+      const timer = setTimeout(() => stream.end(answer), opts.delayMs ?? 0);
+      stream.once('close', () => clearTimeout(timer));
     }
-  });
+  }
 }
 
 const FIRST_BYTES: Partial<Record<Behaviour, (raw: net.Socket) => void>> = {
@@ -107,16 +120,45 @@ const FIRST_BYTES: Partial<Record<Behaviour, (raw: net.Socket) => void>> = {
   stall: () => {},
 };
 
-/** A TCP server (TLS on top when `cert` is given) that behaves as `behaviour` says. */
+/** The censor's memory of triggers: which clients it keeps resetting, and until when. */
+class Censor {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly filters: Filters) {}
+
+  /** Resets the connection and, with lingering, remembers the client. */
+  trigger(raw: net.Socket) {
+    if (this.filters.lingerMs) this.until.set(raw.remoteAddress ?? '', Date.now() + this.filters.lingerMs);
+    raw.resetAndDestroy();
+  }
+
+  lingering(raw: net.Socket): boolean {
+    return (this.until.get(raw.remoteAddress ?? '') ?? 0) > Date.now();
+  }
+
+  blocksSni = (name: string) => this.filters.resetSni?.includes(name.toLowerCase()) ?? false;
+  blocksHost = (name: string | undefined) => (name !== undefined && this.filters.resetHost?.includes(name)) ?? false;
+}
+
+/** A TCP server (TLS on top when `cert` is given) that behaves as `behaviour` says, behind a censor's filters. */
 export function startServer(opts: ServerOptions): Promise<Listening> {
-  const context = opts.cert ? tls.createSecureContext({ cert: fixture(`${opts.cert}.pem`), key: fixture(`${opts.cert}-key.pem`) }) : undefined;
+  const pair = opts.cert ? CERTS[opts.cert] : undefined;
+  const context = pair ? tls.createSecureContext(pair) : undefined;
+  const censor = new Censor(opts);
+  const serveHttp = (stream: net.Socket, raw: net.Socket) =>
+    onRequest(stream, (head) => (censor.blocksHost(hostOf(head)) ? censor.trigger(raw) : respond(stream, raw, opts)));
   const server = net.createServer((raw) => {
+    if (censor.lingering(raw)) return void raw.once('data', () => censor.trigger(raw));
     const early = FIRST_BYTES[opts.behaviour];
     if (early) return void raw.once('data', () => early(raw));
-    if (!context) return serveHttp(raw, raw, opts);
-    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    if (!context) return serveHttp(raw, raw);
+    const secure = new tls.TLSSocket(raw, {
+      isServer: true,
+      secureContext: context,
+      // The name in the ClientHello decides, before the server answers it: SNI filtering.
+      SNICallback: (name, done) => (censor.blocksSni(name) ? censor.trigger(raw) : done(null, context)),
+    });
     secure.on('error', () => {});
-    serveHttp(secure, raw, opts);
+    serveHttp(secure, raw);
   });
   return listen(server);
 }
