@@ -15,6 +15,8 @@ import { resultLine, summaryLine } from '../report/jsonl.js';
 import { renderTable } from '../report/table.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
 import { runProbe } from '../run/run.js';
+import { loadScenario } from '../mock/scenario.js';
+import { startMockNetwork, type MockCheckOptions } from '../mock/network.js';
 import { readAddressList } from '../targets/address-list.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
 import { chalkFor } from './color.js';
@@ -46,6 +48,7 @@ export interface CheckFlags {
   json?: boolean;
   output?: string;
   color?: boolean;
+  mock?: string;
 }
 
 const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
@@ -85,8 +88,8 @@ function readCa(file: string): string {
 }
 
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
-function envFrom(flags: CheckFlags, options: ProbeOptions): ProbeEnv {
-  const ca = (flags.ca ?? []).map(readCa);
+function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): ProbeEnv {
+  const ca = [...(flags.ca ?? []).map(readCa), ...extraCa];
   const controls = flags.controlDoh ?? [];
   const common = {
     clock: systemClock,
@@ -125,8 +128,8 @@ async function writeReport(file: string, doc: ReportDocument): Promise<void> {
   }
 }
 
-async function targetsFrom(paths: string[], flags: CheckFlags): Promise<Target[]> {
-  const all = await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS]);
+async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[]): Promise<Target[]> {
+  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS]));
   const selected = filterTargets(all, { ...(flags.only ? { only: flags.only } : {}), ...(flags.service ? { services: flags.service } : {}) });
   if (selected.length === 0) throw new InputError('no target matches --only/--service');
   return selected;
@@ -152,10 +155,39 @@ function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, u
 /** Runs `check`; returns the exit status. Bad input throws InputError before anything is measured. */
 export async function runCheck(paths: string[], raw: Record<string, unknown>): Promise<number> {
   const flags = raw as CheckFlags;
+  if (flags.mock === undefined) return measure(paths, flags);
+  if (paths.length > 0) throw new InputError("--mock measures its scenario's own targets: give no targets files with it");
+  const network = await startMockNetwork(loadScenario(flags.mock));
+  try {
+    // The mock network's settings, unless the command line says otherwise.
+    return await measure([], { ...flagsFor(network.check), ...flags }, { ca: [network.check.ca], targets: network.targets });
+  } finally {
+    await network.close();
+  }
+}
+
+function flagsFor(mock: MockCheckOptions): CheckFlags {
+  return {
+    resolver: mock.resolver,
+    sink: mock.sink,
+    controlDoh: [mock.controlDoh],
+    allowAnswers: mock.allowAnswers,
+    timeout: mock.timeoutMs,
+    dnsWindow: mock.dnsWindowMs,
+    sinkTimeout: mock.sinkTimeoutMs,
+  };
+}
+
+interface Given {
+  ca: string[];
+  targets: Target[];
+}
+
+async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
   const options = optionsFrom(flags);
   checkOutputPath(flags.output);
-  const targets = await targetsFrom(paths, flags);
-  const env = envFrom(flags, options);
+  const targets = await targetsFrom(paths, flags, given?.targets);
+  const env = envFrom(flags, options, given?.ca ?? []);
 
   const progress = progressLine(process.stderr, targets.length);
   const { results, summary } = await runProbe(targets, options, env, {

@@ -40,10 +40,21 @@ function program(): Command {
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
     .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))
     .addOption(new Option('--no-color', 'never colour the table (NO_COLOR=1 does the same)'))
+    .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback')
     .addHelpText('after', verdictHelp())
     .action(async (paths: string[], flags: Record<string, unknown>) => {
       const { runCheck } = await import('./check.js');
       process.exitCode = await runCheck(paths, flags);
+    });
+  cli
+    .command('mock')
+    .description('run a censor in a box on loopback: the servers of a scenario, its resolver, sink and DoH control')
+    .option('--scenario <name>', 'gfw (default), clean, or a scenario file')
+    .option('--write-targets <file>', 'write the targets file there (stdout gets the check command)')
+    .option('--for <seconds>', 'stop after this long (default: run until interrupted)', seconds)
+    .action(async (flags: Record<string, unknown>) => {
+      const { runMock } = await import('./mock.js');
+      process.exitCode = await runMock(flags);
     });
   return cli;
 }

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadScenario } from '../mock/scenario.js';
+import { startMockNetwork } from '../mock/network.js';
+import { InputError } from '../model/input-error.js';
+import { writeAtomically } from '../report/document.js';
+import { EXIT } from './meta.js';
+
+export interface MockFlags {
+  scenario?: string;
+  writeTargets?: string;
+  for?: number;
+}
+
+/** Resolves on SIGINT or SIGTERM, or after `ms` when given. */
+function stopSignal(ms: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    const timer = ms === undefined ? undefined : setTimeout(done, ms);
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+function writeCa(file: string, pem: string) {
+  try {
+    writeFileSync(file, pem);
+  } catch (err) {
+    throw new InputError(`cannot write the mock CA: ${(err as Error).message}`, file);
+  }
+}
+
+const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * Runs a scenario's servers until interrupted (or for --for seconds). Prints the targets file (or
+ * writes it with --write-targets) and the `reachprobe check` command that measures it.
+ */
+export async function runMock(flags: MockFlags): Promise<number> {
+  const scenario = loadScenario(flags.scenario ?? 'gfw');
+  const dir = flags.writeTargets ? path.dirname(path.resolve(flags.writeTargets)) : os.tmpdir();
+  const caFile = path.join(dir, 'reachprobe-mock-ca.pem');
+  const network = await startMockNetwork(scenario);
+  try {
+    writeCa(caFile, network.check.ca);
+    const targetsFile = flags.writeTargets ?? 'TARGETS.yaml';
+    const command = ['reachprobe', 'check', targetsFile, ...network.checkArgs(caFile)].map(quote).join(' ');
+    if (flags.writeTargets) {
+      await writeAtomically(flags.writeTargets, network.targetsYaml());
+      process.stdout.write(`${command}\n`);
+    } else {
+      process.stdout.write(`${network.targetsYaml()}# save this as ${targetsFile}, then run:\n# ${command}\n`);
+    }
+    const until = flags.for === undefined ? 'until interrupted' : `for ${flags.for / 1000} s`;
+    process.stderr.write(`reachprobe: mock network "${scenario.name}" on ${network.check.resolver.address}, ${until}\n`);
+    await stopSignal(flags.for);
+  } finally {
+    await network.close();
+  }
+  return EXIT.ok;
+}

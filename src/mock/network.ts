@@ -1,0 +1,152 @@
+// A censor in a box: the servers, resolver, sink and control of a scenario, all on loopback.
+import { stringify } from 'yaml';
+import type { Target } from '../model/target.js';
+import { MOCK_CA } from './certs.js';
+import { startDnsServer, type DnsBehaviour, type DnsServerScript } from './dns-server.js';
+import { startDohServer } from './doh-server.js';
+import { SERVER_ADDRESS, type Scenario, type ServerSpec } from './scenario.js';
+import { closedPort, HOST, startBlackhole, startServer, type Listening } from './tcp-servers.js';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** The options `reachprobe check` needs to measure the mock network (the CLI's flags, as values). */
+export interface MockCheckOptions {
+  resolver: Endpoint;
+  sink: Endpoint;
+  controlDoh: string;
+  /** PEM of the CA every mock certificate chains to. */
+  ca: string;
+  /** Every mock server is on loopback: such answers are genuine here. */
+  allowAnswers: string[];
+  timeoutMs: number;
+  dnsWindowMs: number;
+  sinkTimeoutMs: number;
+}
+
+export interface MockNetwork {
+  scenario: Scenario;
+  /** The scenario's targets, their URLs pointing at the running servers. */
+  targets: Target[];
+  check: MockCheckOptions;
+  /** The targets as a targets file, `expect:` included. */
+  targetsYaml(): string;
+  /** The command-line options for `reachprobe check`, with the CA written to `caFile`. */
+  checkArgs(caFile: string): string[];
+  close(): Promise<void>;
+}
+
+// Deadlines short enough for a smoke test, long enough for the slow-but-healthy server and for the
+// real answer that follows a forged one.
+const TIMEOUT_MS = 1000;
+const DNS_WINDOW_MS = 200;
+const SINK_TIMEOUT_MS = 300;
+
+function startOne(spec: ServerSpec): Promise<Listening> {
+  if (spec.kind === 'blackhole') return startBlackhole();
+  if (spec.kind === 'closed') return closedPort().then((port) => ({ address: HOST, port, close: async () => {} }));
+  return startServer({
+    behaviour: spec.kind,
+    ...(spec.cert ? { cert: spec.cert } : {}),
+    ...(spec.resetSni ? { resetSni: spec.resetSni } : {}),
+    ...(spec.resetHost ? { resetHost: spec.resetHost } : {}),
+    ...(spec.lingerMs ? { lingerMs: spec.lingerMs } : {}),
+    ...(spec.delayMs ? { delayMs: spec.delayMs } : {}),
+  });
+}
+
+const real = (addresses: string[]) => addresses.map((a) => (a === SERVER_ADDRESS ? HOST : a));
+
+function withRealAddresses(b: DnsBehaviour): DnsBehaviour {
+  return 'answer' in b ? { ...b, answer: real(b.answer) } : b;
+}
+
+/** One script entry per name; the first target to name a host decides how DNS answers for it. */
+function scripts(scenario: Scenario) {
+  const resolver: DnsServerScript = {};
+  const sink: DnsServerScript = {};
+  const control: DnsServerScript = {};
+  for (const t of scenario.targets) {
+    const host = t.target.host;
+    resolver[host] ??= t.dns.map(withRealAddresses);
+    if (t.sink.length > 0) sink[host] ??= { answer: t.sink };
+    control[host] ??= { answer: real(t.control ?? [SERVER_ADDRESS]) };
+  }
+  return { resolver, sink, control };
+}
+
+function pointAt(t: Target, port: number): Target {
+  const path = t.scheme === 'tcp' ? '' : t.path;
+  return { ...t, port, url: `${t.scheme}://${t.host}:${port}${path}` };
+}
+
+function targetsYaml(scenario: Scenario, targets: Target[]): string {
+  const entries = targets.map((t) => ({
+    name: t.name,
+    service: t.service,
+    url: t.url,
+    ...(t.role ? { role: t.role } : {}),
+    ...(t.expect ? { expect: t.expect } : {}),
+    ...(t.tags.length > 0 ? { tags: t.tags } : {}),
+  }));
+  const header = `# reachprobe mock network, scenario "${scenario.name}": ${scenario.description}\n`;
+  return header + stringify({ targets: entries }, { lineWidth: 0 });
+}
+
+const hostPort = (e: Endpoint) => `${e.address}:${e.port}`;
+
+/** Starts a scenario's servers on loopback; `close()` stops them all. */
+export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork> {
+  const open: Array<{ close(): Promise<void> }> = [];
+  const close = async () => {
+    await Promise.all(open.map((o) => o.close()));
+  };
+  try {
+    const servers = new Map<string, Listening>();
+    for (const [name, spec] of scenario.servers) {
+      const server = await startOne(spec);
+      open.push(server);
+      servers.set(name, server);
+    }
+    const script = scripts(scenario);
+    const resolver = await startDnsServer(script.resolver);
+    open.push(resolver);
+    const sink = await startDnsServer(script.sink, { silent: true });
+    open.push(sink);
+    const doh = await startDohServer(script.control, 'good');
+    open.push(doh);
+    const targets = scenario.targets.map((t) => pointAt(t.target, servers.get(t.server)!.port));
+    const check: MockCheckOptions = {
+      resolver,
+      sink,
+      controlDoh: doh.url,
+      ca: MOCK_CA,
+      allowAnswers: ['127.0.0.0/8'],
+      timeoutMs: TIMEOUT_MS,
+      dnsWindowMs: DNS_WINDOW_MS,
+      sinkTimeoutMs: SINK_TIMEOUT_MS,
+    };
+    return {
+      scenario,
+      targets,
+      check,
+      targetsYaml: () => targetsYaml(scenario, targets),
+      checkArgs: (caFile) => [
+        '--resolver', hostPort(resolver),
+        '--sink', hostPort(sink),
+        '--control-doh', doh.url,
+        '--ca', caFile,
+        '--allow-answers', '127.0.0.0/8',
+        '--timeout', String(TIMEOUT_MS / 1000),
+        '--dns-window', String(DNS_WINDOW_MS / 1000),
+        '--sink-timeout', String(SINK_TIMEOUT_MS / 1000),
+      ],
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

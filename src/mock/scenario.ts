@@ -1,0 +1,160 @@
+// Scenarios: what a mock network does, as data. A scenario is a targets file with two additions:
+// `servers` (named loopback servers and the censor's filters in front of them) and, per target,
+// which server it points at and how DNS answers for it. Every mistake names the file and line.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../model/input-error.js';
+import type { Target } from '../model/target.js';
+import { parseTargetsFile } from '../targets/parse.js';
+import { didYouMean } from '../targets/suggest.js';
+import {
+  checkKnown,
+  readChoice,
+  readInteger,
+  readList,
+  readMapping,
+  readString,
+  readStrings,
+  type Field,
+  type Fields,
+  type Source,
+} from '../targets/yaml.js';
+import type { CertName } from './certs.js';
+import type { DnsBehaviour } from './dns-server.js';
+import { BEHAVIOURS, type Behaviour } from './tcp-servers.js';
+
+export const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'closed'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+const CERT_NAMES: CertName[] = ['good', 'wrong-name', 'expired', 'self-signed'];
+
+export interface ServerSpec {
+  kind: ServerKind;
+  cert?: CertName;
+  resetSni?: string[];
+  resetHost?: string[];
+  lingerMs?: number;
+  delayMs?: number;
+}
+
+/** A target of the scenario; its URL's port is replaced by its server's when the network starts. */
+export interface ScenarioTarget {
+  target: Target;
+  server: string;
+  /** The resolver's replies, in order ("server" stands for the server's address). */
+  dns: DnsBehaviour[];
+  /** What the sink answers for the name (nothing, normally: it runs no DNS server). */
+  sink: string[];
+  /** What the DNS-over-HTTPS control answers (default: the server's address). */
+  control?: string[];
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  servers: Map<string, ServerSpec>;
+  targets: ScenarioTarget[];
+}
+
+/** The word in `answer:` lists that stands for the address of the target's server. */
+export const SERVER_ADDRESS = 'server';
+
+const SERVER_FIELDS = ['behaviour', 'tls', 'reset_sni', 'reset_host', 'linger_seconds', 'delay_ms'];
+const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
+const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
+const RCODES = ['NXDOMAIN', 'SERVFAIL', 'REFUSED'] as const;
+
+function readAddresses(src: Source, field: Field, what: string, allowServer: boolean): string[] {
+  const values = readStrings(src, field, what);
+  for (const v of values) {
+    if (net.isIP(v) === 0 && !(allowServer && v === SERVER_ADDRESS)) {
+      src.fail(`${what}: "${v}" is not an IP address${allowServer ? ` (or "${SERVER_ADDRESS}")` : ''}`, field.value);
+    }
+  }
+  return values;
+}
+
+function readServer(src: Source, field: Field, name: string): ServerSpec {
+  const what = `server "${name}"`;
+  const fields = readMapping(src, field, what);
+  checkKnown(src, fields, SERVER_FIELDS, what);
+  const get = (key: string) => fields.get(key);
+  const kind = get('behaviour');
+  const tls = get('tls');
+  const spec: ServerSpec = { kind: kind ? readChoice(src, kind, `${what}: field "behaviour"`, SERVER_KINDS) : 'ok' };
+  if (tls) spec.cert = readChoice(src, tls, `${what}: field "tls"`, CERT_NAMES);
+  const names = (key: string) => readStrings(src, get(key)!, `${what}: field "${key}"`).map((n) => n.toLowerCase());
+  if (get('reset_sni')) spec.resetSni = names('reset_sni');
+  if (get('reset_host')) spec.resetHost = names('reset_host');
+  const linger = get('linger_seconds');
+  if (linger) spec.lingerMs = readInteger(src, linger, `${what}: field "linger_seconds"`, 1, 3600) * 1000;
+  const delay = get('delay_ms');
+  if (delay) spec.delayMs = readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000);
+  return spec;
+}
+
+function readReply(src: Source, field: Field, what: string): DnsBehaviour {
+  const fields = readMapping(src, field, what);
+  checkKnown(src, fields, REPLY_FIELDS, what);
+  const delay = fields.get('delay_ms');
+  const delayMs = delay ? readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000) : 0;
+  const answer = fields.get('answer');
+  const rcode = fields.get('rcode');
+  if (fields.has('silent')) return { silent: true };
+  if (rcode) return { rcode: readChoice(src, rcode, `${what}: field "rcode"`, RCODES), delayMs };
+  if (!answer) src.fail(`${what}: give "answer", "rcode" or "silent"`, field.value);
+  return { answer: readAddresses(src, answer, `${what}: field "answer"`, true), delayMs, anyType: fields.has('any_type') };
+}
+
+function readScenarioTarget(src: Source, target: Target, extra: Fields, servers: Map<string, ServerSpec>): ScenarioTarget {
+  const what = `target "${target.name}"`;
+  const serverField = extra.get('server') ?? src.fail(`${what}: field "server" is missing`, target.source.line);
+  const server = readString(src, serverField, `${what}: field "server"`);
+  if (!servers.has(server)) src.fail(`${what}: no server "${server}"${didYouMean(server, servers.keys())}`, serverField.value);
+  const dns = extra.get('dns');
+  const sink = extra.get('sink');
+  const control = extra.get('control');
+  return {
+    target,
+    server,
+    dns: dns ? readList(src, dns, `${what}: field "dns"`).map((r, i) => readReply(src, r, `${what}: dns reply ${i + 1}`)) : [{ answer: [SERVER_ADDRESS] }],
+    sink: sink ? readAddresses(src, sink, `${what}: field "sink"`, false) : [],
+    ...(control ? { control: readAddresses(src, control, `${what}: field "control"`, true) } : {}),
+  };
+}
+
+export function parseScenario(text: string, file: string, name: string): Scenario {
+  const { targets, source, top, extras } = parseTargetsFile(text, file, { topFields: ['description', 'servers'], targetFields: TARGET_FIELDS });
+  const serversField = top.get('servers') ?? source.fail('a scenario needs "servers": the loopback servers its targets point at', 1);
+  const servers = new Map<string, ServerSpec>();
+  for (const [serverName, field] of readMapping(source, serversField, 'field "servers"')) {
+    servers.set(serverName, readServer(source, field, serverName));
+  }
+  const description = top.get('description');
+  return {
+    name,
+    description: description ? readString(source, description, 'field "description"') : '',
+    servers,
+    targets: targets.map((t, i) => readScenarioTarget(source, t, extras[i]!, servers)),
+  };
+}
+
+/** The scenarios that ship with reachprobe (copied next to the compiled code by the build). */
+const BUNDLED = fileURLToPath(new URL('./scenarios/', import.meta.url));
+
+export function bundledScenarios(): string[] {
+  return existsSync(BUNDLED) ? readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort() : [];
+}
+
+/** A bundled scenario by name (`gfw`, `clean`), or a scenario file. */
+export function loadScenario(nameOrFile: string): Scenario {
+  const bundled = bundledScenarios();
+  const file = bundled.includes(nameOrFile) ? `${BUNDLED}${nameOrFile}.yaml` : nameOrFile;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new InputError(`no scenario "${nameOrFile}": not a bundled one (${bundled.join(', ')}) nor a readable file`);
+  }
+  return parseScenario(text, file, bundled.includes(nameOrFile) ? nameOrFile : file);
+}

@@ -1,0 +1,123 @@
+// The mock network: `check --mock`, `reachprobe mock`, scenario files and the programmatic API.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/reachprobe.js', import.meta.url));
+
+interface Ran {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-mock-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('check --mock', () => {
+  it('gfw: every target gets the verdict its expect says, exit 0, in far less than the sum of its timeouts', async () => {
+    const r = await run(['check', '--mock', 'gfw', '--json']);
+    expect(r.stderr).toBe('');
+    const results = lines(r.stdout);
+    const summary = results.pop()!;
+    const missed = results.filter((x) => x.verdict !== x.expect).map((x) => `${x.name}: expected ${x.expect}, got ${x.verdict}`);
+    expect(missed).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
+    // Every verdict a censor causes is in the scenario.
+    expect(new Set(results.map((x) => x.verdict))).toEqual(
+      new Set(['reachable', 'connected', 'dns-poisoned', 'dns-nxdomain', 'reset', 'timeout', 'closed', 'cert-invalid']),
+    );
+    // 22 targets with 1 s deadlines at up to four stages each: the sum is over a minute.
+    expect(summary.duration_ms as number).toBeLessThan(5000);
+  });
+
+  it('clean: everything reachable', async () => {
+    const r = await run(['check', '--mock', 'clean', '--json']);
+    expect(r.status).toBe(0);
+    const verdicts = lines(r.stdout).slice(0, -1).map((x) => x.verdict);
+    expect(new Set(verdicts)).toEqual(new Set(['reachable', 'connected']));
+  });
+
+  it('a mismatch prints expected-vs-got and exits 1', async () => {
+    const scenario = path.join(dir, 'wrong-expect.yaml');
+    await writeFile(
+      scenario,
+      'servers:\n  gone: { behaviour: closed }\ntargets:\n  - { name: hopeful, service: S, url: "https://a.reachprobe.test/", server: gone, expect: reachable }\n',
+    );
+    const r = await run(['check', '--mock', scenario]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/hopeful +reachable +reset/);
+  });
+
+  it.each([
+    ['servers:\n  web: { tls: good }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: wbe }\n', 4, 'no server "wbe" (did you mean `web`?)'],
+    ['servers:\n  web: { tls: god }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 2, 'field "tls": "god" is not one of'],
+    ['servers:\n  web: { behavior: stall }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 2, 'unknown field "behavior" (did you mean `behaviour`?)'],
+    ['servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [not-an-ip] }]\n', 8, '"not-an-ip" is not an IP address'],
+    ['targets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 1, 'a scenario needs "servers"'],
+  ])('a scenario with a mistake names the line (%#)', async (text, line, message) => {
+    const scenario = path.join(dir, `bad-${line}.yaml`);
+    await writeFile(scenario, text);
+    const r = await run(['check', '--mock', scenario]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${scenario}:${line}: `);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown scenario name lists the bundled ones', async () => {
+    const r = await run(['check', '--mock', 'gfww']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('clean, gfw');
+  });
+});
+
+describe('reachprobe mock', () => {
+  it('writes a targets file and prints the check command that measures it while it runs', async () => {
+    const targets = path.join(dir, 'mock-targets.yaml');
+    const mock = spawn(process.execPath, [BIN, 'mock', '--scenario', 'clean', '--write-targets', targets, '--for', '15']);
+    const command = await new Promise<string>((resolve) => mock.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    expect(command).toMatch(/^reachprobe check \S+mock-targets\.yaml --resolver 127\.0\.0\.1:\d+ --sink 127\.0\.0\.1:\d+ --control-doh /);
+    expect(await readFile(targets, 'utf8')).toContain('expect: reachable');
+    const r = await run(command.split(' ').slice(1));
+    mock.kill('SIGINT');
+    const code = await new Promise((resolve) => mock.once('exit', resolve));
+    expect(r.stdout).toContain('6 targets in');
+    expect(r.status).toBe(0);
+    expect(code).toBe(0);
+  });
+});
+
+describe("import { startMockNetwork } from 'reachprobe/mock'", () => {
+  it('starts the scenario on loopback, gives its addresses and targets, and closes', async () => {
+    const { startMockNetwork } = await import('reachprobe/mock');
+    const network = await startMockNetwork({ scenario: 'gfw' });
+    try {
+      expect(network.check.resolver.address).toBe('127.0.0.1');
+      expect(network.targets.length).toBeGreaterThan(20);
+      expect(network.targets.every((t) => t.url.includes(':') && /\.reachprobe\.test:\d+/.test(t.url))).toBe(true);
+      expect(network.targetsYaml()).toContain('expect: dns-poisoned');
+    } finally {
+      await network.close();
+    }
+  });
+});
