@@ -16,6 +16,9 @@ export function describeObservation(o: Observation): string {
     case 'resolve':
       return `resolve ${o.host} via ${o.resolver}: ${o.failure ? failed(o.failure) : o.addresses.join(' ')} in ${ms(o.duration_ms)}`;
     case 'dns_query': {
+      if (o.purpose === 'sink' && o.replies.length === 0 && o.failure?.failure === 'generic_timeout_error') {
+        return `dns_query ${o.query_type} ${o.host} to the sink ${o.server}: no reply in ${ms(o.duration_ms)}, as it should be`;
+      }
       const replies = o.replies.length > 0 ? o.replies.map(reply).join('; ') : 'no reply';
       const ignored = o.ignored.length > 0 ? `; ${o.ignored.length} stray packet(s) ignored` : '';
       const failure = o.failure ? `: ${failed(o.failure)}` : '';

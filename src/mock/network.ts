@@ -42,7 +42,7 @@ export interface MockNetwork {
 // real answer that follows a forged one.
 const TIMEOUT_MS = 1000;
 const DNS_WINDOW_MS = 200;
-const SINK_TIMEOUT_MS = 300;
+const SINK_TIMEOUT_MS = 1000;
 
 function startOne(spec: ServerSpec): Promise<Listening> {
   if (spec.kind === 'blackhole') return startBlackhole();

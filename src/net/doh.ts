@@ -1,8 +1,8 @@
-import tls from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
 import type { DnsAnswer } from '../model/observation.js';
 import { bareName, contentOf, decodeMessage, encodeQuery, type QueryType } from './dns-message.js';
+import { trustStore } from './tls.js';
 
 // DNS-over-HTTPS (RFC 8484, GET with ?dns=) to a control resolver, through undici.
 
@@ -29,8 +29,7 @@ const MAX_MESSAGE = 65_535;
  * destroy(), not close(): queries a blocked control never answers must not hold the process.
  */
 export function dohDispatcher(ca: string[], timeoutMs: number): Agent {
-  const trust = ca.length > 0 ? { ca: [...tls.rootCertificates, ...ca] } : {};
-  return new Agent({ connect: { ...trust, timeout: timeoutMs }, connections: 16, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  return new Agent({ connect: { secureContext: trustStore(ca), timeout: timeoutMs }, connections: 16, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 const misbehaving = (message: string) => Object.assign(new Error(message), { code: 'EBADRESP' });

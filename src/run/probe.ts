@@ -15,8 +15,6 @@ export interface ProbeContext {
   options: ProbeOptions;
   locks: EndpointLocks;
   watch: Stopwatch;
-  /** Whether the sink passed its canary test at the start of the run. */
-  sinkUsable: boolean;
 }
 
 export interface ProbeRun {
@@ -73,7 +71,8 @@ function dnsQueriesFor(host: string, ctx: ProbeContext): Array<Promise<Observati
     for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
     raw({ server, type: 'TXT', purpose: 'wrong_type', ...window });
   }
-  if (env.sink && ctx.sinkUsable) {
+  // Whether the sink is usable is known only when its canary queries end; the classification decides.
+  if (env.sink) {
     raw({ server: env.sink, type: 'A', purpose: 'sink', timeoutMs: options.sinkTimeoutMs, windowMs: options.dnsWindowMs });
   }
   const dispatcher = env.doh;

@@ -124,21 +124,23 @@ function summarize(results: TargetResult[], facts: RunFacts): RunSummary {
 
 /**
  * Measures every target, at most `concurrency` at once and never two on one server IP:port.
- * Domestic controls go first: whether they work decides what every other failure can mean, and
- * knowing it first lets results stream out final.
+ * Domestic controls go first: whether they work decides what every other failure can mean.
  */
 export async function runProbe(targets: Target[], options: ProbeOptions, env: ProbeEnv, hooks: RunHooks = {}): Promise<RunOutput> {
   const startedAt = env.clock.date();
   const origin = env.clock.now();
   const watch = new Stopwatch(env.clock, origin);
-  const preflight = await dnsPreflight(env, options, watch, targets.some((t) => needsDns(t, options)));
-  const dns: DnsContext = {
-    sinkUsable: preflight.sink?.usable ?? false,
-    forgedPool: options.forgedPool,
-    allowed: options.allowedAnswers,
-    nxRewrite: preflight.nxdomain?.rewritten_to ?? [],
-  };
-  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch, sinkUsable: dns.sinkUsable };
+  // The checks of the DNS path run beside the first targets; only classifying waits for them.
+  const preflight = dnsPreflight(env, options, watch, targets.some((t) => needsDns(t, options)));
+  const dnsContext = preflight.then(
+    (p): DnsContext => ({
+      sinkUsable: p.sink?.usable ?? false,
+      forgedPool: options.forgedPool,
+      allowed: options.allowedAnswers,
+      nxRewrite: p.nxdomain?.rewritten_to ?? [],
+    }),
+  );
+  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch };
   const limit = pLimit(options.concurrency);
   const measure = async (target: Target): Promise<Measured> => {
     let began = 0;
@@ -152,7 +154,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     });
     // The DNS listen windows run on outside the connection slot.
     const checks = [...(await run.dnsQueries), ...run.observations];
-    const verdict = classifyTarget(target, checks, dns);
+    const verdict = classifyTarget(target, checks, await dnsContext);
     return { target, verdict, checks, addresses: run.addresses, startedAt: at, totalMs: env.clock.now() - began };
   };
 
@@ -161,16 +163,19 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     results.push(r);
     hooks.onResult?.(r, results.length, targets.length);
   };
+  // Controls are queued first. Every target is measured at once, but a result is emitted only
+  // when the controls have told whether the vantage point is online, so results stream out final.
   const controls = targets.filter((t) => t.role === 'control-domestic');
-  const measuredControls = await Promise.all(controls.map(measure));
-  const vantage = vantageOf(measuredControls.map((m) => m.verdict.verdict));
-  for (const m of measuredControls) emit(toResult(m, vantage));
   const rest = targets.filter((t) => t.role !== 'control-domestic');
-  await Promise.all(rest.map(async (t) => emit(toResult(await measure(t), vantage))));
+  const measuredControls = Promise.all(controls.map(measure));
+  const measuredRest = rest.map(measure);
+  const vantage = vantageOf((await measuredControls).map((m) => m.verdict.verdict));
+  for (const m of await measuredControls) emit(toResult(m, vantage));
+  await Promise.all(measuredRest.map(async (m) => emit(toResult(await m, vantage))));
 
   const order = new Map(targets.map((t, i) => [t.name, i]));
   results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  const facts = { vantage, preflight, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
+  const facts = { vantage, preflight: await preflight, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
   return { results, summary: summarize(results, facts) };
 }
 
