@@ -1,7 +1,5 @@
-import type { Clock } from '../model/clock.js';
+import { tenths, type Clock } from '../model/clock.js';
 import type { Timed } from '../model/observation.js';
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** Times a step against the start of the run, for the `started_ms`/`duration_ms` of an observation. */
 export class Stopwatch {
@@ -12,6 +10,6 @@ export class Stopwatch {
 
   start(): () => Timed {
     const began = this.clock.now();
-    return () => ({ started_ms: round(began - this.origin), duration_ms: round(this.clock.now() - began) });
+    return () => ({ started_ms: tenths(began - this.origin), duration_ms: tenths(this.clock.now() - began) });
   }
 }

@@ -10,3 +10,6 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   date: () => new Date(),
 };
+
+/** Milliseconds as reports give them: to a tenth. */
+export const tenths = (ms: number): number => Math.round(ms * 10) / 10;

@@ -9,6 +9,9 @@ export interface Timings {
   connect_ms?: number;
   tls_ms?: number;
   http_ms?: number;
+  /** From the start to the last connection step: how long an application would have waited. */
+  chain_ms: number;
+  /** Including the DNS queries that kept listening for late (injected) replies. */
   total_ms: number;
 }
 

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
 import { hostPort } from '../model/addresses.js';
-import type { Clock } from '../model/clock.js';
+import { tenths, type Clock } from '../model/clock.js';
 import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
 import type { DnsReply } from '../model/observation.js';
 import { bareName, contentOf, decodeMessage, encodeQuery, type DecodedMessage, type QueryType } from './dns-message.js';
@@ -79,7 +79,7 @@ export function queryUdp(q: DnsQuery): Promise<DnsQueryResult> {
         result.ignored.push(reply);
         return;
       }
-      reply.after_ms = Math.round((q.clock.now() - result.sentAt) * 10) / 10;
+      reply.after_ms = tenths(q.clock.now() - result.sentAt);
       result.replies.push(reply);
       if (result.replies.length === 1) {
         clearTimeout(timer);

@@ -89,7 +89,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     verdictCell(r),
     ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
     where(r),
-    seconds(r.timings.total_ms),
+    seconds(r.timings.chain_ms),
     reasonCell(r),
   ]);
   const paints = ordered.map((r) => [

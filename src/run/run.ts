@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
 import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
+import { tenths } from '../model/clock.js';
 import type { Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
@@ -30,17 +31,18 @@ interface Measured {
   checks: Observation[];
   addresses: string[];
   startedAt: Date;
+  chainMs: number;
   totalMs: number;
 }
 
-function timingsOf(checks: Observation[], totalMs: number): Timings {
+function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Timings {
   const first = <K extends Observation['check']>(kind: K) =>
     checks.find((c): c is Extract<Observation, { check: K }> => c.check === kind);
   const http = first('http_round_trip');
   const tls = first('tls_handshake');
   const used = http?.address ?? tls?.address;
   const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
-  const timings: Timings = { total_ms: Math.round(totalMs * 10) / 10 };
+  const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
   const set = (key: keyof Timings, c: Observation | undefined) => c && (timings[key] = c.duration_ms);
   set('resolve_ms', first('resolve'));
   set('dns_query_ms', first('dns_query'));
@@ -67,7 +69,7 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
     evidence: v.evidence,
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
     addresses: m.addresses,
-    timings: timingsOf(m.checks, m.totalMs),
+    timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
     expect_met: meetsExpectation(v.verdict, target.expect),
     started_at: m.startedAt.toISOString(),
@@ -152,10 +154,11 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
       hooks.onStart?.(target);
       return probeTarget(target, ctx);
     });
+    const chainMs = env.clock.now() - began;
     // The DNS listen windows run on outside the connection slot.
     const checks = [...(await run.dnsQueries), ...run.observations];
     const verdict = classifyTarget(target, checks, await dnsContext);
-    return { target, verdict, checks, addresses: run.addresses, startedAt: at, totalMs: env.clock.now() - began };
+    return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs: env.clock.now() - began };
   };
 
   const results: TargetResult[] = [];
