@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { DnsQueryObservation, DnsQueryPurpose, DohObservation, ResolveObservation } from '../model/observation.js';
+import { failureOf, type Failure } from '../model/failure.js';
+import type { DnsQueryObservation, DnsQueryPurpose, DnsReply, DohObservation, ResolveObservation } from '../model/observation.js';
 import type { QueryType } from '../net/dns-message.js';
 import { queryDoh } from '../net/doh.js';
 import { formatServer, queryUdp, type DnsServer } from '../net/dns-udp.js';
@@ -29,10 +30,12 @@ export interface DnsQueryOptions {
   windowMs: number;
 }
 
+type OnFirst = (reply: DnsReply | undefined, failure?: Failure) => void;
+
 /** A raw query that records every reply during the listen window: injected answers race real ones. */
-export async function checkDnsQuery(host: string, opts: DnsQueryOptions, watch: Stopwatch): Promise<DnsQueryObservation> {
+export async function checkDnsQuery(host: string, opts: DnsQueryOptions, watch: Stopwatch, onFirst?: OnFirst): Promise<DnsQueryObservation> {
   const stop = watch.start();
-  const result = await queryUdp({ ...opts, name: host, clock: watch.clock });
+  const result = await queryUdp({ ...opts, name: host, clock: watch.clock }, onFirst);
   const observation: DnsQueryObservation = {
     check: 'dns_query',
     purpose: opts.purpose,
@@ -63,4 +66,48 @@ export async function checkDoh(host: string, opts: DohOptions, watch: Stopwatch)
   if (rcode !== undefined) observation.rcode = rcode;
   if (failure) observation.failure = failure;
   return observation;
+}
+
+interface First {
+  reply?: DnsReply;
+  failure?: Failure;
+}
+
+const RCODE_ERRORS: Record<string, string> = { NXDOMAIN: 'ENOTFOUND', NOERROR: 'ENODATA', SERVFAIL: 'ESERVFAIL', REFUSED: 'EREFUSED' };
+
+/** What an application asking this server gets from the first replies, as c-ares would make it. */
+function resolution(a: First, aaaa: First): { addresses: string[]; failure?: Failure } {
+  const of = (f: First, type: string) => f.reply?.answers.filter((x) => x.type === type).map((x) => x.data) ?? [];
+  const addresses = [...of(a, 'A'), ...of(aaaa, 'AAAA')];
+  if (addresses.length > 0) return { addresses };
+  const reply = a.reply ?? aaaa.reply;
+  if (!reply) return { addresses: [], failure: a.failure ?? aaaa.failure ?? failureOf(new Error('no reply'), 'resolve') };
+  const code = RCODE_ERRORS[reply.rcode] ?? 'EBADRESP';
+  return { addresses: [], failure: failureOf(Object.assign(new Error(`${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`), { code }), 'resolve') };
+}
+
+export interface ResolveByQuery {
+  /** Ready as soon as the first A and AAAA replies are in. */
+  resolved: Promise<ResolveObservation>;
+  /** The two queries, still listening for replies that lost the race. */
+  queries: Array<Promise<DnsQueryObservation>>;
+}
+
+/**
+ * With --resolver, the application's view is the first reply the server's address sends to an A
+ * and an AAAA query: so the raw queries that listen for injected replies serve as the lookup too,
+ * and the server is asked once, not twice.
+ */
+export function resolveByQuery(host: string, opts: Omit<DnsQueryOptions, 'type' | 'purpose'>, watch: Stopwatch): ResolveByQuery {
+  const stop = watch.start();
+  const both = (['A', 'AAAA'] as const).map((type) => {
+    let settle!: (f: First) => void;
+    const first = new Promise<First>((resolve) => (settle = resolve));
+    const onFirst: OnFirst = (reply, failure) => settle({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) });
+    return { first, query: checkDnsQuery(host, { ...opts, type, purpose: 'resolver' }, watch, onFirst) };
+  });
+  const resolved = Promise.all(both.map((b) => b.first)).then(
+    ([a, aaaa]): ResolveObservation => ({ check: 'resolve', host, resolver: formatServer(opts.server), ...stop(), ...resolution(a!, aaaa!) }),
+  );
+  return { resolved, queries: both.map((b) => b.query) };
 }

@@ -99,7 +99,10 @@ function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): P
     ...(controls.length > 0 ? { doh: dohDispatcher(ca, options.timeouts.dns) } : {}),
     ...(flags.sink ? { sink: flags.sink } : {}),
   };
-  if (flags.resolver) return { ...common, resolver: serverResolver(flags.resolver), dnsServer: flags.resolver };
+  if (flags.resolver) {
+    const resolver = serverResolver(flags.resolver);
+    return { ...common, resolver, dnsServer: resolver.server };
+  }
   const first = dns.getServers()[0];
   const dnsServer = first === undefined ? undefined : parseServer(first);
   return { ...common, resolver: systemResolver(), ...(dnsServer ? { dnsServer } : {}) };
@@ -191,6 +194,8 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
 
   const progress = progressLine(process.stderr, targets.length);
   const { results, summary } = await runProbe(targets, options, env, {
+    // JSON Lines stream out as they come: the results are kept only for a table or a document.
+    keepResults: !flags.json || flags.output !== undefined,
     onStart: (t) => progress.started(t),
     onResult: (r) => {
       progress.finished(r.name);

@@ -52,8 +52,11 @@ export function parseServer(text: string, defaultPort = 53): DnsServer | undefin
   return { address, port };
 }
 
-/** Sends one query and records every reply until windowMs after the first; never rejects. */
-export function queryUdp(q: DnsQuery): Promise<DnsQueryResult> {
+/**
+ * Sends one query and records every reply until windowMs after the first; never rejects.
+ * `onFirst` hears the first reply (or that none came) at once, while the window goes on.
+ */
+export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, failure?: Failure) => void): Promise<DnsQueryResult> {
   return new Promise((resolve) => {
     const id = randomInt(0x10000);
     const socket = dgram.createSocket(isIPv6(q.server.address) ? 'udp6' : 'udp4');
@@ -66,11 +69,11 @@ export function queryUdp(q: DnsQuery): Promise<DnsQueryResult> {
       clearTimeout(timer);
       if (failure) result.failure = failure;
       socket.close();
+      if (result.replies.length === 0) onFirst?.(undefined, failure);
       resolve(result);
     };
     const fail = (err: unknown) => finish(failureOf(err, 'resolve'));
-    const deadline = new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs);
-    let timer = setTimeout(() => fail(deadline), q.timeoutMs);
+    let timer = setTimeout(() => fail(new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs)), q.timeoutMs);
 
     socket.on('error', fail);
     socket.on('message', (msg, rinfo) => {
@@ -84,6 +87,7 @@ export function queryUdp(q: DnsQuery): Promise<DnsQueryResult> {
       if (result.replies.length === 1) {
         clearTimeout(timer);
         timer = setTimeout(() => finish(), q.windowMs);
+        onFirst?.(reply);
       }
     });
 

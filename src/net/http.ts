@@ -40,13 +40,12 @@ export async function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise
       setImmediate(() => (handedOver ? callback(gone(), null) : ((handedOver = true), callback(null, socket)))),
     pipelining: 1,
   });
-  const deadline = new DeadlineError('HTTP round trip', opts.timeoutMs);
-  let late = false;
+  let late: DeadlineError | undefined;
   // Destroying the client fails the request wherever it is, even before undici has sent it
   // (an AbortSignal is only looked at once the request is on a connection).
   const timer = setTimeout(() => {
-    late = true;
-    void client.destroy(deadline).catch(() => {});
+    late = new DeadlineError('HTTP round trip', opts.timeoutMs);
+    void client.destroy(late).catch(() => {});
   }, opts.timeoutMs);
   try {
     const res = await client.request({ method: 'GET', path: opts.path, headers: { 'user-agent': opts.userAgent, accept: '*/*' } });
@@ -61,7 +60,7 @@ export async function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise
       }
     }
   } catch (err) {
-    result.failure = failureOf(late ? deadline : err, 'http_round_trip');
+    result.failure = failureOf(late ?? err, 'http_round_trip');
   } finally {
     clearTimeout(timer);
     await client.destroy().catch(() => {});

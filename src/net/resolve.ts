@@ -8,6 +8,8 @@ import { formatServer, type DnsServer } from './dns-udp.js';
 export interface Resolver {
   /** Shown in the report: "system" or the server's address. */
   readonly name: string;
+  /** The one DNS server it asks, when it asks one directly (not getaddrinfo). */
+  readonly server?: DnsServer;
   lookup(host: string, timeoutMs: number): Promise<Outcome<string[]>>;
 }
 
@@ -49,13 +51,26 @@ export function systemResolver(): Resolver {
   };
 }
 
-/** Asks one DNS server for A and AAAA records (c-ares): used when --resolver names a server. */
+/**
+ * Asks one DNS server for A and AAAA records (c-ares): used when --resolver names a server. One
+ * c-ares channel per deadline serves the whole run.
+ */
 export function serverResolver(server: DnsServer): Resolver {
+  const channels = new Map<number, dns.promises.Resolver>();
+  const channel = (timeoutMs: number) => {
+    let resolver = channels.get(timeoutMs);
+    if (!resolver) {
+      resolver = new dns.promises.Resolver({ timeout: timeoutMs, tries: 1 });
+      resolver.setServers([formatServer(server)]);
+      channels.set(timeoutMs, resolver);
+    }
+    return resolver;
+  };
   return {
     name: formatServer(server),
+    server,
     async lookup(host, timeoutMs) {
-      const resolver = new dns.promises.Resolver({ timeout: timeoutMs, tries: 1 });
-      resolver.setServers([formatServer(server)]);
+      const resolver = channel(timeoutMs);
       const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
       const addresses = [v4, v6].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
       if (addresses.length > 0) return ok(addresses);

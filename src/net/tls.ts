@@ -46,17 +46,14 @@ const CHAIN_PROBLEMS: Record<string, string> = {
 };
 
 /**
- * Why the certificate cannot be trusted for `host`, if it cannot. The handshake runs with
- * rejectUnauthorized off so that an untrusted certificate (a censor's MITM, a captive portal) is
- * still described in the evidence; the checks below are the ones Node would have made.
+ * Why the certificate cannot be trusted, if it cannot. The handshake runs with rejectUnauthorized
+ * off so that an untrusted certificate (a censor's MITM, a captive portal) is still described in
+ * the evidence; Node still verifies the chain, and the name through `checkIdentity` below.
  */
-function certificateProblem(socket: tls.TLSSocket, host: string, cert: tls.PeerCertificate): Failure | undefined {
-  const code = socket.authorized ? undefined : String(socket.authorizationError);
-  // Node checks the name against what it was given (nothing, for an IP literal): check against the target's.
-  if (code === undefined || code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    const mismatch = tls.checkServerIdentity(host, cert);
-    return mismatch ? failureOf(mismatch, 'tls_handshake') : undefined;
-  }
+function certificateProblem(socket: tls.TLSSocket, nameProblem: Error | undefined): Failure | undefined {
+  if (socket.authorized) return undefined;
+  if (nameProblem) return failureOf(nameProblem, 'tls_handshake');
+  const code = String(socket.authorizationError);
   const err = Object.assign(new Error(CHAIN_PROBLEMS[code] ?? `the certificate is not trusted (${code})`), { code });
   return failureOf(err, 'tls_handshake');
 }
@@ -81,12 +78,22 @@ export function trustStore(extraCa: string[] = []): tls.SecureContext {
 /** Runs a TLS handshake over an open TCP socket, with a deadline, and checks the certificate. */
 export function handshake(tcp: net.Socket, opts: HandshakeOptions): Promise<HandshakeResult> {
   return new Promise((resolve) => {
+    // Node calls this with the certificate it has parsed (only when the chain is trusted): check the
+    // target's name, which for an IP literal Node would not know, and keep the certificate.
+    let seen: tls.PeerCertificate | undefined;
+    let nameProblem: Error | undefined;
+    const checkIdentity = (_hostname: string, cert: tls.PeerCertificate) => {
+      seen = cert;
+      nameProblem = tls.checkServerIdentity(opts.host, cert);
+      return nameProblem;
+    };
     const secure = tls.connect({
       socket: tcp,
       servername: tlsServername(opts.host),
       secureContext: trustStore(opts.ca),
       ALPNProtocols: ['http/1.1'],
       rejectUnauthorized: false,
+      checkServerIdentity: checkIdentity,
     });
     const finish = (result: HandshakeResult) => {
       clearTimeout(timer);
@@ -101,14 +108,13 @@ export function handshake(tcp: net.Socket, opts: HandshakeOptions): Promise<Hand
     );
     secure.once('error', onError);
     secure.once('secureConnect', () => {
-      const cert = secure.getPeerCertificate();
       const info = {
         version: secure.getProtocol() ?? undefined,
         cipher: secure.getCipher()?.name,
         alpn: secure.alpnProtocol || undefined,
-        certificate: summarize(cert),
+        certificate: summarize(seen ?? secure.getPeerCertificate()),
       };
-      const problem = certificateProblem(secure, opts.host, cert);
+      const problem = certificateProblem(secure, nameProblem);
       secure.on('error', () => {}); // later errors belong to whoever uses the socket
       finish(problem ? { ...info, failure: problem } : { ...info, socket: secure });
     });

@@ -1,11 +1,12 @@
 import net from 'node:net';
-import { checkDnsQuery, checkDoh, checkResolve, type DnsQueryOptions } from '../checks/dns.js';
+import { checkDnsQuery, checkDoh, checkResolve, resolveByQuery, type DnsQueryOptions } from '../checks/dns.js';
 import { checkHttp } from '../checks/http.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
 import { hostPort, impossibleReason } from '../model/addresses.js';
-import type { ConnectObservation, Observation } from '../model/observation.js';
+import { formatServer } from '../net/dns-udp.js';
+import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
@@ -43,11 +44,12 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   // An address the user gave (an IP literal, a --resolve pin) is used as given, as curl does: no
   // DNS at all for that target.
   const chosenByUser = !needsDns(target, options);
-  const dnsQueries = chosenByUser ? Promise.resolve([]) : Promise.all(dnsQueriesFor(target.host, ctx));
+  const dns = chosenByUser ? { queries: [] } : startDns(target.host, ctx);
+  const dnsQueries = Promise.all(dns.queries);
   const observations: Observation[] = [];
   let addresses = options.pins.get(`${target.host}:${target.port}`) ?? [target.host];
-  if (!chosenByUser) {
-    const resolved = await checkResolve(target.host, env.resolver, options.timeouts.dns, watch);
+  if (dns.resolved) {
+    const resolved = await dns.resolved;
     observations.push(resolved);
     addresses = resolved.addresses;
   }
@@ -57,31 +59,44 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   return { observations, dnsQueries, addresses };
 }
 
+interface DnsWork {
+  /** The application's view of the name, which the connection waits for. */
+  resolved?: Promise<ResolveObservation>;
+  /** The queries that look for injection, which nothing waits for until classification. */
+  queries: Array<Promise<Observation>>;
+}
+
 /**
- * The raw queries that look for injection (A and AAAA with a listen window, TXT for a wrong-type
- * answer, A to the sink) and the control resolvers' answers; none of them gates the connection.
+ * The lookup, and the raw queries that look for injection (A and AAAA with a listen window, TXT for
+ * a wrong-type answer, A to the sink) and the control resolvers' answers.
  */
-function dnsQueriesFor(host: string, ctx: ProbeContext): Array<Promise<Observation>> {
+function startDns(host: string, ctx: ProbeContext): DnsWork {
   const { env, options, watch } = ctx;
   const window = { timeoutMs: options.timeouts.dns, windowMs: options.dnsWindowMs };
   const queries: Array<Promise<Observation>> = [];
   const raw = (opts: DnsQueryOptions) => queries.push(checkDnsQuery(host, opts, watch));
-  if (env.dnsServer) {
-    const server = env.dnsServer;
-    for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
-    raw({ server, type: 'TXT', purpose: 'wrong_type', ...window });
+  let resolved: Promise<ResolveObservation>;
+  const server = env.dnsServer;
+  if (server && env.resolver.server && formatServer(env.resolver.server) === formatServer(server)) {
+    const lookup = resolveByQuery(host, { server, ...window }, watch);
+    queries.push(...lookup.queries);
+    resolved = lookup.resolved;
+  } else {
+    resolved = checkResolve(host, env.resolver, options.timeouts.dns, watch);
+    if (server) for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
   }
+  if (server) raw({ server, type: 'TXT', purpose: 'wrong_type', ...window });
   // Whether the sink is usable is known only when its canary queries end; the classification decides.
   if (env.sink) {
     raw({ server: env.sink, type: 'A', purpose: 'sink', timeoutMs: options.sinkTimeoutMs, windowMs: options.dnsWindowMs });
   }
   const dispatcher = env.doh;
-  for (const url of dispatcher ? env.controls : []) {
-    for (const type of ['A', 'AAAA'] as const) {
-      queries.push(checkDoh(host, { url, type, timeoutMs: options.timeouts.dns, dispatcher: dispatcher! }, watch));
+  if (dispatcher) {
+    for (const url of env.controls) {
+      for (const type of ['A', 'AAAA'] as const) queries.push(checkDoh(host, { url, type, timeoutMs: options.timeouts.dns, dispatcher }, watch));
     }
   }
-  return queries;
+  return { resolved, queries };
 }
 
 /**

@@ -18,9 +18,12 @@ export interface RunHooks {
   onResult?: (result: TargetResult, done: number, total: number) => void;
   /** Called when a target starts. */
   onStart?: (target: Target) => void;
+  /** Whether to return every result (default); without, they only stream past `onResult`. */
+  keepResults?: boolean;
 }
 
 export interface RunOutput {
+  /** In the order of the targets; empty when `keepResults` was false. */
   results: TargetResult[];
   summary: RunSummary;
 }
@@ -87,13 +90,30 @@ function dnsNotes(preflight: DnsPreflight): string[] {
   return notes;
 }
 
-function notesOf(results: TargetResult[], vantage: Vantage, preflight: DnsPreflight): string[] {
+/** What the summary needs of the results, kept as they stream past instead of the results themselves. */
+class Tally {
+  targets = 0;
+  unmet = 0;
+  foreign = 0;
+  foreignUp = 0;
+  readonly counts: Partial<Record<VerdictName, number>> = {};
+
+  add(r: TargetResult) {
+    this.targets++;
+    this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + 1;
+    if (!r.expect_met) this.unmet++;
+    if (r.role === 'control-foreign') {
+      this.foreign++;
+      if (isSuccess(r.verdict)) this.foreignUp++;
+    }
+  }
+}
+
+function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): string[] {
   const notes: string[] = dnsNotes(preflight);
   if (vantage === 'offline') notes.push('every domestic control failed: this vantage point looks offline, and no result of this run means censorship');
   if (vantage === 'unknown') notes.push('no domestic control in this run: an offline vantage point cannot be told from censorship');
-  const foreign = results.filter((r) => r.role === 'control-foreign');
-  const foreignDown = foreign.length > 0 && foreign.every((r) => !isSuccess(r.verdict));
-  if (vantage === 'online' && foreignDown) {
+  if (vantage === 'online' && tally.foreign > 0 && tally.foreignUp === 0) {
     notes.push('every foreign control failed: the border itself may be cut, so blocking may not be specific to these services');
   }
   return notes;
@@ -107,20 +127,18 @@ interface RunFacts {
   ms: number;
 }
 
-function summarize(results: TargetResult[], facts: RunFacts): RunSummary {
+function summarize(tally: Tally, facts: RunFacts): RunSummary {
   const { vantage, preflight } = facts;
-  const counts: Partial<Record<VerdictName, number>> = {};
-  for (const r of results) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
   return {
     started_at: facts.startedAt.toISOString(),
     ended_at: facts.endedAt.toISOString(),
     duration_ms: Math.round(facts.ms),
-    targets: results.length,
-    counts,
+    targets: tally.targets,
+    counts: tally.counts,
     vantage,
-    unmet: results.filter((r) => !r.expect_met).length,
+    unmet: tally.unmet,
     dns_preflight: preflight,
-    notes: notesOf(results, vantage, preflight),
+    notes: notesOf(tally, vantage, preflight),
   };
 }
 
@@ -162,9 +180,11 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   };
 
   const results: TargetResult[] = [];
+  const tally = new Tally();
   const emit = (r: TargetResult) => {
-    results.push(r);
-    hooks.onResult?.(r, results.length, targets.length);
+    tally.add(r);
+    if (hooks.keepResults !== false) results.push(r);
+    hooks.onResult?.(r, tally.targets, targets.length);
   };
   // Controls are queued first. Every target is measured at once, but a result is emitted only
   // when the controls have told whether the vantage point is online, so results stream out final.
@@ -179,6 +199,6 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   const order = new Map(targets.map((t, i) => [t.name, i]));
   results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
   const facts = { vantage, preflight: await preflight, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
-  return { results, summary: summarize(results, facts) };
+  return { results, summary: summarize(tally, facts) };
 }
 

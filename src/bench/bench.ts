@@ -1,0 +1,205 @@
+// npm run bench: how fast reachprobe measures, against a mock network on loopback, beside a bare
+// node:tls loop (the physical limit: one TLS handshake and one GET per target) and curl.
+// A benchmark, not a test: it prints its figures and the goals they are held against.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadTargets } from '../targets/load.js';
+import { tlsLoop } from './tls-loop.js';
+import { scenarioYaml, type Mix } from './scenario.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = path.join(ROOT, 'bin/reachprobe.js');
+const MEASURE = fileURLToPath(new URL('./measure.js', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    targets: { type: 'string', default: '1000,10000' },
+    concurrency: { type: 'string', default: '32' },
+    curl: { type: 'boolean', default: true },
+    'no-curl': { type: 'boolean', default: false },
+  },
+});
+const SIZES = args.targets.split(',').map(Number);
+const CONCURRENCY = Number(args.concurrency);
+const DEADLINE_S = 1;
+const work = mkdtempSync(path.join(os.tmpdir(), 'reachprobe-bench-'));
+
+interface Mock {
+  targetsFile: string;
+  checkArgs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts `reachprobe mock` on a generated scenario in its own process, so it is not measured. */
+async function startMock(name: string, count: number, mix: Mix): Promise<Mock> {
+  const scenario = path.join(work, `${name}.yaml`);
+  const targetsFile = path.join(work, `${name}-targets.yaml`);
+  writeFileSync(scenario, scenarioYaml(count, mix));
+  const child = spawn(process.execPath, [BIN, 'mock', '--scenario', scenario, '--write-targets', targetsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const command = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`the mock network exited (${code})`)));
+  });
+  const checkArgs = command.split(' ').slice(3); // after "reachprobe check FILE"
+  return { targetsFile, checkArgs, stop: () => stop(child) };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGINT');
+  });
+}
+
+export interface Measured {
+  wallMs: number;
+  cpuMs: number;
+  maxRssMb: number;
+  counts: Record<string, number>;
+  /** How long timed-out steps took, over their deadline. */
+  timeoutRatios: number[];
+}
+
+/** Runs the CLI's check in a child process of its own and reads its figures. */
+function measure(mock: Mock, extra: string[] = []): Promise<Measured> {
+  const cliArgs = ['check', mock.targetsFile, ...mock.checkArgs, '--timeout', String(DEADLINE_S), '--concurrency', String(CONCURRENCY), ...extra];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [MEASURE, ...cliArgs], { maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+      if (err && !stdout) return reject(new Error(`${err.message}\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured);
+    });
+  });
+}
+
+interface CurlRun {
+  wallMs: number;
+  counts: Record<string, number>;
+}
+
+const CURL_VERDICTS: Record<string, string> = { '0': 'reachable', '7': 'reset', '28': 'timeout', '35': 'reset', '56': 'reset', '6': 'dns-failure' };
+
+/** The same targets through curl: one process each, `xargs -P` at the same concurrency. */
+async function curlRun(mock: Mock): Promise<CurlRun> {
+  const ca = mock.checkArgs[mock.checkArgs.indexOf('--ca') + 1]!;
+  const lines = (await loadTargets([mock.targetsFile])).map((t) => `${t.host}:${t.port}:127.0.0.1 ${t.url}`);
+  const list = path.join(work, 'curl-list.txt');
+  writeFileSync(list, `${lines.join('\n')}\n`);
+  const script = `xargs -P ${CONCURRENCY} -L 1 sh -c 'curl -s -o /dev/null --max-time ${DEADLINE_S} --cacert ${ca} --resolve "$0" "$1"; echo $?' < ${list}`;
+  const started = performance.now();
+  const stdout = await new Promise<string>((resolve) => execFile('bash', ['-c', script], { maxBuffer: 1 << 26 }, (_e, out) => resolve(out)));
+  const counts: Record<string, number> = {};
+  for (const code of stdout.trim().split('\n')) {
+    const verdict = CURL_VERDICTS[code] ?? `exit ${code}`;
+    counts[verdict] = (counts[verdict] ?? 0) + 1;
+  }
+  return { wallMs: performance.now() - started, counts };
+}
+
+function hasCurl(): Promise<boolean> {
+  return new Promise((resolve) => execFile('curl', ['--version'], (err) => resolve(!err)));
+}
+
+async function helpStartupMs(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    await new Promise((resolve) => execFile(process.execPath, [BIN, '--help'], resolve));
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[3]!;
+}
+
+const rate = (n: number, ms: number) => (n / ms) * 1000;
+const f = (x: number, digits = 0) => x.toFixed(digits);
+const verdicts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+
+function goal(label: string, ok: boolean, detail: string) {
+  console.log(`  ${ok ? 'MET ' : 'MISS'}  ${label}: ${detail}`);
+}
+
+async function mixedRun(count: number) {
+  const mix: Mix = { reachable: 0.7, poisoned: 0.1, reset: 0.1, timeout: 0.1 };
+  const mock = await startMock(`mixed-${count}`, count, mix);
+  try {
+    const m = await measure(mock);
+    const worst = Math.max(...m.timeoutRatios);
+    console.log(`\nmixed run, ${count} targets (70% reachable HTTPS, 10% DNS-poisoned, 10% reset, 10% timeout), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`);
+    console.log(`  verdicts: ${verdicts(m.counts)}`);
+    console.log(`  ${f(rate(count, m.wallMs))} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB`);
+    goal('a timed-out check ends within 5% of its deadline', worst <= 1.05, `worst ${f(worst, 3)}x, median ${f(m.timeoutRatios.sort()[m.timeoutRatios.length >> 1] ?? 0, 3)}x over ${m.timeoutRatios.length} timeouts`);
+    if (count >= 10_000) goal('peak RSS under 200 MB at 10,000 targets', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
+  } finally {
+    await mock.stop();
+  }
+}
+
+/** The mock's check options without the sink and the DoH control: the pipeline as most users run it. */
+function withoutControls(mock: Mock): Mock {
+  const drop = new Set(['--sink', '--control-doh']);
+  const checkArgs = mock.checkArgs.filter((a, i) => !drop.has(a) && !drop.has(mock.checkArgs[i - 1] ?? ''));
+  return { ...mock, checkArgs };
+}
+
+/** N timed-out targets at concurrency C must take about ceil(N/C) deadlines, never the sum. */
+async function boundRun(count: number) {
+  const mock = await startMock(`timeouts-${count}`, count, { reachable: 0, poisoned: 0, reset: 0, timeout: 1 });
+  try {
+    const m = await measure(mock);
+    const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
+    console.log(`\n${count} targets that all time out (TLS handshake stalls), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`);
+    goal('bounded: about ceil(N/C) deadlines, plus < 10%', m.wallMs <= bound * 1.1, `${f(m.wallMs)} ms against ${bound} ms (${f(m.wallMs / bound, 3)}x; the sum would be ${count * DEADLINE_S} s)`);
+  } finally {
+    await mock.stop();
+  }
+}
+
+async function throughputRun(count: number, withCurl: boolean) {
+  const full = await startMock(`reachable-${count}`, count, { reachable: 1, poisoned: 0, reset: 0, timeout: 0 });
+  const mock = withoutControls(full);
+  try {
+    console.log(`\n${count} reachable HTTPS targets, concurrency ${CONCURRENCY}`);
+    const loop = await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY);
+    const loopRate = rate(count, loop.wallMs);
+    console.log(`  bare node:tls loop (handshake + GET): ${f(loopRate)} /s (${loop.ok} ok)`);
+    const m = await measure(mock);
+    const ours = rate(count, m.wallMs);
+    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, TLS, GET): ${f(ours)} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
+    goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
+    const controlled = await measure(full);
+    console.log(`  with the sink and a DoH control too: ${f(rate(count, controlled.wallMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`);
+    if (withCurl) {
+      const c = await curlRun(mock);
+      const curlRate = rate(count, c.wallMs);
+      console.log(`  curl, xargs -P ${CONCURRENCY}: ${f(curlRate)} /s (${verdicts(c.counts)})`);
+      goal('at least 2.5x curl', ours >= 2.5 * curlRate, `${f(ours / curlRate, 2)}x`);
+    }
+  } finally {
+    await full.stop();
+  }
+}
+
+async function main() {
+  const cpus = os.cpus();
+  console.log(`reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  const withCurl = args.curl && !args['no-curl'] && (await hasCurl());
+  try {
+    for (const count of SIZES) await mixedRun(count);
+    await boundRun(10 * CONCURRENCY);
+    await throughputRun(Math.max(...SIZES), withCurl);
+    const help = await helpStartupMs();
+    console.log('');
+    goal('reachprobe --help starts in under 150 ms', help < 150, `${f(help)} ms (median of 7)`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,44 @@
+// Generated mock scenarios for the benchmark: N targets in a mix of behaviours, spread over enough
+// servers that the one-check-per-IP:port rule never serialises them.
+
+export interface Mix {
+  reachable: number;
+  poisoned: number;
+  reset: number;
+  timeout: number;
+}
+
+const SERVERS = 64;
+
+export function scenarioYaml(count: number, mix: Mix): string {
+  const servers = [
+    ...Array.from({ length: SERVERS }, (_, i) => `  web-${i}: { tls: good }`),
+    ...Array.from({ length: SERVERS }, (_, i) => `  stall-${i}: { behaviour: stall }`),
+    ...Array.from({ length: SERVERS }, (_, i) => `  closed-${i}: { behaviour: closed }`),
+  ];
+  const kinds: Array<[keyof Mix, number]> = [
+    ['poisoned', Math.round(count * mix.poisoned)],
+    ['reset', Math.round(count * mix.reset)],
+    ['timeout', Math.round(count * mix.timeout)],
+  ];
+  const targets: string[] = [];
+  let i = 0;
+  for (const [kind, n] of kinds) for (let k = 0; k < n; k++, i++) targets.push(target(i, kind));
+  for (; i < count; i++) targets.push(target(i, 'reachable'));
+  return `description: benchmark, ${count} targets\nservers:\n${servers.join('\n')}\ntargets:\n${targets.join('\n')}\n`;
+}
+
+function target(i: number, kind: keyof Mix): string {
+  const s = i % SERVERS;
+  const base = `  - { name: t${i}, service: S${i % 20}, url: "https://t${i}.reachprobe.test/"`;
+  switch (kind) {
+    case 'reachable':
+      return `${base}, server: web-${s}, expect: reachable }`;
+    case 'poisoned':
+      return `${base}, server: web-${s}, dns: [{ answer: [127.0.0.66] }, { answer: [server], delay_ms: 20 }], expect: dns-poisoned }`;
+    case 'reset':
+      return `${base}, server: closed-${s}, expect: reset }`;
+    case 'timeout':
+      return `${base}, server: stall-${s}, expect: timeout }`;
+  }
+}
