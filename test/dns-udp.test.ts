@@ -1,7 +1,8 @@
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/model/clock.js';
-import { formatServer, parseServer, queryUdp, type DnsQuery } from '../src/net/dns-udp.js';
+import { formatServer, parseServer } from '../src/model/addresses.js';
+import { queryUdp, type DnsQuery } from '../src/net/dns-udp.js';
 import { startDnsServer, type DnsServerScript, type TestDnsServer } from '../src/mock/dns-server.js';
 
 // Real sockets, loopback only: the test server binds 127.0.0.1 and every query goes to it.

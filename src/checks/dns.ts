@@ -3,7 +3,8 @@ import { failureOf, type Failure } from '../model/failure.js';
 import type { DnsQueryObservation, DnsQueryPurpose, DnsReply, DohObservation, ResolveObservation } from '../model/observation.js';
 import type { QueryType } from '../net/dns-message.js';
 import { queryDoh } from '../net/doh.js';
-import { formatServer, queryUdp, type DnsServer } from '../net/dns-udp.js';
+import { queryUdp } from '../net/dns-udp.js';
+import { formatServer, type DnsServer } from '../model/addresses.js';
 import type { Resolver } from '../net/resolve.js';
 import type { Stopwatch } from './stopwatch.js';
 

@@ -6,7 +6,7 @@ import { blockListOf } from '../model/addresses.js';
 import { systemClock } from '../model/clock.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
-import { formatServer, parseServer, type DnsServer } from '../net/dns-udp.js';
+import { formatServer, parseServer, type DnsServer } from '../model/addresses.js';
 import { serverResolver, systemResolver } from '../net/resolve.js';
 import { dohDispatcher } from '../net/doh.js';
 import { dialTcp } from '../net/tcp.js';

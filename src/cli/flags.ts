@@ -1,10 +1,13 @@
 import net from 'node:net';
-import { InvalidArgumentError } from 'commander';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 import { addRange } from '../model/addresses.js';
-import { parseServer, type DnsServer } from '../net/dns-udp.js';
+import { parseServer, type DnsServer } from '../model/addresses.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
 // with the option's name and exits with status 2.
+
+const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof Commander;
 
 export function seconds(value: string): number {
   const n = Number(value);

@@ -1,11 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as Commander from 'commander';
 import { cidr, collect, dnsServer, domainName, httpsUrl, list, pin, positiveInteger, seconds } from './flags.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
-// The command line. The measuring code is imported only when a command runs, so --help starts fast.
+// The command line. The measuring code is imported only when a command runs, so --help starts fast;
+// commander is required, not imported: importing CommonJS from ESM first scans its source for names.
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
 
-function program(): Command {
+function program(): Commander.Command {
   const cli = new Command('reachprobe')
     .description('Tells whether internet services are reachable from here, and when they are not, how they are blocked.')
     .version(VERSION)
@@ -65,7 +68,7 @@ function verdictHelp(): string {
   return `\nVerdicts:\n${lines.join('\n')}\n\nExit status: 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error.`;
 }
 
-function exitStatusOf(err: CommanderError): number {
+function exitStatusOf(err: Commander.CommanderError): number {
   return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
     ? EXIT.ok
     : EXIT.usage; // commander would exit 1 on a usage error: 1 means "a target missed", so 2

@@ -41,7 +41,9 @@ export function blockListOf(cidrs: string[]): net.BlockList {
   return list;
 }
 
-const BOGONS = RANGES.map(([label, cidrs]) => ({ label, list: blockListOf(cidrs) }));
+// Built on first use: `reachprobe --help` should not pay for it.
+let bogons: Array<{ label: string; list: net.BlockList }> | undefined;
+const BOGONS = () => (bogons ??= RANGES.map(([label, cidrs]) => ({ label, list: blockListOf(cidrs) })));
 
 export function inList(list: net.BlockList, address: string): boolean {
   const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
@@ -51,10 +53,32 @@ export function inList(list: net.BlockList, address: string): boolean {
 /** Why `address` cannot be a public name's genuine address, unless `allowed` accepts it. */
 export function impossibleReason(address: string, allowed: net.BlockList): string | undefined {
   if (inList(allowed, address)) return undefined;
-  return BOGONS.find((b) => inList(b.list, address))?.label;
+  return BOGONS().find((b) => inList(b.list, address))?.label;
 }
 
 /** "1.2.3.4:443", "[2001:db8::1]:443": an IPv6 address needs brackets before a port. */
 export function hostPort(address: string, port: number): string {
   return net.isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
 }
+
+export interface DnsServer {
+  /** An IP literal, v4 or v6. */
+  address: string;
+  port: number;
+}
+
+export function formatServer(s: DnsServer): string {
+  return hostPort(s.address, s.port);
+}
+
+/** "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353". A bare IPv6 address never carries a port. */
+export function parseServer(text: string, defaultPort = 53): DnsServer | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const v4WithPort = /^([\d.]+):(\d+)$/.exec(text);
+  const [address = '', portText] = bracketed?.slice(1) ?? v4WithPort?.slice(1) ?? [text];
+  const port = portText === undefined ? defaultPort : Number(portText);
+  const addressOk = bracketed ? net.isIPv6(address) : net.isIP(address) !== 0;
+  if (!addressOk || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { address, port };
+}
+

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
-import { isIP, isIPv6 } from 'node:net';
-import { hostPort } from '../model/addresses.js';
+import { isIPv6 } from 'node:net';
+import { formatServer, type DnsServer } from '../model/addresses.js';
 import { tenths, type Clock } from '../model/clock.js';
 import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
 import type { DnsReply } from '../model/observation.js';
@@ -9,12 +9,6 @@ import { bareName, contentOf, decodeMessage, encodeQuery, type DecodedMessage, t
 
 // A raw UDP query that stays open after the first reply. An on-path injector races the real
 // resolver with a forged answer, and node:dns keeps only the first one, so it cannot see the race.
-
-export interface DnsServer {
-  /** An IP literal, v4 or v6. */
-  address: string;
-  port: number;
-}
 
 export interface DnsQuery {
   server: DnsServer;
@@ -35,21 +29,6 @@ export interface DnsQueryResult {
   /** Why each other datagram that arrived was not taken as a reply. */
   ignored: string[];
   failure?: Failure;
-}
-
-export function formatServer(s: DnsServer): string {
-  return hostPort(s.address, s.port);
-}
-
-/** "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353". A bare IPv6 address never carries a port. */
-export function parseServer(text: string, defaultPort = 53): DnsServer | undefined {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  const v4WithPort = /^([\d.]+):(\d+)$/.exec(text);
-  const [address = '', portText] = bracketed?.slice(1) ?? v4WithPort?.slice(1) ?? [text];
-  const port = portText === undefined ? defaultPort : Number(portText);
-  const addressOk = bracketed ? isIPv6(address) : isIP(address) !== 0;
-  if (!addressOk || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { address, port };
 }
 
 /**

@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import pLimit from 'p-limit';
 import { DeadlineError, failureOf } from '../model/failure.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
-import { formatServer, type DnsServer } from './dns-udp.js';
+import { formatServer, type DnsServer } from '../model/addresses.js';
 
 /** Resolves a name the way an application would; the checks connect to what it returns. */
 export interface Resolver {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../model/clock.js';
-import type { DnsServer } from '../net/dns-udp.js';
+import type { DnsServer } from '../model/addresses.js';
 import type { Resolver } from '../net/resolve.js';
 import type { Dialer } from '../net/tcp.js';
 

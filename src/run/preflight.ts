@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { checkDnsQuery } from '../checks/dns.js';
-import { formatServer } from '../net/dns-udp.js';
+import { formatServer } from '../model/addresses.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import type { DnsPreflight } from '../model/result.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
