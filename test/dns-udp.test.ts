@@ -66,6 +66,19 @@ describe('queryUdp', () => {
     expect(result.failure).toBeUndefined();
   });
 
+  it('keeps a reply that came in time while the event loop was blocked past the window', async () => {
+    const server = await serve({
+      'blocked.example': [{ answer: ['127.0.0.66'] }, { answer: ['127.0.0.10'], delayMs: 50 }],
+    });
+    const asked = ask(server, 'blocked.example', { windowMs: 150 });
+    // Busy from 20 ms to 320 ms: the real reply and the end of the window fall due together.
+    setTimeout(() => {
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+    }, 20);
+    expect((await asked).replies.map((r) => r.addresses)).toEqual([['127.0.0.66'], ['127.0.0.10']]);
+  });
+
   it('records an NXDOMAIN reply as a reply, not a failure', async () => {
     const server = await serve({});
     const result = await ask(server, 'nowhere.example');

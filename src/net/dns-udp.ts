@@ -52,7 +52,13 @@ export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, fa
       resolve(result);
     };
     const fail = (err: unknown) => finish(failureOf(err, 'resolve'));
-    let timer = setTimeout(() => fail(new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs)), q.timeoutMs);
+    // Timers fire before the poll phase reads datagrams that are already waiting: after a stall of
+    // the event loop, a reply that came in time would be dropped. So each timer ends the query one
+    // turn later, after the waiting replies are read.
+    const deadline = () => {
+      if (result.replies.length === 0) fail(new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs));
+    };
+    let timer = setTimeout(() => setImmediate(deadline), q.timeoutMs);
 
     socket.on('error', fail);
     socket.on('message', (msg, rinfo) => {
@@ -65,7 +71,7 @@ export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, fa
       result.replies.push(reply);
       if (result.replies.length === 1) {
         clearTimeout(timer);
-        timer = setTimeout(() => finish(), q.windowMs);
+        timer = setTimeout(() => setImmediate(finish), q.windowMs);
         onFirst?.(reply);
       }
     });
