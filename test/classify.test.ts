@@ -312,7 +312,12 @@ const ROWS: Row[] = [
   {
     name: 'resolve: 192.168.1.1 -> poisoned (impossible-address)',
     checks: [resolve(['192.168.1.1'])],
-    verdict: 'dns-poisoned', stage: 'resolve', reason: 'impossible-address: answers no public name can have: 192.168.1.1 (private (RFC 1918))', heuristics: ['impossible-address'],
+    verdict: 'dns-poisoned', stage: 'resolve', reason: 'impossible-address: answers no public name can have, not dialled: 192.168.1.1 (private (RFC 1918))', heuristics: ['impossible-address'],
+  },
+  {
+    name: 'resolve: 198.18.0.7 from a resolver that answers anything (a fake-IP proxy) -> a DNS failure, not poisoning',
+    checks: [resolve(['198.18.0.7'])],
+    ctx: { nxRewrite: ['198.18.0.1'] }, verdict: 'dns-failure', stage: 'resolve', failure: 'dns_server_misbehaving', reason: 'a fake-IP proxy?', heuristics: ['impossible-address (weak)'],
   },
   {
     name: 'raw query reply 127.0.0.1 -> poisoned (impossible-address)',
@@ -327,11 +332,21 @@ const ROWS: Row[] = [
 
   // The DoH control.
   {
-    name: 'control disagrees and the local address has no valid certificate -> poisoned (control-mismatch-tls)',
-    checks: [resolve([FORGED]), doh([CONTROL]), connect(FORGED), tls('ssl_unknown_authority', { address: FORGED })],
+    name: 'control disagrees and the local address has a certificate for another name -> poisoned (control-mismatch-tls)',
+    checks: [resolve([FORGED]), doh([CONTROL]), connect(FORGED), tls('ssl_invalid_hostname', { address: FORGED })],
     verdict: 'dns-poisoned', stage: 'resolve',
-    reason: `control-mismatch-tls: local answer ${FORGED} shares no address with the control's ${CONTROL}, and ${FORGED} has no valid certificate for the name (ssl_unknown_authority)`,
+    reason: `control-mismatch-tls: local answer ${FORGED} shares no address with the control's ${CONTROL}, and ${FORGED} has no valid certificate for the name (ssl_invalid_hostname)`,
     heuristics: ['control-mismatch-tls'],
+  },
+  {
+    name: 'control disagrees behind an interception proxy (unknown authority) -> cert-invalid, the mismatch only weak',
+    checks: [resolve([FORGED]), doh([CONTROL]), connect(FORGED), tls('ssl_unknown_authority', { address: FORGED })],
+    verdict: 'cert-invalid', stage: 'tls_handshake', failure: 'ssl_unknown_authority', reason: 'failed', heuristics: ['control-mismatch (weak)'],
+  },
+  {
+    name: 'the resolver says NXDOMAIN, the control has an address -> dns-nxdomain, with the contradiction as weak evidence',
+    checks: [resolve([], 'dns_nxdomain_error'), doh([CONTROL])],
+    verdict: 'dns-nxdomain', stage: 'resolve', failure: 'dns_nxdomain_error', reason: 'failed', heuristics: ['control-mismatch (weak)'],
   },
   {
     name: 'control disagrees, but TLS is fine (a CDN answering by country) -> reachable',

@@ -61,7 +61,7 @@ describe('check --mock', () => {
     const scenario = path.join(dir, 'wrong-expect.yaml');
     await writeFile(
       scenario,
-      'servers:\n  gone: { behaviour: closed }\ntargets:\n  - { name: hopeful, service: S, url: "https://a.reachprobe.test/", server: gone, expect: reachable }\n',
+      'servers:\n  gone: { behaviour: refused }\ntargets:\n  - { name: hopeful, service: S, url: "https://a.reachprobe.test/", server: gone, expect: reachable }\n',
     );
     const r = await run(['check', '--mock', scenario]);
     expect(r.status).toBe(1);
@@ -74,6 +74,8 @@ describe('check --mock', () => {
     ['servers:\n  web: { behavior: stall }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 2, 'unknown field "behavior" (did you mean `behaviour`?)'],
     ['servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [not-an-ip] }]\n', 8, '"not-an-ip" is not an IP address'],
     ['targets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 1, 'a scenario needs "servers"'],
+    ['servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [server], any_type: no }]\n', 8, 'field "any_type": must be true or false'],
+    ['servers:\n  web: {}\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n  - { name: b, service: S, url: "http://a.reachprobe.test/", server: web, dns: [{ rcode: NXDOMAIN }] }\n', 5, 'DNS for a.reachprobe.test is scripted by target "a" (line 4)'],
   ])('a scenario with a mistake names the line (%#)', async (text, line, message) => {
     const scenario = path.join(dir, `bad-${line}.yaml`);
     await writeFile(scenario, text);

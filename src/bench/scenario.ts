@@ -14,7 +14,7 @@ export function scenarioYaml(count: number, mix: Mix): string {
   const servers = [
     ...Array.from({ length: SERVERS }, (_, i) => `  web-${i}: { tls: good }`),
     ...Array.from({ length: SERVERS }, (_, i) => `  stall-${i}: { behaviour: stall }`),
-    ...Array.from({ length: SERVERS }, (_, i) => `  closed-${i}: { behaviour: closed }`),
+    ...Array.from({ length: SERVERS }, (_, i) => `  refused-${i}: { behaviour: refused }`),
   ];
   const kinds: Array<[keyof Mix, number]> = [
     ['poisoned', Math.round(count * mix.poisoned)],
@@ -37,7 +37,7 @@ function target(i: number, kind: keyof Mix): string {
     case 'poisoned':
       return `${base}, server: web-${s}, dns: [{ answer: [127.0.0.66] }, { answer: [server], delay_ms: 20 }], expect: dns-poisoned }`;
     case 'reset':
-      return `${base}, server: closed-${s}, expect: reset }`;
+      return `${base}, server: refused-${s}, expect: reset }`;
     case 'timeout':
       return `${base}, server: stall-${s}, expect: timeout }`;
   }

@@ -3,7 +3,7 @@
 // countries, and some real services sit inside the censor's forged-address pool).
 import type net from 'node:net';
 import type { FailureString } from '../model/failure.js';
-import type { DnsQueryObservation, DnsReply, Observation } from '../model/observation.js';
+import { find, type DnsQueryObservation, type DnsReply, type Observation } from '../model/observation.js';
 import type { Heuristic } from '../model/verdict.js';
 import { impossibleReason, inList } from '../model/addresses.js';
 
@@ -15,12 +15,18 @@ export interface DnsContext {
   forgedPool: net.BlockList;
   /** --allow-answers: ranges accepted as genuine although private or loopback. */
   allowed: net.BlockList;
-  /** What the resolver answers for a name that cannot exist (empty when it says NXDOMAIN, as it should). */
+  /**
+   * What the resolver answers for a name that cannot exist (empty when it says NXDOMAIN, as it
+   * should). A resolver that answers anything (a captive portal, a fake-IP proxy, NXDOMAIN
+   * rewriting) makes wrong-type and impossible answers its own doing, not an injector's.
+   */
   nxRewrite: string[];
 }
 
+const answersAnything = (ctx: DnsContext) => ctx.nxRewrite.length > 0;
+
 const queries = (checks: Observation[], purpose: DnsQueryObservation['purpose']) =>
-  checks.filter((c): c is DnsQueryObservation => c.check === 'dns_query' && c.purpose === purpose);
+  find(checks, 'dns_query').filter((c) => c.purpose === purpose);
 
 const answerText = (r: DnsReply) => `${r.addresses.join(' ') || r.rcode} after ${r.after_ms} ms`;
 const signature = (r: DnsReply) => `${r.rcode} ${[...r.addresses].sort().join(',')}`;
@@ -28,7 +34,7 @@ const signature = (r: DnsReply) => `${r.rcode} ${[...r.addresses].sort().join(',
 function sinkAnswer(checks: Observation[], ctx: DnsContext): Heuristic[] {
   if (!ctx.sinkUsable) return [];
   return queries(checks, 'sink')
-    .filter((q) => q.replies.length > 0)
+    .filter((q) => q.replies.some((r) => r.addresses.length > 0))
     .map((q) => ({
       name: 'sink-answer',
       strong: true,
@@ -46,11 +52,11 @@ function differingReplies(checks: Observation[]): Heuristic[] {
     }));
 }
 
-function wrongType(checks: Observation[]): Heuristic[] {
+function wrongType(checks: Observation[], ctx: DnsContext): Heuristic[] {
   return queries(checks, 'wrong_type').flatMap((q) => {
     const forged = q.replies.flatMap((r) => r.addresses);
     if (forged.length === 0) return [];
-    return [{ name: 'wrong-type' as const, strong: true, detail: `a ${q.query_type} query was answered with address records: ${forged.join(' ')}` }];
+    return [{ name: 'wrong-type' as const, strong: !answersAnything(ctx), detail: `a ${q.query_type} query was answered with address records: ${forged.join(' ')}` }];
   });
 }
 
@@ -69,7 +75,8 @@ function impossibleAddresses(local: string[], ctx: DnsContext): Heuristic[] {
     const why = impossibleReason(a, ctx.allowed);
     return why ? [`${a} (${why})`] : [];
   });
-  return bad.length === 0 ? [] : [{ name: 'impossible-address', strong: true, detail: `answers no public name can have: ${bad.join(', ')}` }];
+  if (bad.length === 0) return [];
+  return [{ name: 'impossible-address', strong: !answersAnything(ctx), detail: `answers no public name can have, not dialled: ${bad.join(', ')}` }];
 }
 
 function forgedPool(local: string[], ctx: DnsContext): Heuristic[] {
@@ -82,22 +89,29 @@ function forgedPool(local: string[], ctx: DnsContext): Heuristic[] {
  * TLS handshake with a certificate valid for the name (CDNs answer differently by country). A local
  * address that times out or resets proves nothing; one whose certificate is wrong confirms the forgery.
  */
-function controlMismatch(checks: Observation[], ctx: DnsContext): Heuristic[] {
-  const controls = checks.filter((c) => c.check === 'doh_query' && !c.failure);
-  const resolved = checks.find((c) => c.check === 'resolve');
-  if (controls.length === 0 || !resolved || resolved.failure) return [];
-  const control = new Set(controls.flatMap((c) => (c.check === 'doh_query' ? c.addresses : [])));
-  if (control.size === 0 || resolved.addresses.some((a) => control.has(a))) return [];
-  const tls = checks.find((c) => c.check === 'tls_handshake');
+function controlMismatch(checks: Observation[]): Heuristic[] {
+  const control = new Set(find(checks, 'doh_query').flatMap((c) => (c.failure ? [] : c.addresses)));
+  const resolved = find(checks, 'resolve')[0];
+  if (control.size === 0 || !resolved) return [];
+  if (resolved.failure?.failure === 'dns_nxdomain_error') {
+    return [{ name: 'control-mismatch', strong: false, detail: `the resolver says the name does not exist; the control answered ${[...control].join(' ')}` }];
+  }
+  if (resolved.failure || resolved.addresses.some((a) => control.has(a))) return [];
+  const tls = find(checks, 'tls_handshake')[0];
   if (tls && !tls.failure) return [];
   const detail = `local answer ${resolved.addresses.join(' ')} shares no address with the control's ${[...control].join(' ')}`;
-  if (tls?.failure && CERTIFICATE_FAILURES.has(tls.failure.failure)) {
+  if (tls?.failure && CONFIRMING.has(tls.failure.failure)) {
     return [{ name: 'control-mismatch-tls', strong: true, detail: `${detail}, and ${tls.address} has no valid certificate for the name (${tls.failure.failure})` }];
   }
   return [{ name: 'control-mismatch', strong: false, detail: `${detail}; not confirmed by TLS` }];
 }
 
-const CERTIFICATE_FAILURES = new Set<FailureString>(['ssl_invalid_hostname', 'ssl_unknown_authority', 'ssl_invalid_certificate']);
+/**
+ * Certificate failures that confirm the local answer points elsewhere. Not ssl_unknown_authority:
+ * an interception proxy (a company's, an antivirus's) re-signs every site with its own authority,
+ * while its resolver's CDN answers differ from the control's.
+ */
+const CONFIRMING = new Set<FailureString>(['ssl_invalid_hostname', 'ssl_invalid_certificate']);
 
 function nxdomainRewrite(local: string[], ctx: DnsContext): Heuristic[] {
   if (ctx.nxRewrite.length === 0 || local.length === 0 || !local.every((a) => ctx.nxRewrite.includes(a))) return [];
@@ -115,9 +129,9 @@ export function dnsHeuristics(checks: Observation[], ctx: DnsContext): Heuristic
   return [
     ...sinkAnswer(checks, ctx),
     ...differingReplies(checks),
-    ...wrongType(checks),
+    ...wrongType(checks, ctx),
     ...impossibleAddresses(local, ctx),
-    ...controlMismatch(checks, ctx),
+    ...controlMismatch(checks),
     ...forgedPool(local, ctx),
     ...nxdomainRewrite(local, ctx),
   ];

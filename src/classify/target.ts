@@ -1,11 +1,12 @@
 // Pure: the observations of one target in, one verdict and its evidence out. No I/O, no clock.
 import type { Failure, FailureString } from '../model/failure.js';
-import type {
-  ConnectObservation,
-  HttpObservation,
-  Observation,
-  ResolveObservation,
-  TlsObservation,
+import {
+  find,
+  type ConnectObservation,
+  type HttpObservation,
+  type Observation,
+  type ResolveObservation,
+  type TlsObservation,
 } from '../model/observation.js';
 import { hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
@@ -55,8 +56,6 @@ function telling(f: Failure): number {
   return 2;
 }
 
-const find = <K extends Observation['check']>(checks: Observation[], kind: K) =>
-  checks.filter((c): c is Extract<Observation, { check: K }> => c.check === kind);
 
 function fromFailure(f: Failure, reason: string): Decision {
   return { verdict: verdictOfFailure(f), stage: f.operation, failure: f.failure, reason };
@@ -71,13 +70,23 @@ function provenGenuine(checks: Observation[]): boolean {
 }
 
 function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision | undefined {
-  const strong = provenGenuine(checks) ? [] : heuristics.filter((h) => h.strong);
+  const genuine = provenGenuine(checks);
+  const strong = genuine ? [] : heuristics.filter((h) => h.strong);
   if (strong.length > 0) {
     return { verdict: 'dns-poisoned', stage: 'resolve', reason: strong.map((h) => `${h.name}: ${h.detail}`).join('; ') };
   }
   const rewrite = heuristics.find((h) => h.name === 'nxdomain-rewrite');
-  if (rewrite && !provenGenuine(checks)) return { verdict: 'dns-nxdomain', stage: 'resolve', reason: rewrite.detail };
+  if (rewrite && !genuine) return { verdict: 'dns-nxdomain', stage: 'resolve', reason: rewrite.detail };
   const resolved: ResolveObservation | undefined = find(checks, 'resolve')[0];
+  if (resolved && !resolved.failure && find(checks, 'connect').length === 0) {
+    // Every answer was withheld from dialling, yet not as injection: this resolver answers anything.
+    return {
+      verdict: 'dns-failure',
+      stage: 'resolve',
+      failure: 'dns_server_misbehaving',
+      reason: `every answer (${resolved.addresses.join(' ')}) is an address no public name can have, from a resolver that answers names that do not exist too (a captive portal, a fake-IP proxy?)`,
+    };
+  }
   if (!resolved?.failure) return undefined;
   return fromFailure(noDataNotNxdomain(resolved.failure, checks), `resolving ${resolved.host} failed: ${resolved.failure.message}`);
 }

@@ -176,6 +176,7 @@ function flagsFor(mock: MockCheckOptions): CheckFlags {
     controlDoh: [mock.controlDoh],
     allowAnswers: mock.allowAnswers,
     timeout: mock.timeoutMs,
+    dnsTimeout: mock.dnsTimeoutMs,
     dnsWindow: mock.dnsWindowMs,
     sinkTimeout: mock.sinkTimeoutMs,
   };

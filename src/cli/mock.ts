@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadScenario } from '../mock/scenario.js';
@@ -44,7 +44,8 @@ const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.rep
  */
 export async function runMock(flags: MockFlags): Promise<number> {
   const scenario = loadScenario(flags.scenario ?? 'gfw');
-  const dir = flags.writeTargets ? path.dirname(path.resolve(flags.writeTargets)) : os.tmpdir();
+  // Beside the targets file, or in a folder of its own: never a fixed name in a shared /tmp.
+  const dir = flags.writeTargets ? path.dirname(path.resolve(flags.writeTargets)) : mkdtempSync(path.join(os.tmpdir(), 'reachprobe-mock-'));
   const caFile = path.join(dir, 'reachprobe-mock-ca.pem');
   const network = await startMockNetwork(scenario);
   try {

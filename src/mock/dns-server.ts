@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';
+import { bareName } from '../net/dns-message.js';
 import dnsPacket, { type DecodedPacket, type Packet, type Question } from 'dns-packet';
 
 // A loopback DNS server that answers as a script says, including the ways an on-path injector
@@ -109,6 +110,3 @@ export function replyFor(behaviour: Answering, msg: Buffer, query: DecodedPacket
   });
 }
 
-function bareName(name: string): string {
-  return name.toLowerCase().replace(/\.$/, '');
-}

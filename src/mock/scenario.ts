@@ -10,6 +10,7 @@ import { parseTargetsFile } from '../targets/parse.js';
 import { didYouMean } from '../targets/suggest.js';
 import {
   checkKnown,
+  readBoolean,
   readChoice,
   readInteger,
   readList,
@@ -24,7 +25,7 @@ import type { CertName } from './certs.js';
 import type { DnsBehaviour } from './dns-server.js';
 import { BEHAVIOURS, type Behaviour } from './tcp-servers.js';
 
-export const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'closed'] as const;
+export const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'refused'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 const CERT_NAMES: CertName[] = ['good', 'wrong-name', 'expired', 'self-signed'];
 
@@ -100,10 +101,14 @@ function readReply(src: Source, field: Field, what: string): DnsBehaviour {
   const delayMs = delay ? readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000) : 0;
   const answer = fields.get('answer');
   const rcode = fields.get('rcode');
-  if (fields.has('silent')) return { silent: true };
+  const flag = (key: string) => {
+    const field = fields.get(key);
+    return field ? readBoolean(src, field, `${what}: field "${key}"`) : false;
+  };
+  if (flag('silent')) return { silent: true };
   if (rcode) return { rcode: readChoice(src, rcode, `${what}: field "rcode"`, RCODES), delayMs };
   if (!answer) src.fail(`${what}: give "answer", "rcode" or "silent"`, field.value);
-  return { answer: readAddresses(src, answer, `${what}: field "answer"`, true), delayMs, anyType: fields.has('any_type') };
+  return { answer: readAddresses(src, answer, `${what}: field "answer"`, true), delayMs, anyType: flag('any_type') };
 }
 
 function readScenarioTarget(src: Source, target: Target, extra: Fields, servers: Map<string, ServerSpec>): ScenarioTarget {
@@ -123,6 +128,19 @@ function readScenarioTarget(src: Source, target: Target, extra: Fields, servers:
   };
 }
 
+/** DNS answers per name, not per target: a second target of a name may not script it again. */
+function checkOneDnsPerName(src: Source, targets: ScenarioTarget[], extras: Fields[]) {
+  const first = new Map<string, ScenarioTarget>();
+  targets.forEach((t, i) => {
+    const earlier = first.get(t.target.host);
+    if (!earlier) return void first.set(t.target.host, t);
+    const scripted = ['dns', 'sink', 'control'].find((key) => extras[i]!.has(key));
+    if (scripted) {
+      src.fail(`target "${t.target.name}": field "${scripted}": DNS for ${t.target.host} is scripted by target "${earlier.target.name}" (line ${earlier.target.source.line})`, extras[i]!.get(scripted)!.key);
+    }
+  });
+}
+
 export function parseScenario(text: string, file: string, name: string): Scenario {
   const { targets, source, top, extras } = parseTargetsFile(text, file, { topFields: ['description', 'servers'], targetFields: TARGET_FIELDS });
   const serversField = top.get('servers') ?? source.fail('a scenario needs "servers": the loopback servers its targets point at', 1);
@@ -131,11 +149,13 @@ export function parseScenario(text: string, file: string, name: string): Scenari
     servers.set(serverName, readServer(source, field, serverName));
   }
   const description = top.get('description');
+  const scenarioTargets = targets.map((t, i) => readScenarioTarget(source, t, extras[i]!, servers));
+  checkOneDnsPerName(source, scenarioTargets, extras);
   return {
     name,
     description: description ? readString(source, description, 'field "description"') : '',
     servers,
-    targets: targets.map((t, i) => readScenarioTarget(source, t, extras[i]!, servers)),
+    targets: scenarioTargets,
   };
 }
 

@@ -117,3 +117,7 @@ export type Observation =
   | ConnectObservation
   | TlsObservation
   | HttpObservation;
+
+/** The observations of one kind, typed as such. */
+export const find = <K extends Observation['check']>(checks: Observation[], kind: K) =>
+  checks.filter((c): c is Extract<Observation, { check: K }> => c.check === kind);

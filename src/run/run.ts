@@ -3,7 +3,7 @@ import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
 import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
 import { tenths } from '../model/clock.js';
-import type { Observation } from '../model/observation.js';
+import { find, type Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
@@ -39,8 +39,7 @@ interface Measured {
 }
 
 function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Timings {
-  const first = <K extends Observation['check']>(kind: K) =>
-    checks.find((c): c is Extract<Observation, { check: K }> => c.check === kind);
+  const first = <K extends Observation['check']>(kind: K) => find(checks, kind)[0];
   const http = first('http_round_trip');
   const tls = first('tls_handshake');
   const used = http?.address ?? tls?.address;

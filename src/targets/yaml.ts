@@ -143,3 +143,9 @@ export function readList(src: Source, field: Field, what: string): Field[] {
   if (!isSeq(node)) src.fail(`${what}: must be a list, not ${kind(node)}`, field.value ?? field.key);
   return node.items.map((item) => ({ key: item, value: item }));
 }
+
+export function readBoolean(src: Source, field: Field, what: string): boolean {
+  const node = src.resolve(field.value);
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  src.fail(`${what}: must be true or false, not ${kind(node)}`, field.value ?? field.key);
+}
