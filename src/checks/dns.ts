@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
-import { failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
 import type { DnsQueryObservation, DnsQueryPurpose, DnsReply, DohObservation, ResolveObservation } from '../model/observation.js';
 import type { QueryType } from '../net/dns-message.js';
 import { queryDoh } from '../net/doh.js';
-import { queryUdp } from '../net/dns-udp.js';
+import { queryUdp, resolutionOf, type FirstReply } from '../net/dns-udp.js';
 import { formatServer, type DnsServer } from '../model/addresses.js';
 import type { Resolver } from '../net/resolve.js';
 import type { Stopwatch } from './stopwatch.js';
@@ -69,24 +69,6 @@ export async function checkDoh(host: string, opts: DohOptions, watch: Stopwatch)
   return observation;
 }
 
-interface First {
-  reply?: DnsReply;
-  failure?: Failure;
-}
-
-const RCODE_ERRORS: Record<string, string> = { NXDOMAIN: 'ENOTFOUND', NOERROR: 'ENODATA', SERVFAIL: 'ESERVFAIL', REFUSED: 'EREFUSED' };
-
-/** What an application asking this server gets from the first replies, as c-ares would make it. */
-function resolution(a: First, aaaa: First): { addresses: string[]; failure?: Failure } {
-  const of = (f: First, type: string) => f.reply?.answers.filter((x) => x.type === type).map((x) => x.data) ?? [];
-  const addresses = [...of(a, 'A'), ...of(aaaa, 'AAAA')];
-  if (addresses.length > 0) return { addresses };
-  const reply = a.reply ?? aaaa.reply;
-  if (!reply) return { addresses: [], failure: a.failure ?? aaaa.failure ?? failureOf(new Error('no reply'), 'resolve') };
-  const code = RCODE_ERRORS[reply.rcode] ?? 'EBADRESP';
-  return { addresses: [], failure: failureOf(Object.assign(new Error(`${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`), { code }), 'resolve') };
-}
-
 export interface ResolveByQuery {
   /** Ready as soon as the first A and AAAA replies are in. */
   resolved: Promise<ResolveObservation>;
@@ -102,13 +84,13 @@ export interface ResolveByQuery {
 export function resolveByQuery(host: string, opts: Omit<DnsQueryOptions, 'type' | 'purpose'>, watch: Stopwatch): ResolveByQuery {
   const stop = watch.start();
   const both = (['A', 'AAAA'] as const).map((type) => {
-    let settle!: (f: First) => void;
-    const first = new Promise<First>((resolve) => (settle = resolve));
+    let settle!: (f: FirstReply) => void;
+    const first = new Promise<FirstReply>((resolve) => (settle = resolve));
     const onFirst: OnFirst = (reply, failure) => settle({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) });
     return { first, query: checkDnsQuery(host, { ...opts, type, purpose: 'resolver' }, watch, onFirst) };
   });
   const resolved = Promise.all(both.map((b) => b.first)).then(
-    ([a, aaaa]): ResolveObservation => ({ check: 'resolve', host, resolver: formatServer(opts.server), ...stop(), ...resolution(a!, aaaa!) }),
+    ([a, aaaa]): ResolveObservation => ({ check: 'resolve', host, resolver: formatServer(opts.server), ...stop(), ...resolutionOf(a!, aaaa!) }),
   );
   return { resolved, queries: both.map((b) => b.query) };
 }

@@ -53,9 +53,9 @@ export interface CheckFlags {
 
 const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
 
-function optionsFrom(flags: CheckFlags): ProbeOptions {
+/** The flags over `d`: the defaults, or a mock network's settings. */
+function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): ProbeOptions {
   const all = flags.timeout;
-  const d = DEFAULT_OPTIONS;
   return {
     ...d,
     timeouts: {
@@ -163,32 +163,38 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
   const network = await startMockNetwork(loadScenario(flags.mock));
   try {
     // The mock network's settings, unless the command line says otherwise.
-    return await measure([], { ...flagsFor(network.check), ...flags }, { ca: [network.check.ca], targets: network.targets });
+    const given = { ca: [network.check.ca], targets: network.targets, options: optionsFor(network.check) };
+    return await measure([], { ...flagsFor(network.check), ...flags }, given);
   } finally {
     await network.close();
   }
 }
 
+/** Where the mock network is: the command line may point elsewhere. */
 function flagsFor(mock: MockCheckOptions): CheckFlags {
+  return { resolver: mock.resolver, sink: mock.sink, controlDoh: [mock.controlDoh], allowAnswers: mock.allowAnswers };
+}
+
+/** The mock network's deadlines, as defaults the command line overrides (--timeout included). */
+function optionsFor(mock: MockCheckOptions): ProbeOptions {
+  const d = DEFAULT_OPTIONS;
+  const connect = mock.timeoutMs;
   return {
-    resolver: mock.resolver,
-    sink: mock.sink,
-    controlDoh: [mock.controlDoh],
-    allowAnswers: mock.allowAnswers,
-    timeout: mock.timeoutMs,
-    dnsTimeout: mock.dnsTimeoutMs,
-    dnsWindow: mock.dnsWindowMs,
-    sinkTimeout: mock.sinkTimeoutMs,
+    ...d,
+    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: connect },
+    dnsWindowMs: mock.dnsWindowMs,
+    sinkTimeoutMs: mock.sinkTimeoutMs,
   };
 }
 
 interface Given {
   ca: string[];
   targets: Target[];
+  options: ProbeOptions;
 }
 
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
-  const options = optionsFrom(flags);
+  const options = optionsFrom(flags, given?.options);
   checkOutputPath(flags.output);
   const targets = await targetsFrom(paths, flags, given?.targets);
   const env = envFrom(flags, options, given?.ca ?? []);

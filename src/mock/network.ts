@@ -100,6 +100,18 @@ function targetsYaml(scenario: Scenario, targets: Target[]): string {
   return header + stringify({ targets: entries }, { lineWidth: 0 });
 }
 
+/** The same settings as `reachprobe check` options. */
+function argsFor(check: MockCheckOptions, caFile: string): string[] {
+  const seconds = (ms: number) => String(ms / 1000);
+  return [
+    ...['--resolver', formatServer(check.resolver), '--sink', formatServer(check.sink)],
+    ...['--control-doh', check.controlDoh, '--ca', caFile],
+    ...check.allowAnswers.flatMap((range) => ['--allow-answers', range]),
+    ...['--timeout', seconds(check.timeoutMs), '--dns-timeout', seconds(check.dnsTimeoutMs)],
+    ...['--dns-window', seconds(check.dnsWindowMs), '--sink-timeout', seconds(check.sinkTimeoutMs)],
+  ];
+}
+
 /** Starts a scenario's servers on loopback; `close()` stops them all. */
 export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork> {
   const open: Array<{ close(): Promise<void> }> = [];
@@ -137,17 +149,7 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
       targets,
       check,
       targetsYaml: () => targetsYaml(scenario, targets),
-      checkArgs: (caFile) => [
-        '--resolver', formatServer(resolver),
-        '--sink', formatServer(sink),
-        '--control-doh', doh.url,
-        '--ca', caFile,
-        '--allow-answers', '127.0.0.0/8',
-        '--timeout', String(TIMEOUT_MS / 1000),
-        '--dns-timeout', String(DNS_TIMEOUT_MS / 1000),
-        '--dns-window', String(DNS_WINDOW_MS / 1000),
-        '--sink-timeout', String(SINK_TIMEOUT_MS / 1000),
-      ],
+      checkArgs: (caFile) => argsFor(check, caFile),
       close,
     };
   } catch (err) {

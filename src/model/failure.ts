@@ -137,3 +137,15 @@ export function failureOf(err: unknown, operation: Operation): Failure {
   if (code !== undefined) failure.code = code;
   return failure;
 }
+
+const BY_RCODE: Record<string, FailureString> = {
+  NXDOMAIN: 'dns_nxdomain_error',
+  NOERROR: 'dns_no_answer', // when no address came with it
+  SERVFAIL: 'dns_servfail_error',
+  REFUSED: 'dns_refused_error',
+};
+
+/** A DNS reply without the addresses asked for, by its RCODE. */
+export function failureOfRcode(rcode: string, message: string): Failure {
+  return { failure: BY_RCODE[rcode] ?? 'dns_server_misbehaving', operation: 'resolve', code: rcode, message };
+}

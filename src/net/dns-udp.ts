@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { formatServer, type DnsServer } from '../model/addresses.js';
 import { tenths, type Clock } from '../model/clock.js';
-import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import { DeadlineError, failureOf, failureOfRcode, type Failure } from '../model/failure.js';
 import type { DnsReply } from '../model/observation.js';
 import { bareName, contentOf, decodeMessage, encodeQuery, type DecodedMessage, type QueryType } from './dns-message.js';
 
@@ -114,4 +114,30 @@ function sameAddress(a: string, b: string): boolean {
   const canonical = (s: string) =>
     isIPv6(s) && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s;
   return canonical(a) === canonical(b);
+}
+
+/** The first reply to a query, or why none came. */
+export interface FirstReply {
+  reply?: DnsReply;
+  failure?: Failure;
+}
+
+/** What an application asking this server gets from the first A and AAAA replies, as c-ares makes it. */
+export function resolutionOf(a: FirstReply, aaaa: FirstReply): { addresses: string[]; failure?: Failure } {
+  const of = (f: FirstReply, type: string) => f.reply?.answers.filter((x) => x.type === type).map((x) => x.data) ?? [];
+  const addresses = [...of(a, 'A'), ...of(aaaa, 'AAAA')];
+  if (addresses.length > 0) return { addresses };
+  const reply = a.reply ?? aaaa.reply;
+  if (!reply) return { addresses: [], failure: a.failure ?? aaaa.failure ?? failureOf(new Error('no reply'), 'resolve') };
+  return { addresses: [], failure: failureOfRcode(reply.rcode, `${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`) };
+}
+
+/** Resolves a name by an A and an AAAA query to one server, without a listen window. */
+export async function lookupUdp(server: DnsServer, name: string, timeoutMs: number, clock: Clock): Promise<{ addresses: string[]; failure?: Failure }> {
+  const first = (type: QueryType) =>
+    new Promise<FirstReply>((resolve) => {
+      void queryUdp({ server, name, type, timeoutMs, windowMs: 0, clock }, (reply, failure) => resolve({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) }));
+    });
+  const [a, aaaa] = await Promise.all([first('A'), first('AAAA')]);
+  return resolutionOf(a, aaaa);
 }

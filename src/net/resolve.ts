@@ -3,6 +3,8 @@ import pLimit from 'p-limit';
 import { DeadlineError, failureOf } from '../model/failure.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
 import { formatServer, type DnsServer } from '../model/addresses.js';
+import { systemClock, type Clock } from '../model/clock.js';
+import { lookupUdp } from './dns-udp.js';
 
 /** Resolves a name the way an application would; the checks connect to what it returns. */
 export interface Resolver {
@@ -51,32 +53,14 @@ export function systemResolver(): Resolver {
   };
 }
 
-/**
- * Asks one DNS server for A and AAAA records (c-ares): used when --resolver names a server. One
- * c-ares channel per deadline serves the whole run.
- */
-export function serverResolver(server: DnsServer): Resolver {
-  const channels = new Map<number, dns.promises.Resolver>();
-  const channel = (timeoutMs: number) => {
-    let resolver = channels.get(timeoutMs);
-    if (!resolver) {
-      resolver = new dns.promises.Resolver({ timeout: timeoutMs, tries: 1 });
-      resolver.setServers([formatServer(server)]);
-      channels.set(timeoutMs, resolver);
-    }
-    return resolver;
-  };
+/** Asks one DNS server (--resolver) for A and AAAA records, by raw UDP queries. */
+export function serverResolver(server: DnsServer, clock: Clock = systemClock): Resolver {
   return {
     name: formatServer(server),
     server,
     async lookup(host, timeoutMs) {
-      const resolver = channel(timeoutMs);
-      const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
-      const addresses = [v4, v6].flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
-      if (addresses.length > 0) return ok(addresses);
-      // Both failed or were empty: the A query's failure speaks for the name.
-      const reason = v4.status === 'rejected' ? v4.reason : v6.status === 'rejected' ? v6.reason : undefined;
-      return failed(failureOf(reason ?? Object.assign(new Error('no A or AAAA record'), { code: 'ENODATA' }), 'resolve'));
+      const { addresses, failure } = await lookupUdp(server, host, timeoutMs, clock);
+      return failure ? failed(failure) : ok(addresses);
     },
   };
 }

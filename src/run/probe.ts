@@ -33,12 +33,12 @@ interface Chosen {
   release: () => void;
 }
 
-/** Measures one target: the steps run in order, and the first failure ends the chain. */
 /** Whether the target's addresses come from DNS (not an IP literal, not pinned with --resolve). */
 export function needsDns(target: Target, options: ProbeOptions): boolean {
   return net.isIP(target.host) === 0 && !options.pins.has(`${target.host}:${target.port}`);
 }
 
+/** Measures one target: the steps run in order, and the first failure ends the chain. */
 export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
   const { env, options, watch } = ctx;
   // An address the user gave (an IP literal, a --resolve pin) is used as given, as curl does: no
@@ -77,8 +77,10 @@ function startDns(host: string, ctx: ProbeContext): DnsWork {
   const raw = (opts: DnsQueryOptions) => queries.push(checkDnsQuery(host, opts, watch));
   let resolved: Promise<ResolveObservation>;
   const server = env.dnsServer;
-  if (server && env.resolver.server && formatServer(env.resolver.server) === formatServer(server)) {
-    const lookup = resolveByQuery(host, { server, ...window }, watch);
+  const direct = env.resolver.server;
+  if (direct) {
+    // The resolver asks one server: its first A and AAAA replies are the application's view.
+    const lookup = resolveByQuery(host, { server: direct, ...window }, watch);
     queries.push(...lookup.queries);
     resolved = lookup.resolved;
   } else {

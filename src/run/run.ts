@@ -174,8 +174,9 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     const chainMs = env.clock.now() - began;
     // The DNS listen windows run on outside the connection slot.
     const checks = [...(await run.dnsQueries), ...run.observations];
+    const totalMs = env.clock.now() - began;
     const verdict = classifyTarget(target, checks, await dnsContext);
-    return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs: env.clock.now() - began };
+    return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs };
   };
 
   const results: TargetResult[] = [];
