@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_CA } from '../src/mock/certs.js';
-import { startDnsServer, type TestDnsServer } from '../src/mock/dns-server.js';
+import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-servers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +37,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = [])
 }
 
 let dir: string;
-let dns: TestDnsServer;
+let dns: MockDnsServer;
 const servers: Listening[] = [];
 let loopbackArgs: string[];
 

@@ -3,23 +3,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/model/clock.js';
 import { formatServer, parseServer } from '../src/model/addresses.js';
 import { queryUdp, type DnsQuery } from '../src/net/dns-udp.js';
-import { startDnsServer, type DnsServerScript, type TestDnsServer } from '../src/mock/dns-server.js';
+import { startDnsServer, type DnsServerScript, type MockDnsServer } from '../src/mock/dns-server.js';
 
 // Real sockets, loopback only: the test server binds 127.0.0.1 and every query goes to it.
 
-const servers: TestDnsServer[] = [];
+const servers: MockDnsServer[] = [];
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function serve(script: DnsServerScript): Promise<TestDnsServer> {
+async function serve(script: DnsServerScript): Promise<MockDnsServer> {
   const server = await startDnsServer(script);
   servers.push(server);
   return server;
 }
 
-function ask(server: TestDnsServer, name: string, options: Partial<DnsQuery> = {}) {
+function ask(server: MockDnsServer, name: string, options: Partial<DnsQuery> = {}) {
   const query = { server: { address: server.address, port: server.port }, name, type: 'A' as const };
   return queryUdp({ ...query, timeoutMs: 1000, windowMs: 100, clock: systemClock, ...options });
 }

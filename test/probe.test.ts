@@ -10,7 +10,7 @@ import { serverResolver } from '../src/net/resolve.js';
 import { dialTcp } from '../src/net/tcp.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
 import { runProbe } from '../src/run/run.js';
-import { startDnsServer, type TestDnsServer } from '../src/mock/dns-server.js';
+import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { closedPort, HOST, startBlackhole, startServer, type Behaviour, type Listening } from '../src/mock/tcp-servers.js';
 
 const OPTIONS: ProbeOptions = {
@@ -21,7 +21,7 @@ const OPTIONS: ProbeOptions = {
 };
 
 const servers: Listening[] = [];
-let dns: TestDnsServer;
+let dns: MockDnsServer;
 let env: ProbeEnv;
 
 async function server(behaviour: Behaviour, cert?: CertName): Promise<number> {

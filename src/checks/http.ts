@@ -12,7 +12,7 @@ export interface HttpCheckOptions {
 }
 
 /** The origin as a browser would send it in the Host header: brackets for IPv6, no default port. */
-export function originOf(target: Target): string {
+function originOf(target: Target): string {
   const host = net.isIPv6(target.host) ? `[${target.host}]` : target.host;
   const defaultPort = target.scheme === 'https' ? 443 : 80;
   return `${target.scheme}://${host}${target.port === defaultPort ? '' : `:${target.port}`}`;

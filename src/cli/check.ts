@@ -1,22 +1,17 @@
-import dns from 'node:dns';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { blockListOf } from '../model/addresses.js';
-import { systemClock } from '../model/clock.js';
+import { startMockNetwork, type MockCheckOptions } from '../mock/network.js';
+import { loadScenario } from '../mock/scenario.js';
+import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
-import { formatServer, parseServer, type DnsServer } from '../model/addresses.js';
-import { serverResolver, systemResolver } from '../net/resolve.js';
-import { dohDispatcher } from '../net/doh.js';
-import { dialTcp } from '../net/tcp.js';
 import { SCHEMA_VERSION, writeAtomically, type ReportDocument } from '../report/document.js';
 import { resultLine, summaryLine } from '../report/jsonl.js';
 import { renderTable } from '../report/table.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
+import { realEnv } from '../run/env.js';
 import { runProbe } from '../run/run.js';
-import { loadScenario } from '../mock/scenario.js';
-import { startMockNetwork, type MockCheckOptions } from '../mock/network.js';
 import { readAddressList } from '../targets/address-list.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
 import { chalkFor } from './color.js';
@@ -89,23 +84,13 @@ function readCa(file: string): string {
 
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
 function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): ProbeEnv {
-  const ca = [...(flags.ca ?? []).map(readCa), ...extraCa];
-  const controls = flags.controlDoh ?? [];
-  const common = {
-    clock: systemClock,
-    dial: dialTcp,
-    ca,
-    controls,
-    ...(controls.length > 0 ? { doh: dohDispatcher(ca, options.timeouts.dns) } : {}),
+  return realEnv({
+    ...(flags.resolver ? { resolver: flags.resolver } : {}),
     ...(flags.sink ? { sink: flags.sink } : {}),
-  };
-  if (flags.resolver) {
-    const resolver = serverResolver(flags.resolver);
-    return { ...common, resolver, dnsServer: resolver.server };
-  }
-  const first = dns.getServers()[0];
-  const dnsServer = first === undefined ? undefined : parseServer(first);
-  return { ...common, resolver: systemResolver(), ...(dnsServer ? { dnsServer } : {}) };
+    controls: flags.controlDoh ?? [],
+    ca: [...(flags.ca ?? []).map(readCa), ...extraCa],
+    dnsTimeoutMs: options.timeouts.dns,
+  });
 }
 
 /** Fails before anything is measured, rather than after a long run. */

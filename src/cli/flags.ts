@@ -1,8 +1,7 @@
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { addRange } from '../model/addresses.js';
-import { parseServer, type DnsServer } from '../model/addresses.js';
+import { addRange, parseServer, type DnsServer } from '../model/addresses.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
 // with the option's name and exits with status 2.

@@ -19,7 +19,7 @@ export interface DnsServerScript {
   [name: string]: DnsBehaviour | DnsBehaviour[];
 }
 
-export interface TestDnsServer {
+export interface MockDnsServer {
   address: string;
   port: number;
   /** Every query received, in order. */
@@ -32,11 +32,11 @@ const RCODES = { SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 export async function startDnsServer(
   script: DnsServerScript,
   fallback: DnsBehaviour = { rcode: 'NXDOMAIN' },
-): Promise<TestDnsServer> {
+): Promise<MockDnsServer> {
   const behavioursFor = scriptReader(script, fallback);
   const socket = dgram.createSocket('udp4');
   const timers = new Set<NodeJS.Timeout>();
-  const queries: TestDnsServer['queries'] = [];
+  const queries: MockDnsServer['queries'] = [];
 
   socket.on('message', (msg, rinfo) => {
     const query = decodeQuery(msg);

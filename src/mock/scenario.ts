@@ -25,7 +25,7 @@ import type { CertName } from './certs.js';
 import type { DnsBehaviour } from './dns-server.js';
 import { BEHAVIOURS, type Behaviour } from './tcp-servers.js';
 
-export const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'refused'] as const;
+const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'refused'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 const CERT_NAMES: CertName[] = ['good', 'wrong-name', 'expired', 'self-signed'];
 

@@ -53,7 +53,6 @@ export interface ServerOptions extends Filters {
   behaviour: Behaviour;
   /** Serve TLS with this certificate; plain TCP/HTTP without. */
   cert?: CertName;
-  status?: number;
   /** Wait this long before answering a request: slow but healthy. */
   delayMs?: number;
 }
@@ -106,7 +105,7 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
     default: {
       const body = 'hello from a loopback server\n';
-      const answer = `HTTP/1.1 ${opts.status ?? 200} OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-mock\r\n\r\n${body}`;
+      const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-mock\r\n\r\n${body}`;
       const timer = setTimeout(() => stream.end(answer), opts.delayMs ?? 0);
       stream.once('close', () => clearTimeout(timer));
     }

@@ -64,7 +64,7 @@ function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): str
   );
 }
 
-export function summaryText(s: RunSummary): string {
+function summaryText(s: RunSummary): string {
   const counts = Object.entries(s.counts)
     .sort((a, b) => b[1] - a[1])
     .map(([verdict, n]) => `${n} ${verdict}`)

@@ -13,7 +13,7 @@ export interface StageTimeouts {
   http: number;
 }
 
-/** What shapes the measurement; it goes into the report so results can be compared. */
+/** What shapes the measurement (the main settings go into the report's `options`, so results can be compared). */
 export interface ProbeOptions {
   timeouts: StageTimeouts;
   /** How long the raw DNS query keeps listening after the first reply. */

@@ -5,7 +5,6 @@ import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
 import { hostPort, impossibleReason } from '../model/addresses.js';
-import { formatServer } from '../model/addresses.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { EndpointLocks } from './locks.js';

@@ -1,0 +1,35 @@
+import dns from 'node:dns';
+import { parseServer, type DnsServer } from '../model/addresses.js';
+import { systemClock } from '../model/clock.js';
+import { dohDispatcher } from '../net/doh.js';
+import { serverResolver, systemResolver } from '../net/resolve.js';
+import { dialTcp } from '../net/tcp.js';
+import type { ProbeEnv } from './options.js';
+
+export interface EnvSettings {
+  /** --resolver: the one DNS server to ask; without it, getaddrinfo and the system's first nameserver. */
+  resolver?: DnsServer;
+  sink?: DnsServer;
+  /** --control-doh URLs. */
+  controls: string[];
+  /** Extra trusted CAs (PEM). */
+  ca: string[];
+  /** The DoH pool's connect deadline. */
+  dnsTimeoutMs: number;
+}
+
+/** The real network, as the probe uses it: the CLI's (and anyone's) way to build a ProbeEnv. */
+export function realEnv(s: EnvSettings): ProbeEnv {
+  const common = {
+    clock: systemClock,
+    dial: dialTcp,
+    ca: s.ca,
+    controls: s.controls,
+    ...(s.controls.length > 0 ? { doh: dohDispatcher(s.ca, s.dnsTimeoutMs) } : {}),
+    ...(s.sink ? { sink: s.sink } : {}),
+  };
+  if (s.resolver) return { ...common, resolver: serverResolver(s.resolver), dnsServer: s.resolver };
+  const first = dns.getServers()[0];
+  const dnsServer = first === undefined ? undefined : parseServer(first);
+  return { ...common, resolver: systemResolver(), ...(dnsServer ? { dnsServer } : {}) };
+}
