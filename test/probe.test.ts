@@ -69,8 +69,9 @@ describe('verdicts from real loopback behaviour', () => {
     const r = await one(target('ok', `https://good.reachprobe.test:${port}/`));
     expect(r.verdict).toBe('reachable');
     expect(r.addresses).toEqual([HOST]);
-    const purposes = r.checks.map((c) => (c.check === 'dns_query' ? `${c.purpose} ${c.query_type}` : c.check));
-    expect(purposes).toEqual(['resolver A', 'resolver AAAA', 'wrong_type TXT', 'resolve', 'connect', 'tls_handshake', 'http_round_trip']);
+    const purposes = r.checks.map((c) => (c.check === 'dns_query' ? `${c.purpose} ${c.query_type}` : `${c.check}${'purpose' in c && c.purpose ? ` ${c.purpose}` : ''}`));
+    // The innocuous (decoy) handshake first, on the dialled connection; then the target's own check on a fresh one.
+    expect(purposes).toEqual(['resolver A', 'resolver AAAA', 'wrong_type TXT', 'resolve', 'connect', 'tls_handshake decoy', 'connect', 'tls_handshake', 'http_round_trip']);
     expect(r.dns_heuristics).toBeUndefined();
     expect(r.timings.tls_ms).toBeGreaterThan(0);
     expect(r.expect_met).toBe(true);
@@ -79,7 +80,7 @@ describe('verdicts from real loopback behaviour', () => {
   it('reachable: an IP literal sends no SNI and is checked against the certificate\'s IP names', async () => {
     const r = await one(target('literal', `https://${HOST}:${await server('ok', 'good')}/`));
     expect(r.verdict).toBe('reachable');
-    const tls = r.checks.find((c) => c.check === 'tls_handshake');
+    const tls = r.checks.find((c) => c.check === 'tls_handshake' && !c.purpose);
     expect(tls && 'sni' in tls).toBe(false);
     expect(r.checks.some((c) => c.check === 'resolve' || c.check === 'dns_query')).toBe(false);
   });

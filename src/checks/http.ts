@@ -6,14 +6,16 @@ import type { Stopwatch } from './stopwatch.js';
 
 export interface HttpCheckOptions {
   address: string;
+  /** Send this Host instead of the target's (the decoy). */
+  host?: string;
   timeoutMs: number;
   maxBodyBytes: number;
   userAgent: string;
 }
 
 /** The origin as a browser would send it in the Host header: brackets for IPv6, no default port. */
-function originOf(target: Target): string {
-  const host = net.isIPv6(target.host) ? `[${target.host}]` : target.host;
+function originOf(target: Target, name = target.host): string {
+  const host = net.isIPv6(name) ? `[${name}]` : name;
   const defaultPort = target.scheme === 'https' ? 443 : 80;
   return `${target.scheme}://${host}${target.port === defaultPort ? '' : `:${target.port}`}`;
 }
@@ -25,7 +27,7 @@ export async function checkHttp(
   watch: Stopwatch,
 ): Promise<HttpObservation> {
   const stop = watch.start();
-  const origin = originOf(target);
+  const origin = originOf(target, opts.host);
   const { failure, status, location, server, bodyBytes, bodyTruncated } = await httpGet(socket, {
     origin,
     path: target.path,
@@ -42,6 +44,7 @@ export async function checkHttp(
     body_bytes: bodyBytes,
     body_truncated: bodyTruncated,
   };
+  if (opts.host !== undefined) observation.host_header = opts.host;
   if (status !== undefined) observation.status = status;
   if (location !== undefined) observation.location = location;
   if (server !== undefined) observation.server_header = server;

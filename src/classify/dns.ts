@@ -3,7 +3,7 @@
 // countries, and some real services sit inside the censor's forged-address pool).
 import type net from 'node:net';
 import type { FailureString } from '../model/failure.js';
-import { find, type DnsQueryObservation, type DnsReply, type Observation } from '../model/observation.js';
+import { find, own, type DnsQueryObservation, type DnsReply, type Observation } from '../model/observation.js';
 import type { Heuristic } from '../model/verdict.js';
 import { impossibleReason, inList } from '../model/addresses.js';
 
@@ -97,7 +97,7 @@ function controlMismatch(checks: Observation[]): Heuristic[] {
     return [{ name: 'control-mismatch', strong: false, detail: `the resolver says the name does not exist; the control answered ${[...control].join(' ')}` }];
   }
   if (resolved.failure || resolved.addresses.some((a) => control.has(a))) return [];
-  const tls = find(checks, 'tls_handshake')[0];
+  const tls = own(checks, 'tls_handshake')[0];
   if (tls && !tls.failure) return [];
   const detail = `local answer ${resolved.addresses.join(' ')} shares no address with the control's ${[...control].join(' ')}`;
   if (tls?.failure && CONFIRMING.has(tls.failure.failure)) {

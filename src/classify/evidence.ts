@@ -11,7 +11,18 @@ function reply(r: DnsReply): string {
   return `${r.rcode}${answer ? ` ${answer}` : ''} after ${ms(r.after_ms)}`;
 }
 
+/** "tls_handshake" or, for a decoy or a second try, "tls_handshake (decoy)", "tls_handshake (try 2)". */
+function label(o: Observation): string {
+  const attempt = o.check === 'connect' || o.check === 'tls_handshake' || o.check === 'http_round_trip' ? o : undefined;
+  const tag = attempt?.purpose ?? (attempt?.try !== undefined && attempt.try > 1 ? `try ${attempt.try}` : undefined);
+  return tag ? `${o.check} (${tag.replace('_', ' ')})` : o.check;
+}
+
 export function describeObservation(o: Observation): string {
+  return describe(o).replace(o.check, label(o));
+}
+
+function describe(o: Observation): string {
   switch (o.check) {
     case 'resolve':
       return `resolve ${o.host} via ${o.resolver}: ${o.failure ? failed(o.failure) : o.addresses.join(' ')} in ${ms(o.duration_ms)}`;
@@ -40,7 +51,8 @@ export function describeObservation(o: Observation): string {
       const status = o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;
       const body = `${o.body_bytes} bytes${o.body_truncated ? ' (capped)' : ''}`;
       const outcome = o.failure ? `${status}${failed(o.failure)}` : `${status}${body}`;
-      return `http_round_trip GET ${o.url} via ${o.address}: ${outcome} in ${ms(o.duration_ms)}`;
+      const host = o.host_header ? ` (Host ${o.host_header})` : '';
+      return `http_round_trip GET ${o.url}${host} via ${o.address}: ${outcome} in ${ms(o.duration_ms)}`;
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { Failure, FailureString } from '../model/failure.js';
 import {
   find,
+  own,
   type ConnectObservation,
   type HttpObservation,
   type Observation,
@@ -10,7 +11,7 @@ import {
 } from '../model/observation.js';
 import { hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
-import type { Heuristic, Verdict, VerdictName } from '../model/verdict.js';
+import type { BlockedBy, Heuristic, Verdict, VerdictName } from '../model/verdict.js';
 import { dnsHeuristics, type DnsContext } from './dns.js';
 import { describeObservation } from './evidence.js';
 
@@ -66,7 +67,7 @@ function fromFailure(f: Failure, reason: string): Decision {
  * DNS heuristics saw, the name reached the real service from here, and they stay evidence only.
  */
 function provenGenuine(checks: Observation[]): boolean {
-  return find(checks, 'tls_handshake').some((t) => !t.failure);
+  return own(checks, 'tls_handshake').some((t) => !t.failure);
 }
 
 function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision | undefined {
@@ -146,7 +147,7 @@ function httpDecision(http: HttpObservation | undefined): Decision | undefined {
 }
 
 function successDecision(target: Target, checks: Observation[]): Decision {
-  const http = find(checks, 'http_round_trip')[0];
+  const http = own(checks, 'http_round_trip').find((h) => h.status !== undefined);
   if (http?.status !== undefined) {
     const via = target.scheme === 'https' ? 'over TLS with a valid certificate' : 'over plain HTTP';
     return { verdict: 'reachable', reason: `HTTP ${http.status} from ${http.address} ${via}` };
@@ -158,19 +159,88 @@ function successDecision(target: Target, checks: Observation[]): Decision {
   return { verdict: 'error', reason: 'no check reached a conclusion' };
 }
 
+/** One try of the target's own check: its fresh connection (none on the first) and its TLS and HTTP. */
+interface Try {
+  n: number;
+  connect?: ConnectObservation;
+  tls?: TlsObservation;
+  http?: HttpObservation;
+}
+
+function triesOf(checks: Observation[]): Try[] {
+  const tries = new Map<number, Try>();
+  const at = (n: number) => tries.get(n) ?? tries.set(n, { n }).get(n)!;
+  for (const c of own(checks, 'connect')) if (c.try !== undefined) at(c.try).connect = c;
+  for (const t of own(checks, 'tls_handshake')) at(t.try ?? 1).tls = t;
+  for (const h of own(checks, 'http_round_trip')) at(h.try ?? 1).http = h;
+  return [...tries.values()].sort((a, b) => a.n - b.n);
+}
+
+const failedTry = (t: Try) => (t.connect ? connectDecision([t.connect]) : undefined) ?? tlsDecision(t.tls) ?? httpDecision(t.http);
+
+/**
+ * The target's own check, over its tries: all failed is that failure; some failed and some got an
+ * answer is `inconsistent` (the censor triggers with some probability), never a confident verdict.
+ */
+function triesDecision(checks: Observation[]): Decision | undefined {
+  const tries = triesOf(checks).map((t) => ({ ...t, failed: failedTry(t) }));
+  const first = tries.find((t) => t.failed)?.failed;
+  if (!first) return undefined;
+  const answered = tries.filter((t) => !t.failed);
+  const failed = tries.length - answered.length;
+  if (answered.length > 0) {
+    const ok = answered[0]!;
+    return { ...first, verdict: 'inconsistent', reason: `${first.reason}, in ${failed} of ${tries.length} tries; try ${ok.n} got HTTP ${ok.http?.status}` };
+  }
+  return tries.length > 1 ? { ...first, reason: `${first.reason} (all ${tries.length} tries)` } : first;
+}
+
 function decide(target: Target, checks: Observation[], heuristics: Heuristic[]): Decision {
-  return (
-    dnsDecision(checks, heuristics) ??
-    connectDecision(find(checks, 'connect')) ??
-    tlsDecision(find(checks, 'tls_handshake')[0]) ??
-    httpDecision(find(checks, 'http_round_trip')[0]) ??
-    successDecision(target, checks)
-  );
+  const dials = own(checks, 'connect').filter((c) => c.try === undefined);
+  return dnsDecision(checks, heuristics) ?? connectDecision(dials) ?? triesDecision(checks) ?? successDecision(target, checks);
+}
+
+/** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
+const BLOCKED = new Set<FailureString>(['connection_reset', 'eof_error', 'generic_timeout_error', 'connection_refused']);
+const isBlocked = (o: { failure?: Failure } | undefined) => o?.failure !== undefined && BLOCKED.has(o.failure.failure);
+
+/**
+ * What the block is keyed on, from the innocuous check made first on the same IP:port: it failed
+ * too, the address; it passed, the name (SNI) or the Host; an SNI probe to a clean server that
+ * passed with the target's name makes the name alone unlikely.
+ */
+function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedBy | undefined {
+  const blocking: VerdictName[] = ['reset', 'timeout', 'closed', 'inconsistent'];
+  if (!blocking.includes(d.verdict) || d.stage === undefined || d.stage === 'resolve') return undefined;
+  if (d.stage === 'connect') return 'ip';
+  if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
+  const decoy = find(checks, d.stage).find((c) => c.purpose === 'decoy');
+  if (!decoy) return 'unknown';
+  if (isBlocked(decoy)) return 'ip';
+  if (d.stage === 'http_round_trip') return 'host';
+  const probe = find(checks, 'tls_handshake').find((c) => c.purpose === 'sni_probe');
+  return probe && !isBlocked(probe) ? 'unknown' : 'sni';
+}
+
+/** How long innocuous checks stayed blocked after the target's own check was, from --residual-check. */
+function residualNote(checks: Observation[]): string | undefined {
+  const seen = checks.filter((c) => c.check !== 'resolve' && c.check !== 'dns_query' && c.check !== 'doh_query' && c.purpose === 'residual_check');
+  if (seen.length === 0) return undefined;
+  const last = seen[seen.length - 1]!;
+  const mine = [...own(checks, 'connect'), ...own(checks, 'tls_handshake'), ...own(checks, 'http_round_trip')];
+  const blockedAt = Math.max(0, ...mine.map((c) => c.started_ms + c.duration_ms));
+  const after = Math.round((last.started_ms - blockedAt) / 1000);
+  return isBlocked(last as { failure?: Failure }) ? `innocuous checks were still blocked ${after} s later` : `innocuous checks passed again ${after} s later`;
 }
 
 export function classifyTarget(target: Target, checks: Observation[], dns: DnsContext): Verdict {
   const heuristics = dnsHeuristics(checks, dns);
-  const verdict: Verdict = { ...decide(target, checks, heuristics), evidence: checks.map(describeObservation) };
+  const decision = decide(target, checks, heuristics);
+  const residual = residualNote(checks);
+  const verdict: Verdict = { ...decision, evidence: checks.map(describeObservation) };
+  if (residual) verdict.reason = `${decision.reason}; ${residual}`;
+  const by = blockedBy(decision, target, checks);
+  if (by) verdict.blockedBy = by;
   if (heuristics.length > 0) verdict.heuristics = heuristics;
   return verdict;
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,11 @@ export interface CheckFlags {
   output?: string;
   color?: boolean;
   mock?: string;
+  decoySni?: string;
+  decoy?: boolean;
+  tries?: number;
+  sniProbeAddr?: DnsServer;
+  residualCheck?: number;
 }
 
 const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
@@ -68,6 +74,9 @@ function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): Prob
     nxProbeDomain: flags.nxDomain ?? d.nxProbeDomain,
     forgedPool: flags.forgedPool ? readAddressList(flags.forgedPool) : d.forgedPool,
     allowedAnswers: blockListOf(flags.allowAnswers ?? []),
+    tries: flags.tries ?? d.tries,
+    ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
+    residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
   };
 }
 
@@ -91,6 +100,12 @@ function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): P
     ca: [...(flags.ca ?? []).map(readCa), ...extraCa],
     dnsTimeoutMs: options.timeouts.dns,
   });
+}
+
+/** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
+function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
+  if (flags.decoy === false) return undefined;
+  return flags.decoySni ?? targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ?? fallback;
 }
 
 /** Fails before anything is measured, rather than after a long run. */
@@ -137,6 +152,10 @@ function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, u
     sink_canaries: options.sinkCanaries,
     control_doh: env.controls,
     nx_probe_domain: options.nxProbeDomain,
+    decoy_name: options.decoyName ?? null,
+    tries: options.tries,
+    sni_probe: options.sniProbe ? formatServer(options.sniProbe) : null,
+    residual_check_ms: options.residualCheckMs,
   };
 }
 
@@ -182,6 +201,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
   const options = optionsFrom(flags, given?.options);
   checkOutputPath(flags.output);
   const targets = await targetsFrom(paths, flags, given?.targets);
+  options.decoyName = decoyFor(flags, targets, options.decoyName);
   const env = envFrom(flags, options, given?.ca ?? []);
 
   const progress = progressLine(process.stderr, targets.length);

@@ -24,11 +24,14 @@ export function positiveInteger(max: number) {
   };
 }
 
-export function dnsServer(value: string): DnsServer {
-  const server = parseServer(value);
+/** An IP address with an optional port (`defaultPort` when none). */
+export function endpoint(value: string, defaultPort = 53): DnsServer {
+  const server = parseServer(value, defaultPort);
   if (!server) throw new InvalidArgumentError('expected an IP address with an optional port: 1.2.3.4, 1.2.3.4:5353, [::1]:53.');
   return server;
 }
+
+export const dnsServer = (value: string): DnsServer => endpoint(value);
 
 export interface Pin {
   key: string;

@@ -57,6 +57,7 @@ function startOne(spec: ServerSpec): Promise<Listening> {
     ...(spec.resetSni ? { resetSni: spec.resetSni } : {}),
     ...(spec.resetHost ? { resetHost: spec.resetHost } : {}),
     ...(spec.lingerMs ? { lingerMs: spec.lingerMs } : {}),
+    ...(spec.resetTimes !== undefined ? { resetTimes: spec.resetTimes } : {}),
     ...(spec.delayMs ? { delayMs: spec.delayMs } : {}),
   });
 }

@@ -35,6 +35,7 @@ export interface ServerSpec {
   resetSni?: string[];
   resetHost?: string[];
   lingerMs?: number;
+  resetTimes?: number;
   delayMs?: number;
 }
 
@@ -60,7 +61,7 @@ export interface Scenario {
 /** The word in `answer:` lists that stands for the address of the target's server. */
 export const SERVER_ADDRESS = 'server';
 
-const SERVER_FIELDS = ['behaviour', 'tls', 'reset_sni', 'reset_host', 'linger_seconds', 'delay_ms'];
+const SERVER_FIELDS = ['behaviour', 'tls', 'reset_sni', 'reset_host', 'reset_times', 'linger_seconds', 'delay_ms'];
 const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
 const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
 const RCODES = ['NXDOMAIN', 'SERVFAIL', 'REFUSED'] as const;
@@ -89,6 +90,8 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   if (get('reset_host')) spec.resetHost = names('reset_host');
   const linger = get('linger_seconds');
   if (linger) spec.lingerMs = readInteger(src, linger, `${what}: field "linger_seconds"`, 1, 3600) * 1000;
+  const times = get('reset_times');
+  if (times) spec.resetTimes = readInteger(src, times, `${what}: field "reset_times"`, 0, 1_000_000);
   const delay = get('delay_ms');
   if (delay) spec.delayMs = readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000);
   return spec;

@@ -47,6 +47,8 @@ export interface Filters {
   resetHost?: string[];
   /** After a trigger, reset every connection from that client for this long (residual blocking). */
   lingerMs?: number;
+  /** Trigger only this many times, then let the names through: blocking that is probabilistic. */
+  resetTimes?: number;
 }
 
 export interface ServerOptions extends Filters {
@@ -122,20 +124,24 @@ const FIRST_BYTES: Partial<Record<Behaviour, (raw: net.Socket) => void>> = {
 /** The censor's memory of triggers: which clients it keeps resetting, and until when. */
 class Censor {
   private readonly until = new Map<string, number>();
+  private triggers = 0;
   constructor(private readonly filters: Filters) {}
 
   /** Resets the connection and, with lingering, remembers the client. */
   trigger(raw: net.Socket) {
+    this.triggers++;
     if (this.filters.lingerMs) this.until.set(raw.remoteAddress ?? '', Date.now() + this.filters.lingerMs);
     raw.resetAndDestroy();
   }
+
+  private armed = () => this.triggers < (this.filters.resetTimes ?? Infinity);
 
   lingering(raw: net.Socket): boolean {
     return (this.until.get(raw.remoteAddress ?? '') ?? 0) > Date.now();
   }
 
-  blocksSni = (name: string) => this.filters.resetSni?.includes(name.toLowerCase()) ?? false;
-  blocksHost = (name: string | undefined) => (name !== undefined && this.filters.resetHost?.includes(name)) ?? false;
+  blocksSni = (name: string) => this.armed() && (this.filters.resetSni?.includes(name.toLowerCase()) ?? false);
+  blocksHost = (name: string | undefined) => this.armed() && name !== undefined && (this.filters.resetHost?.includes(name) ?? false);
 }
 
 /** A TCP server (TLS on top when `cert` is given) that behaves as `behaviour` says, behind a censor's filters. */

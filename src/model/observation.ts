@@ -67,7 +67,21 @@ export interface DohObservation extends Timed {
   failure?: Failure;
 }
 
-export interface ConnectObservation extends Timed {
+/**
+ * Why a connection-level check was made, when it is not the target's own: `decoy` is the innocuous
+ * check made first on the same IP:port (another SNI or Host), `sni_probe` the target's SNI sent to a
+ * known-clean address, `residual_check` an innocuous check repeated after a block to see it last.
+ */
+export type CheckPurpose = 'decoy' | 'sni_probe' | 'residual_check';
+
+/** Fields of every connect, TLS and HTTP check. */
+interface Attempt {
+  purpose?: CheckPurpose;
+  /** Which try of the target's own check (1 when absent). */
+  try?: number;
+}
+
+export interface ConnectObservation extends Timed, Attempt {
   check: 'connect';
   address: string;
   port: number;
@@ -83,7 +97,7 @@ export interface CertificateSummary {
   fingerprint256: string;
 }
 
-export interface TlsObservation extends Timed {
+export interface TlsObservation extends Timed, Attempt {
   check: 'tls_handshake';
   address: string;
   port: number;
@@ -96,11 +110,13 @@ export interface TlsObservation extends Timed {
   failure?: Failure;
 }
 
-export interface HttpObservation extends Timed {
+export interface HttpObservation extends Timed, Attempt {
   check: 'http_round_trip';
   address: string;
   port: number;
   url: string;
+  /** The Host header sent, when it is not the URL's (a decoy). */
+  host_header?: string;
   status?: number;
   /** Where a redirect points (recorded, not followed). */
   location?: string;
@@ -121,3 +137,7 @@ export type Observation =
 /** The observations of one kind, typed as such. */
 export const find = <K extends Observation['check']>(checks: Observation[], kind: K) =>
   checks.filter((c): c is Extract<Observation, { check: K }> => c.check === kind);
+
+/** The target's own checks of a kind, without decoys and probes. */
+export const own = <K extends 'connect' | 'tls_handshake' | 'http_round_trip'>(checks: Observation[], kind: K) =>
+  find(checks, kind).filter((c) => (c as Attempt).purpose === undefined);

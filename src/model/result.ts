@@ -1,7 +1,7 @@
 import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
 import type { Role } from './target.js';
-import type { Heuristic, VerdictName } from './verdict.js';
+import type { BlockedBy, Heuristic, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -27,6 +27,12 @@ export interface TargetResult {
   measured_verdict?: VerdictName;
   stage?: Operation;
   failure?: FailureString;
+  /** What the block is keyed on: the server's address, the TLS name, the HTTP Host, or not known. */
+  'blocked-by'?: BlockedBy;
+  /** `possibly-residual`: another target was blocked on the same IP:port shortly before. */
+  flags?: string[];
+  /** The earlier block this result may only echo. */
+  residual_of?: { target: string; endpoint: string; ago_ms: number };
   reason: string;
   evidence: string[];
   /** DNS-poisoning heuristics that fired, strong and weak. */

@@ -9,6 +9,7 @@ export const VERDICTS = {
   'dns-failure': 'the name could not be resolved (resolver timeout, SERVFAIL, refusal, no answer)',
   reset: 'a TCP RST ended the connection: at connect (RST to SYN), after the TLS ClientHello, or after the HTTP request',
   timeout: 'nothing came back before the deadline: at connect, TLS handshake or HTTP',
+  inconsistent: 'tries disagreed: the check failed on some fresh connections and worked on others (probabilistic blocking)',
   closed: 'the server closed the connection (FIN) before the step completed',
   'cert-invalid': 'the TLS certificate is not valid for the name (wrong name, unknown authority, expired)',
   'tls-failure': 'the TLS handshake failed for another reason (protocol, version, alert)',
@@ -40,6 +41,9 @@ export interface Heuristic {
   detail: string;
 }
 
+/** What the censor keys the block on: the server's address, the TLS name, the HTTP Host, or not known. */
+export type BlockedBy = 'ip' | 'sni' | 'host' | 'unknown';
+
 /** A verdict and the evidence behind it. */
 export interface Verdict {
   verdict: VerdictName;
@@ -50,6 +54,8 @@ export interface Verdict {
   reason: string;
   /** Facts that support the verdict, one per line. */
   evidence: string[];
+  /** What the block is keyed on, for a reset, timeout, closed or inconsistent connection. */
+  blockedBy?: BlockedBy;
   /** The DNS heuristics that fired (absent when none did). */
   heuristics?: Heuristic[];
   /** The verdict as measured, when the run context (vantage offline) replaced it. */

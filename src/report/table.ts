@@ -46,6 +46,20 @@ function reasonCell(r: TargetResult): string {
   return signals.length > 0 ? `${r.reason} [DNS signals: ${signals.join(', ')}]` : r.reason;
 }
 
+/** What the block is keyed on, in words a reader outside the field follows. */
+const BLOCKED_BY_WORDS = {
+  ip: "the server's address",
+  sni: 'the name (TLS SNI)',
+  host: 'the Host header',
+  unknown: 'not known',
+} as const;
+
+function blockedByCell(r: TargetResult): string {
+  const by = r['blocked-by'];
+  const words = by ? `blocked by ${BLOCKED_BY_WORDS[by]}` : '';
+  return r.flags?.includes('possibly-residual') ? `${words} (maybe residual)`.trim() : words;
+}
+
 function verdictCell(r: TargetResult): string {
   return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
 }
@@ -82,6 +96,7 @@ function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
 
 export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
   const withExpect = results.some((r) => r.expect !== undefined);
+  const withAttribution = results.some((r) => r['blocked-by'] !== undefined || r.flags !== undefined);
   const groups = [...groupByService(results)];
   const ordered = groups.flatMap(([, group]) => group);
   const rows = ordered.map((r) => [
@@ -89,6 +104,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     verdictCell(r),
     ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
     where(r),
+    ...(withAttribution ? [blockedByCell(r)] : []),
     seconds(r.timings.chain_ms),
     reasonCell(r),
   ]);
@@ -97,6 +113,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     paintFor(chalk, r.verdict),
     ...(withExpect ? [r.expect_met ? chalk.dim : chalk.red] : []),
     chalk.dim,
+    ...(withAttribution ? [chalk.cyan] : []),
     chalk.dim,
   ]);
   // One set of column widths for the whole table; a service's name heads its rows.

@@ -24,3 +24,22 @@ export class EndpointLocks {
     return this.tails.size;
   }
 }
+
+/** The censor blocks a client/server/port triple for minutes after a trigger (90 to 180 s seen). */
+export const RESIDUAL_WINDOW_MS = 180_000;
+
+/** Where a target was blocked, and when: a later check there may only see the lingering block. */
+export class Blocks {
+  private readonly last = new Map<string, { target: string; at: number }>();
+
+  record(endpoint: string, target: string, at: number) {
+    this.last.set(endpoint, { target, at });
+  }
+
+  /** The block another target saw on this endpoint within the residual window, if any. */
+  recent(endpoint: string, target: string, now: number): { target: string; ago_ms: number } | undefined {
+    const seen = this.last.get(endpoint);
+    if (!seen || seen.target === target || now - seen.at > RESIDUAL_WINDOW_MS) return undefined;
+    return { target: seen.target, ago_ms: Math.round(now - seen.at) };
+  }
+}

@@ -35,6 +35,14 @@ export interface ProbeOptions {
   forgedPool: net.BlockList;
   /** --allow-answers: ranges accepted as genuine answers although private or loopback. */
   allowedAnswers: net.BlockList;
+  /** The innocuous name checked first on each IP:port (as SNI, or as Host); none: no decoy check. */
+  decoyName?: string;
+  /** How many times the target's own check is tried, on fresh connections, while it is reset. */
+  tries: number;
+  /** --sni-probe-addr: a known-clean server the target's SNI is also sent to, after a block. */
+  sniProbe?: DnsServer;
+  /** --residual-check: how long to keep re-checking a blocked IP:port with the decoy (0: not at all). */
+  residualCheckMs: number;
 }
 
 /** The world the probe acts on: passed in, so tests run the same code against loopback servers. */
@@ -68,4 +76,7 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   nxProbeDomain: 'example.com',
   forgedPool: new net.BlockList(),
   allowedAnswers: new net.BlockList(),
+  decoyName: 'www.example.org',
+  tries: 3,
+  residualCheckMs: 0,
 };

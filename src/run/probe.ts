@@ -5,15 +5,18 @@ import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
 import { hostPort, impossibleReason } from '../model/addresses.js';
+import type { Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
-import type { EndpointLocks } from './locks.js';
+import type { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 
 export interface ProbeContext {
   env: ProbeEnv;
   options: ProbeOptions;
   locks: EndpointLocks;
+  /** Where earlier targets of the run were blocked. */
+  blocks: Blocks;
   watch: Stopwatch;
 }
 
@@ -24,6 +27,14 @@ export interface ProbeRun {
   dnsQueries: Promise<Observation[]>;
   /** The addresses the name resolved to (or was pinned to). */
   addresses: string[];
+  /** Another target was blocked on the same IP:port shortly before: a failure here may be its echo. */
+  residual?: Residual;
+}
+
+export interface Residual {
+  target: string;
+  endpoint: string;
+  ago_ms: number;
 }
 
 interface Chosen {
@@ -54,8 +65,8 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   }
   // A DNS answer no public name can have is never dialled: it may be this machine or its LAN.
   const dialled = chosenByUser ? addresses : addresses.filter((a) => impossibleReason(a, options.allowedAnswers) === undefined);
-  if (dialled.length > 0) await connectAndUse(target, dialled.slice(0, options.maxAddresses), ctx, observations);
-  return { observations, dnsQueries, addresses };
+  const residual = dialled.length > 0 ? await connectAndUse(target, dialled.slice(0, options.maxAddresses), ctx, observations) : undefined;
+  return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}) };
 }
 
 interface DnsWork {
@@ -104,7 +115,7 @@ function startDns(host: string, ctx: ProbeContext): DnsWork {
  * Dials every address at once (each under its IP:port lock) and runs TLS and HTTP on the first
  * connection to open, while the other dials finish: a blackholed address does not delay the rest.
  */
-async function connectAndUse(target: Target, addresses: string[], ctx: ProbeContext, out: Observation[]) {
+async function connectAndUse(target: Target, addresses: string[], ctx: ProbeContext, out: Observation[]): Promise<Residual | undefined> {
   let chosen: Chosen | undefined;
   let pickFirst!: (c: Chosen | undefined) => void;
   const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
@@ -128,35 +139,122 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
   });
   const connects = Promise.all(dials).finally(() => pickFirst(undefined));
   const picked = await first;
+  const endpoint = picked && hostPort(picked.address, target.port);
+  const recent = endpoint && ctx.blocks.recent(endpoint, target.name, ctx.env.clock.now());
   const later = picked ? await useConnection(target, picked, ctx) : [];
   out.push(...(await connects), ...later);
+  return recent ? { ...recent, endpoint: endpoint! } : undefined;
 }
 
-/** TLS (for https) and HTTP over the chosen connection; frees its IP:port lock at the end. */
-async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext): Promise<Observation[]> {
+/** A reset or a FIN may be a probabilistic trigger: worth a fresh try. A timeout or a bad certificate is not. */
+const RETRYABLE = new Set(['connection_reset', 'eof_error']);
+/** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
+const BLOCKED = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'connection_refused']);
+
+const tagged = <T extends Observation>(o: T, extra: Partial<Pick<ConnectObservation, 'purpose' | 'try'>>): T => Object.assign(o, extra);
+
+/**
+ * The innocuous check, on the connection already open: the same IP:port with another name (as SNI
+ * for https, as Host for http). It comes first: after the target's own check triggers a block, the
+ * censor would block the triple whatever it carries.
+ */
+async function decoyCheck(target: Target, socket: net.Socket, address: string, decoy: string, ctx: ProbeContext): Promise<Observation[]> {
   const { options, env, watch } = ctx;
-  const { address, release } = chosen;
+  if (target.scheme === 'https') {
+    const tls = await checkTls(socket, { host: decoy, address, port: target.port, ca: env.ca, timeoutMs: options.timeouts.tls }, watch);
+    tls.socket?.destroy();
+    return [tagged(tls.observation, { purpose: 'decoy' })];
+  }
+  const http = await checkHttp(socket, target, { ...httpOptions(address, ctx), host: decoy }, watch);
+  return [tagged(http, { purpose: 'decoy' })];
+}
+
+function httpOptions(address: string, ctx: ProbeContext) {
+  const { options } = ctx;
+  return { address, timeoutMs: options.timeouts.http, maxBodyBytes: options.maxBodyBytes, userAgent: options.userAgent };
+}
+
+/** One try of the target's own check: TLS (for https) and HTTP, on `socket` or a fresh connection. */
+async function ownTry(target: Target, address: string, given: net.Socket | undefined, attempt: number, ctx: ProbeContext) {
+  const { options, env, watch } = ctx;
+  const steps: Observation[] = [];
+  let socket = given;
+  if (!socket) {
+    const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
+    steps.push(tagged(dialled.observation, { try: attempt }));
+    if (!dialled.socket) return { steps, failure: dialled.observation.failure };
+    socket = dialled.socket;
+  }
   try {
-    if (target.scheme === 'tcp') return [];
-    let socket: net.Socket = chosen.socket;
-    const steps: Observation[] = [];
     if (target.scheme === 'https') {
-      const tls = await checkTls(
-        socket,
-        { host: target.host, address, port: target.port, ca: env.ca, timeoutMs: options.timeouts.tls },
-        watch,
-      );
-      steps.push(tls.observation);
-      if (!tls.socket) return steps;
+      const tls = await checkTls(socket, { host: target.host, address, port: target.port, ca: env.ca, timeoutMs: options.timeouts.tls }, watch);
+      steps.push(tagged(tls.observation, { try: attempt }));
+      if (!tls.socket) return { steps, failure: tls.observation.failure };
       socket = tls.socket;
     }
-    const httpOptions = {
-      address,
-      timeoutMs: options.timeouts.http,
-      maxBodyBytes: options.maxBodyBytes,
-      userAgent: options.userAgent,
-    };
-    steps.push(await checkHttp(socket, target, httpOptions, watch));
+    const http = await checkHttp(socket, target, httpOptions(address, ctx), watch);
+    steps.push(tagged(http, { try: attempt }));
+    return { steps, failure: http.failure };
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** After a block, the target's name sent to a known-clean server: blocked there too means the name is. */
+async function sniProbe(target: Target, ctx: ProbeContext): Promise<Observation[]> {
+  const server = ctx.options.sniProbe;
+  if (!server || target.scheme !== 'https') return [];
+  const { options, env, watch } = ctx;
+  const dialled = await checkConnect(env.dial, server.address, server.port, options.timeouts.connect, watch);
+  if (!dialled.socket) return [tagged(dialled.observation, { purpose: 'sni_probe' })];
+  const tls = await checkTls(dialled.socket, { host: target.host, address: server.address, port: server.port, ca: env.ca, timeoutMs: options.timeouts.tls }, watch);
+  tls.socket?.destroy();
+  return [tagged(dialled.observation, { purpose: 'sni_probe' }), tagged(tls.observation, { purpose: 'sni_probe' })];
+}
+
+const RESIDUAL_STEP_MS = 5000;
+
+/** After a block, the decoy again every few seconds until it passes or --residual-check runs out. */
+async function residualCheck(target: Target, address: string, decoy: string, ctx: ProbeContext): Promise<Observation[]> {
+  const { options, env, watch } = ctx;
+  const steps: Observation[] = [];
+  const until = env.clock.now() + options.residualCheckMs;
+  while (env.clock.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(RESIDUAL_STEP_MS, options.residualCheckMs)));
+    const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
+    const seen = dialled.socket ? await decoyCheck(target, dialled.socket, address, decoy, ctx) : [];
+    dialled.socket?.destroy();
+    steps.push(tagged(dialled.observation, { purpose: 'residual_check' }), ...seen.map((o) => tagged(o, { purpose: 'residual_check' })));
+    const failure = dialled.observation.failure ?? (seen[0] as { failure?: Failure } | undefined)?.failure;
+    if (!failure || !BLOCKED.has(failure.failure)) break;
+  }
+  return steps;
+}
+
+/**
+ * The decoy first (unless there is none), then the target's own check, tried again on fresh
+ * connections while it is reset; then, after a block, the optional SNI probe and residual check.
+ * Frees the IP:port lock at the end.
+ */
+async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext): Promise<Observation[]> {
+  const { options } = ctx;
+  const { address, release } = chosen;
+  const decoy = options.decoyName;
+  try {
+    if (target.scheme === 'tcp') return [];
+    const steps: Observation[] = decoy ? await decoyCheck(target, chosen.socket, address, decoy, ctx) : [];
+    let failure: Failure | undefined;
+    for (let attempt = 1; attempt <= options.tries; attempt++) {
+      const tried = await ownTry(target, address, attempt === 1 && !decoy ? chosen.socket : undefined, attempt, ctx);
+      steps.push(...tried.steps);
+      failure = tried.failure;
+      if (!failure || !RETRYABLE.has(failure.failure)) break;
+    }
+    if (failure && BLOCKED.has(failure.failure)) {
+      ctx.blocks.record(hostPort(address, target.port), target.name, ctx.env.clock.now());
+      steps.push(...(await sniProbe(target, ctx)));
+      if (decoy && options.residualCheckMs > 0) steps.push(...(await residualCheck(target, address, decoy, ctx)));
+    }
     return steps;
   } finally {
     chosen.socket.destroy();

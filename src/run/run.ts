@@ -3,15 +3,15 @@ import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
 import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
 import { tenths } from '../model/clock.js';
-import { find, type Observation } from '../model/observation.js';
+import { find, own, type Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
-import { EndpointLocks } from './locks.js';
+import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
-import { needsDns, probeTarget, type ProbeContext } from './probe.js';
+import { needsDns, probeTarget, type ProbeContext, type Residual } from './probe.js';
 
 export interface RunHooks {
   /** Called as each target finishes (streaming output, progress). */
@@ -30,6 +30,7 @@ export interface RunOutput {
 
 interface Measured {
   target: Target;
+  residual?: Residual;
   verdict: Verdict;
   checks: Observation[];
   addresses: string[];
@@ -40,8 +41,9 @@ interface Measured {
 
 function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Timings {
   const first = <K extends Observation['check']>(kind: K) => find(checks, kind)[0];
-  const http = first('http_round_trip');
-  const tls = first('tls_handshake');
+  // The last try of the target's own check is the one that decided.
+  const http = own(checks, 'http_round_trip').at(-1);
+  const tls = own(checks, 'tls_handshake').at(-1);
   const used = http?.address ?? tls?.address;
   const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
   const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
@@ -52,6 +54,12 @@ function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Tim
   set('tls_ms', tls);
   set('http_ms', http);
   return timings;
+}
+
+/** A failure right after another target's block on the same IP:port may only be the censor's lingering block. */
+function residualFields(residual: Residual | undefined, verdict: VerdictName) {
+  if (!residual || isSuccess(verdict)) return {};
+  return { flags: ['possibly-residual'], residual_of: residual };
 }
 
 function toResult(m: Measured, vantage: Vantage): TargetResult {
@@ -67,6 +75,8 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
     ...(v.measured ? { measured_verdict: v.measured } : {}),
     ...(v.stage ? { stage: v.stage } : {}),
     ...(v.failure ? { failure: v.failure } : {}),
+    ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
+    ...residualFields(m.residual, v.verdict),
     reason: v.reason,
     evidence: v.evidence,
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
@@ -159,7 +169,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
       nxRewrite: p.nxdomain?.rewritten_to ?? [],
     }),
   );
-  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), watch };
+  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), blocks: new Blocks(), watch };
   const limit = pLimit(options.concurrency);
   const measure = async (target: Target): Promise<Measured> => {
     let began = 0;
@@ -176,7 +186,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
     const verdict = classifyTarget(target, checks, await dnsContext);
-    return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs };
+    return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
   };
 
   const results: TargetResult[] = [];
