@@ -44,9 +44,21 @@ describe('check --mock', () => {
     expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
     // Every verdict a censor causes is in the scenario.
     expect(new Set(results.map((x) => x.verdict))).toEqual(
-      new Set(['reachable', 'connected', 'dns-poisoned', 'dns-nxdomain', 'reset', 'timeout', 'closed', 'cert-invalid']),
+      new Set(['reachable', 'connected', 'dns-poisoned', 'dns-nxdomain', 'reset', 'timeout', 'closed', 'cert-invalid', 'inconsistent']),
     );
-    // 22 targets with 1 s deadlines at up to four stages each: the sum is over a minute.
+    // And says what each block is keyed on.
+    const by = Object.fromEntries(results.map((x) => [x.name, [x['blocked-by'], ...((x.flags as string[] | undefined) ?? [])].join(' ')]));
+    expect(by).toMatchObject({
+      'ip-rst': 'ip',
+      'ip-blackhole': 'ip',
+      'tls-stall': 'ip',
+      'sni-rst': 'sni',
+      'sni-flaky': 'sni',
+      'http-host-rst': 'host',
+      'linger-trigger': 'sni',
+      'linger-residual': 'ip possibly-residual',
+    });
+    // 23 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
     expect(summary.duration_ms as number).toBeLessThan(5000);
   });
 

@@ -1,0 +1,125 @@
+// Why it is blocked: SNI, IP or Host; lingering blocks; probabilistic triggers. Each from a loopback
+// server that behaves as the censor would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MOCK_CA } from '../src/mock/certs.js';
+import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
+import { HOST, startServer, type Listening, type ServerOptions } from '../src/mock/tcp-servers.js';
+import { blockListOf } from '../src/model/addresses.js';
+import { systemClock } from '../src/model/clock.js';
+import type { TargetResult } from '../src/model/result.js';
+import type { Target } from '../src/model/target.js';
+import { serverResolver } from '../src/net/resolve.js';
+import { dialTcp } from '../src/net/tcp.js';
+import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
+import { runProbe } from '../src/run/run.js';
+
+const BLOCKED = 'blocked.reachprobe.test';
+const OPTIONS: ProbeOptions = {
+  ...DEFAULT_OPTIONS,
+  timeouts: { dns: 1000, connect: 500, tls: 500, http: 500 },
+  dnsWindowMs: 50,
+  allowedAnswers: blockListOf(['127.0.0.0/8']),
+  decoyName: 'decoy.reachprobe.test',
+};
+
+const servers: Listening[] = [];
+let dns: MockDnsServer;
+let env: ProbeEnv;
+
+beforeAll(async () => {
+  dns = await startDnsServer({
+    [BLOCKED]: { answer: [HOST] },
+    // Answers later, so a target of this name is measured after one of the blocked name.
+    'late.reachprobe.test': { answer: [HOST], delayMs: 300 },
+  });
+  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [MOCK_CA], controls: [] };
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await dns.close();
+});
+
+async function server(opts: ServerOptions): Promise<number> {
+  const s = await startServer(opts);
+  servers.push(s);
+  return s.port;
+}
+
+const target = (name: string, url: string): Target => {
+  const u = new URL(url);
+  const scheme = u.protocol.slice(0, -1) as Target['scheme'];
+  return { name, service: 'Test', url, scheme, host: u.hostname, port: Number(u.port), path: '/', tags: [], source: { file: 'test', line: 1 } };
+};
+
+async function measure(targets: Target[], options: Partial<ProbeOptions> = {}): Promise<Map<string, TargetResult>> {
+  const { results } = await runProbe(targets, { ...OPTIONS, ...options }, env);
+  return new Map(results.map((r) => [r.name, r]));
+}
+
+const tries = (r: TargetResult, purpose?: string) =>
+  r.checks.filter((c) => c.check === 'tls_handshake' && c.purpose === purpose).map((c) => (c.check === 'tls_handshake' ? (c.failure?.failure ?? 'ok') : ''));
+
+describe('blocked-by', () => {
+  it('sni: a server that resets only one name; the decoy on the same IP:port gets through', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
+    const r = (await measure([target('sni', `https://${BLOCKED}:${port}/`)])).get('sni')!;
+    expect(r).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', 'blocked-by': 'sni' });
+    expect(tries(r, 'decoy')).toEqual(['ok']);
+    expect(tries(r)).toEqual(['connection_reset', 'connection_reset', 'connection_reset']); // tried 3 times
+  });
+
+  it('ip: a server that resets every name on its address', async () => {
+    const port = await server({ behaviour: 'reset-on-hello' });
+    const r = (await measure([target('ip', `https://${BLOCKED}:${port}/`)])).get('ip')!;
+    expect(r).toMatchObject({ verdict: 'reset', 'blocked-by': 'ip' });
+    expect(tries(r, 'decoy')).toEqual(['connection_reset']);
+  });
+
+  it('host: a server that resets only one Host; a request for another Host gets an answer', async () => {
+    const port = await server({ behaviour: 'ok', resetHost: [BLOCKED] });
+    const r = (await measure([target('host', `http://${BLOCKED}:${port}/`)])).get('host')!;
+    expect(r).toMatchObject({ verdict: 'reset', stage: 'http_round_trip', 'blocked-by': 'host' });
+    const decoy = r.checks.find((c) => c.check === 'http_round_trip' && c.purpose === 'decoy');
+    expect(decoy && decoy.check === 'http_round_trip' && [decoy.host_header, decoy.status]).toEqual(['decoy.reachprobe.test', 200]);
+  });
+
+  it('unknown without a decoy (--no-decoy)', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
+    const r = (await measure([target('blind', `https://${BLOCKED}:${port}/`)], { decoyName: undefined })).get('blind')!;
+    expect(r).toMatchObject({ verdict: 'reset', 'blocked-by': 'unknown' });
+  });
+
+  it('an SNI probe to a clean server that blocks the name there too confirms sni', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
+    const clean = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] }); // the censor sees the name anywhere
+    const r = (await measure([target('probe', `https://${BLOCKED}:${port}/`)], { sniProbe: { address: HOST, port: clean } })).get('probe')!;
+    expect(r['blocked-by']).toBe('sni');
+    expect(tries(r, 'sni_probe')).toEqual(['connection_reset']);
+  });
+});
+
+describe('lingering and probabilistic blocking', () => {
+  it('a triple kept blocked after a trigger: the next target on it is flagged possibly residual', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], lingerMs: 60_000 });
+    const m = await measure([target('trigger', `https://${BLOCKED}:${port}/`), target('innocent', `https://late.reachprobe.test:${port}/`)]);
+    expect(m.get('trigger')).toMatchObject({ verdict: 'reset', 'blocked-by': 'sni' });
+    expect(m.get('trigger')!.flags).toBeUndefined();
+    expect(m.get('innocent')).toMatchObject({ verdict: 'reset', flags: ['possibly-residual'], residual_of: { target: 'trigger' } });
+  });
+
+  it('--residual-check records how long the triple stays blocked for innocuous checks', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], lingerMs: 1500 });
+    const r = (await measure([target('linger', `https://${BLOCKED}:${port}/`)], { residualCheckMs: 4000 })).get('linger')!;
+    const checks = r.checks.filter((c) => 'purpose' in c && c.purpose === 'residual_check' && c.check === 'tls_handshake');
+    expect(checks.length).toBeGreaterThanOrEqual(1);
+    expect(r.reason).toMatch(/innocuous checks passed again \d+ s later/);
+  }, 15_000);
+
+  it('inconsistent: a server that resets the name 2 times out of 3', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], resetTimes: 2 });
+    const r = (await measure([target('flaky', `https://${BLOCKED}:${port}/`)])).get('flaky')!;
+    expect(r).toMatchObject({ verdict: 'inconsistent', stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni' });
+    expect(tries(r)).toEqual(['connection_reset', 'connection_reset', 'ok']);
+    expect(r.reason).toContain('in 2 of 3 tries; try 3 got HTTP 200');
+  });
+});
