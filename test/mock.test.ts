@@ -56,7 +56,7 @@ describe('check --mock', () => {
       'sni-flaky': 'sni',
       'http-host-rst': 'host',
       'linger-trigger': 'sni',
-      'linger-residual': 'ip possibly-residual',
+      'linger-residual': 'unknown possibly-residual',
     });
     // 23 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
     expect(summary.duration_ms as number).toBeLessThan(5000);

@@ -170,8 +170,11 @@ async function throughputRun(count: number, withCurl: boolean) {
     console.log(`  bare node:tls loop (handshake + GET): ${f(loopRate)} /s (${loop.ok} ok)`);
     const m = await measure(mock);
     const ours = rate(count, m.wallMs);
-    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, TLS, GET): ${f(ours)} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
+    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS, TLS, GET): ${f(ours)} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
     goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
+    const bare = await measure(mock, ['--no-decoy']);
+    const bareRate = rate(count, bare.wallMs);
+    console.log(`  without the decoy handshake (--no-decoy), the same work as the loop plus DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`);
     const controlled = await measure(full);
     console.log(`  with the sink and a DoH control too: ${f(rate(count, controlled.wallMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`);
     if (withCurl) {

@@ -1,6 +1,7 @@
 // Pure: the observations of one target in, one verdict and its evidence out. No I/O, no clock.
 import type { Failure, FailureString } from '../model/failure.js';
 import {
+  decoyOf,
   find,
   own,
   type ConnectObservation,
@@ -195,9 +196,22 @@ function triesDecision(checks: Observation[]): Decision | undefined {
   return tries.length > 1 ? { ...first, reason: `${first.reason} (all ${tries.length} tries)` } : first;
 }
 
+/** With the decoy blocked, the target's own check was not made: the innocuous one speaks for the address. */
+function decoyDecision(checks: Observation[]): Decision | undefined {
+  if (triesOf(checks).length > 0) return undefined;
+  const d = tlsDecision(decoyOf(checks, 'tls_handshake')) ?? httpDecision(decoyOf(checks, 'http_round_trip'));
+  return d && { ...d, reason: `an innocuous check on the same address failed, so the target's own was not made: ${d.reason}` };
+}
+
 function decide(target: Target, checks: Observation[], heuristics: Heuristic[]): Decision {
   const dials = own(checks, 'connect').filter((c) => c.try === undefined);
-  return dnsDecision(checks, heuristics) ?? connectDecision(dials) ?? triesDecision(checks) ?? successDecision(target, checks);
+  return (
+    dnsDecision(checks, heuristics) ??
+    connectDecision(dials) ??
+    triesDecision(checks) ??
+    decoyDecision(checks) ??
+    successDecision(target, checks)
+  );
 }
 
 /** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
@@ -214,7 +228,7 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
   if (!blocking.includes(d.verdict) || d.stage === undefined || d.stage === 'resolve') return undefined;
   if (d.stage === 'connect') return 'ip';
   if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
-  const decoy = find(checks, d.stage).find((c) => c.purpose === 'decoy');
+  const decoy = decoyOf(checks, d.stage);
   if (!decoy) return 'unknown';
   if (isBlocked(decoy)) return 'ip';
   if (d.stage === 'http_round_trip') return 'host';

@@ -141,7 +141,7 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
   const picked = await first;
   const endpoint = picked && hostPort(picked.address, target.port);
   const recent = endpoint && ctx.blocks.recent(endpoint, target.name, ctx.env.clock.now());
-  const later = picked ? await useConnection(target, picked, ctx) : [];
+  const later = picked ? await useConnection(target, picked, ctx, recent !== undefined) : [];
   out.push(...(await connects), ...later);
   return recent ? { ...recent, endpoint: endpoint! } : undefined;
 }
@@ -236,15 +236,21 @@ async function residualCheck(target: Target, address: string, decoy: string, ctx
  * connections while it is reset; then, after a block, the optional SNI probe and residual check.
  * Frees the IP:port lock at the end.
  */
-async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext): Promise<Observation[]> {
+async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, lingering: boolean): Promise<Observation[]> {
   const { options } = ctx;
   const { address, release } = chosen;
-  const decoy = options.decoyName;
+  // Right after another target's block on this IP:port, an innocuous check would only meet the
+  // lingering block: none is made (the result is flagged possibly residual instead).
+  const decoy = lingering ? undefined : options.decoyName;
   try {
     if (target.scheme === 'tcp') return [];
     const steps: Observation[] = decoy ? await decoyCheck(target, chosen.socket, address, decoy, ctx) : [];
-    let failure: Failure | undefined;
-    for (let attempt = 1; attempt <= options.tries; attempt++) {
+    let failure = (steps[0] as { failure?: Failure } | undefined)?.failure;
+    // An innocuous check blocked on this IP:port: the address is, and the target's own check would
+    // only spend another deadline to say so.
+    const addressBlocked = failure !== undefined && BLOCKED.has(failure.failure);
+    if (!addressBlocked) failure = undefined;
+    for (let attempt = 1; attempt <= (addressBlocked ? 0 : options.tries); attempt++) {
       const tried = await ownTry(target, address, attempt === 1 && !decoy ? chosen.socket : undefined, attempt, ctx);
       steps.push(...tried.steps);
       failure = tried.failure;
