@@ -48,15 +48,15 @@ function reasonCell(r: TargetResult): string {
 
 /** What the block is keyed on, in words a reader outside the field follows. */
 const BLOCKED_BY_WORDS = {
-  ip: "the server's address",
-  sni: 'the name (TLS SNI)',
-  host: 'the Host header',
-  unknown: 'not known',
+  ip: "blocked by the server's address",
+  sni: 'blocked by the name (TLS SNI)',
+  host: 'blocked by the Host header',
+  unknown: 'blocked, cause unknown',
 } as const;
 
 function blockedByCell(r: TargetResult): string {
   const by = r['blocked-by'];
-  const words = by ? `blocked by ${BLOCKED_BY_WORDS[by]}` : '';
+  const words = by ? BLOCKED_BY_WORDS[by] : '';
   return r.flags?.includes('possibly-residual') ? `${words} (maybe residual)`.trim() : words;
 }
 
