@@ -219,9 +219,10 @@ const BLOCKED = new Set<FailureString>(['connection_reset', 'eof_error', 'generi
 const isBlocked = (o: { failure?: Failure } | undefined) => o?.failure !== undefined && BLOCKED.has(o.failure.failure);
 
 /**
- * What the block is keyed on, from the innocuous check made first on the same IP:port: it failed
- * too, the address; it passed, the name (SNI) or the Host; an SNI probe to a clean server that
- * passed with the target's name makes the name alone unlikely.
+ * What the block is keyed on, from the innocuous check made first on the same IP:port: reset or
+ * dropped too, the address; answered (even with a certificate for another name), the name (SNI) or
+ * the Host; an SNI probe to a clean server that passed with the target's name makes the name alone
+ * unlikely.
  */
 function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedBy | undefined {
   const blocking: VerdictName[] = ['reset', 'timeout', 'closed', 'inconsistent'];
@@ -230,6 +231,8 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
   if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
   const decoy = decoyOf(checks, d.stage);
   if (!decoy) return 'unknown';
+  // A server may hang up on a name it does not serve: a closed decoy says nothing either way.
+  if (decoy.failure?.failure === 'eof_error') return 'unknown';
   if (isBlocked(decoy)) return 'ip';
   if (d.stage === 'http_round_trip') return 'host';
   const probe = find(checks, 'tls_handshake').find((c) => c.purpose === 'sni_probe');

@@ -246,9 +246,10 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
     if (target.scheme === 'tcp') return [];
     const steps: Observation[] = decoy ? await decoyCheck(target, chosen.socket, address, decoy, ctx) : [];
     let failure = (steps[0] as { failure?: Failure } | undefined)?.failure;
-    // An innocuous check blocked on this IP:port: the address is, and the target's own check would
-    // only spend another deadline to say so.
-    const addressBlocked = failure !== undefined && BLOCKED.has(failure.failure);
+    // An innocuous check that got no answer at all on this IP:port: the address is dropped, and the
+    // target's own check would only spend another deadline to say so. (A reset costs nothing to
+    // confirm, and a server may close or reset a name it does not serve: those go on.)
+    const addressBlocked = failure?.failure === 'generic_timeout_error';
     if (!addressBlocked) failure = undefined;
     for (let attempt = 1; attempt <= (addressBlocked ? 0 : options.tries); attempt++) {
       const tried = await ownTry(target, address, attempt === 1 && !decoy ? chosen.socket : undefined, attempt, ctx);
