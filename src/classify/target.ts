@@ -1,5 +1,5 @@
 // Pure: the observations of one target in, one verdict and its evidence out. No I/O, no clock.
-import type { Failure, FailureString } from '../model/failure.js';
+import { BLOCKING_FAILURES, type Failure, type FailureString } from '../model/failure.js';
 import {
   decoyOf,
   find,
@@ -214,9 +214,7 @@ function decide(target: Target, checks: Observation[], heuristics: Heuristic[]):
   );
 }
 
-/** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
-const BLOCKED = new Set<FailureString>(['connection_reset', 'eof_error', 'generic_timeout_error', 'connection_refused']);
-const isBlocked = (o: { failure?: Failure } | undefined) => o?.failure !== undefined && BLOCKED.has(o.failure.failure);
+const isBlocked = (o: { failure?: Failure } | undefined) => o?.failure !== undefined && BLOCKING_FAILURES.has(o.failure.failure);
 
 /**
  * What the block is keyed on, from the innocuous check made first on the same IP:port: reset or

@@ -149,3 +149,6 @@ const BY_RCODE: Record<string, FailureString> = {
 export function failureOfRcode(rcode: string, message: string): Failure {
   return { failure: BY_RCODE[rcode] ?? 'dns_server_misbehaving', operation: 'resolve', code: rcode, message };
 }
+
+/** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
+export const BLOCKING_FAILURES: ReadonlySet<FailureString> = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'connection_refused']);

@@ -5,7 +5,7 @@ import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
 import { hostPort, impossibleReason } from '../model/addresses.js';
-import type { Failure } from '../model/failure.js';
+import { BLOCKING_FAILURES, type Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { Blocks, EndpointLocks } from './locks.js';
@@ -148,8 +148,6 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
 
 /** A reset or a FIN may be a probabilistic trigger: worth a fresh try. A timeout or a bad certificate is not. */
 const RETRYABLE = new Set(['connection_reset', 'eof_error']);
-/** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
-const BLOCKED = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'connection_refused']);
 
 const tagged = <T extends Observation>(o: T, extra: Partial<Pick<ConnectObservation, 'purpose' | 'try'>>): T => Object.assign(o, extra);
 
@@ -226,7 +224,7 @@ async function residualCheck(target: Target, address: string, decoy: string, ctx
     dialled.socket?.destroy();
     steps.push(tagged(dialled.observation, { purpose: 'residual_check' }), ...seen.map((o) => tagged(o, { purpose: 'residual_check' })));
     const failure = dialled.observation.failure ?? (seen[0] as { failure?: Failure } | undefined)?.failure;
-    if (!failure || !BLOCKED.has(failure.failure)) break;
+    if (!failure || !BLOCKING_FAILURES.has(failure.failure)) break;
   }
   return steps;
 }
@@ -257,7 +255,7 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
       failure = tried.failure;
       if (!failure || !RETRYABLE.has(failure.failure)) break;
     }
-    if (failure && BLOCKED.has(failure.failure)) {
+    if (failure && BLOCKING_FAILURES.has(failure.failure)) {
       ctx.blocks.record(hostPort(address, target.port), target.name, ctx.env.clock.now());
       steps.push(...(await sniProbe(target, ctx)));
       if (decoy && options.residualCheckMs > 0) steps.push(...(await residualCheck(target, address, decoy, ctx)));
