@@ -1,4 +1,5 @@
 // Pure: the observations of one target in, one verdict and its evidence out. No I/O, no clock.
+import net from 'node:net';
 import { BLOCKING_FAILURES, type Failure, type FailureString } from '../model/failure.js';
 import {
   decoyOf,
@@ -196,20 +197,12 @@ function triesDecision(checks: Observation[]): Decision | undefined {
   return tries.length > 1 ? { ...first, reason: `${first.reason} (all ${tries.length} tries)` } : first;
 }
 
-/** With the decoy blocked, the target's own check was not made: the innocuous one speaks for the address. */
-function decoyDecision(checks: Observation[]): Decision | undefined {
-  if (triesOf(checks).length > 0) return undefined;
-  const d = tlsDecision(decoyOf(checks, 'tls_handshake')) ?? httpDecision(decoyOf(checks, 'http_round_trip'));
-  return d && { ...d, reason: `an innocuous check on the same address failed, so the target's own was not made: ${d.reason}` };
-}
-
 function decide(target: Target, checks: Observation[], heuristics: Heuristic[]): Decision {
   const dials = own(checks, 'connect').filter((c) => c.try === undefined);
   return (
     dnsDecision(checks, heuristics) ??
     connectDecision(dials) ??
     triesDecision(checks) ??
-    decoyDecision(checks) ??
     successDecision(target, checks)
   );
 }
@@ -227,6 +220,7 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
   if (!blocking.includes(d.verdict) || d.stage === undefined || d.stage === 'resolve') return undefined;
   if (d.stage === 'connect') return 'ip';
   if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
+  if (d.stage === 'tls_handshake' && net.isIP(target.host) !== 0) return 'unknown'; // an IP literal sends no SNI
   const decoy = decoyOf(checks, d.stage);
   if (!decoy) return 'unknown';
   // A server may hang up on a name it does not serve: a closed decoy says nothing either way.

@@ -121,21 +121,20 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
   const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
   const dials = addresses.map(async (address): Promise<ConnectObservation> => {
     const release = await ctx.locks.acquire(hostPort(address, target.port));
-    const { observation, socket } = await checkConnect(
-      ctx.env.dial,
-      address,
-      target.port,
-      ctx.options.timeouts.connect,
-      ctx.watch,
-    );
-    if (socket && !chosen) {
-      chosen = { address, socket, release };
-      pickFirst(chosen);
-    } else {
-      socket?.destroy();
-      release();
+    let kept = false;
+    try {
+      const { observation, socket } = await checkConnect(ctx.env.dial, address, target.port, ctx.options.timeouts.connect, ctx.watch);
+      if (socket && !chosen) {
+        chosen = { address, socket, release };
+        kept = true;
+        pickFirst(chosen);
+      } else {
+        socket?.destroy();
+      }
+      return observation;
+    } finally {
+      if (!kept) release(); // the chosen connection's lock is freed by useConnection
     }
-    return observation;
   });
   const connects = Promise.all(dials).finally(() => pickFirst(undefined));
   const picked = await first;
@@ -201,7 +200,7 @@ async function ownTry(target: Target, address: string, given: net.Socket | undef
 /** After a block, the target's name sent to a known-clean server: blocked there too means the name is. */
 async function sniProbe(target: Target, ctx: ProbeContext): Promise<Observation[]> {
   const server = ctx.options.sniProbe;
-  if (!server || target.scheme !== 'https') return [];
+  if (!server || target.scheme !== 'https' || net.isIP(target.host) !== 0) return []; // an IP literal sends no SNI
   const { options, env, watch } = ctx;
   const dialled = await checkConnect(env.dial, server.address, server.port, options.timeouts.connect, watch);
   if (!dialled.socket) return [tagged(dialled.observation, { purpose: 'sni_probe' })];
@@ -243,13 +242,10 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
   try {
     if (target.scheme === 'tcp') return [];
     const steps: Observation[] = decoy ? await decoyCheck(target, chosen.socket, address, decoy, ctx) : [];
-    let failure = (steps[0] as { failure?: Failure } | undefined)?.failure;
-    // An innocuous check that got no answer at all on this IP:port: the address is dropped, and the
-    // target's own check would only spend another deadline to say so. (A reset costs nothing to
-    // confirm, and a server may close or reset a name it does not serve: those go on.)
-    const addressBlocked = failure?.failure === 'generic_timeout_error';
-    if (!addressBlocked) failure = undefined;
-    for (let attempt = 1; attempt <= (addressBlocked ? 0 : options.tries); attempt++) {
+    // The target's own check is always made, whatever the decoy met: a server may sit on, reset or
+    // close a name it does not serve, and only the target's own check can say the target is blocked.
+    let failure: Failure | undefined;
+    for (let attempt = 1; attempt <= options.tries; attempt++) {
       const tried = await ownTry(target, address, attempt === 1 && !decoy ? chosen.socket : undefined, attempt, ctx);
       steps.push(...tried.steps);
       failure = tried.failure;

@@ -3,7 +3,7 @@ import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
 import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
 import { tenths } from '../model/clock.js';
-import { decoyOf, find, own, type Observation } from '../model/observation.js';
+import { find, own, type Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
@@ -42,8 +42,8 @@ interface Measured {
 function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Timings {
   const first = <K extends Observation['check']>(kind: K) => find(checks, kind)[0];
   // The last try of the target's own check is the one that decided.
-  const http = own(checks, 'http_round_trip').at(-1) ?? decoyOf(checks, 'http_round_trip');
-  const tls = own(checks, 'tls_handshake').at(-1) ?? decoyOf(checks, 'tls_handshake');
+  const http = own(checks, 'http_round_trip').at(-1);
+  const tls = own(checks, 'tls_handshake').at(-1);
   const used = http?.address ?? tls?.address;
   const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
   const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
