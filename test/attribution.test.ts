@@ -109,10 +109,12 @@ describe('lingering and probabilistic blocking', () => {
 
   it('--residual-check records how long the triple stays blocked for innocuous checks', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], lingerMs: 1500 });
-    const r = (await measure([target('linger', `https://${BLOCKED}:${port}/`)], { residualCheckMs: 4000 })).get('linger')!;
+    const r = (await measure([target('linger', `https://${BLOCKED}:${port}/`)], { residualCheckMs: 8000 })).get('linger')!;
     const checks = r.checks.filter((c) => 'purpose' in c && c.purpose === 'residual_check' && c.check === 'tls_handshake');
     expect(checks.length).toBeGreaterThanOrEqual(1);
-    expect(r.reason).toMatch(/innocuous checks passed again \d+ s later/);
+    // Blocked at the first re-check (1 s), through again at the next (6 s): the 1.5 s linger was seen.
+    expect(r.residual_check).toMatchObject({ still_blocked: false, checks: 2 });
+    expect(r.reason).toMatch(/innocuous checks passed again [\d.]+ s later/);
   }, 15_000);
 
   it('inconsistent: a server that resets the name 2 times out of 3', async () => {

@@ -13,7 +13,7 @@ import {
 } from '../model/observation.js';
 import { hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
-import type { BlockedBy, Heuristic, Verdict, VerdictName } from '../model/verdict.js';
+import type { BlockedBy, Heuristic, Lingering, Verdict, VerdictName } from '../model/verdict.js';
 import { dnsHeuristics, type DnsContext } from './dns.js';
 import { describeObservation } from './evidence.js';
 
@@ -232,22 +232,28 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
 }
 
 /** How long innocuous checks stayed blocked after the target's own check was, from --residual-check. */
-function residualNote(checks: Observation[]): string | undefined {
+function lingeringOf(checks: Observation[]): Lingering | undefined {
   const seen = checks.filter((c) => c.check !== 'resolve' && c.check !== 'dns_query' && c.check !== 'doh_query' && c.purpose === 'residual_check');
   if (seen.length === 0) return undefined;
   const last = seen[seen.length - 1]!;
   const mine = [...own(checks, 'connect'), ...own(checks, 'tls_handshake'), ...own(checks, 'http_round_trip')];
   const blockedAt = Math.max(0, ...mine.map((c) => c.started_ms + c.duration_ms));
-  const after = Math.round((last.started_ms - blockedAt) / 1000);
-  return isBlocked(last as { failure?: Failure }) ? `innocuous checks were still blocked ${after} s later` : `innocuous checks passed again ${after} s later`;
+  const tries = seen.filter((c) => c.check === 'connect').length;
+  return { still_blocked: isBlocked(last as { failure?: Failure }), after_ms: Math.round(last.started_ms - blockedAt), checks: tries };
 }
+
+const lingeringNote = (l: Lingering) =>
+  `innocuous checks ${l.still_blocked ? 'were still blocked' : 'passed again'} ${(l.after_ms / 1000).toFixed(1)} s later`;
 
 export function classifyTarget(target: Target, checks: Observation[], dns: DnsContext): Verdict {
   const heuristics = dnsHeuristics(checks, dns);
   const decision = decide(target, checks, heuristics);
-  const residual = residualNote(checks);
+  const lingering = lingeringOf(checks);
   const verdict: Verdict = { ...decision, evidence: checks.map(describeObservation) };
-  if (residual) verdict.reason = `${decision.reason}; ${residual}`;
+  if (lingering) {
+    verdict.lingering = lingering;
+    verdict.reason = `${decision.reason}; ${lingeringNote(lingering)}`;
+  }
   const by = blockedBy(decision, target, checks);
   if (by) verdict.blockedBy = by;
   if (heuristics.length > 0) verdict.heuristics = heuristics;

@@ -43,7 +43,7 @@ function program(): Commander.Command {
     .option('--no-decoy', 'no innocuous check first: faster, but no SNI/IP/Host attribution')
     .option('--tries <n>', 'tries of a target\'s own check on fresh connections while it is reset (default 3)', positiveInteger(10))
     .option('--sni-probe-addr <addr[:port]>', 'a known-clean server to send a blocked target\'s SNI to as well (port 443 by default)', (v: string) => endpoint(v, 443))
-    .option('--residual-check <seconds>', 'after a block, re-check the IP:port with the decoy every 5 s for this long', seconds)
+    .option('--residual-check <seconds>', 'after a block, re-check the IP:port with the decoy (1 s later, then every 5 s) for this long', seconds)
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
     .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))

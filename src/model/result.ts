@@ -1,7 +1,7 @@
 import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
 import type { Role } from './target.js';
-import type { BlockedBy, Heuristic, VerdictName } from './verdict.js';
+import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -31,6 +31,8 @@ export interface TargetResult {
   'blocked-by'?: BlockedBy;
   /** `possibly-residual`: another target was blocked on the same IP:port shortly before. */
   flags?: string[];
+  /** What --residual-check saw: how long innocuous checks on the same IP:port stayed blocked. */
+  residual_check?: Lingering;
   /** The earlier block this result may only echo. */
   residual_of?: { target: string; endpoint: string; ago_ms: number };
   reason: string;

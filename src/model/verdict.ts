@@ -44,6 +44,14 @@ export interface Heuristic {
 /** What the censor keys the block on: the server's address, the TLS name, the HTTP Host, or not known. */
 export type BlockedBy = 'ip' | 'sni' | 'host' | 'unknown';
 
+export interface Lingering {
+  /** The last innocuous check was still blocked (the check ran out of time). */
+  still_blocked: boolean;
+  /** When the last innocuous check started, after the target's own check was blocked. */
+  after_ms: number;
+  checks: number;
+}
+
 /** A verdict and the evidence behind it. */
 export interface Verdict {
   verdict: VerdictName;
@@ -56,6 +64,8 @@ export interface Verdict {
   evidence: string[];
   /** What the block is keyed on, for a reset, timeout, closed or inconsistent connection. */
   blockedBy?: BlockedBy;
+  /** What --residual-check saw after the block: innocuous checks on the same IP:port, until one passed. */
+  lingering?: Lingering;
   /** The DNS heuristics that fired (absent when none did). */
   heuristics?: Heuristic[];
   /** The verdict as measured, when the run context (vantage offline) replaced it. */

@@ -209,6 +209,8 @@ async function sniProbe(target: Target, ctx: ProbeContext): Promise<Observation[
   return [tagged(dialled.observation, { purpose: 'sni_probe' }), tagged(tls.observation, { purpose: 'sni_probe' })];
 }
 
+// The first re-check soon after the block, then every few seconds.
+const RESIDUAL_FIRST_MS = 1000;
 const RESIDUAL_STEP_MS = 5000;
 
 /** After a block, the decoy again every few seconds until it passes or --residual-check runs out. */
@@ -217,7 +219,8 @@ async function residualCheck(target: Target, address: string, decoy: string, ctx
   const steps: Observation[] = [];
   const until = env.clock.now() + options.residualCheckMs;
   while (env.clock.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(RESIDUAL_STEP_MS, options.residualCheckMs)));
+    const wait = steps.length === 0 ? RESIDUAL_FIRST_MS : RESIDUAL_STEP_MS;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, until - env.clock.now())));
     const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
     const seen = dialled.socket ? await decoyCheck(target, dialled.socket, address, decoy, ctx) : [];
     dialled.socket?.destroy();

@@ -77,6 +77,7 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
     ...(v.failure ? { failure: v.failure } : {}),
     ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
     ...residualFields(m.residual, v.verdict),
+    ...(v.lingering ? { residual_check: v.lingering } : {}),
     reason: v.reason,
     evidence: v.evidence,
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
