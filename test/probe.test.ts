@@ -173,6 +173,18 @@ describe('verdicts from real loopback behaviour', () => {
     expect(m.get('truncated')).toMatchObject({ verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error' });
   });
 
+  it('an endless body is read up to --max-body, and a trickling one cannot stretch the HTTP deadline', async () => {
+    const m = await probe(
+      target('endless', `http://good.reachprobe.test:${await server('endless-body')}/`),
+      target('trickle', `http://good.reachprobe.test:${await server('trickle')}/`),
+    );
+    const endless = m.get('endless')!.checks.find((c) => c.check === 'http_round_trip' && !c.purpose);
+    expect(m.get('endless')!.verdict).toBe('reachable');
+    expect(endless && endless.check === 'http_round_trip' && [endless.body_truncated, endless.body_bytes >= OPTIONS.maxBodyBytes]).toEqual([true, true]);
+    expect(m.get('trickle')).toMatchObject({ verdict: 'timeout', stage: 'http_round_trip' });
+    expect(m.get('trickle')!.timings.http_ms).toSatisfy((ms: number) => ms >= 395 && ms < 600);
+  });
+
   it.each([
     ['wrong-name', 'ssl_invalid_hostname'],
     ['expired', 'ssl_invalid_certificate'],

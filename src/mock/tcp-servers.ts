@@ -24,6 +24,8 @@ export interface Listening {
  * - garbage-response: answers the request with bytes that are not HTTP
  * - fin-on-request: completes TLS (if any), then closes (FIN) when the request arrives
  * - truncated-body: announces a longer body than it sends, then closes
+ * - endless-body: answers 200 and streams a body that never ends
+ * - trickle: answers 200 and sends its body one byte every 100 ms (slowloris)
  */
 export const BEHAVIOURS = [
   'ok',
@@ -36,6 +38,8 @@ export const BEHAVIOURS = [
   'garbage-response',
   'fin-on-request',
   'truncated-body',
+  'endless-body',
+  'trickle',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -105,6 +109,9 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
       return void stream.end();
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
+    case 'endless-body':
+    case 'trickle':
+      return streamBody(stream, opts.behaviour);
     default: {
       const body = 'hello from a loopback server\n';
       const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-mock\r\n\r\n${body}`;
@@ -112,6 +119,18 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
       stream.once('close', () => clearTimeout(timer));
     }
   }
+}
+
+/** A chunked body without end: 16 KiB as fast as the client reads, or a byte every 100 ms. */
+function streamBody(stream: net.Socket, kind: 'endless-body' | 'trickle') {
+  stream.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+  const chunk = kind === 'trickle' ? 'x' : 'x'.repeat(16 * 1024);
+  const frame = `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+  const timer = setInterval(() => {
+    if (stream.writableNeedDrain) return;
+    stream.write(frame);
+  }, kind === 'trickle' ? 100 : 1);
+  stream.once('close', () => clearInterval(timer));
 }
 
 const FIRST_BYTES: Partial<Record<Behaviour, (raw: net.Socket) => void>> = {
