@@ -87,6 +87,27 @@ describe('queryUdp', () => {
     expect(result.failure).toBeUndefined();
   });
 
+  it('records a truncated (TC) reply as such, and a huge one whole', async () => {
+    const many = Array.from({ length: 250 }, (_, i) => ({ type: 'A' as const, name: 'big.example', data: `192.0.2.${i}`, ttl: 60 }));
+    const server = await serve({
+      'cut.example': { raw: (q) => handmade(q, { flags: dnsPacket.TRUNCATED_RESPONSE, answers: [] }) },
+      'big.example': { raw: (q) => handmade(q, { answers: many }) },
+    });
+    const cut = await ask(server, 'cut.example');
+    expect(cut.replies).toMatchObject([{ truncated: true, addresses: [] }]);
+    const big = await ask(server, 'big.example');
+    expect(big.replies[0]!.addresses).toHaveLength(250);
+    expect(big.replies[0]!.truncated).toBeUndefined();
+  });
+
+  it('ignores a reply from another port than the server\'s, and notes it', async () => {
+    const server = await serve({ 'spoofed.example': [{ answer: ['192.0.2.66'], fromOtherPort: true }, { answer: ['192.0.2.1'], delayMs: 30 }] });
+    const result = await ask(server, 'spoofed.example');
+    expect(result.replies.map((r) => r.addresses)).toEqual([['192.0.2.1']]);
+    expect(result.ignored).toHaveLength(1);
+    expect(result.ignored[0]).toMatch(/^reply from 127\.0\.0\.1:\d+, not the server$/);
+  });
+
   it('ends with generic_timeout_error when the server never answers', async () => {
     const server = await serve({ 'quiet.example': { silent: true } });
     const result = await ask(server, 'quiet.example', { timeoutMs: 300 });

@@ -202,9 +202,13 @@ describe('verdicts from real loopback behaviour', () => {
     expect(r).toMatchObject({ verdict: 'tls-failure', stage: 'tls_handshake', failure: 'ssl_failed_handshake' });
   });
 
-  it('http-failure: the server answers with bytes that are not HTTP', async () => {
-    const r = await one(target('garbage', `http://good.reachprobe.test:${await server('garbage-response')}/`));
-    expect(r).toMatchObject({ verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error' });
+  it('http-failure: the server answers with bytes that are not HTTP, or with a broken header', async () => {
+    const m = await probe(
+      target('garbage', `http://good.reachprobe.test:${await server('garbage-response')}/`),
+      target('bad-headers', `https://good.reachprobe.test:${await server('bad-headers', 'good')}/`),
+    );
+    expect(m.get('garbage')).toMatchObject({ verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error' });
+    expect(m.get('bad-headers')).toMatchObject({ verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error' });
   });
 
   it('vantage-offline: when every domestic control fails, no failure claims censorship', async () => {

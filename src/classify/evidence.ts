@@ -8,7 +8,7 @@ const failed = (f: Failure) => `${f.failure} (${f.message})`;
 
 function reply(r: DnsReply): string {
   const answer = r.addresses.length > 0 ? r.addresses.join(' ') : r.answers.map((a) => `${a.type} ${a.data}`).join(' ');
-  return `${r.rcode}${answer ? ` ${answer}` : ''} after ${ms(r.after_ms)}`;
+  return `${r.rcode}${r.truncated ? ' (truncated)' : ''}${answer ? ` ${answer}` : ''} after ${ms(r.after_ms)}`;
 }
 
 /** "tls_handshake" or, for a decoy or a second try, "tls_handshake (decoy)", "tls_handshake (try 2)". */

@@ -8,7 +8,7 @@ import dnsPacket, { type DecodedPacket, type Packet, type Question } from 'dns-p
 
 export type DnsBehaviour =
   /** A/AAAA records (each entry by its family, only the asked type unless anyType), NOERROR. */
-  | { answer: string[]; delayMs?: number; ttl?: number; wrongId?: boolean; anyType?: boolean }
+  | { answer: string[]; delayMs?: number; ttl?: number; wrongId?: boolean; anyType?: boolean; fromOtherPort?: boolean }
   | { rcode: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'; delayMs?: number }
   | { silent: true }
   /** Arbitrary bytes, built from the query's bytes. */
@@ -35,6 +35,7 @@ export async function startDnsServer(
 ): Promise<MockDnsServer> {
   const behavioursFor = scriptReader(script, fallback);
   const socket = dgram.createSocket('udp4');
+  const stray = dgram.createSocket('udp4');
   const timers = new Set<NodeJS.Timeout>();
   const queries: MockDnsServer['queries'] = [];
 
@@ -47,12 +48,15 @@ export async function startDnsServer(
       if ('silent' in behaviour) continue;
       const timer = setTimeout(() => {
         timers.delete(timer);
-        socket.send(replyFor(behaviour, msg, query, question), rinfo.port, rinfo.address);
+        // fromOtherPort: a proper reply from another port than the server's, as a careless spoofer sends.
+        const from = 'answer' in behaviour && behaviour.fromOtherPort ? stray : socket;
+        from.send(replyFor(behaviour, msg, query, question), rinfo.port, rinfo.address);
       }, behaviour.delayMs ?? 0);
       timers.add(timer);
     }
   });
 
+  stray.bind(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(0, '127.0.0.1', () => {
@@ -67,6 +71,7 @@ export async function startDnsServer(
     queries,
     close: () => {
       for (const timer of timers) clearTimeout(timer);
+      stray.close();
       return new Promise((resolve) => socket.close(() => resolve()));
     },
   };

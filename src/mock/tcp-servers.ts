@@ -26,6 +26,7 @@ export interface Listening {
  * - truncated-body: announces a longer body than it sends, then closes
  * - endless-body: answers 200 and streams a body that never ends
  * - trickle: answers 200 and sends its body one byte every 100 ms (slowloris)
+ * - bad-headers: answers with a status line, then a header line that is not a header
  */
 export const BEHAVIOURS = [
   'ok',
@@ -40,6 +41,7 @@ export const BEHAVIOURS = [
   'truncated-body',
   'endless-body',
   'trickle',
+  'bad-headers',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -109,6 +111,8 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
       return void stream.end();
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
+    case 'bad-headers':
+      return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':
     case 'trickle':
       return streamBody(stream, opts.behaviour);

@@ -24,6 +24,8 @@ export interface DnsReply {
   answers: DnsAnswer[];
   /** The A/AAAA addresses among the answers. */
   addresses: string[];
+  /** The TC bit: the server cut the answer to fit UDP (only what came is recorded). */
+  truncated?: boolean;
 }
 
 /** The system (or configured) resolver: what an application on this machine would get. */

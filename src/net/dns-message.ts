@@ -23,10 +23,10 @@ export function bareName(name: string): string {
 }
 
 /** The RCODE, the answers in text form, and the A/AAAA addresses among them. */
-export function contentOf(packet: DecodedMessage): { rcode: string; answers: DnsAnswer[]; addresses: string[] } {
+export function contentOf(packet: DecodedMessage): { rcode: string; answers: DnsAnswer[]; addresses: string[]; truncated?: boolean } {
   const answers = (packet.answers ?? []).map(toAnswer);
   const addresses = answers.filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.data);
-  return { rcode: packet.rcode ?? 'UNKNOWN', answers, addresses };
+  return { rcode: packet.rcode ?? 'UNKNOWN', answers, addresses, ...(packet.flag_tc ? { truncated: true } : {}) };
 }
 
 function toAnswer(a: Answer): DnsAnswer {
