@@ -173,6 +173,13 @@ describe('verdicts from real loopback behaviour', () => {
     expect(m.get('truncated')).toMatchObject({ verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error' });
   });
 
+  it('a redirect loop cannot hold the probe: the redirect is recorded, not followed', async () => {
+    const r = await one(target('loop', `http://good.reachprobe.test:${await server('redirect-loop')}/`));
+    expect(r.verdict).toBe('reachable');
+    const http = r.checks.find((c) => c.check === 'http_round_trip' && !c.purpose);
+    expect(http && http.check === 'http_round_trip' && [http.status, http.location]).toEqual([302, 'http://good.reachprobe.test/']);
+  });
+
   it('an endless body is read up to --max-body, and a trickling one cannot stretch the HTTP deadline', async () => {
     const m = await probe(
       target('endless', `http://good.reachprobe.test:${await server('endless-body')}/`),

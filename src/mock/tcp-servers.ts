@@ -27,6 +27,7 @@ export interface Listening {
  * - endless-body: answers 200 and streams a body that never ends
  * - trickle: answers 200 and sends its body one byte every 100 ms (slowloris)
  * - bad-headers: answers with a status line, then a header line that is not a header
+ * - redirect-loop: answers every request with a redirect to itself
  */
 export const BEHAVIOURS = [
   'ok',
@@ -42,6 +43,7 @@ export const BEHAVIOURS = [
   'endless-body',
   'trickle',
   'bad-headers',
+  'redirect-loop',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -99,7 +101,7 @@ function onRequest(stream: net.Socket, then: (head: string) => void) {
 
 const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
 
-function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
+function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string) {
   switch (opts.behaviour) {
     case 'reset-on-request':
       return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
@@ -111,6 +113,8 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions) {
       return void stream.end();
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
+    case 'redirect-loop':
+      return void stream.end(`HTTP/1.1 302 Found\r\nlocation: http://${hostOf(head) ?? 'localhost'}/\r\ncontent-length: 0\r\n\r\n`);
     case 'bad-headers':
       return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':
@@ -173,7 +177,7 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
   const context = pair ? tls.createSecureContext(pair) : undefined;
   const censor = new Censor(opts);
   const serveHttp = (stream: net.Socket, raw: net.Socket) =>
-    onRequest(stream, (head) => (censor.blocksHost(hostOf(head)) ? censor.trigger(raw) : respond(stream, raw, opts)));
+    onRequest(stream, (head) => (censor.blocksHost(hostOf(head)) ? censor.trigger(raw) : respond(stream, raw, opts, head)));
   // No Nagle: a small answer must not wait for the ACK of the last one (40 ms of delayed ACK on Linux).
   const server = net.createServer({ noDelay: true }, (raw) => {
     if (censor.lingering(raw)) return void raw.once('data', () => censor.trigger(raw));
