@@ -1,6 +1,6 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
-import { CERTS, MOCK_CA, type CertName } from '../src/mock/certs.js';
+import { MOCK_CA, type CertName } from '../src/mock/certs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';

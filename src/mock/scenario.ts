@@ -23,7 +23,7 @@ import {
 } from '../targets/yaml.js';
 import type { CertName } from './certs.js';
 import type { DnsBehaviour } from './dns-server.js';
-import { BEHAVIOURS, type Behaviour } from './tcp-servers.js';
+import { BEHAVIOURS } from './tcp-servers.js';
 
 const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'refused'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];

@@ -50,7 +50,7 @@ export function needsDns(target: Target, options: ProbeOptions): boolean {
 
 /** Measures one target: the steps run in order, and the first failure ends the chain. */
 export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
-  const { env, options, watch } = ctx;
+  const { options } = ctx;
   // An address the user gave (an IP literal, a --resolve pin) is used as given, as curl does: no
   // DNS at all for that target.
   const chosenByUser = !needsDns(target, options);
@@ -156,14 +156,19 @@ const tagged = <T extends Observation>(o: T, extra: Partial<Pick<ConnectObservat
  * censor would block the triple whatever it carries.
  */
 async function decoyCheck(target: Target, socket: net.Socket, address: string, decoy: string, ctx: ProbeContext): Promise<Observation[]> {
-  const { options, env, watch } = ctx;
+  const { watch } = ctx;
   if (target.scheme === 'https') {
-    const tls = await checkTls(socket, { host: decoy, address, port: target.port, ca: env.ca, timeoutMs: options.timeouts.tls }, watch);
+    const tls = await checkTls(socket, tlsOptions(decoy, address, target.port, ctx), watch);
     tls.socket?.destroy();
     return [tagged(tls.observation, { purpose: 'decoy' })];
   }
   const http = await checkHttp(socket, target, { ...httpOptions(address, ctx), host: decoy }, watch);
   return [tagged(http, { purpose: 'decoy' })];
+}
+
+/** A handshake where the name `host` is checked (and sent as SNI) against `address`:`port`. */
+function tlsOptions(host: string, address: string, port: number, ctx: ProbeContext) {
+  return { host, address, port, ca: ctx.env.ca, timeoutMs: ctx.options.timeouts.tls };
 }
 
 function httpOptions(address: string, ctx: ProbeContext) {
@@ -184,7 +189,7 @@ async function ownTry(target: Target, address: string, given: net.Socket | undef
   }
   try {
     if (target.scheme === 'https') {
-      const tls = await checkTls(socket, { host: target.host, address, port: target.port, ca: env.ca, timeoutMs: options.timeouts.tls }, watch);
+      const tls = await checkTls(socket, tlsOptions(target.host, address, target.port, ctx), watch);
       steps.push(tagged(tls.observation, { try: attempt }));
       if (!tls.socket) return { steps, failure: tls.observation.failure };
       socket = tls.socket;
@@ -204,7 +209,7 @@ async function sniProbe(target: Target, ctx: ProbeContext): Promise<Observation[
   const { options, env, watch } = ctx;
   const dialled = await checkConnect(env.dial, server.address, server.port, options.timeouts.connect, watch);
   if (!dialled.socket) return [tagged(dialled.observation, { purpose: 'sni_probe' })];
-  const tls = await checkTls(dialled.socket, { host: target.host, address: server.address, port: server.port, ca: env.ca, timeoutMs: options.timeouts.tls }, watch);
+  const tls = await checkTls(dialled.socket, tlsOptions(target.host, server.address, server.port, ctx), watch);
   tls.socket?.destroy();
   return [tagged(dialled.observation, { purpose: 'sni_probe' }), tagged(tls.observation, { purpose: 'sni_probe' })];
 }
