@@ -1,24 +1,26 @@
 import net from 'node:net';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startMockNetwork, type MockCheckOptions } from '../mock/network.js';
 import { loadScenario } from '../mock/scenario.js';
 import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
-import { SCHEMA_VERSION, writeAtomically, type ReportDocument } from '../report/document.js';
+import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document.js';
+import { renderPrometheus } from '../report/prometheus.js';
 import { resultLine, summaryLine } from '../report/jsonl.js';
 import { renderTable } from '../report/table.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
 import { realEnv } from '../run/env.js';
-import { runProbe } from '../run/run.js';
+import { runProbe, type RunOutput } from '../run/run.js';
 import { readAddressList } from '../targets/address-list.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
 import { chalkFor } from './color.js';
 import type { Pin } from './flags.js';
 import { EXIT, VERSION } from './meta.js';
 import { progressLine } from './progress.js';
+import { interruptOnSignals, type StopSignal } from './interrupt.js';
+import { OutputFile } from './output-file.js';
 
 export interface CheckFlags {
   only?: string[];
@@ -43,6 +45,7 @@ export interface CheckFlags {
   nxDomain?: string;
   json?: boolean;
   output?: string;
+  prom?: string;
   color?: boolean;
   mock?: string;
   decoySni?: string;
@@ -108,29 +111,6 @@ function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undef
   return flags.decoySni ?? targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ?? fallback;
 }
 
-/** Fails before anything is measured, rather than after a long run. */
-function checkOutputPath(file: string | undefined) {
-  if (file === undefined) return;
-  const dir = path.dirname(path.resolve(file));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`cannot write the report: no folder ${dir}`, file);
-  // A real file, not access(): root passes access() even where no file can be made (/proc).
-  const probe = path.join(dir, `.reachprobe-${process.pid}.probe`);
-  try {
-    writeFileSync(probe, '', { flag: 'wx' });
-    rmSync(probe);
-  } catch (err) {
-    throw new InputError(`cannot write the report: the folder ${dir} is not writable (${(err as NodeJS.ErrnoException).code})`, file);
-  }
-}
-
-async function writeReport(file: string, doc: ReportDocument): Promise<void> {
-  try {
-    await writeAtomically(file, `${JSON.stringify(doc, null, 2)}\n`);
-  } catch (err) {
-    throw new InputError(`cannot write the report: ${(err as Error).message}`, file);
-  }
-}
-
 async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[]): Promise<Target[]> {
   const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS]));
   const selected = filterTargets(all, { ...(flags.only ? { only: flags.only } : {}), ...(flags.service ? { services: flags.service } : {}) });
@@ -138,8 +118,10 @@ async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[])
   return selected;
 }
 
-function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, unknown> {
+function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptions, env: ProbeEnv): Record<string, unknown> {
   return {
+    targets_files: paths,
+    mock: flags.mock ?? null,
     timeouts_ms: options.timeouts,
     dns_window_ms: options.dnsWindowMs,
     concurrency: options.concurrency,
@@ -149,8 +131,11 @@ function describeOptions(options: ProbeOptions, env: ProbeEnv): Record<string, u
     pins: Object.fromEntries(options.pins),
     extra_ca_files: env.ca.length,
     sink: env.sink ? formatServer(env.sink) : null,
+    sink_timeout_ms: options.sinkTimeoutMs,
     sink_canaries: options.sinkCanaries,
     control_doh: env.controls,
+    allow_answers: flags.allowAnswers ?? [],
+    forged_pool: flags.forgedPool ?? null,
     nx_probe_domain: options.nxProbeDomain,
     decoy_name: options.decoyName ?? null,
     tries: options.tries,
@@ -197,36 +182,84 @@ interface Given {
   options: ProbeOptions;
 }
 
-async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
-  const options = optionsFrom(flags, given?.options);
-  checkOutputPath(flags.output);
-  const targets = await targetsFrom(paths, flags, given?.targets);
-  options.decoyName = decoyFor(flags, targets, options.decoyName);
-  const env = envFrom(flags, options, given?.ca ?? []);
+interface Outputs {
+  report?: OutputFile;
+  prom?: OutputFile;
+}
 
-  const progress = progressLine(process.stderr, targets.length);
-  const { results, summary } = await runProbe(targets, options, env, {
-    // JSON Lines stream out as they come: the results are kept only for a table or a document.
-    keepResults: !flags.json || flags.output !== undefined,
-    onStart: (t) => progress.started(t),
-    onResult: (r) => {
-      progress.finished(r.name);
-      if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
-    },
-  }).finally(() => env.doh?.destroy());
-  progress.clear();
+/** -o and --prom, claimed before the run (folder made, lock taken). */
+function claimOutputs(flags: CheckFlags, startedAt: Date): Outputs {
+  const report = flags.output === undefined ? undefined : OutputFile.claim(flags.output, startedAt);
+  try {
+    return { ...(report ? { report } : {}), ...(flags.prom === undefined ? {} : { prom: OutputFile.claim(flags.prom, startedAt) }) };
+  } catch (err) {
+    report?.release();
+    throw err;
+  }
+}
 
-  if (flags.json) process.stdout.write(`${summaryLine(summary)}\n`);
-  else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
-  if (flags.output) {
+function interruptionOf(run: RunOutput, signal: AbortSignal): InterruptedRun | undefined {
+  if (!run.interrupted) return undefined;
+  const { at, abandoned, notStarted } = run.interrupted;
+  run.summary.notes.push(`interrupted by ${String(signal.reason)}: ${abandoned.length} running targets abandoned, ${notStarted} not started; the report is partial`);
+  return { signal: signal.reason as StopSignal, at: at.toISOString(), abandoned, not_started: notStarted };
+}
+
+interface Run {
+  paths: string[];
+  flags: CheckFlags;
+  options: ProbeOptions;
+  env: ProbeEnv;
+}
+
+async function writeOutputs(run: Run, { results, summary }: RunOutput, interrupted: InterruptedRun | undefined, { report, prom }: Outputs) {
+  const { flags } = run;
+  const partial = interrupted !== undefined;
+  if (report) {
     const doc: ReportDocument = {
       schema_version: SCHEMA_VERSION,
       tool: { name: 'reachprobe', version: VERSION },
-      options: describeOptions(options, env),
+      partial,
+      ...(interrupted ? { interrupted } : {}),
+      options: describeOptions(run.paths, flags, run.options, run.env),
       summary,
       results,
     };
-    await writeReport(flags.output, doc);
+    await report.write(`${JSON.stringify(doc, null, 2)}\n`);
   }
-  return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
+  if (prom) await prom.write(renderPrometheus(results, summary, partial));
+}
+
+async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
+  const options = optionsFrom(flags, given?.options);
+  const targets = await targetsFrom(paths, flags, given?.targets);
+  options.decoyName = decoyFor(flags, targets, options.decoyName);
+  const env = envFrom(flags, options, given?.ca ?? []);
+  const files = claimOutputs(flags, env.clock.date());
+  const interrupt = interruptOnSignals(process.stderr);
+  try {
+    const progress = progressLine(process.stderr, targets.length);
+    const run = await runProbe(targets, options, env, {
+      // JSON Lines stream out as they come: the results are kept only for a table or a file.
+      keepResults: !flags.json || files.report !== undefined || files.prom !== undefined,
+      signal: interrupt.signal,
+      onStart: (t) => progress.started(t),
+      onResult: (r) => {
+        progress.finished(r.name);
+        if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
+      },
+    }).finally(() => env.doh?.destroy());
+    progress.clear();
+    const interrupted = interruptionOf(run, interrupt.signal);
+    const { results, summary } = run;
+    if (flags.json) process.stdout.write(`${summaryLine({ ...summary, partial: interrupted !== undefined, ...(interrupted ? { interrupted } : {}) })}\n`);
+    else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
+    await writeOutputs({ paths, flags, options, env }, run, interrupted, files);
+    if (interrupted) return EXIT.interrupted;
+    return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
+  } finally {
+    interrupt.dispose();
+    files.report?.release();
+    files.prom?.release();
+  }
 }

@@ -45,14 +45,19 @@ function program(): Commander.Command {
     .option('--sni-probe-addr <addr[:port]>', 'a known-clean server to send a blocked target\'s SNI to as well (port 443 by default)', (v: string) => endpoint(v, 443))
     .option('--residual-check <seconds>', 'after a block, re-check the IP:port with the decoy (1 s later, then every 5 s) for this long', seconds)
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
-    .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
+    .option('-o, --output <file>', 'write the whole report as one JSON document to FILE, atomically; %Y %m %d %H %M %S (UTC start time) in FILE are filled in')
+    .option('--prom <file>', "write Prometheus metrics to FILE for node_exporter's textfile collector (same % fields)")
     .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))
     .addOption(new Option('--no-color', 'never colour the table (NO_COLOR=1 does the same)'))
     .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback')
     .addHelpText('after', verdictHelp())
     .action(async (paths: string[], flags: Record<string, unknown>) => {
       const { runCheck } = await import('./check.js');
-      process.exitCode = await runCheck(paths, flags);
+      const status = await runCheck(paths, flags);
+      // Abandoned checks would hold the process until their deadlines. Writes to a pipe, file or
+      // terminal are synchronous on Linux, so nothing written is lost.
+      if (status === EXIT.interrupted) process.exit(status);
+      process.exitCode = status;
     });
   cli
     .command('mock')
@@ -70,7 +75,7 @@ function program(): Commander.Command {
 function verdictHelp(): string {
   const width = Math.max(...VERDICT_NAMES.map((v) => v.length));
   const lines = VERDICT_NAMES.map((v) => `  ${v.padEnd(width)}  ${VERDICTS[v]}`);
-  return `\nVerdicts:\n${lines.join('\n')}\n\nExit status: 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error.`;
+  return `\nVerdicts:\n${lines.join('\n')}\n\nExit status: 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error,\n130 interrupted (Ctrl-C, SIGTERM: the report holds what finished, marked partial).`;
 }
 
 function exitStatusOf(err: Commander.CommanderError): number {

@@ -5,10 +5,21 @@ import type { RunSummary, TargetResult } from '../model/result.js';
 
 export const SCHEMA_VERSION = 1;
 
-/** The whole report as one JSON document, for -o FILE. */
+/** What an interrupted run did not measure (see report.schema.json). */
+export interface InterruptedRun {
+  signal: 'SIGINT' | 'SIGTERM';
+  at: string;
+  abandoned: string[];
+  not_started: number;
+}
+
+/** The whole report as one JSON document, for -o FILE; report.schema.json describes every field. */
 export interface ReportDocument {
   schema_version: number;
   tool: { name: string; version: string };
+  /** Interrupted: `results` holds only the targets that finished. */
+  partial: boolean;
+  interrupted?: InterruptedRun;
   /** The options that shape results: timeouts, resolver, concurrency... */
   options: Record<string, unknown>;
   summary: RunSummary;

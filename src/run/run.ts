@@ -12,6 +12,7 @@ import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
 import { needsDns, probeTarget, type ProbeContext, type Residual } from './probe.js';
+import { ABANDONED, Stopping } from './stopping.js';
 
 export interface RunHooks {
   /** Called as each target finishes (streaming output, progress). */
@@ -20,13 +21,28 @@ export interface RunHooks {
   onStart?: (target: Target) => void;
   /** Whether to return every result (default); without, they only stream past `onResult`. */
   keepResults?: boolean;
+  /** Aborted: start nothing more, and give the running targets a short grace before abandoning them. */
+  signal?: AbortSignal;
+}
+
+/** What an interrupted run did not measure. */
+export interface Interruption {
+  at: Date;
+  /** Running when the signal came and not finished within the grace: no result, since a cut-off check is not a block. */
+  abandoned: string[];
+  notStarted: number;
 }
 
 export interface RunOutput {
   /** In the order of the targets; empty when `keepResults` was false. */
   results: TargetResult[];
   summary: RunSummary;
+  /** Present when the signal stopped the run. */
+  interrupted?: Interruption;
 }
+
+/** How long running targets may still finish after an interruption. */
+export const INTERRUPT_GRACE_MS = 800;
 
 interface Measured {
   target: Target;
@@ -122,7 +138,7 @@ class Tally {
 function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): string[] {
   const notes: string[] = dnsNotes(preflight);
   if (vantage === 'offline') notes.push('every domestic control failed: this vantage point looks offline, and no result of this run means censorship');
-  if (vantage === 'unknown') notes.push('no domestic control in this run: an offline vantage point cannot be told from censorship');
+  if (vantage === 'unknown') notes.push('no domestic control in this run (or none finished): an offline vantage point cannot be told from censorship');
   if (vantage === 'online' && tally.foreign > 0 && tally.foreignUp === 0) {
     notes.push('every foreign control failed: the border itself may be cut, so blocking may not be specific to these services');
   }
@@ -172,22 +188,35 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   );
   const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), blocks: new Blocks(), watch };
   const limit = pLimit(options.concurrency);
-  const measure = async (target: Target): Promise<Measured> => {
+  const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
+  const started = new Set<string>();
+  const measure = async (target: Target): Promise<Measured | undefined> => {
     let began = 0;
     let at = startedAt;
     const run = await limit(() => {
+      if (stopping.stopped) return undefined;
+      started.add(target.name);
       // Time spent waiting for a slot is not the target's.
       began = env.clock.now();
       at = env.clock.date();
       hooks.onStart?.(target);
       return probeTarget(target, ctx);
     });
+    if (!run) return undefined;
     const chainMs = env.clock.now() - began;
     // The DNS listen windows run on outside the connection slot.
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
     const verdict = classifyTarget(target, checks, await dnsContext);
     return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
+  };
+  const abandoned = new Set<string>();
+  const finished = async (target: Target): Promise<Measured | undefined> => {
+    const m = await stopping.settle(measure(target));
+    if (m !== ABANDONED) return m;
+    // Still queued behind abandoned work is not started, not abandoned.
+    if (started.has(target.name)) abandoned.add(target.name);
+    return undefined;
   };
 
   const results: TargetResult[] = [];
@@ -201,15 +230,26 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   // when the controls have told whether the vantage point is online, so results stream out final.
   const controls = targets.filter((t) => t.role === 'control-domestic');
   const rest = targets.filter((t) => t.role !== 'control-domestic');
-  const measuredControls = Promise.all(controls.map(measure));
-  const measuredRest = rest.map(measure);
-  const vantage = vantageOf((await measuredControls).map((m) => m.verdict.verdict));
-  for (const m of await measuredControls) emit(toResult(m, vantage));
-  await Promise.all(measuredRest.map(async (m) => emit(toResult(await m, vantage))));
+  const measuredControls = Promise.all(controls.map(finished));
+  const measuredRest = rest.map(finished);
+  const doneControls = (await measuredControls).filter((m) => m !== undefined);
+  const vantage = vantageOf(doneControls.map((m) => m.verdict.verdict));
+  for (const m of doneControls) emit(toResult(m, vantage));
+  await Promise.all(
+    measuredRest.map(async (measured) => {
+      const m = await measured;
+      if (m) emit(toResult(m, vantage));
+    }),
+  );
 
   const order = new Map(targets.map((t, i) => [t.name, i]));
-  results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  const facts = { vantage, preflight: await preflight, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
-  return { results, summary: summarize(tally, facts) };
+  const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
+  results.sort((a, b) => byOrder(a.name, b.name));
+  const checked = await stopping.settle(preflight);
+  const facts = { vantage, preflight: checked === ABANDONED ? {} : checked, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
+  const summary = summarize(tally, facts);
+  if (!stopping.at) return { results, summary };
+  const left = [...abandoned].sort(byOrder);
+  return { results, summary, interrupted: { at: stopping.at, abandoned: left, notStarted: targets.length - tally.targets - left.length } };
 }
 

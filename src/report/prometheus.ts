@@ -1,0 +1,90 @@
+import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
+import { VERDICT_NAMES } from '../model/verdict.js';
+
+// Metrics in Prometheus' text format, for node_exporter's textfile collector (--prom FILE, written
+// atomically as the collector requires). Verdicts are state sets: every verdict has its series, 1
+// for the one that holds, so a query need not guess which label values exist.
+
+const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+function sample(name: string, labels: Record<string, string>, value: number): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
+  return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${value}`;
+}
+
+class Metrics {
+  private readonly lines: string[] = [];
+
+  gauge(name: string, help: string, samples: string[]): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples);
+  }
+
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+/** The steps of `timings`, as the `step` label. */
+const STEPS: Array<[keyof Timings, string]> = [
+  ['resolve_ms', 'resolve'],
+  ['dns_query_ms', 'dns_query'],
+  ['connect_ms', 'connect'],
+  ['tls_ms', 'tls'],
+  ['http_ms', 'http'],
+  ['chain_ms', 'chain'],
+  ['total_ms', 'total'],
+];
+
+const VANTAGES: Vantage[] = ['online', 'offline', 'unknown'];
+
+function targetMetrics(m: Metrics, results: TargetResult[]): void {
+  const who = (r: TargetResult) => ({ target: r.name, service: r.service });
+  m.gauge(
+    'reachprobe_target_verdict',
+    "1 for the target's verdict in the last run, 0 for the others.",
+    results.flatMap((r) => VERDICT_NAMES.map((v) => sample('reachprobe_target_verdict', { ...who(r), verdict: v }, Number(r.verdict === v)))),
+  );
+  m.gauge(
+    'reachprobe_target_expect_met',
+    'Whether the verdict is the expected one (without an expectation: whether the target is reachable).',
+    results.map((r) => sample('reachprobe_target_expect_met', who(r), Number(r.expect_met))),
+  );
+  m.gauge(
+    'reachprobe_target_duration_seconds',
+    'How long each step of the check took (chain: until the last connection step; total: with the DNS listen windows).',
+    results.flatMap((r) =>
+      STEPS.flatMap(([key, step]) => {
+        const ms = r.timings[key];
+        return ms === undefined ? [] : [sample('reachprobe_target_duration_seconds', { ...who(r), step }, ms / 1000)];
+      }),
+    ),
+  );
+}
+
+function runMetrics(m: Metrics, summary: RunSummary, partial: boolean): void {
+  m.gauge(
+    'reachprobe_run_targets',
+    'Targets of the last run with each verdict.',
+    VERDICT_NAMES.map((v) => sample('reachprobe_run_targets', { verdict: v }, summary.counts[v] ?? 0)),
+  );
+  m.gauge('reachprobe_run_unmet', 'Targets that missed their expectation.', [sample('reachprobe_run_unmet', {}, summary.unmet)]);
+  m.gauge(
+    'reachprobe_run_vantage',
+    'Whether the domestic controls were reachable: 1 for the state of the last run.',
+    VANTAGES.map((v) => sample('reachprobe_run_vantage', { state: v }, Number(summary.vantage === v))),
+  );
+  m.gauge('reachprobe_run_partial', '1 when the last run was interrupted and reports only the targets that finished.', [
+    sample('reachprobe_run_partial', {}, Number(partial)),
+  ]);
+  m.gauge('reachprobe_run_duration_seconds', 'How long the last run took.', [sample('reachprobe_run_duration_seconds', {}, summary.duration_ms / 1000)]);
+  m.gauge('reachprobe_run_start_timestamp_seconds', 'When the last run started (Unix time).', [
+    sample('reachprobe_run_start_timestamp_seconds', {}, Date.parse(summary.started_at) / 1000),
+  ]);
+}
+
+export function renderPrometheus(results: TargetResult[], summary: RunSummary, partial: boolean): string {
+  const m = new Metrics();
+  targetMetrics(m, results);
+  runMetrics(m, summary, partial);
+  return m.text();
+}
