@@ -83,6 +83,18 @@ describe('blocked-by', () => {
     expect(decoy && decoy.check === 'http_round_trip' && [decoy.host_header, decoy.status]).toEqual(['decoy.reachprobe.test', 200]);
   });
 
+  it('ip, at the cost of one deadline: a dropped decoy does not hold the own check for a deadline of its own', async () => {
+    const port = await server({ behaviour: 'stall' });
+    const r = (await measure([target('dropped', `https://${BLOCKED}:${port}/`)])).get('dropped')!;
+    expect(r).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake', 'blocked-by': 'ip' });
+    expect(tries(r, 'decoy')).toEqual(['generic_timeout_error']);
+    const [decoy, mine] = [r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy')!, r.checks.find((c) => c.check === 'connect' && c.try === 1)!];
+    // The own check started after the decoy's grace (a twentieth of the 500 ms deadline here), long before its deadline.
+    expect(mine.started_ms - decoy.started_ms).toBeGreaterThanOrEqual(24);
+    expect(mine.started_ms - decoy.started_ms).toBeLessThan(250);
+    expect(r.timings.chain_ms).toBeLessThan(2 * OPTIONS.timeouts.tls);
+  });
+
   it('unknown without a decoy (--no-decoy)', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
     const r = (await measure([target('blind', `https://${BLOCKED}:${port}/`)], { decoyName: undefined })).get('blind')!;

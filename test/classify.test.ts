@@ -425,6 +425,38 @@ describe('classifyTarget', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// What the block is keyed on. The decoy (another name, same IP:port) runs first from 0 ms; the
+// target's own check starts at 40 ms on a fresh connection, when the decoy is done or has stayed
+// silent past its grace.
+
+const at = (started_ms: number, duration_ms: number) => ({ started_ms, duration_ms });
+const decoy = (f: FailureString | undefined, end: number): TlsObservation => tls(f, { purpose: 'decoy', sni: 'www.example.org', ...at(0, end) });
+const ownReset = (): Observation[] => [connect(V4, undefined, { try: 1, ...at(40, 1) }), tls('connection_reset', at(41, 2))];
+const dialled = (): Observation[] => [resolve([V4]), connect(V4, undefined, at(0, 1))];
+
+const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; by: string | undefined }> = [
+  { name: 'the decoy passed, the name was reset: sni', checks: [...dialled(), decoy(undefined, 30), ...ownReset()], by: 'sni' },
+  { name: 'the decoy was reset too, before the own check: ip', checks: [...dialled(), decoy('connection_reset', 30), ...ownReset()], by: 'ip' },
+  { name: 'the decoy was reset only after the own check began (its block may be the echo): unknown', checks: [...dialled(), decoy('connection_reset', 60), ...ownReset()], by: 'unknown' },
+  { name: 'the decoy was silent from the start and timed out: ip', checks: [...dialled(), decoy('generic_timeout_error', 1000), ...ownReset()], by: 'ip' },
+  { name: 'the server closed the decoy (a name it does not serve): unknown', checks: [...dialled(), decoy('eof_error', 10), ...ownReset()], by: 'unknown' },
+  { name: 'no decoy: unknown', checks: [...dialled(), tls('connection_reset', at(1, 2))], by: 'unknown' },
+  { name: 'a RST to the SYN: ip', checks: [resolve([V4]), connect(V4, 'connection_refused')], by: 'ip' },
+  {
+    name: 'an SNI probe to a clean server passed with the name: unknown',
+    checks: [...dialled(), decoy(undefined, 30), ...ownReset(), tls(undefined, { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) })],
+    by: 'unknown',
+  },
+  { name: 'reachable: none', checks: [...dialled(), decoy(undefined, 30), connect(V4, undefined, { try: 1, ...at(40, 1) }), tls(undefined, at(41, 2)), http(200, undefined, at(43, 2))], by: undefined },
+];
+
+describe('blocked-by', () => {
+  it.each(BLOCKED_BY)('$name', (row) => {
+    expect(classifyTarget(row.target ?? target(), row.checks, context()).blockedBy).toBe(row.by);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 
 describe('impossibleReason', () => {
   it.each<[string, string | undefined]>([

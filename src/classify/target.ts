@@ -225,10 +225,22 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
   if (!decoy) return 'unknown';
   // A server may hang up on a name it does not serve: a closed decoy says nothing either way.
   if (decoy.failure?.failure === 'eof_error') return 'unknown';
-  if (isBlocked(decoy)) return 'ip';
+  if (isBlocked(decoy)) return failedBeforeTrigger(decoy, checks) ? 'ip' : 'unknown';
   if (d.stage === 'http_round_trip') return 'host';
   const probe = find(checks, 'tls_handshake').find((c) => c.purpose === 'sni_probe');
   return probe && !isBlocked(probe) ? 'unknown' : 'sni';
+}
+
+/**
+ * Whether a failed decoy failed of itself, not of a block the target's own check triggered. The own
+ * check starts beside a decoy that stayed silent past its grace: a decoy that times out was dropped
+ * before the trigger too, but one reset after the own check began may have met that check's block.
+ */
+function failedBeforeTrigger(decoy: Observation & { failure?: Failure }, checks: Observation[]): boolean {
+  if (decoy.failure?.failure === 'generic_timeout_error') return true;
+  const mine = [...own(checks, 'connect').filter((c) => c.try !== undefined), ...own(checks, 'tls_handshake'), ...own(checks, 'http_round_trip')];
+  const ownStart = Math.min(...mine.map((c) => c.started_ms));
+  return decoy.started_ms + decoy.duration_ms <= ownStart + 0.1; // both rounded to tenths
 }
 
 /** How long innocuous checks stayed blocked after the target's own check was, from --residual-check. */

@@ -236,10 +236,31 @@ async function residualCheck(target: Target, address: string, decoy: string, ctx
   return steps;
 }
 
+// A healthy server answers a ClientHello (or a request) in about one round trip, far less than a
+// twentieth of a deadline (0.5 s of the default 10 s): a decoy still silent then is being dropped,
+// and waiting out its whole deadline before the target's own check would make every dropped target
+// cost two deadlines. (Not a multiple of the connect time: on a busy machine that measures the
+// event loop's lag, not the network.)
+const DECOY_GRACE_SHARE = 1 / 20;
+
+/** How long the target's own check waits for the decoy before it starts beside it. */
+function decoyGraceMs(target: Target, ctx: ProbeContext): number {
+  const { timeouts } = ctx.options;
+  return (target.scheme === 'https' ? timeouts.tls : timeouts.http) * DECOY_GRACE_SHARE;
+}
+
+/** Waits for `work` at most `ms`; it goes on either way. */
+async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /**
  * The decoy first (unless there is none), then the target's own check, tried again on fresh
  * connections while it is reset; then, after a block, the optional SNI probe and residual check.
- * Frees the IP:port lock at the end.
+ * The own check starts when the decoy is done, or beside it once the decoy has stayed silent past
+ * its grace. Frees the IP:port lock at the end.
  */
 async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, lingering: boolean): Promise<Observation[]> {
   const { options } = ctx;
@@ -249,16 +270,19 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
   const decoy = lingering ? undefined : options.decoyName;
   try {
     if (target.scheme === 'tcp') return [];
-    const steps: Observation[] = decoy ? await decoyCheck(target, chosen.socket, address, decoy, ctx) : [];
+    const decoyRun = decoy ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
+    if (decoyRun) await waitAtMost(decoyRun, decoyGraceMs(target, ctx));
     // The target's own check is always made, whatever the decoy met: a server may sit on, reset or
     // close a name it does not serve, and only the target's own check can say the target is blocked.
+    const own: Observation[] = [];
     let failure: Failure | undefined;
     for (let attempt = 1; attempt <= options.tries; attempt++) {
       const tried = await ownTry(target, address, attempt === 1 && !decoy ? chosen.socket : undefined, attempt, ctx);
-      steps.push(...tried.steps);
+      own.push(...tried.steps);
       failure = tried.failure;
       if (!failure || !RETRYABLE.has(failure.failure)) break;
     }
+    const steps = [...((await decoyRun) ?? []), ...own];
     if (failure && BLOCKING_FAILURES.has(failure.failure)) {
       ctx.blocks.record(hostPort(address, target.port), target.name, ctx.env.clock.now());
       steps.push(...(await sniProbe(target, ctx)));
