@@ -8,6 +8,7 @@ import { MOCK_CA } from '../src/mock/certs.js';
 import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-servers.js';
 import { BIN, exec, runCli } from './helpers/cli.js';
+import { expectValidJsonLines, expectValidReport } from './helpers/schema.js';
 
 const run = runCli;
 
@@ -145,7 +146,9 @@ describe('a run against loopback servers', () => {
     for (const l of lines.slice(0, 4)) expect(l).toHaveProperty('timings.total_ms');
     expect(lines[4]).toMatchObject({ targets: 4, unmet: 0, vantage: 'unknown' });
 
+    expectValidJsonLines(r.stdout);
     const doc = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+    expectValidReport(doc);
     expect(doc).toMatchObject({ schema_version: 1, tool: { name: 'reachprobe' }, summary: { targets: 4 } });
     expect((doc.results as unknown[]).length).toBe(4);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
