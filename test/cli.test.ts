@@ -1,40 +1,13 @@
 // The built binary, as a user runs it: stdout, stderr and exit status.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_CA } from '../src/mock/certs.js';
 import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-servers.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = path.join(ROOT, 'bin/reachprobe.js');
-
-interface Ran {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without blocking this process: the loopback servers it talks to live here. */
-function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    // The run must end by itself well within this: a leaked socket or timer would show here.
-    const options = { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env }, timeout: 15_000 };
-    execFile(command, args, options, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-/** Runs the CLI, optionally under a wrapper (`ip netns exec NAME`). */
-function run(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): Promise<Ran> {
-  const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
-  return exec(command!, rest, env);
-}
+import { BIN, exec, run } from './helpers/cli.js';
 
 let dir: string;
 let dns: MockDnsServer;

@@ -1,0 +1,31 @@
+// The built binary, as a user runs it: stdout, stderr and exit status. Shared by the CLI tests.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = path.join(ROOT, 'bin/reachprobe.js');
+
+export interface Ran {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without blocking this process: the loopback servers it talks to live here. */
+export function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    // The run must end by itself well within this: a leaked socket or timer would show here.
+    const options = { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env }, timeout: 15_000 };
+    execFile(command, args, options, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the CLI, optionally under a wrapper (`ip netns exec NAME`). */
+export function run(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): Promise<Ran> {
+  const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
+  return exec(command!, rest, env);
+}
