@@ -46,8 +46,8 @@ function program(): Commander.Command {
     .option('--residual-check <seconds>', 'after a block, re-check the IP:port with the decoy (1 s later, then every 5 s) for this long', seconds)
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE (atomically)')
-    .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))
-    .addOption(new Option('--no-color', 'never colour the table (NO_COLOR=1 does the same)'))
+    .addOption(colorOption('table'))
+    .addOption(noColorOption('table'))
     .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback')
     .addHelpText('after', verdictHelp())
     .action(async (paths: string[], flags: Record<string, unknown>) => {
@@ -64,8 +64,25 @@ function program(): Commander.Command {
       const { runMock } = await import('./mock.js');
       process.exitCode = await runMock(flags);
     });
+  cli
+    .command('diff')
+    .description('what changed between two reports (check -o): verdicts that changed, targets that appeared or vanished')
+    .argument('<old>', 'the older report')
+    .argument('<new>', 'the newer report')
+    .option('--json', 'write the changes as one JSON object')
+    .addOption(colorOption('table'))
+    .addOption(noColorOption('table'))
+    .addHelpText('after', '\nExit status: 0 nothing changed, 1 something changed, 2 bad usage or input.')
+    .action(async (oldFile: string, newFile: string, flags: Record<string, unknown>) => {
+      const { runDiff } = await import('./diff.js');
+      process.exitCode = await runDiff(oldFile, newFile, flags);
+    });
   return cli;
 }
+
+// The same colour switches, in the same words, on every command that prints for people.
+const colorOption = (what: string) => new Option('--color', `colour the ${what} even when stdout is not a terminal`);
+const noColorOption = (what: string) => new Option('--no-color', `never colour the ${what} (NO_COLOR=1 does the same)`);
 
 function verdictHelp(): string {
   const width = Math.max(...VERDICT_NAMES.map((v) => v.length));

@@ -29,3 +29,12 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}, prefix: string[
   const [command, ...rest] = [...prefix, process.execPath, BIN, ...args];
   return exec(command!, rest, env);
 }
+
+export const HISTORY_FIXTURES = path.join(ROOT, 'test/fixtures/history');
+
+/** A report from a real run against a mock network (`gfw`, `clean` or a scenario file), written to `out`. */
+export async function mockReport(scenario: string, out: string): Promise<string> {
+  const r = await run(['check', '--mock', scenario, '-o', out, '--json']);
+  if (r.status !== 0) throw new Error(`check --mock ${scenario} exited ${r.status}: ${r.stderr}`);
+  return out;
+}
