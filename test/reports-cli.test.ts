@@ -1,6 +1,6 @@
 // `diff` and `history` on reports from real runs against the mock network: before.yaml, then
 // after.yaml twice (same target names, a censor arrived in between).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,59 @@ describe('reachprobe diff', () => {
     const r = await run(['diff', before]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("missing required argument 'new'");
+  });
+});
+
+describe('reachprobe history', () => {
+  it('a timeline in start-time order, whatever the order given: each service, target and verdict', async () => {
+    const r = await run(['history', again, before, after]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^ {2}1 .* 4 +4 reachable +${before}\n {2}2 .* 4 +2 reachable, 2 reset +${after}\n {2}3 .*${again}$`, 'm'));
+    expect(r.stdout).toMatch(/^Control \(domestic\)\n {2}control-domestic +\.\.\. +reachable$/m);
+    expect(r.stdout).toMatch(/^News\n {2}news +\.RR +reset$/m);
+    expect(r.stdout).toMatch(/^Chat\n {2}chat +\.\.\. +reachable$/m);
+    expect(r.stdout).toMatch(/^Legacy\n {2}retired +\. {4}\(not in the last report\)$/m);
+    expect(r.stdout).toMatch(/^Video\n {2}video + RR +reset$/m);
+    expect(r.stdout).toContain('legend: . reachable  R reset  (blank) not in that report');
+  });
+
+  it('a folder: every report in it; a file there that is not a report is skipped, with a warning', async () => {
+    const folder = path.join(dir, 'cron');
+    await mkdir(folder);
+    await Promise.all([before, after].map((f) => copyFile(f, path.join(folder, path.basename(f)))));
+    await writeFile(path.join(folder, 'package.json'), '{"name": "not a report"}');
+    const r = await run(['history', folder]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`reachprobe: skipped ${path.join(folder, 'package.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})\n`);
+    expect(r.stdout).toContain('2 report(s), from');
+    expect(r.stdout).toMatch(/^ {2}news +\.R +reset$/m);
+  });
+
+  it('--last 1: the latest report only', async () => {
+    const r = await run(['history', before, after, again, '--last', '1']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1 report(s), from');
+    expect(r.stdout).not.toContain('retired');
+  });
+
+  it('a bad file named on the command line: exit 2, naming it', async () => {
+    const bad = path.join(dir, 'truncated.json');
+    await writeFile(bad, (await readFile(after, 'utf8')).slice(0, 200));
+    const r = await run(['history', before, bad]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^reachprobe: ${bad}:\\d+: not valid JSON: `));
+  });
+
+  it('--html writes one page, atomically, and says so', async () => {
+    const page = path.join(dir, 'history.html');
+    const r = await run(['history', before, after, again, '--html', page]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`wrote ${page}: 3 report(s), 5 target(s)\n`);
+    const html = await readFile(page, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('"name":"news"');
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -77,6 +77,19 @@ function program(): Commander.Command {
       const { runDiff } = await import('./diff.js');
       process.exitCode = await runDiff(oldFile, newFile, flags);
     });
+  cli
+    .command('history')
+    .description('a timeline of many reports (check -o) per service and target, in the terminal or as one HTML page')
+    .argument('<paths...>', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)')
+    .option('--html <file>', 'write a self-contained HTML page (a heatmap) to FILE instead of the terminal timeline')
+    .option('--last <n>', 'only the last N reports, by start time', positiveInteger(1_000_000))
+    .addOption(colorOption('timeline'))
+    .addOption(noColorOption('timeline'))
+    .addHelpText('after', '\nExit status: 0 shown, 2 bad usage or input (a report named on the command line that cannot be read).')
+    .action(async (paths: string[], flags: Record<string, unknown>) => {
+      const { runHistory } = await import('./history.js');
+      process.exitCode = await runHistory(paths, flags);
+    });
   return cli;
 }
 

@@ -78,12 +78,16 @@ export function columns(rows: string[][], paints: Array<Array<Paint | undefined>
   );
 }
 
-function summaryText(s: RunSummary): string {
-  const counts = Object.entries(s.counts)
+/** "6 dns-poisoned, 5 reachable": the most frequent verdict first. */
+export function countsText(counts: RunSummary['counts']): string {
+  return Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
     .map(([verdict, n]) => `${n} ${verdict}`)
     .join(', ');
-  return `${s.targets} targets in ${seconds(s.duration_ms)}: ${counts}; vantage ${s.vantage}`;
+}
+
+function summaryText(s: RunSummary): string {
+  return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
 function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
