@@ -13,10 +13,10 @@ export interface Ran {
 }
 
 /** Runs a command without blocking this process: the loopback servers it talks to live here. */
-export function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+export function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 15_000): Promise<Ran> {
   return new Promise((resolve) => {
     // The run must end by itself well within this: a leaked socket or timer would show here.
-    const options = { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env }, timeout: 15_000 };
+    const options = { env: { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env }, timeout };
     execFile(command, args, options, (err, stdout, stderr) => {
       const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ status, stdout, stderr });
