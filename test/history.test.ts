@@ -71,8 +71,9 @@ describe('renderHistory (terminal)', () => {
   });
 
   it('a legend of the verdicts shown, and only those', () => {
-    expect(text).toContain('legend: . reachable  P dns-poisoned  R reset  (blank) not in that report');
+    expect(text).toContain('legend: . reachable  P dns-poisoned  R reset  (blank) not in that report  ¦ a pause over twice');
     expect(text).not.toContain('timeout');
+    expect(renderHistory(timelineOf([[0, [['a', 'reset']]], [5, [['a', 'reset']]]]), plain)).toMatch(/legend: R reset {2}\(blank\) not in that report\n$/);
   });
 
   it('control characters from a report do not reach the terminal', () => {
