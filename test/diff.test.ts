@@ -1,5 +1,7 @@
+import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { diffReports, type ChangeKind } from '../src/report/diff.js';
+import { renderDiff } from '../src/report/diff-text.js';
 import { reportOf, type Line } from './helpers/reports.js';
 
 type Expected = Array<[kind: ChangeKind, name: string, old: string | undefined, now: string | undefined]>;
@@ -52,5 +54,31 @@ describe('diffReports', () => {
     const diff = diffReports(reportOf([['a', 'reachable']], '2026-11-23T12:00:00.000Z', 'old.json'), reportOf([], '2026-11-23T13:00:00.000Z', 'new.json', true));
     expect(diff.old).toEqual({ file: 'old.json', started_at: '2026-11-23T12:00:00.000Z', partial: false, targets: 1 });
     expect(diff.new).toEqual({ file: 'new.json', started_at: '2026-11-23T13:00:00.000Z', partial: true, targets: 0 });
+  });
+});
+
+describe('renderDiff', () => {
+  const plain = new Chalk({ level: 0 });
+  const early = '2026-11-23T12:00:00.000Z';
+  const late = '2026-11-23T13:00:00.000Z';
+
+  it.each<[string, ReturnType<typeof reportOf>, ReturnType<typeof reportOf>, string[]]>([
+    ['no note for two whole reports in order', reportOf([['a', 'reachable']], early), reportOf([], late), []],
+    [
+      'a partial NEW: its missing targets may not have been measured',
+      reportOf([['a', 'reachable']], early),
+      reportOf([], late, 'n.json', true),
+      ['note: NEW is a partial report (the run was interrupted): targets it lacks may only not have been measured (shown as vanished)'],
+    ],
+    ['OLD newer than NEW', reportOf([], late), reportOf([], early), ['note: OLD started after NEW: the files may be swapped']],
+  ])('%s', (_, older, newer, notes) => {
+    const text = renderDiff(diffReports(older, newer), plain);
+    expect(text.split('\n').filter((l) => l.startsWith('note: '))).toEqual(notes);
+  });
+
+  it('control characters in names do not reach the terminal', () => {
+    const text = renderDiff(diffReports(reportOf([]), reportOf([['x\x1b]0;title\x07', 'reset']])), plain);
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+    expect(text).toContain('x?]0;title?');
   });
 });

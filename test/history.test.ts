@@ -126,3 +126,12 @@ describe('renderHistoryHtml', () => {
     expect(scriptSafeJson({ s: `x${raw}y` })).toBe(`{"s":"x${escaped}y"}`);
   });
 });
+
+describe('the look of each verdict', () => {
+  it('no two verdicts share a character or a colour', async () => {
+    const { VERDICT_COLOR, VERDICT_SYMBOL, ABSENT_SYMBOL } = await import('../src/report/verdict-style.js');
+    const symbols = [...Object.values(VERDICT_SYMBOL), ABSENT_SYMBOL];
+    expect(new Set(symbols).size).toBe(symbols.length);
+    expect(new Set(Object.values(VERDICT_COLOR)).size).toBe(Object.values(VERDICT_COLOR).length);
+  });
+});

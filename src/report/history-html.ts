@@ -3,7 +3,7 @@ import { verdictsIn, type Column, type Timeline } from './history.js';
 import type { Outcome } from './outcome.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './history-page.js';
 import { BLOCKED_BY_WORDS, countsText, verdictCell, where } from './table.js';
-import { VERDICT_COLOR, VERDICT_SYMBOL } from './verdict-style.js';
+import { VERDICT_COLOR } from './verdict-style.js';
 import { shortTime, span } from './words.js';
 
 // `reachprobe history --html`: one page, nothing fetched. Every string that comes from a report
@@ -16,7 +16,7 @@ export interface PageData {
   heading: string;
   columns: Array<{ label: string; title: string; long_gap: boolean; partial: boolean; counts: Partial<Record<VerdictName, number>>; targets: number }>;
   rows: Array<{ service: string; name: string; cells: Array<{ verdict: VerdictName; title: string } | null> }>;
-  verdicts: Array<{ name: VerdictName; symbol: string; description: string }>;
+  verdicts: Array<{ name: VerdictName; description: string }>;
 }
 
 function columnTitle(c: Column): string {
@@ -54,7 +54,7 @@ export function pageData(timeline: Timeline): PageData {
       name: r.name,
       cells: r.cells.map((o, i) => (o ? { verdict: o.verdict, title: cellTitle(r.name, cols[i]!, o) } : null)),
     })),
-    verdicts: verdictsIn(timeline).map((v) => ({ name: v, symbol: VERDICT_SYMBOL[v], description: VERDICTS[v] })),
+    verdicts: verdictsIn(timeline).map((v) => ({ name: v, description: VERDICTS[v] })),
   };
 }
 

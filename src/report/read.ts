@@ -50,17 +50,17 @@ function checkSchemaVersion(version: unknown, file: string) {
 const OPTIONAL_STRINGS = ['stage', 'failure', 'blocked-by', 'measured_verdict'] as const;
 
 function checkResult(r: unknown, i: number, seen: Set<string>, file: string) {
-  const fail = (message: string) => {
+  const fail: (message: string) => never = (message) => {
     throw new InputError(`results[${i}]: ${message}`, file);
   };
-  if (!isObject(r)) return fail('not an object');
+  if (!isObject(r)) fail('not an object');
   if (typeof r.name !== 'string' || typeof r.service !== 'string') fail('no name or service');
-  if (!VERDICT_NAMES.includes(r.verdict as never)) fail(`unknown verdict ${JSON.stringify(r.verdict)}`);
+  if (!VERDICT_NAMES.some((v) => v === r.verdict)) fail(`unknown verdict ${JSON.stringify(r.verdict)}`);
   if (typeof r.reason !== 'string') fail('no reason');
   for (const key of OPTIONAL_STRINGS) if (r[key] !== undefined && typeof r[key] !== 'string') fail(`${key} is not a string`);
   // Diff and history key targets by name: a name twice would silently hide one of them.
-  if (seen.has(r.name as string)) fail(`target "${r.name as string}" appears twice`);
-  seen.add(r.name as string);
+  if (seen.has(r.name)) fail(`target "${r.name}" appears twice`);
+  seen.add(r.name);
 }
 
 function checkDocument(doc: unknown, file: string): ReportDocument {
