@@ -7,10 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_CA } from '../src/mock/certs.js';
 import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-servers.js';
-import { BIN, exec, runCli } from './helpers/cli.js';
+import { BIN, exec, run } from './helpers/cli.js';
 import { expectValidJsonLines, expectValidReport } from './helpers/schema.js';
-
-const run = runCli;
 
 let dir: string;
 let dns: MockDnsServer;

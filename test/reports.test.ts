@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FAILURES } from '../src/model/failure.js';
 import { VERDICT_NAMES } from '../src/model/verdict.js';
-import { runCli, spawnCli } from './helpers/cli.js';
+import { run, spawnCli } from './helpers/cli.js';
 import { expectValidJsonLines, expectValidReport, reportErrors, SCHEMA } from './helpers/schema.js';
 
 interface Report {
@@ -53,7 +53,7 @@ describe('a whole run against the mock network', () => {
   it('-o (a template), --json and --prom all validate and agree', async () => {
     const template = path.join(dir, 'whole', '%Y', '%Y-%m-%dT%H%M%SZ.json');
     const prom = path.join(dir, 'whole', 'reachprobe.prom');
-    const r = await runCli(['check', '--mock', 'gfw', '--json', '-o', template, '--prom', prom]);
+    const r = await run(['check', '--mock', 'gfw', '--json', '-o', template, '--prom', prom]);
     expect(r.status, r.stderr).toBe(0);
     const lines = expectValidJsonLines(r.stdout);
     expect(lines).toHaveLength(GFW_TARGETS + 1);
@@ -79,7 +79,7 @@ describe('a whole run against the mock network', () => {
 
   it('a clean network validates too; a field the schema does not know would not', async () => {
     const out = path.join(dir, 'clean.json');
-    const r = await runCli(['check', '--mock', 'clean', '-o', out]);
+    const r = await run(['check', '--mock', 'clean', '-o', out]);
     expect(r.status, r.stderr).toBe(0);
     const doc = await readReport(out);
     expectValidReport(doc);
@@ -91,7 +91,7 @@ describe('a whole run against the mock network', () => {
   });
 
   it('an unknown % field in the name is bad usage, before anything runs', async () => {
-    const r = await runCli(['check', '--mock', 'clean', '-o', path.join(dir, 'x-%Q.json')]);
+    const r = await run(['check', '--mock', 'clean', '-o', path.join(dir, 'x-%Q.json')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('unknown %Q');
   });
@@ -102,7 +102,7 @@ describe('two runs writing the same file', () => {
     const out = path.join(dir, 'locked.json');
     // This test's own process stands for a run in progress.
     await writeFile(`${out}.lock`, JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }));
-    const r = await runCli(['check', '--mock', 'clean', '-o', out]);
+    const r = await run(['check', '--mock', 'clean', '-o', out]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`another reachprobe run (pid ${process.pid}`);
     expect(existsSync(out)).toBe(false);
@@ -113,7 +113,7 @@ describe('two runs writing the same file', () => {
     const gone = spawnCli(['--version']);
     await once(gone, 'exit');
     await writeFile(`${out}.lock`, JSON.stringify({ pid: gone.pid, started_at: new Date().toISOString() }));
-    const r = await runCli(['check', '--mock', 'clean', '-o', out]);
+    const r = await run(['check', '--mock', 'clean', '-o', out]);
     expect(r.status, r.stderr).toBe(0);
     expectValidReport(await readReport(out));
     expect(existsSync(`${out}.lock`)).toBe(false);

@@ -47,8 +47,8 @@ function program(): Commander.Command {
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE, atomically; %Y %m %d %H %M %S (UTC start time) in FILE are filled in')
     .option('--prom <file>', "write Prometheus metrics to FILE for node_exporter's textfile collector (same % fields)")
-    .addOption(new Option('--color', 'colour the table even when stdout is not a terminal'))
-    .addOption(new Option('--no-color', 'never colour the table (NO_COLOR=1 does the same)'))
+    .addOption(colorOption('table'))
+    .addOption(noColorOption('table'))
     .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback')
     .addHelpText('after', verdictHelp())
     .action(async (paths: string[], flags: Record<string, unknown>) => {
@@ -69,8 +69,38 @@ function program(): Commander.Command {
       const { runMock } = await import('./mock.js');
       process.exitCode = await runMock(flags);
     });
+  cli
+    .command('diff')
+    .description('what changed between two reports (check -o): verdicts that changed, targets that appeared or vanished')
+    .argument('<old>', 'the older report')
+    .argument('<new>', 'the newer report')
+    .option('--json', 'write the changes as one JSON object')
+    .addOption(colorOption('table'))
+    .addOption(noColorOption('table'))
+    .addHelpText('after', '\nExit status: 0 nothing changed, 1 something changed, 2 bad usage or input.')
+    .action(async (oldFile: string, newFile: string, flags: Record<string, unknown>) => {
+      const { runDiff } = await import('./diff.js');
+      process.exitCode = await runDiff(oldFile, newFile, flags);
+    });
+  cli
+    .command('history')
+    .description('a timeline of many reports (check -o) per service and target, in the terminal or as one HTML page')
+    .argument('<paths...>', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)')
+    .option('--html <file>', 'write a self-contained HTML page (a heatmap) to FILE instead of the terminal timeline')
+    .option('--last <n>', 'only the last N reports, by start time', positiveInteger(1_000_000))
+    .addOption(colorOption('timeline'))
+    .addOption(noColorOption('timeline'))
+    .addHelpText('after', '\nExit status: 0 shown, 2 bad usage or input (a report named on the command line that cannot be read).')
+    .action(async (paths: string[], flags: Record<string, unknown>) => {
+      const { runHistory } = await import('./history.js');
+      process.exitCode = await runHistory(paths, flags);
+    });
   return cli;
 }
+
+// The same colour switches, in the same words, on every command that prints for people.
+const colorOption = (what: string) => new Option('--color', `colour the ${what} even when stdout is not a terminal`);
+const noColorOption = (what: string) => new Option('--no-color', `never colour the ${what} (NO_COLOR=1 does the same)`);
 
 function verdictHelp(): string {
   const width = Math.max(...VERDICT_NAMES.map((v) => v.length));

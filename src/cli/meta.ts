@@ -3,5 +3,8 @@ import { readFileSync } from 'node:fs';
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
 
-/** 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error, 130 interrupted. */
-export const EXIT = { ok: 0, unmet: 1, usage: 2, internal: 3, interrupted: 130 } as const;
+/**
+ * 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error,
+ * 130 interrupted. `diff` says 1 when something changed: the same "look at this" status.
+ */
+export const EXIT = { ok: 0, unmet: 1, changed: 1, usage: 2, internal: 3, interrupted: 130 } as const;

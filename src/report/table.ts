@@ -4,9 +4,9 @@ import type { VerdictName } from '../model/verdict.js';
 
 // The table people read: targets grouped by service, one line each, the reason in words.
 
-type Paint = (text: string) => string;
+export type Paint = (text: string) => string;
 
-function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
+export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
   switch (verdict) {
     case 'reachable':
     case 'connected':
@@ -28,7 +28,7 @@ function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
-function where(r: TargetResult): string {
+export function where(r: Pick<TargetResult, 'stage' | 'failure'>): string {
   if (!r.stage) return '';
   return r.failure ? `${r.stage}: ${r.failure}` : r.stage;
 }
@@ -47,7 +47,7 @@ function reasonCell(r: TargetResult): string {
 }
 
 /** What the block is keyed on, in words a reader outside the field follows. */
-const BLOCKED_BY_WORDS = {
+export const BLOCKED_BY_WORDS = {
   ip: "blocked by the server's address",
   sni: 'blocked by the name (TLS SNI)',
   host: 'blocked by the Host header',
@@ -60,12 +60,12 @@ function blockedByCell(r: TargetResult): string {
   return r.flags?.includes('possibly-residual') ? `${words} (maybe residual)`.trim() : words;
 }
 
-function verdictCell(r: TargetResult): string {
+export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'>): string {
   return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
 }
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
-function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
+export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row, r) =>
     row
@@ -78,12 +78,16 @@ function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): str
   );
 }
 
-function summaryText(s: RunSummary): string {
-  const counts = Object.entries(s.counts)
+/** "6 dns-poisoned, 5 reachable": the most frequent verdict first. */
+export function countsText(counts: RunSummary['counts']): string {
+  return Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
     .map(([verdict, n]) => `${n} ${verdict}`)
     .join(', ');
-  return `${s.targets} targets in ${seconds(s.duration_ms)}: ${counts}; vantage ${s.vantage}`;
+}
+
+function summaryText(s: RunSummary): string {
+  return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
 function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {

@@ -1,0 +1,33 @@
+import { InputError } from '../model/input-error.js';
+import { writeAtomically } from '../report/document.js';
+import { buildTimeline, digestOf, type Timeline } from '../report/history.js';
+import { renderHistoryHtml } from '../report/history-html.js';
+import { renderHistory } from '../report/history-text.js';
+import { collectReports } from '../report/read.js';
+import { chalkFor } from './color.js';
+import { EXIT } from './meta.js';
+
+export interface HistoryFlags {
+  html?: string;
+  last?: number;
+  color?: boolean;
+}
+
+async function writePage(file: string, timeline: Timeline): Promise<void> {
+  try {
+    await writeAtomically(file, renderHistoryHtml(timeline));
+  } catch (err) {
+    throw new InputError(`cannot write the page: ${(err as Error).message}`, file);
+  }
+  process.stdout.write(`wrote ${file}: ${timeline.columns.length} report(s), ${timeline.rows.length} target(s)\n`);
+}
+
+/** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
+export async function runHistory(paths: string[], flags: HistoryFlags): Promise<number> {
+  const { reports, skipped } = await collectReports(paths, digestOf);
+  for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
+  const timeline = buildTimeline(reports, flags.last);
+  if (flags.html !== undefined) await writePage(flags.html, timeline);
+  else process.stdout.write(renderHistory(timeline, chalkFor(process.stdout, flags.color)));
+  return EXIT.ok;
+}

@@ -1,0 +1,58 @@
+import type { TargetResult } from '../model/result.js';
+import { outcomeOf, refOf, type Outcome, type ReportRef } from './outcome.js';
+import type { ReadReport } from './read.js';
+
+// What changed between two reports, target by target (keyed by name): a verdict that changed, a
+// target that appeared or vanished. Only the verdict counts as a change; a reset that moved from
+// one stage to another is the same verdict, and the detail is still shown beside a real change.
+
+export type ChangeKind = 'changed' | 'appeared' | 'vanished';
+
+export interface Change {
+  change: ChangeKind;
+  name: string;
+  /** The service in the newer report, or in the older one for a target that vanished. */
+  service: string;
+  old?: Outcome;
+  new?: Outcome;
+}
+
+export interface ReportDiff {
+  old: ReportRef;
+  new: ReportRef;
+  counts: Record<ChangeKind | 'unchanged', number>;
+  /** Changed, then appeared (both in the newer report's order), then vanished (in the older's). */
+  changes: Change[];
+}
+
+function changeOf(name: string, before: TargetResult | undefined, after: TargetResult | undefined): Change | undefined {
+  if (before && after) {
+    if (before.verdict === after.verdict) return undefined;
+    return { change: 'changed', name, service: after.service, old: outcomeOf(before), new: outcomeOf(after) };
+  }
+  if (after) return { change: 'appeared', name, service: after.service, new: outcomeOf(after) };
+  return { change: 'vanished', name, service: before!.service, old: outcomeOf(before!) };
+}
+
+const ORDER: ChangeKind[] = ['changed', 'appeared', 'vanished'];
+
+export function diffReports(older: ReadReport, newer: ReadReport): ReportDiff {
+  const before = new Map(older.doc.results.map((r) => [r.name, r]));
+  const after = new Map(newer.doc.results.map((r) => [r.name, r]));
+  const names = [...after.keys(), ...[...before.keys()].filter((n) => !after.has(n))];
+  const found = names.flatMap((n) => changeOf(n, before.get(n), after.get(n)) ?? []);
+  // A stable sort: within a kind, the report order stays.
+  const changes = found.sort((a, b) => ORDER.indexOf(a.change) - ORDER.indexOf(b.change));
+  const count = (kind: ChangeKind) => changes.filter((c) => c.change === kind).length;
+  return {
+    old: refOf(older),
+    new: refOf(newer),
+    counts: {
+      changed: count('changed'),
+      appeared: count('appeared'),
+      vanished: count('vanished'),
+      unchanged: names.length - changes.length,
+    },
+    changes,
+  };
+}

@@ -1,0 +1,39 @@
+import type { FailureString, Operation } from '../model/failure.js';
+import type { TargetResult } from '../model/result.js';
+import type { BlockedBy, VerdictName } from '../model/verdict.js';
+import type { ReadReport } from './read.js';
+
+// What diff and history show of a target in one report, and of the report itself: the verdict and
+// where and why it failed, without the checks and evidence that make a report large.
+
+export interface Outcome {
+  verdict: VerdictName;
+  measured_verdict?: VerdictName;
+  stage?: Operation;
+  failure?: FailureString;
+  'blocked-by'?: BlockedBy;
+  reason: string;
+}
+
+export function outcomeOf(r: TargetResult): Outcome {
+  return {
+    verdict: r.verdict,
+    ...(r.measured_verdict ? { measured_verdict: r.measured_verdict } : {}),
+    ...(r.stage ? { stage: r.stage } : {}),
+    ...(r.failure ? { failure: r.failure } : {}),
+    ...(r['blocked-by'] ? { 'blocked-by': r['blocked-by'] } : {}),
+    reason: r.reason,
+  };
+}
+
+/** Which report: the file, when its run started, whether it was interrupted. */
+export interface ReportRef {
+  file: string;
+  started_at: string;
+  partial: boolean;
+  targets: number;
+}
+
+export function refOf(r: ReadReport): ReportRef {
+  return { file: r.file, started_at: r.doc.summary.started_at, partial: r.partial, targets: r.doc.results.length };
+}
