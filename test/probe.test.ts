@@ -72,6 +72,10 @@ describe('verdicts from real loopback behaviour', () => {
     const purposes = r.checks.map((c) => (c.check === 'dns_query' ? `${c.purpose} ${c.query_type}` : `${c.check}${'purpose' in c && c.purpose ? ` ${c.purpose}` : ''}`));
     // The innocuous (decoy) handshake first, on the dialled connection; then the target's own check on a fresh one.
     expect(purposes).toEqual(['resolver A', 'resolver AAAA', 'wrong_type TXT', 'resolve', 'connect', 'tls_handshake decoy', 'connect', 'tls_handshake', 'http_round_trip']);
+    // The decoy's name (www.example.org) is not on the certificate: unchecked, that is no failure.
+    const decoy = r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy');
+    expect(decoy).toMatchObject({ sni: OPTIONS.decoyName, version: expect.stringMatching(/^TLS/) });
+    expect(decoy && decoy.check === 'tls_handshake' && [decoy.failure, decoy.certificate]).toEqual([undefined, undefined]);
     expect(r.dns_heuristics).toBeUndefined();
     expect(r.timings.tls_ms).toBeGreaterThan(0);
     expect(r.expect_met).toBe(true);
@@ -200,7 +204,8 @@ describe('verdicts from real loopback behaviour', () => {
     const r = await one(target(cert, `https://good.reachprobe.test:${await server('ok', cert)}/`));
     expect(r).toMatchObject({ verdict: 'cert-invalid', stage: 'tls_handshake', failure });
     expect(r.reason).not.toMatch(/failed: [A-Z_]+;/); // a sentence, not a bare OpenSSL code
-    const tls = r.checks.find((c) => c.check === 'tls_handshake');
+    // The target's own handshake: the decoy's certificate (for another name) is not recorded.
+    const tls = r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === undefined);
     expect(tls && tls.check === 'tls_handshake' && tls.certificate?.issuer).toContain('reachprobe');
   });
 

@@ -6,7 +6,7 @@ import type { Stopwatch } from './stopwatch.js';
 
 export interface TlsCheck {
   observation: TlsObservation;
-  /** The secured connection, only when the certificate is valid for the name. */
+  /** The secured connection, only when the certificate is valid for the name (or not checked). */
   socket?: tls.TLSSocket;
 }
 
@@ -15,12 +15,14 @@ export interface TlsCheckOptions {
   address: string;
   port: number;
   ca: string[];
+  /** False for the decoy: its certificate is for another name by design, and is not checked. */
+  verify: boolean;
   timeoutMs: number;
 }
 
 export async function checkTls(tcp: net.Socket, opts: TlsCheckOptions, watch: Stopwatch): Promise<TlsCheck> {
   const stop = watch.start();
-  const { socket, ...details } = await handshake(tcp, { host: opts.host, ca: opts.ca, timeoutMs: opts.timeoutMs });
+  const { socket, ...details } = await handshake(tcp, { host: opts.host, ca: opts.ca, verify: opts.verify, timeoutMs: opts.timeoutMs });
   const observation: TlsObservation = {
     check: 'tls_handshake',
     address: opts.address,

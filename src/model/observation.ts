@@ -108,6 +108,10 @@ export interface TlsObservation extends Timed, Attempt {
   version?: string;
   cipher?: string;
   alpn?: string;
+  /**
+   * The server's certificate, checked against the name. A decoy's is neither recorded nor checked
+   * (it is for another name by design): its failure is only ever the handshake's own.
+   */
   certificate?: CertificateSummary;
   failure?: Failure;
 }

@@ -158,7 +158,8 @@ const tagged = <T extends Observation>(o: T, extra: Partial<Pick<ConnectObservat
 async function decoyCheck(target: Target, socket: net.Socket, address: string, decoy: string, ctx: ProbeContext): Promise<Observation[]> {
   const { watch } = ctx;
   if (target.scheme === 'https') {
-    const tls = await checkTls(socket, tlsOptions(decoy, address, target.port, ctx), watch);
+    // Only whether the handshake completes matters: the certificate, for another name, is not checked.
+    const tls = await checkTls(socket, { ...tlsOptions(decoy, address, target.port, ctx), verify: false }, watch);
     tls.socket?.destroy();
     return [tagged(tls.observation, { purpose: 'decoy' })];
   }
@@ -168,7 +169,7 @@ async function decoyCheck(target: Target, socket: net.Socket, address: string, d
 
 /** A handshake where the name `host` is checked (and sent as SNI) against `address`:`port`. */
 function tlsOptions(host: string, address: string, port: number, ctx: ProbeContext) {
-  return { host, address, port, ca: ctx.env.ca, timeoutMs: ctx.options.timeouts.tls };
+  return { host, address, port, ca: ctx.env.ca, verify: true, timeoutMs: ctx.options.timeouts.tls };
 }
 
 function httpOptions(address: string, ctx: ProbeContext) {
