@@ -162,6 +162,45 @@ describe('queryUdp', () => {
     expect(mxReply.replies[0]?.answers[0]?.data).toBe('10 mail.example');
   });
 
+  it('queries in flight at once share sockets, and each hears only its own replies', async () => {
+    // No more than the test server's own receive buffer holds at once (about 250 queries).
+    const names = Array.from({ length: 200 }, (_, i) => `n${i}.example`);
+    const script: DnsServerScript = Object.fromEntries(
+      names.map((name, i) => [name, [{ answer: [`192.0.2.${i % 250}`] }, { answer: [`198.51.100.${i % 250}`], delayMs: 20 }]]),
+    );
+    const server = await serve(script);
+    const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
+    const before = udpSockets();
+    const asked = names.map((name) => ask(server, name, { windowMs: 100 }));
+    expect(udpSockets() - before).toBeLessThanOrEqual(Math.ceil(names.length / 16));
+    const results = await Promise.all(asked);
+    results.forEach((result, i) => {
+      expect(result.replies.map((r) => r.addresses)).toEqual([[`192.0.2.${i % 250}`], [`198.51.100.${i % 250}`]]);
+      expect(result.ignored).toEqual([]);
+    });
+  });
+
+  it('a reply after the window is heard by no other query', async () => {
+    const server = await serve({
+      'late.example': [{ answer: ['192.0.2.1'] }, { answer: ['192.0.2.2'], delayMs: 150 }],
+      'slow.example': { answer: ['192.0.2.3'], delayMs: 250 },
+    });
+    const [late, slow] = await Promise.all([ask(server, 'late.example', { windowMs: 50 }), ask(server, 'slow.example', { windowMs: 50 })]);
+    expect(late.replies.map((r) => r.addresses)).toEqual([['192.0.2.1']]);
+    expect(slow.replies.map((r) => r.addresses)).toEqual([['192.0.2.3']]);
+    expect(slow.ignored).toEqual([]);
+  });
+
+  it('a reply with a wrong ID is noted on the query it answers, not on the others in flight', async () => {
+    const server = await serve({
+      'asked.example': [{ answer: ['192.0.2.66'], wrongId: true }, { answer: ['192.0.2.1'], delayMs: 30 }],
+      'other.example': { answer: ['192.0.2.2'], delayMs: 60 },
+    });
+    const [asked, other] = await Promise.all([ask(server, 'asked.example'), ask(server, 'other.example')]);
+    expect(asked.ignored).toEqual([expect.stringMatching(/^reply from 127\.0\.0\.1:\d+ with ID \d+, not \d+$/)]);
+    expect(other.ignored).toEqual([]);
+  });
+
   it('turns a send that throws into a failure instead of rejecting', async () => {
     const result = await queryUdp({
       server: { address: '127.0.0.1', port: 0 },

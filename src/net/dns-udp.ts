@@ -1,11 +1,9 @@
-import { randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { formatServer, type DnsServer } from '../model/addresses.js';
 import { tenths, type Clock } from '../model/clock.js';
 import { DeadlineError, failureOf, failureOfRcode, type Failure } from '../model/failure.js';
 import type { DnsReply } from '../model/observation.js';
 import { bareName, contentOf, decodeMessage, encodeQuery, type DecodedMessage, type QueryType } from './dns-message.js';
+import { openQuery, sameAddress } from './dns-sockets.js';
 
 // A raw UDP query that stays open after the first reply. An on-path injector races the real
 // resolver with a forged answer, and node:dns keeps only the first one, so it cannot see the race.
@@ -37,9 +35,6 @@ export interface DnsQueryResult {
  */
 export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, failure?: Failure) => void): Promise<DnsQueryResult> {
   return new Promise((resolve) => {
-    const id = randomInt(0x10000);
-    const socket = dgram.createSocket(isIPv6(q.server.address) ? 'udp6' : 'udp4');
-    // Only synchronous set-up, microseconds, separates this from the send below.
     const result: DnsQueryResult = { sentAt: q.clock.now(), replies: [], ignored: [] };
     let finished = false;
     const finish = (failure?: Failure) => {
@@ -47,7 +42,7 @@ export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, fa
       finished = true;
       clearTimeout(timer);
       if (failure) result.failure = failure;
-      socket.close();
+      query.close();
       if (result.replies.length === 0) onFirst?.(undefined, failure);
       resolve(result);
     };
@@ -60,9 +55,8 @@ export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, fa
     };
     let timer = setTimeout(() => setImmediate(deadline), q.timeoutMs);
 
-    socket.on('error', fail);
-    socket.on('message', (msg, rinfo) => {
-      const reply = judge(msg, { address: rinfo.address, port: rinfo.port }, q, id);
+    const hear = (msg: Buffer, peer: DnsServer) => {
+      const reply = judge(msg, peer, q, query.id);
       if (typeof reply === 'string') {
         result.ignored.push(reply);
         return;
@@ -74,11 +68,12 @@ export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, fa
         timer = setTimeout(() => setImmediate(finish), q.windowMs);
         onFirst?.(reply);
       }
-    });
+    };
+    const query = openQuery({ server: q.server, name: q.name, type: q.type, hear, fail });
 
     try {
-      const query = encodeQuery(q.name, q.type, id);
-      socket.send(query, q.server.port, q.server.address, (err) => {
+      // Only synchronous set-up, microseconds, separates sentAt from the send.
+      query.send(encodeQuery(q.name, q.type, query.id), (err) => {
         if (err) fail(err);
       });
     } catch (err) {
@@ -107,13 +102,6 @@ function judge(msg: Buffer, peer: DnsServer, q: DnsQuery, id: number): DnsReply 
     return `reply from ${from} for ${asked}, not ${q.name} ${q.type}`;
   }
   return { from, after_ms: 0, ...contentOf(packet) };
-}
-
-/** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. */
-function sameAddress(a: string, b: string): boolean {
-  const canonical = (s: string) =>
-    isIPv6(s) && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s;
-  return canonical(a) === canonical(b);
 }
 
 /** The first reply to a query, or why none came. */
