@@ -16,6 +16,7 @@ import { runProbe, type RunOutput } from '../run/run.js';
 import { readAddressList } from '../targets/address-list.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
 import { chalkFor } from './color.js';
+import { collectGarbage } from './heap.js';
 import type { Pin } from './flags.js';
 import { EXIT, VERSION } from './meta.js';
 import { progressLine } from './progress.js';
@@ -233,6 +234,7 @@ async function writeOutputs(run: Run, { results, summary }: RunOutput, interrupt
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
   const options = optionsFrom(flags, given?.options);
   const targets = await targetsFrom(paths, flags, given?.targets);
+  collectGarbage(); // what reading the targets left, before it sizes the heap for the whole run
   options.decoyName = decoyFor(flags, targets, options.decoyName);
   const env = envFrom(flags, options, given?.ca ?? []);
   const files = claimOutputs(flags, env.clock.date());

@@ -230,17 +230,20 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   // when the controls have told whether the vantage point is online, so results stream out final.
   const controls = targets.filter((t) => t.role === 'control-domestic');
   const rest = targets.filter((t) => t.role !== 'control-domestic');
-  const measuredControls = Promise.all(controls.map(finished));
-  const measuredRest = rest.map(finished);
-  const doneControls = (await measuredControls).filter((m) => m !== undefined);
-  const vantage = vantageOf(doneControls.map((m) => m.verdict.verdict));
-  for (const m of doneControls) emit(toResult(m, vantage));
+  const vantageKnown = Promise.all(controls.map(finished)).then((measured) => {
+    const done = measured.filter((m) => m !== undefined);
+    const v = vantageOf(done.map((m) => m.verdict.verdict));
+    for (const m of done) emit(toResult(m, v));
+    return v;
+  });
+  // Each measurement is dropped once emitted: nothing holds it until the run ends.
   await Promise.all(
-    measuredRest.map(async (measured) => {
-      const m = await measured;
-      if (m) emit(toResult(m, vantage));
+    rest.map(async (target) => {
+      const m = await finished(target);
+      if (m) emit(toResult(m, await vantageKnown));
     }),
   );
+  const vantage = await vantageKnown;
 
   const order = new Map(targets.map((t, i) => [t.name, i]));
   const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
