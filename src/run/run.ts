@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
 import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
@@ -11,7 +10,8 @@ import type { Verdict, VerdictName } from '../model/verdict.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
-import { needsDns, probeTarget, type ProbeContext, type Residual } from './probe.js';
+import { needsDns, probeTarget, type ProbeContext, type ProbeRun, type Residual } from './probe.js';
+import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 
 export interface RunHooks {
@@ -43,6 +43,13 @@ export interface RunOutput {
 
 /** How long running targets may still finish after an interruption. */
 export const INTERRUPT_GRACE_MS = 800;
+
+/** A target's probe, and when it began: what it left running (the DNS windows) ends outside its slot. */
+interface Probed {
+  run: ProbeRun;
+  began: number;
+  at: Date;
+}
 
 interface Measured {
   target: Target;
@@ -187,35 +194,27 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     }),
   );
   const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), blocks: new Blocks(), watch };
-  const limit = pLimit(options.concurrency);
   const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
-  const started = new Set<string>();
-  const measure = async (target: Target): Promise<Measured | undefined> => {
-    let began = 0;
-    let at = startedAt;
-    const run = await limit(() => {
-      if (stopping.stopped) return undefined;
-      started.add(target.name);
-      // Time spent waiting for a slot is not the target's.
-      began = env.clock.now();
-      at = env.clock.date();
-      hooks.onStart?.(target);
-      return probeTarget(target, ctx);
-    });
-    if (!run) return undefined;
+  // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
+  const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
+    // Time spent waiting for a slot is not the target's.
+    const began = env.clock.now();
+    const at = env.clock.date();
+    hooks.onStart?.(target);
+    return stopping.settle(probeTarget(target, ctx).then((run) => ({ run, began, at })));
+  };
+  const measure = async (target: Target, { run, began, at }: Probed): Promise<Measured> => {
     const chainMs = env.clock.now() - began;
-    // The DNS listen windows run on outside the connection slot.
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
     const verdict = classifyTarget(target, checks, await dnsContext);
     return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
   };
   const abandoned = new Set<string>();
-  const finished = async (target: Target): Promise<Measured | undefined> => {
-    const m = await stopping.settle(measure(target));
+  const finish = async (target: Target, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
+    const m = probed === ABANDONED ? probed : await stopping.settle(measure(target, probed));
     if (m !== ABANDONED) return m;
-    // Still queued behind abandoned work is not started, not abandoned.
-    if (started.has(target.name)) abandoned.add(target.name);
+    abandoned.add(target.name);
     return undefined;
   };
 
@@ -226,22 +225,31 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     if (hooks.keepResults !== false) results.push(r);
     hooks.onResult?.(r, tally.targets, targets.length);
   };
-  // Controls are queued first. Every target is measured at once, but a result is emitted only
-  // when the controls have told whether the vantage point is online, so results stream out final.
+  // Controls go first. A result is emitted only when the controls have told whether the vantage
+  // point is online, so results stream out final.
   const controls = targets.filter((t) => t.role === 'control-domestic');
   const rest = targets.filter((t) => t.role !== 'control-domestic');
-  const vantageKnown = Promise.all(controls.map(finished)).then((measured) => {
+  const controlsDone = controls.map(() => {
+    let resolve!: (m: Measured | undefined) => void;
+    return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
+  });
+  const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
     const done = measured.filter((m) => m !== undefined);
     const v = vantageOf(done.map((m) => m.verdict.verdict));
     for (const m of done) emit(toResult(m, v));
     return v;
   });
-  // Each measurement is dropped once emitted: nothing holds it until the run ends.
-  await Promise.all(
-    rest.map(async (target) => {
-      const m = await finished(target);
+  await inSlots(
+    [...controls, ...rest],
+    options.concurrency,
+    probe,
+    async (probed, target, index) => {
+      const m = await finish(target, probed);
+      if (index < controls.length) return controlsDone[index]!.resolve(m);
+      // Each measurement is dropped once emitted: nothing holds it until the run ends.
       if (m) emit(toResult(m, await vantageKnown));
-    }),
+    },
+    { stopped: () => stopping.stopped, skipped: (_t, index) => controlsDone[index]?.resolve(undefined) },
   );
   const vantage = await vantageKnown;
 

@@ -8,18 +8,20 @@ export const ABANDONED = Symbol('abandoned');
  */
 export class Stopping {
   at?: Date;
-  private readonly abandon: Promise<typeof ABANDONED>;
+  /** How to abandon each piece of work still waited for. A set, not one shared promise raced with
+   * each piece: such a promise would keep every finished piece's value alive until the run ends. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(signal: AbortSignal | undefined, graceMs: number, clock: Clock) {
-    this.abandon = new Promise((resolve) => {
-      const stop = () => {
-        this.at = clock.date();
-        // Unreferenced: a run whose work all finished within the grace need not wait for it.
-        setTimeout(() => resolve(ABANDONED), graceMs).unref();
-      };
-      if (signal?.aborted) stop();
-      else signal?.addEventListener('abort', stop, { once: true });
-    });
+    const stop = () => {
+      this.at = clock.date();
+      // Unreferenced: a run whose work all finished within the grace need not wait for it.
+      setTimeout(() => {
+        for (const abandon of this.waiting) abandon();
+      }, graceMs).unref();
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
   }
 
   get stopped(): boolean {
@@ -28,6 +30,10 @@ export class Stopping {
 
   /** `work`'s value, or ABANDONED when the grace after an interruption ran out first. */
   settle<T>(work: Promise<T>): Promise<T | typeof ABANDONED> {
-    return Promise.race([work, this.abandon]);
+    return new Promise((resolve, reject) => {
+      const abandon = () => resolve(ABANDONED);
+      this.waiting.add(abandon);
+      work.then(resolve, reject).finally(() => this.waiting.delete(abandon));
+    });
   }
 }

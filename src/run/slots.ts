@@ -1,0 +1,47 @@
+export interface SlotHooks<T> {
+  /** Once true, no more items are taken. */
+  stopped?: () => boolean;
+  /** Called, after the last item was taken, for each item never taken because of `stopped`. */
+  skipped?: (item: T, index: number) => void;
+}
+
+/**
+ * Runs `work` on the items in their order, at most `slots` at once, then `after` on what it returned,
+ * outside the slot. An item waiting for a slot is only an index into the list: a pending call made
+ * for each item up front (as p-limit takes them) held closures and promises per item until its
+ * turn, and at 10,000 targets the run's peak memory was half as much again.
+ * Resolves when every `after` has ended; rejects with the first error.
+ */
+export async function inSlots<T, R>(
+  items: readonly T[],
+  slots: number,
+  work: (item: T) => Promise<R>,
+  after: (result: R, item: T, index: number) => Promise<void>,
+  hooks: SlotHooks<T> = {},
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  // Only the `after`s still running: each leaves the set as it ends.
+  const running = new Set<Promise<void>>();
+  const track = (ending: Promise<void>) => {
+    const ended: Promise<void> = ending
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .then(() => {
+        running.delete(ended);
+      });
+    running.add(ended);
+  };
+  const worker = async () => {
+    while (next < items.length && !hooks.stopped?.()) {
+      const index = next++;
+      const item = items[index]!;
+      track(after(await work(item), item, index));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(slots, items.length) }, worker));
+  for (let index = next; index < items.length; index++) hooks.skipped?.(items[index]!, index);
+  while (running.size > 0) await Promise.all(running);
+  if (failure) throw failure.error;
+}
