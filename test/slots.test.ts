@@ -63,3 +63,22 @@ describe('inSlots, stopped', () => {
     expect(skipped).toEqual([3, 4, 5]);
   });
 });
+
+describe('inSlots, maxAfters', () => {
+  it('takes no item while that many `after`s are still running', async () => {
+    let afters = 0;
+    let most = 0;
+    await inSlots(
+      Array.from({ length: 30 }, (_, i) => i),
+      4,
+      async (i) => i,
+      async () => {
+        most = Math.max(most, ++afters);
+        await tick(5);
+        afters--;
+      },
+      { maxAfters: 6 },
+    );
+    expect(most).toBe(6);
+  });
+});

@@ -41,6 +41,13 @@ export interface RunOutput {
   interrupted?: Interruption;
 }
 
+/**
+ * Targets whose connections are done may still be listening for late DNS replies (and waiting for
+ * DoH controls) without holding a slot; so many per slot at most, or targets that fail fast would
+ * pile up by the thousand, each with its observations, while slow controls answer.
+ */
+const WINDOWS_PER_SLOT = 16;
+
 /** How long running targets may still finish after an interruption. */
 export const INTERRUPT_GRACE_MS = 800;
 
@@ -249,7 +256,11 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
       // Each measurement is dropped once emitted: nothing holds it until the run ends.
       if (m) emit(toResult(m, await vantageKnown));
     },
-    { stopped: () => stopping.stopped, skipped: (_t, index) => controlsDone[index]?.resolve(undefined) },
+    {
+      maxAfters: options.concurrency * WINDOWS_PER_SLOT,
+      stopped: () => stopping.stopped,
+      skipped: (_t, index) => controlsDone[index]?.resolve(undefined),
+    },
   );
   const vantage = await vantageKnown;
 

@@ -1,4 +1,6 @@
 export interface SlotHooks<T> {
+  /** At most this many `after`s at once: beyond, no item is taken until one ends (default: no limit). */
+  maxAfters?: number;
   /** Once true, no more items are taken. */
   stopped?: () => boolean;
   /** Called, after the last item was taken, for each item never taken because of `stopped`. */
@@ -21,8 +23,9 @@ export async function inSlots<T, R>(
 ): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
-  // Only the `after`s still running: each leaves the set as it ends.
+  // Only the `after`s still running: each leaves the set as it ends, and lets one waiting worker on.
   const running = new Set<Promise<void>>();
+  const waiting: Array<() => void> = [];
   const track = (ending: Promise<void>) => {
     const ended: Promise<void> = ending
       .catch((error: unknown) => {
@@ -30,14 +33,24 @@ export async function inSlots<T, R>(
       })
       .then(() => {
         running.delete(ended);
+        waiting.shift()?.();
       });
     running.add(ended);
   };
+  const maxAfters = hooks.maxAfters ?? Infinity;
+  let working = 0; // items in `work`: each will become an `after`
   const worker = async () => {
     while (next < items.length && !hooks.stopped?.()) {
+      if (running.size + working >= maxAfters) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        continue; // the run may have stopped meanwhile
+      }
       const index = next++;
       const item = items[index]!;
-      track(after(await work(item), item, index));
+      working++;
+      const result = await work(item);
+      working--;
+      track(after(result, item, index));
     }
   };
   await Promise.all(Array.from({ length: Math.min(slots, items.length) }, worker));
