@@ -213,22 +213,25 @@ interface Run {
   env: ProbeEnv;
 }
 
-async function writeOutputs(run: Run, { results, summary }: RunOutput, interrupted: InterruptedRun | undefined, { report, prom }: Outputs) {
+/** Whether the run was cut short, as the JSON summary line and the document both say it. */
+type Completeness = Pick<ReportDocument, 'partial' | 'interrupted'>;
+
+const completenessOf = (interrupted: InterruptedRun | undefined): Completeness => ({ partial: interrupted !== undefined, ...(interrupted ? { interrupted } : {}) });
+
+async function writeOutputs(run: Run, { results, summary }: RunOutput, completeness: Completeness, { report, prom }: Outputs) {
   const { flags } = run;
-  const partial = interrupted !== undefined;
   if (report) {
     const doc: ReportDocument = {
       schema_version: SCHEMA_VERSION,
       tool: { name: 'reachprobe', version: VERSION },
-      partial,
-      ...(interrupted ? { interrupted } : {}),
+      ...completeness,
       options: describeOptions(run.paths, flags, run.options, run.env),
       summary,
       results,
     };
     await report.write(`${JSON.stringify(doc, null, 2)}\n`);
   }
-  if (prom) await prom.write(renderPrometheus(results, summary, partial));
+  if (prom) await prom.write(renderPrometheus(results, summary, completeness.partial));
 }
 
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
@@ -252,12 +255,12 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
       },
     }).finally(() => env.doh?.destroy());
     progress.clear();
-    const interrupted = interruptionOf(run, interrupt.signal);
+    const completeness = completenessOf(interruptionOf(run, interrupt.signal));
     const { results, summary } = run;
-    if (flags.json) process.stdout.write(`${summaryLine({ ...summary, partial: interrupted !== undefined, ...(interrupted ? { interrupted } : {}) })}\n`);
+    if (flags.json) process.stdout.write(`${summaryLine({ ...summary, ...completeness })}\n`);
     else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
-    await writeOutputs({ paths, flags, options, env }, run, interrupted, files);
-    if (interrupted) return EXIT.interrupted;
+    await writeOutputs({ paths, flags, options, env }, run, completeness, files);
+    if (completeness.partial) return EXIT.interrupted;
     return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
   } finally {
     interrupt.dispose();

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Change, ChangeKind, ReportDiff } from './diff.js';
-import type { Outcome, ReportRef } from './outcome.js';
+import type { TargetOutcome, ReportRef } from './target-outcome.js';
 import { BLOCKED_BY_WORDS, columns, paintFor, verdictCell, where, type Paint } from './table.js';
 import { printable, shortTime } from './words.js';
 
@@ -16,11 +16,11 @@ function detail(c: Change): string {
   return [where(o), by ? BLOCKED_BY_WORDS[by] : ''].filter(Boolean).join(', ');
 }
 
-const verdictOf = (o: Outcome | undefined) => (o ? verdictCell(o) : '-');
+const verdictOf = (o: TargetOutcome | undefined) => (o ? verdictCell(o) : '-');
 
 function changeTable(changes: Change[], chalk: ChalkInstance): string[] {
   const kindPaint: Record<ChangeKind, Paint> = { changed: chalk.yellow, appeared: chalk.cyan, vanished: chalk.magenta };
-  const paintOf = (o: Outcome | undefined) => (o ? paintFor(chalk, o.verdict) : chalk.dim);
+  const paintOf = (o: TargetOutcome | undefined) => (o ? paintFor(chalk, o.verdict) : chalk.dim);
   const rows = [
     ['SERVICE', 'TARGET', 'CHANGE', 'OLD', '', 'NEW', 'DETAIL'],
     ...changes.map((c) => [printable(c.service), printable(c.name), c.change, verdictOf(c.old), '→', verdictOf(c.new), detail(c)]),

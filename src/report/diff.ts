@@ -1,5 +1,5 @@
 import type { TargetResult } from '../model/result.js';
-import { outcomeOf, refOf, type Outcome, type ReportRef } from './outcome.js';
+import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from './target-outcome.js';
 import type { ReadReport } from './read.js';
 
 // What changed between two reports, target by target (keyed by name): a verdict that changed, a
@@ -13,8 +13,8 @@ export interface Change {
   name: string;
   /** The service in the newer report, or in the older one for a target that vanished. */
   service: string;
-  old?: Outcome;
-  new?: Outcome;
+  old?: TargetOutcome;
+  new?: TargetOutcome;
 }
 
 export interface ReportDiff {

@@ -1,6 +1,6 @@
 import { VERDICTS, type VerdictName } from '../model/verdict.js';
 import { verdictsIn, type Column, type Timeline } from './history.js';
-import type { Outcome } from './outcome.js';
+import type { TargetOutcome } from './target-outcome.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './history-page.js';
 import { BLOCKED_BY_WORDS, countsText, verdictCell, where } from './table.js';
 import { VERDICT_COLOR } from './verdict-style.js';
@@ -26,7 +26,7 @@ function columnTitle(c: Column): string {
 }
 
 /** The hover text of a cell: when, what, where, why. */
-function cellTitle(name: string, c: Column, o: Outcome): string {
+function cellTitle(name: string, c: Column, o: TargetOutcome): string {
   const by = o['blocked-by'];
   return [
     `${name} at ${shortTime(c.started_at)}`,

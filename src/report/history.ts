@@ -1,5 +1,5 @@
 import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
-import { outcomeOf, refOf, type Outcome, type ReportRef } from './outcome.js';
+import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from './target-outcome.js';
 import type { ReadReport } from './read.js';
 
 // Many reports as one timeline: a column per report (oldest first), a row per target (grouped by
@@ -8,7 +8,7 @@ import type { ReadReport } from './read.js';
 /** What history keeps of a report: enough for its column, not the checks and evidence. */
 export interface Digest {
   ref: ReportRef;
-  results: Array<{ name: string; service: string; outcome: Outcome }>;
+  results: Array<{ name: string; service: string; outcome: TargetOutcome }>;
 }
 
 export function digestOf(r: ReadReport): Digest {
@@ -29,7 +29,7 @@ export interface Row {
   /** The service in the latest report that has the target. */
   service: string;
   /** One per column; undefined where the report has no such target. */
-  cells: Array<Outcome | undefined>;
+  cells: Array<TargetOutcome | undefined>;
 }
 
 export interface Timeline {
@@ -65,7 +65,7 @@ function rowsOf(digests: Digest[]): Row[] {
   const rows = new Map<string, Row>();
   digests.forEach((d, column) => {
     for (const { name, service, outcome } of d.results) {
-      const row = rows.get(name) ?? { name, service, cells: new Array<Outcome | undefined>(digests.length).fill(undefined) };
+      const row = rows.get(name) ?? { name, service, cells: new Array<TargetOutcome | undefined>(digests.length).fill(undefined) };
       row.service = service; // the latest wins: a target moved to another service shows under the new one
       row.cells[column] = outcome;
       rows.set(name, row);

@@ -6,7 +6,7 @@ import type { ReadReport } from './read.js';
 // What diff and history show of a target in one report, and of the report itself: the verdict and
 // where and why it failed, without the checks and evidence that make a report large.
 
-export interface Outcome {
+export interface TargetOutcome {
   verdict: VerdictName;
   measured_verdict?: VerdictName;
   stage?: Operation;
@@ -15,7 +15,7 @@ export interface Outcome {
   reason: string;
 }
 
-export function outcomeOf(r: TargetResult): Outcome {
+export function outcomeOf(r: TargetResult): TargetOutcome {
   return {
     verdict: r.verdict,
     ...(r.measured_verdict ? { measured_verdict: r.measured_verdict } : {}),
