@@ -6,6 +6,7 @@ import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { HOST, startServer, type Listening, type ServerOptions } from '../src/mock/tcp-servers.js';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
+import type { TlsObservation } from '../src/model/observation.js';
 import type { TargetResult } from '../src/model/result.js';
 import type { Target } from '../src/model/target.js';
 import { serverResolver } from '../src/net/resolve.js';
@@ -93,6 +94,28 @@ describe('blocked-by', () => {
     expect(mine.started_ms - decoy.started_ms).toBeGreaterThanOrEqual(24);
     expect(mine.started_ms - decoy.started_ms).toBeLessThan(250);
     expect(r.timings.chain_ms).toBeLessThan(2 * OPTIONS.timeouts.tls);
+  });
+
+  it('sni, from the decoy another target made on the same IP:port moments before', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: ['late.reachprobe.test'] });
+    // The late name resolves 300 ms after the other: it is measured second, on the same IP:port.
+    const targets = [target('first', `https://${BLOCKED}:${port}/`), target('second', `https://late.reachprobe.test:${port}/`)];
+    const m = await measure(targets);
+    const decoyOf = (r: TargetResult) => r.checks.find((c): c is TlsObservation => c.check === 'tls_handshake' && c.purpose === 'decoy');
+    expect(m.get('first')).toMatchObject({ verdict: 'reachable' });
+    expect(decoyOf(m.get('first')!)?.shared_from).toBeUndefined();
+    const second = m.get('second')!;
+    expect(second).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', 'blocked-by': 'sni' });
+    expect(decoyOf(second)).toEqual({ ...decoyOf(m.get('first')!), shared_from: 'first' });
+    expect(second.evidence.filter((e) => e.startsWith('tls_handshake (decoy, made for first) '))).toHaveLength(1);
+    // Its own first try went over the connection the decoy would have used: one connect, one handshake.
+    expect(second.checks.filter((c) => c.check === 'connect' && c.purpose === undefined && c.try === undefined)).toHaveLength(1);
+    expect(second.checks.some((c) => c.check === 'connect' && c.try === 1)).toBe(false);
+
+    const fresh = await measure(targets, { decoyReuseMs: 0 });
+    expect(decoyOf(fresh.get('second')!)).toMatchObject({ sni: 'decoy.reachprobe.test' });
+    expect(decoyOf(fresh.get('second')!)?.shared_from).toBeUndefined();
+    expect(fresh.get('second')).toMatchObject({ 'blocked-by': 'sni' });
   });
 
   it('unknown without a decoy (--no-decoy)', async () => {

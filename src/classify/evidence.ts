@@ -11,11 +11,15 @@ function reply(r: DnsReply): string {
   return `${r.rcode}${r.truncated ? ' (truncated)' : ''}${answer ? ` ${answer}` : ''} after ${ms(r.after_ms)}`;
 }
 
-/** "tls_handshake" or, for a decoy or a second try, "tls_handshake (decoy)", "tls_handshake (try 2)". */
+/**
+ * "tls_handshake" or, for a decoy or a second try, "tls_handshake (decoy)", "tls_handshake (try 2)",
+ * and "tls_handshake (decoy, made for t12)" for a decoy another target made on the same IP:port.
+ */
 function label(o: Observation): string {
   const attempt = o.check === 'connect' || o.check === 'tls_handshake' || o.check === 'http_round_trip' ? o : undefined;
   const tag = attempt?.purpose ?? (attempt?.try !== undefined && attempt.try > 1 ? `try ${attempt.try}` : undefined);
-  return tag ? `${o.check} (${tag.replace('_', ' ')})` : o.check;
+  const of = attempt?.shared_from === undefined ? "" : `, made for ${attempt.shared_from}`;
+  return tag ? `${o.check} (${tag.replace('_', ' ')}${of})` : o.check;
 }
 
 export function describeObservation(o: Observation): string {

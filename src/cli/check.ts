@@ -51,6 +51,7 @@ export interface CheckFlags {
   mock?: string;
   decoySni?: string;
   decoy?: boolean;
+  decoyReuse?: number;
   tries?: number;
   sniProbeAddr?: DnsServer;
   residualCheck?: number;
@@ -78,6 +79,7 @@ function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): Prob
     nxProbeDomain: flags.nxDomain ?? d.nxProbeDomain,
     forgedPool: flags.forgedPool ? readAddressList(flags.forgedPool) : d.forgedPool,
     allowedAnswers: blockListOf(flags.allowAnswers ?? []),
+    decoyReuseMs: flags.decoyReuse ?? d.decoyReuseMs,
     tries: flags.tries ?? d.tries,
     ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
     residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
@@ -139,6 +141,7 @@ function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptio
     forged_pool: flags.forgedPool ?? null,
     nx_probe_domain: options.nxProbeDomain,
     decoy_name: options.decoyName ?? null,
+    decoy_reuse_ms: options.decoyReuseMs,
     tries: options.tries,
     sni_probe: options.sniProbe ? formatServer(options.sniProbe) : null,
     residual_check_ms: options.residualCheckMs,

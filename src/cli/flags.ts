@@ -16,6 +16,16 @@ export function seconds(value: string): number {
   return Math.round(n * 1000);
 }
 
+/** Seconds where 0 means "never" (what the option's help says it turns off). */
+export function secondsOrZero(value: string): number {
+  if (value.trim() !== '' && Number(value) === 0) return 0;
+  try {
+    return seconds(value);
+  } catch {
+    throw new InvalidArgumentError('expected a number of seconds, from 0 to 3600.');
+  }
+}
+
 export function positiveInteger(max: number) {
   return (value: string): number => {
     const n = Number(value);

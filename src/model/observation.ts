@@ -81,6 +81,8 @@ interface Attempt {
   purpose?: CheckPurpose;
   /** Which try of the target's own check (1 when absent). */
   try?: number;
+  /** A decoy reused from another target measured on the same IP:port shortly before: that target's name. */
+  shared_from?: string;
 }
 
 export interface ConnectObservation extends Timed, Attempt {

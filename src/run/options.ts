@@ -37,6 +37,8 @@ export interface ProbeOptions {
   allowedAnswers: net.BlockList;
   /** The innocuous name checked first on each IP:port (as SNI, or as Host); none: no decoy check. */
   decoyName?: string;
+  /** How long a decoy that passed stands for the next targets on the same IP:port (0: a decoy for each). */
+  decoyReuseMs: number;
   /** How many times the target's own check is tried, on fresh connections, while it is reset. */
   tries: number;
   /** --sni-probe-addr: a known-clean server the target's SNI is also sent to, after a block. */
@@ -77,6 +79,7 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   forgedPool: new net.BlockList(),
   allowedAnswers: new net.BlockList(),
   decoyName: 'www.example.org',
+  decoyReuseMs: 10_000,
   tries: 3,
   residualCheckMs: 0,
 };

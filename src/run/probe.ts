@@ -8,6 +8,7 @@ import { hostPort, impossibleReason } from '../model/addresses.js';
 import { BLOCKING_FAILURES, type Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
+import type { DecoyObservation, PassedDecoys } from './decoys.js';
 import type { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 
@@ -17,6 +18,8 @@ export interface ProbeContext {
   locks: EndpointLocks;
   /** Where earlier targets of the run were blocked. */
   blocks: Blocks;
+  /** Decoys that passed lately, reused by the next targets on the same IP:port. */
+  decoys: PassedDecoys;
   watch: Stopwatch;
 }
 
@@ -155,16 +158,16 @@ const tagged = <T extends Observation>(o: T, extra: Partial<Pick<ConnectObservat
  * for https, as Host for http). It comes first: after the target's own check triggers a block, the
  * censor would block the triple whatever it carries.
  */
-async function decoyCheck(target: Target, socket: net.Socket, address: string, decoy: string, ctx: ProbeContext): Promise<Observation[]> {
+async function decoyCheck(target: Target, socket: net.Socket, address: string, decoy: string, ctx: ProbeContext): Promise<DecoyObservation> {
   const { watch } = ctx;
   if (target.scheme === 'https') {
     // Only whether the handshake completes matters: the certificate, for another name, is not checked.
     const tls = await checkTls(socket, { ...tlsOptions(decoy, address, target.port, ctx), verify: false }, watch);
     tls.socket?.destroy();
-    return [tagged(tls.observation, { purpose: 'decoy' })];
+    return tagged(tls.observation, { purpose: 'decoy' });
   }
   const http = await checkHttp(socket, target, { ...httpOptions(address, ctx), host: decoy }, watch);
-  return [tagged(http, { purpose: 'decoy' })];
+  return tagged(http, { purpose: 'decoy' });
 }
 
 /** A handshake where the name `host` is checked (and sent as SNI) against `address`:`port`. */
@@ -228,10 +231,10 @@ async function residualCheck(target: Target, address: string, decoy: string, ctx
     const wait = steps.length === 0 ? RESIDUAL_FIRST_MS : RESIDUAL_STEP_MS;
     await new Promise((resolve) => setTimeout(resolve, Math.min(wait, until - env.clock.now())));
     const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
-    const seen = dialled.socket ? await decoyCheck(target, dialled.socket, address, decoy, ctx) : [];
+    const seen = dialled.socket ? await decoyCheck(target, dialled.socket, address, decoy, ctx) : undefined;
     dialled.socket?.destroy();
-    steps.push(tagged(dialled.observation, { purpose: 'residual_check' }), ...seen.map((o) => tagged(o, { purpose: 'residual_check' })));
-    const failure = dialled.observation.failure ?? (seen[0] as { failure?: Failure } | undefined)?.failure;
+    steps.push(tagged(dialled.observation, { purpose: 'residual_check' }), ...(seen ? [tagged(seen, { purpose: 'residual_check' })] : []));
+    const failure = dialled.observation.failure ?? seen?.failure;
     if (!failure || !BLOCKING_FAILURES.has(failure.failure)) break;
   }
   return steps;
@@ -258,34 +261,41 @@ async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /**
- * The decoy first (unless there is none), then the target's own check, tried again on fresh
- * connections while it is reset; then, after a block, the optional SNI probe and residual check.
- * The own check starts when the decoy is done, or beside it once the decoy has stayed silent past
- * its grace. Frees the IP:port lock at the end.
+ * The decoy first (unless there is none, or one passed lately on this IP:port), then the target's
+ * own check, tried again on fresh connections while it is reset; then, after a block, the optional
+ * SNI probe and residual check. The own check starts when the decoy is done, or beside it once the
+ * decoy has stayed silent past its grace. Frees the IP:port lock at the end.
  */
 async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, lingering: boolean): Promise<Observation[]> {
-  const { options } = ctx;
+  const { options, env } = ctx;
   const { address, release } = chosen;
+  const endpoint = hostPort(address, target.port);
+  const decoyKey = `${target.scheme} ${endpoint}`;
   // Right after another target's block on this IP:port, an innocuous check would only meet the
   // lingering block: none is made (the result is flagged possibly residual instead).
   const decoy = lingering ? undefined : options.decoyName;
+  const decoyAt = env.clock.now();
+  const reused = decoy ? ctx.decoys.fresh(decoyKey, decoyAt) : undefined;
   try {
     if (target.scheme === 'tcp') return [];
-    const decoyRun = decoy ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
+    const decoyRun = decoy && !reused ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
     if (decoyRun) await waitAtMost(decoyRun, decoyGraceMs(target, ctx));
     // The target's own check is always made, whatever the decoy met: a server may sit on, reset or
     // close a name it does not serve, and only the target's own check can say the target is blocked.
     const own: Observation[] = [];
     let failure: Failure | undefined;
     for (let attempt = 1; attempt <= options.tries; attempt++) {
-      const tried = await ownTry(target, address, attempt === 1 && !decoy ? chosen.socket : undefined, attempt, ctx);
+      const tried = await ownTry(target, address, attempt === 1 && !decoyRun ? chosen.socket : undefined, attempt, ctx);
       own.push(...tried.steps);
       failure = tried.failure;
       if (!failure || !RETRYABLE.has(failure.failure)) break;
     }
-    const steps = [...((await decoyRun) ?? []), ...own];
+    const decoyMet = reused ?? (await decoyRun);
+    if (decoyRun && decoyMet) ctx.decoys.record(decoyKey, target.name, decoyMet, decoyAt);
+    const steps = [...(decoyMet ? [decoyMet] : []), ...own];
     if (failure && BLOCKING_FAILURES.has(failure.failure)) {
-      ctx.blocks.record(hostPort(address, target.port), target.name, ctx.env.clock.now());
+      ctx.blocks.record(endpoint, target.name, env.clock.now());
+      ctx.decoys.forget(decoyKey);
       steps.push(...(await sniProbe(target, ctx)));
       if (decoy && options.residualCheckMs > 0) steps.push(...(await residualCheck(target, address, decoy, ctx)));
     }

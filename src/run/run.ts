@@ -7,6 +7,7 @@ import type { DnsContext } from '../classify/dns.js';
 import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
+import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
@@ -200,7 +201,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
       nxRewrite: p.nxdomain?.rewritten_to ?? [],
     }),
   );
-  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), blocks: new Blocks(), watch };
+  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), blocks: new Blocks(), decoys: new PassedDecoys(options.decoyReuseMs), watch };
   const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
   // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
