@@ -1,40 +1,46 @@
 // Runs `reachprobe check ... --json` in this process and prints its figures as one JSON line: the
 // benchmark spawns it, so that nothing else in the process is measured.
-import { writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { main } from '../cli/main.js';
 import type { TargetResult } from '../model/result.js';
 import type { Measured } from './bench.js';
 
 const STAGE_TIMING = { connect: 'connect_ms', tls_handshake: 'tls_ms', http_round_trip: 'http_ms' } as const;
 
-const counts: Record<string, number> = {};
-const timeoutRatios: number[] = [];
-let partial = '';
-// The CLI writes JSON Lines to stdout: read them here instead.
+// The JSON Lines go to a file, as with `reachprobe check --json > FILE`, and are read once the run's
+// figures are taken: parsing them as they come would be measured as reachprobe's own work.
+const folder = mkdtempSync(path.join(os.tmpdir(), 'reachprobe-measure-'));
+const linesFile = path.join(folder, 'results.jsonl');
+const fd = openSync(linesFile, 'w');
 process.stdout.write = ((chunk: string | Uint8Array) => {
-  partial += chunk.toString();
-  const lines = partial.split('\n');
-  partial = lines.pop()!;
-  for (const line of lines) {
-    const parsed = JSON.parse(line) as TargetResult & { type: string };
-    if (parsed.type === 'result') count(parsed);
-  }
+  if (typeof chunk === 'string') writeSync(fd, chunk);
+  else writeSync(fd, chunk);
   return true;
 }) as typeof process.stdout.write;
 
-const deadlineMs = Number(process.argv[process.argv.indexOf('--timeout') + 1]) * 1000;
+const started = performance.now();
+await main([process.argv[0]!, 'reachprobe', ...process.argv.slice(2), '--json']);
+const wallMs = performance.now() - started;
+const usage = process.resourceUsage();
+closeSync(fd);
 
-/** Only figures are kept, not the results: the process's memory is reachprobe's. */
-function count(r: TargetResult) {
+const deadlineMs = Number(process.argv[process.argv.indexOf('--timeout') + 1]) * 1000;
+const counts: Record<string, number> = {};
+/** How long timed-out steps took, over their deadline. */
+const timeoutRatios: number[] = [];
+for (const line of readFileSync(linesFile, 'utf8').split('\n')) {
+  if (!line) continue;
+  const r = JSON.parse(line) as TargetResult & { type: string };
+  if (r.type !== 'result') continue;
   counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
   if (r.failure === 'generic_timeout_error' && r.stage !== undefined && r.stage !== 'resolve') {
     timeoutRatios.push((r.timings[STAGE_TIMING[r.stage]] ?? 0) / deadlineMs);
   }
 }
-const started = performance.now();
-await main([process.argv[0]!, 'reachprobe', ...process.argv.slice(2), '--json']);
-const wallMs = performance.now() - started;
-const usage = process.resourceUsage();
+rmSync(folder, { recursive: true, force: true });
+
 const figures: Measured = {
   wallMs,
   cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
