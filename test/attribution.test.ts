@@ -1,5 +1,6 @@
 // Why it is blocked: SNI, IP or Host; lingering blocks; probabilistic triggers. Each from a loopback
 // server that behaves as the censor would.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOCK_CA } from '../src/mock/certs.js';
 import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
@@ -32,6 +33,7 @@ beforeAll(async () => {
     [BLOCKED]: { answer: [HOST] },
     // Answers later, so a target of this name is measured after one of the blocked name.
     'late.reachprobe.test': { answer: [HOST], delayMs: 300 },
+    'later.reachprobe.test': { answer: [HOST], delayMs: 700 },
   });
   env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [MOCK_CA], controls: [] };
 });
@@ -116,6 +118,28 @@ describe('blocked-by', () => {
     expect(decoyOf(fresh.get('second')!)).toMatchObject({ sni: 'decoy.reachprobe.test' });
     expect(decoyOf(fresh.get('second')!)?.shared_from).toBeUndefined();
     expect(fresh.get('second')).toMatchObject({ 'blocked-by': 'sni' });
+  });
+
+  it('a failure on the IP:port voids the decoy kept there: the next target makes a fresh one', async () => {
+    const first = await startServer({ behaviour: 'ok', cert: 'good' });
+    const { port } = first;
+    let resetter: net.Server | undefined;
+    // Measured 0, 300 and 700 ms in: the server goes away after the first, and a server that resets
+    // every connection takes its port after the second (whose connect is refused).
+    const targets = [target('first', `https://${BLOCKED}:${port}/`), target('refused', `https://late.reachprobe.test:${port}/`), target('third', `https://later.reachprobe.test:${port}/`)];
+    const { results } = await runProbe(targets, OPTIONS, env, {
+      onResult: (r) => {
+        if (r.name === 'first') void first.close();
+        if (r.name === 'refused') resetter = net.createServer((s) => s.on('data', () => s.resetAndDestroy())).listen(port, HOST);
+      },
+    });
+    resetter?.close();
+    const m = new Map(results.map((r) => [r.name, r]));
+    expect(m.get('refused')).toMatchObject({ verdict: 'reset', stage: 'connect' });
+    const decoy = m.get('third')!.checks.find((c): c is TlsObservation => c.check === 'tls_handshake' && c.purpose === 'decoy');
+    expect(decoy?.shared_from).toBeUndefined(); // not the first target's pass
+    expect(decoy?.failure?.failure).toBe('connection_reset');
+    expect(m.get('third')).toMatchObject({ verdict: 'reset', 'blocked-by': 'ip' });
   });
 
   it('unknown without a decoy (--no-decoy)', async () => {

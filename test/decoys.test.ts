@@ -13,36 +13,46 @@ const handshake = (failed = false): TlsObservation => ({
   ...(failed ? { failure: { failure: 'connection_reset', operation: 'tls_handshake', message: 'read ECONNRESET' } } : {}),
 });
 
+const AT = '127.0.0.1:443';
+
 describe('PassedDecoys', () => {
   it('hands out a copy of a passed decoy, naming whose it was, for maxAgeMs and no longer', () => {
     const decoys = new PassedDecoys(10_000);
     const made = handshake();
-    decoys.record('https 127.0.0.1:443', 'first', made, 1_000);
-    expect(decoys.fresh('https 127.0.0.1:443', 11_000)).toEqual({ ...made, shared_from: 'first' });
+    decoys.record(AT, 'https', 'first', made, 1_000, 1_050);
+    expect(decoys.fresh(AT, 'https', 11_000)).toEqual({ ...made, shared_from: 'first' });
     expect(made.shared_from).toBeUndefined(); // the first target's own result is left alone
-    expect(decoys.fresh('https 127.0.0.1:443', 11_001)).toBeUndefined();
-    expect(decoys.fresh('http 127.0.0.1:443', 2_000)).toBeUndefined();
+    expect(decoys.fresh(AT, 'https', 11_001)).toBeUndefined();
+    expect(decoys.fresh('127.0.0.2:443', 'https', 2_000)).toBeUndefined();
   });
 
-  it('never keeps a failed decoy, nor one whose IP:port was blocked since, nor any with maxAgeMs 0', () => {
+  it('a TLS decoy does not stand for a plain-HTTP target on the same IP:port, nor the reverse', () => {
     const decoys = new PassedDecoys(10_000);
-    decoys.record('a', 'first', handshake(true), 0);
-    expect(decoys.fresh('a', 1)).toBeUndefined();
-    decoys.record('b', 'first', handshake(), 0);
-    decoys.forget('b');
-    expect(decoys.fresh('b', 1)).toBeUndefined();
+    decoys.record(AT, 'https', 'first', handshake(), 0, 0);
+    expect(decoys.fresh(AT, 'http', 1)).toBeUndefined();
+    expect(decoys.fresh(AT, 'https', 1)).toBeDefined();
+  });
+
+  it('never keeps a failed decoy, nor any with maxAgeMs 0; a failure on the IP:port voids both schemes', () => {
+    const decoys = new PassedDecoys(10_000);
+    decoys.record(AT, 'https', 'first', handshake(true), 0, 0);
+    expect(decoys.fresh(AT, 'https', 1)).toBeUndefined();
+    decoys.record(AT, 'https', 'first', handshake(), 0, 0);
+    decoys.record(AT, 'http', 'second', handshake(), 0, 0);
+    decoys.forget(AT);
+    expect([decoys.fresh(AT, 'https', 1), decoys.fresh(AT, 'http', 1)]).toEqual([undefined, undefined]);
     const never = new PassedDecoys(0);
-    never.record('c', 'first', handshake(), 0);
-    expect(never.fresh('c', 0)).toBeUndefined();
+    never.record(AT, 'https', 'first', handshake(), 0, 0);
+    expect(never.fresh(AT, 'https', 0)).toBeUndefined();
   });
 
   it('a newer decoy replaces an older one, and outlives the expired ones it sweeps', () => {
     const decoys = new PassedDecoys(100);
-    decoys.record('a', 'first', handshake(), 0);
-    decoys.record('b', 'second', handshake(), 50);
-    decoys.record('a', 'third', handshake(), 90);
-    decoys.record('c', 'fourth', handshake(), 180); // sweeps b (130 ms old), keeps a (90 ms)
-    expect(decoys.fresh('a', 180)?.shared_from).toBe('third');
-    expect(decoys.fresh('b', 150)).toBeUndefined();
+    decoys.record('a', 'https', 'first', handshake(), 0, 0);
+    decoys.record('b', 'https', 'second', handshake(), 50, 50);
+    decoys.record('a', 'https', 'third', handshake(), 90, 90);
+    decoys.record('c', 'https', 'fourth', handshake(), 180, 180); // sweeps b (130 ms old), keeps a (90 ms)
+    expect(decoys.fresh('a', 'https', 180)?.shared_from).toBe('third');
+    expect(decoys.fresh('b', 'https', 150)).toBeUndefined(); // 100 ms old: only the sweep removed it
   });
 });

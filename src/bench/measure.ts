@@ -15,13 +15,17 @@ const folder = mkdtempSync(path.join(os.tmpdir(), 'reachprobe-measure-'));
 const linesFile = path.join(folder, 'results.jsonl');
 const fd = openSync(linesFile, 'w');
 process.stdout.write = ((chunk: string | Uint8Array) => {
-  if (typeof chunk === 'string') writeSync(fd, chunk);
-  else writeSync(fd, chunk);
+  writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return true;
 }) as typeof process.stdout.write;
 
 const started = performance.now();
-await main([process.argv[0]!, 'reachprobe', ...process.argv.slice(2), '--json']);
+try {
+  await main([process.argv[0]!, 'reachprobe', ...process.argv.slice(2), '--json']);
+} catch (err) {
+  rmSync(folder, { recursive: true, force: true });
+  throw err;
+}
 const wallMs = performance.now() - started;
 const usage = process.resourceUsage();
 closeSync(fd);

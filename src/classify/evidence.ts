@@ -18,7 +18,7 @@ function reply(r: DnsReply): string {
 function label(o: Observation): string {
   const attempt = o.check === 'connect' || o.check === 'tls_handshake' || o.check === 'http_round_trip' ? o : undefined;
   const tag = attempt?.purpose ?? (attempt?.try !== undefined && attempt.try > 1 ? `try ${attempt.try}` : undefined);
-  const of = attempt?.shared_from === undefined ? "" : `, made for ${attempt.shared_from}`;
+  const of = attempt?.shared_from === undefined ? '' : `, made for ${attempt.shared_from}`;
   return tag ? `${o.check} (${tag.replace('_', ' ')}${of})` : o.check;
 }
 

@@ -16,14 +16,15 @@ export function seconds(value: string): number {
   return Math.round(n * 1000);
 }
 
-/** Seconds where 0 means "never" (what the option's help says it turns off). */
-export function secondsOrZero(value: string): number {
-  if (value.trim() !== '' && Number(value) === 0) return 0;
-  try {
-    return seconds(value);
-  } catch {
-    throw new InvalidArgumentError('expected a number of seconds, from 0 to 3600.');
-  }
+/** Seconds from 0 (what the option's help says 0 turns off) to `max`. */
+export function secondsUpTo(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) {
+      throw new InvalidArgumentError(`expected a number of seconds, from 0 to ${max}.`);
+    }
+    return Math.round(n * 1000);
+  };
 }
 
 export function positiveInteger(max: number) {

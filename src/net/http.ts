@@ -56,10 +56,10 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
       done = true;
       clearTimeout(timer);
       if (err !== undefined) result.failure = failureOf(err, 'http_round_trip');
+      resolve(result);
       // Destroying the client ends the request wherever it is, even before undici has sent it.
       client.destroy(DONE).catch(() => {});
       socket.destroy();
-      resolve(result);
     };
     const timer = setTimeout(() => finish(new DeadlineError('HTTP round trip', opts.timeoutMs)), opts.timeoutMs);
     const handler: Dispatcher.DispatchHandler = {
@@ -79,11 +79,7 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
       onResponseEnd: () => finish(),
       onResponseError: (_controller, err) => finish(err),
     };
-    const headers = { 'user-agent': opts.userAgent, accept: '*/*' };
-    try {
-      client.dispatch({ method: 'GET', origin: opts.origin, path: opts.path, headers }, handler);
-    } catch (err) {
-      finish(err);
-    }
+    // undici reports a request it cannot make to onResponseError too, never by throwing.
+    client.dispatch({ method: 'GET', origin: opts.origin, path: opts.path, headers: { 'user-agent': opts.userAgent, accept: '*/*' } }, handler);
   });
 }

@@ -24,7 +24,7 @@ export interface ProbeContext {
 }
 
 export interface ProbeRun {
-  /** Resolve, connect, TLS and HTTP observations, in the order they were made. */
+  /** Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier, where this target's own would be). */
   observations: Observation[];
   /** The raw and control DNS queries, still listening for late replies: await them outside the connection slot. */
   dnsQueries: Promise<Observation[]>;
@@ -127,6 +127,7 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
     let kept = false;
     try {
       const { observation, socket } = await checkConnect(ctx.env.dial, address, target.port, ctx.options.timeouts.connect, ctx.watch);
+      if (observation.failure) ctx.decoys.forget(hostPort(address, target.port));
       if (socket && !chosen) {
         chosen = { address, socket, release };
         kept = true;
@@ -270,14 +271,14 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
   const { options, env } = ctx;
   const { address, release } = chosen;
   const endpoint = hostPort(address, target.port);
-  const decoyKey = `${target.scheme} ${endpoint}`;
   // Right after another target's block on this IP:port, an innocuous check would only meet the
   // lingering block: none is made (the result is flagged possibly residual instead).
   const decoy = lingering ? undefined : options.decoyName;
-  const decoyAt = env.clock.now();
-  const reused = decoy ? ctx.decoys.fresh(decoyKey, decoyAt) : undefined;
   try {
     if (target.scheme === 'tcp') return [];
+    // A reused decoy must be fresh now, right before the own check's first try; a new one is aged from now.
+    const decoyAt = env.clock.now();
+    const reused = decoy ? ctx.decoys.fresh(endpoint, target.scheme, decoyAt) : undefined;
     const decoyRun = decoy && !reused ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
     if (decoyRun) await waitAtMost(decoyRun, decoyGraceMs(target, ctx));
     // The target's own check is always made, whatever the decoy met: a server may sit on, reset or
@@ -290,12 +291,14 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
       failure = tried.failure;
       if (!failure || !RETRYABLE.has(failure.failure)) break;
     }
-    const decoyMet = reused ?? (await decoyRun);
-    if (decoyRun && decoyMet) ctx.decoys.record(decoyKey, target.name, decoyMet, decoyAt);
+    const made = await decoyRun;
+    if (made?.failure) ctx.decoys.forget(endpoint);
+    else if (made) ctx.decoys.record(endpoint, target.scheme, target.name, made, decoyAt, env.clock.now());
+    const decoyMet = reused ?? made;
     const steps = [...(decoyMet ? [decoyMet] : []), ...own];
     if (failure && BLOCKING_FAILURES.has(failure.failure)) {
       ctx.blocks.record(endpoint, target.name, env.clock.now());
-      ctx.decoys.forget(decoyKey);
+      ctx.decoys.forget(endpoint);
       steps.push(...(await sniProbe(target, ctx)));
       if (decoy && options.residualCheckMs > 0) steps.push(...(await residualCheck(target, address, decoy, ctx)));
     }
