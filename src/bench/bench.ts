@@ -170,7 +170,7 @@ async function throughputRun(count: number, withCurl: boolean) {
     console.log(`  bare node:tls loop (handshake + GET): ${f(loopRate)} /s (${loop.ok} ok)`);
     const m = await measure(mock);
     const ours = rate(count, m.wallMs);
-    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS, TLS, GET): ${f(ours)} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
+    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
     goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
     // The targets share 64 servers (scenario.ts), so nearly every decoy is reused; a list where each name
     // has an address of its own costs a decoy handshake per target, as here.
