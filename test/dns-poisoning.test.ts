@@ -72,7 +72,7 @@ async function measure(world: World, targets: Target[], options: Partial<ProbeOp
     const doh = await startDohServer(world.control, world.controlCert);
     closers.push(doh);
     env.controls = [doh.url];
-    const dispatcher = dohDispatcher([SELF_SIGNED], 400);
+    const dispatcher = dohDispatcher([SELF_SIGNED], 400, 4);
     env.doh = dispatcher;
     closers.push({ close: () => dispatcher.destroy() });
   }
@@ -123,7 +123,7 @@ describe('a blocked control', () => {
     const resolver = await startDnsServer({ 'www.reachprobe.test': { answer: [HOST] } });
     const hole = await startBlackhole();
     closers.push(resolver, hole);
-    const dispatcher = dohDispatcher([], 400);
+    const dispatcher = dohDispatcher([], 400, 4);
     closers.push({ close: () => dispatcher.destroy() });
     const env: ProbeEnv = {
       clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [MOCK_CA],

@@ -105,6 +105,7 @@ function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): P
     controls: flags.controlDoh ?? [],
     ca: [...(flags.ca ?? []).map(readCa), ...extraCa],
     dnsTimeoutMs: options.timeouts.dns,
+    concurrency: options.concurrency,
   });
 }
 

@@ -25,11 +25,12 @@ export interface DohResult {
 const MAX_MESSAGE = 65_535;
 
 /**
- * One connection pool for every DoH query of a run, trusting the extra CAs too. Close it with
- * destroy(), not close(): queries a blocked control never answers must not hold the process.
+ * One connection pool for every DoH query of a run, trusting the extra CAs too, with at most
+ * `connections` to each resolver. Close it with destroy(), not close(): queries a blocked control
+ * never answers must not hold the process.
  */
-export function dohDispatcher(ca: string[], timeoutMs: number): Agent {
-  return new Agent({ connect: { secureContext: trustStore(ca), timeout: timeoutMs }, connections: 16, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+export function dohDispatcher(ca: string[], timeoutMs: number, connections: number): Agent {
+  return new Agent({ connect: { secureContext: trustStore(ca), timeout: timeoutMs }, connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 const misbehaving = (message: string) => Object.assign(new Error(message), { code: 'EBADRESP' });
