@@ -20,6 +20,14 @@ export interface EnvSettings {
   concurrency: number;
 }
 
+/**
+ * An A and an AAAA query per target in a slot, each on a connection of its own: with fewer, the
+ * queries wait in the pool's queue, and a control's answer times our queue, not the resolver (16
+ * connections at concurrency 32: a median 1.6 s per DoH answer on loopback; 64: 29-35 ms). At most
+ * 128 however high the concurrency: a public resolver is not to be met with hundreds from one client.
+ */
+const dohConnections = (concurrency: number) => Math.min(2 * concurrency, 128);
+
 /** The real network, as the probe uses it: the CLI's (and anyone's) way to build a ProbeEnv. */
 export function realEnv(s: EnvSettings): ProbeEnv {
   const common = {
@@ -27,10 +35,7 @@ export function realEnv(s: EnvSettings): ProbeEnv {
     dial: dialTcp,
     ca: s.ca,
     controls: s.controls,
-    // An A and an AAAA query per target in a slot, each on a connection of its own: with fewer, the
-    // queries wait in the pool's queue, and a control's answer times our queue, not the resolver
-    // (16 connections at concurrency 32: a median 1.6 s per DoH answer on loopback; 64: 35 ms).
-    ...(s.controls.length > 0 ? { doh: dohDispatcher(s.ca, s.dnsTimeoutMs, 2 * s.concurrency) } : {}),
+    ...(s.controls.length > 0 ? { doh: dohDispatcher(s.ca, s.dnsTimeoutMs, dohConnections(s.concurrency)) } : {}),
     ...(s.sink ? { sink: s.sink } : {}),
   };
   if (s.resolver) return { ...common, resolver: serverResolver(s.resolver), dnsServer: s.resolver };
