@@ -44,16 +44,26 @@ export async function startDnsServer(
     const question = query?.questions?.[0];
     if (!query || !question) return; // the probe never sends these; nothing to answer
     queries.push({ name: question.name, type: question.type });
-    for (const behaviour of behavioursFor(question.name)) {
-      if ('silent' in behaviour) continue;
+    const received = performance.now();
+    // In the order of their delays, each timer set once the one before has sent: timers of different
+    // delays set apart all run at once after a stalled turn, and Node may then run a later one first
+    // (a forged answer meant to win a race by 20 ms lost it under load).
+    const replies = behavioursFor(question.name)
+      .filter((b): b is Exclude<DnsBehaviour, { silent: true }> => !('silent' in b))
+      .sort((a, b) => (a.delayMs ?? 0) - (b.delayMs ?? 0));
+    const next = () => {
+      const behaviour = replies.shift();
+      if (!behaviour) return;
       const timer = setTimeout(() => {
         timers.delete(timer);
         // fromOtherPort: a proper reply from another port than the server's, as a careless spoofer sends.
         const from = 'answer' in behaviour && behaviour.fromOtherPort ? stray : socket;
         from.send(replyFor(behaviour, msg, query, question), rinfo.port, rinfo.address);
-      }, behaviour.delayMs ?? 0);
+        next();
+      }, Math.max(0, (behaviour.delayMs ?? 0) - (performance.now() - received)));
       timers.add(timer);
-    }
+    };
+    next();
   });
 
   stray.bind(0, '127.0.0.1');
