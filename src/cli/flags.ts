@@ -8,24 +8,20 @@ import { addRange, parseServer, type DnsServer } from '../model/addresses.js';
 
 const { InvalidArgumentError } = createRequire(import.meta.url)('commander') as typeof Commander;
 
-export function seconds(value: string): number {
+/** A number of seconds, as milliseconds, if `allowed`; otherwise what was `expected`. */
+function secondsWhere(value: string, allowed: (n: number) => boolean, expected: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) {
-    throw new InvalidArgumentError('expected a number of seconds, more than 0 and at most 3600.');
-  }
+  if (value.trim() === '' || !Number.isFinite(n) || !allowed(n)) throw new InvalidArgumentError(`expected a number of seconds, ${expected}.`);
   return Math.round(n * 1000);
 }
 
+export const seconds = (value: string): number => secondsWhere(value, (n) => n > 0 && n <= 3600, 'more than 0 and at most 3600');
+
 /** Seconds from 0 (what the option's help says 0 turns off) to `max`. */
-export function secondsUpTo(max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) {
-      throw new InvalidArgumentError(`expected a number of seconds, from 0 to ${max}.`);
-    }
-    return Math.round(n * 1000);
-  };
-}
+export const secondsUpTo =
+  (max: number) =>
+  (value: string): number =>
+    secondsWhere(value, (n) => n >= 0 && n <= max, `from 0 to ${max}`);
 
 export function positiveInteger(max: number) {
   return (value: string): number => {

@@ -123,11 +123,12 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
   let pickFirst!: (c: Chosen | undefined) => void;
   const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
   const dials = addresses.map(async (address): Promise<ConnectObservation> => {
-    const release = await ctx.locks.acquire(hostPort(address, target.port));
+    const endpoint = hostPort(address, target.port);
+    const release = await ctx.locks.acquire(endpoint);
     let kept = false;
     try {
       const { observation, socket } = await checkConnect(ctx.env.dial, address, target.port, ctx.options.timeouts.connect, ctx.watch);
-      if (observation.failure) ctx.decoys.forget(hostPort(address, target.port));
+      if (observation.failure) ctx.decoys.forget(endpoint);
       if (socket && !chosen) {
         chosen = { address, socket, release };
         kept = true;
