@@ -1,7 +1,8 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
 import { MOCK_CA, type CertName } from '../src/mock/certs.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
 import type { TargetResult } from '../src/model/result.js';
@@ -207,6 +208,25 @@ describe('verdicts from real loopback behaviour', () => {
     // The target's own handshake: the decoy's certificate (for another name) is not recorded.
     const tls = r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === undefined);
     expect(tls && tls.check === 'tls_handshake' && tls.certificate?.issuer).toContain('reachprobe');
+  });
+
+  it('the certificate is judged and described from the leaf: the issuer chain is never built as JS objects', async () => {
+    // Building it (Node asks for it before its name check) cost a sixth of a target's CPU.
+    const asked = vi.spyOn(tls.TLSSocket.prototype, 'getPeerCertificate');
+    try {
+      const m = await probe(
+        target('leaf-ok', `https://good.reachprobe.test:${await server('ok', 'good')}/`),
+        target('leaf-wrong', `https://good.reachprobe.test:${await server('ok', 'wrong-name')}/`),
+      );
+      expect(m.get('leaf-ok')!.verdict).toBe('reachable');
+      expect(m.get('leaf-wrong')).toMatchObject({ verdict: 'cert-invalid', failure: 'ssl_invalid_hostname' });
+      const own = m.get('leaf-ok')!.checks.find((c) => c.check === 'tls_handshake' && c.purpose === undefined);
+      expect(own && own.check === 'tls_handshake' && own.certificate).toMatchObject({ subject_alt_names: expect.stringContaining('reachprobe.test'), fingerprint256: expect.stringMatching(/^[0-9A-F:]+$/) });
+      expect(asked).toHaveBeenCalled();
+      expect(asked.mock.calls.filter(([detailed]) => detailed === true)).toEqual([]);
+    } finally {
+      asked.mockRestore();
+    }
   });
 
   it('tls-failure: the port speaks something else than TLS', async () => {
