@@ -61,7 +61,7 @@ function viewOf(x: X509Certificate | undefined): CertificateView | undefined {
 }
 
 function summarize(cert: CertificateView | undefined): CertificateSummary | undefined {
-  if (!cert) return undefined;
+  if (!cert?.subject) return undefined; // no certificate: the view is {}
   const name = (x: tls.Certificate) =>
     Object.entries(x)
       .map(([k, v]) => `${k}=${String(v)}`)
