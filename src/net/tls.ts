@@ -28,19 +28,21 @@ export interface HandshakeResult {
 }
 
 /** What the name check and the summary read of the peer's certificate. */
-type CertificateView = Pick<tls.PeerCertificate, 'subject' | 'issuer' | 'subjectaltname' | 'valid_from' | 'valid_to' | 'fingerprint256'>;
+export type CertificateView = Pick<tls.PeerCertificate, 'subject' | 'issuer' | 'subjectaltname' | 'valid_from' | 'valid_to' | 'fingerprint256'>;
 
 /**
  * X509Certificate's "CN=a\nO=b" (values with RFC 2253 escapes) as Node's legacy object, which
- * `tls.checkServerIdentity` reads: a field given twice becomes a list, as there.
+ * `tls.checkServerIdentity` reads: a field given twice becomes a list, as there. A relative name
+ * with several values has them on one line joined by " + "; a "+" in a value is escaped, so that
+ * separator cannot occur inside one. An empty name is undefined.
  */
-function distinguishedName(text: string): tls.Certificate {
+function distinguishedName(text: string | undefined): tls.Certificate {
   const fields: Record<string, string | string[]> = {};
-  for (const line of text.split('\n')) {
-    const at = line.indexOf('=');
+  for (const part of (text ?? '').split('\n').flatMap((line) => line.split(' + '))) {
+    const at = part.indexOf('=');
     if (at <= 0) continue;
-    const key = line.slice(0, at);
-    const value = line.slice(at + 1).replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
+    const key = part.slice(0, at);
+    const value = part.slice(at + 1).replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
     const before = fields[key];
     fields[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
   }
@@ -48,7 +50,7 @@ function distinguishedName(text: string): tls.Certificate {
 }
 
 /** Reads only the fields used: each X509Certificate getter computes its own field, and no other. */
-function viewOf(x: X509Certificate | undefined): CertificateView | undefined {
+export function certificateView(x: X509Certificate | undefined): CertificateView | undefined {
   if (!x) return undefined;
   return {
     subject: distinguishedName(x.subject),
@@ -141,7 +143,7 @@ function lightPeerCertificate(socket: tls.TLSSocket): void {
     configurable: true,
     value: () => {
       delete (socket as Partial<tls.TLSSocket>).getPeerCertificate;
-      return viewOf(socket.getPeerX509Certificate()) ?? {};
+      return certificateView(socket.getPeerX509Certificate()) ?? {};
     },
   });
 }
@@ -187,7 +189,7 @@ export function handshake(tcp: net.Socket, opts: HandshakeOptions): Promise<Hand
       };
       secure.on('error', () => {}); // later errors belong to whoever uses the socket
       if (!opts.verify) return finish({ ...info, socket: secure });
-      info.certificate = summarize(seen ?? viewOf(secure.getPeerX509Certificate()));
+      info.certificate = summarize(seen ?? certificateView(secure.getPeerX509Certificate()));
       const problem = certificateProblem(secure, nameProblem);
       finish(problem ? { ...info, failure: problem } : { ...info, socket: secure });
     });
