@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HOST } from '../src/mock/tcp-servers.js';
 import { dialTcp } from '../src/net/tcp.js';
 import { certificateView, handshake } from '../src/net/tls.js';
@@ -62,6 +62,21 @@ describe('handshakes with those certificates, on loopback', () => {
       const result = await shake(name, host, [CA]);
       expect([host, result.failure?.failure]).toEqual([host, nodeSays(host, legacy) ? 'ssl_invalid_hostname' : undefined]);
       expect(result.certificate).toMatchObject({ subject: text(legacy.subject), issuer: text(legacy.issuer), subject_alt_names: legacy.subjectaltname ?? '' });
+    }
+  });
+
+  it('a certificate whose X509 form cannot be read is judged and described from Node\'s own object', async () => {
+    const unreadable = vi.spyOn(tls.TLSSocket.prototype, 'getPeerX509Certificate').mockImplementation(() => {
+      throw new Error('unreadable');
+    });
+    try {
+      const good = await shake('escapes', 'esc.test', [CA]);
+      expect(good.failure).toBeUndefined();
+      expect(good.certificate?.subject).toBe(text(legacyOf('escapes').subject));
+      expect((await shake('escapes', 'other.test', [CA])).failure?.failure).toBe('ssl_invalid_hostname');
+      expect(unreadable).toHaveBeenCalled();
+    } finally {
+      unreadable.mockRestore();
     }
   });
 

@@ -143,9 +143,22 @@ function lightPeerCertificate(socket: tls.TLSSocket): void {
     configurable: true,
     value: () => {
       delete (socket as Partial<tls.TLSSocket>).getPeerCertificate;
-      return certificateView(socket.getPeerX509Certificate()) ?? {};
+      return peerView(socket) ?? {};
     },
   });
+}
+
+/**
+ * The view of the peer's certificate, or Node's own object of it should reading the X509 form
+ * throw: this runs inside Node's handshake callbacks, where a throw would end the whole run, and
+ * the certificate is whatever the server (or a censor) chose to send.
+ */
+function peerView(socket: tls.TLSSocket): CertificateView | undefined {
+  try {
+    return certificateView(socket.getPeerX509Certificate());
+  } catch {
+    return tls.TLSSocket.prototype.getPeerCertificate.call(socket, false);
+  }
 }
 
 /** Runs a TLS handshake over an open TCP socket, with a deadline, and checks the certificate if asked. */
@@ -189,7 +202,7 @@ export function handshake(tcp: net.Socket, opts: HandshakeOptions): Promise<Hand
       };
       secure.on('error', () => {}); // later errors belong to whoever uses the socket
       if (!opts.verify) return finish({ ...info, socket: secure });
-      info.certificate = summarize(seen ?? certificateView(secure.getPeerX509Certificate()));
+      info.certificate = summarize(seen ?? peerView(secure));
       const problem = certificateProblem(secure, nameProblem);
       finish(problem ? { ...info, failure: problem } : { ...info, socket: secure });
     });
