@@ -34,9 +34,10 @@ export class PassedDecoys {
     return { ...seen.observation, shared_from: seen.target };
   }
 
-  /** Keeps a decoy made at `at` for `target`, if it passed. */
+  /** Keeps a decoy made at `at` for `target`, if it passed; one that failed voids what the IP:port had. */
   record(endpoint: string, scheme: Target['scheme'], target: string, observation: DecoyObservation, at: number, now: number) {
-    if (this.maxAgeMs <= 0 || observation.failure) return;
+    if (observation.failure) return this.forget(endpoint);
+    if (this.maxAgeMs <= 0) return;
     const k = key(endpoint, scheme);
     this.passed.delete(k);
     this.passed.set(k, { at, target, observation });

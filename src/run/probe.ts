@@ -293,8 +293,7 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
       if (!failure || !RETRYABLE.has(failure.failure)) break;
     }
     const made = await decoyRun;
-    if (made?.failure) ctx.decoys.forget(endpoint);
-    else if (made) ctx.decoys.record(endpoint, target.scheme, target.name, made, decoyAt, env.clock.now());
+    if (made) ctx.decoys.record(endpoint, target.scheme, target.name, made, decoyAt, env.clock.now());
     const decoyMet = reused ?? made;
     const steps = [...(decoyMet ? [decoyMet] : []), ...own];
     if (failure && BLOCKING_FAILURES.has(failure.failure)) {
