@@ -55,7 +55,10 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 export interface Measured {
+  /** From main() to its end: reading the targets, loading the measuring code, the run, the summary. */
   wallMs: number;
+  /** The run alone (the summary's duration), timed as the loop is: from targets in memory to the last result. */
+  runMs: number;
   cpuMs: number;
   maxRssMb: number;
   counts: Record<string, number>;
@@ -132,7 +135,7 @@ async function mixedRun(count: number) {
     const worst = Math.max(...m.timeoutRatios);
     console.log(`\nmixed run, ${count} targets (70% reachable HTTPS, 10% DNS-poisoned, 10% reset, 10% timeout), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`);
     console.log(`  verdicts: ${verdicts(m.counts)}`);
-    console.log(`  ${f(rate(count, m.wallMs))} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB`);
+    console.log(`  ${f(rate(count, m.runMs))} targets/s, run ${f(m.runMs / 1000, 2)} s (${f(m.wallMs / 1000, 2)} s with reading the targets), CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB`);
     goal('a timed-out check ends within 5% of its deadline', worst <= 1.05, `worst ${f(worst, 3)}x, median ${f(m.timeoutRatios.sort((a, b) => a - b)[m.timeoutRatios.length >> 1] ?? 0, 3)}x over ${m.timeoutRatios.length} timeouts`);
     if (count >= 10_000) goal('peak RSS under 200 MB at 10,000 targets', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
   } finally {
@@ -154,7 +157,8 @@ async function boundRun(count: number) {
     const m = await measure(mock);
     const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
     console.log(`\n${count} targets that all time out (TLS handshake stalls), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`);
-    goal('bounded: about ceil(N/C) deadlines, plus < 10%', m.wallMs <= bound * 1.1, `${f(m.wallMs)} ms against ${bound} ms (${f(m.wallMs / bound, 3)}x; the sum would be ${count * DEADLINE_S} s)`);
+    goal('bounded: about ceil(N/C) deadlines, plus < 10%', m.runMs <= bound * 1.1, `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x; the sum would be ${count * DEADLINE_S} s)`);
+    console.log(`        with loading the measuring code and reading the targets before it: ${f(m.wallMs)} ms (${f(m.wallMs / bound, 3)}x)`);
   } finally {
     await mock.stop();
   }
@@ -172,24 +176,27 @@ async function throughputRun(count: number, withCurl: boolean) {
     const after = await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY);
     const loopRate = (rate(count, before.wallMs) + rate(count, after.wallMs)) / 2;
     console.log(`  bare node:tls loop (handshake + GET), before and after: ${f(rate(count, before.wallMs))} and ${f(rate(count, after.wallMs))} /s, mean ${f(loopRate)} /s (${before.ok} and ${after.ok} ok)`);
-    const ours = rate(count, m.wallMs);
-    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, wall ${f(m.wallMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
+    // Both are timed from the targets in memory to the last result: the loop reads the same file first.
+    const ours = rate(count, m.runMs);
+    const endToEnd = rate(count, m.wallMs);
+    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, run ${f(m.runMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
+    console.log(`    end to end, with loading the measuring code, reading the ${count} targets and a full GC: ${f(endToEnd)} targets/s, ${f(m.wallMs / 1000, 2)} s (${f((endToEnd / loopRate) * 100)}% of the loop)`);
     goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
     // The targets share 64 servers (scenario.ts), so nearly every decoy is reused; a list where each name
     // has an address of its own costs a decoy handshake per target, as here.
     const each = await measure(mock, ['--decoy-reuse', '0']);
-    const eachRate = rate(count, each.wallMs);
+    const eachRate = rate(count, each.runMs);
     console.log(`  a decoy for every target (--decoy-reuse 0, as when no two targets share an IP:port): ${f(eachRate)} targets/s (${f((eachRate / loopRate) * 100)}% of the loop), CPU ${f(each.cpuMs / 1000, 2)} s, peak RSS ${f(each.maxRssMb)} MB`);
     const bare = await measure(mock, ['--no-decoy']);
-    const bareRate = rate(count, bare.wallMs);
+    const bareRate = rate(count, bare.runMs);
     console.log(`  without the decoy handshake (--no-decoy), the same work as the loop plus DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`);
     const controlled = await measure(full);
-    console.log(`  with the sink and a DoH control too: ${f(rate(count, controlled.wallMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`);
+    console.log(`  with the sink and a DoH control too: ${f(rate(count, controlled.runMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`);
     if (withCurl) {
       const c = await curlRun(mock);
       const curlRate = rate(count, c.wallMs);
       console.log(`  curl, xargs -P ${CONCURRENCY}: ${f(curlRate)} /s (${verdicts(c.counts)})`);
-      goal('at least 2.5x curl', ours >= 2.5 * curlRate, `${f(ours / curlRate, 2)}x`);
+      goal('at least 2.5x curl', ours >= 2.5 * curlRate, `${f(ours / curlRate, 2)}x (end to end ${f(endToEnd / curlRate, 2)}x)`);
     }
   } finally {
     await full.stop();

@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../cli/main.js';
-import type { TargetResult } from '../model/result.js';
+import type { RunSummary, TargetResult } from '../model/result.js';
 import type { Measured } from './bench.js';
 
 const STAGE_TIMING = { connect: 'connect_ms', tls_handshake: 'tls_ms', http_round_trip: 'http_ms' } as const;
@@ -34,9 +34,11 @@ const deadlineMs = Number(process.argv[process.argv.indexOf('--timeout') + 1]) *
 const counts: Record<string, number> = {};
 /** How long timed-out steps took, over their deadline. */
 const timeoutRatios: number[] = [];
+let runMs = Number.NaN;
 for (const line of readFileSync(linesFile, 'utf8').split('\n')) {
   if (!line) continue;
-  const r = JSON.parse(line) as TargetResult & { type: string };
+  const r = JSON.parse(line) as (TargetResult & { type: 'result' }) | (RunSummary & { type: 'summary' });
+  if (r.type === 'summary') runMs = r.duration_ms;
   if (r.type !== 'result') continue;
   counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
   if (r.failure === 'generic_timeout_error' && r.stage !== undefined && r.stage !== 'resolve') {
@@ -47,6 +49,7 @@ rmSync(folder, { recursive: true, force: true });
 
 const figures: Measured = {
   wallMs,
+  runMs,
   cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
   maxRssMb: usage.maxRSS / 1024,
   counts,
