@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import type { DnsServer } from '../model/addresses.js';
 import { bareName, decodeMessage, type QueryType } from './dns-message.js';
 
@@ -43,7 +42,8 @@ const current = new Map<Family, SharedSocket>();
 
 /** Opens a query on a shared socket (created when needed; closed when its last query closes). */
 export function openQuery(listener: QueryListener): OpenQuery {
-  const family: Family = isIPv6(listener.server.address) ? 'udp6' : 'udp4';
+  // The server is an IP literal: only IPv6 ones have a colon (cheaper than net.isIPv6's regular expression).
+  const family: Family = listener.server.address.includes(':') ? 'udp6' : 'udp4';
   let socket = current.get(family);
   if (!socket || socket.full) {
     socket = new SharedSocket(family);
@@ -118,8 +118,9 @@ class SharedSocket {
   }
 }
 
-/** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. */
+/** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. Both are IP literals. */
 export function sameAddress(a: string, b: string): boolean {
-  const canonical = (s: string) => (isIPv6(s) && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s);
+  if (a === b) return true;
+  const canonical = (s: string) => (s.includes(':') && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s);
   return canonical(a) === canonical(b);
 }
