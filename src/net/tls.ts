@@ -38,16 +38,22 @@ export type CertificateView = Pick<tls.PeerCertificate, 'subject' | 'issuer' | '
  */
 function distinguishedName(text: string | undefined): tls.Certificate {
   const fields: Record<string, string | string[]> = {};
-  for (const part of (text ?? '').split('\n').flatMap((line) => line.split(' + '))) {
-    const at = part.indexOf('=');
-    if (at <= 0) continue;
-    const key = part.slice(0, at);
-    const value = part.slice(at + 1).replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
-    const before = fields[key];
-    fields[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+  for (const line of (text ?? '').split('\n')) {
+    // Most names have one value per line and nothing escaped: those skip the splitting and the pattern.
+    for (const part of line.includes(' + ') ? line.split(' + ') : [line]) {
+      const at = part.indexOf('=');
+      if (at <= 0) continue;
+      const key = part.slice(0, at);
+      const value = unescapeValue(part.slice(at + 1));
+      const before = fields[key];
+      fields[key] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+    }
   }
   return fields as unknown as tls.Certificate;
 }
+
+const unescapeValue = (value: string) =>
+  value.includes('\\') ? value.replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c)) : value;
 
 /** Reads only the fields used: each X509Certificate getter computes its own field, and no other. */
 export function certificateView(x: X509Certificate | undefined): CertificateView | undefined {
