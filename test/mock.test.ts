@@ -1,10 +1,12 @@
 // The mock network: `check --mock`, `reachprobe mock`, scenario files and the programmatic API.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../src/mock/tcp-servers.js';
 
 const BIN = fileURLToPath(new URL('../bin/reachprobe.js', import.meta.url));
 
@@ -132,6 +134,38 @@ describe("import { startMockNetwork } from 'reachprobe/mock'", () => {
       expect(network.targetsYaml()).toContain('expect: dns-poisoned');
     } finally {
       await network.close();
+    }
+  });
+});
+
+describe('a mock server that answers', () => {
+  /** The server's answer to one GET on a plain connection, and whether it closed the connection itself. */
+  async function get(port: number, extraHeader: string): Promise<{ answer: string; closedByServer: boolean }> {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    const ended = new Promise<boolean>((resolve) => {
+      socket.once('end', () => resolve(true));
+      setTimeout(() => resolve(false), 300);
+    });
+    socket.write(`GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\n${extraHeader}\r\n`);
+    const closedByServer = await ended;
+    socket.destroy();
+    return { answer, closedByServer };
+  }
+
+  it('keeps the connection open unless the request asks it to close, as an HTTP/1.1 server does', async () => {
+    const server = await startServer({ behaviour: 'ok' });
+    try {
+      const kept = await get(server.port, '');
+      expect(kept.answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(kept.answer).not.toMatch(/^connection:/im);
+      expect(kept.closedByServer).toBe(false);
+      const closed = await get(server.port, 'Connection: close\r\n');
+      expect(closed.answer).toMatch(/^connection: close\r$/im);
+      expect(closed.closedByServer).toBe(true);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -121,9 +121,13 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
     case 'trickle':
       return streamBody(stream, opts.behaviour);
     default: {
+      // As an HTTP/1.1 server does, the connection stays open unless the request asks to close it;
+      // the client closes it. (A server that closes after every answer makes undici take a stack
+      // trace per response, an error it builds to close its side: about 1% of a probe's CPU here.)
+      const close = /^connection:\s*close\s*$/im.test(head);
       const body = 'hello from a loopback server\n';
-      const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\nserver: reachprobe-mock\r\n\r\n${body}`;
-      const timer = setTimeout(() => stream.end(answer), opts.delayMs ?? 0);
+      const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n${body}`;
+      const timer = setTimeout(() => (close ? stream.end(answer) : stream.write(answer)), opts.delayMs ?? 0);
       stream.once('close', () => clearTimeout(timer));
     }
   }
