@@ -139,31 +139,52 @@ describe("import { startMockNetwork } from 'reachprobe/mock'", () => {
 });
 
 describe('a mock server that answers', () => {
-  /** The server's answer to one GET on a plain connection, and whether it closed the connection itself. */
-  async function get(port: number, extraHeader: string): Promise<{ answer: string; closedByServer: boolean }> {
+  /** A plain connection to the server, and its answers as they come. */
+  function connect(port: number) {
     const socket = net.connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
-    const ended = new Promise<boolean>((resolve) => {
-      socket.once('end', () => resolve(true));
-      setTimeout(() => resolve(false), 300);
-    });
-    socket.write(`GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\n${extraHeader}\r\n`);
-    const closedByServer = await ended;
-    socket.destroy();
-    return { answer, closedByServer };
+    let seen = '';
+    const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
+    socket.on('data', (d: Buffer) => (seen += d.toString('latin1')));
+    /** Sends a request and waits for its whole answer (the body is 29 bytes). */
+    const ask = async (request: string) => {
+      const before = seen.length;
+      socket.write(request);
+      while (!/\r\n\r\n[^]{29}$/.test(seen.slice(before))) await new Promise((r) => setTimeout(r, 5));
+      return seen.slice(before);
+    };
+    /** Whether the server closed its side within 300 ms. */
+    const closedByServer = () => Promise.race([ended.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
+    return { ask, closedByServer, socket };
   }
 
-  it('keeps the connection open unless the request asks it to close, as an HTTP/1.1 server does', async () => {
+  it('keeps the connection open for more requests unless the request asks it to close, as an HTTP/1.1 server does', async () => {
     const server = await startServer({ behaviour: 'ok' });
     try {
-      const kept = await get(server.port, '');
-      expect(kept.answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-      expect(kept.answer).not.toMatch(/^connection:/im);
-      expect(kept.closedByServer).toBe(false);
-      const closed = await get(server.port, 'Connection: close\r\n');
-      expect(closed.answer).toMatch(/^connection: close\r$/im);
-      expect(closed.closedByServer).toBe(true);
+      const c = connect(server.port);
+      const first = await c.ask('GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\n\r\n');
+      expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(first).not.toMatch(/^connection:/im);
+      expect(await c.closedByServer()).toBe(false);
+      const last = await c.ask('GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\nConnection: close\r\n\r\n');
+      expect(last).toMatch(/^connection: close\r$/im);
+      expect(await c.closedByServer()).toBe(true);
+      c.socket.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes after answering an HTTP/1.0 request, unless it asks to keep the connection', async () => {
+    const server = await startServer({ behaviour: 'ok' });
+    try {
+      const old = connect(server.port);
+      await old.ask('GET / HTTP/1.0\r\n\r\n');
+      expect(await old.closedByServer()).toBe(true);
+      const kept = connect(server.port);
+      await kept.ask('GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n');
+      expect(await kept.closedByServer()).toBe(false);
+      old.socket.destroy();
+      kept.socket.destroy();
     } finally {
       await server.close();
     }

@@ -101,7 +101,14 @@ function onRequest(stream: net.Socket, then: (head: string) => void) {
 
 const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
 
-function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string) {
+/** Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it unless asked to keep it. */
+function closesAfter(head: string): boolean {
+  const tokens = (/^connection:(.*)$/im.exec(head)?.[1] ?? '').toLowerCase().split(',').map((t) => t.trim());
+  return /^[^\r\n]* HTTP\/1\.0\r?\n/.test(head) ? !tokens.includes('keep-alive') : tokens.includes('close');
+}
+
+/** Answers one request; `next` waits for the next request on a connection kept open. */
+function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string, next: () => void) {
   switch (opts.behaviour) {
     case 'reset-on-request':
       return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
@@ -121,13 +128,17 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
     case 'trickle':
       return streamBody(stream, opts.behaviour);
     default: {
-      // As an HTTP/1.1 server does, the connection stays open unless the request asks to close it;
-      // the client closes it. (A server that closes after every answer makes undici take a stack
-      // trace per response, an error it builds to close its side: about 1% of a probe's CPU here.)
-      const close = /^connection:\s*close\s*$/im.test(head);
+      // As an HTTP server does, the connection stays open for more requests unless the request asks
+      // to close it. (A server that closes after every answer makes undici take a stack trace per
+      // response, an error it builds to close its side: about 1% of a probe's CPU here.)
+      const close = closesAfter(head);
       const body = 'hello from a loopback server\n';
       const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n${body}`;
-      const timer = setTimeout(() => (close ? stream.end(answer) : stream.write(answer)), opts.delayMs ?? 0);
+      const timer = setTimeout(() => {
+        if (close) return void stream.end(answer);
+        stream.write(answer);
+        next();
+      }, opts.delayMs ?? 0);
       stream.once('close', () => clearTimeout(timer));
     }
   }
@@ -180,8 +191,8 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
   const pair = opts.cert ? CERTS[opts.cert] : undefined;
   const context = pair ? tls.createSecureContext(pair) : undefined;
   const censor = new Censor(opts);
-  const serveHttp = (stream: net.Socket, raw: net.Socket) =>
-    onRequest(stream, (head) => (censor.blocksHost(hostOf(head)) ? censor.trigger(raw) : respond(stream, raw, opts, head)));
+  const serveHttp = (stream: net.Socket, raw: net.Socket): void =>
+    onRequest(stream, (head) => (censor.blocksHost(hostOf(head)) ? censor.trigger(raw) : respond(stream, raw, opts, head, () => serveHttp(stream, raw))));
   // No Nagle: a small answer must not wait for the ACK of the last one (40 ms of delayed ACK on Linux).
   const server = net.createServer({ noDelay: true }, (raw) => {
     if (censor.lingering(raw)) return void raw.once('data', () => censor.trigger(raw));
