@@ -489,6 +489,7 @@ describe('impossibleReason', () => {
     ['149.154.167.51', undefined],
     ['2a03:2880::1', undefined],
     ['not-an-address', undefined],
+    ['0000:0000:0000:0000:0000:ffff:255.255.255.255%eth0', undefined], // net.isIPv6 takes it; a SocketAddress cannot hold it
   ])('%s -> %s', (address, label) => {
     expect(impossibleReason(address, NONE)).toBe(label);
   });

@@ -55,10 +55,18 @@ const BOGONS = (): Bogons =>
     each: RANGES.map(([label, cidrs]) => ({ label, list: blockListOf(cidrs) })),
   });
 
-/** The address as a BlockList checks it. Given a string, each check parses it into one anew. */
+/**
+ * The address as a BlockList checks it. Given a string, each check parses it into one anew (and
+ * answers false for one it cannot parse, as for a long IPv6 address with a zone ID: so does this).
+ */
 function socketAddress(address: string): net.SocketAddress | undefined {
   const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
-  return family && new net.SocketAddress({ address, family });
+  if (!family) return undefined;
+  try {
+    return new net.SocketAddress({ address, family });
+  } catch {
+    return undefined;
+  }
 }
 
 export function inList(list: net.BlockList, address: string): boolean {
