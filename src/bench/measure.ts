@@ -46,6 +46,8 @@ for (const line of readFileSync(linesFile, 'utf8').split('\n')) {
   }
 }
 rmSync(folder, { recursive: true, force: true });
+// No summary line: the run failed (main() said why on stderr). No figures, so the benchmark stops.
+if (Number.isNaN(runMs)) process.exit(2);
 
 const figures: Measured = {
   wallMs,
