@@ -19,10 +19,13 @@ const RANGES: Array<[label: string, cidrs: string[]]> = [
 ];
 // No ::ffff:0:0/96 (IPv4-mapped) here: node's BlockList matches every IPv4 address against it.
 
+/** An IP literal's family as BlockList names it; undefined for anything else. */
+const familyOf = (address: string) => (net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined);
+
 /** Adds "10.0.0.0/8", "2001:db8::/32" or a single address to the list; false if the text is neither. */
 export function addRange(list: net.BlockList, text: string): boolean {
   const [address = '', prefixText] = text.trim().split('/');
-  const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
+  const family = familyOf(address);
   if (!family) return false;
   const max = family === 'ipv4' ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
@@ -60,7 +63,7 @@ const BOGONS = (): Bogons =>
  * answers false for one it cannot parse, as for a long IPv6 address with a zone ID: so does this).
  */
 function socketAddress(address: string): net.SocketAddress | undefined {
-  const family = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
+  const family = familyOf(address);
   if (!family) return undefined;
   try {
     return new net.SocketAddress({ address, family });
