@@ -42,11 +42,16 @@ describe('check --mock', () => {
     const summary = results.pop()!;
     const missed = results.filter((x) => x.verdict !== x.expect).map((x) => `${x.name}: expected ${x.expect}, got ${x.verdict}`);
     expect(missed).toEqual([]);
+    // Each decided against the mock network's helper abroad, as the scenario's expect_blocking says.
+    const blocking = results.filter((x) => x.blocking !== x.expect_blocking).map((x) => `${x.name}: expected blocking ${x.expect_blocking}, got ${x.blocking}`);
+    expect(blocking).toEqual([]);
+    expect(new Set(results.map((x) => x.blocking))).toEqual(new Set([false, 'dns', 'tcp_ip', 'http-failure', 'http-diff']));
+    expect(summary.helper).toMatchObject({ reachable: true, sent: results.length, controls: results.length, refused: 0 });
     expect(r.status).toBe(0);
     expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
     // Every verdict a censor causes is in the scenario.
     expect(new Set(results.map((x) => x.verdict))).toEqual(
-      new Set(['reachable', 'connected', 'dns-poisoned', 'dns-nxdomain', 'reset', 'timeout', 'closed', 'cert-invalid', 'inconsistent']),
+      new Set(['reachable', 'connected', 'dns-poisoned', 'dns-nxdomain', 'reset', 'timeout', 'closed', 'cert-invalid', 'inconsistent', 'http-diff', 'down']),
     );
     // And says what each block is keyed on.
     const by = Object.fromEntries(results.map((x) => [x.name, [x['blocked-by'], ...((x.flags as string[] | undefined) ?? [])].join(' ')]));
@@ -60,7 +65,7 @@ describe('check --mock', () => {
       'linger-trigger': 'sni',
       'linger-residual': 'unknown possibly-residual',
     });
-    // 23 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
+    // 26 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
     expect(summary.duration_ms as number).toBeLessThan(5000);
   });
 
@@ -79,7 +84,8 @@ describe('check --mock', () => {
     );
     const r = await run(['check', '--mock', scenario]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/hopeful +reachable +reset/);
+    // Refused abroad too: the helper says the server is down, not blocked.
+    expect(r.stdout).toMatch(/hopeful +reachable +down/);
   });
 
   it.each([

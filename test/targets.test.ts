@@ -66,7 +66,7 @@ describe('parseTargets errors', () => {
     { title: 'entry not a mapping', text: yaml('targets:', entry('name: a, service: S, url: "https://a/"'), '  - just-a-name'), line: 3, message: ['target #2: must be a mapping', 'not a string'] },
     { title: 'empty entry', text: yaml('targets:', '  -'), line: 2, message: ['target #1: must be a mapping', 'not empty'] },
     { title: 'unknown field urll', text: yaml('targets:', '  - name: a', '    service: S', '    urll: https://a/'), line: 4, message: ['target "a": unknown field "urll"', 'did you mean `url`?'] },
-    { title: 'unknown field far from any', text: yaml('targets:', '  - name: a', '    colour: red'), line: 3, message: ['target "a": unknown field "colour"', 'known fields: name, service, url, role, expect, tags'] },
+    { title: 'unknown field far from any', text: yaml('targets:', '  - name: a', '    colour: red'), line: 3, message: ['target "a": unknown field "colour"', 'known fields: name, service, url, role, expect, expect_blocking, tags'] },
     { title: 'misspelt name reported before missing name', text: yaml('targets:', '  - nmae: a'), line: 2, message: ['target #1: unknown field "nmae"', 'did you mean `name`?'] },
     { title: 'complex key', text: yaml('targets:', '  - ? [a]', '    : b'), line: 2, message: ['field names must be plain words, not a list'] },
     { title: 'missing name', text: yaml('targets:', entry('service: S, url: "https://a/"')), line: 2, message: ['target #1: field "name" is missing'] },

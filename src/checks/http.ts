@@ -28,7 +28,7 @@ export async function checkHttp(
 ): Promise<HttpObservation> {
   const stop = watch.start();
   const origin = originOf(target, opts.host);
-  const { failure, status, location, server, bodyBytes, bodyTruncated } = await httpGet(socket, {
+  const { failure, status, location, server, headers, headerNames, bodyBytes, bodyTruncated, title, bodySha256 } = await httpGet(socket, {
     origin,
     path: target.path,
     timeoutMs: opts.timeoutMs,
@@ -48,6 +48,10 @@ export async function checkHttp(
   if (status !== undefined) observation.status = status;
   if (location !== undefined) observation.location = location;
   if (server !== undefined) observation.server_header = server;
+  if (headers !== undefined) observation.headers = headers;
+  if (headerNames !== undefined) observation.header_names = headerNames;
+  if (title !== undefined) observation.title = title;
+  if (bodySha256 !== undefined) observation.body_sha256 = bodySha256;
   if (failure) observation.failure = failure;
   return observation;
 }

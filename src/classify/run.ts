@@ -1,6 +1,8 @@
 // Pure: what the run as a whole says about each verdict. Controls decide whether a failure can
 // mean censorship at all.
+import type { Blocking } from '../model/control.js';
 import type { Vantage } from '../model/result.js';
+import type { ExpectedBlocking } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
 
 /** A verdict that says the target works (`connected` exists only for tcp:// targets, where a handshake is all there is). */
@@ -23,4 +25,9 @@ export function inContext(v: Verdict, vantage: Vantage): Verdict {
 /** Whether the target met its `expect`, or without one, whether it works. */
 export function meetsExpectation(verdict: VerdictName, expect: VerdictName | undefined): boolean {
   return expect === undefined ? isSuccess(verdict) : verdict === expect;
+}
+
+/** `expect_blocking`, in a run with a helper: a missing control does not meet it (nothing was compared). */
+export function meetsBlocking(blocking: Blocking, expected: ExpectedBlocking | undefined, withHelper: boolean): boolean {
+  return expected === undefined || !withHelper || blocking === expected;
 }

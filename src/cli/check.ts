@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MockCheckOptions } from '../mock/network.js';
 import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
@@ -14,7 +13,10 @@ import { realEnv } from '../run/env.js';
 import { runProbe, type RunOutput } from '../run/run.js';
 import { readAddressList } from '../targets/address-list.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
+import { helperDispatcher } from '../net/helper-client.js';
+import { HelperControls } from '../run/helper.js';
 import { chalkFor } from './color.js';
+import { readCa, readTokens } from './files.js';
 import { collectGarbage } from './heap.js';
 import type { Pin } from './flags.js';
 import { EXIT, VERSION } from './meta.js';
@@ -54,7 +56,14 @@ export interface CheckFlags {
   tries?: number;
   sniProbeAddr?: DnsServer;
   residualCheck?: number;
+  helper?: string;
+  helperTokenFile?: string;
+  helperResolve?: Pin[];
+  helperTimeout?: number;
 }
+
+/** How long a target waits for its control by default: the helper's own deadlines, and the trip. */
+const HELPER_TIMEOUT_MS = 30_000;
 
 const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
 
@@ -85,27 +94,29 @@ function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): Prob
   };
 }
 
-function readCa(file: string): string {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read the CA file: ${(err as Error).message}`, file);
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new InputError('no PEM certificate in the CA file', file);
-  return pem;
+/** --helper: its token (the first in the file, or the mock network's), its pins, its pool. */
+function helperFrom(flags: CheckFlags, ca: string[], token: string | undefined): HelperControls | undefined {
+  if (flags.helper === undefined) return undefined;
+  const secret = flags.helperTokenFile !== undefined ? readTokens(flags.helperTokenFile)[0]! : token;
+  if (secret === undefined) throw new InputError('--helper needs --helper-token-file: the file with its bearer token');
+  const pins = new Map((flags.helperResolve ?? []).map((p) => [p.key.replace(/:\d+$/, ''), p.addresses]));
+  const timeoutMs = flags.helperTimeout ?? HELPER_TIMEOUT_MS;
+  return new HelperControls({ url: flags.helper, token: secret, dispatcher: helperDispatcher(ca, pins, timeoutMs), timeoutMs });
 }
 
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
-function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): ProbeEnv {
-  return realEnv({
+function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[], helperToken?: string): ProbeEnv {
+  const ca = [...(flags.ca ?? []).map(readCa), ...extraCa];
+  const helper = helperFrom(flags, ca, helperToken);
+  const env = realEnv({
     ...(flags.resolver ? { resolver: flags.resolver } : {}),
     ...(flags.sink ? { sink: flags.sink } : {}),
     controls: flags.controlDoh ?? [],
-    ca: [...(flags.ca ?? []).map(readCa), ...extraCa],
+    ca,
     dnsTimeoutMs: options.timeouts.dns,
     concurrency: options.concurrency,
   });
+  return helper ? { ...env, helper } : env;
 }
 
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
@@ -145,6 +156,7 @@ function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptio
     tries: options.tries,
     sni_probe: options.sniProbe ? formatServer(options.sniProbe) : null,
     residual_check_ms: options.residualCheckMs,
+    helper: flags.helper ?? null,
   };
 }
 
@@ -158,7 +170,7 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
   const network = await startMockNetwork(loadScenario(flags.mock));
   try {
     // The mock network's settings, unless the command line says otherwise.
-    const given = { ca: [network.check.ca], targets: network.targets, options: optionsFor(network.check) };
+    const given = { ca: [network.check.ca], targets: network.targets, options: optionsFor(network.check), helperToken: network.check.helper.token };
     return await measure([], { ...flagsFor(network.check), ...flags }, given);
   } finally {
     await network.close();
@@ -167,7 +179,7 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
 
 /** Where the mock network is: the command line may point elsewhere. */
 function flagsFor(mock: MockCheckOptions): CheckFlags {
-  return { resolver: mock.resolver, sink: mock.sink, controlDoh: [mock.controlDoh], allowAnswers: mock.allowAnswers };
+  return { resolver: mock.resolver, sink: mock.sink, controlDoh: [mock.controlDoh], allowAnswers: mock.allowAnswers, helper: mock.helper.url };
 }
 
 /** The mock network's deadlines, as defaults the command line overrides (--timeout included). */
@@ -186,6 +198,8 @@ interface Given {
   ca: string[];
   targets: Target[];
   options: ProbeOptions;
+  /** The mock network's helper's token (a value: no file to read). */
+  helperToken?: string;
 }
 
 interface Outputs {
@@ -244,7 +258,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
   const targets = await targetsFrom(paths, flags, given?.targets);
   collectGarbage(); // what reading the targets left, before it sizes the heap for the whole run
   options.decoyName = decoyFor(flags, targets, options.decoyName);
-  const env = envFrom(flags, options, given?.ca ?? []);
+  const env = envFrom(flags, options, given?.ca ?? [], given?.helperToken);
   const files = claimOutputs(flags, env.clock.date());
   const interrupt = interruptOnSignals(process.stderr);
   try {
@@ -258,7 +272,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
         progress.finished(r.name);
         if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
       },
-    }).finally(() => env.doh?.destroy());
+    }).finally(() => Promise.all([env.doh?.destroy(), env.helper?.close()]));
     progress.clear();
     const completeness = completenessOf(interruptionOf(run, interrupt.signal));
     const { results, summary } = run;

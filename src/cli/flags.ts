@@ -76,6 +76,19 @@ export function httpsUrl(value: string): string {
   return url.href;
 }
 
+/** A helper's base URL: https, no credentials, query or fragment (a path prefix is fine). */
+export function helperUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected a URL, like https://helper.example:8443 or https://example.org/reachprobe.');
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError('a helper is reached over https:// only.');
+  if (url.username || url.password || url.search || url.hash) throw new InvalidArgumentError('no credentials, query or fragment: the token goes in --helper-token-file.');
+  return url.href.replace(/\/+$/, '');
+}
+
 export function cidr(value: string): string {
   if (!addRange(new net.BlockList(), value)) throw new InvalidArgumentError('expected an address or CIDR range, like 127.0.0.0/8.');
   return value;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
+import { cidr, collect, dnsServer, domainName, endpoint, helperUrl, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
@@ -51,7 +51,11 @@ function program(): Commander.Command {
     .option('--prom <file>', "write Prometheus metrics to FILE for node_exporter's textfile collector (same % fields)")
     .addOption(colorOption('table'))
     .addOption(noColorOption('table'))
-    .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback')
+    .option('--helper <url>', 'a reachprobe helper abroad (https://host[:port][/prefix]): every target is measured there too, and its verdict decided against that control', helperUrl)
+    .option('--helper-token-file <file>', "the file holding the helper's bearer token (its first token)")
+    .option('--helper-resolve <host:port:addr>', "pin the helper's name to an address, as --resolve does (repeatable)", collect(pin))
+    .option('--helper-timeout <seconds>', 'how long a target waits for its control after it was sent (default 30)', seconds)
+    .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback (with a helper abroad, unless --helper says otherwise)')
     .addHelpText('after', verdictHelp())
     .action(async (paths: string[], flags: Record<string, unknown>) => {
       const { runCheck } = await import('./check.js');
@@ -60,6 +64,29 @@ function program(): Commander.Command {
       // terminal are synchronous on Linux, so nothing written is lost.
       if (status === EXIT.interrupted) process.exit(status);
       process.exitCode = status;
+    });
+  cli
+    .command('helper')
+    .description('serve control measurements from an uncensored network (abroad) to probes that run check --helper, over HTTPS')
+    .requiredOption('--listen <addr:port>', 'the address and port to listen on, e.g. 0.0.0.0:8443 or [::]:8443', (v: string) => endpoint(v, 443))
+    .requiredOption('--cert <file>', "the server's certificate (PEM, chain included)")
+    .requiredOption('--key <file>', "the server's private key (PEM)")
+    .requiredOption('--token-file <file>', 'bearer tokens, one a line (# comments): each probe holds one; rotate by adding the new one, then removing the old')
+    .option('--ca <file>', 'also trust the CA certificates in this PEM file when measuring (repeatable)', collect(String))
+    .option('--allow-answers <cidr>', 'allow connections to this range though private or loopback: labs and tests only (repeatable)', collect(cidr))
+    .option('--base-path <prefix>', 'serve under this path, behind a reverse proxy (e.g. /reachprobe)')
+    .option('--resolver <addr[:port]>', 'the DNS server the helper resolves targets with (default: the system resolver)', dnsServer)
+    .option('--source-address <addr>', 'make connections to targets from this local address')
+    .option('--timeout <seconds>', 'deadline of every stage of a measurement (default: dns 4, connect 10, tls 10, http 10)', seconds)
+    .option('--concurrency <n>', 'targets of one request measured at once (default 32)', positiveInteger(1024))
+    .option('--max-targets <n>', 'targets in one request at most, 429 beyond (default 1000)', positiveInteger(100_000))
+    .option('--max-measurements <n>', 'targets measured at once for one token, all its requests together, 429 beyond (default 512)', positiveInteger(100_000))
+    .option('--rate-limit <n>', 'requests a minute for one token, 429 beyond (default 600)', positiveInteger(1_000_000))
+    .option('--max-request-bytes <n>', 'bytes of a request body at most, 413 beyond (default 1048576)', positiveInteger(1 << 30))
+    .addHelpText('after', '\nOne line per request goes to stderr: time, method, route, status, a hash prefix of the token, the count of targets, the time taken. Never a token, never a URL.\nExit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input.')
+    .action(async (flags: Record<string, unknown>) => {
+      const { runHelper } = await import('./helper.js');
+      process.exitCode = await runHelper(flags);
     });
   cli
     .command('mock')

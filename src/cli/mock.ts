@@ -28,11 +28,11 @@ function stopSignal(ms: number | undefined): Promise<void> {
   });
 }
 
-function writeCa(file: string, pem: string) {
+function writeFile(file: string, text: string, what: string) {
   try {
-    writeFileSync(file, pem);
+    writeFileSync(file, text, { mode: 0o600 });
   } catch (err) {
-    throw new InputError(`cannot write the mock CA: ${(err as Error).message}`, file);
+    throw new InputError(`cannot write ${what}: ${(err as Error).message}`, file);
   }
 }
 
@@ -47,11 +47,13 @@ export async function runMock(flags: MockFlags): Promise<number> {
   // Beside the targets file, or in a folder of its own: never a fixed name in a shared /tmp.
   const dir = flags.writeTargets ? path.dirname(path.resolve(flags.writeTargets)) : mkdtempSync(path.join(os.tmpdir(), 'reachprobe-mock-'));
   const caFile = path.join(dir, 'reachprobe-mock-ca.pem');
+  const tokenFile = path.join(dir, 'reachprobe-mock-helper.token');
   const network = await startMockNetwork(scenario);
   try {
-    writeCa(caFile, network.check.ca);
+    writeFile(caFile, network.check.ca, 'the mock CA');
+    writeFile(tokenFile, `${network.check.helper.token}\n`, "the mock helper's token");
     const targetsFile = flags.writeTargets ?? 'TARGETS.yaml';
-    const command = ['reachprobe', 'check', targetsFile, ...network.checkArgs(caFile)].map(quote).join(' ');
+    const command = ['reachprobe', 'check', targetsFile, ...network.checkArgs(caFile, tokenFile)].map(quote).join(' ');
     if (flags.writeTargets) {
       await writeAtomically(flags.writeTargets, network.targetsYaml());
       process.stdout.write(`${command}\n`);

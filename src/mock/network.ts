@@ -1,10 +1,11 @@
 // A censor in a box: the servers, resolver, sink and control of a scenario, all on loopback.
 import { stringify } from 'yaml';
-import { formatServer } from '../model/addresses.js';
+import { formatServer, hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
 import { MOCK_CA } from './certs.js';
 import { startDnsServer, type DnsBehaviour, type DnsServerScript } from './dns-server.js';
 import { startDohServer } from './doh-server.js';
+import { startMockHelper } from './helper.js';
 import { SERVER_ADDRESS, type Scenario, type ServerSpec } from './scenario.js';
 import { closedPort, HOST, startBlackhole, startServer, type Listening } from './tcp-servers.js';
 
@@ -26,6 +27,8 @@ export interface MockCheckOptions {
   dnsTimeoutMs: number;
   dnsWindowMs: number;
   sinkTimeoutMs: number;
+  /** The helper abroad, and its bearer token. */
+  helper: { url: string; token: string };
 }
 
 export interface MockNetwork {
@@ -35,8 +38,8 @@ export interface MockNetwork {
   check: MockCheckOptions;
   /** The targets as a targets file, `expect:` included. */
   targetsYaml(): string;
-  /** The command-line options for `reachprobe check`, with the CA written to `caFile`. */
-  checkArgs(caFile: string): string[];
+  /** The command-line options for `reachprobe check`, with the CA and the helper's token written to those files. */
+  checkArgs(caFile: string, tokenFile: string): string[];
   close(): Promise<void>;
 }
 
@@ -48,11 +51,17 @@ const DNS_TIMEOUT_MS = 3000;
 const DNS_WINDOW_MS = 500;
 const SINK_TIMEOUT_MS = 1000;
 
+/** Drops or refuses in the kernel: a listener cannot tell who is abroad, so the helper meets a twin instead. */
+const inKernel = (spec: ServerSpec) => spec.kind === 'blackhole' || spec.kind === 'refused';
+
 function startOne(spec: ServerSpec): Promise<Listening> {
   if (spec.kind === 'blackhole') return startBlackhole();
   if (spec.kind === 'refused') return closedPort().then((port) => ({ address: HOST, port, close: async () => {} }));
   return startServer({
     behaviour: spec.kind,
+    ...(spec.abroad ? { abroad: spec.abroad } : {}),
+    ...(spec.blockpageHost ? { blockpageHost: spec.blockpageHost } : {}),
+    ...(spec.interceptSni ? { interceptSni: spec.interceptSni } : {}),
     ...(spec.cert ? { cert: spec.cert } : {}),
     ...(spec.resetSni ? { resetSni: spec.resetSni } : {}),
     ...(spec.resetHost ? { resetHost: spec.resetHost } : {}),
@@ -95,6 +104,7 @@ function targetsYaml(scenario: Scenario, targets: Target[]): string {
     url: t.url,
     ...(t.role ? { role: t.role } : {}),
     ...(t.expect ? { expect: t.expect } : {}),
+    ...(t.expectBlocking !== undefined ? { expect_blocking: t.expectBlocking } : {}),
     ...(t.tags.length > 0 ? { tags: t.tags } : {}),
   }));
   const header = `# reachprobe mock network, scenario "${scenario.name}": ${scenario.description}\n`;
@@ -102,11 +112,12 @@ function targetsYaml(scenario: Scenario, targets: Target[]): string {
 }
 
 /** The same settings as `reachprobe check` options. */
-function argsFor(check: MockCheckOptions, caFile: string): string[] {
+function argsFor(check: MockCheckOptions, caFile: string, tokenFile: string): string[] {
   const seconds = (ms: number) => String(ms / 1000);
   return [
     ...['--resolver', formatServer(check.resolver), '--sink', formatServer(check.sink)],
     ...['--control-doh', check.controlDoh, '--ca', caFile],
+    ...['--helper', check.helper.url, '--helper-token-file', tokenFile],
     ...check.allowAnswers.flatMap((range) => ['--allow-answers', range]),
     ...['--timeout', seconds(check.timeoutMs), '--dns-timeout', seconds(check.dnsTimeoutMs)],
     ...['--dns-window', seconds(check.dnsWindowMs), '--sink-timeout', seconds(check.sinkTimeoutMs)],
@@ -121,10 +132,16 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
   };
   try {
     const servers = new Map<string, Listening>();
+    const twins = new Map<string, number>();
     for (const [name, spec] of scenario.servers) {
       const server = await startOne(spec);
       open.push(server);
       servers.set(name, server);
+      if (spec.abroad && inKernel(spec)) {
+        const twin = await startOne({ ...spec, kind: spec.abroad });
+        open.push(twin);
+        twins.set(hostPort(server.address, server.port), twin.port);
+      }
     }
     const script = scripts(scenario);
     const resolver = await startDnsServer(script.resolver);
@@ -133,6 +150,12 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
     open.push(sink);
     const doh = await startDohServer(script.control, 'good');
     open.push(doh);
+    // The helper's resolver abroad gives the true answers, as the control resolver does.
+    const abroadDns = await startDnsServer(script.control);
+    open.push(abroadDns);
+    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http: TIMEOUT_MS };
+    const helper = await startMockHelper(abroadDns, twins, timeouts);
+    open.push(helper);
     const targets = scenario.targets.map((t) => pointAt(t.target, servers.get(t.server)!.port));
     const check: MockCheckOptions = {
       resolver,
@@ -144,13 +167,14 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
       dnsTimeoutMs: DNS_TIMEOUT_MS,
       dnsWindowMs: DNS_WINDOW_MS,
       sinkTimeoutMs: SINK_TIMEOUT_MS,
+      helper: { url: helper.url, token: helper.token },
     };
     return {
       scenario,
       targets,
       check,
       targetsYaml: () => targetsYaml(scenario, targets),
-      checkArgs: (caFile) => argsFor(check, caFile),
+      checkArgs: (caFile, tokenFile) => argsFor(check, caFile, tokenFile),
       close,
     };
   } catch (err) {

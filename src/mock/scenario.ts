@@ -23,7 +23,7 @@ import {
 } from '../targets/yaml.js';
 import type { CertName } from './certs.js';
 import type { DnsBehaviour } from './dns-server.js';
-import { BEHAVIOURS } from './tcp-servers.js';
+import { BEHAVIOURS, type Behaviour } from './tcp-servers.js';
 
 const SERVER_KINDS = [...BEHAVIOURS, 'blackhole', 'refused'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
@@ -31,9 +31,13 @@ const CERT_NAMES: CertName[] = ['good', 'wrong-name', 'expired', 'self-signed'];
 
 export interface ServerSpec {
   kind: ServerKind;
+  /** What the helper abroad meets instead of `kind` (the censor's own doing is not there from abroad). */
+  abroad?: Behaviour;
   cert?: CertName;
   resetSni?: string[];
   resetHost?: string[];
+  blockpageHost?: string[];
+  interceptSni?: string[];
   lingerMs?: number;
   resetTimes?: number;
   delayMs?: number;
@@ -61,7 +65,7 @@ export interface Scenario {
 /** The word in `answer:` lists that stands for the address of the target's server. */
 export const SERVER_ADDRESS = 'server';
 
-const SERVER_FIELDS = ['behaviour', 'tls', 'reset_sni', 'reset_host', 'reset_times', 'linger_seconds', 'delay_ms'];
+const SERVER_FIELDS = ['behaviour', 'abroad', 'tls', 'reset_sni', 'reset_host', 'blockpage_host', 'intercept_sni', 'reset_times', 'linger_seconds', 'delay_ms'];
 const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
 const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
 const RCODES = ['NXDOMAIN', 'SERVFAIL', 'REFUSED'] as const;
@@ -84,10 +88,14 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   const kind = get('behaviour');
   const tls = get('tls');
   const spec: ServerSpec = { kind: kind ? readChoice(src, kind, `${what}: field "behaviour"`, SERVER_KINDS) : 'ok' };
+  const abroad = get('abroad');
+  if (abroad) spec.abroad = readChoice(src, abroad, `${what}: field "abroad"`, BEHAVIOURS);
   if (tls) spec.cert = readChoice(src, tls, `${what}: field "tls"`, CERT_NAMES);
   const names = (key: string) => readStrings(src, get(key)!, `${what}: field "${key}"`).map((n) => n.toLowerCase());
   if (get('reset_sni')) spec.resetSni = names('reset_sni');
   if (get('reset_host')) spec.resetHost = names('reset_host');
+  if (get('blockpage_host')) spec.blockpageHost = names('blockpage_host');
+  if (get('intercept_sni')) spec.interceptSni = names('intercept_sni');
   const linger = get('linger_seconds');
   if (linger) spec.lingerMs = readInteger(src, linger, `${what}: field "linger_seconds"`, 1, 3600) * 1000;
   const times = get('reset_times');

@@ -7,6 +7,15 @@ import { CERTS, type CertName } from './certs.js';
 
 export const HOST = '127.0.0.1';
 
+/**
+ * Where the mock network's helper connects from: "abroad". On Linux all of 127.0.0.0/8 is loopback,
+ * so a server tells a client inside (127.0.0.1) from the helper by the source address, and the
+ * censor's filters apply to clients inside only.
+ */
+export const ABROAD = '127.0.0.2';
+
+const fromAbroad = (raw: net.Socket) => raw.remoteAddress === ABROAD || raw.remoteAddress === `::ffff:${ABROAD}`;
+
 export interface Listening {
   address: string;
   port: number;
@@ -57,15 +66,23 @@ export interface Filters {
   lingerMs?: number;
   /** Trigger only this many times, then let the names through: blocking that is probabilistic. */
   resetTimes?: number;
+  /** A transparent proxy: a request for one of these Hosts gets a blockpage (HTTP 200) instead of the page. */
+  blockpageHost?: string[];
+  /** TLS interception: a ClientHello for one of these names gets a certificate for it from a CA nobody trusts. */
+  interceptSni?: string[];
 }
 
 export interface ServerOptions extends Filters {
   behaviour: Behaviour;
+  /** What a client abroad (the helper, from ABROAD) meets instead of `behaviour`; the filters never apply to it. */
+  abroad?: Behaviour;
   /** Serve TLS with this certificate; plain TCP/HTTP without. */
   cert?: CertName;
   /** Wait this long before answering a request: slow but healthy. */
   delayMs?: number;
 }
+
+export const BLOCKPAGE = '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
 
 function track(server: net.Server): () => Promise<void> {
   const sockets = new Set<net.Socket>();
@@ -184,29 +201,58 @@ class Censor {
 
   blocksSni = (name: string) => this.armed() && (this.filters.resetSni?.includes(name.toLowerCase()) ?? false);
   blocksHost = (name: string | undefined) => this.armed() && name !== undefined && (this.filters.resetHost?.includes(name) ?? false);
+  blockpageFor = (name: string | undefined) => name !== undefined && (this.filters.blockpageHost?.includes(name) ?? false);
+  intercepts = (name: string) => this.filters.interceptSni?.includes(name.toLowerCase()) ?? false;
+}
+
+/** A censor with no filters: what stands between the helper abroad and the servers. */
+const NO_CENSOR = new Censor({});
+
+const blockpage = (stream: net.Socket) =>
+  void stream.end(`HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: ${BLOCKPAGE.length}\r\nconnection: close\r\n\r\n${BLOCKPAGE}`);
+
+/** The interceptor's certificate: for the name, from a CA no client trusts. */
+let intercepting: tls.SecureContext | undefined;
+const interceptContext = () => (intercepting ??= tls.createSecureContext(CERTS['self-signed']));
+
+/** What a connection meets: the behaviour and the censor in front of it, inside or from abroad. */
+interface Face {
+  opts: ServerOptions;
+  censor: Censor;
 }
 
 /** A TCP server (TLS on top when `cert` is given) that behaves as `behaviour` says, behind a censor's filters. */
 export function startServer(opts: ServerOptions): Promise<Listening> {
   const pair = opts.cert ? CERTS[opts.cert] : undefined;
   const context = pair ? tls.createSecureContext(pair) : undefined;
-  const censor = new Censor(opts);
-  const serveHttp = (stream: net.Socket, raw: net.Socket): void =>
-    onRequest(stream, (head) => (censor.blocksHost(hostOf(head)) ? censor.trigger(raw) : respond(stream, raw, opts, head, () => serveHttp(stream, raw))));
+  const inside: Face = { opts, censor: new Censor(opts) };
+  const abroad: Face = { opts: { ...opts, behaviour: opts.abroad ?? opts.behaviour }, censor: NO_CENSOR };
+  const serveHttp = ({ opts: o, censor }: Face, stream: net.Socket, raw: net.Socket): void =>
+    onRequest(stream, (head) => {
+      const host = hostOf(head);
+      if (censor.blocksHost(host)) return censor.trigger(raw);
+      if (censor.blockpageFor(host)) return blockpage(stream);
+      respond(stream, raw, o, head, () => serveHttp({ opts: o, censor }, stream, raw));
+    });
   // No Nagle: a small answer must not wait for the ACK of the last one (40 ms of delayed ACK on Linux).
   const server = net.createServer({ noDelay: true }, (raw) => {
+    const face = fromAbroad(raw) ? abroad : inside;
+    const { censor } = face;
     if (censor.lingering(raw)) return void raw.once('data', () => censor.trigger(raw));
-    const early = FIRST_BYTES[opts.behaviour];
+    const early = FIRST_BYTES[face.opts.behaviour];
     if (early) return void raw.once('data', () => early(raw));
-    if (!context) return serveHttp(raw, raw);
+    if (!context) return serveHttp(face, raw, raw);
     const secure = new tls.TLSSocket(raw, {
       isServer: true,
       secureContext: context,
-      // The name in the ClientHello decides, before the server answers it: SNI filtering.
-      SNICallback: (name, done) => (censor.blocksSni(name) ? censor.trigger(raw) : done(null, context)),
+      // The name in the ClientHello decides, before the server answers it: SNI filtering, interception.
+      SNICallback: (name, done) => {
+        if (censor.blocksSni(name)) return censor.trigger(raw);
+        done(null, censor.intercepts(name) ? interceptContext() : context);
+      },
     });
     secure.on('error', () => {});
-    serveHttp(secure, raw);
+    serveHttp(face, secure, raw);
   });
   return listen(server);
 }

@@ -129,8 +129,16 @@ export interface HttpObservation extends Timed, Attempt {
   /** Where a redirect points (recorded, not followed). */
   location?: string;
   server_header?: string;
+  /** Selected response headers (server, location, alt-svc, content-type, via), as sent. */
+  headers?: Record<string, string>;
+  /** The names of every response header, lower case and sorted: what a blockpage comparison reads. */
+  header_names?: string[];
   body_bytes: number;
   body_truncated: boolean;
+  /** The page's <title>, from the body read. */
+  title?: string;
+  /** SHA-256 (hex) of the body bytes read (up to the cap). */
+  body_sha256?: string;
   failure?: Failure;
 }
 

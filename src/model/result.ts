@@ -1,6 +1,7 @@
+import type { Blocking, Control, HelperSummary } from './control.js';
 import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
-import type { Role } from './target.js';
+import type { ExpectedBlocking, Role } from './target.js';
 import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
 
 export interface Timings {
@@ -39,9 +40,16 @@ export interface TargetResult {
   evidence: string[];
   /** DNS-poisoning heuristics that fired, strong and weak. */
   dns_heuristics?: Heuristic[];
+  /** OONI's: what is blocked where the helper abroad succeeded; false: nothing; null: no control, or it cannot say. */
+  blocking: Blocking;
+  /** OONI's: whether the service works from here, as the control tells it; null without one. */
+  accessible: boolean | null;
+  /** What the helper abroad saw (absent without a helper). */
+  control?: Omit<Control, 'type' | 'name' | 'url'>;
   addresses: string[];
   timings: Timings;
   expect?: VerdictName;
+  expect_blocking?: ExpectedBlocking;
   expect_met: boolean;
   started_at: string;
   checks: Observation[];
@@ -80,5 +88,7 @@ export interface RunSummary {
   /** Targets that missed their `expect` (or, without one, are not reachable). */
   unmet: number;
   dns_preflight: DnsPreflight;
+  /** --helper: whether it answered, and how many controls came. */
+  helper?: HelperSummary;
   notes: string[];
 }

@@ -1,4 +1,8 @@
+import type { Blocking } from './control.js';
 import type { VerdictName } from './verdict.js';
+
+/** What a target file may expect of `blocking`, measured against a helper. */
+export type ExpectedBlocking = Exclude<Blocking, null>;
 
 export type Scheme = 'https' | 'http' | 'tcp';
 export type Role = 'control-domestic' | 'control-foreign';
@@ -23,6 +27,8 @@ export interface Target {
   path: string;
   role?: Role;
   expect?: VerdictName;
+  /** Checked only in runs with a helper: without one, nothing says what `blocking` is. */
+  expectBlocking?: ExpectedBlocking;
   tags: string[];
   source: SourceRef;
 }

@@ -15,6 +15,8 @@ export const VERDICTS = {
   'tls-failure': 'the TLS handshake failed for another reason (protocol, version, alert)',
   'http-failure': 'the server answered with bytes that are not HTTP',
   unreachable: 'no route to the address from here (a local network problem, not censorship)',
+  'http-diff': 'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
+  down: 'the helper abroad met the same failure: the server is down or broken everywhere, not censorship',
   'vantage-offline': 'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
   error: 'reachprobe could not measure this target (an unexpected failure, reported as is)',
 } as const;
@@ -68,6 +70,6 @@ export interface Verdict {
   lingering?: Lingering;
   /** The DNS heuristics that fired (absent when none did). */
   heuristics?: Heuristic[];
-  /** The verdict as measured, when the run context (vantage offline) replaced it. */
+  /** The verdict as measured, when the run context (vantage offline) or the control (down) replaced it. */
   measured?: VerdictName;
 }

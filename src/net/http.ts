@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type net from 'node:net';
 import { Client, type Dispatcher } from 'undici';
 import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
@@ -15,12 +16,65 @@ export interface HttpGetResult {
   status?: number;
   location?: string;
   server?: string;
+  /** The selected headers that were sent (SELECTED_HEADERS). */
+  headers?: Record<string, string>;
+  /** Every header's name, lower case, sorted. */
+  headerNames?: string[];
   bodyBytes: number;
   bodyTruncated: boolean;
+  title?: string;
+  /** SHA-256 (hex) of the body bytes read. */
+  bodySha256?: string;
   failure?: Failure;
 }
 
+/** What a comparison with the page seen from abroad reads of the headers (and a person debugging). */
+const SELECTED_HEADERS = ['server', 'location', 'alt-svc', 'content-type', 'via'];
+
+/** The title is looked for in the body's first bytes only: a page names itself in its head. */
+const TITLE_SCAN_BYTES = 64 * 1024;
+const TITLE_MAX_CHARS = 200;
+
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+function selected(headers: Record<string, string | string[] | undefined>): Record<string, string> | undefined {
+  const picked: Record<string, string> = {};
+  for (const name of SELECTED_HEADERS) {
+    const value = header(headers[name]);
+    if (value !== undefined) picked[name] = value.slice(0, 500);
+  }
+  return Object.keys(picked).length > 0 ? picked : undefined;
+}
+
+/** The <title> of an HTML page, white space folded; undefined when there is none. */
+export function titleOf(head: Buffer): string | undefined {
+  const match = /<title[^>]*>([^<]*)<\/title>/i.exec(head.toString('utf8'));
+  const title = match?.[1]?.replace(/\s+/g, ' ').trim();
+  return title ? title.slice(0, TITLE_MAX_CHARS) : undefined;
+}
+
+/** The body as it streams past: counted and hashed, its first bytes kept for the title. */
+class BodyReader {
+  bytes = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly head: Buffer[] = [];
+  private headBytes = 0;
+
+  add(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    if (this.headBytes >= TITLE_SCAN_BYTES) return;
+    this.head.push(Buffer.from(chunk));
+    this.headBytes += chunk.length;
+  }
+
+  finish(result: HttpGetResult): void {
+    result.bodySha256 = this.hash.digest('hex');
+    if (this.headBytes === 0) return;
+    const title = titleOf(Buffer.concat(this.head).subarray(0, TITLE_SCAN_BYTES));
+    if (title !== undefined) result.title = title;
+  }
+}
 
 /**
  * What the client is destroyed with once the GET is over. Without one, undici makes a fresh
@@ -51,11 +105,13 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
       pipelining: 1,
     });
     let done = false;
+    let body: BodyReader | undefined;
     const finish = (err?: unknown) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (err !== undefined) result.failure = failureOf(err, 'http_round_trip');
+      body?.finish(result);
       resolve(result);
       // Destroying the client ends the request wherever it is, even before undici has sent it.
       client.destroy(DONE).catch(() => {});
@@ -69,8 +125,13 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
         result.status = statusCode;
         result.location = header(headers.location);
         result.server = header(headers.server);
+        const picked = selected(headers);
+        if (picked) result.headers = picked;
+        result.headerNames = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+        body = new BodyReader();
       },
       onResponseData(_controller, chunk) {
+        body?.add(chunk);
         result.bodyBytes += chunk.length;
         if (result.bodyBytes < opts.maxBodyBytes) return;
         result.bodyTruncated = true;

@@ -10,9 +10,17 @@ export type Dialer = (address: string, port: number, timeoutMs: number) => Promi
  * The returned socket has an error listener, so a RST that arrives while nobody reads it cannot
  * crash the process; whoever uses the socket listens for errors itself.
  */
-export const dialTcp: Dialer = (address, port, timeoutMs) =>
+export const dialTcp: Dialer = (address, port, timeoutMs) => dial(address, port, timeoutMs);
+
+/** A dialer whose connections come from `localAddress` (a machine with several: the helper's --source-address). */
+export const dialerFrom =
+  (localAddress: string): Dialer =>
+  (address, port, timeoutMs) =>
+    dial(address, port, timeoutMs, localAddress);
+
+const dial = (address: string, port: number, timeoutMs: number, localAddress?: string): Promise<Outcome<net.Socket>> =>
   new Promise((resolve) => {
-    const socket = net.connect({ host: address, port, noDelay: true });
+    const socket = net.connect({ host: address, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     const done = (outcome: Outcome<net.Socket>) => {
       clearTimeout(timer);
       socket.removeListener('error', onError);

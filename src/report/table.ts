@@ -16,7 +16,9 @@ export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
     case 'timeout':
     case 'closed':
     case 'cert-invalid':
+    case 'http-diff':
       return chalk.red;
+    case 'down':
     case 'vantage-offline':
     case 'unreachable':
     case 'error':
@@ -60,6 +62,9 @@ function blockedByCell(r: TargetResult): string {
   return r.flags?.includes('possibly-residual') ? `${words} (maybe residual)`.trim() : words;
 }
 
+/** OONI's `blocking`, as the comparison with the helper decided it (nothing without a control). */
+const blockingCell = (r: TargetResult) => (r.blocking === null || r.blocking === undefined ? '' : `blocking=${r.blocking}`);
+
 export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'>): string {
   return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
 }
@@ -101,6 +106,7 @@ function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
 export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
   const withExpect = results.some((r) => r.expect !== undefined);
   const withAttribution = results.some((r) => r['blocked-by'] !== undefined || r.flags !== undefined);
+  const withControl = results.some((r) => r.blocking !== null && r.blocking !== undefined);
   const groups = [...groupByService(results)];
   const ordered = groups.flatMap(([, group]) => group);
   const rows = ordered.map((r) => [
@@ -108,6 +114,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     verdictCell(r),
     ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
     where(r),
+    ...(withControl ? [blockingCell(r)] : []),
     ...(withAttribution ? [blockedByCell(r)] : []),
     seconds(r.timings.chain_ms),
     reasonCell(r),
@@ -117,6 +124,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     paintFor(chalk, r.verdict),
     ...(withExpect ? [r.expect_met ? chalk.dim : chalk.red] : []),
     chalk.dim,
+    ...(withControl ? [r.blocking === false ? chalk.dim : chalk.red] : []),
     ...(withAttribution ? [chalk.cyan] : []),
     chalk.dim,
   ]);

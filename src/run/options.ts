@@ -2,6 +2,8 @@ import net from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../model/clock.js';
 import type { DnsServer } from '../model/addresses.js';
+import type { Control, HelperSummary } from '../model/control.js';
+import type { Target } from '../model/target.js';
 import type { Resolver } from '../net/resolve.js';
 import type { Dialer } from '../net/tcp.js';
 
@@ -45,6 +47,20 @@ export interface ProbeOptions {
   sniProbe?: DnsServer;
   /** --residual-check: how long to keep re-checking a blocked IP:port with the decoy (0: not at all). */
   residualCheckMs: number;
+  /** The helper's: addresses dialled besides the resolved ones, by target name (the probe's answers). */
+  alsoDial?: Map<string, string[]>;
+  /** The helper's: addresses never dialled, whatever DNS answers (its own). */
+  neverDial?: net.BlockList;
+}
+
+/** Control measurements from a helper abroad, asked for as targets' addresses become known. */
+export interface Controls {
+  /** The target's addresses are known (none when its name did not resolve): ask for its control. */
+  request(target: Target, addresses: string[]): void;
+  /** The control of a requested target, or undefined when none came in time. */
+  get(target: Target): Promise<Control | undefined>;
+  summary(): HelperSummary;
+  close(): Promise<void>;
 }
 
 /** The world the probe acts on: passed in, so tests run the same code against loopback servers. */
@@ -61,6 +77,8 @@ export interface ProbeEnv {
   /** --control-doh: control resolvers over DNS-over-HTTPS, and the pool that reaches them. */
   controls: string[];
   doh?: Dispatcher;
+  /** --helper: the control measurements from abroad. */
+  helper?: Controls;
 }
 
 export const DEFAULT_TIMEOUTS: StageTimeouts = { dns: 4000, connect: 10_000, tls: 10_000, http: 10_000 };

@@ -4,7 +4,7 @@ import { checkHttp } from '../checks/http.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
-import { hostPort, impossibleReason } from '../model/addresses.js';
+import { hostPort, impossibleReason, inList } from '../model/addresses.js';
 import { BLOCKING_FAILURES, type Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
@@ -66,10 +66,21 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
     observations.push(resolved);
     addresses = resolved.addresses;
   }
-  // A DNS answer no public name can have is never dialled: it may be this machine or its LAN.
-  const dialled = chosenByUser ? addresses : addresses.filter((a) => impossibleReason(a, options.allowedAnswers) === undefined);
-  const residual = dialled.length > 0 ? await connectAndUse(target, dialled.slice(0, options.maxAddresses), ctx, observations) : undefined;
+  ctx.env.helper?.request(target, addresses);
+  const dialled = toDial(target, chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)), options);
+  const residual = dialled.length > 0 ? await connectAndUse(target, dialled, ctx, observations) : undefined;
   return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}) };
+}
+
+/** A DNS answer no public name can have is never dialled: it may be this machine or its LAN. */
+const dialable = (address: string, options: ProbeOptions) =>
+  impossibleReason(address, options.allowedAnswers) === undefined && !(options.neverDial && inList(options.neverDial, address));
+
+/** The answers (so many at most), and the helper's extra addresses (the probe's) after them. */
+function toDial(target: Target, answers: string[], options: ProbeOptions): string[] {
+  const first = answers.slice(0, options.maxAddresses);
+  const extra = (options.alsoDial?.get(target.name) ?? []).filter((a) => !first.includes(a));
+  return [...first, ...extra.slice(0, options.maxAddresses)];
 }
 
 interface DnsWork {

@@ -1,6 +1,8 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
-import { inContext, isSuccess, meetsExpectation, vantageOf } from '../classify/run.js';
+import { inContext, isSuccess, meetsBlocking, meetsExpectation, vantageOf } from '../classify/run.js';
+import { compareWithControl } from '../classify/control.js';
+import type { Blocking, Control, HelperSummary } from '../model/control.js';
 import { tenths } from '../model/clock.js';
 import { find, own, type Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
@@ -63,6 +65,9 @@ interface Measured {
   target: Target;
   residual?: Residual;
   verdict: Verdict;
+  blocking: Blocking;
+  accessible: boolean | null;
+  control?: Control;
   checks: Observation[];
   addresses: string[];
   startedAt: Date;
@@ -93,9 +98,22 @@ function residualFields(residual: Residual | undefined, verdict: VerdictName) {
   return { flags: ['possibly-residual'], residual_of: residual };
 }
 
-function toResult(m: Measured, vantage: Vantage): TargetResult {
+/** OONI's keys: in an offline run no failure says anything, so neither do they. */
+function blockingOf(m: Measured, v: Verdict): Pick<TargetResult, 'blocking' | 'accessible'> {
+  return v.verdict === 'vantage-offline' ? { blocking: null, accessible: null } : { blocking: m.blocking, accessible: m.accessible };
+}
+
+/** What the helper saw, as the result carries it (its name and URL are the result's own). */
+function controlOf(m: Measured): Pick<TargetResult, 'control'> {
+  if (!m.control) return {};
+  const { type: _type, name: _name, url: _url, ...seen } = m.control;
+  return { control: seen };
+}
+
+function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetResult {
   const { target } = m;
   const v = inContext(m.verdict, vantage);
+  const blocking = blockingOf(m, v);
   return {
     name: target.name,
     service: target.service,
@@ -112,10 +130,13 @@ function toResult(m: Measured, vantage: Vantage): TargetResult {
     reason: v.reason,
     evidence: v.evidence,
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
+    ...blocking,
+    ...controlOf(m),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
-    expect_met: meetsExpectation(v.verdict, target.expect),
+    ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
+    expect_met: meetsExpectation(v.verdict, target.expect) && meetsBlocking(blocking.blocking, target.expectBlocking, withHelper),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,
   };
@@ -160,6 +181,12 @@ function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): strin
   return notes;
 }
 
+function helperNotes(helper: HelperSummary | undefined): string[] {
+  if (!helper || helper.controls === helper.sent) return [];
+  const missing = helper.sent - helper.controls;
+  return [`${missing} of ${helper.sent} targets got no control from the helper (${helper.why ?? 'none came in time'}): their verdicts are this side's alone`];
+}
+
 interface RunFacts {
   vantage: Vantage;
   preflight: DnsPreflight;
@@ -168,7 +195,7 @@ interface RunFacts {
   ms: number;
 }
 
-function summarize(tally: Tally, facts: RunFacts): RunSummary {
+function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary | undefined): RunSummary {
   const { vantage, preflight } = facts;
   return {
     started_at: facts.startedAt.toISOString(),
@@ -179,7 +206,8 @@ function summarize(tally: Tally, facts: RunFacts): RunSummary {
     vantage,
     unmet: tally.unmet,
     dns_preflight: preflight,
-    notes: notesOf(tally, vantage, preflight),
+    ...(helper ? { helper } : {}),
+    notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
   };
 }
 
@@ -215,9 +243,12 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     const chainMs = env.clock.now() - began;
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
-    const verdict = classifyTarget(target, checks, await dnsContext);
-    return { target, verdict, checks, addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
+    const local = classifyTarget(target, checks, await dnsContext);
+    const control = await env.helper?.get(target);
+    const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
+    return { target, verdict, blocking, accessible, ...(control ? { control } : {}), checks, addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
   };
+  const withHelper = env.helper !== undefined;
   const abandoned = new Set<string>();
   const finish = async (target: Target, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
     const m = probed === ABANDONED ? probed : await stopping.settle(measure(target, probed));
@@ -244,7 +275,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
     const done = measured.filter((m) => m !== undefined);
     const v = vantageOf(done.map((m) => m.verdict.verdict));
-    for (const m of done) emit(toResult(m, v));
+    for (const m of done) emit(toResult(m, v, withHelper));
     return v;
   });
   await inSlots(
@@ -255,7 +286,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
       const m = await finish(target, probed);
       if (index < controls.length) return controlsDone[index]!.resolve(m);
       // Each measurement is dropped once emitted: nothing holds it until the run ends.
-      if (m) emit(toResult(m, await vantageKnown));
+      if (m) emit(toResult(m, await vantageKnown, withHelper));
     },
     {
       maxAfters: options.concurrency * WINDOWS_PER_SLOT,
@@ -270,7 +301,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   results.sort((a, b) => byOrder(a.name, b.name));
   const checked = await stopping.settle(preflight);
   const facts = { vantage, preflight: checked === ABANDONED ? {} : checked, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
-  const summary = summarize(tally, facts);
+  const summary = summarize(tally, facts, env.helper?.summary());
   if (!stopping.at) return { results, summary };
   const left = [...abandoned].sort(byOrder);
   return { results, summary, interrupted: { at: stopping.at, abandoned: left, notStarted: targets.length - tally.targets - left.length } };

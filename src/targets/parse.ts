@@ -1,11 +1,14 @@
-import { isMap, isSeq, type YAMLSeq } from 'yaml';
-import { ROLES, type Role, type Scheme, type Target } from '../model/target.js';
+import { isMap, isScalar, isSeq, type YAMLSeq } from 'yaml';
+import { InputError } from '../model/input-error.js';
+import { ROLES, type ExpectedBlocking, type Role, type Scheme, type SourceRef, type Target } from '../model/target.js';
 import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
 import { checkKnown, fieldsOf, isEmpty, kind, readChoice, readStrings, readString, required, Source, stringValue, type Field, type Fields } from './yaml.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
 const DEFAULT_FIELDS = ['service', 'role', 'expect', 'tags'];
-const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'tags'];
+const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'tags'];
+/** What `expect_blocking` may say: OONI's `blocking` values other than null (written false, or a string). */
+const BLOCKING_VALUES = ['false', 'dns', 'tcp_ip', 'http-failure', 'http-diff'] as const;
 const URL_FORMS = 'expected https://host[:port]/path, http://host[:port]/path or tcp://host:port';
 
 /** The fields a target may inherit from `defaults`. */
@@ -113,6 +116,7 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
   const endpoint = parseUrl(url, (problem) => src.fail(`${label}: field "url": ${problem}`, fields.get('url')?.value));
   const role = own.role ?? defaults.role;
   const expect = own.expect ?? defaults.expect;
+  const expectBlocking = fields.get('expect_blocking');
   const target: Target = {
     name,
     service,
@@ -120,10 +124,19 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
     ...endpoint,
     ...(role && { role }),
     ...(expect && { expect }),
+    ...(expectBlocking && { expectBlocking: readBlocking(src, expectBlocking, `${label}: field "expect_blocking"`) }),
     tags: [...new Set([...defaults.tags, ...own.tags])],
     source: { file: src.file, line: src.line(item) },
   };
   return { target, extra: pick(fields, ext.targetFields) };
+}
+
+/** `false` (YAML's boolean, or the word) or one of the blocking strings. */
+function readBlocking(src: Source, field: Field, what: string): ExpectedBlocking {
+  const node = src.resolve(field.value);
+  if (isScalar(node) && node.value === false) return false;
+  const value = readChoice(src, field, what, BLOCKING_VALUES);
+  return value === 'false' ? false : value;
 }
 
 function readShared(src: Source, fields: Fields, label: string): Shared {
@@ -136,6 +149,14 @@ function readShared(src: Source, fields: Fields, label: string): Shared {
     ...(expect && { expect: readChoice(src, expect, `${label}: field "expect"`, VERDICT_NAMES) }),
     tags: readStrings(src, fields.get('tags'), `${label}: field "tags"`),
   };
+}
+
+/** A target from a URL alone, as a helper is asked for one: the service is its host. Throws InputError with the problem. */
+export function targetFromUrl(name: string, url: string, source: SourceRef): Target {
+  const endpoint = parseUrl(url, (problem) => {
+    throw new InputError(problem, source.file, source.line);
+  });
+  return { name, service: endpoint.host, url, ...endpoint, tags: [], source };
 }
 
 /**
