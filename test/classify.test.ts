@@ -485,6 +485,10 @@ describe('impossibleReason', () => {
     ['240.0.0.1', 'reserved'],
     ['255.255.255.255', 'reserved'],
     ['2001:0:4136:e378::1', 'Teredo'],
+    ['::127.0.0.1', 'reserved'], // IPv4-compatible IPv6, never routed
+    ['64:ff9b::a9fe:a9fe', 'link-local through NAT64'], // 169.254.169.254 behind a NAT64 gateway
+    ['64:ff9b::127.0.0.1', 'loopback through NAT64'],
+    ['64:ff9b::808:808', undefined], // 8.8.8.8 behind one: public
     ['8.8.8.8', undefined],
     ['149.154.167.51', undefined],
     ['2a03:2880::1', undefined],

@@ -8,7 +8,7 @@ import { bodyProportion, pageDifferences, titleMatch, uncommonHeadersMatch } fro
 import { classifyTarget } from '../src/classify/target.js';
 import type { Blocking, Control, ControlHttp, ControlTls } from '../src/model/control.js';
 import type { FailureString, Operation } from '../src/model/failure.js';
-import type { CertificateSummary, HttpObservation, Observation } from '../src/model/observation.js';
+import type { CertificateSummary, ConnectObservation, HttpObservation, Observation, TlsObservation } from '../src/model/observation.js';
 import type { Scheme, Target } from '../src/model/target.js';
 import type { VerdictName } from '../src/model/verdict.js';
 
@@ -32,8 +32,8 @@ const FAKE = cert('CN=Security Certificate', '11:22:33:44:55:66:77:88:99:00:AA:B
 
 type Local = Observation[];
 const resolved = (addresses = [HERE], f?: FailureString): Observation => ({ check: 'resolve', host: HOST, resolver: 'system', addresses: f ? [] : addresses, ...t0, ...(f ? fail(f, 'resolve') : {}) });
-const dialled = (f?: FailureString, address = HERE): Observation => ({ check: 'connect', address, port: 443, ...t0, ...(f ? fail(f, 'connect') : {}) });
-const handshake = (f?: FailureString, certificate?: CertificateSummary): Observation => ({
+const dialled = (f?: FailureString, address = HERE): ConnectObservation => ({ check: 'connect', address, port: 443, ...t0, ...(f ? fail(f, 'connect') : {}) });
+const handshake = (f?: FailureString, certificate?: CertificateSummary): TlsObservation => ({
   check: 'tls_handshake', address: HERE, port: 443, sni: HOST, ...t0, ...(f ? fail(f, 'tls_handshake') : { version: 'TLSv1.3' }), ...(certificate ? { certificate } : {}),
 });
 const page = (extra: Partial<HttpObservation> = {}, f?: FailureString): HttpObservation => ({
@@ -116,7 +116,7 @@ describe('compareWithControl', () => {
 
   it('an inconsistent block that the helper cannot explain stays undecided', () => {
     const t = target();
-    const local: Local = [resolved(), dialled(), { ...handshake('connection_reset'), try: 1 }, { ...dialled(), try: 2 }, { ...handshake(), try: 2 } as Observation, { ...page({ port: 443 }), try: 2 }];
+    const local: Local = [resolved(), dialled(), { ...handshake('connection_reset'), try: 1 }, { ...dialled(), try: 2 }, { ...handshake(), try: 2 }, { ...page({ port: 443 }), try: 2 }];
     const v = classifyTarget(t, local, NO_DNS_CONTEXT);
     expect(v.verdict).toBe('inconsistent');
     const compared = compareWithControl(t, local, v, control({ tls: { address: THERE, port: 443, handshake: false, failure: 'connection_reset', trusted: false, valid_for_name: false } }));

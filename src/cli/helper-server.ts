@@ -54,7 +54,9 @@ const OTHER_METHODS = ['DELETE', 'PATCH', 'PUT', 'OPTIONS'] as const;
 
 /** The helper's routes, not yet listening (tests inject requests or listen on loopback). */
 export async function buildHelper(s: HelperServerSettings): Promise<FastifyInstance> {
-  const app = Fastify({ https: s.tls, bodyLimit: s.limits.bodyBytes, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  // Strict validation: a field the schema does not know is refused, not silently dropped; no type is coerced.
+  const ajv = { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } } as const;
+  const app = Fastify({ https: s.tls, bodyLimit: s.limits.bodyBytes, logger: false, return503OnClosing: true, forceCloseConnections: true, ajv });
   app.addSchema(CONTROL_SCHEMA);
   const underWay = new Map<string, number>();
   const counted = new WeakMap<FastifyRequest, number>();

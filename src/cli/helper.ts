@@ -37,7 +37,7 @@ export function basePathOf(text: string | undefined): string {
 }
 
 /** The machine's own addresses: a target must not make the helper connect to itself (unless --allow-answers says so). */
-function ownAddresses(allowed: net.BlockList): net.BlockList {
+export function ownAddresses(allowed: net.BlockList): net.BlockList {
   const own = new net.BlockList();
   for (const info of Object.values(os.networkInterfaces()).flat()) {
     if (info && !inList(allowed, info.address)) own.addAddress(info.address, info.family === 'IPv6' ? 'ipv6' : 'ipv4');

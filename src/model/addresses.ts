@@ -12,7 +12,8 @@ const RANGES: Array<[label: string, cidrs: string[]]> = [
   ['link-local', ['169.254.0.0/16', 'fe80::/10']],
   ['unique local (RFC 4193)', ['fc00::/7']],
   ['multicast', ['224.0.0.0/4', 'ff00::/8']],
-  ['reserved', ['240.0.0.0/4', '192.0.0.0/24']],
+  // ::/96: IPv4-compatible IPv6 (deprecated, never routed).
+  ['reserved', ['240.0.0.0/4', '192.0.0.0/24', '::/96']],
   ['documentation', ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '2001:db8::/32']],
   ['benchmarking', ['198.18.0.0/15']],
   ['Teredo', ['2001::/32']],
@@ -83,8 +84,27 @@ export function inList(list: net.BlockList, address: string): boolean {
  */
 export function impossibleReason(address: string, allowed: net.BlockList): string | undefined {
   const parsed = socketAddress(address);
-  if (!parsed || !BOGONS().any.check(parsed) || allowed.check(parsed)) return undefined;
+  if (!parsed) return undefined;
+  if (!BOGONS().any.check(parsed)) return nat64Reason(parsed, allowed);
+  if (allowed.check(parsed)) return undefined;
   return BOGONS().each.find((b) => b.list.check(parsed))?.label;
+}
+
+let nat64: net.BlockList | undefined;
+
+/**
+ * An address in NAT64's well-known prefix (64:ff9b::/96, RFC 6052) reaches the IPv4 address in its
+ * last 32 bits through the gateway: 64:ff9b::a9fe:a9fe is 169.254.169.254 there.
+ */
+function nat64Reason(parsed: net.SocketAddress, allowed: net.BlockList): string | undefined {
+  nat64 ??= blockListOf(['64:ff9b::/96']);
+  if (parsed.family !== 'ipv6' || !nat64.check(parsed)) return undefined;
+  const tail = parsed.address.split(':');
+  const last = tail.at(-1)!;
+  const words = tail.slice(-2).map((w) => parseInt(w || '0', 16));
+  const v4 = last.includes('.') ? last : [words[0]! >> 8, words[0]! & 255, words[1]! >> 8, words[1]! & 255].join('.');
+  const reason = impossibleReason(v4, allowed);
+  return reason && `${reason} through NAT64`;
 }
 
 /**
