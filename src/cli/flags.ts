@@ -40,6 +40,14 @@ export function endpoint(value: string, defaultPort = 53): DnsServer {
 
 export const dnsServer = (value: string): DnsServer => endpoint(value);
 
+/** ADDR:PORT to listen on; port 0 takes a free one (the listening line says which). */
+export function listenAddress(value: string): DnsServer {
+  const anyPort = /^(.*):0$/.exec(value);
+  const server = anyPort ? parseServer(`${anyPort[1]}:1`) : parseServer(value, 0);
+  if (!server || (!anyPort && server.port === 0)) throw new InvalidArgumentError('expected ADDR:PORT: 0.0.0.0:8443, [::]:8443, 127.0.0.1:0 (any free port).');
+  return anyPort ? { ...server, port: 0 } : server;
+}
+
 export interface Pin {
   key: string;
   addresses: string[];

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, helperUrl, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
+import { cidr, collect, dnsServer, domainName, endpoint, helperUrl, httpsUrl, list, listenAddress, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
@@ -68,7 +68,7 @@ function program(): Commander.Command {
   cli
     .command('helper')
     .description('serve control measurements from an uncensored network (abroad) to probes that run check --helper, over HTTPS')
-    .requiredOption('--listen <addr:port>', 'the address and port to listen on, e.g. 0.0.0.0:8443 or [::]:8443', (v: string) => endpoint(v, 443))
+    .requiredOption('--listen <addr:port>', 'the address and port to listen on, e.g. 0.0.0.0:8443 or [::]:8443', listenAddress)
     .requiredOption('--cert <file>', "the server's certificate (PEM, chain included)")
     .requiredOption('--key <file>', "the server's private key (PEM)")
     .requiredOption('--token-file <file>', 'bearer tokens, one a line (# comments): each probe holds one; rotate by adding the new one, then removing the old')
