@@ -1,0 +1,132 @@
+// The probe and the helper on two sides of an nft filter, in network namespaces this test makes:
+// "world" holds the server (10.77.0.1) and the censor's filter, "inside" the probe (10.77.1.2),
+// "abroad" the helper (10.77.2.2), each joined to world by a veth pair. The filter drops what
+// inside sends to the server's TLS port: an IP block, which no loopback server can fake. Nothing
+// leaves the namespaces. Needs root, iproute2 and nftables; skipped, saying so, elsewhere.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, run } from './helpers/cli.js';
+import { helperFiles, spawnHelper, type HelperFiles, type HelperProcess } from './helpers/helper-process.js';
+import { expectValidJsonLines } from './helpers/schema.js';
+
+const id = randomBytes(3).toString('hex');
+const NS = { world: `rp-world-${id}`, inside: `rp-in-${id}`, abroad: `rp-out-${id}` };
+const SERVER = '10.77.0.1';
+const sh = (...args: string[]) => execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
+const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
+
+function tools(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root';
+  for (const tool of ['ip', 'nft']) {
+    try {
+      sh('sh', '-c', `command -v ${tool}`);
+    } catch {
+      return `no ${tool} (iproute2, nftables)`;
+    }
+  }
+  return undefined;
+}
+
+const missing = tools();
+if (missing) console.warn(`helper-netns.test.ts: skipped (${missing})`);
+
+function build(): void {
+  for (const ns of Object.values(NS)) sh('ip', 'netns', 'add', ns);
+  for (const ns of Object.values(NS)) inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
+  inNs(NS.world, 'ip', 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
+  inNs(NS.world, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+  for (const [side, net] of [[NS.inside, 1], [NS.abroad, 2]] as const) {
+    const [w, s] = [`w${net}-${id}`, `s${net}-${id}`];
+    sh('ip', 'link', 'add', w, 'netns', NS.world, 'type', 'veth', 'peer', 'name', s, 'netns', side);
+    inNs(NS.world, 'ip', 'addr', 'add', `10.77.${net}.1/24`, 'dev', w);
+    inNs(NS.world, 'ip', 'link', 'set', w, 'up');
+    inNs(side, 'ip', 'addr', 'add', `10.77.${net}.2/24`, 'dev', s);
+    inNs(side, 'ip', 'link', 'set', s, 'up');
+    inNs(side, 'ip', 'route', 'add', 'default', 'via', `10.77.${net}.1`);
+  }
+  // The censor: whatever inside sends to the server's TLS port is dropped; abroad is not filtered.
+  inNs(NS.world, 'nft', 'add table inet censor');
+  inNs(NS.world, 'nft', 'add chain inet censor input { type filter hook input priority 0 ; }');
+  inNs(NS.world, 'nft', `add rule inet censor input ip saddr 10.77.1.0/24 ip daddr ${SERVER} tcp dport 8443 drop`);
+}
+
+// The server in world: TLS on 8443 (filtered for inside), plain HTTP on 8080; nothing on 9443.
+const SERVER_SCRIPT = `
+const https = require('node:https'), http = require('node:http');
+import(${JSON.stringify(path.join(ROOT, 'dist/mock/certs.js'))}).then(({ CERTS }) => {
+  const answer = (req, res) => res.end('hello from the world namespace\\n');
+  https.createServer(CERTS.good, answer).listen(8443, '${SERVER}', () =>
+    http.createServer(answer).listen(8080, '${SERVER}', () => console.log('ready')));
+});`;
+
+let dir: string;
+let files: HelperFiles;
+let server: ChildProcess | undefined;
+let helper: HelperProcess | undefined;
+
+beforeAll(async () => {
+  if (missing) return;
+  build();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-netns-'));
+  files = await helperFiles(dir);
+  server = spawn('ip', ['netns', 'exec', NS.world, process.execPath, '-e', SERVER_SCRIPT]);
+  await new Promise<void>((ready, fail) => {
+    server!.stdout!.once('data', () => ready());
+    server!.once('exit', (code) => fail(new Error(`the server exited ${code}`)));
+  });
+  helper = await spawnHelper(
+    [
+      ...['--listen', '10.77.2.2:8443', '--cert', files.cert, '--key', files.key, '--token-file', files.tokens, '--ca', files.ca],
+      // Its resolver is a port where nothing listens: it measures the probe's addresses, as given.
+      ...['--allow-answers', '10.77.0.0/16', '--resolver', `${SERVER}:5353`, '--timeout', '2'],
+    ],
+    ['ip', 'netns', 'exec', NS.abroad],
+  );
+});
+
+afterAll(async () => {
+  await helper?.stop();
+  server?.kill();
+  if (!missing) for (const ns of Object.values(NS)) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('probe inside, helper abroad, an nft filter between the probe and the server', () => {
+  it.skipIf(missing !== undefined)('an IP block is tcp_ip; what works is false; a port closed everywhere is down', async () => {
+    const targets = path.join(dir, 'targets.yaml');
+    await writeFile(
+      targets,
+      [
+        'targets:',
+        '  - { name: blocked, service: S, url: "https://site.reachprobe.test:8443/" }',
+        '  - { name: open, service: S, url: "http://site.reachprobe.test:8080/" }',
+        '  - { name: closed, service: S, url: "https://site.reachprobe.test:9443/" }',
+      ].join('\n'),
+    );
+    const pins = [8443, 8080, 9443].flatMap((port) => ['--resolve', `site.reachprobe.test:${port}:${SERVER}`]);
+    const r = await run(
+      [
+        ...['check', targets, ...pins, '--ca', files.ca, '--allow-answers', '10.77.0.0/16', '--timeout', '2', '--json'],
+        ...['--helper', 'https://helper.reachprobe.test:8443', '--helper-resolve', 'helper.reachprobe.test:8443:10.77.2.2', '--helper-token-file', files.tokens],
+      ],
+      {},
+      ['ip', 'netns', 'exec', NS.inside],
+    );
+    const lines = expectValidJsonLines(r.stdout);
+    const summary = lines.pop()!;
+    expect(summary.helper).toMatchObject({ reachable: true, sent: 3, controls: 3 });
+    const got = Object.fromEntries(lines.map((l) => [l.name, [l.verdict, l.stage, l.blocking, l.accessible]]));
+    expect(got).toEqual({
+      blocked: ['timeout', 'connect', 'tcp_ip', false],
+      open: ['reachable', undefined, false, true],
+      closed: ['down', 'connect', false, false],
+    });
+    const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
+    expect(byName.blocked!['blocked-by']).toBe('ip');
+    expect(byName.closed!.reason).toMatch(/fails from abroad too/);
+  });
+});
