@@ -2,11 +2,12 @@
 // node:tls loop (the physical limit: one TLS handshake and one GET per target) and curl.
 // A benchmark, not a test: it prints its figures and the goals they are held against.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CERTS } from '../mock/certs.js';
 import { loadTargets } from '../targets/load.js';
 import { tlsLoop } from './tls-loop.js';
 import { scenarioYaml, type Mix } from './scenario.js';
@@ -43,8 +44,15 @@ async function startMock(name: string, count: number, mix: Mix): Promise<Mock> {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`the mock network exited (${code})`)));
   });
-  const checkArgs = command.split(' ').slice(3); // after "reachprobe check FILE"
+  // After "reachprobe check FILE", without the mock's own helper: the helper run starts a real one.
+  const checkArgs = dropOptions(command.split(' ').slice(3), ['--helper', '--helper-token-file']);
   return { targetsFile, checkArgs, stop: () => stop(child) };
+}
+
+/** Options (each with its value) taken out of a command line. */
+function dropOptions(args: string[], names: string[]): string[] {
+  const drop = new Set(names);
+  return args.filter((a, i) => !drop.has(a) && !drop.has(args[i - 1] ?? ''));
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -145,9 +153,53 @@ async function mixedRun(count: number) {
 
 /** The mock's check options without the sink and the DoH control: the pipeline as most users run it. */
 function withoutControls(mock: Mock): Mock {
-  const drop = new Set(['--sink', '--control-doh']);
-  const checkArgs = mock.checkArgs.filter((a, i) => !drop.has(a) && !drop.has(mock.checkArgs[i - 1] ?? ''));
-  return { ...mock, checkArgs };
+  return { ...mock, checkArgs: dropOptions(mock.checkArgs, ['--sink', '--control-doh']) };
+}
+
+interface Helper {
+  url: string;
+  tokenFile: string;
+  /** Its peak RSS so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** A `reachprobe helper` process on loopback, resolving with the mock network's resolver, as one abroad would. */
+async function startHelper(mock: Mock): Promise<Helper> {
+  const at = (name: string) => mock.checkArgs[mock.checkArgs.indexOf(name) + 1]!;
+  const [cert, key, tokenFile] = ['helper.pem', 'helper-key.pem', 'helper.token'].map((f) => path.join(work, f)) as [string, string, string];
+  writeFileSync(cert, CERTS.good.cert);
+  writeFileSync(key, CERTS.good.key);
+  writeFileSync(tokenFile, 'bench-token-0123456789abcdef\n');
+  const args = ['helper', '--listen', '127.0.0.1:0', '--cert', cert, '--key', key, '--token-file', tokenFile, '--ca', at('--ca'), '--allow-answers', '127.0.0.0/8', '--resolver', at('--resolver')];
+  const child = spawn(process.execPath, [BIN, ...args, '--timeout', String(DEADLINE_S)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on (\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the helper exited (${code}): ${err}`)));
+  });
+  child.stderr!.resume(); // one log line per request: read and dropped
+  const peakRssMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  return { url, tokenFile, peakRssMb, stop: () => stop(child) };
+}
+
+/** The same targets measured from both sides: a helper process on the same two CPUs doubles the work. */
+async function helperRun(mock: Mock, count: number, alone: Measured) {
+  const helper = await startHelper(mock);
+  try {
+    const m = await measure(mock, ['--helper', helper.url, '--helper-token-file', helper.tokenFile]);
+    const helperRss = helper.peakRssMb();
+    const share = rate(count, m.runMs) / rate(count, alone.runMs);
+    console.log(`  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s (${verdicts(m.counts)})`);
+    goal('with a helper, at least 40% of the rate without', share >= 0.4, `${f(share * 100)}%`);
+    goal('each process under 250 MB peak RSS with a helper', m.maxRssMb < 250 && helperRss < 250, `the probe ${f(m.maxRssMb)} MB, the helper ${f(helperRss)} MB`);
+  } finally {
+    await helper.stop();
+  }
 }
 
 /** N timed-out targets at concurrency C must take about ceil(N/C) deadlines, never the sum. */
@@ -182,6 +234,7 @@ async function throughputRun(count: number, withCurl: boolean) {
     console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, run ${f(m.runMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
     console.log(`    end to end, with loading the measuring code, reading the ${count} targets and a full GC: ${f(endToEnd)} targets/s, ${f(m.wallMs / 1000, 2)} s (${f((endToEnd / loopRate) * 100)}% of the loop)`);
     goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
+    await helperRun(mock, count, m);
     // The targets share 64 servers (scenario.ts), so nearly every decoy is reused; a list where each name
     // has an address of its own costs a decoy handshake per target, as here.
     const each = await measure(mock, ['--decoy-reuse', '0']);

@@ -53,7 +53,7 @@ function describe(o: Observation): string {
     }
     case 'http_round_trip': {
       const status = o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;
-      const body = `${o.body_bytes} bytes${o.body_truncated ? ' (capped)' : ''}`;
+      const body = `${o.body_bytes} bytes${o.body_truncated ? ' (capped)' : ''}${o.title === undefined ? '' : `, title "${o.title}"`}`;
       const outcome = o.failure ? `${status}${failed(o.failure)}` : `${status}${body}`;
       const host = o.host_header ? ` (Host ${o.host_header})` : '';
       return `http_round_trip GET ${o.url}${host} via ${o.address}: ${outcome} in ${ms(o.duration_ms)}`;

@@ -14,10 +14,14 @@ import { runProbe } from './run.js';
 // summarized into a control as soon as it is done. The helper opens connections for whoever holds
 // a token, so nothing here dials an address no public name can have, nor the helper's own.
 
-/** The same pipeline as `check`, without what only a probe inside needs: no decoy, one try, no SNI probe, no residual check. */
+/**
+ * The same pipeline as `check`, without what only a probe inside needs: no decoy, one try, no SNI
+ * probe, no residual check, and no listening for injected DNS replies after the first (abroad, the
+ * first answer is the answer: a window would hold every control for nothing).
+ */
 export function helperOptions(base: ProbeOptions): ProbeOptions {
   const { sniProbe: _probe, ...rest } = base;
-  return { ...rest, decoyName: undefined, tries: 1, residualCheckMs: 0 };
+  return { ...rest, decoyName: undefined, tries: 1, residualCheckMs: 0, dnsWindowMs: 0 };
 }
 
 /** Why the helper will not connect to `address`, if it will not. */
