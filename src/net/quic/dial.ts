@@ -60,6 +60,8 @@ export interface QuicDialResult {
   initialsSent: number;
   datagramsSent: number;
   datagramsReceived: number;
+  /** Those beyond the 256 a handshake may take, dropped unread. */
+  datagramsUnread: number;
   bytesReceived: number;
   ignored: IgnoredPackets;
   /** From the first Initial sent. */
@@ -212,6 +214,7 @@ class Dial {
       initialsSent: c.initialsSent,
       datagramsSent: this.datagramsSent,
       datagramsReceived: c.datagramsReceived,
+      datagramsUnread: c.datagramsUnread,
       bytesReceived: c.bytesReceived,
       ignored: c.ignored.view(),
     };

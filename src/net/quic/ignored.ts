@@ -1,7 +1,7 @@
 // Why received packets were not used, kept bounded: an endless or hostile answer must not grow it.
 
 export interface IgnoredPackets {
-  /** Distinct reasons with how often each came, in the order first seen. */
+  /** Distinct reasons (the first of each kind) with how often each kind came, in the order first seen. */
   reasons: Array<{ reason: string; count: number }>;
   /** All ignored packets or datagrams, those of reasons not kept included. */
   total: number;
@@ -9,18 +9,22 @@ export interface IgnoredPackets {
 
 const MAX_REASONS = 16;
 
+/** Reasons that differ only in their numbers (lengths, packet numbers) count as one. */
+const kind = (reason: string) => reason.replace(/0x[0-9a-f]+|\d+/gi, '#');
+
 export class IgnoredLog {
-  private readonly counts = new Map<string, number>();
+  /** By kind: the first reason of the kind, as given, and how often the kind came. */
+  private readonly kinds = new Map<string, { reason: string; count: number }>();
   private total = 0;
 
   add(reason: string): void {
     this.total++;
-    const count = this.counts.get(reason);
-    if (count !== undefined) this.counts.set(reason, count + 1);
-    else if (this.counts.size < MAX_REASONS) this.counts.set(reason, 1);
+    const seen = this.kinds.get(kind(reason));
+    if (seen) seen.count++;
+    else if (this.kinds.size < MAX_REASONS) this.kinds.set(kind(reason), { reason, count: 1 });
   }
 
   view(): IgnoredPackets {
-    return { reasons: [...this.counts].map(([reason, count]) => ({ reason, count })), total: this.total };
+    return { reasons: [...this.kinds.values()].map((k) => ({ ...k })), total: this.total };
   }
 }
