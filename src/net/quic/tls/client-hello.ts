@@ -1,9 +1,9 @@
 // The TLS 1.3 ClientHello a QUIC client sends (RFC 8446 §4.1.2, RFC 9001 §8): one X25519 key share,
 // the ALPN, the server name, and the QUIC transport parameters.
 import { randomBytes } from 'node:crypto';
-import { u16, vector } from '../bytes.js';
+import { Reader, u16, vector } from '../bytes.js';
 import { SUITES } from '../suites.js';
-import { EXTENSION, extension, HANDSHAKE, handshakeMessage, TLS13, X25519 } from './messages.js';
+import { EXTENSION, extension, HANDSHAKE, handshakeMessage, parseExtensions, TLS13, X25519 } from './messages.js';
 import { SIGNATURE_SCHEMES } from './signature.js';
 
 export interface ClientHelloOptions {
@@ -39,3 +39,67 @@ export function clientHello(opts: ClientHelloOptions): Buffer {
   ]);
   return handshakeMessage(HANDSHAKE.clientHello, body);
 }
+
+export interface ParsedClientHello {
+  serverName?: string;
+  alpn: string[];
+  suites: number[];
+  /** The X25519 key share, when one was offered. */
+  keyShare?: Buffer;
+  transportParameters?: Buffer;
+}
+
+/**
+ * Reads a ClientHello body: what a server needs, and what an on-path filter reads from an Initial
+ * (the SNI). Throws Malformed.
+ */
+export function parseClientHello(body: Buffer): ParsedClientHello {
+  const r = new Reader(body);
+  r.u16('legacy_version');
+  r.bytes(32, 'random');
+  r.vector(1, 'legacy_session_id');
+  const suites = r.vector(2, 'cipher suites');
+  r.vector(1, 'compression methods');
+  const extensions = parseExtensions(r, 'ClientHello');
+  r.done('ClientHello');
+  const hello: ParsedClientHello = { alpn: [], suites: [] };
+  for (let i = 0; i + 1 < suites.length; i += 2) hello.suites.push(suites.readUInt16BE(i));
+  const sni = extensions.get(EXTENSION.serverName);
+  if (sni) hello.serverName = firstHostName(sni);
+  const alpn = extensions.get(EXTENSION.alpn);
+  if (alpn) {
+    const a = new Reader(alpn);
+    const list = a.sub(a.u16('ALPN list length'), 'ALPN list');
+    while (list.left > 0) hello.alpn.push(list.vector(1, 'ALPN protocol').toString('latin1'));
+  }
+  const shares = extensions.get(EXTENSION.keyShare);
+  if (shares) hello.keyShare = x25519Share(shares);
+  const params = extensions.get(EXTENSION.quicTransportParameters);
+  if (params) hello.transportParameters = params;
+  return hello;
+}
+
+/** The first entry of a list (with a 2-byte length) that `read` makes something of. */
+function firstOf<T>(data: Buffer, what: string, read: (list: Reader) => T | undefined): T | undefined {
+  const r = new Reader(data);
+  const list = r.sub(r.u16(`${what} list length`), `${what} list`);
+  while (list.left > 0) {
+    const value = read(list);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+const firstHostName = (data: Buffer) =>
+  firstOf(data, 'server_name', (list) => {
+    const type = list.u8('server name type');
+    const name = list.vector(2, 'server name');
+    return type === 0 ? name.toString('latin1') : undefined;
+  });
+
+const x25519Share = (data: Buffer) =>
+  firstOf(data, 'key_share', (list) => {
+    const group = list.u16('key share group');
+    const key = list.vector(2, 'key share');
+    return group === X25519 ? key : undefined;
+  });
