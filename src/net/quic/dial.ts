@@ -5,20 +5,12 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, tenths, type Clock } from '../../model/clock.js';
-import { DeadlineError, failureOf as classify, type Failure } from '../../model/failure.js';
+import { DeadlineError, failureOf as classify } from '../../model/failure.js';
 import type { CertificateSummary } from '../../model/observation.js';
+import type { QuicFailure, QuicStage } from '../../model/quic.js';
 import { certificateView, summarize } from '../tls.js';
 import { QuicClientConnection } from './connection.js';
 import type { IgnoredPackets } from './ignored.js';
-
-export type QuicStage = 'initial' | 'handshake' | 'complete';
-
-/**
- * A failure of the QUIC handshake, with OONI's operation name for it. The shared Operation type has
- * no QUIC step yet (the classifier and reports do not read QUIC results): this keeps the taxonomy
- * of failure strings and labels the step apart.
- */
-export type QuicFailure = Omit<Failure, 'operation'> & { operation: 'quic_handshake' };
 
 /** The QUIC handshake is TLS inside QUIC: its errors classify as those of a TLS handshake do. */
 const failureOf = (err: unknown): QuicFailure => ({ ...classify(err, 'tls_handshake'), operation: 'quic_handshake' });
@@ -50,6 +42,8 @@ export interface QuicDialResult {
   port: number;
   localAddress?: string;
   localPort?: number;
+  /** The SNI sent, if any. */
+  sni?: string;
   cipher?: string;
   alpn?: string;
   signatureScheme?: string;
@@ -86,6 +80,7 @@ class Dial {
   private datagramsSent = 0;
   private firstResponseMs?: number;
   private resendMs: number;
+  private readonly sni?: string;
   private resendTimer?: NodeJS.Timeout;
   private deadline?: NodeJS.Timeout;
 
@@ -95,10 +90,10 @@ class Dial {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.resendMs = opts.resendMs ?? DEFAULT_RESEND_MS;
-    const sni = opts.sni === undefined ? (net.isIP(opts.host) === 0 ? opts.host : undefined) : (opts.sni ?? undefined);
+    this.sni = opts.sni === undefined ? (net.isIP(opts.host) === 0 ? opts.host : undefined) : (opts.sni ?? undefined);
     this.connection = new QuicClientConnection({
       host: opts.host,
-      serverName: sni,
+      serverName: this.sni,
       alpn: opts.alpn ?? ['h3'],
       verify: opts.verify,
       ca: opts.ca,
@@ -219,6 +214,7 @@ class Dial {
       ignored: c.ignored.view(),
     };
     if (failure) result.failure = failure;
+    if (this.sni !== undefined) result.sni = this.sni;
     if (local) Object.assign(result, { localAddress: local.address, localPort: local.port });
     if (c.offeredVersions) result.serverVersions = c.offeredVersions;
     if (this.firstResponseMs !== undefined) result.firstResponseMs = this.firstResponseMs;

@@ -1,8 +1,9 @@
 // Why received packets were not used, kept bounded: an endless or hostile answer must not grow it.
+import type { IgnoredReason } from '../../model/quic.js';
 
 export interface IgnoredPackets {
   /** Distinct reasons (the first of each kind) with how often each kind came, in the order first seen. */
-  reasons: Array<{ reason: string; count: number }>;
+  reasons: IgnoredReason[];
   /** All ignored packets or datagrams, those of reasons not kept included. */
   total: number;
 }
@@ -14,7 +15,7 @@ const kind = (reason: string) => reason.replace(/0x[0-9a-f]+|\d+/gi, '#');
 
 export class IgnoredLog {
   /** By kind: the first reason of the kind, as given, and how often the kind came. */
-  private readonly kinds = new Map<string, { reason: string; count: number }>();
+  private readonly kinds = new Map<string, IgnoredReason>();
   private total = 0;
 
   add(reason: string): void {
