@@ -87,6 +87,11 @@ describe.skipIf(!GTLSSERVER)('QUIC handshake against ngtcp2 (gtlsserver) on loop
     expect(result.certificate?.subject_alt_names).toBe('DNS:other.invalid');
   });
 
+  it('is ssl_invalid_certificate with an expired certificate', async () => {
+    const { port } = await server('expired');
+    expect((await dial(port)).failure).toMatchObject({ failure: 'ssl_invalid_certificate', code: 'CERT_HAS_EXPIRED' });
+  });
+
   it('is ssl_unknown_authority when the mock CA is not trusted', async () => {
     const { port } = await server('good');
     expect((await dial(port, { ca: [] })).failure?.failure).toBe('ssl_unknown_authority');

@@ -70,6 +70,12 @@ describe('the mock QUIC responder', () => {
     expect(stats.dropped).toBeGreaterThan(2);
   });
 
+  it('answers over IPv6 loopback too', async () => {
+    const { port } = await start({ address: '::1' });
+    const result = await dialQuic({ address: '::1', port, host: 'www.reachprobe.test', ca: [MOCK_CA], verify: true, timeoutMs: 2000 });
+    expect(result).toMatchObject({ stage: 'complete', localAddress: '::1' });
+  });
+
   it('blackholes everything when told to', async () => {
     const { port, stats } = await start({ blackhole: true });
     expect((await dial(port, 'www.reachprobe.test', { timeoutMs: 250 })).failure?.failure).toBe('generic_timeout_error');
