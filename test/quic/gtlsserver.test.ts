@@ -2,7 +2,7 @@
 // backend), on loopback. Skipped, saying so, where the package is not installed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,11 +43,18 @@ async function bound(port: number): Promise<void> {
   throw new Error(`gtlsserver did not bind port ${port}`);
 }
 
-async function server(cert: CertName, options: string[] = []): Promise<{ port: number; log: () => string }> {
-  const key = join(dir, `${cert}-key.pem`);
-  const pem = join(dir, `${cert}.pem`);
-  writeFileSync(key, CERTS[cert].key);
-  writeFileSync(pem, CERTS[cert].cert);
+const CHAIN = join(import.meta.dirname, '../fixtures/quic-chain');
+
+/** gtlsserver with a mock certificate, or with the fixture's long RSA chain. */
+async function server(cert: CertName | 'long-chain', options: string[] = []): Promise<{ port: number; log: () => string }> {
+  let key = join(CHAIN, 'leaf-key.pem');
+  let pem = join(CHAIN, 'chain.pem');
+  if (cert !== 'long-chain') {
+    key = join(dir, `${cert}-key.pem`);
+    pem = join(dir, `${cert}.pem`);
+    writeFileSync(key, CERTS[cert].key);
+    writeFileSync(pem, CERTS[cert].cert);
+  }
   const port = await freePort();
   const child = spawn(GTLSSERVER!, ['--no-quic-dump', '--no-http-dump', ...options, '127.0.0.1', String(port), key, pem], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(child);
@@ -78,6 +85,17 @@ describe.skipIf(!GTLSSERVER)('QUIC handshake against ngtcp2 (gtlsserver) on loop
     expect(result.handshakeMs).toBeGreaterThanOrEqual(result.firstResponseMs!);
     // The server read our CONNECTION_CLOSE and dropped the connection: it keeps no state for us.
     expect(await logAfterClose(log)).toMatch(/CONNECTION_CLOSE\(0x1c\) error_code=NO_ERROR/);
+  });
+
+  it('receives a long RSA chain, beyond what the server may send before our ACKs validate our address', async () => {
+    const { port } = await server('long-chain');
+    const result = await dial(port, { ca: [readFileSync(join(CHAIN, 'root.pem'), 'utf8')] });
+    expect(result.failure).toBeUndefined();
+    expect(result).toMatchObject({ stage: 'complete', signatureScheme: 'rsa_pss_rsae_sha256' });
+    expect(result.certificate?.issuer).toBe('CN=reachprobe QUIC chain intermediate 2, O=reachprobe tests');
+    // More than three times our 1200-byte Initial (RFC 9000 §8.1): it took our ACKs to get it all.
+    expect(result.bytesReceived).toBeGreaterThan(3 * 1200);
+    expect(result.datagramsSent).toBeGreaterThan(1);
   });
 
   it('is ssl_invalid_hostname with a certificate for another name', async () => {
