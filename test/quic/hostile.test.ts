@@ -53,6 +53,12 @@ describe('the QUIC dial against hostile answers', () => {
     expect(result.localPort).toBeGreaterThan(443);
   });
 
+  it('refuses a name where an address belongs, without looking it up', async () => {
+    const result = await dialQuic({ address: 'localhost', port: 443, host: 'localhost', verify: true, timeoutMs: TIMEOUT });
+    expect(result.failure).toMatchObject({ failure: 'unknown_failure', message: 'not an IP address: localhost' });
+    expect(result.datagramsSent).toBe(0);
+  });
+
   // Each answers every client datagram; forged Initials use the keys of the client's first.
   it.each<[string, (d: Buffer) => Buffer, RegExp]>([
     ['garbage', () => randomBytes(300), /./],

@@ -109,8 +109,11 @@ class Dial {
     this.deadline = setTimeout(() => this.finish(this.timeout()), this.opts.timeoutMs);
     this.socket.on('error', (err) => this.finish(failureOf(err)));
     this.socket.on('message', (datagram) => this.onDatagram(datagram));
+    // The addresses come resolved: a name here would be looked up by dgram, outside our resolvers.
+    if (net.isIP(this.opts.address) === 0) return this.finish(failureOf(new Error(`not an IP address: ${this.opts.address}`)));
     try {
       this.socket.connect(this.opts.port, this.opts.address, () => {
+        if (this.finished) return;
         this.connected = true;
         this.sendInitial();
       });
@@ -138,6 +141,7 @@ class Dial {
 
   /** The next resend (or probe, once the server answered), backing off; the deadline ends it all. */
   private scheduleProbe(): void {
+    if (this.finished) return;
     clearTimeout(this.resendTimer);
     this.resendTimer = setTimeout(() => {
       const probe = this.connection.probeDatagram();
