@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Reader } from '../../src/net/quic/bytes.js';
 import { CryptoStream } from '../../src/net/quic/crypto-stream.js';
 import { ackEliciting, ackFrame, allowedInHandshakeSpaces, connectionCloseFrame, cryptoFrame, parseFrames, pingFrame } from '../../src/net/quic/frames.js';
+import { clientTransportParameters, connectionIdProblem, PARAM, parseTransportParameters } from '../../src/net/quic/transport-params.js';
 import { decodeVarint, encodeVarint } from '../../src/net/quic/varint.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
@@ -109,5 +110,25 @@ describe('CRYPTO stream reassembly', () => {
     expect(s.push(5, Buffer.alloc(6))).toEqual({ ok: false, reason: expect.stringContaining('beyond the 10-byte buffer') });
     expect(s.push(0, Buffer.alloc(10)).ok).toBe(true);
     expect(s.push(10, Buffer.alloc(10)).ok).toBe(true);
+  });
+});
+
+describe('transport parameters', () => {
+  const ids = { original: Buffer.from('0102', 'hex'), serverInitial: Buffer.from('0a0b', 'hex'), retry: Buffer.from('0c0d', 'hex') };
+  const params = (entries: Array<[number, Buffer]>) => parseTransportParameters(Buffer.concat(entries.map(([id, v]) => Buffer.concat([encodeVarint(id), encodeVarint(v.length), v]))));
+
+  it('reads our own parameters back, and refuses one given twice', () => {
+    const ours = parseTransportParameters(clientTransportParameters(Buffer.from('abcd', 'hex'), 5000));
+    expect(ours.get(PARAM.initialSourceConnectionId)?.toString('hex')).toBe('abcd');
+    expect(decodeVarint(ours.get(PARAM.maxIdleTimeout)!, 0)?.value).toBe(5000n);
+    expect(() => params([[1, Buffer.from('01', 'hex')], [1, Buffer.from('02', 'hex')]])).toThrow(/given twice/);
+  });
+
+  it('checks the connection IDs the server authenticates (RFC 9000 §7.3)', () => {
+    const good = params([[PARAM.originalDestinationConnectionId, ids.original], [PARAM.initialSourceConnectionId, ids.serverInitial], [PARAM.retrySourceConnectionId, ids.retry]]);
+    expect(connectionIdProblem(good, ids)).toBeUndefined();
+    expect(connectionIdProblem(good, { ...ids, retry: undefined })).toMatch(/retry_source_connection_id without a Retry/);
+    expect(connectionIdProblem(good, { ...ids, original: Buffer.from('ffff', 'hex') })).toMatch(/original_destination_connection_id is 0102, not ffff/);
+    expect(connectionIdProblem(params([[PARAM.originalDestinationConnectionId, ids.original]]), ids)).toMatch(/lack initial_source_connection_id/);
   });
 });
