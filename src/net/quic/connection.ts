@@ -23,7 +23,7 @@ export type Phase = 'initial' | 'handshake' | 'complete' | 'failed';
 export const MIN_INITIAL_DATAGRAM = 1200;
 /** Datagrams read per handshake; beyond it the peer is flooding, and the rest are dropped unread. */
 const MAX_DATAGRAMS = 256;
-/** Datagrams sent in answer (ACKs) per handshake: an endless peer gets no endless replies. */
+/** Datagrams sent in answer (ACKs) and probes per handshake: an endless peer gets no endless replies. */
 const MAX_REPLIES = 32;
 /** Handshake packets held until the ServerHello gives their keys (they may come first). */
 const MAX_EARLY_HANDSHAKE = 4;
