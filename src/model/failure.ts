@@ -22,7 +22,7 @@ export const FAILURES = [
   'ssl_invalid_hostname', // certificate valid, but not for this name
   'ssl_unknown_authority', // chain does not lead to a trusted CA (self-signed, private CA)
   'ssl_invalid_certificate', // expired, not yet valid, revoked, badly formed
-  'ssl_failed_handshake', // TLS protocol failure (no common version or cipher, alert)
+  'ssl_failed_handshake', // TLS (or QUIC handshake) protocol failure (no common version or cipher, alert)
   'http_protocol_error', // the server's bytes are not HTTP
   'unknown_failure',
 ] as const;
@@ -76,6 +76,9 @@ const BY_CODE: Record<string, FailureString> = {
   CERT_REJECTED: 'ssl_invalid_certificate',
   INVALID_CA: 'ssl_invalid_certificate',
   HPE_INVALID_CONSTANT: 'http_protocol_error',
+  // Our QUIC client's own codes (src/net/quic): the server's CONNECTION_CLOSE during the handshake is
+  // its FIN; every other ERR_QUIC_ code is a handshake failure (see stringFor).
+  ERR_QUIC_CONNECTION_CLOSE: 'eof_error',
 };
 
 /** Our own deadline error: raised by the net layer when a step's timer fires. */
@@ -122,7 +125,7 @@ function stringFor(e: ErrorLike, operation: Operation): FailureString {
   if (code === 'ECONNRESET' && e.syscall === undefined) return 'eof_error';
   const mapped = BY_CODE[code];
   if (mapped) return mapped;
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return 'ssl_failed_handshake';
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_QUIC_')) return 'ssl_failed_handshake';
   if (code.startsWith('HPE_') || e.name === 'HTTPParserError') return 'http_protocol_error';
   if (code.startsWith('CERT_') || code.startsWith('ERR_X509')) return 'ssl_invalid_certificate';
   return 'unknown_failure';

@@ -68,7 +68,7 @@ export function certificateView(x: X509Certificate | undefined): CertificateView
   };
 }
 
-function summarize(cert: CertificateView | undefined): CertificateSummary | undefined {
+export function summarize(cert: CertificateView | undefined): CertificateSummary | undefined {
   if (!cert?.subject) return undefined; // no certificate: the view is {}
   const name = (x: tls.Certificate) =>
     Object.entries(x)

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { initialKeys, initialSecrets } from '../../src/net/quic/initial.js';
+import { packetBytes, parseHeader, sealLong } from '../../src/net/quic/packet.js';
+import { decodePacketNumber, packetKeys, protect, unprotect } from '../../src/net/quic/protection.js';
+import { retryIntegrityTag, retryIsAuthentic } from '../../src/net/quic/retry.js';
+import { SUITES } from '../../src/net/quic/suites.js';
+import * as A from './rfc9001-vectors.js';
+
+const hex = (s: string) => Buffer.from(s, 'hex');
+const dcid = hex(A.DCID);
+
+describe('Initial secrets and keys (RFC 9001 A.1)', () => {
+  it('derives the client and server secrets and keys of the appendix', () => {
+    const secrets = initialSecrets(dcid);
+    expect(secrets.client.toString('hex')).toBe('c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea');
+    expect(secrets.server.toString('hex')).toBe('3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b');
+    const { client, server } = initialKeys(dcid);
+    expect([client.key, client.iv, client.hp].map((b) => b.toString('hex'))).toEqual([
+      '1f369613dd76d5467730efcbe3b1a22d',
+      'fa044b2f42a3fd3b46fb255c',
+      '9f50449e04a0e810283a1e9933adedd2',
+    ]);
+    expect([server.key, server.iv, server.hp].map((b) => b.toString('hex'))).toEqual([
+      'cf3a5331653c364c88f0f379b6067e37',
+      '0ac1493ca1905853b0bba03e',
+      'c206b8d9b9f0f37644430b490eeaa314',
+    ]);
+  });
+});
+
+describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
+  const clientPayload = Buffer.concat([hex(A.CLIENT_CRYPTO_FRAME), Buffer.alloc(917)]);
+
+  it('protects the client Initial into the appendix packet, all 1200 bytes', () => {
+    const packet = protect(initialKeys(dcid).client, hex(A.CLIENT_PLAIN_HEADER), 4, 2, clientPayload);
+    expect(packet.length).toBe(1200);
+    expect(packet.toString('hex')).toBe(A.CLIENT_PROTECTED);
+  });
+
+  it('parses and unprotects the client Initial back into its header and payload', () => {
+    const packet = hex(A.CLIENT_PROTECTED);
+    const parsed = parseHeader(packet, 0, 0);
+    if (!parsed.ok || parsed.value.form !== 'long') throw new Error('not a long header');
+    expect(parsed.value.type).toBe('initial');
+    expect(parsed.value.dcid.toString('hex')).toBe(A.DCID);
+    expect(parsed.value.end).toBe(1200);
+    const opened = unprotect(initialKeys(dcid).client, packetBytes(packet, parsed.value), parsed.value.pnOffset, -1);
+    if ('reason' in opened) throw new Error(opened.reason);
+    expect(opened.pn).toBe(2);
+    expect(opened.header.toString('hex')).toBe(A.CLIENT_PLAIN_HEADER);
+    expect(opened.payload.equals(clientPayload)).toBe(true);
+  });
+
+  it('protects and unprotects the server Initial of the appendix', () => {
+    const keys = initialKeys(dcid).server;
+    expect(protect(keys, hex(A.SERVER_PLAIN_HEADER), 2, 1, hex(A.SERVER_PAYLOAD)).toString('hex')).toBe(A.SERVER_PROTECTED);
+    const packet = hex(A.SERVER_PROTECTED);
+    const parsed = parseHeader(packet, 0, 0);
+    if (!parsed.ok || parsed.value.form !== 'long') throw new Error('not a long header');
+    expect(parsed.value.scid.toString('hex')).toBe('f067a5502a4262b5');
+    const opened = unprotect(keys, packet, parsed.value.pnOffset, -1);
+    if ('reason' in opened) throw new Error(opened.reason);
+    expect(opened.pn).toBe(1);
+    expect(opened.payload.toString('hex')).toBe(A.SERVER_PAYLOAD);
+  });
+
+  it('protects and unprotects the ChaCha20-Poly1305 short header packet', () => {
+    const keys = packetKeys(SUITES.get(0x1303)!, hex(A.CHACHA_SECRET));
+    expect(keys.key.toString('hex')).toBe('c6d98ff3441c3fe1b2182094f69caa2ed4b716b65488960a7a984979fb23e1c8');
+    const packet = protect(keys, hex(A.CHACHA_PLAIN_HEADER), 3, A.CHACHA_PN, hex(A.CHACHA_PAYLOAD));
+    expect(packet.toString('hex')).toBe(A.CHACHA_PROTECTED);
+    const opened = unprotect(keys, packet, 1, A.CHACHA_PN - 1);
+    if ('reason' in opened) throw new Error(opened.reason);
+    expect(opened.pn).toBe(A.CHACHA_PN);
+    expect(opened.payload.toString('hex')).toBe(A.CHACHA_PAYLOAD);
+  });
+
+  it('says why a packet cannot be opened: wrong keys, a flipped byte, too short', () => {
+    const packet = hex(A.SERVER_PROTECTED);
+    const wrong = unprotect(initialKeys(Buffer.from('0001020304050607', 'hex')).server, packet, 18, -1);
+    expect(wrong).toEqual({ reason: expect.stringContaining('authentication failed') });
+    const flipped = Buffer.from(packet);
+    flipped[flipped.length - 1]! ^= 1;
+    expect(unprotect(initialKeys(dcid).server, flipped, 18, -1)).toEqual({ reason: expect.stringContaining('authentication failed') });
+    expect(unprotect(initialKeys(dcid).server, packet.subarray(0, 30), 18, -1)).toEqual({ reason: expect.stringContaining('too short') });
+  });
+
+  it('seals long packets that its own parser opens, with a token', () => {
+    const keys = initialKeys(dcid).client;
+    const fields = { type: 'initial' as const, dcid, scid: hex('0a0b'), token: hex('746f6b656e') };
+    const packet = sealLong(keys, fields, 7, Buffer.concat([hex('01'), Buffer.alloc(30)]));
+    const parsed = parseHeader(packet, 0, 0);
+    if (!parsed.ok || parsed.value.form !== 'long') throw new Error('not a long header');
+    expect(parsed.value.token.toString()).toBe('token');
+    const opened = unprotect(keys, packet, parsed.value.pnOffset, 5);
+    expect('pn' in opened && opened.pn).toBe(7);
+  });
+});
+
+describe('packet numbers (RFC 9000 A.3)', () => {
+  it('decodes the truncated numbers of the example', () => {
+    expect(decodePacketNumber(0xa82f30ea, 0x9b32, 16)).toBe(0xa82f9b32);
+    expect(decodePacketNumber(-1, 0, 8)).toBe(0);
+    expect(decodePacketNumber(0xff, 0x01, 8)).toBe(0x101);
+  });
+});
+
+describe('Retry integrity (RFC 9001 A.4)', () => {
+  it('computes the tag of the appendix Retry and checks it', () => {
+    const retry = hex(A.RETRY);
+    expect(retryIntegrityTag(dcid, retry.subarray(0, retry.length - 16)).toString('hex')).toBe('04a265ba2eff4d829058fb3f0f2496ba');
+    expect(retryIsAuthentic(dcid, retry)).toBe(true);
+    expect(retryIsAuthentic(hex('0102030405060708'), retry)).toBe(false);
+  });
+
+  it('parses the Retry header: token and tag', () => {
+    const parsed = parseHeader(hex(A.RETRY), 0, 0);
+    if (!parsed.ok || parsed.value.form !== 'retry') throw new Error('not a Retry');
+    expect(parsed.value.token.toString()).toBe('token');
+    expect(parsed.value.scid.toString('hex')).toBe('f067a5502a4262b5');
+  });
+});
