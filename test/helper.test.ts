@@ -5,6 +5,7 @@
 // helper that is unreachable, refuses the token, or never answers.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import https from 'node:https';
 import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,6 +155,34 @@ describe('a helper that cannot help: the run goes on with local verdicts, and th
     } finally {
       resetting.close();
       silent.close();
+    }
+  });
+
+  it('what the probe sends is a valid request, with its token, its targets and their addresses; a 503 is asked again', async () => {
+    const bodies: unknown[] = [];
+    const auth: string[] = [];
+    const busy = https.createServer(CERTS.good, (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body));
+        auth.push(String(req.headers.authorization));
+        res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{"message":"busy"}');
+      });
+    });
+    await new Promise<void>((ok) => busy.listen(0, HOST, ok));
+    try {
+      const { summary } = await localOnly(['--helper', `https://127.0.0.1:${(busy.address() as net.AddressInfo).port}`, '--helper-token-file', files.tokens]);
+      expect(summary).toMatchObject({ reachable: false, why: 'the helper answered HTTP 503: busy' });
+      bodies.forEach(expectValidRequest);
+      expect(new Set(auth)).toEqual(new Set([`Bearer ${TOKEN}`]));
+      const sent = bodies.flatMap((b) => (b as { targets: Array<{ name: string; addresses: string[] }> }).targets);
+      // Each target sent once per try (three tries of each batch), with the probe's answers.
+      expect(sent.filter((t) => t.name === 'works')).toHaveLength(3);
+      expect(sent.find((t) => t.name === 'works')!.addresses).toEqual([HOST]);
+      expect(sent.find((t) => t.name === 'dns-forged')!.addresses).toEqual([]);
+    } finally {
+      busy.close();
     }
   });
 

@@ -73,26 +73,23 @@ export const list = (value: string, previous: string[] = []): string[] => [
   ...value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 ];
 
-export function httpsUrl(value: string): string {
+/** An https:// URL, or a usage error: `like` shows one, `why` says what https is needed for. */
+function httpsOnly(value: string, like: string, why: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError('expected a URL, like https://dns.example/dns-query.');
+    throw new InvalidArgumentError(`expected a URL, like ${like}.`);
   }
-  if (url.protocol !== 'https:') throw new InvalidArgumentError('DNS-over-HTTPS needs an https:// URL.');
-  return url.href;
+  if (url.protocol !== 'https:') throw new InvalidArgumentError(why);
+  return url;
 }
+
+export const httpsUrl = (value: string): string => httpsOnly(value, 'https://dns.example/dns-query', 'DNS-over-HTTPS needs an https:// URL.').href;
 
 /** A helper's base URL: https, no credentials, query or fragment (a path prefix is fine). */
 export function helperUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('expected a URL, like https://helper.example:8443 or https://example.org/reachprobe.');
-  }
-  if (url.protocol !== 'https:') throw new InvalidArgumentError('a helper is reached over https:// only.');
+  const url = httpsOnly(value, 'https://helper.example:8443 or https://example.org/reachprobe', 'a helper is reached over https:// only.');
   if (url.username || url.password || url.search || url.hash) throw new InvalidArgumentError('no credentials, query or fragment: the token goes in --helper-token-file.');
   return url.href.replace(/\/+$/, '');
 }
