@@ -25,6 +25,8 @@ import { OutputFile } from './output-file.js';
 export interface CheckFlags {
   only?: string[];
   service?: string[];
+  category?: string[];
+  serviceFrom?: 'host' | 'category';
   resolver?: DnsServer;
   resolve?: Pin[];
   ca?: string[];
@@ -114,10 +116,11 @@ function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undef
   return flags.decoySni ?? targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ?? fallback;
 }
 
-async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[]): Promise<Target[]> {
-  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS]));
-  const selected = filterTargets(all, { ...(flags.only ? { only: flags.only } : {}), ...(flags.service ? { services: flags.service } : {}) });
-  if (selected.length === 0) throw new InputError('no target matches --only/--service');
+/** The targets the paths (or the bundled ones) hold, through --only, --service and --category. */
+export async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[]): Promise<Target[]> {
+  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS], flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}));
+  const selected = filterTargets(all, { only: flags.only ?? [], services: flags.service ?? [], categories: flags.category ?? [] });
+  if (selected.length === 0) throw new InputError('no target matches --only/--service/--category');
   return selected;
 }
 

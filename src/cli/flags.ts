@@ -87,3 +87,8 @@ export function domainName(value: string): string {
   }
   return value.toLowerCase();
 }
+
+export function serviceFrom(value: string): 'host' | 'category' {
+  if (value !== 'host' && value !== 'category') throw new InvalidArgumentError('expected host or category.');
+  return value;
+}

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
+import { cidr, collect, dnsServer, domainName, endpoint, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo, serviceFrom } from './flags.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
@@ -17,10 +17,12 @@ function program(): Commander.Command {
 
   cli
     .command('check')
-    .description('measure the targets in YAML files or folders (default: the bundled targets/)')
-    .argument('[paths...]', 'targets files or folders of *.yaml')
+    .description('measure the targets in files or folders (default: the bundled targets/)')
+    .argument('[paths...]', 'targets files (YAML, Citizen Lab CSV, a list of URLs; - for standard input) or folders of them')
     .option('--only <names>', 'only these targets (comma-separated names)', list)
     .option('--service <name>', 'only targets of this service (repeatable, or comma-separated)', list)
+    .option('--category <codes>', 'only targets of these Citizen Lab categories (category_code: NEWS,HUMR...)', list)
+    .option('--service-from <what>', 'the service of a Citizen Lab row: host (default) or category', serviceFrom)
     .option('--resolver <addr[:port]>', 'DNS server for lookups and the raw UDP query (default: the system resolver)', dnsServer)
     .option('--resolve <host:port:addr>', 'pin a name to an address, as curl does (repeatable)', collect(pin))
     .option('--ca <file>', 'also trust the CA certificates in this PEM file (repeatable)', collect(String))

@@ -24,5 +24,7 @@ export interface Target {
   role?: Role;
   expect?: VerdictName;
   tags: string[];
+  /** A Citizen Lab test list's category_code (NEWS, HUMR...): what --category picks. */
+  category?: string;
   source: SourceRef;
 }

@@ -16,7 +16,7 @@ interface Shared {
   tags: string[];
 }
 
-interface Endpoint {
+export interface Endpoint {
   scheme: Scheme;
   host: string;
   port: number;
@@ -142,7 +142,7 @@ function readShared(src: Source, fields: Fields, label: string): Shared {
  * Splits a target URL into scheme, host, port and path. Checks the parts itself rather than
  * leaving it to the WHATWG URL parser, whose only message is "Invalid URL".
  */
-function parseUrl(text: string, fail: (problem: string) => never): Endpoint {
+export function parseUrl(text: string, fail: (problem: string) => never): Endpoint {
   if (/\s/.test(text)) fail(`"${text}" contains white space`);
   const parts = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/is.exec(text);
   if (!parts) fail(`"${text}" is not a URL; ${URL_FORMS}`);
