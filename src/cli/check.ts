@@ -1,6 +1,5 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { MockCheckOptions } from '../mock/network.js';
 import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
@@ -13,7 +12,6 @@ import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/option
 import { realEnv } from '../run/env.js';
 import { runProbe, type RunOutput } from '../run/run.js';
 import { readAddressList } from '../targets/address-list.js';
-import { filterTargets, loadTargets } from '../targets/load.js';
 import { chalkFor } from './color.js';
 import { collectGarbage } from './heap.js';
 import type { Pin } from './flags.js';
@@ -21,6 +19,7 @@ import { EXIT, VERSION } from './meta.js';
 import { progressLine } from './progress.js';
 import { interruptOnSignals, type StopSignal } from './interrupt.js';
 import { OutputFile } from './output-file.js';
+import { targetsFrom } from './selection.js';
 
 export interface CheckFlags {
   only?: string[];
@@ -57,8 +56,6 @@ export interface CheckFlags {
   sniProbeAddr?: DnsServer;
   residualCheck?: number;
 }
-
-const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
 
 /** The flags over `d`: the defaults, or a mock network's settings. */
 function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): ProbeOptions {
@@ -114,14 +111,6 @@ function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[]): P
 function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
   return flags.decoySni ?? targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ?? fallback;
-}
-
-/** The targets the paths (or the bundled ones) hold, through --only, --service and --category. */
-export async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[]): Promise<Target[]> {
-  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS], flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}));
-  const selected = filterTargets(all, { only: flags.only ?? [], services: flags.service ?? [], categories: flags.category ?? [] });
-  if (selected.length === 0) throw new InputError('no target matches --only/--service/--category');
-  return selected;
 }
 
 function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptions, env: ProbeEnv): Record<string, unknown> {

@@ -65,16 +65,21 @@ export const list = (value: string, previous: string[] = []): string[] => [
   ...value.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 ];
 
-export function httpsUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('expected a URL, like https://dns.example/dns-query.');
-  }
-  if (url.protocol !== 'https:') throw new InvalidArgumentError('DNS-over-HTTPS needs an https:// URL.');
-  return url.href;
+/** An https:// URL, for `what` ("DNS-over-HTTPS", like https://dns.example/dns-query). */
+export function httpsUrlFor(what: string, like: string) {
+  return (value: string): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`expected a URL, like ${like}.`);
+    }
+    if (url.protocol !== 'https:') throw new InvalidArgumentError(`${what} needs an https:// URL.`);
+    return url.href;
+  };
 }
+
+export const httpsUrl = httpsUrlFor('DNS-over-HTTPS', 'https://dns.example/dns-query');
 
 export function cidr(value: string): string {
   if (!addRange(new net.BlockList(), value)) throw new InvalidArgumentError('expected an address or CIDR range, like 127.0.0.0/8.');
