@@ -10,10 +10,12 @@ import { parseArgs } from 'node:util';
 import { loadTargets } from '../targets/load.js';
 import { tlsLoop } from './tls-loop.js';
 import { scenarioYaml, type Mix } from './scenario.js';
+import type { ListFigures } from './read-list.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = path.join(ROOT, 'bin/reachprobe.js');
 const MEASURE = fileURLToPath(new URL('./measure.js', import.meta.url));
+const READ_LIST = fileURLToPath(new URL('./read-list.js', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
@@ -203,6 +205,28 @@ async function throughputRun(count: number, withCurl: boolean) {
   }
 }
 
+const LIST_SIZE = 100_000;
+
+function readList(mode: 'load' | 'targets', file: string): Promise<ListFigures> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [READ_LIST, mode, file], (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as ListFigures)));
+  });
+}
+
+/** A 100,000-URL list (plain, and as a Citizen Lab CSV file) is read within 300 MB. */
+async function listRun() {
+  const urls = Array.from({ length: LIST_SIZE }, (_, i) => `https://www.site-${i % 25_000}.example/page/${i}`);
+  const plain = path.join(work, 'list.txt');
+  const csv = path.join(work, 'list.csv');
+  writeFileSync(plain, `# generated\n${urls.join('\n')}\n`);
+  writeFileSync(csv, `url,category_code,category_description,date_added,source,notes\n${urls.map((u, i) => `${u},${['NEWS', 'HUMR', 'POLR'][i % 3]},x,2014-04-15,citizenlab,`).join('\n')}\n`);
+  console.log(`\na list of ${LIST_SIZE.toLocaleString('en')} URLs, read in a process of its own`);
+  for (const [label, file, mode] of [['plain list, the loader', plain, 'load'], ['Citizen Lab CSV, the loader', csv, 'load'], ['Citizen Lab CSV, reachprobe targets --json', csv, 'targets']] as const) {
+    const m = await readList(mode, file);
+    goal(`${label}: peak RSS under 300 MB`, m.maxRssMb < 300 && m.targets === LIST_SIZE, `${f(m.maxRssMb)} MB, ${m.targets} targets in ${f(m.wallMs)} ms`);
+  }
+}
+
 async function main() {
   const cpus = os.cpus();
   console.log(`reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
@@ -211,6 +235,7 @@ async function main() {
     for (const count of SIZES) await mixedRun(count);
     await boundRun(10 * CONCURRENCY);
     await throughputRun(Math.max(...SIZES), withCurl);
+    await listRun();
     const help = await helpStartupMs();
     console.log('');
     goal('reachprobe --help starts in under 150 ms', help < 150, `${f(help)} ms (median of 7)`);
