@@ -75,6 +75,16 @@ function program(): Commander.Command {
   // The values as typed, to print them as the user wrote them (seconds, not the milliseconds parsed).
   const rawValues = new Map<string, string[]>();
   for (const o of config.options) config.on(`option:${o.name()}`, (v?: string) => rawValues.set(o.attributeName(), [...(rawValues.get(o.attributeName()) ?? []), v ?? String(!o.negate)]));
+  const doctor = cli
+    .command('doctor')
+    .description('a preflight for a new vantage point: which of the settings work from here, and the command line to use')
+    .argument('[paths...]', 'targets files or folders: their controls are what doctor asks (default: the bundled targets/)')
+    .addHelpText('after', '\nIt takes the options of check (and the config file), and tries the ones that reach the network.\nExit status: 0 usable, 1 something needs attention, 2 bad usage or input.')
+    .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
+      const [{ runDoctor }, { configuredPaths }] = await Promise.all([import('./doctor.js'), import('./config.js')]);
+      process.exitCode = await runDoctor(configuredPaths(paths, command), flags, command);
+    });
+  withOptionsOf(doctor, config.options);
   const targets = cli
     .command('targets')
     .description('what check would measure (name, service, url, tags, quic), read and filtered as check does; sends nothing')
@@ -86,7 +96,7 @@ function program(): Commander.Command {
     });
   withOptionsOf(targets, check.options.filter((o) => SELECTION.includes(o.long ?? '')));
   // Every command that reads the config file knows every key of it: config's options are them all.
-  for (const command of [check, config, targets]) {
+  for (const command of [check, config, targets, doctor]) {
     command.hook('preAction', async (_cli, action) => {
       const { loadConfigInto } = await import('./config.js');
       loadConfigInto(action, config.options);
