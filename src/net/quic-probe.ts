@@ -10,7 +10,8 @@ const GREASE_VERSION = 0x1a2a3a4a;
 /** A client's first datagram must be at least this big, or the server may drop it (RFC 9000 §14.1). */
 const MIN_DATAGRAM = 1200;
 
-export type UdpProbe = { answered: true; ms: number } | { answered: false; why: string };
+/** `reached`: an ICMP port unreachable came back, so the datagram got there and nothing listens. */
+export type UdpProbe = { answered: true; ms: number } | { answered: false; why: string; reached?: true };
 
 function versionProbe(dcid: Buffer, scid: Buffer): Buffer {
   const head = Buffer.concat([Buffer.from([0xc0]), Buffer.alloc(4), Buffer.from([dcid.length]), dcid, Buffer.from([scid.length]), scid]);
@@ -39,7 +40,7 @@ export function probeUdp(address: string, port: number, timeoutMs: number): Prom
     };
     const timer = setTimeout(() => done({ answered: false, why: `no answer in ${timeoutMs / 1000} s` }), timeoutMs);
     socket.on('error', (err: NodeJS.ErrnoException) =>
-      done({ answered: false, why: err.code === 'ECONNREFUSED' ? 'ICMP port unreachable: the datagram got there, nothing listens' : (err.code ?? err.message) }),
+      done(err.code === 'ECONNREFUSED' ? { answered: false, why: 'ICMP port unreachable', reached: true } : { answered: false, why: err.code ?? err.message }),
     );
     socket.on('message', (msg) => {
       if (isVersionNegotiation(msg, scid)) done({ answered: true, ms: Math.round(performance.now() - started) });

@@ -39,5 +39,6 @@ export async function udp443(input: DoctorInput): Promise<Finding> {
   const where = `${to.target.name} (${to.address.includes(':') ? `[${to.address}]` : to.address}:${to.target.port})`;
   const probe = await probeUdp(to.address, to.target.port, PROBE_MS);
   if (probe.answered) return { answers: [say(topic, 'ok', `gets out: ${where} answered a QUIC version probe in ${probe.ms} ms`)] };
+  if (probe.reached) return { answers: [say(topic, 'note', `unknown: UDP gets to ${where}, but nothing there speaks QUIC (${probe.why})`)] };
   return { answers: [say(topic, 'note', `unknown: ${where} did not answer a QUIC version probe (${probe.why}): UDP 443 is blocked, or that server has no QUIC`)] };
 }
