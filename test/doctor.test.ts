@@ -131,6 +131,11 @@ describe('reachprobe doctor on the mock network', () => {
     expect(line(silent, 'UDP 443')).toMatch(/^note .*unknown: UDP gets to control-foreign .*, but nothing there speaks QUIC \(ICMP port unreachable\)/);
   });
 
+  it('asks the controls whatever --only picks for check', async () => {
+    const r = await doctor('--only', 'google-www');
+    expect(line(r, 'network')).toMatch(/^ok .*yes: control-domestic/);
+  });
+
   it('runs on the mock network by itself with --mock', async () => {
     const r = await run(['doctor', '--mock', 'gfw']);
     expect(line(r, 'network')).toMatch(/^ok /);

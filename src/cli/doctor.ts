@@ -74,7 +74,8 @@ function configYaml(advice: Array<[string, string]>): string {
 
 async function examine(paths: string[], flags: DoctorFlags, given?: Given): Promise<Diagnosis> {
   const options = optionsFrom(flags, given?.options);
-  const targets = await targetsFrom(paths, flags, given?.targets);
+  // Every target of the files, whatever --only or --category a config file gives check: the controls are what doctor asks.
+  const targets = await targetsFrom(paths, flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}, given?.targets);
   const env = envFrom(flags, options, given?.ca ?? []);
   const pins = new Map(options.pins);
   if (flags.helperResolve) pins.set(flags.helperResolve.key, flags.helperResolve.addresses);
