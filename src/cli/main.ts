@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, httpsUrl, httpsUrlFor, list, pin, positiveInteger, seconds, secondsUpTo, serviceFrom } from './flags.js';
+import { cidr, collect, dnsServer, domainName, endpoint, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo, serviceFrom } from './flags.js';
+import { addSetupCommands, configOption } from './setup.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
@@ -64,44 +65,7 @@ function program(): Commander.Command {
       if (status === EXIT.interrupted) process.exit(status);
       process.exitCode = status;
     });
-  const config = cli
-    .command('config')
-    .description('print the effective configuration: every option of check (and of the helper), and where its value came from')
-    .action(async (_flags: Record<string, unknown>, command: Commander.Command) => {
-      const { runConfig } = await import('./config-print.js');
-      process.exitCode = runConfig(command, rawValues);
-    });
-  withOptionsOf(config, [...check.options, ...helperOptions()]);
-  // The values as typed, to print them as the user wrote them (seconds, not the milliseconds parsed).
-  const rawValues = new Map<string, string[]>();
-  for (const o of config.options) config.on(`option:${o.name()}`, (v?: string) => rawValues.set(o.attributeName(), [...(rawValues.get(o.attributeName()) ?? []), v ?? String(!o.negate)]));
-  const doctor = cli
-    .command('doctor')
-    .description('a preflight for a new vantage point: which of the settings work from here, and the command line to use')
-    .argument('[paths...]', 'targets files or folders: their controls are what doctor asks (default: the bundled targets/)')
-    .addHelpText('after', '\nIt takes the options of check (and the config file), and tries the ones that reach the network.\nExit status: 0 usable, 1 something needs attention, 2 bad usage or input.')
-    .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
-      const [{ runDoctor }, { configuredPaths }] = await Promise.all([import('./doctor.js'), import('./config.js')]);
-      process.exitCode = await runDoctor(configuredPaths(paths, command), flags, command);
-    });
-  withOptionsOf(doctor, config.options);
-  const targets = cli
-    .command('targets')
-    .description('what check would measure (name, service, url, tags, quic), read and filtered as check does; sends nothing')
-    .argument('[paths...]', 'targets files (YAML, Citizen Lab CSV, a list of URLs; - for standard input) or folders of them')
-    .option('--json', 'one JSON object per target, a line each')
-    .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
-      const [{ runTargets }, { configuredPaths }] = await Promise.all([import('./targets.js'), import('./config.js')]);
-      process.exitCode = await runTargets(configuredPaths(paths, command), flags);
-    });
-  withOptionsOf(targets, check.options.filter((o) => SELECTION.includes(o.long ?? '')));
-  // Every command that reads the config file knows every key of it: config's options are them all.
-  for (const command of [check, config, targets, doctor]) {
-    command.hook('preAction', async (_cli, action) => {
-      const { loadConfigInto } = await import('./config.js');
-      loadConfigInto(action, config.options);
-    });
-  }
+  addSetupCommands(cli, check);
   cli
     .command('mock')
     .description('run a censor in a box on loopback: the servers of a scenario, its resolver, sink and DoH control')
@@ -139,26 +103,6 @@ function program(): Commander.Command {
       process.exitCode = await runHistory(paths, flags);
     });
   return cli;
-}
-
-const SELECTION = ['--only', '--service', '--category', '--service-from', '--config'];
-
-/** Adds the options the command does not have yet: a later --helper on check replaces doctor's own. */
-function withOptionsOf(command: Commander.Command, options: readonly Commander.Option[]): void {
-  const has = new Set(command.options.map((o) => o.long));
-  for (const option of options) if (!has.has(option.long)) command.addOption(option);
-}
-
-const configOption = () => new Option('--config <file>', 'read options from this YAML file (default: $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists)');
-
-/** The helper abroad (issue 15's `reachprobe helper`), as doctor asks it; check takes them over once it has them. */
-function helperOptions(): Commander.Option[] {
-  return [
-    new Option('--helper <url>', 'the control-measurement helper abroad (reachprobe helper), an https:// URL').argParser(httpsUrlFor('the helper', 'https://helper.example:8443')),
-    new Option('--helper-token-file <file>', "a file holding the helper's token (its first non-empty line)"),
-    new Option('--helper-resolve <host:port:addr>', "pin the helper's name to an address, as curl's --resolve does").argParser(pin),
-    new Option('--helper-timeout <seconds>', 'deadline of a request to the helper (default 10)').argParser(seconds),
-  ];
 }
 
 // The same colour switches, in the same words, on every command that prints for people.
