@@ -35,20 +35,21 @@ async function errorOf(load: Promise<unknown>): Promise<InputError> {
 }
 
 describe('Citizen Lab test lists', () => {
-  it('reads one target a row: service from the host, tag and category from category_code', async () => {
+  it('reads one target a row, at the line it starts on: service from the host, tag and category from category_code', async () => {
     const csv = await file(
       '.csv',
       HEADER,
       'https://www.bbc.com/zhongwen/simp/,NEWS,News Media,2014-04-15,citizenlab,',
       'http://www.hrw.org/,HUMR,Human Rights Issues,2014-04-15,citizenlab,"a note, with a comma',
       'over two lines"',
+      '',
       'https://twitter.com/,GRP,Social Networking,2017-04-12,,',
     );
     const targets = await loadTargets([csv]);
     expect(targets.map((t) => [t.name, t.service, t.url, t.tags, t.category, t.source.line])).toEqual([
       ['bbc.com/zhongwen/simp', 'bbc.com', 'https://www.bbc.com/zhongwen/simp/', ['NEWS'], 'NEWS', 2],
-      ['http:hrw.org', 'hrw.org', 'http://www.hrw.org/', ['HUMR'], 'HUMR', 4],
-      ['twitter.com', 'twitter.com', 'https://twitter.com/', ['GRP'], 'GRP', 5],
+      ['http:hrw.org', 'hrw.org', 'http://www.hrw.org/', ['HUMR'], 'HUMR', 3],
+      ['twitter.com', 'twitter.com', 'https://twitter.com/', ['GRP'], 'GRP', 6],
     ]);
   });
 
@@ -105,6 +106,7 @@ describe('bad lines: FILE:LINE and the reason', () => {
     { title: 'an unclosed quote', ext: '.csv', lines: [HEADER, 'https://a.example/,NEWS,,,,"never closed'], line: 2, message: 'invalid CSV' },
     { title: 'an empty url', ext: '.csv', lines: [HEADER, ',NEWS,,,,'], line: 2, message: 'column "url" is empty' },
     { title: 'a bad url', ext: '.csv', lines: [HEADER, 'https://a.example/,NEWS,,,,', 'www.b.example,NEWS,,,,'], line: 3, message: 'column "url": "www.b.example" is not a URL' },
+    { title: 'a bad url after a note over two lines', ext: '.csv', lines: [HEADER, 'https://a.example/,NEWS,,,,"one', 'two"', '', 'https//b.example/,NEWS,,,,'], line: 5, message: 'is not a URL' },
     { title: 'an empty category', ext: '.csv', lines: [HEADER, 'https://a.example/,,,,,'], line: 2, message: 'column "category_code" is empty' },
     { title: 'a category with spaces', ext: '.csv', lines: [HEADER, 'https://a.example/,NEWS MEDIA,,,,'], line: 2, message: 'is not a code like NEWS' },
     { title: 'a header and no rows', ext: '.csv', lines: [HEADER], line: 1, message: 'no targets: the list has a header and no rows' },

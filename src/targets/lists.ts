@@ -63,9 +63,14 @@ async function readCitizenLab(chunks: AsyncIterable<string>, file: string, optio
   const source = Readable.from(chunks);
   source.on('error', (err) => parser.destroy(err));
   const targets: Unnamed[] = [];
+  // csv-parse gives the line a record ends on; a row's line is where it starts (a note may span lines).
+  let ended = 1;
+  let empty = 0;
   try {
-    for await (const { record, info } of source.pipe(parser) as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      targets.push(row(record, info.lines, file, options));
+    for await (const { record, info } of source.pipe(parser) as AsyncIterable<{ record: Record<string, string>; info: { lines: number; empty_lines: number } }>) {
+      targets.push(row(record, ended + 1 + info.empty_lines - empty, file, options));
+      ended = info.lines;
+      empty = info.empty_lines;
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
