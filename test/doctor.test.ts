@@ -109,6 +109,21 @@ describe('reachprobe doctor on the mock network', () => {
     }
   });
 
+  it('reads the clock from a control\'s Date even when a wrong clock fails its certificate', async () => {
+    const late = await startHelperStandIn(TOKEN, -3 * 3600_000);
+    try {
+      const file = join(dir, 'control.yaml');
+      await writeFile(file, `targets:\n  - { name: ctl, service: C, role: control-domestic, url: "https://ctl.reachprobe.test:${late.port}/v1/health" }\n`);
+      // No --ca: the mock CA is not trusted, and the question is only whether, and when, it answers.
+      const resolver = `${network.check.resolver.address}:${network.check.resolver.port}`;
+      const r = await run(['doctor', file, '--resolver', resolver, '--resolve', `ctl.reachprobe.test:${late.port}:127.0.0.1`]);
+      expect(line(r, 'network')).toMatch(/^ok .*yes: ctl \(https:\/\/ctl.reachprobe.test:\d+\/v1\/health\) answered HTTP 200/);
+      expect(line(r, 'clock')).toMatch(/^FIX .*3 h ahead of the Date of ctl/);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('sees UDP get out when the foreign control answers a QUIC version probe', async () => {
     const control = network.targets.find((t) => t.role === 'control-foreign')!;
     // A UDP socket on the control's (TCP) port, answering as a QUIC server must: Version Negotiation.
