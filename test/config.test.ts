@@ -67,6 +67,9 @@ describe('reachprobe config', () => {
     const r = await run(['config', '--config', file], env());
     expect(r.status).toBe(0);
     expect(line(r.stdout, 'helper')).toEqual(['https://helper.example:8443/', `${file}:1`]);
+    // check reads the same file, and leaves to doctor the keys it has no option for.
+    const checked = await run(['check', '--mock', 'clean', '--only', 'control-domestic', '--config', file], env());
+    expect(checked.status).toBe(0);
   });
 });
 
