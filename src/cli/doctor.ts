@@ -63,7 +63,8 @@ function render(answers: Answer[], advice: Array<[string, string]>, helperWaits:
   const command = ['reachprobe check', ...advice.map(([k, v]) => `--${k} ${quoted(v)}`)].join(' ');
   const yaml = advice.length === 0 ? '' : `\nor, in $XDG_CONFIG_HOME/reachprobe/config.yaml (~/.config/reachprobe/config.yaml):\n${configYaml(advice)}`;
   const later = helperWaits ? '\n(the helper answered, but this reachprobe\'s check does not take --helper yet)' : '';
-  return `reachprobe doctor: is this vantage point ready?\n\n${lines.join('\n')}\n\n${verdict}\n\nRecommended:\n  ${command}\n${yaml}${later}\n`;
+  const heading = fix === 0 ? 'Recommended:' : 'Recommended, with what works now (fix the FIX lines first):';
+  return `reachprobe doctor: is this vantage point ready?\n\n${lines.join('\n')}\n\n${verdict}\n\n${heading}\n  ${command}\n${yaml}${later}\n`;
 }
 
 function configYaml(advice: Array<[string, string]>): string {

@@ -22,7 +22,9 @@ export async function resolver(input: DoctorInput): Promise<Finding> {
     return { answers: [say(topic, 'ok', `${name} answers raw UDP queries (${reply.rcode} for ${options.nxProbeDomain} in ${Math.round(reply.after_ms)} ms${odd})`)], works: { rawDns: true } };
   }
   const failure = query.failure ? why(query.failure) : 'no reply';
-  return { answers: [say(topic, 'attention', `${name} does not answer raw UDP queries (${failure}): forged answers racing real ones will not be seen; give --resolver with a server that answers`)] };
+  const unreachable = query.failure?.failure === 'network_unreachable' || query.failure?.failure === 'host_unreachable';
+  const problem = unreachable ? 'cannot be reached by raw UDP queries' : 'does not answer raw UDP queries';
+  return { answers: [say(topic, 'attention', `${name} ${problem} (${failure}): forged answers racing real ones will not be seen; give --resolver with a server that answers`)] };
 }
 
 export async function sink(input: DoctorInput): Promise<Finding> {
