@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -245,7 +245,7 @@ describe('loadTargets', () => {
     await writeFile(join(dir, 'notes.txt'), 'x');
     const err = await asyncErrorOf(() => loadTargets([dir]));
     expect(err.file).toBe(dir);
-    expect(err.message).toContain('no *.yaml or *.yml files');
+    expect(err.message).toContain('no *.yaml, *.yml or *.csv files');
   });
 
   it('names a missing file and the reason', async () => {
@@ -272,8 +272,10 @@ describe('loadTargets', () => {
   });
 
   it.skipIf(process.platform === 'win32')('stops reading an endless file at the limit', async () => {
-    const err = await asyncErrorOf(() => loadTargets(['/dev/zero']));
-    expect(err.describe()).toBe('/dev/zero: file is larger than 5 MiB; is it really a targets file?');
+    const file = join(dir, 'endless.yaml');
+    await symlink('/dev/zero', file);
+    const err = await asyncErrorOf(() => loadTargets([file]));
+    expect(err.describe()).toBe(`${file}: file is larger than 5 MiB; is it really a targets file?`);
   });
 
   it('passes on parse errors with their file and line', async () => {

@@ -11,10 +11,12 @@ import { CERTS } from '../mock/certs.js';
 import { loadTargets } from '../targets/load.js';
 import { tlsLoop } from './tls-loop.js';
 import { scenarioYaml, type Mix } from './scenario.js';
+import type { ListFigures } from './read-list.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = path.join(ROOT, 'bin/reachprobe.js');
 const MEASURE = fileURLToPath(new URL('./measure.js', import.meta.url));
+const READ_LIST = fileURLToPath(new URL('./read-list.js', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
@@ -256,6 +258,41 @@ async function throughputRun(count: number, withCurl: boolean) {
   }
 }
 
+const LIST_SIZE = 100_000;
+
+function readList(mode: 'load' | 'targets' | 'check', file: string, extra: string[] = []): Promise<ListFigures> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [READ_LIST, mode, file, ...extra], { maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
+      // check exits 1 here (its targets are not reachable): the figures are what counts.
+      err && !stdout ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as ListFigures),
+    );
+  });
+}
+
+/**
+ * A 100,000-URL list (plain, and as a Citizen Lab CSV file) is read within 300 MB, and checked within
+ * it too: tcp:// URLs to a closed port on as many loopback addresses (a RST each, on IP:ports of
+ * their own, so that no target waits for another's lock), every result streamed as JSON Lines.
+ */
+async function listRun() {
+  const urls = Array.from({ length: LIST_SIZE }, (_, i) => `https://www.site-${i % 25_000}.example/page/${i}`);
+  const plain = path.join(work, 'list.txt');
+  const csv = path.join(work, 'list.csv');
+  writeFileSync(plain, `# generated\n${urls.join('\n')}\n`);
+  writeFileSync(csv, `url,category_code,category_description,date_added,source,notes\n${urls.map((u, i) => `${u},${['NEWS', 'HUMR', 'POLR'][i % 3]},x,2014-04-15,citizenlab,`).join('\n')}\n`);
+  console.log(`\na list of ${LIST_SIZE.toLocaleString('en')} URLs, read in a process of its own`);
+  for (const [label, file, mode] of [['plain list, the loader', plain, 'load'], ['Citizen Lab CSV, the loader', csv, 'load'], ['Citizen Lab CSV, reachprobe targets --json', csv, 'targets']] as const) {
+    const m = await readList(mode, file);
+    goal(`${label}: peak RSS under 300 MB`, m.maxRssMb < 300 && m.targets === LIST_SIZE, `${f(m.maxRssMb)} MB, ${m.targets} targets in ${f(m.wallMs)} ms`);
+  }
+  const refused = path.join(work, 'refused.txt');
+  const loopback = (i: number) => `127.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+  writeFileSync(refused, `${Array.from({ length: LIST_SIZE }, (_, i) => `tcp://${loopback(i)}:9`).join('\n')}\n`);
+  const c = await readList('check', refused, ['--no-decoy', '--tries', '1', '--connect-timeout', String(DEADLINE_S)]);
+  // One line per target, and the summary.
+  goal('check on it (tcp:// to closed loopback ports, --json): peak RSS under 300 MB', c.maxRssMb < 300 && c.targets === LIST_SIZE + 1, `${f(c.maxRssMb)} MB, ${c.targets - 1} results in ${f(c.wallMs / 1000, 1)} s`);
+}
+
 async function main() {
   const cpus = os.cpus();
   console.log(`reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
@@ -264,6 +301,7 @@ async function main() {
     for (const count of SIZES) await mixedRun(count);
     await boundRun(10 * CONCURRENCY);
     await throughputRun(Math.max(...SIZES), withCurl);
+    await listRun();
     const help = await helpStartupMs();
     console.log('');
     goal('reachprobe --help starts in under 150 ms', help < 150, `${f(help)} ms (median of 7)`);

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { MockCheckOptions } from '../mock/network.js';
 import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
@@ -12,7 +11,6 @@ import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/option
 import { realEnv } from '../run/env.js';
 import { runProbe, type RunOutput } from '../run/run.js';
 import { readAddressList } from '../targets/address-list.js';
-import { filterTargets, loadTargets } from '../targets/load.js';
 import { helperDispatcher } from '../net/helper-client.js';
 import { HelperControls } from '../run/helper.js';
 import { chalkFor } from './color.js';
@@ -23,10 +21,13 @@ import { EXIT, VERSION } from './meta.js';
 import { progressLine } from './progress.js';
 import { interruptOnSignals, type StopSignal } from './interrupt.js';
 import { OutputFile } from './output-file.js';
+import { targetsFrom } from './selection.js';
 
 export interface CheckFlags {
   only?: string[];
   service?: string[];
+  category?: string[];
+  serviceFrom?: 'host' | 'category';
   resolver?: DnsServer;
   resolve?: Pin[];
   ca?: string[];
@@ -65,10 +66,8 @@ export interface CheckFlags {
 /** How long a target waits for its control by default: the helper's own deadlines, and the trip. */
 const HELPER_TIMEOUT_MS = 30_000;
 
-const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
-
 /** The flags over `d`: the defaults, or a mock network's settings. */
-function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): ProbeOptions {
+export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): ProbeOptions {
   const all = flags.timeout;
   return {
     ...d,
@@ -105,7 +104,7 @@ function helperFrom(flags: CheckFlags, ca: string[], token: string | undefined):
 }
 
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
-function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[], helperToken?: string): ProbeEnv {
+export function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[], helperToken?: string): ProbeEnv {
   const ca = [...(flags.ca ?? []).map(readCa), ...extraCa];
   const helper = helperFrom(flags, ca, helperToken);
   const env = realEnv({
@@ -123,13 +122,6 @@ function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[], he
 function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
   return flags.decoySni ?? targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ?? fallback;
-}
-
-async function targetsFrom(paths: string[], flags: CheckFlags, given?: Target[]): Promise<Target[]> {
-  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS]));
-  const selected = filterTargets(all, { ...(flags.only ? { only: flags.only } : {}), ...(flags.service ? { services: flags.service } : {}) });
-  if (selected.length === 0) throw new InputError('no target matches --only/--service');
-  return selected;
 }
 
 function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptions, env: ProbeEnv): Record<string, unknown> {
@@ -165,13 +157,18 @@ export async function runCheck(paths: string[], raw: Record<string, unknown>): P
   const flags = raw as CheckFlags;
   if (flags.mock === undefined) return measure(paths, flags);
   if (paths.length > 0) throw new InputError("--mock measures its scenario's own targets: give no targets files with it");
+  return withMockNetwork(flags, (mocked, given) => measure([], mocked, given));
+}
+
+/** Runs `use` against the --mock network: its settings under the command line's, its targets and CA. */
+export async function withMockNetwork<T>(flags: CheckFlags, use: (flags: CheckFlags, given: Given) => Promise<T>): Promise<T> {
   // The mock network's code (servers, certificates) is loaded only for a mock run: 13-25 ms off the start of every real one.
   const [{ startMockNetwork }, { loadScenario }] = await Promise.all([import('../mock/network.js'), import('../mock/scenario.js')]);
-  const network = await startMockNetwork(loadScenario(flags.mock));
+  const network = await startMockNetwork(loadScenario(flags.mock!));
   try {
     // The mock network's settings, unless the command line says otherwise.
     const given = { ca: [network.check.ca], targets: network.targets, options: optionsFor(network.check), helperToken: network.check.helper.token };
-    return await measure([], { ...flagsFor(network.check), ...flags }, given);
+    return await use({ ...flagsFor(network.check), ...flags }, given);
   } finally {
     await network.close();
   }
@@ -194,7 +191,7 @@ function optionsFor(mock: MockCheckOptions): ProbeOptions {
   };
 }
 
-interface Given {
+export interface Given {
   ca: string[];
   targets: Target[];
   options: ProbeOptions;

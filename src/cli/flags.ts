@@ -85,14 +85,14 @@ function httpsOnly(value: string, like: string, why: string): URL {
   return url;
 }
 
-export const httpsUrl = (value: string): string => httpsOnly(value, 'https://dns.example/dns-query', 'DNS-over-HTTPS needs an https:// URL.').href;
-
 /** A helper's base URL: https, no credentials, query or fragment (a path prefix is fine). */
 export function helperUrl(value: string): string {
   const url = httpsOnly(value, 'https://helper.example:8443 or https://example.org/reachprobe', 'a helper is reached over https:// only.');
   if (url.username || url.password || url.search || url.hash) throw new InvalidArgumentError('no credentials, query or fragment: the token goes in --helper-token-file.');
   return url.href.replace(/\/+$/, '');
 }
+
+export const httpsUrl = (value: string): string => httpsOnly(value, 'https://dns.example/dns-query', 'DNS-over-HTTPS needs an https:// URL.').href;
 
 export function cidr(value: string): string {
   if (!addRange(new net.BlockList(), value)) throw new InvalidArgumentError('expected an address or CIDR range, like 127.0.0.0/8.');
@@ -104,4 +104,9 @@ export function domainName(value: string): string {
     throw new InvalidArgumentError('expected a domain name, like example.com.');
   }
   return value.toLowerCase();
+}
+
+export function serviceFrom(value: string): 'host' | 'category' {
+  if (value !== 'host' && value !== 'category') throw new InvalidArgumentError('expected host or category.');
+  return value;
 }

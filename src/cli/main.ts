@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, helperUrl, httpsUrl, list, listenAddress, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
+import { cidr, collect, dnsServer, domainName, endpoint, helperUrl, httpsUrl, list, listenAddress, pin, positiveInteger, seconds, secondsUpTo, serviceFrom } from './flags.js';
+import { addSetupCommands, configOption } from './setup.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
@@ -15,12 +16,14 @@ function program(): Commander.Command {
     .exitOverride()
     .showHelpAfterError('(reachprobe --help for usage)');
 
-  cli
+  const check = cli
     .command('check')
-    .description('measure the targets in YAML files or folders (default: the bundled targets/)')
-    .argument('[paths...]', 'targets files or folders of *.yaml')
+    .description('measure the targets in files or folders (default: the bundled targets/)')
+    .argument('[paths...]', 'targets files (YAML, Citizen Lab CSV, a list of URLs; - for standard input) or folders of them')
     .option('--only <names>', 'only these targets (comma-separated names)', list)
     .option('--service <name>', 'only targets of this service (repeatable, or comma-separated)', list)
+    .option('--category <codes>', 'only targets of these Citizen Lab categories (category_code: NEWS,HUMR...)', list)
+    .option('--service-from <what>', 'the service of a Citizen Lab row: host (default) or category', serviceFrom)
     .option('--resolver <addr[:port]>', 'DNS server for lookups and the raw UDP query (default: the system resolver)', dnsServer)
     .option('--resolve <host:port:addr>', 'pin a name to an address, as curl does (repeatable)', collect(pin))
     .option('--ca <file>', 'also trust the CA certificates in this PEM file (repeatable)', collect(String))
@@ -56,15 +59,17 @@ function program(): Commander.Command {
     .option('--helper-resolve <host:port:addr>', "pin the helper's name to an address, as --resolve does (repeatable)", collect(pin))
     .option('--helper-timeout <seconds>', 'how long a target waits for its control after it was sent (default 30)', seconds)
     .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback (with a helper abroad, unless --helper says otherwise)')
+    .addOption(configOption())
     .addHelpText('after', verdictHelp())
-    .action(async (paths: string[], flags: Record<string, unknown>) => {
-      const { runCheck } = await import('./check.js');
-      const status = await runCheck(paths, flags);
+    .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
+      const [{ runCheck }, { configuredPaths }] = await Promise.all([import('./check.js'), import('./config.js')]);
+      const status = await runCheck(configuredPaths(paths, command), flags);
       // Abandoned checks would hold the process until their deadlines. Writes to a pipe, file or
       // terminal are synchronous on Linux, so nothing written is lost.
       if (status === EXIT.interrupted) process.exit(status);
       process.exitCode = status;
     });
+  addSetupCommands(cli, check);
   cli
     .command('helper')
     .description('serve control measurements from an uncensored network (abroad) to probes that run check --helper, over HTTPS')

@@ -30,5 +30,7 @@ export interface Target {
   /** Checked only in runs with a helper: without one, nothing says what `blocking` is. */
   expectBlocking?: ExpectedBlocking;
   tags: string[];
+  /** A Citizen Lab test list's category_code (NEWS, HUMR...): what --category picks. */
+  category?: string;
   source: SourceRef;
 }

@@ -12,7 +12,7 @@ import type { ProbeEnv, ProbeOptions } from './options.js';
  * The sink must stay silent for innocuous names. If it answers them, it runs a DNS server after all,
  * or a transparent DNS middlebox answers for it, and its answers for targets prove nothing.
  */
-async function checkSink(env: ProbeEnv, options: ProbeOptions, watch: Stopwatch): Promise<DnsPreflight['sink']> {
+export async function checkSink(env: ProbeEnv, options: ProbeOptions, watch: Stopwatch): Promise<DnsPreflight['sink']> {
   const sink = env.sink;
   if (!sink) return undefined;
   const canaries = await Promise.all(

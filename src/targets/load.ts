@@ -3,22 +3,32 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
+import { readList, type ListOptions } from './lists.js';
+import { nameAll, type Unnamed } from './names.js';
 import { parseTargets } from './parse.js';
 import { didYouMean } from './suggest.js';
+import { osError } from './text-stream.js';
 
 /** Targets files are hand-written lists; anything bigger is the wrong file. */
 const MAX_BYTES = 5 * 1024 * 1024;
 
+const isYaml = (file: string) => /\.ya?ml$/i.test(file);
+
 /**
- * Reads targets from files and folders (every *.yaml and *.yml file directly in a folder, in name
- * order). Target names must be unique across all of them.
+ * Reads targets from files and folders (every *.yaml, *.yml and *.csv file directly in a folder, in
+ * name order): YAML targets files, Citizen Lab test lists, plain lists of URLs, and `-` for a list
+ * on standard input. Target names must be unique across all of them; lists' targets get derived ones.
  */
-export async function loadTargets(paths: string[]): Promise<Target[]> {
+export async function loadTargets(paths: string[], options: ListOptions = {}): Promise<Target[]> {
   if (paths.length === 0) throw new InputError('no targets file or folder given');
-  const targets: Target[] = [];
+  const entries: Array<Target | Unnamed> = [];
   for (const path of paths) {
-    for (const file of await filesIn(path)) targets.push(...parseTargets(await readText(file), file));
+    for (const file of path === '-' ? [path] : await filesIn(path)) {
+      const read = isYaml(file) ? parseTargets(await readText(file), file) : await readList(file, options);
+      for (const entry of read) entries.push(entry); // not push(...read): 100,000 arguments overflow the stack
+    }
   }
+  const targets = nameAll(entries);
   checkUnique(targets);
   return targets;
 }
@@ -28,6 +38,8 @@ export interface TargetFilter {
   only?: string[];
   /** Service names, ignoring case. */
   services?: string[];
+  /** Citizen Lab category codes, ignoring case. */
+  categories?: string[];
 }
 
 /**
@@ -35,24 +47,27 @@ export interface TargetFilter {
  * matches no target is an InputError: it is a typo, and measuring nothing would hide it.
  */
 export function filterTargets(targets: Target[], filter: TargetFilter): Target[] {
-  const { only = [], services = [] } = filter;
+  const { only = [], services = [], categories = [] } = filter;
   const names = new Set(targets.map((t) => t.name));
   for (const name of only) {
     if (!names.has(name)) throw new InputError(`unknown target name "${name}"${didYouMean(name, names)}`);
   }
-  const known = new Set(targets.map((t) => t.service.toLowerCase()));
-  for (const service of services) {
-    if (!known.has(service.toLowerCase())) {
-      throw new InputError(`unknown service "${service}"${didYouMean(service, known)}`);
-    }
-  }
-  const wanted = new Set(services.map((s) => s.toLowerCase()));
-  return targets.filter(
-    (t) => (only.length === 0 || only.includes(t.name)) && (wanted.size === 0 || wanted.has(t.service.toLowerCase())),
-  );
+  const byService = picker('service', services, targets.map((t) => t.service));
+  const byCategory = picker('category', categories, targets.flatMap((t) => (t.category ? [t.category] : [])));
+  return targets.filter((t) => (only.length === 0 || only.includes(t.name)) && byService(t.service) && byCategory(t.category));
 }
 
-/** The file itself, or the YAML files directly inside a folder. */
+/** Whether a value is among the wanted ones (all pass when none is wanted), ignoring case; a wanted value no target has is a typo. */
+function picker(what: string, wanted: string[], present: string[]): (value: string | undefined) => boolean {
+  const known = new Set(present.map((v) => v.toLowerCase()));
+  for (const value of wanted) {
+    if (!known.has(value.toLowerCase())) throw new InputError(`unknown ${what} "${value}"${didYouMean(value, known)}`);
+  }
+  const set = new Set(wanted.map((v) => v.toLowerCase()));
+  return (value) => set.size === 0 || (value !== undefined && set.has(value.toLowerCase()));
+}
+
+/** The file itself, or the targets files directly inside a folder. */
 async function filesIn(path: string): Promise<string[]> {
   let isFolder: boolean;
   try {
@@ -69,10 +84,10 @@ async function filesIn(path: string): Promise<string[]> {
   }
   // Sorted here: readdir promises no order (that it comes sorted on Linux is a libuv detail).
   const files = entries
-    .filter((e) => !e.isDirectory() && /\.ya?ml$/.test(e.name))
+    .filter((e) => !e.isDirectory() && /\.(ya?ml|csv)$/.test(e.name))
     .map((e) => e.name)
     .sort();
-  if (files.length === 0) throw new InputError('folder has no *.yaml or *.yml files', path);
+  if (files.length === 0) throw new InputError('folder has no *.yaml, *.yml or *.csv files', path);
   return files.map((name) => join(path, name));
 }
 
@@ -98,14 +113,6 @@ async function readText(file: string): Promise<string> {
   } catch {
     throw new InputError('file is not UTF-8 text', file);
   }
-}
-
-/** "cannot read: no such file or directory (ENOENT)" from a Node file-system error. */
-function osError(path: string, err: unknown): InputError {
-  const { code, message } = err as NodeJS.ErrnoException;
-  // Node's messages read "ENOENT: no such file or directory, open 'x'"; keep the plain words.
-  const words = /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1] ?? message;
-  return new InputError(`cannot read: ${words}${code ? ` (${code})` : ''}`, path);
 }
 
 function checkUnique(targets: Target[]): void {

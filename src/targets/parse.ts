@@ -19,7 +19,7 @@ interface Shared {
   tags: string[];
 }
 
-interface Endpoint {
+export interface Endpoint {
   scheme: Scheme;
   host: string;
   port: number;
@@ -163,7 +163,7 @@ export function targetFromUrl(name: string, url: string, source: SourceRef): Tar
  * Splits a target URL into scheme, host, port and path. Checks the parts itself rather than
  * leaving it to the WHATWG URL parser, whose only message is "Invalid URL".
  */
-function parseUrl(text: string, fail: (problem: string) => never): Endpoint {
+export function parseUrl(text: string, fail: (problem: string) => never): Endpoint {
   if (/\s/.test(text)) fail(`"${text}" contains white space`);
   const parts = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/is.exec(text);
   if (!parts) fail(`"${text}" is not a URL; ${URL_FORMS}`);

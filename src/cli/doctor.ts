@@ -1,0 +1,89 @@
+import { formatServer } from '../model/addresses.js';
+import { diagnose, type Answer, type Diagnosis, type HelperSettings, type Status } from '../run/doctor/index.js';
+import { InputError } from '../model/input-error.js';
+import { readTokens } from './files.js';
+import { envFrom, optionsFrom, withMockNetwork, type CheckFlags, type Given } from './check.js';
+import type { Pin } from './flags.js';
+import { EXIT } from './meta.js';
+import { targetsFrom } from './selection.js';
+
+// `reachprobe doctor`: the preflight of a new vantage point, and the command line it recommends.
+
+type DoctorFlags = CheckFlags;
+
+const MARK: Record<Status, string> = { ok: 'ok  ', attention: 'FIX ', note: 'note' };
+
+/** The token check uses: the first of the file (as check takes it), the mock network's, or why there is none. */
+function tokenFrom(file: string | undefined, given: string | undefined): HelperSettings['token'] {
+  if (file === undefined) return given === undefined ? { problem: 'no --helper-token-file was given' } : { value: given };
+  try {
+    return { value: readTokens(file)[0]! };
+  } catch (err) {
+    if (err instanceof InputError) return { problem: err.describe() };
+    throw err;
+  }
+}
+
+function helperOf(flags: DoctorFlags, given?: Given): HelperSettings | undefined {
+  if (flags.helper === undefined) return undefined;
+  return { url: flags.helper, token: tokenFrom(flags.helperTokenFile, given?.helperToken), timeoutMs: flags.helperTimeout ?? 10_000 };
+}
+
+const pinText = (p: Pin) => `${p.key}:${p.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',')}`;
+
+/** The settings the user gave that worked, as check options (key, value); the mock network's own are implied by --mock. */
+function recommended(user: DoctorFlags, d: Diagnosis): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (user.mock !== undefined) out.push(['mock', user.mock]);
+  if (user.resolver && d.works.rawDns) out.push(['resolver', formatServer(user.resolver)]);
+  for (const file of user.ca ?? []) out.push(['ca', file]);
+  if (user.sink && d.works.sink) out.push(['sink', formatServer(user.sink)]);
+  for (const url of user.controlDoh ?? []) if (d.works.controls.includes(url)) out.push(['control-doh', url]);
+  if (user.helper && d.works.helper) {
+    out.push(['helper', user.helper], ['helper-token-file', user.helperTokenFile!]);
+    for (const p of user.helperResolve ?? []) out.push(['helper-resolve', pinText(p)]);
+  }
+  return out;
+}
+
+const quoted = (v: string) => (/^[\w@%+=:,./[\]-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+
+function render(answers: Answer[], advice: Array<[string, string]>): string {
+  const width = Math.max(...answers.map((a) => a.topic.length));
+  const lines = answers.map((a) => `  ${MARK[a.status]}  ${a.topic.padEnd(width)}  ${a.says}`);
+  const fix = answers.filter((a) => a.status === 'attention').length;
+  const verdict = fix === 0 ? 'Usable: nothing needs attention.' : `${fix} ${fix === 1 ? 'thing needs' : 'things need'} attention (FIX above).`;
+  const command = ['reachprobe check', ...advice.map(([k, v]) => `--${k} ${quoted(v)}`)].join(' ');
+  const yaml = advice.length === 0 ? '' : `\nor, in $XDG_CONFIG_HOME/reachprobe/config.yaml (~/.config/reachprobe/config.yaml):\n${configYaml(advice)}`;
+  const heading = fix === 0 ? 'Recommended:' : 'Recommended, with what works now (fix the FIX lines first):';
+  return `reachprobe doctor: is this vantage point ready?\n\n${lines.join('\n')}\n\n${verdict}\n\n${heading}\n  ${command}\n${yaml}\n`;
+}
+
+function configYaml(advice: Array<[string, string]>): string {
+  const byKey = new Map<string, string[]>();
+  for (const [k, v] of advice) byKey.set(k, [...(byKey.get(k) ?? []), v]);
+  return [...byKey].map(([k, vs]) => `  ${k}: ${vs.length === 1 ? JSON.stringify(vs[0]) : `[${vs.map((v) => JSON.stringify(v)).join(', ')}]`}`).join('\n') + '\n';
+}
+
+async function examine(paths: string[], flags: DoctorFlags, given?: Given): Promise<Diagnosis> {
+  const options = optionsFrom(flags, given?.options);
+  // Every target of the files, whatever --only or --category a config file gives check: the controls are what doctor asks.
+  const targets = await targetsFrom(paths, flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}, given?.targets);
+  // The helper is asked by doctor's own question, not by a run's controls.
+  const env = envFrom({ ...flags, helper: undefined }, options, given?.ca ?? []);
+  const pins = new Map(options.pins);
+  for (const p of flags.helperResolve ?? []) pins.set(p.key, p.addresses);
+  const helper = helperOf(flags, given);
+  try {
+    return await diagnose({ targets, options, env, pins, ...(helper ? { helper } : {}) });
+  } finally {
+    await env.doh?.destroy();
+  }
+}
+
+export async function runDoctor(paths: string[], raw: Record<string, unknown>): Promise<number> {
+  const flags = raw as DoctorFlags;
+  const diagnosis = flags.mock === undefined ? await examine(paths, flags) : await withMockNetwork(flags, (mocked, given) => examine([], mocked, given));
+  process.stdout.write(render(diagnosis.answers, recommended(flags, diagnosis)));
+  return diagnosis.answers.some((a) => a.status === 'attention') ? EXIT.unmet : EXIT.ok;
+}

@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../model/input-error.js';
+import type { Target } from '../model/target.js';
+import { filterTargets, loadTargets } from '../targets/load.js';
+
+const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
+
+/** The options that pick targets, the same for `check` and `targets`. */
+export interface SelectionFlags {
+  only?: string[];
+  service?: string[];
+  category?: string[];
+  serviceFrom?: 'host' | 'category';
+}
+
+/** The targets the paths (or the bundled ones) hold, through --only, --service and --category. */
+export async function targetsFrom(paths: string[], flags: SelectionFlags, given?: Target[]): Promise<Target[]> {
+  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS], flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}));
+  const selected = filterTargets(all, { only: flags.only ?? [], services: flags.service ?? [], categories: flags.category ?? [] });
+  if (selected.length === 0) throw new InputError('no target matches --only/--service/--category');
+  return selected;
+}

@@ -1,0 +1,42 @@
+import type { Target } from '../model/target.js';
+
+// Names for targets whose format has none (URL lists, Citizen Lab CSV files): derived from the URL
+// alone, so the same list gives the same names on every run and `--only` keeps working in cron.
+
+/** A target read from a list without names: everything but the name. */
+export type Unnamed = Omit<Target, 'name'>;
+
+const PATH_CHARS = 40;
+
+/** The host without a leading "www." (the same service to a reader), as a service name too. */
+export const bareHost = (host: string): string => host.replace(/^www\./, '');
+
+/**
+ * "example.com", "example.com/news", "example.com:8443/x", "http:example.com", "tcp:example.com:22":
+ * the URL without what every target shares (https, port 443, "/", a leading "www.", the query).
+ */
+export function deriveName(t: Unnamed): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : bareHost(t.host);
+  const defaultPort = t.scheme === 'https' ? 443 : t.scheme === 'http' ? 80 : -1;
+  const port = t.port === defaultPort ? '' : `:${t.port}`;
+  const pathname = t.path.replace(/[?#].*$/s, '').replace(/\/+$/, '');
+  const path = pathname.length > PATH_CHARS ? `${pathname.slice(0, PATH_CHARS)}…` : pathname;
+  const scheme = t.scheme === 'https' ? '' : `${t.scheme}:`;
+  return `${scheme}${host}${port}${path}`;
+}
+
+/**
+ * Names every unnamed target, in order, never taking a name given explicitly: the first to derive a
+ * name gets it, the next ones "#2", "#3"... So collisions settle by list order, the same every run.
+ */
+export function nameAll(entries: Array<Target | Unnamed>): Target[] {
+  const taken = new Set(entries.flatMap((e) => ('name' in e ? [e.name] : [])));
+  return entries.map((e) => {
+    if ('name' in e) return e;
+    const base = deriveName(e);
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base}#${n}`;
+    taken.add(name);
+    return { name, ...e };
+  });
+}
