@@ -31,7 +31,7 @@ beforeAll(async () => {
   args = all.filter((a, i) => !a.startsWith('--helper') && !(all[i - 1] ?? '').startsWith('--helper'));
   helper = await startHelperStandIn(TOKEN);
   tokenFile = join(dir, 'token');
-  await writeFile(tokenFile, `\n${TOKEN}\nsecond line ignored\n`);
+  await writeFile(tokenFile, `\n${TOKEN}\nsecond-token-is-not-used-0123\n`);
 });
 afterAll(async () => {
   await Promise.all([network.close(), helper.close()]);
