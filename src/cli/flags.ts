@@ -2,6 +2,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
 import { addRange, parseServer, type DnsServer } from '../model/addresses.js';
+import { LABEL_PATTERN } from '../model/vantage-point.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
 // with the option's name and exits with status 2.
@@ -86,4 +87,22 @@ export function domainName(value: string): string {
     throw new InvalidArgumentError('expected a domain name, like example.com.');
   }
   return value.toLowerCase();
+}
+
+export function vantageLabel(value: string): string {
+  if (!LABEL_PATTERN.test(value)) throw new InvalidArgumentError('expected 1 to 64 letters, digits, dots, dashes or underscores, like bj-unicom-1.');
+  return value;
+}
+
+/** ISO 3166-1 alpha-2, as the user states it (upper-cased). */
+export function countryCode(value: string): string {
+  if (!/^[A-Za-z]{2}$/.test(value)) throw new InvalidArgumentError('expected a two-letter country code, like CN.');
+  return value.toUpperCase();
+}
+
+/** Free text, but one short line: it goes into Prometheus labels and CSV cells. */
+export function networkText(value: string): string {
+  const text = value.trim();
+  if (text === '' || text.length > 200 || /[\p{Cc}]/u.test(text)) throw new InvalidArgumentError('expected one line of at most 200 characters, like "China Unicom, Beijing".');
+  return text;
 }

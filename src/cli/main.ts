@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, httpsUrl, list, pin, positiveInteger, seconds, secondsUpTo } from './flags.js';
+import { cidr, collect, countryCode, dnsServer, domainName, endpoint, httpsUrl, list, networkText, pin, positiveInteger, seconds, secondsUpTo, vantageLabel } from './flags.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
 
@@ -49,6 +49,9 @@ function program(): Commander.Command {
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE, atomically; %Y %m %d %H %M %S (UTC start time) in FILE are filled in')
     .option('--prom <file>', "write Prometheus metrics to FILE for node_exporter's textfile collector (same % fields)")
+    .option('--label <name>', 'your name for this vantage point (e.g. bj-unicom-1), recorded in the report, JSON Lines and metrics; never detected', vantageLabel)
+    .option('--network <text>', 'the network of this vantage point, as you state it (e.g. "China Unicom"); needs --label', networkText)
+    .option('--country <cc>', 'the country of this vantage point, two letters (e.g. CN); needs --label', countryCode)
     .addOption(colorOption('table'))
     .addOption(noColorOption('table'))
     .option('--mock <scenario>', 'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback')

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunSummary, TargetResult } from '../model/result.js';
+import type { VantagePoint } from '../model/vantage-point.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -16,7 +17,11 @@ export interface InterruptedRun {
 /** The whole report as one JSON document, for -o FILE; report.schema.json describes every field. */
 export interface ReportDocument {
   schema_version: number;
+  /** A random UUID per run, which tells reports apart (`ingest`). Absent in reports made before it. */
+  report_id?: string;
   tool: { name: string; version: string };
+  /** --label, --network, --country: absent when no --label was given. */
+  vantage_point?: VantagePoint;
   /** Interrupted: `results` holds only the targets that finished. */
   partial: boolean;
   interrupted?: InterruptedRun;
