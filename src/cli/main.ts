@@ -100,6 +100,17 @@ function program(): Commander.Command {
       const { runHistory } = await import('./history.js');
       process.exitCode = await runHistory(paths, flags);
     });
+  cli
+    .command('export')
+    .description('one flat row per target per report (check -o), for a database: JSON Lines, CSV or Parquet (docs/export.md)')
+    .argument('<paths...>', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)')
+    .addOption(new Option('--format <format>', 'jsonl, csv, or parquet (needs -o)').choices(['jsonl', 'csv', 'parquet']).default('jsonl'))
+    .option('-o, --output <file>', 'write to FILE, atomically, instead of stdout')
+    .addHelpText('after', '\nExit status: 0 written, 2 bad usage or input (a report named on the command line that cannot be read: no file is written).')
+    .action(async (paths: string[], flags: Record<string, unknown>) => {
+      const { runExport } = await import('./export.js');
+      process.exitCode = await runExport(paths, flags as unknown as import('./export.js').ExportFlags);
+    });
   return cli;
 }
 
