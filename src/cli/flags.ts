@@ -106,3 +106,21 @@ export function networkText(value: string): string {
   if (text === '' || text.length > 200 || /[\p{Cc}]/u.test(text)) throw new InvalidArgumentError('expected one line of at most 200 characters, like "China Unicom, Beijing".');
   return text;
 }
+
+/** A time for --since/--until: an ISO date (midnight UTC) or date and time; as ISO. */
+export function isoTime(value: string): string {
+  const iso = /^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00:00Z` : value;
+  const t = Date.parse(iso);
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO date or time (UTC unless it says otherwise), like 2026-11-01 or 2026-11-01T08:00Z.');
+  return new Date(t).toISOString();
+}
+
+/** Labels, comma-separated or repeated: each as --label takes it. */
+export const labels = (value: string, previous: string[] = []): string[] => [...previous, ...list(value).map(vantageLabel)];
+
+/** Exactly two different labels, for --compare A,B. */
+export function labelPair(value: string): [string, string] {
+  const pair = list(value).map(vantageLabel);
+  if (pair.length !== 2 || pair[0] === pair[1]) throw new InvalidArgumentError('expected two different labels, like bj-unicom-1,sh-telecom-1.');
+  return pair as [string, string];
+}

@@ -111,7 +111,7 @@ export async function readReport(file: string): Promise<ReadReport> {
 }
 
 /** A report file to read, and whether the user named it (rather than a folder holding it). */
-interface Candidate {
+export interface Candidate {
   file: string;
   named: boolean;
 }
@@ -122,7 +122,7 @@ async function jsonFilesIn(dir: string): Promise<Candidate[]> {
   return names.map((n) => ({ file: path.join(dir, n), named: false }));
 }
 
-async function candidates(paths: string[]): Promise<Candidate[]> {
+export async function candidates(paths: string[]): Promise<Candidate[]> {
   const found: Candidate[][] = [];
   for (const p of paths) {
     const isDir = await stat(p).then((s) => s.isDirectory(), () => false); // a missing file fails in readReport

@@ -7,7 +7,7 @@ import { COLUMNS, type Cell } from '../report/export-columns.js';
 /** Where COLUMNS has a TIMESTAMP: its ISO text goes in as a Date. */
 const TIMESTAMPS = COLUMNS.flatMap((c, i) => (c.type === 'TIMESTAMP' ? [i] : []));
 
-type JsValue = Parameters<typeof JSToDuckDBValueConverter>[0];
+export type JsValue = Parameters<typeof JSToDuckDBValueConverter>[0];
 
 export class RowAppender {
   private constructor(
@@ -21,6 +21,12 @@ export class RowAppender {
     return new RowAppender(appender, DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter }));
   }
 
+  /** A row of the table's own columns, in order (a Date for a TIMESTAMP). */
+  appendRow(values: JsValue[]): void {
+    this.writer.appendRow(values);
+  }
+
+  /** Export rows (COLUMNS), into a table made by RESULTS_DDL. */
   append(rows: Cell[][]): void {
     for (const row of rows) {
       const values: JsValue[] = row.slice();

@@ -1,0 +1,135 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { InputError } from '../model/input-error.js';
+import { rowsOf } from '../report/export-columns.js';
+import { candidates, readReport, type Candidate, type ReadReport } from '../report/read.js';
+import { RowAppender, type JsValue } from './append.js';
+
+// `reachprobe ingest`: the reports of some folders into the store, each once. A report is known by
+// its report_id; a file is known by its path, size and modification time, so that a repeat run
+// over a year of reports reads only the new files. The whole run is one transaction: it adds every
+// new report, or (on an error, a kill, a full disk) nothing.
+
+export interface Ingested {
+  /** Reports added to the store. */
+  added: number;
+  rows: number;
+  /** Files passed over unread: the store has them, unchanged. */
+  unchanged: number;
+  /** Files read whose report the store already had (a copy, or a file rewritten alike). */
+  duplicates: number;
+}
+
+interface Known {
+  files: Map<string, string>;
+  ids: Set<string>;
+}
+
+const fileKey = (size: number, mtimeMs: number) => `${size}:${mtimeMs}`;
+
+async function known(c: DuckDBConnection): Promise<Known> {
+  const files = new Map<string, string>();
+  for (const [p, size, mtime] of (await c.runAndReadAll('SELECT path, size, mtime_ms FROM files')).getRows()) {
+    files.set(String(p), fileKey(Number(size), Number(mtime)));
+  }
+  const ids = new Set((await c.runAndReadAll('SELECT report_id FROM reports')).getRows().map((row) => String(row[0])));
+  return { files, ids };
+}
+
+/** The appenders of the reports' tables, within the run's transaction. */
+interface Appenders {
+  results: RowAppender;
+  reports: RowAppender;
+}
+
+/** Reads a candidate, or hands a bad file in a folder to `skip` (undefined then); a bad named file throws. */
+async function readCandidate({ file, named }: Candidate, skip: (err: InputError) => void): Promise<ReadReport | undefined> {
+  try {
+    return await readReport(file);
+  } catch (err) {
+    if (named || !(err instanceof InputError)) throw err;
+    skip(err);
+    return undefined;
+  }
+}
+
+class Run {
+  readonly done: Ingested = { added: 0, rows: 0, unchanged: 0, duplicates: 0 };
+  /** Files the store knows under another size or time: their old row goes before the new one. */
+  readonly changed: string[] = [];
+  /** The files table's new rows, added last (after the changed files' old rows are gone). */
+  readonly files: JsValue[][] = [];
+  private readonly now = new Date();
+
+  constructor(
+    private readonly known: Known,
+    private readonly to: Appenders,
+  ) {}
+
+  async take(candidate: Candidate, skip: (err: InputError) => void): Promise<void> {
+    const file = path.resolve(candidate.file);
+    const info = await stat(file).catch(() => undefined); // gone since the listing, or missing: readReport says which
+    const key = info ? fileKey(info.size, info.mtimeMs) : undefined;
+    const before = this.known.files.get(file);
+    if (key !== undefined && before === key) {
+      this.done.unchanged += 1;
+      return;
+    }
+    const report = await readCandidate(candidate, skip);
+    if (!report || !info) return;
+    if (before !== undefined) this.changed.push(file);
+    this.known.files.set(file, key!);
+    this.files.push([file, info.size, info.mtimeMs, report.id]);
+    if (this.known.ids.has(report.id)) {
+      this.done.duplicates += 1;
+      return;
+    }
+    this.known.ids.add(report.id);
+    this.add(report);
+  }
+
+  private add(report: ReadReport): void {
+    const { doc } = report;
+    const rows = rowsOf(report);
+    this.to.results.append(rows);
+    this.to.reports.appendRow([report.id, doc.vantage_point?.label ?? null, new Date(doc.summary.started_at), rows.length, report.partial, this.now]);
+    this.done.added += 1;
+    this.done.rows += rows.length;
+  }
+}
+
+/** The files read, so that the next run passes them over; a rewritten file's old row goes first. */
+async function recordFiles(c: DuckDBConnection, run: Run): Promise<void> {
+  if (run.changed.length > 0) {
+    const forget = await c.prepare('DELETE FROM files WHERE path = $1');
+    for (const file of run.changed) {
+      forget.bindVarchar(1, file);
+      await forget.run();
+    }
+  }
+  const files = await RowAppender.open(c, 'files');
+  for (const row of run.files) files.appendRow(row);
+  files.close();
+}
+
+/** Adds the new reports in `paths` to the store on `c`, in one transaction; bad files in folders go to `skip`. */
+export async function ingest(c: DuckDBConnection, paths: string[], skip: (err: InputError) => void): Promise<Ingested> {
+  const list = await candidates(paths);
+  const before = await known(c);
+  if (list.length === 0) throw new InputError(`no *.json file in ${paths.join(', ')}`);
+  await c.run('BEGIN TRANSACTION');
+  try {
+    const to = { results: await RowAppender.open(c, 'results'), reports: await RowAppender.open(c, 'reports') };
+    const run = new Run(before, to);
+    for (const candidate of list) await run.take(candidate, skip);
+    to.results.close();
+    to.reports.close();
+    await recordFiles(c, run);
+    await c.run('COMMIT');
+    return run.done;
+  } catch (err) {
+    await c.run('ROLLBACK').catch(() => undefined); // a failed COMMIT has already rolled back
+    throw err;
+  }
+}
