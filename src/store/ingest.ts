@@ -54,6 +54,12 @@ async function readCandidate({ file, named }: Candidate, skip: (err: InputError)
   }
 }
 
+/** A file as `look` found it: unchanged (the store has it), unread (a bad file, skipped), or read. */
+type Looked = { file: string } | { file: string; unread: true } | { file: string; report: ReadReport; size: number; mtimeMs: number };
+
+/** Files looked at together: the disk's waits overlap, and memory holds this many reports at most. */
+const WINDOW = 16;
+
 class Run {
   readonly done: Ingested = { added: 0, rows: 0, unchanged: 0, duplicates: 0 };
   /** Files the store knows under another size or time: their old row goes before the new one. */
@@ -67,20 +73,26 @@ class Run {
     private readonly to: Appenders,
   ) {}
 
-  async take(candidate: Candidate, skip: (err: InputError) => void): Promise<void> {
+  /** Stats the file, and reads it unless the store has it unchanged: the part that waits on the disk. */
+  async look(candidate: Candidate, skip: (err: InputError) => void): Promise<Looked> {
     const file = path.resolve(candidate.file);
     const info = await stat(file).catch(() => undefined); // gone since the listing, or missing: readReport says which
     const key = info ? fileKey(info.size, info.mtimeMs) : undefined;
-    const before = this.known.files.get(file);
-    if (key !== undefined && before === key) {
-      this.done.unchanged += 1;
+    if (key !== undefined && this.known.files.get(file) === key) return { file };
+    const report = await readCandidate(candidate, skip);
+    return report && info ? { file, report, size: info.size, mtimeMs: info.mtimeMs } : { file, unread: true };
+  }
+
+  /** Adds what `look` found, in the order of the files. */
+  take(looked: Looked): void {
+    if (!('report' in looked)) {
+      if (!('unread' in looked)) this.done.unchanged += 1;
       return;
     }
-    const report = await readCandidate(candidate, skip);
-    if (!report || !info) return;
-    if (before !== undefined) this.changed.push(file);
-    this.known.files.set(file, key!);
-    this.files.push([file, info.size, info.mtimeMs, report.id]);
+    const { file, report, size, mtimeMs } = looked;
+    if (this.known.files.has(file)) this.changed.push(file);
+    this.known.files.set(file, fileKey(size, mtimeMs));
+    this.files.push([file, size, mtimeMs, report.id]);
     if (this.known.ids.has(report.id)) {
       this.done.duplicates += 1;
       return;
@@ -122,7 +134,9 @@ export async function ingest(c: DuckDBConnection, paths: string[], skip: (err: I
   try {
     const to = { results: await RowAppender.open(c, 'results'), reports: await RowAppender.open(c, 'reports') };
     const run = new Run(before, to);
-    for (const candidate of list) await run.take(candidate, skip);
+    for (let i = 0; i < list.length; i += WINDOW) {
+      for (const looked of await Promise.all(list.slice(i, i + WINDOW).map((c) => run.look(c, skip)))) run.take(looked);
+    }
     to.results.close();
     to.reports.close();
     await recordFiles(c, run);
