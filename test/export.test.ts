@@ -140,6 +140,40 @@ describe('bad input', () => {
   });
 });
 
+/** The SQL in a fenced block of docs/store.md that follows `heading`. */
+async function storeDocSql(heading: string): Promise<string> {
+  const doc = await readFile(path.join(ROOT, 'docs/store.md'), 'utf8');
+  const after = doc.slice(doc.indexOf(heading));
+  return /```sql\n([^]*?)```/.exec(after)![1]!;
+}
+
+/** The column names of the first CREATE TABLE in `sql`. */
+const createdColumns = (sql: string) =>
+  [...sql.slice(sql.indexOf('(') + 1, sql.indexOf(')\n')).matchAll(/(?:^|[(,])\s*(\w+) [A-Z]/g)].map((m) => m[1]);
+
+describe('docs/store.md', () => {
+  it('the ClickHouse and BigQuery tables have every column of the export, in order', async () => {
+    expect(createdColumns(await storeDocSql('### ClickHouse'))).toEqual(COLUMN_NAMES);
+    expect(createdColumns(await storeDocSql('### BigQuery'))).toEqual(COLUMN_NAMES);
+  });
+
+  it('the DuckDB loads run as written, on Parquet and JSON Lines exports', async () => {
+    const folder = path.join(dir, 'loads');
+    await mkdir(folder);
+    for (const name of ['bj-unicom-1', 'sh-telecom-1', 'henan-mobile-1']) await exported('--format', 'parquet', '-o', path.join(folder, `${name}.parquet`));
+    await writeFile(path.join(folder, 'rows.jsonl'), await exported('--format', 'jsonl'));
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    await c.run(`SET file_search_path = '${folder}'`);
+    const sql = (await storeDocSql('### DuckDB')).replace(/--.*$/gm, '');
+    for (const statement of sql.split(';').filter((t) => t.trim() !== '')) await c.run(statement);
+    const read = await c.runAndReadAll('SELECT count(*), count(DISTINCT report_id), min(started_at)::VARCHAR, count(accessible) FROM reachprobe_results');
+    expect(read.getRowsJS()).toEqual([[20n, 3n, '2026-11-23 12:00:00', 8n]]);
+    c.closeSync();
+    db.closeSync();
+  });
+});
+
 describe('docs/export.md', () => {
   it('documents every column, in order, with its type', async () => {
     const doc = await readFile(path.join(ROOT, 'docs/export.md'), 'utf8');

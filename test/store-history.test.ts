@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport } from '../src/bench/collection.js';
 import type { VerdictName } from '../src/model/verdict.js';
 import { chromium, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
-import { run } from './helpers/cli.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ROOT, run } from './helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -130,6 +131,23 @@ describe('history --db', () => {
     const missing = await run(['history', '--db', path.join(dir, 'nope.duckdb')]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/nope\.duckdb: no such store/);
+  });
+});
+
+describe('docs/store.md', () => {
+  it("the example query runs on the store's tables", async () => {
+    const doc = await readFile(path.join(ROOT, 'docs/store.md'), 'utf8');
+    const sql = /```sql\n(-- duckdb [^]*?)```/.exec(doc)![1]!.replace("'google-search'", "'a'");
+    const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+    const c = await instance.connect();
+    const rows = (await c.runAndReadAll(sql)).getRowsJS();
+    c.closeSync();
+    instance.closeSync();
+    // As COLLECTION says: a was reset twice at bj-1, and nothing else failed.
+    expect(rows.map(([label, hour, failed]) => [label, (hour as Date).toISOString(), Number(failed)]).filter((r) => r[2] !== 0).sort()).toEqual([
+      ['bj-1', '2026-11-23T14:00:00.000Z', 1],
+      ['bj-1', '2026-11-24T10:00:00.000Z', 1],
+    ]);
   });
 });
 

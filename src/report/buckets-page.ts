@@ -1,37 +1,20 @@
-// The style and script of the bucketed history page (buckets-html.ts). The script reads the page's
-// JSON data (BucketPageData) and draws a row per vantage point and target, a column per time
-// bucket; a cell's colour is the share of its results that were reachable, in tenths (class s0, red:
-// none, to s10, green: all), and its hover text, made here from the counts, says how many of each verdict. Text goes in with
-// textContent and title only, never innerHTML: the data holds strings from reports.
+// The style and script of the bucketed history page (buckets-html.ts), after page-shell.ts's own
+// (which reads the page's JSON data, BucketPageData). The script draws a row per vantage point and
+// target, a column per time bucket; a cell's colour is the share of its results that were
+// reachable, in tenths (class s0, red: none, to s10, green: all), and its hover text, made here from
+// the counts, says how many of each verdict. Text goes in with textContent and title only, never
+// innerHTML: the data holds strings from reports.
 
 export const BUCKET_STYLE = `
-body { font: 13px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; background: #fff; }
-h1 { font-size: 1.3em; margin: 0 0 .2em; }
 #scale { display: flex; align-items: center; gap: .4em; margin: .8em 0 1.2em; }
 #scale .ramp { width: 160px; height: 12px; border: 1px solid #0003; background: linear-gradient(90deg, hsl(0,70%,45%), hsl(60,70%,45%), hsl(120,70%,40%)); }
-.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; border: 1px solid #0003; }
-.scroll { overflow-x: auto; }
-table { border-collapse: separate; border-spacing: 1px; }
-th { font-weight: normal; text-align: left; white-space: nowrap; }
-th.time { writing-mode: vertical-rl; transform: rotate(180deg); font-size: 10px; color: #444; padding: .3em 0; }
-tr.group th { font-weight: bold; padding-top: .7em; }
-th.name { padding: 0 .8em 0 1em; }
+th.time { font-size: 10px; }
 td.cell { width: 9px; min-width: 9px; height: 14px; border-radius: 1px; }
-td.cell:hover { outline: 2px solid #000; }
-.absent { background: repeating-linear-gradient(45deg, #e8e8e8 0 3px, #fff 3px 6px); }
 #differences li { margin: .2em 0; }
 ${Array.from({ length: 11 }, (_, i) => `.s${i} { background: hsl(${i * 12},70%,${i === 10 ? 40 : 45}%); }`).join('\n')}
 `;
 
-export const BUCKET_SCRIPT = `'use strict';
-(function () {
-  const data = JSON.parse(document.getElementById('data').textContent);
-  const el = (tag, className, text) => {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
+export const BUCKET_SCRIPT = `
   document.getElementById('heading').textContent = data.heading;
   const scale = document.getElementById('scale');
   const absent = el('span', 'swatch absent');
@@ -86,5 +69,4 @@ export const BUCKET_SCRIPT = `'use strict';
     for (const line of data.differences.lines) list.appendChild(el('li', '', line));
   }
   document.body.dataset.drawn = String(drawn);
-})();
 `;

@@ -76,8 +76,3 @@ export function rowsOf(r: ReadReport): Cell[][] {
 export function rowObject(row: Cell[]): Record<string, Cell> {
   return Object.fromEntries(COLUMN_NAMES.map((name, i) => [name, row[i]!]));
 }
-
-/** DuckDB's read_csv `columns` argument: names and types, so nothing is guessed. */
-export function duckdbColumns(): string {
-  return `{${COLUMNS.map((c) => `'${c.name}': '${c.type}'`).join(', ')}}`;
-}
