@@ -178,3 +178,17 @@ describe('bad input', () => {
     expect(await readFile(db, 'utf8')).toBe('hello');
   });
 });
+
+describe('ingest in batches', () => {
+  it('reopens its appenders between batches, within the one transaction: every report once', async () => {
+    const { ingest: ingestInto } = await import('../src/store/ingest.js');
+    const { withStore } = await import('../src/store/store.js');
+    const folder = await folderOf('batches', Array.from({ length: 40 }, (_, i) => i));
+    const db = path.join(dir, 'batches.duckdb');
+    let batches = 0;
+    const done = await withStore(db, true, (c) => ingestInto(c, [folder], () => undefined, { afterBatch: () => batches++, size: 16 }));
+    expect(batches).toBe(2); // after files 16 and 32; the last 8 close with the run
+    expect(done).toEqual({ added: 40, rows: 120, unchanged: 0, duplicates: 0 });
+    expect(await countsIn(db)).toEqual({ reports: 40, results: 120, files: 40 });
+  });
+});

@@ -125,20 +125,51 @@ async function recordFiles(c: DuckDBConnection, run: Run): Promise<void> {
   files.close();
 }
 
+/**
+ * Files between two reopenings of the appenders. An appender open for a whole year of reports held
+ * native memory that grew with them (580 MB of RSS at 157,680 reports, of which DuckDB accounted for
+ * 40); closed every batch, and the data chunks it was handed collected (`afterBatch`: a full
+ * garbage collection), the peak stays flat (270 MB at 10,000 reports as at 30,000).
+ */
+export const BATCH = 2048;
+
+export interface Batches {
+  /** Runs between batches of files, with the appenders closed. */
+  afterBatch: () => void;
+  /** Files per batch, a multiple of 16 (the tests make it small). */
+  size: number;
+}
+
+const openAppenders = async (c: DuckDBConnection): Promise<Appenders> => ({ results: await RowAppender.open(c, 'results'), reports: await RowAppender.open(c, 'reports') });
+
+function closeAppenders(to: Appenders): void {
+  to.results.close();
+  to.reports.close();
+}
+
 /** Adds the new reports in `paths` to the store on `c`, in one transaction; bad files in folders go to `skip`. */
-export async function ingest(c: DuckDBConnection, paths: string[], skip: (err: InputError) => void): Promise<Ingested> {
+export async function ingest(
+  c: DuckDBConnection,
+  paths: string[],
+  skip: (err: InputError) => void,
+  { afterBatch, size }: Batches = { afterBatch: () => undefined, size: BATCH },
+): Promise<Ingested> {
   const list = await candidates(paths);
   const before = await known(c);
   if (list.length === 0) throw new InputError(`no *.json file in ${paths.join(', ')}`);
   await c.run('BEGIN TRANSACTION');
   try {
-    const to = { results: await RowAppender.open(c, 'results'), reports: await RowAppender.open(c, 'reports') };
+    const to = await openAppenders(c);
     const run = new Run(before, to);
     for (let i = 0; i < list.length; i += WINDOW) {
       for (const looked of await Promise.all(list.slice(i, i + WINDOW).map((c) => run.look(c, skip)))) run.take(looked);
+      if ((i + WINDOW) % size === 0 && i + WINDOW < list.length) {
+        closeAppenders(to);
+        afterBatch();
+        Object.assign(to, await openAppenders(c));
+      }
     }
-    to.results.close();
-    to.reports.close();
+    closeAppenders(to);
     await recordFiles(c, run);
     await c.run('COMMIT');
     return run.done;
