@@ -52,7 +52,7 @@ describe('ingest', () => {
     expect(await countsIn(db)).toEqual({ reports: 3, results: 9, files: 3 });
   });
 
-  it('a copy of a report elsewhere, or a report file rewritten alike, is the same report', async () => {
+  it('a copy of a report elsewhere is the same report; a path already read is not read again', async () => {
     const folder = await folderOf('copies', [0]);
     const db = path.join(dir, 'copies.duckdb');
     expect((await ingest(db, folder)).status).toBe(0);

@@ -7,32 +7,27 @@ import { candidates, readReport, type Candidate, type ReadReport } from '../repo
 import { RowAppender, type JsValue } from './append.js';
 
 // `reachprobe ingest`: the reports of some folders into the store, each once. A report is known by
-// its report_id; a file is known by its path, size and modification time, so that a repeat run
-// over a year of reports reads only the new files. The whole run is one transaction: it adds every
-// new report, or (on an error, a kill, a full disk) nothing.
+// its report_id; a file is known by its path, so that a repeat run over a year of reports reads
+// only the new files. The whole run is one transaction: it adds every new report, or (on an error,
+// a kill, a full disk) nothing.
 
 export interface Ingested {
   /** Reports added to the store. */
   added: number;
   rows: number;
-  /** Files passed over unread: the store has them, unchanged. */
+  /** Files passed over unread: the store has them already. */
   unchanged: number;
   /** Files read whose report the store already had (a copy, or a file rewritten alike). */
   duplicates: number;
 }
 
 interface Known {
-  files: Map<string, string>;
+  files: Set<string>;
   ids: Set<string>;
 }
 
-const fileKey = (size: number, mtimeMs: number) => `${size}:${mtimeMs}`;
-
 async function known(c: DuckDBConnection): Promise<Known> {
-  const files = new Map<string, string>();
-  for (const [p, size, mtime] of (await c.runAndReadAll('SELECT path, size, mtime_ms FROM files')).getRows()) {
-    files.set(String(p), fileKey(Number(size), Number(mtime)));
-  }
+  const files = new Set((await c.runAndReadAll('SELECT path FROM files')).getRows().map((row) => String(row[0])));
   const ids = new Set((await c.runAndReadAll('SELECT report_id FROM reports')).getRows().map((row) => String(row[0])));
   return { files, ids };
 }
@@ -54,7 +49,7 @@ async function readCandidate({ file, named }: Candidate, skip: (err: InputError)
   }
 }
 
-/** A file as `look` found it: unchanged (the store has it), unread (a bad file, skipped), or read. */
+/** A file as `look` found it: known (the store has it), unread (a bad file, skipped), or read. */
 type Looked = { file: string } | { file: string; unread: true } | { file: string; report: ReadReport; size: number; mtimeMs: number };
 
 /** Files looked at together: the disk's waits overlap, and memory holds this many reports at most. */
@@ -62,9 +57,7 @@ const WINDOW = 16;
 
 class Run {
   readonly done: Ingested = { added: 0, rows: 0, unchanged: 0, duplicates: 0 };
-  /** Files the store knows under another size or time: their old row goes before the new one. */
-  readonly changed: string[] = [];
-  /** The files table's new rows, added last (after the changed files' old rows are gone). */
+  /** The files table's new rows, added last. */
   readonly files: JsValue[][] = [];
   private readonly now = new Date();
 
@@ -73,12 +66,15 @@ class Run {
     private readonly to: Appenders,
   ) {}
 
-  /** Stats the file, and reads it unless the store has it unchanged: the part that waits on the disk. */
+  /**
+   * Reads the file unless the store has it: the part that waits on the disk. A file the store has is
+   * not even stat'ed (a repeat run over a year of reports would spend seconds on that): check -o
+   * never rewrites a report, it writes each run to a new name.
+   */
   async look(candidate: Candidate, skip: (err: InputError) => void): Promise<Looked> {
     const file = path.resolve(candidate.file);
+    if (this.known.files.has(file)) return { file };
     const info = await stat(file).catch(() => undefined); // gone since the listing, or missing: readReport says which
-    const key = info ? fileKey(info.size, info.mtimeMs) : undefined;
-    if (key !== undefined && this.known.files.get(file) === key) return { file };
     const report = await readCandidate(candidate, skip);
     return report && info ? { file, report, size: info.size, mtimeMs: info.mtimeMs } : { file, unread: true };
   }
@@ -90,8 +86,7 @@ class Run {
       return;
     }
     const { file, report, size, mtimeMs } = looked;
-    if (this.known.files.has(file)) this.changed.push(file);
-    this.known.files.set(file, fileKey(size, mtimeMs));
+    this.known.files.add(file);
     this.files.push([file, size, mtimeMs, report.id]);
     if (this.known.ids.has(report.id)) {
       this.done.duplicates += 1;
@@ -111,15 +106,8 @@ class Run {
   }
 }
 
-/** The files read, so that the next run passes them over; a rewritten file's old row goes first. */
+/** The files read, so that the next run passes them over. */
 async function recordFiles(c: DuckDBConnection, run: Run): Promise<void> {
-  if (run.changed.length > 0) {
-    const forget = await c.prepare('DELETE FROM files WHERE path = $1');
-    for (const file of run.changed) {
-      forget.bindVarchar(1, file);
-      await forget.run();
-    }
-  }
   const files = await RowAppender.open(c, 'files');
   for (const row of run.files) files.appendRow(row);
   files.close();
@@ -161,9 +149,12 @@ export async function ingest(
   try {
     const to = await openAppenders(c);
     const run = new Run(before, to);
+    let addedBefore = 0;
     for (let i = 0; i < list.length; i += WINDOW) {
       for (const looked of await Promise.all(list.slice(i, i + WINDOW).map((c) => run.look(c, skip)))) run.take(looked);
-      if ((i + WINDOW) % size === 0 && i + WINDOW < list.length) {
+      // Only a batch that added reports has anything to release: a repeat run over a year stays fast.
+      if ((i + WINDOW) % size === 0 && i + WINDOW < list.length && run.done.added > addedBefore) {
+        addedBefore = run.done.added;
         closeAppenders(to);
         afterBatch();
         Object.assign(to, await openAppenders(c));

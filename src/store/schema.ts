@@ -15,8 +15,8 @@ const TABLES = [
   // One row per report: its id, and when and from where it was made.
   `CREATE TABLE reports (report_id VARCHAR PRIMARY KEY, label VARCHAR, started_at TIMESTAMP NOT NULL, targets INTEGER NOT NULL,
     partial BOOLEAN NOT NULL, ingested_at TIMESTAMP NOT NULL)`,
-  // One row per file read: a repeat ingest skips a file of the same path, size and time unread. No
-  // key: ingest loads it whole, and a rewritten file is deleted and added in the same transaction.
+  // One row per file read: a repeat ingest passes over a file of a path it has, unread. Its size
+  // and modification time are kept for whoever wonders whether it changed since.
   'CREATE TABLE files (path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ms DOUBLE NOT NULL, report_id VARCHAR NOT NULL)',
   RESULTS_DDL,
 ];
