@@ -1,27 +1,17 @@
 // The history page in a real browser: Debian's headless Chromium loads it from disk (nothing else:
 // the page forbids itself any fetch), runs its script, and draws the heatmap. Skipped, saying so,
 // where /usr/bin/chromium is not installed (.ci/run installs it).
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exec, HISTORY_FIXTURES, mockReport, run } from './helpers/cli.js';
+import { chromium as load, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
+import { HISTORY_FIXTURES, mockReport, run } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SKIPPED = hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium)`;
 if (!hasChromium) console.warn(`history-browser.test.ts${SKIPPED}`);
 
 /** What a hostile server could have put in a reason: markup that would run if the page parsed it. */
 const HOSTILE = '</script><b id=injected>x</b><img src=x onerror=document.title=1>';
-
-/** The title attributes of the serialized DOM, decoded (Chromium escapes at least & and "). */
-function titlesIn(dom: string): string[] {
-  const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&amp;': '&' };
-  return [...dom.matchAll(/title="([^"]*)"/g)].map((m) => m[1]!.replace(/&(lt|gt|quot|amp);/g, (e) => entities[e]!));
-}
 
 let dir: string;
 let page: string;
@@ -35,15 +25,7 @@ async function hostileCopy(file: string): Promise<string> {
   return copy;
 }
 
-/** Headless Chromium, with a profile of its own and nothing that reaches out on its own. */
-async function chromium(...args: string[]): Promise<string> {
-  const profile = await mkdtemp(path.join(dir, 'profile-'));
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'];
-  const quiet = ['--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
-  const r = await exec(CHROMIUM, [...flags, ...quiet, ...args, pathToFileURL(page).href], {}, 60_000);
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout;
-}
+const chromium = (...args: string[]) => load(page, dir, ...args);
 
 describe.skipIf(!hasChromium)(`the history page in headless Chromium${SKIPPED}`, () => {
   beforeAll(async () => {

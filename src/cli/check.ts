@@ -1,8 +1,10 @@
 import net from 'node:net';
+import { randomUUID } from 'node:crypto';
 import type { MockCheckOptions } from '../mock/network.js';
 import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
+import type { VantagePoint } from '../model/vantage-point.js';
 import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document.js';
 import { renderPrometheus } from '../report/prometheus.js';
 import { resultLine, summaryLine } from '../report/jsonl.js';
@@ -61,6 +63,9 @@ export interface CheckFlags {
   helperTokenFile?: string;
   helperResolve?: Pin[];
   helperTimeout?: number;
+  label?: string;
+  network?: string;
+  country?: string;
 }
 
 /** How long a target waits for its control by default: the helper's own deadlines, and the trip. */
@@ -229,17 +234,35 @@ interface Run {
   env: ProbeEnv;
 }
 
+/** Which run, and where from: the JSON summary line, the document and the metrics all say it. */
+type Identity = Pick<ReportDocument, 'report_id' | 'vantage_point'>;
+
+function identityOf(flags: CheckFlags): Identity {
+  if (flags.label === undefined && (flags.network !== undefined || flags.country !== undefined)) {
+    throw new InputError('--network and --country describe a vantage point: give its --label too');
+  }
+  const vantage: VantagePoint | undefined = flags.label === undefined ? undefined : {
+    label: flags.label,
+    ...(flags.network === undefined ? {} : { network: flags.network }),
+    ...(flags.country === undefined ? {} : { country: flags.country }),
+  };
+  return { report_id: randomUUID(), ...(vantage ? { vantage_point: vantage } : {}) };
+}
+
 /** Whether the run was cut short, as the JSON summary line and the document both say it. */
 type Completeness = Pick<ReportDocument, 'partial' | 'interrupted'>;
 
 const completenessOf = (interrupted: InterruptedRun | undefined): Completeness => ({ partial: interrupted !== undefined, ...(interrupted ? { interrupted } : {}) });
 
-async function writeOutputs(run: Run, { results, summary }: RunOutput, completeness: Completeness, { report, prom }: Outputs) {
+async function writeOutputs(run: Run, { results, summary }: RunOutput, facts: Identity & Completeness, { report, prom }: Outputs) {
   const { flags } = run;
+  const { report_id, vantage_point, ...completeness } = facts;
   if (report) {
     const doc: ReportDocument = {
       schema_version: SCHEMA_VERSION,
+      report_id,
       tool: { name: 'reachprobe', version: VERSION },
+      ...(vantage_point ? { vantage_point } : {}),
       ...completeness,
       options: describeOptions(run.paths, flags, run.options, run.env),
       summary,
@@ -247,11 +270,12 @@ async function writeOutputs(run: Run, { results, summary }: RunOutput, completen
     };
     await report.write(`${JSON.stringify(doc, null, 2)}\n`);
   }
-  if (prom) await prom.write(renderPrometheus(results, summary, completeness.partial));
+  if (prom) await prom.write(renderPrometheus(results, summary, completeness.partial, vantage_point));
 }
 
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
   const options = optionsFrom(flags, given?.options);
+  const identity = identityOf(flags);
   const targets = await targetsFrom(paths, flags, given?.targets);
   collectGarbage(); // what reading the targets left, before it sizes the heap for the whole run
   options.decoyName = decoyFor(flags, targets, options.decoyName);
@@ -271,12 +295,12 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
       },
     }).finally(() => Promise.all([env.doh?.destroy(), env.helper?.close()]));
     progress.clear();
-    const completeness = completenessOf(interruptionOf(run, interrupt.signal));
+    const facts = { ...identity, ...completenessOf(interruptionOf(run, interrupt.signal)) };
     const { results, summary } = run;
-    if (flags.json) process.stdout.write(`${summaryLine({ ...summary, ...completeness })}\n`);
+    if (flags.json) process.stdout.write(`${summaryLine({ ...summary, ...facts })}\n`);
     else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
-    await writeOutputs({ paths, flags, options, env }, run, completeness, files);
-    if (completeness.partial) return EXIT.interrupted;
+    await writeOutputs({ paths, flags, options, env }, run, facts, files);
+    if (facts.partial) return EXIT.interrupted;
     return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
   } finally {
     interrupt.dispose();

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
 import { addRange, parseServer, type DnsServer } from '../model/addresses.js';
+import { LABEL_PATTERN } from '../model/vantage-point.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
 // with the option's name and exits with status 2.
@@ -109,4 +110,39 @@ export function domainName(value: string): string {
 export function serviceFrom(value: string): 'host' | 'category' {
   if (value !== 'host' && value !== 'category') throw new InvalidArgumentError('expected host or category.');
   return value;
+}
+export function vantageLabel(value: string): string {
+  if (!LABEL_PATTERN.test(value)) throw new InvalidArgumentError('expected 1 to 64 letters, digits, dots, dashes or underscores, like bj-unicom-1.');
+  return value;
+}
+
+/** ISO 3166-1 alpha-2, as the user states it (upper-cased). */
+export function countryCode(value: string): string {
+  if (!/^[A-Za-z]{2}$/.test(value)) throw new InvalidArgumentError('expected a two-letter country code, like CN.');
+  return value.toUpperCase();
+}
+
+/** Free text, but one short line: it goes into Prometheus labels and CSV cells. */
+export function networkText(value: string): string {
+  const text = value.trim();
+  if (text === '' || text.length > 200 || /[\p{Cc}]/u.test(text)) throw new InvalidArgumentError('expected one line of at most 200 characters, like "China Unicom, Beijing".');
+  return text;
+}
+
+/** A time for --since/--until: an ISO date (midnight UTC) or date and time; as ISO. */
+export function isoTime(value: string): string {
+  const iso = /^\d{4}-\d\d-\d\d$/.test(value) ? `${value}T00:00:00Z` : value;
+  const t = Date.parse(iso);
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO date or time (UTC unless it says otherwise), like 2026-11-01 or 2026-11-01T08:00Z.');
+  return new Date(t).toISOString();
+}
+
+/** Labels, comma-separated or repeated: each as --label takes it. */
+export const labels = (value: string, previous: string[] = []): string[] => [...previous, ...list(value).map(vantageLabel)];
+
+/** Exactly two different labels, for --compare A,B. */
+export function labelPair(value: string): [string, string] {
+  const pair = list(value).map(vantageLabel);
+  if (pair.length !== 2 || pair[0] === pair[1]) throw new InvalidArgumentError('expected two different labels, like bj-unicom-1,sh-telecom-1.');
+  return pair as [string, string];
 }

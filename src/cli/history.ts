@@ -11,7 +11,11 @@ export interface HistoryFlags {
   html?: string;
   last?: number;
   color?: boolean;
+  db?: string;
 }
+
+/** The options that only the store answers. */
+const STORE_ONLY = ['by', 'since', 'until', 'label', 'compare', 'json'] as const;
 
 async function writePage(file: string, timeline: Timeline): Promise<void> {
   try {
@@ -24,10 +28,18 @@ async function writePage(file: string, timeline: Timeline): Promise<void> {
 
 /** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
 export async function runHistory(paths: string[], flags: HistoryFlags): Promise<number> {
+  const chalk = chalkFor(process.stdout, flags.color);
+  if (flags.db !== undefined) {
+    const { runStoreHistory } = await import('./history-db.js');
+    return runStoreHistory(paths, flags as Parameters<typeof runStoreHistory>[1], chalk);
+  }
+  const storeOnly = STORE_ONLY.filter((k) => (flags as Record<string, unknown>)[k] !== undefined);
+  if (storeOnly.length > 0) throw new InputError(`--${storeOnly[0]} answers from the store: give --db FILE too`);
+  if (paths.length === 0) throw new InputError('give report files or folders, or --db FILE');
   const { reports, skipped } = await collectReports(paths, digestOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
   const timeline = buildTimeline(reports, flags.last);
   if (flags.html !== undefined) await writePage(flags.html, timeline);
-  else process.stdout.write(renderHistory(timeline, chalkFor(process.stdout, flags.color)));
+  else process.stdout.write(renderHistory(timeline, chalk));
   return EXIT.ok;
 }

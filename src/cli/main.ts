@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { cidr, collect, dnsServer, domainName, endpoint, helperUrl, httpsUrl, list, listenAddress, pin, positiveInteger, seconds, secondsUpTo, serviceFrom } from './flags.js';
+import { cidr, collect, countryCode, dnsServer, domainName, endpoint, helperUrl, httpsUrl, isoTime, labelPair, labels, list, listenAddress, networkText, pin, positiveInteger, seconds, secondsUpTo, serviceFrom, vantageLabel } from './flags.js';
 import { addSetupCommands, configOption } from './setup.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
 import { EXIT, VERSION } from './meta.js';
@@ -52,6 +52,9 @@ function program(): Commander.Command {
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
     .option('-o, --output <file>', 'write the whole report as one JSON document to FILE, atomically; %Y %m %d %H %M %S (UTC start time) in FILE are filled in')
     .option('--prom <file>', "write Prometheus metrics to FILE for node_exporter's textfile collector (same % fields)")
+    .option('--label <name>', 'your name for this vantage point (e.g. bj-unicom-1), recorded in the report, JSON Lines and metrics; never detected', vantageLabel)
+    .option('--network <text>', 'the network of this vantage point, as you state it (e.g. "China Unicom"); needs --label', networkText)
+    .option('--country <cc>', 'the country of this vantage point, two letters (e.g. CN); needs --label', countryCode)
     .addOption(colorOption('table'))
     .addOption(noColorOption('table'))
     .option('--helper <url>', 'a reachprobe helper abroad (https://host[:port][/prefix]): every target is measured there too, and its verdict decided against that control', helperUrl)
@@ -118,16 +121,44 @@ function program(): Commander.Command {
     });
   cli
     .command('history')
-    .description('a timeline of many reports (check -o) per service and target, in the terminal or as one HTML page')
-    .argument('<paths...>', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)')
+    .description('a timeline of many reports (check -o) per service and target, in the terminal or as one HTML page; with --db, time buckets from the store')
+    .argument('[paths...]', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning); none with --db')
     .option('--html <file>', 'write a self-contained HTML page (a heatmap) to FILE instead of the terminal timeline')
     .option('--last <n>', 'only the last N reports, by start time', positiveInteger(1_000_000))
+    .option('--db <file>', 'answer from the store that `reachprobe ingest` fills: per target and time bucket, the share of each verdict')
+    .addOption(new Option('--by <bucket>', 'with --db: the time bucket, in UTC (default day)').choices(['hour', 'day', 'week']))
+    .option('--since <time>', 'with --db: only reports started at or after this time (ISO, UTC)', isoTime)
+    .option('--until <time>', 'with --db: only reports started before this time (ISO, UTC)', isoTime)
+    .option('--label <names>', 'with --db: only these vantage points (repeatable, or comma-separated)', labels)
+    .option('--compare <a,b>', 'with --db: two vantage points side by side, and where they differ', labelPair)
+    .option('--json', 'with --db: write the buckets as one JSON object')
     .addOption(colorOption('timeline'))
     .addOption(noColorOption('timeline'))
-    .addHelpText('after', '\nExit status: 0 shown, 2 bad usage or input (a report named on the command line that cannot be read).')
+    .addHelpText('after', '\nExit status: 0 shown, 2 bad usage or input (a report named on the command line that cannot be read, a store\nof another version or in use).')
     .action(async (paths: string[], flags: Record<string, unknown>) => {
       const { runHistory } = await import('./history.js');
       process.exitCode = await runHistory(paths, flags);
+    });
+  cli
+    .command('ingest')
+    .description('add the reports (check -o) of folders to an embedded DuckDB store, each once, for history --db (docs/store.md)')
+    .argument('<paths...>', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)')
+    .requiredOption('--db <file>', 'the store (a DuckDB file), made when missing')
+    .addHelpText('after', '\nOne transaction: every new report is added, or none. Safe from cron beside check; a second ingest on the\nsame store meanwhile exits 2.\n\nExit status: 0 done, 2 bad usage or input (a report named on the command line that cannot be read, a store\nof another version or in use).')
+    .action(async (paths: string[], flags: Record<string, unknown>) => {
+      const { runIngest } = await import('./ingest.js');
+      process.exitCode = await runIngest(paths, flags as unknown as import('./ingest.js').IngestFlags);
+    });
+  cli
+    .command('export')
+    .description('one flat row per target per report (check -o), for a database: JSON Lines, CSV or Parquet (docs/export.md)')
+    .argument('<paths...>', 'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)')
+    .addOption(new Option('--format <format>', 'jsonl, csv, or parquet (needs -o)').choices(['jsonl', 'csv', 'parquet']).default('jsonl'))
+    .option('-o, --output <file>', 'write to FILE, atomically, instead of stdout')
+    .addHelpText('after', '\nExit status: 0 written, 2 bad usage or input (a report named on the command line that cannot be read: no file is written).')
+    .action(async (paths: string[], flags: Record<string, unknown>) => {
+      const { runExport } = await import('./export.js');
+      process.exitCode = await runExport(paths, flags as unknown as import('./export.js').ExportFlags);
     });
   return cli;
 }

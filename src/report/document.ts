@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { RunSummary, TargetResult } from '../model/result.js';
+import type { VantagePoint } from '../model/vantage-point.js';
+import { temporaryBeside } from './atomic-stream.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -16,7 +16,11 @@ export interface InterruptedRun {
 /** The whole report as one JSON document, for -o FILE; report.schema.json describes every field. */
 export interface ReportDocument {
   schema_version: number;
+  /** A random UUID per run, which tells reports apart (`ingest`). Absent in reports made before it. */
+  report_id?: string;
   tool: { name: string; version: string };
+  /** --label, --network, --country: absent when no --label was given. */
+  vantage_point?: VantagePoint;
   /** Interrupted: `results` holds only the targets that finished. */
   partial: boolean;
   interrupted?: InterruptedRun;
@@ -31,7 +35,7 @@ export interface ReportDocument {
  * file in the same folder, flushed to disk, then renamed over the target.
  */
 export async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = temporaryBeside(file);
   try {
     const handle = await open(temporary, 'wx', 0o644);
     try {

@@ -2,14 +2,14 @@ import { VERDICTS, type VerdictName } from '../model/verdict.js';
 import { verdictsIn, type Column, type Timeline } from './history.js';
 import type { TargetOutcome } from './target-outcome.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './history-page.js';
+import { renderPage } from './page-shell.js';
 import { BLOCKED_BY_WORDS, countsText, verdictCell, where } from './table.js';
 import { VERDICT_COLOR } from './verdict-style.js';
 import { shortTime, span } from './words.js';
 
-// `reachprobe history --html`: one page, nothing fetched. Every string that comes from a report
-// travels as JSON data in a script element (its `<` escaped, so no report text can end the
-// element) and the page's script puts it in the DOM with textContent and title: no report text is
-// ever parsed as HTML. The page also forbids itself any fetch (Content-Security-Policy).
+export { scriptSafeJson } from './page-shell.js';
+
+// `reachprobe history --html`: one page, nothing fetched, no report text parsed as HTML (page-shell.ts).
 
 /** What the page's script draws; every text is ready to show. */
 export interface PageData {
@@ -58,40 +58,14 @@ export function pageData(timeline: Timeline): PageData {
   };
 }
 
-/** JSON that can sit inside a script element: no `<` (so no `</script>`, no `<!--`), and no line separators. */
-export function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** A class per verdict; the names are the tool's own, never a report's. */
 const verdictCss = (Object.entries(VERDICT_COLOR) as Array<[VerdictName, string]>).map(([v, color]) => `.v-${v}{background:${color}}`).join('\n');
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
-
 export function renderHistoryHtml(timeline: Timeline): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>reachprobe history</title>
-<style>
-${PAGE_STYLE}
-${verdictCss}
-</style>
-</head>
-<body>
-<h1>reachprobe history</h1>
-<p id="heading"></p>
-<noscript><p>This page draws its heatmap with JavaScript: allow scripts for this file to see it.</p></noscript>
-<div id="legend"></div>
-<div class="scroll"><table id="heatmap"></table></div>
-<script type="application/json" id="data">${scriptSafeJson(pageData(timeline))}</script>
-<script>
-${PAGE_SCRIPT}
-</script>
-</body>
-</html>
-`;
+  return renderPage({
+    style: `${PAGE_STYLE}\n${verdictCss}`,
+    body: '<div id="legend"></div>\n<div class="scroll"><table id="heatmap"></table></div>',
+    data: pageData(timeline),
+    script: PAGE_SCRIPT,
+  });
 }

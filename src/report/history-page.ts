@@ -1,37 +1,20 @@
-// The style and script of the history page (history-html.ts). The script reads the page's JSON data
-// (PageData) and builds the legend and the heatmap: one row per target under its service's row,
-// one column per report labelled with its start time, then the counts per report. Text goes in
-// with textContent and title only, never innerHTML: the data holds strings from reports.
+// The style and script of the history page (history-html.ts), after page-shell.ts's own (which
+// reads the page's JSON data, PageData). The script builds the legend and the heatmap: one row per
+// target under its service's row, one column per report labelled with its start time, then the
+// counts per report. Text goes in with textContent and title only, never innerHTML: the data holds
+// strings from reports.
 
 export const PAGE_STYLE = `
-body { font: 13px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; background: #fff; }
-h1 { font-size: 1.3em; margin: 0 0 .2em; }
 #legend { display: flex; flex-wrap: wrap; gap: .3em 1.2em; margin: .8em 0 1.2em; }
 #legend .item { display: inline-flex; align-items: center; gap: .35em; }
-.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; border: 1px solid #0003; }
-.scroll { overflow-x: auto; }
-table { border-collapse: separate; border-spacing: 1px; }
-th { font-weight: normal; text-align: left; white-space: nowrap; }
-th.time { writing-mode: vertical-rl; transform: rotate(180deg); font-size: 11px; color: #444; padding: .3em 0; }
+th.time { font-size: 11px; }
 th.time.partial { color: #b00; font-style: italic; }
-tr.group th { font-weight: bold; padding-top: .7em; }
-th.name { padding: 0 .8em 0 1em; }
 td.cell { width: 14px; min-width: 14px; height: 14px; border-radius: 2px; }
-td.cell:hover { outline: 2px solid #000; }
-.absent { background: repeating-linear-gradient(45deg, #e8e8e8 0 3px, #fff 3px 6px); }
 td.count { font-size: 11px; text-align: center; color: #333; }
 .gap { border-left: 3px double #555; }
 `;
 
-export const PAGE_SCRIPT = `'use strict';
-(function () {
-  const data = JSON.parse(document.getElementById('data').textContent);
-  const el = (tag, className, text) => {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
+export const PAGE_SCRIPT = `
   const gap = (i) => (data.columns[i].long_gap ? ' gap' : '');
   const table = document.getElementById('heatmap');
   const body = table.createTBody();
@@ -91,5 +74,4 @@ export const PAGE_SCRIPT = `'use strict';
     row(swatched(v.name, v.name), (c, i) => el('td', 'count' + gap(i), String(c.counts[v.name] || '')));
   }
   document.body.dataset.drawn = String(data.rows.length * data.columns.length);
-})();
 `;

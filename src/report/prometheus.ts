@@ -1,4 +1,5 @@
 import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
+import type { VantagePoint } from '../model/vantage-point.js';
 import { VERDICT_NAMES } from '../model/verdict.js';
 
 // Metrics in Prometheus' text format, for node_exporter's textfile collector (--prom FILE, written
@@ -82,9 +83,18 @@ function runMetrics(m: Metrics, summary: RunSummary, partial: boolean): void {
   ]);
 }
 
-export function renderPrometheus(results: TargetResult[], summary: RunSummary, partial: boolean): string {
+/** An info metric, as node_exporter's are: the labels carry the facts, the value is always 1. */
+function vantageMetric(m: Metrics, vantage: VantagePoint): void {
+  const labels = { label: vantage.label, network: vantage.network ?? '', country: vantage.country ?? '' };
+  m.gauge('reachprobe_vantage_point_info', 'The vantage point as the user named it (--label, --network, --country); always 1.', [
+    sample('reachprobe_vantage_point_info', labels, 1),
+  ]);
+}
+
+export function renderPrometheus(results: TargetResult[], summary: RunSummary, partial: boolean, vantage?: VantagePoint): string {
   const m = new Metrics();
   targetMetrics(m, results);
   runMetrics(m, summary, partial);
+  if (vantage) vantageMetric(m, vantage);
   return m.text();
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
@@ -13,6 +14,20 @@ export interface ReadReport {
   file: string;
   doc: ReportDocument;
   partial: boolean;
+  /** `report_id`, or for a report made before it, a UUID derived from the file's bytes (see legacyId). */
+  id: string;
+}
+
+/**
+ * A stable id for a report without `report_id`: its SHA-256 as a version 8 UUID (RFC 9562's
+ * custom kind), so the same file always gets the same id and ingest sees it once.
+ */
+export function legacyId(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex').split('');
+  h[12] = '8';
+  h[16] = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  const x = h.join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
 type Json = Record<string, unknown>;
@@ -71,6 +86,12 @@ function checkDocument(doc: unknown, file: string): ReportDocument {
   if (!isObject(doc.summary) || typeof doc.summary.started_at !== 'string' || Number.isNaN(Date.parse(doc.summary.started_at))) {
     throw new InputError('no valid summary.started_at', file);
   }
+  if (doc.report_id !== undefined && (typeof doc.report_id !== 'string' || !/^[0-9a-f-]{36}$/i.test(doc.report_id))) {
+    throw new InputError('report_id is not a UUID', file);
+  }
+  if (doc.vantage_point !== undefined && (!isObject(doc.vantage_point) || typeof doc.vantage_point.label !== 'string')) {
+    throw new InputError('vantage_point has no label', file);
+  }
   if (!Array.isArray(doc.results)) throw new InputError('no results list', file);
   const seen = new Set<string>();
   doc.results.forEach((r, i) => checkResult(r, i, seen, file));
@@ -86,11 +107,11 @@ export async function readReport(file: string): Promise<ReadReport> {
     throw new InputError(`cannot read the report: ${(err as Error).message}`, file);
   }
   const doc = checkDocument(parseJson(text, file), file);
-  return { file, doc, partial: (doc as { partial?: unknown }).partial === true };
+  return { file, doc, partial: (doc as { partial?: unknown }).partial === true, id: doc.report_id?.toLowerCase() ?? legacyId(text) };
 }
 
 /** A report file to read, and whether the user named it (rather than a folder holding it). */
-interface Candidate {
+export interface Candidate {
   file: string;
   named: boolean;
 }
@@ -101,7 +122,7 @@ async function jsonFilesIn(dir: string): Promise<Candidate[]> {
   return names.map((n) => ({ file: path.join(dir, n), named: false }));
 }
 
-async function candidates(paths: string[]): Promise<Candidate[]> {
+export async function candidates(paths: string[]): Promise<Candidate[]> {
   const found: Candidate[][] = [];
   for (const p of paths) {
     const isDir = await stat(p).then((s) => s.isDirectory(), () => false); // a missing file fails in readReport
@@ -117,21 +138,29 @@ export interface Collected<T> {
 }
 
 /**
- * Reads the reports in `paths` (files, or folders of *.json) one at a time, keeping only what `keep`
- * makes of each: months of cron reports would not fit in memory whole. A bad file the user named is
- * an error; a bad file in a folder is skipped and listed, so one broken report (a full disk, a
- * stray JSON file) does not hide months of history.
+ * The reports in `paths` (files, or folders of *.json), read one at a time: months of cron reports
+ * would not fit in memory whole. A bad file the user named is an error; a bad file in a folder is
+ * handed to `skip` and passed over, so one broken report (a full disk, a stray JSON file) does not
+ * hide months of history.
  */
-export async function collectReports<T>(paths: string[], keep: (r: ReadReport) => T): Promise<Collected<T>> {
-  const collected: Collected<T> = { reports: [], skipped: [] };
+export async function* eachReport(paths: string[], skip: (err: InputError) => void): AsyncGenerator<ReadReport> {
   for (const { file, named } of await candidates(paths)) {
+    let report: ReadReport;
     try {
-      collected.reports.push(keep(await readReport(file)));
+      report = await readReport(file);
     } catch (err) {
       if (named || !(err instanceof InputError)) throw err;
-      collected.skipped.push(err);
+      skip(err);
+      continue;
     }
+    yield report;
   }
+}
+
+/** What `keep` makes of each report in `paths` (see eachReport), and the files skipped. */
+export async function collectReports<T>(paths: string[], keep: (r: ReadReport) => T): Promise<Collected<T>> {
+  const collected: Collected<T> = { reports: [], skipped: [] };
+  for await (const r of eachReport(paths, (err) => collected.skipped.push(err))) collected.reports.push(keep(r));
   if (collected.reports.length === 0) throw new InputError(`no reachprobe report in ${paths.join(', ')}`);
   return collected;
 }

@@ -1,7 +1,7 @@
 // Small report documents for the unit tests of diff and history: only what they read is filled in.
 import type { TargetResult } from '../../src/model/result.js';
 import type { VerdictName } from '../../src/model/verdict.js';
-import type { ReadReport } from '../../src/report/read.js';
+import { legacyId, type ReadReport } from '../../src/report/read.js';
 
 export type Line = [name: string, verdict: VerdictName, extra?: Partial<TargetResult>];
 
@@ -11,5 +11,5 @@ export function resultOf([name, verdict, extra]: Line): TargetResult {
 
 export function reportOf(lines: Line[], started_at = '2026-11-23T12:00:00.000Z', file = `${started_at}.json`, partial = false): ReadReport {
   const doc = { schema_version: 1, tool: { name: 'reachprobe', version: 'test' }, options: {}, summary: { started_at }, results: lines.map(resultOf) };
-  return { file, doc: doc as unknown as ReadReport['doc'], partial };
+  return { file, doc: doc as unknown as ReadReport['doc'], partial, id: legacyId(file) };
 }

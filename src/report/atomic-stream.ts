@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+
+// A file written piece by piece, in bounded memory, that readers see whole or not at all: the
+// pieces go to a hidden temporary file in the same folder, renamed over the target at the end.
+
+/** `.NAME.RANDOM.tmp` beside `file`: hidden, so folder readers (history, ingest) pass it over. */
+export function temporaryBeside(file: string, suffix = 'tmp'): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.${suffix}`);
+}
+
+export class AtomicStream {
+  readonly temporary: string;
+  private readonly out: WriteStream;
+  private failed: Error | undefined;
+
+  constructor(readonly file: string) {
+    this.temporary = temporaryBeside(file);
+    this.out = createWriteStream(this.temporary, { flags: 'wx', mode: 0o644 });
+    this.out.on('error', (err) => (this.failed = err));
+  }
+
+  /** Waits while the disk is behind, so that memory holds one piece at a time. */
+  async write(text: string): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (!this.out.write(text)) await Promise.race([once(this.out, 'drain'), once(this.out, 'error')]);
+    if (this.failed) throw this.failed;
+  }
+
+  /** Flushes and closes the temporary file, leaving it in place (for a caller that converts it). */
+  async close(): Promise<void> {
+    if (!this.out.closed) {
+      this.out.end();
+      await once(this.out, 'close');
+    }
+    if (this.failed) throw this.failed;
+  }
+
+  /** Puts the finished file in place. */
+  async commit(): Promise<void> {
+    await this.close();
+    await rename(this.temporary, this.file);
+  }
+
+  /** Nothing of it is left. */
+  async abort(): Promise<void> {
+    this.out.destroy();
+    await rm(this.temporary, { force: true });
+  }
+}

@@ -1,0 +1,28 @@
+// Debian's headless Chromium, for the tests of the pages: with a profile of its own and nothing that
+// reaches out on its own. Tests skip, saying so, where /usr/bin/chromium is not installed (.ci/run installs it).
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
+import { exec } from './cli.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const SKIPPED = hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium)`;
+
+/** Loads `page` (a file) with `args` (--dump-dom, --screenshot=...); a profile folder is made in `dir`. */
+export async function chromium(page: string, dir: string, ...args: string[]): Promise<string> {
+  const profile = await mkdtemp(path.join(dir, 'profile-'));
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'];
+  const quiet = ['--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  const r = await exec(CHROMIUM, [...flags, ...quiet, ...args, pathToFileURL(page).href], {}, 60_000);
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** The title attributes of the serialized DOM, decoded (Chromium escapes at least & and "). */
+export function titlesIn(dom: string): string[] {
+  const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&amp;': '&' };
+  return [...dom.matchAll(/title="([^"]*)"/g)].map((m) => m[1]!.replace(/&(lt|gt|quot|amp);/g, (e) => entities[e]!));
+}
