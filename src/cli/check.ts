@@ -60,6 +60,8 @@ export interface CheckFlags {
   helperTokenFile?: string;
   helperResolve?: Pin[];
   helperTimeout?: number;
+  quic?: boolean;
+  quicTimeout?: number;
 }
 
 /** How long a target waits for its control by default: the helper's own deadlines, and the trip. */
@@ -91,6 +93,8 @@ function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS): Prob
     tries: flags.tries ?? d.tries,
     ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
     residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
+    quic: flags.quic === undefined ? d.quic : flags.quic ? 'all' : 'off',
+    quicTimeoutMs: flags.quicTimeout ?? d.quicTimeoutMs,
   };
 }
 
@@ -156,6 +160,8 @@ function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptio
     tries: options.tries,
     sni_probe: options.sniProbe ? formatServer(options.sniProbe) : null,
     residual_check_ms: options.residualCheckMs,
+    quic: options.quic,
+    quic_timeout_ms: options.quicTimeoutMs,
     helper: flags.helper ?? null,
   };
 }
@@ -191,6 +197,7 @@ function optionsFor(mock: MockCheckOptions): ProbeOptions {
     timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: connect },
     dnsWindowMs: mock.dnsWindowMs,
     sinkTimeoutMs: mock.sinkTimeoutMs,
+    quicTimeoutMs: connect,
   };
 }
 

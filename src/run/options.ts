@@ -47,6 +47,10 @@ export interface ProbeOptions {
   sniProbe?: DnsServer;
   /** --residual-check: how long to keep re-checking a blocked IP:port with the decoy (0: not at all). */
   residualCheckMs: number;
+  /** QUIC: `all` https targets (--quic), only those marked `quic: true` (default), or `off` (--no-quic). */
+  quic: 'all' | 'marked' | 'off';
+  /** The deadline of a QUIC handshake (--quic-timeout). */
+  quicTimeoutMs: number;
   /** The helper's: addresses dialled besides the resolved ones, by target name (the probe's answers). */
   alsoDial?: Map<string, string[]>;
   /** The helper's: addresses never dialled, whatever DNS answers (its own). */
@@ -100,4 +104,6 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   decoyReuseMs: 10_000,
   tries: 3,
   residualCheckMs: 0,
+  quic: 'marked',
+  quicTimeoutMs: 5000,
 };
