@@ -65,8 +65,10 @@ function blockedByCell(r: TargetResult): string {
 /** OONI's `blocking`, as the comparison with the helper decided it (nothing without a control). */
 const blockingCell = (r: TargetResult) => (r.blocking === null || r.blocking === undefined ? '' : `blocking=${r.blocking}`);
 
-export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'>): string {
-  return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
+/** The verdict, what was measured when the run's context replaced it, and the QUIC verdict (diff, history). */
+export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'> & { quic_verdict?: string }): string {
+  const main = r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
+  return r.quic_verdict ? `${main}, quic ${r.quic_verdict}` : main;
 }
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
