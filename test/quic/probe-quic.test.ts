@@ -12,6 +12,8 @@ import { systemResolver } from '../../src/net/resolve.js';
 import { dialTcp } from '../../src/net/tcp.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../../src/run/options.js';
 import { runProbe } from '../../src/run/run.js';
+import { connectionCloseFrame } from '../../src/net/quic/frames.js';
+import { clientIds, forgedInitial, peer, type Answer } from './peer.js';
 
 const QUIC_TIMEOUT_MS = 600;
 const open: Array<{ close(): Promise<void> }> = [];
@@ -104,6 +106,29 @@ describe('QUIC in check', () => {
     const r = (await probe([target('cert', 'cert.reachprobe.test', port, { quic: true })])).get('cert')!;
     expect(r.verdict).toBe('cert-invalid');
     expect(r.quic).toMatchObject({ verdict: 'cert-invalid', failure: 'ssl_invalid_hostname' });
+  });
+
+  // A peer that answers as told (no TCP server on its port: the TCP side is refused, as it may be).
+  const answering = async (answer: Answer) => {
+    const p = await peer(answer);
+    open.push(p);
+    return p.port;
+  };
+
+  it('tls-failure: a Version Negotiation without v1', async () => {
+    const port = await answering((d, reply) => {
+      const { dcid, scid } = clientIds(d);
+      const versions = Buffer.from('6b3343cf', 'hex');
+      reply(Buffer.concat([Buffer.from([0x80, 0, 0, 0, 0, scid.length]), scid, Buffer.from([dcid.length]), dcid, versions]));
+    });
+    const q = quicOf((await probe([target('vn', 'vn.reachprobe.test', port, { quic: true })])).get('vn'));
+    expect(q).toMatchObject({ verdict: 'tls-failure', failure: 'ssl_failed_handshake' });
+  });
+
+  it('closed: the server (or a forger) answers with a CONNECTION_CLOSE', async () => {
+    const port = await answering((d, reply) => reply(forgedInitial(d, connectionCloseFrame(0x2, 'go away'))));
+    const q = quicOf((await probe([target('close', 'close.reachprobe.test', port, { quic: true })])).get('close'));
+    expect(q).toMatchObject({ verdict: 'closed', failure: 'eof_error', 'blocked-by': 'unknown' });
   });
 
   it('--no-quic measures no target over QUIC, marked or not', async () => {
