@@ -60,7 +60,7 @@ export interface ProbeOptions {
 /** Control measurements from a helper abroad, asked for as targets' addresses become known. */
 export interface Controls {
   /** The target's addresses are known (none when its name did not resolve): ask for its control. */
-  request(target: Target, addresses: string[]): void;
+  request(target: Target, addresses: string[], quic: boolean): void;
   /** The control of a requested target, or undefined when none came in time. */
   get(target: Target): Promise<Control | undefined>;
   summary(): HelperSummary;
@@ -81,6 +81,8 @@ export interface ProbeEnv {
   /** --control-doh: control resolvers over DNS-over-HTTPS, and the pool that reaches them. */
   controls: string[];
   doh?: Dispatcher;
+  /** Where QUIC handshakes go out from (the mock network's helper, abroad at 127.0.0.2); default: any. */
+  udpSource?: string;
   /** --helper: the control measurements from abroad. */
   helper?: Controls;
 }

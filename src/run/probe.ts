@@ -69,9 +69,10 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
     observations.push(resolved);
     addresses = resolved.addresses;
   }
-  ctx.env.helper?.request(target, addresses);
+  const overQuic = wantsQuic(target, options);
+  ctx.env.helper?.request(target, addresses, overQuic);
   const dialled = toDial(target, chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)), options);
-  const quicAt = wantsQuic(target, options) ? dialled[0] : undefined;
+  const quicAt = overQuic ? dialled[0] : undefined;
   const quic = quicAt === undefined ? undefined : probeQuic(target, quicAt, ctx);
   const residual = dialled.length > 0 ? await connectAndUse(target, dialled, ctx, observations) : undefined;
   return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}), ...(quic ? { quic: await quic } : {}) };

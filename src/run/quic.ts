@@ -1,6 +1,7 @@
 // The QUIC step of a target: an innocuous decoy (the decoy name as SNI) to the same address and UDP
 // port first, then the target's own handshake, under that (address, port, udp) lock. Beside the
 // TCP chain: the two filters are separate, and waiting for one would double a blocked target's time.
+import dgram from 'node:dgram';
 import { checkQuic } from '../checks/quic.js';
 import { hostPort } from '../model/addresses.js';
 import { own, type Observation } from '../model/observation.js';
@@ -34,7 +35,9 @@ export async function probeQuic(target: Target, address: string, ctx: ProbeConte
   const release = await ctx.locks.acquire(udpKey(endpoint));
   try {
     const recent = ctx.blocks.recent(udpKey(endpoint), target.name, env.clock.now());
-    const base = { host: target.host, address, port: target.port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs };
+    const source = env.udpSource;
+    const createSocket = source ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 }) : undefined;
+    const base = { host: target.host, address, port: target.port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}) };
     // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
     const decoyName = recent ? undefined : options.decoyName;
     const decoy = decoyName ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch) : undefined;

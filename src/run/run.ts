@@ -104,8 +104,8 @@ function residualFields(residual: Residual | undefined, verdict: VerdictName) {
 }
 
 /** The QUIC handshakes classified, flagged possibly residual after another target's block on the same UDP port. */
-function quicResultOf(target: Target, run: QuicRun, checks: Observation[], tcp: Verdict): QuicResult {
-  const classified = classifyQuic({ target, checks: run.observations, offeredBy: offeredBy(target, checks, false), tcp });
+function quicResultOf(target: Target, run: QuicRun, checks: Observation[], tcp: Verdict, helperSaw: boolean): QuicResult {
+  const classified = classifyQuic({ target, checks: run.observations, offeredBy: offeredBy(target, checks, helperSaw), tcp });
   return { ...classified, ...residualFields(run.residual, classified.verdict === 'not-offered' ? 'reachable' : classified.verdict) };
 }
 
@@ -259,7 +259,7 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     const local = classifyTarget(target, checks, await dnsContext);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
-    const quic = run.quic && quicResultOf(target, run.quic, checks, verdict);
+    const quic = run.quic && quicResultOf(target, run.quic, checks, verdict, control?.quic?.stage === 'complete');
     return { target, verdict, blocking, accessible, ...(control ? { control } : {}), checks, ...(quic ? { quic } : {}), addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
   };
   const withHelper = env.helper !== undefined;
