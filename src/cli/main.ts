@@ -46,7 +46,7 @@ function program(): Commander.Command {
     .option('--tries <n>', 'tries of a target\'s own check on fresh connections while it is reset (default 3)', positiveInteger(10))
     .option('--sni-probe-addr <addr[:port]>', 'a known-clean server to send a blocked target\'s SNI to as well (port 443 by default)', (v: string) => endpoint(v, 443))
     .option('--residual-check <seconds>', 'after a block, re-check the IP:port with the decoy (1 s later, then every 5 s) for this long', seconds)
-    .option('--quic', 'measure every https target over QUIC too (default: only targets marked quic: true)')
+    .option('--quic', 'measure every https target over QUIC too (default: only targets marked quic: true); its verdict, in "quic", adds not-offered: nothing answers QUIC there and nothing says the service speaks it')
     .option('--no-quic', 'no QUIC handshake at all, whatever the targets file says')
     .option('--quic-timeout <seconds>', 'deadline of a QUIC handshake (default 5)', seconds)
     .option('--json', 'write JSON Lines to stdout: one object per target, then a summary')
