@@ -35,6 +35,29 @@ afterAll(async () => {
 });
 
 describe('check --mock', () => {
+  it('gfw --quic: every expect_quic met, with the QUIC filter, the UDP blackhole, ICMP unreachable and QUIC against TCP', async () => {
+    const r = await run(['check', '--mock', 'gfw', '--quic', '--json']);
+    expect(r.stderr).toBe('');
+    const results = lines(r.stdout);
+    const summary = results.pop()!;
+    expect(summary).toMatchObject({ unmet: 0 });
+    expect(r.status).toBe(0);
+    type Quic = { verdict: string; 'blocked-by'?: string; reason: string };
+    const quic = new Map(results.filter((x) => x.quic).map((x) => [x.name as string, x.quic as Quic]));
+    const quicOf = (name: unknown) => quic.get(name as string);
+    const missed = results.filter((x) => x.expect_quic !== undefined && quicOf(x.name)?.verdict !== x.expect_quic).map((x) => x.name);
+    expect(missed).toEqual([]);
+    expect(new Set([...quic.values()].map((q) => q.verdict))).toEqual(new Set(['reachable', 'timeout', 'reset', 'not-offered', 'cert-invalid']));
+    expect(quic.get('quic-sni')).toMatchObject({ 'blocked-by': 'sni', reason: expect.stringContaining('the QUIC filter') });
+    expect(quic.get('ip-blackhole')).toMatchObject({ 'blocked-by': 'ip', reason: expect.stringContaining('IP block') });
+    expect(quic.get('sni-rst')?.reason).toContain('the TCP SNI filter alone');
+    // The helper abroad ran the QUIC check too (the filters spare it): evidence that QUIC is offered.
+    const control = (name: string) => (results.find((x) => x.name === name)!.control as { quic?: { verdict: string } } | undefined)?.quic;
+    expect(control('quic-sni')).toMatchObject({ verdict: 'reachable' });
+    expect(control('slow-healthy')).toMatchObject({ verdict: 'not-offered' });
+    expect(quic.get('quic-sni')).toMatchObject({ offered_by: ['target', 'helper'] });
+  });
+
   it('gfw: every target gets the verdict its expect says, exit 0, in far less than the sum of its timeouts', async () => {
     const r = await run(['check', '--mock', 'gfw', '--json']);
     expect(r.stderr).toBe('');

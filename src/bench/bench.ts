@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: '1000,10000' },
     concurrency: { type: 'string', default: '32' },
     'no-curl': { type: 'boolean', default: false },
+    // The QUIC runs instead of the others (they take minutes of their own).
+    quic: { type: 'boolean', default: false },
   },
 });
 const SIZES = args.targets.split(',').map(Number);
@@ -37,10 +39,10 @@ interface Mock {
 }
 
 /** Starts `reachprobe mock` on a generated scenario in its own process, so it is not measured. */
-async function startMock(name: string, count: number, mix: Mix): Promise<Mock> {
+async function startMock(name: string, count: number, mix: Mix, quic?: 'ok' | 'blackhole'): Promise<Mock> {
   const scenario = path.join(work, `${name}.yaml`);
   const targetsFile = path.join(work, `${name}-targets.yaml`);
-  writeFileSync(scenario, scenarioYaml(count, mix));
+  writeFileSync(scenario, scenarioYaml(count, mix, quic));
   const child = spawn(process.execPath, [BIN, 'mock', '--scenario', scenario, '--write-targets', targetsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const command = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
@@ -74,6 +76,9 @@ export interface Measured {
   counts: Record<string, number>;
   /** How long timed-out steps took, over their deadline. */
   timeoutRatios: number[];
+  /** QUIC verdicts, and the QUIC timeouts over their deadline. */
+  quicCounts: Record<string, number>;
+  quicTimeoutRatios: number[];
 }
 
 /** Runs the CLI's check in a child process of its own and reads its figures. */
@@ -219,7 +224,7 @@ async function boundRun(count: number) {
 }
 
 async function throughputRun(count: number, withCurl: boolean) {
-  const full = await startMock(`reachable-${count}`, count, { reachable: 1, poisoned: 0, reset: 0, timeout: 0 });
+  const full = await startMock(`reachable-${count}`, count, REACHABLE);
   const mock = withoutControls(full);
   try {
     console.log(`\n${count} reachable HTTPS targets, concurrency ${CONCURRENCY}`);
@@ -293,11 +298,51 @@ async function listRun() {
   goal('check on it (tcp:// to closed loopback ports, --json): peak RSS under 300 MB', c.maxRssMb < 300 && c.targets === LIST_SIZE + 1, `${f(c.maxRssMb)} MB, ${c.targets - 1} results in ${f(c.wallMs / 1000, 1)} s`);
 }
 
+const REACHABLE: Mix = { reachable: 1, poisoned: 0, reset: 0, timeout: 0 };
+
+/** --quic on reachable targets, held against the same run without, measured before and after it. */
+async function quicRun(count: number) {
+  const mock = withoutControls(await startMock(`quic-${count}`, count, REACHABLE, 'ok'));
+  try {
+    console.log(`\n${count} reachable HTTPS targets that speak QUIC, concurrency ${CONCURRENCY}: --quic against the same run without`);
+    const before = await measure(mock);
+    const m = await measure(mock, ['--quic']);
+    const after = await measure(mock);
+    const plain = (rate(count, before.runMs) + rate(count, after.runMs)) / 2;
+    const ours = rate(count, m.runMs);
+    console.log(`  without QUIC, before and after: ${f(rate(count, before.runMs))} and ${f(rate(count, after.runMs))} targets/s, peak RSS ${f(before.maxRssMb)} and ${f(after.maxRssMb)} MB`);
+    console.log(`  with --quic (a QUIC decoy and the own handshake per target): ${f(ours)} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (QUIC: ${verdicts(m.quicCounts)})`);
+    goal('with --quic, at least 40% of the rate without', ours >= 0.4 * plain, `${f((ours / plain) * 100)}%`);
+    goal('with --quic, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
+  } finally {
+    await mock.stop();
+  }
+}
+
+/** Every target's QUIC times out (UDP blackholed): about ceil(N/C) QUIC deadlines, each within 5%. */
+async function quicBoundRun(count: number) {
+  const mock = withoutControls(await startMock(`quic-timeouts-${count}`, count, REACHABLE, 'blackhole'));
+  try {
+    const m = await measure(mock, ['--quic', '--quic-timeout', String(DEADLINE_S)]);
+    const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
+    const worst = Math.max(...m.quicTimeoutRatios);
+    console.log(`\n${count} targets whose QUIC times out (UDP blackholed, TLS fine), concurrency ${CONCURRENCY}, QUIC deadline ${DEADLINE_S} s`);
+    goal('bounded: about ceil(N/C) QUIC deadlines, plus < 10%', m.runMs <= bound * 1.1, `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x)`);
+    goal('a QUIC timeout ends within 5% of --quic-timeout', worst <= 1.05, `worst ${f(worst, 3)}x over ${m.quicTimeoutRatios.length} timeouts`);
+  } finally {
+    await mock.stop();
+  }
+}
+
 async function main() {
   const cpus = os.cpus();
   console.log(`reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   const withCurl = !args['no-curl'] && (await hasCurl());
   try {
+    if (args.quic) {
+      await quicBoundRun(10 * CONCURRENCY);
+      return await quicRun(Math.max(...SIZES));
+    }
     for (const count of SIZES) await mixedRun(count);
     await boundRun(10 * CONCURRENCY);
     await throughputRun(Math.max(...SIZES), withCurl);

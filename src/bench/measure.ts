@@ -31,6 +31,11 @@ const usage = process.resourceUsage();
 closeSync(fd);
 
 const deadlineMs = Number(process.argv[process.argv.indexOf('--timeout') + 1]) * 1000;
+const quicAt = process.argv.lastIndexOf('--quic-timeout');
+const quicDeadlineMs = quicAt < 0 ? 5000 : Number(process.argv[quicAt + 1]) * 1000;
+const quicCounts: Record<string, number> = {};
+/** How long the QUIC handshakes that timed out took, over their deadline. */
+const quicTimeoutRatios: number[] = [];
 const counts: Record<string, number> = {};
 /** How long timed-out steps took, over their deadline. */
 const timeoutRatios: number[] = [];
@@ -41,6 +46,10 @@ for (const line of readFileSync(linesFile, 'utf8').split('\n')) {
   if (r.type === 'summary') runMs = r.duration_ms;
   if (r.type !== 'result') continue;
   counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
+  if (r.quic) {
+    quicCounts[r.quic.verdict] = (quicCounts[r.quic.verdict] ?? 0) + 1;
+    if (r.quic.failure === 'generic_timeout_error') quicTimeoutRatios.push(r.quic.timings.total_ms / quicDeadlineMs);
+  }
   if (r.failure === 'generic_timeout_error' && r.stage !== undefined && r.stage !== 'resolve') {
     timeoutRatios.push((r.timings[STAGE_TIMING[r.stage]] ?? 0) / deadlineMs);
   }
@@ -56,5 +65,7 @@ const figures: Measured = {
   maxRssMb: usage.maxRSS / 1024,
   counts,
   timeoutRatios,
+  quicCounts,
+  quicTimeoutRatios,
 };
 writeSync(1, `${JSON.stringify(figures)}\n`);

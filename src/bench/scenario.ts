@@ -10,9 +10,11 @@ export interface Mix {
 
 const SERVERS = 64;
 
-export function scenarioYaml(count: number, mix: Mix): string {
+/** `quic`: the web servers' QUIC side (none by default: their UDP ports are closed). */
+export function scenarioYaml(count: number, mix: Mix, quic?: 'ok' | 'blackhole'): string {
+  const web = quic ? `{ tls: good, quic: ${quic} }` : '{ tls: good }';
   const servers = [
-    ...Array.from({ length: SERVERS }, (_, i) => `  web-${i}: { tls: good }`),
+    ...Array.from({ length: SERVERS }, (_, i) => `  web-${i}: ${web}`),
     ...Array.from({ length: SERVERS }, (_, i) => `  stall-${i}: { behaviour: stall }`),
     ...Array.from({ length: SERVERS }, (_, i) => `  refused-${i}: { behaviour: refused }`),
   ];

@@ -3,6 +3,7 @@
 import type { Blocking } from '../model/control.js';
 import type { Vantage } from '../model/result.js';
 import type { ExpectedBlocking } from '../model/target.js';
+import type { QuicVerdictName } from '../model/quic.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
 
 /** A verdict that says the target works (`connected` exists only for tcp:// targets, where a handshake is all there is). */
@@ -30,4 +31,9 @@ export function meetsExpectation(verdict: VerdictName, expect: VerdictName | und
 /** `expect_blocking`, in a run with a helper: a missing control does not meet it (nothing was compared). */
 export function meetsBlocking(blocking: Blocking, expected: ExpectedBlocking | undefined, withHelper: boolean): boolean {
   return expected === undefined || !withHelper || blocking === expected;
+}
+
+/** `expect_quic`, in a run that measured the target over QUIC (without a QUIC result nothing is compared). */
+export function meetsQuic(verdict: QuicVerdictName | undefined, expected: QuicVerdictName | undefined): boolean {
+  return expected === undefined || verdict === undefined || verdict === expected;
 }

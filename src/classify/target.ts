@@ -19,7 +19,7 @@ import { describeObservation } from './evidence.js';
 
 type Decision = Omit<Verdict, 'evidence'>;
 
-const VERDICT_OF_FAILURE: Record<FailureString, VerdictName> = {
+export const VERDICT_OF_FAILURE: Record<FailureString, VerdictName> = {
   connection_refused: 'reset',
   connection_reset: 'reset',
   eof_error: 'closed',

@@ -66,6 +66,8 @@ export interface CheckFlags {
   label?: string;
   network?: string;
   country?: string;
+  quic?: boolean;
+  quicTimeout?: number;
 }
 
 /** How long a target waits for its control by default: the helper's own deadlines, and the trip. */
@@ -95,6 +97,8 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     tries: flags.tries ?? d.tries,
     ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
     residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
+    quic: flags.quic === undefined ? d.quic : flags.quic ? 'all' : 'off',
+    quicTimeoutMs: flags.quicTimeout ?? d.quicTimeoutMs,
   };
 }
 
@@ -153,6 +157,8 @@ function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptio
     tries: options.tries,
     sni_probe: options.sniProbe ? formatServer(options.sniProbe) : null,
     residual_check_ms: options.residualCheckMs,
+    quic: options.quic,
+    quic_timeout_ms: options.quicTimeoutMs,
     helper: flags.helper ?? null,
   };
 }
@@ -193,6 +199,7 @@ function optionsFor(mock: MockCheckOptions): ProbeOptions {
     timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: connect },
     dnsWindowMs: mock.dnsWindowMs,
     sinkTimeoutMs: mock.sinkTimeoutMs,
+    quicTimeoutMs: connect,
   };
 }
 

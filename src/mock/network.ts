@@ -2,12 +2,13 @@
 import { stringify } from 'yaml';
 import { formatServer, hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
-import { MOCK_CA } from './certs.js';
 import { startDnsServer, type DnsBehaviour, type DnsServerScript } from './dns-server.js';
 import { startDohServer } from './doh-server.js';
 import { startMockHelper } from './helper.js';
 import { SERVER_ADDRESS, type Scenario, type ServerSpec } from './scenario.js';
-import { closedPort, HOST, startBlackhole, startServer, type Listening } from './tcp-servers.js';
+import { startQuicResponder } from './quic-server.js';
+import { ABROAD, closedPort, HOST, startBlackhole, startServer, type Listening } from './tcp-servers.js';
+import { CERTS, MOCK_CA } from './certs.js';
 
 export interface Endpoint {
   address: string;
@@ -71,6 +72,22 @@ function startOne(spec: ServerSpec): Promise<Listening> {
   });
 }
 
+/**
+ * The server's QUIC side, on UDP at its TCP port (so a URL's port means both); the censor's filters
+ * spare the helper abroad. Without `quic`, nothing listens there: the kernel answers ICMP port unreachable.
+ */
+async function startQuicSide(spec: ServerSpec, port: number): Promise<Listening | undefined> {
+  if (!spec.quic) return undefined;
+  const responder = await startQuicResponder({
+    port,
+    identity: CERTS[spec.cert ?? 'good'],
+    blackhole: spec.quic.kind === 'blackhole',
+    ...(spec.quic.blockSni ? { blockedSni: spec.quic.blockSni } : {}),
+    exempt: ABROAD,
+  });
+  return { ...responder, close: () => responder.close() };
+}
+
 const real = (addresses: string[]) => addresses.map((a) => (a === SERVER_ADDRESS ? HOST : a));
 
 function withRealAddresses(b: DnsBehaviour): DnsBehaviour {
@@ -105,6 +122,8 @@ function targetsYaml(scenario: Scenario, targets: Target[]): string {
     ...(t.role ? { role: t.role } : {}),
     ...(t.expect ? { expect: t.expect } : {}),
     ...(t.expectBlocking !== undefined ? { expect_blocking: t.expectBlocking } : {}),
+    ...(t.quic !== undefined ? { quic: t.quic } : {}),
+    ...(t.expectQuic ? { expect_quic: t.expectQuic } : {}),
     ...(t.tags.length > 0 ? { tags: t.tags } : {}),
   }));
   const header = `# reachprobe mock network, scenario "${scenario.name}": ${scenario.description}\n`;
@@ -121,6 +140,7 @@ function argsFor(check: MockCheckOptions, caFile: string, tokenFile: string): st
     ...check.allowAnswers.flatMap((range) => ['--allow-answers', range]),
     ...['--timeout', seconds(check.timeoutMs), '--dns-timeout', seconds(check.dnsTimeoutMs)],
     ...['--dns-window', seconds(check.dnsWindowMs), '--sink-timeout', seconds(check.sinkTimeoutMs)],
+    ...['--quic-timeout', seconds(check.timeoutMs)],
   ];
 }
 
@@ -137,6 +157,8 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
       const server = await startOne(spec);
       open.push(server);
       servers.set(name, server);
+      const quic = await startQuicSide(spec, server.port);
+      if (quic) open.push(quic);
       if (spec.abroad && inKernel(spec)) {
         const twin = await startOne({ ...spec, kind: spec.abroad });
         open.push(twin);

@@ -25,6 +25,8 @@ export interface QuicResponderOptions {
   onlyHigherSourcePorts?: boolean;
   /** Drop every datagram: UDP to this address is blackholed. */
   blackhole?: boolean;
+  /** A client from this address (the mock network's helper abroad) meets neither filter nor blackhole. */
+  exempt?: string;
   now?: () => number;
 }
 
@@ -57,7 +59,8 @@ export async function startQuicResponder(opts: QuicResponderOptions = {}): Promi
   const sessions = new Map<string, { dcid: Buffer; answer: Answer }>();
   socket.on('message', (datagram, from) => {
     const flow = `${from.address}|${from.port}`;
-    if (opts.blackhole || filter.drops(flow, from.port, socket.address().port, datagram)) {
+    const censored = from.address !== opts.exempt;
+    if (censored && (opts.blackhole || filter.drops(flow, from.port, socket.address().port, datagram))) {
       stats.dropped++;
       return;
     }

@@ -41,6 +41,14 @@ export interface ServerSpec {
   lingerMs?: number;
   resetTimes?: number;
   delayMs?: number;
+  /** The QUIC side of the server, on UDP at the same port: absent, nothing listens (ICMP port unreachable). */
+  quic?: QuicSide;
+}
+
+/** `quic: ok` answers handshakes; `blackhole` drops all UDP to the port; `quic_block_sni` drops blocked names' flows. */
+export interface QuicSide {
+  kind: 'ok' | 'blackhole';
+  blockSni?: string[];
 }
 
 /** A target of the scenario; its URL's port is replaced by its server's when the network starts. */
@@ -65,7 +73,7 @@ export interface Scenario {
 /** The word in `answer:` lists that stands for the address of the target's server. */
 export const SERVER_ADDRESS = 'server';
 
-const SERVER_FIELDS = ['behaviour', 'abroad', 'tls', 'reset_sni', 'reset_host', 'blockpage_host', 'intercept_sni', 'reset_times', 'linger_seconds', 'delay_ms'];
+const SERVER_FIELDS = ['behaviour', 'abroad', 'tls', 'reset_sni', 'reset_host', 'blockpage_host', 'intercept_sni', 'reset_times', 'linger_seconds', 'delay_ms', 'quic', 'quic_block_sni'];
 const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
 const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
 const RCODES = ['NXDOMAIN', 'SERVFAIL', 'REFUSED'] as const;
@@ -102,6 +110,12 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   if (times) spec.resetTimes = readInteger(src, times, `${what}: field "reset_times"`, 0, 1_000_000);
   const delay = get('delay_ms');
   if (delay) spec.delayMs = readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000);
+  const quic = get('quic');
+  if (quic) spec.quic = { kind: readChoice(src, quic, `${what}: field "quic"`, ['ok', 'blackhole'] as const) };
+  if (get('quic_block_sni')) {
+    if (spec.quic?.kind !== 'ok') src.fail(`${what}: field "quic_block_sni" needs "quic: ok"`, get('quic_block_sni')!.key);
+    spec.quic.blockSni = names('quic_block_sni');
+  }
   return spec;
 }
 

@@ -1,5 +1,6 @@
 import type { FailureString } from './failure.js';
 import type { CertificateSummary, HttpObservation } from './observation.js';
+import type { QuicStage, QuicVerdictName } from './quic.js';
 import type { VerdictName } from './verdict.js';
 
 // The conversation with a helper abroad (`reachprobe helper`, OONI's test helper's role): what the
@@ -13,6 +14,8 @@ export interface ControlTarget {
   name: string;
   url: string;
   addresses: string[];
+  /** Measure it over QUIC too (the probe does). */
+  quic?: boolean;
 }
 
 export interface ControlRequest {
@@ -46,6 +49,15 @@ export type ControlHttp = Pick<
   'address' | 'port' | 'status' | 'location' | 'headers' | 'header_names' | 'body_bytes' | 'body_truncated' | 'title' | 'body_sha256'
 > & { failure?: FailureString };
 
+export interface ControlQuic {
+  verdict: QuicVerdictName;
+  stage: QuicStage;
+  failure?: FailureString;
+  address: string;
+  port: number;
+  alpn?: string;
+}
+
 /** What the helper saw of one target: a line of its answer. */
 export interface Control {
   type: 'control';
@@ -61,6 +73,8 @@ export interface Control {
   not_dialled?: string[];
   tls?: ControlTls;
   http?: ControlHttp;
+  /** The helper's QUIC handshake, when asked for: its verdict, how far it got, to where. */
+  quic?: ControlQuic;
   /** The helper's verdict on its own measurement. */
   verdict?: VerdictName;
   duration_ms: number;

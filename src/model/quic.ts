@@ -1,7 +1,39 @@
-// The QUIC handshake check's result, as a report will hold it. Kept apart from observation.ts until
-// the check is wired into `check` (the classifier and the report schema do not read it yet).
+// The QUIC handshake check's observation, and the QUIC part of a target's result. Kept apart from
+// observation.ts: QUIC has its own verdict (`quic` in a result), beside the one over TCP.
 import type { Failure } from './failure.js';
 import type { CertificateSummary, CheckPurpose, Timed } from './observation.js';
+import { VERDICT_NAMES, type BlockedBy, type VerdictName } from './verdict.js';
+
+/** The verdicts over TCP, and `not-offered`: nothing answers QUIC there, and nothing says the service speaks it. */
+export type QuicVerdictName = VerdictName | 'not-offered';
+export const QUIC_VERDICT_NAMES: readonly QuicVerdictName[] = [...VERDICT_NAMES, 'not-offered'];
+
+/** What says the service speaks QUIC: the Alt-Svc header over TCP, the target's `quic: true`, the helper's handshake. */
+export type QuicEvidence = 'alt-svc' | 'target' | 'helper';
+
+/** A target's QUIC measurement, classified: `quic` in its result. */
+export interface QuicResult {
+  verdict: QuicVerdictName;
+  /** How far the target's own handshake got. */
+  stage: QuicStage;
+  failure?: Failure['failure'];
+  'blocked-by'?: BlockedBy;
+  /** Whether the service offers QUIC: true with evidence, false when refused without any, null when nothing tells. */
+  offered: boolean | null;
+  /** What says it is offered (empty when nothing does). */
+  offered_by: QuicEvidence[];
+  address: string;
+  port: number;
+  local_port?: number;
+  alpn?: string;
+  /** `possibly-residual`: the same server's UDP port was blocked less than 180 s before. */
+  flags?: string[];
+  residual_of?: { target: string; endpoint: string; ago_ms: number };
+  reason: string;
+  evidence: string[];
+  timings: { handshake_ms?: number; first_response_ms?: number; total_ms: number };
+  checks: QuicObservation[];
+}
 
 /** How far a QUIC handshake got: nothing heard, the server answered, or its Finished verified. */
 export type QuicStage = 'initial' | 'handshake' | 'complete';

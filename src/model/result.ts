@@ -1,6 +1,7 @@
 import type { Blocking, Control, HelperSummary } from './control.js';
 import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
+import type { QuicResult, QuicVerdictName } from './quic.js';
 import type { ExpectedBlocking, Role } from './target.js';
 import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
 
@@ -46,10 +47,13 @@ export interface TargetResult {
   accessible: boolean | null;
   /** What the helper abroad saw (absent without a helper). */
   control?: Omit<Control, 'type' | 'name' | 'url'>;
+  /** The QUIC handshake's verdict (absent when the target was not measured over QUIC). */
+  quic?: QuicResult;
   addresses: string[];
   timings: Timings;
   expect?: VerdictName;
   expect_blocking?: ExpectedBlocking;
+  expect_quic?: QuicVerdictName;
   expect_met: boolean;
   started_at: string;
   checks: Observation[];

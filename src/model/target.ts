@@ -1,4 +1,5 @@
 import type { Blocking } from './control.js';
+import type { QuicVerdictName } from './quic.js';
 import type { VerdictName } from './verdict.js';
 
 /** What a target file may expect of `blocking`, measured against a helper. */
@@ -29,6 +30,10 @@ export interface Target {
   expect?: VerdictName;
   /** Checked only in runs with a helper: without one, nothing says what `blocking` is. */
   expectBlocking?: ExpectedBlocking;
+  /** `quic:` in the targets file: measure (true) or never measure (false) over QUIC; absent: only with --quic. */
+  quic?: boolean;
+  /** The QUIC verdict the target must get, in runs that measure it over QUIC. */
+  expectQuic?: QuicVerdictName;
   tags: string[];
   /** A Citizen Lab test list's category_code (NEWS, HUMR...): what --category picks. */
   category?: string;

@@ -4,7 +4,7 @@ import type { ReadReport } from './read.js';
 
 // What changed between two reports, target by target (keyed by name): a verdict that changed, a
 // target that appeared or vanished. Only the verdict counts as a change; a reset that moved from
-// one stage to another is the same verdict, and the detail is still shown beside a real change.
+// one stage to another is the same verdict (a QUIC verdict that changed is a change), and the detail is still shown beside a real change.
 
 export type ChangeKind = 'changed' | 'appeared' | 'vanished';
 
@@ -27,7 +27,9 @@ export interface ReportDiff {
 
 function changeOf(name: string, before: TargetResult | undefined, after: TargetResult | undefined): Change | undefined {
   if (before && after) {
-    if (before.verdict === after.verdict) return undefined;
+    // A QUIC verdict counts when both runs measured it (a run without --quic is no change of QUIC).
+    const quicChanged = before.quic !== undefined && after.quic !== undefined && before.quic.verdict !== after.quic.verdict;
+    if (before.verdict === after.verdict && !quicChanged) return undefined;
     return { change: 'changed', name, service: after.service, old: outcomeOf(before), new: outcomeOf(after) };
   }
   if (after) return { change: 'appeared', name, service: after.service, new: outcomeOf(after) };

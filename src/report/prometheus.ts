@@ -1,5 +1,6 @@
 import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { VantagePoint } from '../model/vantage-point.js';
+import { QUIC_VERDICT_NAMES } from '../model/quic.js';
 import { VERDICT_NAMES } from '../model/verdict.js';
 
 // Metrics in Prometheus' text format, for node_exporter's textfile collector (--prom FILE, written
@@ -50,6 +51,14 @@ function targetMetrics(m: Metrics, results: TargetResult[]): void {
     'Whether the verdict is the expected one (without an expectation: whether the target is reachable).',
     results.map((r) => sample('reachprobe_target_expect_met', who(r), Number(r.expect_met))),
   );
+  const overQuic = results.filter((r) => r.quic);
+  if (overQuic.length > 0) {
+    m.gauge(
+      'reachprobe_target_quic_verdict',
+      "1 for the target's QUIC verdict in the last run, 0 for the others (targets measured over QUIC only).",
+      overQuic.flatMap((r) => QUIC_VERDICT_NAMES.map((v) => sample('reachprobe_target_quic_verdict', { ...who(r), verdict: v }, Number(r.quic!.verdict === v)))),
+    );
+  }
   m.gauge(
     'reachprobe_target_duration_seconds',
     'How long each step of the check took (chain: until the last connection step; total: with the DNS listen windows).',

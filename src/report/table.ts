@@ -65,8 +65,10 @@ function blockedByCell(r: TargetResult): string {
 /** OONI's `blocking`, as the comparison with the helper decided it (nothing without a control). */
 const blockingCell = (r: TargetResult) => (r.blocking === null || r.blocking === undefined ? '' : `blocking=${r.blocking}`);
 
-export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'>): string {
-  return r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
+/** The verdict, what was measured when the run's context replaced it, and the QUIC verdict (diff, history). */
+export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'> & { quic_verdict?: string }): string {
+  const main = r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
+  return r.quic_verdict ? `${main}, quic ${r.quic_verdict}` : main;
 }
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
@@ -95,21 +97,63 @@ function summaryText(s: RunSummary): string {
   return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
+/** The targets (and their QUIC sides) that missed what they expected: name, expected, got, why. */
+function missedRows(results: TargetResult[]): string[][] {
+  return results.flatMap((r) => {
+    const q = r.quic;
+    const quicMissed = q !== undefined && r.expect_quic !== undefined && q.verdict !== r.expect_quic;
+    const rows: string[][] = [];
+    // Missed over TCP (its verdict, or `expect_blocking`), unless the QUIC side alone missed.
+    if (r.expect !== undefined && (!quicMissed || r.verdict !== r.expect)) rows.push([r.name, r.expect, r.verdict, r.reason]);
+    if (quicMissed) rows.push([`${r.name} (quic)`, r.expect_quic!, q.verdict, q.reason]);
+    return rows;
+  });
+}
+
 function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
-  const missed = results.filter((r) => r.expect !== undefined && !r.expect_met);
+  const missed = missedRows(results.filter((r) => !r.expect_met));
   if (missed.length === 0) return [];
-  const rows = [['TARGET', 'EXPECTED', 'GOT', 'WHY'], ...missed.map((r) => [r.name, r.expect!, r.verdict, r.reason])];
+  const rows = [['TARGET', 'EXPECTED', 'GOT', 'WHY'], ...missed];
   const paints = rows.map((_, i) => (i === 0 ? [chalk.bold, chalk.bold, chalk.bold, chalk.bold] : [undefined, chalk.green, chalk.red]));
   return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...columns(rows, paints)];
 }
 
+interface Layout {
+  withExpect: boolean;
+  withControl: boolean;
+  withAttribution: boolean;
+}
+
+/** The target's QUIC handshake, on a line of its own under the target's. */
+function quicRow(r: TargetResult, layout: Layout, chalk: ChalkInstance): { cells: string[]; paints: Array<Paint | undefined> } | undefined {
+  const q = r.quic;
+  if (!q) return undefined;
+  const expected = r.expect_quic === undefined ? '' : q.verdict === r.expect_quic ? 'as expected' : `expected ${r.expect_quic}`;
+  const by = q['blocked-by'] ? BLOCKED_BY_WORDS[q['blocked-by']] : '';
+  const cells = [
+    '    quic',
+    q.verdict,
+    ...(layout.withExpect ? [expected] : []),
+    q.failure ? `quic_handshake: ${q.failure}` : '',
+    ...(layout.withControl ? [''] : []),
+    ...(layout.withAttribution ? [q.flags?.includes('possibly-residual') ? `${by} (maybe residual)`.trim() : by] : []),
+    seconds(q.timings.total_ms),
+    q.reason,
+  ];
+  const paint = q.verdict === 'not-offered' ? chalk.dim : paintFor(chalk, q.verdict);
+  const met = r.expect_quic === undefined || q.verdict === r.expect_quic;
+  return { cells, paints: [chalk.dim, paint, ...(layout.withExpect ? [met ? chalk.dim : chalk.red] : []), chalk.dim, ...(layout.withControl ? [undefined] : []), ...(layout.withAttribution ? [chalk.cyan] : []), chalk.dim] };
+}
+
 export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
-  const withExpect = results.some((r) => r.expect !== undefined);
-  const withAttribution = results.some((r) => r['blocked-by'] !== undefined || r.flags !== undefined);
+  const withExpect = results.some((r) => r.expect !== undefined || r.expect_quic !== undefined);
+  const withAttribution = results.some((r) => r['blocked-by'] !== undefined || r.flags !== undefined || r.quic?.['blocked-by'] !== undefined);
   const withControl = results.some((r) => r.blocking !== null && r.blocking !== undefined);
+  const layout = { withExpect, withControl, withAttribution };
   const groups = [...groupByService(results)];
   const ordered = groups.flatMap(([, group]) => group);
-  const rows = ordered.map((r) => [
+  const quic = ordered.map((r) => quicRow(r, layout, chalk));
+  const mainRows = ordered.map((r) => [
     `  ${r.name}`,
     verdictCell(r),
     ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
@@ -119,7 +163,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     seconds(r.timings.chain_ms),
     reasonCell(r),
   ]);
-  const paints = ordered.map((r) => [
+  const mainPaints = ordered.map((r) => [
     undefined,
     paintFor(chalk, r.verdict),
     ...(withExpect ? [r.expect_met ? chalk.dim : chalk.red] : []),
@@ -128,13 +172,16 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     ...(withAttribution ? [chalk.cyan] : []),
     chalk.dim,
   ]);
-  // One set of column widths for the whole table; a service's name heads its rows.
+  // One set of column widths for the whole table (QUIC lines included); a service's name heads its rows.
+  const rows = mainRows.flatMap((row, i) => [row, ...(quic[i] ? [quic[i].cells] : [])]);
+  const paints = mainPaints.flatMap((p, i) => [p, ...(quic[i] ? [quic[i].paints] : [])]);
   const laid = columns(rows, paints);
   const lines: string[] = [];
   let next = 0;
   for (const [service, group] of groups) {
-    lines.push(chalk.bold(service), ...laid.slice(next, next + group.length));
-    next += group.length;
+    const count = group.length + group.filter((r) => r.quic).length;
+    lines.push(chalk.bold(service), ...laid.slice(next, next + count));
+    next += count;
   }
   lines.push(...mismatches(results, chalk), '', chalk.bold(summaryText(summary)), ...summary.notes.map((n) => chalk.yellow(`note: ${n}`)));
   return `${lines.join('\n')}\n`;

@@ -1,4 +1,5 @@
 import type { FailureString, Operation } from '../model/failure.js';
+import type { QuicVerdictName } from '../model/quic.js';
 import type { TargetResult } from '../model/result.js';
 import type { BlockedBy, VerdictName } from '../model/verdict.js';
 import type { ReadReport } from './read.js';
@@ -12,6 +13,8 @@ export interface TargetOutcome {
   stage?: Operation;
   failure?: FailureString;
   'blocked-by'?: BlockedBy;
+  /** The QUIC verdict, when the target was measured over QUIC. */
+  quic_verdict?: QuicVerdictName;
   reason: string;
 }
 
@@ -22,6 +25,7 @@ export function outcomeOf(r: TargetResult): TargetOutcome {
     ...(r.stage ? { stage: r.stage } : {}),
     ...(r.failure ? { failure: r.failure } : {}),
     ...(r['blocked-by'] ? { 'blocked-by': r['blocked-by'] } : {}),
+    ...(r.quic ? { quic_verdict: r.quic.verdict } : {}),
     reason: r.reason,
   };
 }

@@ -1,6 +1,8 @@
 import net from 'node:net';
+import { classifyQuic } from '../classify/quic.js';
 import { impossibleReason, inList } from '../model/addresses.js';
-import type { Control, ControlEnd, ControlHttp, ControlTarget, ControlTls } from '../model/control.js';
+import type { Control, ControlEnd, ControlHttp, ControlQuic, ControlTarget, ControlTls } from '../model/control.js';
+import type { QuicResult } from '../model/quic.js';
 import { InputError } from '../model/input-error.js';
 import { find, own } from '../model/observation.js';
 import type { TargetResult } from '../model/result.js';
@@ -56,7 +58,7 @@ function plan(requests: ControlTarget[], options: ProbeOptions): Planned {
     if (literal) return refuse(`${target.host}: ${literal}`);
     const kept = r.addresses.filter((a) => refusedAddress(a, options) === undefined);
     const skipped = r.addresses.filter((a) => !kept.includes(a)).map((a) => `${a} (${refusedAddress(a, options)})`);
-    planned.targets.push(target);
+    planned.targets.push(r.quic ? { ...target, quic: true } : target);
     planned.alsoDial.set(target.name, kept);
     if (skipped.length > 0) planned.skipped.set(target.name, skipped);
   });
@@ -101,6 +103,17 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
   };
 }
 
+/**
+ * The helper's QUIC handshake for the probe. The helper marked the target `quic: true` only to measure
+ * it: abroad that is no evidence of QUIC, so the verdict is decided again without it (a refused port
+ * is `not-offered` there, not a block).
+ */
+function quicOf(r: TargetResult, q: QuicResult): ControlQuic {
+  const target = targetFromUrl(r.name, r.url, { file: 'result', line: 1 });
+  const { verdict } = classifyQuic({ target, checks: q.checks, offeredBy: [], tcp: { verdict: r.verdict, ...(r.stage ? { stage: r.stage } : {}) } });
+  return { verdict, stage: q.stage, ...(q.failure ? { failure: q.failure } : {}), address: q.address, port: q.port, ...(q.alpn ? { alpn: q.alpn } : {}) };
+}
+
 /** One target's measurement, as the control the probe compares with. */
 export function controlOf(r: TargetResult, skipped: string[] = []): Control {
   const resolved = find(r.checks, 'resolve')[0];
@@ -116,7 +129,7 @@ export function controlOf(r: TargetResult, skipped: string[] = []): Control {
   }
   const tls = tlsOf(r);
   const http = httpOf(r);
-  return { ...base, ...(tls ? { tls } : {}), ...(http ? { http } : {}) };
+  return { ...base, ...(tls ? { tls } : {}), ...(http ? { http } : {}), ...(r.quic ? { quic: quicOf(r, r.quic) } : {}) };
 }
 
 /** Measures the requested targets; each control goes to `onControl` as soon as it is done (refused ones first). */

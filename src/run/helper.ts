@@ -46,12 +46,12 @@ export class HelperControls implements Controls {
 
   constructor(private readonly s: HelperSettings) {}
 
-  request(target: Target, addresses: string[]): void {
+  request(target: Target, addresses: string[], quic: boolean): void {
     const wait = this.waitFor(target.name);
     this.sent++;
     if (this.givenUp) return wait.resolve(undefined);
     wait.timer = setTimeout(() => wait.resolve(undefined), this.s.timeoutMs);
-    this.queue.push({ name: target.name, url: target.url, addresses });
+    this.queue.push({ name: target.name, url: target.url, addresses, ...(quic ? { quic } : {}) });
     if (this.queue.length >= (this.s.batchSize ?? 50)) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.s.batchDelayMs ?? 50);
   }

@@ -47,6 +47,10 @@ export interface ProbeOptions {
   sniProbe?: DnsServer;
   /** --residual-check: how long to keep re-checking a blocked IP:port with the decoy (0: not at all). */
   residualCheckMs: number;
+  /** QUIC: `all` https targets (--quic), only those marked `quic: true` (default), or `off` (--no-quic). */
+  quic: 'all' | 'marked' | 'off';
+  /** The deadline of a QUIC handshake (--quic-timeout). */
+  quicTimeoutMs: number;
   /** The helper's: addresses dialled besides the resolved ones, by target name (the probe's answers). */
   alsoDial?: Map<string, string[]>;
   /** The helper's: addresses never dialled, whatever DNS answers (its own). */
@@ -56,7 +60,7 @@ export interface ProbeOptions {
 /** Control measurements from a helper abroad, asked for as targets' addresses become known. */
 export interface Controls {
   /** The target's addresses are known (none when its name did not resolve): ask for its control. */
-  request(target: Target, addresses: string[]): void;
+  request(target: Target, addresses: string[], quic: boolean): void;
   /** The control of a requested target, or undefined when none came in time. */
   get(target: Target): Promise<Control | undefined>;
   summary(): HelperSummary;
@@ -77,6 +81,8 @@ export interface ProbeEnv {
   /** --control-doh: control resolvers over DNS-over-HTTPS, and the pool that reaches them. */
   controls: string[];
   doh?: Dispatcher;
+  /** Where QUIC handshakes go out from (the mock network's helper, abroad at 127.0.0.2); default: any. */
+  udpSource?: string;
   /** --helper: the control measurements from abroad. */
   helper?: Controls;
 }
@@ -100,4 +106,6 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   decoyReuseMs: 10_000,
   tries: 3,
   residualCheckMs: 0,
+  quic: 'marked',
+  quicTimeoutMs: 5000,
 };

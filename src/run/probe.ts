@@ -10,6 +10,7 @@ import type { ConnectObservation, Observation, ResolveObservation } from '../mod
 import type { Target } from '../model/target.js';
 import type { DecoyObservation, PassedDecoys } from './decoys.js';
 import type { Blocks, EndpointLocks } from './locks.js';
+import { probeQuic, waitAtMost, wantsQuic, type QuicRun } from './quic.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 
 export interface ProbeContext {
@@ -32,6 +33,8 @@ export interface ProbeRun {
   addresses: string[];
   /** Another target was blocked on the same IP:port shortly before: a failure here may be its echo. */
   residual?: Residual;
+  /** The QUIC handshakes, when the target is measured over QUIC. */
+  quic?: QuicRun;
 }
 
 export interface Residual {
@@ -66,10 +69,13 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
     observations.push(resolved);
     addresses = resolved.addresses;
   }
-  ctx.env.helper?.request(target, addresses);
+  const overQuic = wantsQuic(target, options);
+  ctx.env.helper?.request(target, addresses, overQuic);
   const dialled = toDial(target, chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)), options);
+  const quicAt = overQuic ? dialled[0] : undefined;
+  const quic = quicAt === undefined ? undefined : probeQuic(target, quicAt, ctx);
   const residual = dialled.length > 0 ? await connectAndUse(target, dialled, ctx, observations) : undefined;
-  return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}) };
+  return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}), ...(quic ? { quic: await quic } : {}) };
 }
 
 /** A DNS answer no public name can have is never dialled: it may be this machine or its LAN. */
@@ -264,13 +270,6 @@ const DECOY_GRACE_SHARE = 1 / 20;
 function decoyGraceMs(target: Target, ctx: ProbeContext): number {
   const { timeouts } = ctx.options;
   return (target.scheme === 'https' ? timeouts.tls : timeouts.http) * DECOY_GRACE_SHARE;
-}
-
-/** Waits for `work` at most `ms`; it goes on either way. */
-async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
-import { inContext, isSuccess, meetsBlocking, meetsExpectation, vantageOf } from '../classify/run.js';
+import { inContext, isSuccess, meetsBlocking, meetsExpectation, meetsQuic, vantageOf } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
+import { classifyQuic } from '../classify/quic.js';
+import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control, HelperSummary } from '../model/control.js';
 import { tenths } from '../model/clock.js';
 import { find, own, type Observation } from '../model/observation.js';
@@ -13,7 +15,9 @@ import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
+import { offeredBy } from './quic.js';
 import { needsDns, probeTarget, type ProbeContext, type ProbeRun, type Residual } from './probe.js';
+import type { QuicRun } from './quic.js';
 import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 
@@ -69,6 +73,7 @@ interface Measured {
   accessible: boolean | null;
   control?: Control;
   checks: Observation[];
+  quic?: QuicResult;
   addresses: string[];
   startedAt: Date;
   chainMs: number;
@@ -96,6 +101,12 @@ function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Tim
 function residualFields(residual: Residual | undefined, verdict: VerdictName) {
   if (!residual || isSuccess(verdict)) return {};
   return { flags: ['possibly-residual'], residual_of: residual };
+}
+
+/** The QUIC handshakes classified, flagged possibly residual after another target's block on the same UDP port. */
+function quicResultOf(target: Target, run: QuicRun, checks: Observation[], tcp: Verdict, helperSaw: boolean): QuicResult {
+  const classified = classifyQuic({ target, checks: run.observations, offeredBy: offeredBy(target, checks, helperSaw), tcp });
+  return { ...classified, ...residualFields(run.residual, classified.verdict === 'not-offered' ? 'reachable' : classified.verdict) };
 }
 
 /** OONI's keys: in an offline run no failure says anything, so neither do they. */
@@ -132,11 +143,13 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
     ...blocking,
     ...controlOf(m),
+    ...(m.quic ? { quic: m.quic } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
     ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
-    expect_met: meetsExpectation(v.verdict, target.expect) && meetsBlocking(blocking.blocking, target.expectBlocking, withHelper),
+    ...(target.expectQuic ? { expect_quic: target.expectQuic } : {}),
+    expect_met: meetsExpectation(v.verdict, target.expect) && meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) && meetsQuic(m.quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,
   };
@@ -246,7 +259,8 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     const local = classifyTarget(target, checks, await dnsContext);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
-    return { target, verdict, blocking, accessible, ...(control ? { control } : {}), checks, addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
+    const quic = run.quic && quicResultOf(target, run.quic, checks, verdict, control?.quic?.stage === 'complete');
+    return { target, verdict, blocking, accessible, ...(control ? { control } : {}), checks, ...(quic ? { quic } : {}), addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
   };
   const withHelper = env.helper !== undefined;
   const abandoned = new Set<string>();

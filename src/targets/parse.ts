@@ -2,11 +2,12 @@ import { isMap, isScalar, isSeq, type YAMLSeq } from 'yaml';
 import { InputError } from '../model/input-error.js';
 import { ROLES, type ExpectedBlocking, type Role, type Scheme, type SourceRef, type Target } from '../model/target.js';
 import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
-import { checkKnown, fieldsOf, isEmpty, kind, readChoice, readStrings, readString, required, Source, stringValue, type Field, type Fields } from './yaml.js';
+import { QUIC_VERDICT_NAMES } from '../model/quic.js';
+import { checkKnown, fieldsOf, readBoolean, isEmpty, kind, readChoice, readStrings, readString, required, Source, stringValue, type Field, type Fields } from './yaml.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
-const DEFAULT_FIELDS = ['service', 'role', 'expect', 'tags'];
-const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'tags'];
+const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'tags'];
+const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'quic', 'expect_quic', 'tags'];
 /** What `expect_blocking` may say: OONI's `blocking` values other than null (written false, or a string). */
 const BLOCKING_VALUES = ['false', 'dns', 'tcp_ip', 'http-failure', 'http-diff'] as const;
 const URL_FORMS = 'expected https://host[:port]/path, http://host[:port]/path or tcp://host:port';
@@ -16,6 +17,7 @@ interface Shared {
   service?: string;
   role?: Role;
   expect?: VerdictName;
+  quic?: boolean;
   tags: string[];
 }
 
@@ -117,6 +119,8 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
   const role = own.role ?? defaults.role;
   const expect = own.expect ?? defaults.expect;
   const expectBlocking = fields.get('expect_blocking');
+  const expectQuic = fields.get('expect_quic');
+  const quic = own.quic ?? defaults.quic;
   const target: Target = {
     name,
     service,
@@ -125,6 +129,8 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
     ...(role && { role }),
     ...(expect && { expect }),
     ...(expectBlocking && { expectBlocking: readBlocking(src, expectBlocking, `${label}: field "expect_blocking"`) }),
+    ...(quic !== undefined && { quic }),
+    ...(expectQuic && { expectQuic: readChoice(src, expectQuic, `${label}: field "expect_quic"`, QUIC_VERDICT_NAMES) }),
     tags: [...new Set([...defaults.tags, ...own.tags])],
     source: { file: src.file, line: src.line(item) },
   };
@@ -143,10 +149,12 @@ function readShared(src: Source, fields: Fields, label: string): Shared {
   const service = fields.get('service');
   const role = fields.get('role');
   const expect = fields.get('expect');
+  const quic = fields.get('quic');
   return {
     ...(service && { service: readString(src, service, `${label}: field "service"`) }),
     ...(role && { role: readChoice(src, role, `${label}: field "role"`, ROLES) }),
     ...(expect && { expect: readChoice(src, expect, `${label}: field "expect"`, VERDICT_NAMES) }),
+    ...(quic && { quic: readBoolean(src, quic, `${label}: field "quic"`) }),
     tags: readStrings(src, fields.get('tags'), `${label}: field "tags"`),
   };
 }
