@@ -19,7 +19,7 @@ interface Report {
 }
 
 let dir: string;
-const GFW_TARGETS = 26;
+const GFW_TARGETS = 28;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-reports-'));
