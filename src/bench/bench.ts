@@ -198,15 +198,15 @@ async function startHelper(mock: Mock): Promise<Helper> {
 async function helperRun(mock: Mock, count: number, alone: Measured) {
   const helper = await startHelper(mock);
   try {
-    // A helper is a long-running server: its first run after starting also pays for its warming up
-    // (JIT, heap growth), which a helper serving probes for months pays once. Both are printed; the
-    // goal is held against the second.
+    // Two runs against the same helper: on this machine the figure has spread from 30% to 68%
+    // between runs, first or second alike (not understood yet: see docs/performance.md). The goal is
+    // held against the slower.
     const helperArgs = ['--helper', helper.url, '--helper-token-file', helper.tokenFile];
     const cold = await measure(mock, helperArgs);
     const m = await measure(mock, helperArgs);
     const helperRss = helper.peakRssMb();
-    const share = rate(count, m.runMs) / rate(count, alone.runMs);
-    console.log(`  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s (${verdicts(m.counts)}); its first run after starting: ${f(rate(count, cold.runMs))} targets/s (${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`);
+    const share = Math.min(rate(count, m.runMs), rate(count, cold.runMs)) / rate(count, alone.runMs);
+    console.log(`  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s (${verdicts(m.counts)}); the run before it: ${f(rate(count, cold.runMs))} targets/s (${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`);
     goal('with a helper, at least 40% of the rate without', share >= 0.4, `${f(share * 100)}%`);
     goal('each process under 250 MB peak RSS with a helper', Math.max(m.maxRssMb, cold.maxRssMb) < 250 && helperRss < 250, `the probe ${f(Math.max(m.maxRssMb, cold.maxRssMb))} MB, the helper ${f(helperRss)} MB`);
   } finally {
