@@ -2,7 +2,7 @@
 // ServerHello (Initial) and EncryptedExtensions, Certificate, CertificateVerify and Finished
 // (Handshake), signed with a mock certificate. It is the counterpart of src/net/quic's client and is
 // built from the same modules; it proves what a real server proves, and no more (no 1-RTT data).
-import { randomBytes, sign, X509Certificate, createPrivateKey } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { tryParse, u16, vector } from '../net/quic/bytes.js';
 import { CryptoStream } from '../net/quic/crypto-stream.js';
 import { ackFrame, cryptoFrame, parseFrames } from '../net/quic/frames.js';
@@ -99,9 +99,10 @@ export function answerInitial(initial: ClientInitial, identity: ServerIdentity, 
   const serverHello = serverHelloMessage(share.publicKey);
   transcript.add(serverHello);
   const traffic = trafficSecrets(suite.hash, handshakeSecret(suite.hash, sharedSecret(share, hello.keyShare)), 'hs', transcript.hash(suite.hash));
-  const messages = [encryptedExtensions(alpn, initial.dcid, scid), certificate(identity.cert)];
+  const { certificate, key } = prepared(identity);
+  const messages = [encryptedExtensions(alpn, initial.dcid, scid), certificate];
   for (const m of messages) transcript.add(m);
-  const verify = certificateVerify(identity.key, transcript.hash(suite.hash));
+  const verify = certificateVerify(key, transcript.hash(suite.hash));
   transcript.add(verify);
   const finished = handshakeMessage(HANDSHAKE.finished, finishedVerifyData(suite.hash, traffic.server, transcript.hash(suite.hash)));
   const flight = Buffer.concat([...messages, verify, finished]);
@@ -133,14 +134,32 @@ function encryptedExtensions(alpn: string, originalDcid: Buffer, scid: Buffer): 
   return handshakeMessage(HANDSHAKE.encryptedExtensions, vector(2, extensions));
 }
 
-function certificate(pem: string): Buffer {
+interface Prepared {
+  /** The Certificate message, the same for every connection. */
+  certificate: Buffer;
+  key: KeyObject;
+}
+
+// Parsing a PEM key and certificate took a third of the mock's CPU per handshake: once per identity.
+const preparedIdentities = new WeakMap<ServerIdentity, Prepared>();
+
+function prepared(identity: ServerIdentity): Prepared {
+  let p = preparedIdentities.get(identity);
+  if (!p) {
+    p = { certificate: certificateMessage(identity.cert), key: createPrivateKey(identity.key) };
+    preparedIdentities.set(identity, p);
+  }
+  return p;
+}
+
+function certificateMessage(pem: string): Buffer {
   const der = new X509Certificate(pem).raw;
   const entry = Buffer.concat([vector(3, der), vector(2, Buffer.alloc(0))]);
   return handshakeMessage(HANDSHAKE.certificate, Buffer.concat([vector(1, Buffer.alloc(0)), vector(3, entry)]));
 }
 
 /** ecdsa_secp256r1_sha256 over the transcript, with the leaf's key. */
-function certificateVerify(keyPem: string, transcriptHash: Buffer): Buffer {
-  const signature = sign('sha256', serverSignedContent(transcriptHash), createPrivateKey(keyPem));
+function certificateVerify(key: KeyObject, transcriptHash: Buffer): Buffer {
+  const signature = sign('sha256', serverSignedContent(transcriptHash), key);
   return handshakeMessage(HANDSHAKE.certificateVerify, Buffer.concat([u16(0x0403), vector(2, signature)]));
 }

@@ -58,6 +58,12 @@ export class Reader {
 
   /** A QUIC variable-length integer; values above 2^53 lose precision, and are larger than any buffer. */
   varint(what: string): number {
+    const first = this.pos < this.end ? this.buf[this.pos]! : 0xff;
+    if (first < 0x40) {
+      // One byte, the common case (frame types, small lengths): no subarray, no BigInt.
+      this.pos++;
+      return first;
+    }
     const decoded = decodeVarint(this.buf.subarray(this.pos, this.end), 0);
     if (!decoded) throw new Malformed(`${what}: truncated variable-length integer`);
     this.pos += decoded.length;

@@ -23,11 +23,7 @@ export function parseFrames(payload: Buffer): { ok: true; value: Frame[] } | { o
     const r = new Reader(payload);
     const frames: Frame[] = [];
     if (r.left === 0) throw new Malformed('packet without frames');
-    while (r.left > 0) {
-      const frame = parseFrame(r);
-      // Runs of padding (a byte each) count as one frame, so a padded packet is not a thousand.
-      if (frame.type !== 'padding' || frames.at(-1)?.type !== 'padding') frames.push(frame);
-    }
+    while (r.left > 0) frames.push(parseFrame(r));
     return frames;
   });
 }
@@ -35,7 +31,11 @@ export function parseFrames(payload: Buffer): { ok: true; value: Frame[] } | { o
 function parseFrame(r: Reader): Frame {
   const type = r.varint('frame type');
   const v = (what: string) => r.varint(what);
-  if (type === 0x00) return { type: 'padding' };
+  if (type === 0x00) {
+    // A run of padding (a byte each) is one frame, so a padded Initial is not a thousand.
+    while (r.left > 0 && r.buf[r.pos] === 0x00) r.pos++;
+    return { type: 'padding' };
+  }
   if (type === 0x01) return { type: 'ping' };
   if (type === 0x02 || type === 0x03) return ack(r, type === 0x03);
   if (type === 0x06) return { type: 'crypto', offset: v('CRYPTO offset'), data: r.vector('varint', 'CRYPTO data') };

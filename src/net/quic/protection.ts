@@ -1,7 +1,7 @@
 // QUIC packet protection (RFC 9001 §5): the payload sealed with the suite's AEAD under a nonce made
 // of the IV and the packet number, then the packet number and the low bits of the first byte masked
 // with a sample of the ciphertext (header protection).
-import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type Cipher, type CipherGCMTypes } from 'node:crypto';
 import { hkdfExpandLabel } from './hkdf.js';
 import type { CipherSuite } from './suites.js';
 
@@ -37,9 +37,13 @@ export function headerMask(keys: PacketKeys, sample: Buffer): Buffer {
     // The sample is the block counter (4 bytes, little-endian) then the nonce: the IV Node expects.
     return createCipheriv('chacha20', keys.hp, sample).update(Buffer.alloc(5));
   }
-  const ecb = createCipheriv(keys.suite.headerProtection, keys.hp, null).setAutoPadding(false);
+  // ECB enciphers each block alone: one cipher serves every sample of these keys.
+  let ecb = ecbCiphers.get(keys);
+  if (!ecb) ecbCiphers.set(keys, (ecb = createCipheriv(keys.suite.headerProtection, keys.hp, null).setAutoPadding(false)));
   return ecb.update(sample).subarray(0, 5);
 }
+
+const ecbCiphers = new WeakMap<PacketKeys, Cipher>();
 
 /**
  * A protected packet from its plain header (which ends with the packet number, `pnLength` bytes)

@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { certificateView } from '../../tls.js';
+import { certificateOf, signedBy } from './x509.js';
 
 export interface ChainProblem {
   code: string;
@@ -39,8 +40,6 @@ function validityProblem(cert: X509Certificate, now: Date): ChainProblem | undef
   return undefined;
 }
 
-const signedBy = (cert: X509Certificate, issuer: X509Certificate) => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-
 /**
  * Why the chain (DER, leaf first, as the server sent it: maybe unordered, maybe with extras) does not
  * lead from a certificate valid for `host` to a trusted authority; undefined when it does.
@@ -48,7 +47,7 @@ const signedBy = (cert: X509Certificate, issuer: X509Certificate) => cert.checkI
 export function chainProblem(chainDer: Buffer[], host: string, extraCa: string[], now: Date): ChainProblem | undefined {
   let chain: X509Certificate[];
   try {
-    chain = chainDer.map((der) => new X509Certificate(der));
+    chain = chainDer.map(certificateOf);
   } catch {
     return { code: 'ERR_X509_BAD_CERTIFICATE', message: 'the server sent a certificate that does not parse' };
   }
@@ -75,7 +74,7 @@ function pathProblem(chain: X509Certificate[], trusted: Map<string, X509Certific
     if (!issuer) {
       return { code: depth === 0 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', message: 'the certificate is signed by an unknown authority' };
     }
-    if (!current.verify(issuer.publicKey)) return { code: 'CERT_SIGNATURE_FAILURE', message: `the signature of ${current.subject.replace(/\n/g, ', ')} does not verify` };
+    if (!signedBy(current, issuer)) return { code: 'CERT_SIGNATURE_FAILURE', message: `the signature of ${current.subject.replace(/\n/g, ', ')} does not verify` };
     if (!issuer.ca) return { code: 'INVALID_CA', message: `${issuer.subject.replace(/\n/g, ', ')} signs certificates but is no CA` };
     used.add(issuer);
     current = issuer;

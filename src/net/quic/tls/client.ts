@@ -1,7 +1,7 @@
 // The client side of the TLS 1.3 handshake QUIC carries (RFC 9001 §4), as a pure state machine: it
 // takes each level's CRYPTO bytes and yields the handshake keys, then the outcome once the server's
 // Finished is verified. It stops there: a measurement needs the server proven, not a session.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { Malformed } from '../bytes.js';
 import type { CipherSuite } from '../suites.js';
 import { parseTransportParameters } from '../transport-params.js';
@@ -12,6 +12,7 @@ import { HANDSHAKE, HandshakeReader, type HandshakeMessage } from './messages.js
 import { parseServerHello } from './server-hello.js';
 import { parseCertificate, parseCertificateVerify, parseEncryptedExtensions } from './server-messages.js';
 import { certificateVerifyProblem, schemeName } from './signature.js';
+import { certificateOf } from './x509.js';
 import { generateKeyShare, sharedSecret, type KeyShare } from './x25519.js';
 
 /** A handshake that cannot go on; `code` is what failureOf classifies (ERR_SSL_*, certificate codes). */
@@ -165,7 +166,7 @@ export class TlsClient {
   private certificate(body: Buffer): void {
     const chain = parseCertificate(body);
     try {
-      this.leaf = new X509Certificate(chain[0]!);
+      this.leaf = certificateOf(chain[0]!);
     } catch {
       throw new HandshakeFailure('ERR_X509_BAD_CERTIFICATE', 'the server certificate does not parse');
     }

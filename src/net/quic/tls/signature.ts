@@ -2,6 +2,7 @@
 // 64 spaces, a context string, a zero byte and the transcript hash. It proves the server holds the
 // key of the certificate it sent.
 import { constants, verify, type KeyObject, type X509Certificate } from 'node:crypto';
+import { publicKeyOf } from './x509.js';
 
 interface Scheme {
   name: string;
@@ -34,7 +35,7 @@ export const serverSignedContent = (transcriptHash: Buffer): Buffer =>
 export function certificateVerifyProblem(leaf: X509Certificate, schemeId: number, signature: Buffer, transcriptHash: Buffer): string | undefined {
   const scheme = SIGNATURE_SCHEMES.get(schemeId);
   if (!scheme) return `CertificateVerify with signature scheme 0x${schemeId.toString(16).padStart(4, '0')}, which we did not offer`;
-  const key: KeyObject = leaf.publicKey;
+  const key: KeyObject = publicKeyOf(leaf);
   if (key.asymmetricKeyType !== scheme.key || (scheme.curve && key.asymmetricKeyDetails?.namedCurve !== scheme.curve)) {
     return `CertificateVerify uses ${scheme.name}, which the certificate's ${key.asymmetricKeyType} key cannot make`;
   }
