@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TlsObservation } from '../src/model/observation.js';
+import type { QuicObservation } from '../src/model/quic.js';
 import { PassedDecoys } from '../src/run/decoys.js';
 
 const handshake = (failed = false): TlsObservation => ({
@@ -11,6 +12,25 @@ const handshake = (failed = false): TlsObservation => ({
   started_ms: 5,
   duration_ms: 2,
   ...(failed ? { failure: { failure: 'connection_reset', operation: 'tls_handshake', message: 'read ECONNRESET' } } : {}),
+});
+
+const quicHandshake = (): QuicObservation => ({
+  check: 'quic_handshake',
+  purpose: 'decoy',
+  address: '127.0.0.1',
+  port: 443,
+  sni: 'decoy.example',
+  stage: 'complete',
+  retry: false,
+  initials_sent: 1,
+  datagrams_sent: 2,
+  datagrams_received: 3,
+  datagrams_unread: 0,
+  bytes_received: 3000,
+  ignored: [],
+  ignored_total: 0,
+  started_ms: 5,
+  duration_ms: 2,
 });
 
 const AT = '127.0.0.1:443';
@@ -26,21 +46,24 @@ describe('PassedDecoys', () => {
     expect(decoys.fresh('127.0.0.2:443', 'https', 2_000)).toBeUndefined();
   });
 
-  it('a TLS decoy does not stand for a plain-HTTP target on the same IP:port, nor the reverse', () => {
+  it('a TLS decoy does not stand for a plain-HTTP target on the same IP:port, nor for QUIC, nor the reverse', () => {
     const decoys = new PassedDecoys(10_000);
     decoys.record(AT, 'https', 'first', handshake(), 0, 0);
     expect(decoys.fresh(AT, 'http', 1)).toBeUndefined();
+    expect(decoys.fresh(AT, 'quic', 1)).toBeUndefined();
     expect(decoys.fresh(AT, 'https', 1)).toBeDefined();
   });
 
-  it('never keeps a failed decoy, nor any with maxAgeMs 0; a failure on the IP:port voids both schemes', () => {
+  it('never keeps a failed decoy, nor any with maxAgeMs 0; a failure on the IP:port voids both schemes and QUIC', () => {
     const decoys = new PassedDecoys(10_000);
     decoys.record(AT, 'https', 'first', handshake(true), 0, 0);
     expect(decoys.fresh(AT, 'https', 1)).toBeUndefined();
     decoys.record(AT, 'https', 'first', handshake(), 0, 0);
     decoys.record(AT, 'http', 'second', handshake(), 0, 0);
+    decoys.record(AT, 'quic', 'third', quicHandshake(), 0, 0);
+    expect(decoys.fresh(AT, 'quic', 1)?.shared_from).toBe('third');
     decoys.forget(AT);
-    expect([decoys.fresh(AT, 'https', 1), decoys.fresh(AT, 'http', 1)]).toEqual([undefined, undefined]);
+    expect([decoys.fresh(AT, 'https', 1), decoys.fresh(AT, 'http', 1), decoys.fresh(AT, 'quic', 1)]).toEqual([undefined, undefined, undefined]);
     const never = new PassedDecoys(0);
     never.record(AT, 'https', 'first', handshake(), 0, 0);
     expect(never.fresh(AT, 'https', 0)).toBeUndefined();

@@ -24,7 +24,7 @@ const BLOCK_VERDICTS: QuicVerdictName[] = ['timeout', 'reset', 'closed'];
 const ms = (n: number) => `${Math.round(n)} ms`;
 
 export function describeQuic(o: QuicObservation): string {
-  const tag = o.purpose ? ` (${o.purpose.replace('_', ' ')})` : '';
+  const tag = o.purpose ? ` (${o.purpose.replace('_', ' ')}${o.shared_from === undefined ? '' : `, made for ${o.shared_from}`})` : '';
   const sni = o.sni ? ` SNI ${o.sni}` : '';
   const from = o.local_port === undefined ? '' : ` from port ${o.local_port}`;
   const outcome = o.failure ? `${o.failure.failure} (${o.failure.message})` : `complete, ${[o.alpn, o.cipher].filter(Boolean).join(' ')}`;
@@ -68,8 +68,10 @@ function ownReason(own: QuicObservation, offered: boolean | null, offeredBy: Qui
 
 export function classifyQuic(input: QuicInput): QuicClassified {
   const { target, checks, offeredBy, tcp } = input;
-  const own = checks.find((c) => c.purpose === undefined) ?? checks[checks.length - 1]!;
-  const decoy = checks.find((c) => c.purpose === 'decoy');
+  // The run puts the deciding handshake last (after those at addresses or a port that did not decide),
+  // and the decoy that counts is the one made at its address and port.
+  const own = checks.findLast((c) => c.purpose === undefined) ?? checks[checks.length - 1]!;
+  const decoy = checks.findLast((c) => c.purpose === 'decoy' && c.address === own.address && c.port === own.port);
   const offered = offeredOf(own, offeredBy);
   const f = own.failure;
   let verdict: QuicVerdictName = f ? VERDICT_OF_FAILURE[f.failure] : 'reachable';

@@ -45,7 +45,7 @@ function program(): Commander.Command {
     .option('--decoy-sni <name>', 'the innocuous name checked first on each IP:port, as SNI or Host (default: a foreign control\'s, or www.example.org)')
     .option('--no-decoy', 'no innocuous check first: faster, but no SNI/IP/Host attribution')
     // At most a minute: the older a pass, the likelier the IP:port has changed since.
-    .option('--decoy-reuse <seconds>', 'a decoy that passed stands for the next targets on the same IP:port for this long (default 10, at most 60; 0: a decoy for every target)', secondsUpTo(60))
+    .option('--decoy-reuse <seconds>', 'a decoy that passed stands for the next targets on the same IP:port, over TCP and QUIC, for this long (default 10, at most 60; 0: a decoy for every target)', secondsUpTo(60))
     .option('--tries <n>', 'tries of a target\'s own check on fresh connections while it is reset (default 3)', positiveInteger(10))
     .option('--sni-probe-addr <addr[:port]>', 'a known-clean server to send a blocked target\'s SNI to as well (port 443 by default)', (v: string) => endpoint(v, 443))
     .option('--residual-check <seconds>', 'after a block, re-check the IP:port with the decoy (1 s later, then every 5 s) for this long', seconds)

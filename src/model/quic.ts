@@ -32,6 +32,7 @@ export interface QuicResult {
   reason: string;
   evidence: string[];
   timings: { handshake_ms?: number; first_response_ms?: number; total_ms: number };
+  /** Each address and port tried, decoy then own: those that did not decide first, the deciding pair last. */
   checks: QuicObservation[];
 }
 
@@ -54,6 +55,8 @@ export interface QuicObservation extends Timed {
   check: 'quic_handshake';
   /** `decoy` for the innocuous handshake (another SNI) made first to the same address and port. */
   purpose?: CheckPurpose;
+  /** A decoy reused from another target measured on the same address and UDP port shortly before: that target's name. */
+  shared_from?: string;
   address: string;
   port: number;
   /** The UDP source port: the GFW inspects only flows whose source port is above the destination's. */

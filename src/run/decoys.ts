@@ -1,17 +1,24 @@
 import type { HttpObservation, TlsObservation } from '../model/observation.js';
+import type { QuicObservation } from '../model/quic.js';
 import type { Target } from '../model/target.js';
 
 export type DecoyObservation = TlsObservation | HttpObservation;
+
+/** The decoys kept apart on one IP:port: over TCP per scheme, and the QUIC handshake to the UDP port. */
+type Kind = Exclude<Target['scheme'], 'tcp'> | 'quic';
+type DecoyOf<K extends Kind> = K extends 'quic' ? QuicObservation : DecoyObservation;
 
 interface Passed {
   /** When the decoy started: its age is counted from there. */
   at: number;
   /** The target the decoy was made for. */
   target: string;
-  observation: DecoyObservation;
+  observation: DecoyObservation | QuicObservation;
 }
 
-const key = (endpoint: string, scheme: Target['scheme']) => `${scheme} ${endpoint}`;
+const KINDS: Kind[] = ['https', 'http', 'quic'];
+
+const key = (endpoint: string, kind: Kind) => `${kind} ${endpoint}`;
 
 /**
  * Decoys that passed, per IP:port and scheme, kept for the targets measured there after them. One
@@ -28,17 +35,17 @@ export class PassedDecoys {
   constructor(private readonly maxAgeMs: number) {}
 
   /** A copy of the decoy that passed on the IP:port at most `maxAgeMs` before `now`, naming whose it was. */
-  fresh(endpoint: string, scheme: Target['scheme'], now: number): DecoyObservation | undefined {
-    const seen = this.passed.get(key(endpoint, scheme));
+  fresh<K extends Kind>(endpoint: string, kind: K, now: number): DecoyOf<K> | undefined {
+    const seen = this.passed.get(key(endpoint, kind));
     if (!seen || now - seen.at > this.maxAgeMs) return undefined;
-    return { ...seen.observation, shared_from: seen.target };
+    return { ...seen.observation, shared_from: seen.target } as DecoyOf<K>;
   }
 
   /** Keeps a decoy made at `at` for `target`, if it passed; one that failed voids what the IP:port had. */
-  record(endpoint: string, scheme: Target['scheme'], target: string, observation: DecoyObservation, at: number, now: number) {
+  record<K extends Kind>(endpoint: string, kind: K, target: string, observation: DecoyOf<K>, at: number, now: number) {
     if (observation.failure) return this.forget(endpoint);
     if (this.maxAgeMs <= 0) return;
-    const k = key(endpoint, scheme);
+    const k = key(endpoint, kind);
     this.passed.delete(k);
     this.passed.set(k, { at, target, observation });
     for (const [old, p] of this.passed) {
@@ -47,9 +54,8 @@ export class PassedDecoys {
     }
   }
 
-  /** Something failed on the IP:port: no decoy made there before stands for a later target. */
+  /** Something failed on the IP:port (over TCP or QUIC): no decoy made there before stands for a later target. */
   forget(endpoint: string) {
-    this.passed.delete(key(endpoint, 'https'));
-    this.passed.delete(key(endpoint, 'http'));
+    for (const kind of KINDS) this.passed.delete(key(endpoint, kind));
   }
 }

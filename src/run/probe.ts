@@ -72,9 +72,10 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   const overQuic = wantsQuic(target, options);
   ctx.env.helper?.request(target, addresses, overQuic);
   const dialled = toDial(target, chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)), options);
-  const quicAt = overQuic ? dialled[0] : undefined;
-  const quic = quicAt === undefined ? undefined : probeQuic(target, quicAt, ctx);
-  const residual = dialled.length > 0 ? await connectAndUse(target, dialled, ctx, observations) : undefined;
+  const tcp = dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
+  // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
+  const quic = overQuic && dialled.length > 0 ? probeQuic(target, dialled, ctx, tcp.then(() => observations)) : undefined;
+  const residual = await tcp;
   return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}), ...(quic ? { quic: await quic } : {}) };
 }
 

@@ -1,13 +1,15 @@
-// The QUIC step of a target: an innocuous decoy (the decoy name as SNI) to the same address and UDP
-// port first, then the target's own handshake, under that (address, port, udp) lock. Beside the
-// TCP chain: the two filters are separate, and waiting for one would double a blocked target's time.
+// The QUIC step of a target: at each address tried, an innocuous decoy (the decoy name as SNI) to
+// the same address and UDP port first (or one that passed there lately, for another name), then the
+// target's own handshake, under that (address, port, udp) lock. Beside the TCP chain: the two
+// filters are separate, and waiting for one would double a blocked target's time.
 import dgram from 'node:dgram';
 import { checkQuic } from '../checks/quic.js';
 import { hostPort } from '../model/addresses.js';
+import { BLOCKING_FAILURES } from '../model/failure.js';
 import { own, type Observation } from '../model/observation.js';
 import type { QuicEvidence, QuicObservation } from '../model/quic.js';
 import type { Target } from '../model/target.js';
-import { http3Alternative, parseAltSvc } from '../net/alt-svc.js';
+import { http3Alternative, parseAltSvc, type AltService } from '../net/alt-svc.js';
 import type { ProbeOptions } from './options.js';
 import type { ProbeContext, Residual } from './probe.js';
 
@@ -29,23 +31,74 @@ const DECOY_GRACE_SHARE = 1 / 20;
 
 const udpKey = (endpoint: string) => `udp ${endpoint}`;
 
-export async function probeQuic(target: Target, address: string, ctx: ProbeContext): Promise<QuicRun> {
+/**
+ * QUIC to the target's addresses as a browser races them: the first at once, the next when the one
+ * before got no answer (refused, or silent past the grace), so a healthy first address costs one
+ * handshake and a target dropped everywhere about one deadline. The first address whose server
+ * answered decides (as over TCP the first connection to open is used), else the first address;
+ * then, if the target's own answer over TCP names another UDP port for h3 (Alt-Svc) and QUIC did
+ * not complete, that port too, since it is where the service says QUIC is.
+ */
+export async function probeQuic(target: Target, addresses: string[], ctx: ProbeContext, tcpChecks: Promise<Observation[]>): Promise<QuicRun> {
+  const first = await raceAddresses(target, addresses, target.port, ctx);
+  const port = altSvcPort(target, await tcpChecks);
+  const decided = ownOf(first);
+  if (port === undefined || port === target.port || !decided.failure) return first;
+  const there = await probeQuicAt(target, decided.address, port, ctx);
+  return { ...there, observations: [...first.observations, ...there.observations] };
+}
+
+/** The target's own handshake of a run: the last check made for no other purpose. */
+const ownOf = (run: QuicRun): QuicObservation => run.observations.findLast((o) => o.purpose === undefined)!;
+
+async function raceAddresses(target: Target, addresses: string[], port: number, ctx: ProbeContext): Promise<QuicRun> {
+  const runs: Array<Promise<QuicRun>> = [];
+  for (const address of addresses) {
+    const run = probeQuicAt(target, address, port, ctx);
+    runs.push(run);
+    const ended = await settledWithin(run, ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
+    if (ended && ownOf(ended).stage !== 'initial') break;
+  }
+  const done = await Promise.all(runs);
+  const decisive = done.find((r) => ownOf(r).stage !== 'initial') ?? done[0]!;
+  // The runs that did not decide are kept first, for the record; the deciding one comes last.
+  const others = done.filter((r) => r !== decisive).flatMap((r) => r.observations);
+  return { ...decisive, observations: [...others, ...decisive.observations] };
+}
+
+/** The HTTP/3 alternatives the target's own answers over TCP offer in their Alt-Svc headers. */
+function h3Offers(tcpChecks: Observation[]): AltService[] {
+  const values = own(tcpChecks, 'http_round_trip').map((h) => h.headers?.['alt-svc']);
+  return values.flatMap((value) => (value === undefined ? [] : (http3Alternative(parseAltSvc(value)) ?? [])));
+}
+
+/** The h3 port the answer names for the target's own host (another host is not followed). */
+const altSvcPort = (target: Target, tcpChecks: Observation[]): number | undefined =>
+  h3Offers(tcpChecks).find((alt) => alt.host === undefined || alt.host.toLowerCase() === target.host.toLowerCase())?.port;
+
+/** One address and UDP port: the decoy (made, or reused), then the own handshake, under its lock. */
+async function probeQuicAt(target: Target, address: string, port: number, ctx: ProbeContext): Promise<QuicRun> {
   const { options, env, watch } = ctx;
-  const endpoint = hostPort(address, target.port);
+  const endpoint = hostPort(address, port);
   const release = await ctx.locks.acquire(udpKey(endpoint));
   try {
     const recent = ctx.blocks.recent(udpKey(endpoint), target.name, env.clock.now());
     const source = env.udpSource;
     const createSocket = source ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 }) : undefined;
-    const base = { host: target.host, address, port: target.port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}) };
-    // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
+    const base = { host: target.host, address, port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}) };    // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
     const decoyName = recent ? undefined : options.decoyName;
-    const decoy = decoyName ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch) : undefined;
+    // As over TCP, a decoy that passed there lately (for another name) stands for this one's.
+    const decoyAt = env.clock.now();
+    const reused = decoyName ? ctx.decoys.fresh(endpoint, 'quic', decoyAt) : undefined;
+    const decoy = decoyName && !reused ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch) : undefined;
     if (decoy) await waitAtMost(decoy, options.quicTimeoutMs * DECOY_GRACE_SHARE);
     const own = await checkQuic(base, watch);
-    const made = decoy ? [await decoy] : [];
+    const made = await decoy;
+    if (made) ctx.decoys.record(endpoint, 'quic', target.name, made, decoyAt, env.clock.now());
+    if (own.failure && BLOCKING_FAILURES.has(own.failure.failure)) ctx.decoys.forget(endpoint);
     if (own.failure?.failure === 'generic_timeout_error') ctx.blocks.record(udpKey(endpoint), target.name, env.clock.now());
-    return { observations: [...made, own], ...(recent ? { residual: { ...recent, endpoint } } : {}) };
+    const decoyMet = reused ?? made;
+    return { observations: [...(decoyMet ? [decoyMet] : []), own], ...(recent ? { residual: { ...recent, endpoint } } : {}) };
   } finally {
     release();
   }
@@ -53,14 +106,19 @@ export async function probeQuic(target: Target, address: string, ctx: ProbeConte
 
 /** Waits for `work` at most `ms`; it goes on either way. */
 export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  await settledWithin(work, ms);
+}
+
+/** What `work` gave if it ended within `ms`, else undefined; it goes on either way. */
+async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const result = await Promise.race([work, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
   clearTimeout(timer);
+  return result;
 }
 
 /** What says the target speaks QUIC: its own HTTP answer's Alt-Svc offering h3, and `quic: true`. */
 export function offeredBy(target: Target, checks: Observation[], helperSaw: boolean): QuicEvidence[] {
-  const headers = own(checks, 'http_round_trip').map((h) => h.headers?.['alt-svc']);
-  const h3 = headers.some((value) => value !== undefined && http3Alternative(parseAltSvc(value)) !== undefined);
+  const h3 = h3Offers(checks).length > 0;
   return [...(h3 ? ['alt-svc' as const] : []), ...(target.quic ? ['target' as const] : []), ...(helperSaw ? ['helper' as const] : [])];
 }

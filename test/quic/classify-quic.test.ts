@@ -31,6 +31,10 @@ describe('classifyQuic', () => {
     ['timeout, no decoy', [hs('generic_timeout_error')], ['target'], { verdict: 'timeout', 'blocked-by': 'unknown' }],
     ['wrong name', [decoy(), hs('ssl_invalid_hostname')], [], { verdict: 'cert-invalid' }],
     ['handshake failure', [decoy(), hs('ssl_failed_handshake', { stage: 'handshake' })], [], { verdict: 'tls-failure', offered: true }],
+    // Several addresses or ports tried: the last own handshake decides, with the decoy made at its address and port.
+    ['another address answered after a refused one', [decoy('connection_refused'), hs('connection_refused'), decoy(), hs(undefined, { address: '127.0.0.9' })], [], { verdict: 'reachable', address: '127.0.0.9' }],
+    ['the second address blocked by name, the first silent', [decoy('generic_timeout_error'), hs('generic_timeout_error'), { ...decoy(), address: '127.0.0.9' }, hs('generic_timeout_error', { address: '127.0.0.9' })], ['target'], { verdict: 'timeout', address: '127.0.0.9', 'blocked-by': 'sni' }],
+    ['the Alt-Svc port dropped, its decoy too', [decoy(), hs('connection_refused'), { ...decoy('generic_timeout_error'), port: 8443 }, hs('generic_timeout_error', { port: 8443 })], ['alt-svc'], { verdict: 'timeout', port: 8443, 'blocked-by': 'ip' }],
     ['server close (a server may close on a name it does not serve)', [decoy(), hs('eof_error', { stage: 'handshake' })], ['target'], { verdict: 'closed', 'blocked-by': 'unknown' }],
   ];
   it.each(cases)('%s', (_name, checks, evidence, want) => {

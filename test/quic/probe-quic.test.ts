@@ -1,5 +1,7 @@
 // QUIC in `check`, end to end on loopback: each QUIC verdict and each blocked-by from a real
 // behaviour of a UDP responder (or of no listener: the kernel's ICMP port unreachable).
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CERTS, MOCK_CA, type CertName } from '../../src/mock/certs.js';
 import { startQuicResponder, type QuicResponderOptions } from '../../src/mock/quic-server.js';
@@ -34,8 +36,8 @@ function target(name: string, host: string, port: number, extra: Partial<Target>
   return { name, service: 'Test', url, scheme: 'https', host, port, path: '/', tags: [], source: { file: 'test', line: 1 }, ...extra };
 }
 
-async function probe(targets: Target[], quic: ProbeOptions['quic'] = 'marked'): Promise<Map<string, TargetResult>> {
-  const pins = new Map(targets.map((t) => [`${t.host}:${t.port}`, ['127.0.0.1']]));
+async function probe(targets: Target[], quic: ProbeOptions['quic'] = 'marked', addresses = ['127.0.0.1']): Promise<Map<string, TargetResult>> {
+  const pins = new Map(targets.map((t) => [`${t.host}:${t.port}`, addresses]));
   const options: ProbeOptions = {
     ...DEFAULT_OPTIONS,
     timeouts: { dns: 400, connect: 400, tls: 400, http: 400 },
@@ -91,6 +93,19 @@ describe('QUIC in check', () => {
     expect(q.reason).toContain('the QUIC filter');
   });
 
+  it('a QUIC decoy that passed stands for the next name on the same address and UDP port, saying whose it was', async () => {
+    const port = await site({ blockedSni: ['blocked.reachprobe.test'] });
+    const results = await probe([target('one', 'one.reachprobe.test', port, { quic: true }), target('blocked', 'blocked.reachprobe.test', port, { quic: true })]);
+    const [one, blocked] = [quicOf(results.get('one')), quicOf(results.get('blocked'))];
+    const [early, late] = one.checks[0]!.shared_from === undefined ? [one, blocked] : [blocked, one];
+    expect(early.checks.map((c) => c.purpose ?? 'own')).toEqual(['decoy', 'own']);
+    expect(late.checks[0]).toMatchObject({ purpose: 'decoy', stage: 'complete', shared_from: early === one ? 'one' : 'blocked' });
+    expect(late.checks[0]!.started_ms).toBe(early.checks[0]!.started_ms); // made once, before either own handshake
+    expect(late.evidence[0]).toContain(`(decoy, made for ${early === one ? 'one' : 'blocked'})`);
+    // The reused decoy attributes the block as a fresh one would.
+    expect(quicOf(results.get('blocked'))).toMatchObject({ verdict: 'timeout', 'blocked-by': 'sni' });
+  });
+
   it('blocked-by ip, then possibly-residual: a later target on the same UDP port makes no decoy', async () => {
     const port = await site({ blackhole: true });
     const results = await probe([target('first', 'a.reachprobe.test', port, { quic: true }), target('second', 'b.reachprobe.test', port, { quic: true })]);
@@ -99,6 +114,58 @@ describe('QUIC in check', () => {
     expect(early).toMatchObject({ verdict: 'timeout', 'blocked-by': 'ip' });
     expect(late).toMatchObject({ verdict: 'timeout', flags: ['possibly-residual'] });
     expect(late.checks.map((c) => c.purpose)).toEqual([undefined]);
+  });
+
+  it('races the addresses: one refused and one silent do not hide a third that answers', async () => {
+    const port = await site({});
+    open.push(await startQuicResponder({ address: '127.0.0.5', port, blackhole: true }));
+    const started = performance.now();
+    const q = quicOf((await probe([target('many', 'many.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.4', '127.0.0.5', '127.0.0.1'])).get('many'));
+    expect(q).toMatchObject({ verdict: 'reachable', address: '127.0.0.1', stage: 'complete' });
+    // The ones that did not decide come first, the deciding decoy and handshake last.
+    expect(q.checks.map((c) => `${c.purpose ?? 'own'} ${c.address} ${c.failure?.failure ?? c.stage}`)).toEqual([
+      'decoy 127.0.0.4 connection_refused',
+      'own 127.0.0.4 connection_refused',
+      'decoy 127.0.0.5 generic_timeout_error',
+      'own 127.0.0.5 generic_timeout_error',
+      'decoy 127.0.0.1 complete',
+      'own 127.0.0.1 complete',
+    ]);
+    // The silent address held the third back a grace, not a deadline; the run waited for its own to end.
+    const third = q.checks.find((c) => c.address === '127.0.0.1')!;
+    expect(third.started_ms - q.checks[2]!.started_ms).toBeLessThan(QUIC_TIMEOUT_MS / 2);
+    expect(performance.now() - started).toBeLessThan(QUIC_TIMEOUT_MS * 3);
+  });
+
+  it('a healthy first address is the only one tried', async () => {
+    const port = await site({});
+    const q = quicOf((await probe([target('first', 'first.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.1', '127.0.0.6'])).get('first'));
+    expect(q).toMatchObject({ verdict: 'reachable', address: '127.0.0.1' });
+    expect(q.checks.map((c) => c.address)).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
+  it('follows Alt-Svc to another UDP port when the URL\'s port does not complete, and not when it does', async () => {
+    const elsewhere = await startQuicResponder({});
+    open.push(elsewhere);
+    const https = createServer({ cert: CERTS.good.cert, key: CERTS.good.key }, (_req, res) => {
+      res.writeHead(200, { 'alt-svc': `h3=":${elsewhere.port}"; ma=3600` }).end('ok');
+    });
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise<void>((resolve) => https.close(() => resolve())) });
+    const port = (https.address() as AddressInfo).port;
+    const q = quicOf((await probe([target('alt', 'alt.reachprobe.test', port)], 'all')).get('alt'));
+    expect(q).toMatchObject({ verdict: 'reachable', port: elsewhere.port, offered_by: ['alt-svc'] });
+    expect(q.checks.map((c) => `${c.purpose ?? 'own'} ${c.port} ${c.failure?.failure ?? c.stage}`)).toEqual([
+      `decoy ${port} connection_refused`,
+      `own ${port} connection_refused`,
+      `decoy ${elsewhere.port} complete`,
+      `own ${elsewhere.port} complete`,
+    ]);
+    // Where the URL's port completes, the Alt-Svc port is not dialled.
+    open.push(await startQuicResponder({ port }));
+    const direct = quicOf((await probe([target('direct', 'direct.reachprobe.test', port)], 'all')).get('direct'));
+    expect(direct).toMatchObject({ verdict: 'reachable', port });
+    expect(direct.checks.every((c) => c.port === port)).toBe(true);
   });
 
   it('cert-invalid: a certificate for another name, over QUIC as over TCP', async () => {
