@@ -198,9 +198,9 @@ async function startHelper(mock: Mock): Promise<Helper> {
 async function helperRun(mock: Mock, count: number, alone: Measured) {
   const helper = await startHelper(mock);
   try {
-    // Two runs against the same helper: on this machine the figure has spread from 30% to 68%
-    // between runs, first or second alike (not understood yet: see docs/performance.md). The goal is
-    // held against the slower.
+    // Two runs against the same helper, the goal held against the slower: a second run within the
+    // minute is what found the helper's first default rate limit (600 requests a minute, 200 of
+    // them per run) throttling the probe (docs/performance.md).
     const helperArgs = ['--helper', helper.url, '--helper-token-file', helper.tokenFile];
     const cold = await measure(mock, helperArgs);
     const m = await measure(mock, helperArgs);

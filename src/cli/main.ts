@@ -92,7 +92,7 @@ function program(): Commander.Command {
     .option('--concurrency <n>', 'targets of one request measured at once (default 32)', positiveInteger(1024))
     .option('--max-targets <n>', 'targets in one request at most, 429 beyond (default 1000)', positiveInteger(100_000))
     .option('--max-measurements <n>', 'targets measured at once for one token, all its requests together, 429 beyond (default 512)', positiveInteger(100_000))
-    .option('--rate-limit <n>', 'requests a minute for one token, 429 beyond (default 600)', positiveInteger(1_000_000))
+    .option('--rate-limit <n>', 'requests a minute for one token, 429 beyond (default 6000)', positiveInteger(1_000_000))
     .option('--max-request-bytes <n>', 'bytes of a request body at most, 413 beyond (default 1048576)', positiveInteger(1 << 30))
     .addHelpText('after', '\nOne line per request goes to stderr: time, method, route, status, a hash prefix of the token, the count of targets, the time taken. Never a token, never a URL.\nExit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input.')
     .action(async (flags: Record<string, unknown>) => {
