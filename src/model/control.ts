@@ -94,6 +94,9 @@ export type ControlLine = Control | ControlEnd;
 /** OONI's `blocking`: what failed where the helper succeeded; false when nothing is blocked; null when the control cannot say. */
 export type Blocking = false | 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff' | null;
 
+/** The values a control can decide, as words (`false` is the string here): targets files and metrics spell them so. */
+export const BLOCKING_VALUES = ['false', 'dns', 'tcp_ip', 'http-failure', 'http-diff'] as const;
+
 /** The run's dealings with its helper, in the summary. */
 export interface HelperSummary {
   url: string;

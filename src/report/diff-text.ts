@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Change, ChangeKind, ReportDiff } from './diff.js';
 import type { TargetOutcome, ReportRef } from './target-outcome.js';
-import { BLOCKED_BY_WORDS, columns, paintFor, verdictCell, where, type Paint } from './table.js';
+import { BLOCKED_BY_WORDS, columns, outcomeCell, paintFor, where, type Paint } from './table.js';
 import { printable, shortTime } from './words.js';
 
 // `reachprobe diff` for people: one line per target that changed, what it was, what it is, and
@@ -16,7 +16,7 @@ function detail(c: Change): string {
   return [where(o), by ? BLOCKED_BY_WORDS[by] : ''].filter(Boolean).join(', ');
 }
 
-const verdictOf = (o: TargetOutcome | undefined) => (o ? verdictCell(o) : '-');
+const verdictOf = (o: TargetOutcome | undefined) => (o ? outcomeCell(o) : '-');
 
 function changeTable(changes: Change[], chalk: ChalkInstance): string[] {
   const kindPaint: Record<ChangeKind, Paint> = { changed: chalk.yellow, appeared: chalk.cyan, vanished: chalk.magenta };

@@ -3,8 +3,9 @@ import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from './target-o
 import type { ReadReport } from './read.js';
 
 // What changed between two reports, target by target (keyed by name): a verdict that changed, a
-// target that appeared or vanished. Only the verdict counts as a change; a reset that moved from
-// one stage to another is the same verdict (a QUIC verdict that changed is a change), and the detail is still shown beside a real change.
+// target that appeared or vanished. Only the verdict counts as a change (and the QUIC verdict and
+// OONI's blocking where both reports have them); a reset that moved from one stage to another is
+// the same verdict, and the detail is still shown beside a real change.
 
 export type ChangeKind = 'changed' | 'appeared' | 'vanished';
 
@@ -27,10 +28,11 @@ export interface ReportDiff {
 
 function changeOf(name: string, before: TargetResult | undefined, after: TargetResult | undefined): Change | undefined {
   if (before && after) {
-    // A QUIC verdict counts when both runs measured it (a run without --quic is no change of QUIC).
-    const quicChanged = before.quic !== undefined && after.quic !== undefined && before.quic.verdict !== after.quic.verdict;
-    if (before.verdict === after.verdict && !quicChanged) return undefined;
-    return { change: 'changed', name, service: after.service, old: outcomeOf(before), new: outcomeOf(after) };
+    const [old, now] = [outcomeOf(before), outcomeOf(after)];
+    // A QUIC verdict, or blocking, counts when both runs had it (a run without --quic or --helper is no change of it).
+    const changed = (key: 'quic_verdict' | 'blocking') => old[key] !== undefined && now[key] !== undefined && old[key] !== now[key];
+    if (before.verdict === after.verdict && !changed('quic_verdict') && !changed('blocking')) return undefined;
+    return { change: 'changed', name, service: after.service, old, new: now };
   }
   if (after) return { change: 'appeared', name, service: after.service, new: outcomeOf(after) };
   return { change: 'vanished', name, service: before!.service, old: outcomeOf(before!) };

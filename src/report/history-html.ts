@@ -3,7 +3,7 @@ import { verdictsIn, type Column, type Timeline } from './history.js';
 import type { TargetOutcome } from './target-outcome.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './history-page.js';
 import { renderPage } from './page-shell.js';
-import { BLOCKED_BY_WORDS, countsText, verdictCell, where } from './table.js';
+import { BLOCKED_BY_WORDS, countsText, outcomeCell, where } from './table.js';
 import { VERDICT_COLOR } from './verdict-style.js';
 import { shortTime, span } from './words.js';
 
@@ -30,7 +30,7 @@ function cellTitle(name: string, c: Column, o: TargetOutcome): string {
   const by = o['blocked-by'];
   return [
     `${name} at ${shortTime(c.started_at)}`,
-    verdictCell(o),
+    outcomeCell(o),
     ...(o.stage ? [where(o)] : []),
     ...(by ? [BLOCKED_BY_WORDS[by]] : []),
     o.reason,

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { verdictsIn, type Column, type Row, type Timeline } from './history.js';
-import { columns, countsText, paintFor, verdictCell } from './table.js';
+import { columns, countsText, outcomeCell, paintFor } from './table.js';
 import { ABSENT_SYMBOL, VERDICT_SYMBOL } from './verdict-style.js';
 import { printable, shortTime, span } from './words.js';
 
@@ -37,7 +37,7 @@ function rowLine(row: Row, cols: Column[], nameWidth: number, chalk: ChalkInstan
     return cell ? paintFor(chalk, cell.verdict)(VERDICT_SYMBOL[cell.verdict]) : ABSENT_SYMBOL;
   });
   const last = row.cells.at(-1);
-  const now = last ? paintFor(chalk, last.verdict)(verdictCell(last)) : chalk.dim('(not in the last report)');
+  const now = last ? paintFor(chalk, last.verdict)(outcomeCell(last)) : chalk.dim('(not in the last report)');
   return `  ${printable(row.name).padEnd(nameWidth)}  ${cells}  ${now}`;
 }
 

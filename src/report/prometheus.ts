@@ -1,5 +1,6 @@
 import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
 import type { VantagePoint } from '../model/vantage-point.js';
+import { BLOCKING_VALUES } from '../model/control.js';
 import { QUIC_VERDICT_NAMES } from '../model/quic.js';
 import { VERDICT_NAMES } from '../model/verdict.js';
 
@@ -39,7 +40,22 @@ const STEPS: Array<[keyof Timings, string]> = [
 
 const VANTAGES: Vantage[] = ['online', 'offline', 'unknown'];
 
-function targetMetrics(m: Metrics, results: TargetResult[]): void {
+/** OONI's blocking and accessible, for runs with a helper: `null` is the state of a target without a usable control. */
+function controlMetrics(m: Metrics, results: TargetResult[], who: (r: TargetResult) => Record<string, string>): void {
+  const states = [...BLOCKING_VALUES, 'null'];
+  m.gauge(
+    'reachprobe_target_blocking',
+    "OONI's blocking as the helper's control decided it: 1 for the target's value in the last run, 0 for the others (null: no usable control).",
+    results.flatMap((r) => states.map((b) => sample('reachprobe_target_blocking', { ...who(r), blocking: b }, Number(String(r.blocking ?? null) === b)))),
+  );
+  m.gauge(
+    'reachprobe_target_accessible',
+    "OONI's accessible: 1 when the service works from here as the control tells it, 0 when not (no sample without a control).",
+    results.flatMap((r) => (typeof r.accessible === 'boolean' ? [sample('reachprobe_target_accessible', who(r), Number(r.accessible))] : [])),
+  );
+}
+
+function targetMetrics(m: Metrics, results: TargetResult[], withHelper: boolean): void {
   const who = (r: TargetResult) => ({ target: r.name, service: r.service });
   m.gauge(
     'reachprobe_target_verdict',
@@ -59,6 +75,7 @@ function targetMetrics(m: Metrics, results: TargetResult[]): void {
       overQuic.flatMap((r) => QUIC_VERDICT_NAMES.map((v) => sample('reachprobe_target_quic_verdict', { ...who(r), verdict: v }, Number(r.quic!.verdict === v)))),
     );
   }
+  if (withHelper) controlMetrics(m, results, who);
   m.gauge(
     'reachprobe_target_duration_seconds',
     'How long each step of the check took (chain: until the last connection step; total: with the DNS listen windows).',
@@ -102,7 +119,7 @@ function vantageMetric(m: Metrics, vantage: VantagePoint): void {
 
 export function renderPrometheus(results: TargetResult[], summary: RunSummary, partial: boolean, vantage?: VantagePoint): string {
   const m = new Metrics();
-  targetMetrics(m, results);
+  targetMetrics(m, results, summary.helper !== undefined);
   runMetrics(m, summary, partial);
   if (vantage) vantageMetric(m, vantage);
   return m.text();

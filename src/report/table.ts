@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunSummary, TargetResult } from '../model/result.js';
 import type { VerdictName } from '../model/verdict.js';
+import type { TargetOutcome } from './target-outcome.js';
 
 // The table people read: targets grouped by service, one line each, the reason in words.
 
@@ -70,6 +71,9 @@ export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'
   const main = r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
   return r.quic_verdict ? `${main}, quic ${r.quic_verdict}` : main;
 }
+
+/** A target's outcome in diff and history: the verdict cell, and OONI's blocking where a control decided it. */
+export const outcomeCell = (o: TargetOutcome): string => (o.blocking === undefined ? verdictCell(o) : `${verdictCell(o)}, blocking ${o.blocking}`);
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
 export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {

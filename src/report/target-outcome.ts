@@ -1,3 +1,4 @@
+import type { Blocking } from '../model/control.js';
 import type { FailureString, Operation } from '../model/failure.js';
 import type { QuicVerdictName } from '../model/quic.js';
 import type { TargetResult } from '../model/result.js';
@@ -15,6 +16,8 @@ export interface TargetOutcome {
   'blocked-by'?: BlockedBy;
   /** The QUIC verdict, when the target was measured over QUIC. */
   quic_verdict?: QuicVerdictName;
+  /** OONI's blocking, when a helper's control decided it. */
+  blocking?: Exclude<Blocking, null>;
   reason: string;
 }
 
@@ -26,6 +29,8 @@ export function outcomeOf(r: TargetResult): TargetOutcome {
     ...(r.failure ? { failure: r.failure } : {}),
     ...(r['blocked-by'] ? { 'blocked-by': r['blocked-by'] } : {}),
     ...(r.quic ? { quic_verdict: r.quic.verdict } : {}),
+    // Reports from before the helper have no blocking at all.
+    ...(r.blocking !== null && r.blocking !== undefined ? { blocking: r.blocking } : {}),
     reason: r.reason,
   };
 }

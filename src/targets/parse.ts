@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type YAMLSeq } from 'yaml';
 import { InputError } from '../model/input-error.js';
+import { BLOCKING_VALUES } from '../model/control.js';
 import { ROLES, type ExpectedBlocking, type Role, type Scheme, type SourceRef, type Target } from '../model/target.js';
 import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
 import { QUIC_VERDICT_NAMES } from '../model/quic.js';
@@ -9,7 +10,6 @@ const TOP_FIELDS = ['defaults', 'targets'];
 const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'tags'];
 const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'quic', 'expect_quic', 'tags'];
 /** What `expect_blocking` may say: OONI's `blocking` values other than null (written false, or a string). */
-const BLOCKING_VALUES = ['false', 'dns', 'tcp_ip', 'http-failure', 'http-diff'] as const;
 const URL_FORMS = 'expected https://host[:port]/path, http://host[:port]/path or tcp://host:port';
 
 /** The fields a target may inherit from `defaults`. */
