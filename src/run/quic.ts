@@ -32,10 +32,9 @@ const DECOY_GRACE_SHARE = 1 / 20;
 const udpKey = (endpoint: string) => `udp ${endpoint}`;
 
 /**
- * QUIC to the target's addresses as a browser races them: the first at once, the next when the one
- * before got no answer (refused, or silent past the grace), so a healthy first address costs one
- * handshake and a target dropped everywhere about one deadline. The first address whose server
- * answered decides (as over TCP the first connection to open is used), else the first address;
+ * QUIC to the target's addresses: the first at once, the others when it got no answer (refused, or
+ * silent past the grace), so a healthy first address costs one handshake and a target dropped
+ * everywhere one deadline and a grace. The first address whose server answered decides (as over TCP the first connection to open is used), else the first address;
  * then, if the target's own answer over TCP names another UDP port for h3 (Alt-Svc) and QUIC did
  * not complete, that port too, since it is where the service says QUIC is.
  */
@@ -52,13 +51,11 @@ export async function probeQuic(target: Target, addresses: string[], ctx: ProbeC
 const ownOf = (run: QuicRun): QuicObservation => run.observations.findLast((o) => o.purpose === undefined)!;
 
 async function raceAddresses(target: Target, addresses: string[], port: number, ctx: ProbeContext): Promise<QuicRun> {
-  const runs: Array<Promise<QuicRun>> = [];
-  for (const address of addresses) {
-    const run = probeQuicAt(target, address, port, ctx);
-    runs.push(run);
-    const ended = await settledWithin(run, ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
-    if (ended && ownOf(ended).stage !== 'initial') break;
-  }
+  const [first, ...rest] = addresses;
+  const runs = [probeQuicAt(target, first!, port, ctx)];
+  // The others all at once, not staggered: a target dropped everywhere then ends one grace after a deadline.
+  const ended = await settledWithin(runs[0]!, ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
+  if (!ended || ownOf(ended).stage === 'initial') runs.push(...rest.map((address) => probeQuicAt(target, address, port, ctx)));
   const done = await Promise.all(runs);
   const decisive = done.find((r) => ownOf(r).stage !== 'initial') ?? done[0]!;
   // The runs that did not decide are kept first, for the record; the deciding one comes last.
