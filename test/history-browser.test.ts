@@ -44,7 +44,7 @@ describe.skipIf(!hasChromium)(`the history page in headless Chromium${SKIPPED}`,
     const cells = [...dom.matchAll(/<td class="cell[^"]*"/g)];
     expect(cells).toHaveLength(10);
     expect(dom).toMatch(/<th class="name">news<\/th><td class="cell v-reachable" title="news at [^"]*\nreachable\n/);
-    expect(dom).toMatch(/<td class="cell v-reset" title="news at [^"]*\nreset\ntls_handshake: connection_reset\nblocked by the name \(TLS SNI\)\n/);
+    expect(dom).toMatch(/<td class="cell v-reset" title="news at [^"]*\nreset, blocking http-failure\ntls_handshake: connection_reset\nblocked by the name \(TLS SNI\)\n/);
     expect(dom).toMatch(/<td class="cell absent" title="video: not in this report"/);
     // Each column labelled with its report's start time.
     expect([...dom.matchAll(/<th class="time"[^]*?>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)<\/th>/g)]).toHaveLength(2);

@@ -25,8 +25,8 @@ describe('blocking in reports', () => {
     const diff = diffReports(before, after);
     expect(diff.changes.map((c) => [c.name, c.old?.blocking, c.new?.blocking])).toEqual([['a', 'tcp_ip', false]]);
     const text = renderDiff(diff, plain);
-    expect(text).toContain('reset, blocking tcp_ip');
-    expect(text).toContain('reset, blocking false');
+    expect(text).toMatch(/reset, blocking tcp_ip +→ +reset$/m);
+    expect(text).not.toContain('blocking false'); // says nothing the verdict does not
   });
 
   it('history: the last outcome says blocking where a control decided it', () => {

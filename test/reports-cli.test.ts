@@ -27,8 +27,8 @@ describe('reachprobe diff', () => {
     const r = await run(['diff', before, after]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^News +news +changed +reachable +→ +reset +tls_handshake: connection_reset, blocked by the name \(TLS SNI\)$/m);
-    expect(r.stdout).toMatch(/^Video +video +appeared +- +→ +reset +connect: connection_refused, blocked by the server's address$/m);
+    expect(r.stdout).toMatch(/^News +news +changed +reachable +→ +reset, blocking http-failure +tls_handshake: connection_reset, blocked by the name \(TLS SNI\)$/m);
+    expect(r.stdout).toMatch(/^Video +video +appeared +- +→ +reset, blocking tcp_ip +connect: connection_refused, blocked by the server's address$/m);
     expect(r.stdout).toMatch(/^Legacy +retired +vanished +reachable +→ +-$/m);
     expect(r.stdout).not.toMatch(/\bchat\b/);
     expect(r.stdout).toContain('1 changed, 1 appeared, 1 vanished; 2 unchanged');
@@ -90,10 +90,10 @@ describe('reachprobe history', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^ {2}1 .* 4 +4 reachable +${before}\n {2}2 .* 4 +2 reachable, 2 reset +${after}\n {2}3 .*${again}$`, 'm'));
     expect(r.stdout).toMatch(/^Control \(domestic\)\n {2}control-domestic +\.\.\. +reachable$/m);
-    expect(r.stdout).toMatch(/^News\n {2}news +\.RR +reset$/m);
+    expect(r.stdout).toMatch(/^News\n {2}news +\.RR +reset, blocking http-failure$/m);
     expect(r.stdout).toMatch(/^Chat\n {2}chat +\.\.\. +reachable$/m);
     expect(r.stdout).toMatch(/^Legacy\n {2}retired +\. {4}\(not in the last report\)$/m);
-    expect(r.stdout).toMatch(/^Video\n {2}video + RR +reset$/m);
+    expect(r.stdout).toMatch(/^Video\n {2}video + RR +reset, blocking tcp_ip$/m);
     expect(r.stdout).toContain('legend: . reachable  R reset  (blank) not in that report');
   });
 
@@ -106,7 +106,7 @@ describe('reachprobe history', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(`reachprobe: skipped ${path.join(folder, 'package.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})\n`);
     expect(r.stdout).toContain('2 report(s), from');
-    expect(r.stdout).toMatch(/^ {2}news +\.R +reset$/m);
+    expect(r.stdout).toMatch(/^ {2}news +\.R +reset, blocking http-failure$/m);
   });
 
   it('--last 1: the latest report only', async () => {

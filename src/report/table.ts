@@ -72,8 +72,11 @@ export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'
   return r.quic_verdict ? `${main}, quic ${r.quic_verdict}` : main;
 }
 
-/** A target's outcome in diff and history: the verdict cell, and OONI's blocking where a control decided it. */
-export const outcomeCell = (o: TargetOutcome): string => (o.blocking === undefined ? verdictCell(o) : `${verdictCell(o)}, blocking ${o.blocking}`);
+/**
+ * A target's outcome in diff and history: the verdict cell, and OONI's blocking where a control
+ * found a block (`false` adds nothing a verdict does not say: reachable, or down from abroad too).
+ */
+export const outcomeCell = (o: TargetOutcome): string => (o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o));
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
 export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
