@@ -24,7 +24,8 @@ const BLOCK_VERDICTS: QuicVerdictName[] = ['timeout', 'reset', 'closed'];
 const ms = (n: number) => `${Math.round(n)} ms`;
 
 export function describeQuic(o: QuicObservation): string {
-  const tag = o.purpose ? ` (${o.purpose.replace('_', ' ')}${o.shared_from === undefined ? '' : `, made for ${o.shared_from}`})` : '';
+  const of = o.shared_from === undefined ? '' : `, made for ${o.shared_from}`;
+  const tag = o.purpose ? ` (${o.purpose.replace('_', ' ')}${of})` : '';
   const sni = o.sni ? ` SNI ${o.sni}` : '';
   const from = o.local_port === undefined ? '' : ` from port ${o.local_port}`;
   const outcome = o.failure ? `${o.failure.failure} (${o.failure.message})` : `complete, ${[o.alpn, o.cipher].filter(Boolean).join(' ')}`;

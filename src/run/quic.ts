@@ -34,9 +34,10 @@ const udpKey = (endpoint: string) => `udp ${endpoint}`;
 /**
  * QUIC to the target's addresses: the first at once, the others when it got no answer (refused, or
  * silent past the grace), so a healthy first address costs one handshake and a target dropped
- * everywhere one deadline and a grace. The first address whose server answered decides (as over TCP the first connection to open is used), else the first address;
- * then, if the target's own answer over TCP names another UDP port for h3 (Alt-Svc) and QUIC did
- * not complete, that port too, since it is where the service says QUIC is.
+ * everywhere one deadline and a grace. The first address whose server answered decides (as over
+ * TCP the first connection to open is used), else the first address. Then, if the target's own
+ * answer over TCP names another UDP port for h3 (Alt-Svc) and QUIC did not complete, that port
+ * too, since it is where the service says QUIC is.
  */
 export async function probeQuic(target: Target, addresses: string[], ctx: ProbeContext, tcpChecks: Promise<Observation[]>): Promise<QuicRun> {
   const first = await raceAddresses(target, addresses, target.port, ctx);
@@ -82,7 +83,8 @@ async function probeQuicAt(target: Target, address: string, port: number, ctx: P
     const recent = ctx.blocks.recent(udpKey(endpoint), target.name, env.clock.now());
     const source = env.udpSource;
     const createSocket = source ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 }) : undefined;
-    const base = { host: target.host, address, port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}) };    // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
+    const base = { host: target.host, address, port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}) };
+    // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
     const decoyName = recent ? undefined : options.decoyName;
     // As over TCP, a decoy that passed there lately (for another name) stands for this one's.
     const decoyAt = env.clock.now();
