@@ -14,6 +14,7 @@ export interface QuicCheckOptions extends TlsCheckOptions {
   sni?: string;
   /** Tests pass their own (a fixed source port, say). */
   createSocket?: (type: 'udp4' | 'udp6') => dgram.Socket;
+  onAnswer?: () => void;
 }
 
 export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promise<QuicObservation> {
@@ -28,6 +29,7 @@ export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promi
     timeoutMs: opts.timeoutMs,
     clock: watch.clock,
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
+    ...(opts.onAnswer ? { onAnswer: opts.onAnswer } : {}),
   });
   return { check: 'quic_handshake', ...(opts.purpose ? { purpose: opts.purpose } : {}), ...stop(), ...observed(result) };
 }

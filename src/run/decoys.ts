@@ -16,7 +16,8 @@ interface Passed {
   observation: DecoyObservation | QuicObservation;
 }
 
-const KINDS: Kind[] = ['https', 'http', 'quic'];
+const TCP_KINDS: Kind[] = ['https', 'http'];
+const QUIC_KINDS: Kind[] = ['quic'];
 
 const key = (endpoint: string, kind: Kind) => `${kind} ${endpoint}`;
 
@@ -43,7 +44,7 @@ export class PassedDecoys {
 
   /** Keeps a decoy made at `at` for `target`, if it passed; one that failed voids what the IP:port had. */
   record<K extends Kind>(endpoint: string, kind: K, target: string, observation: DecoyOf<K>, at: number, now: number) {
-    if (observation.failure) return this.forget(endpoint);
+    if (observation.failure) return this.forget(endpoint, kind === 'quic' ? 'quic' : 'tcp');
     if (this.maxAgeMs <= 0) return;
     const k = key(endpoint, kind);
     this.passed.delete(k);
@@ -54,8 +55,11 @@ export class PassedDecoys {
     }
   }
 
-  /** Something failed on the IP:port (over TCP or QUIC): no decoy made there before stands for a later target. */
-  forget(endpoint: string) {
-    for (const kind of KINDS) this.passed.delete(key(endpoint, kind));
+  /**
+   * Something failed on the IP:port: no decoy made there before stands for a later target. Over TCP
+   * both schemes go; a QUIC failure voids the QUIC decoy only (a dropped UDP port says nothing of TCP).
+   */
+  forget(endpoint: string, over: 'tcp' | 'quic' = 'tcp') {
+    for (const kind of over === 'quic' ? QUIC_KINDS : TCP_KINDS) this.passed.delete(key(endpoint, kind));
   }
 }

@@ -74,7 +74,7 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   const dialled = toDial(target, chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)), options);
   const tcp = dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
   // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
-  const quic = overQuic && dialled.length > 0 ? probeQuic(target, dialled, ctx, tcp.then(() => observations)) : undefined;
+  const quic = overQuic && dialled.length > 0 ? probeQuic(target, dialled, ctx, tcp.then(() => observations, () => observations)) : undefined;
   const residual = await tcp;
   return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}), ...(quic ? { quic: await quic } : {}) };
 }

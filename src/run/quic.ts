@@ -32,18 +32,19 @@ const DECOY_GRACE_SHARE = 1 / 20;
 const udpKey = (endpoint: string) => `udp ${endpoint}`;
 
 /**
- * QUIC to the target's addresses: the first at once, the others when it got no answer (refused, or
- * silent past the grace), so a healthy first address costs one handshake and a target dropped
- * everywhere one deadline and a grace. The first address whose server answered decides (as over
- * TCP the first connection to open is used), else the first address. Then, if the target's own
- * answer over TCP names another UDP port for h3 (Alt-Svc) and QUIC did not complete, that port
- * too, since it is where the service says QUIC is.
+ * QUIC to the target's addresses: the first at once, the others when it did not answer (refused,
+ * or not a datagram within the grace), so a first address that answers is the only one tried, and
+ * a target dropped everywhere costs one deadline and two graces (the others' own decoy grace). The
+ * first address whose server answered decides (as over TCP the first connection to open is used),
+ * else the first address. Then, if QUIC did not complete and the target's own answer over TCP
+ * names another UDP port for h3 (Alt-Svc), that port too: it is where the service says QUIC is.
  */
 export async function probeQuic(target: Target, addresses: string[], ctx: ProbeContext, tcpChecks: Promise<Observation[]>): Promise<QuicRun> {
   const first = await raceAddresses(target, addresses, target.port, ctx);
-  const port = altSvcPort(target, await tcpChecks);
   const decided = ownOf(first);
-  if (port === undefined || port === target.port || !decided.failure) return first;
+  if (!decided.failure) return first;
+  const port = altSvcPort(target, await tcpChecks);
+  if (port === undefined || port === target.port) return first;
   const there = await probeQuicAt(target, decided.address, port, ctx);
   return { ...there, observations: [...first.observations, ...there.observations] };
 }
@@ -53,10 +54,18 @@ const ownOf = (run: QuicRun): QuicObservation => run.observations.findLast((o) =
 
 async function raceAddresses(target: Target, addresses: string[], port: number, ctx: ProbeContext): Promise<QuicRun> {
   const [first, ...rest] = addresses;
-  const runs = [probeQuicAt(target, first!, port, ctx)];
-  // The others all at once, not staggered: a target dropped everywhere then ends one grace after a deadline.
-  const ended = await settledWithin(runs[0]!, ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
-  if (!ended || ownOf(ended).stage === 'initial') runs.push(...rest.map((address) => probeQuicAt(target, address, port, ctx)));
+  let answered = false;
+  let locked!: () => void;
+  let heard!: () => void;
+  const lockedThere = new Promise<void>((r) => (locked = r));
+  const heardThere = new Promise<void>((r) => (heard = r));
+  const run = probeQuicAt(target, first!, port, ctx, { locked, heard: () => ((answered = true), heard()) });
+  // The grace runs from when the first address is ours (not while another target holds its lock),
+  // and any datagram from it (to the decoy or the own handshake) says it answers: only silence or
+  // a refusal starts the others, all at once rather than one grace apart.
+  await Promise.race([lockedThere, run]);
+  await settledWithin(Promise.race([heardThere, run]), ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
+  const runs = [run, ...(answered ? [] : rest.map((address) => probeQuicAt(target, address, port, ctx)))];
   const done = await Promise.all(runs);
   const decisive = done.find((r) => ownOf(r).stage !== 'initial') ?? done[0]!;
   // The runs that did not decide are kept first, for the record; the deciding one comes last.
@@ -74,27 +83,36 @@ function h3Offers(tcpChecks: Observation[]): AltService[] {
 const altSvcPort = (target: Target, tcpChecks: Observation[]): number | undefined =>
   h3Offers(tcpChecks).find((alt) => alt.host === undefined || alt.host.toLowerCase() === target.host.toLowerCase())?.port;
 
+/** What the address race is told: the lock is taken, and the server answered. */
+interface RaceSignals {
+  locked(): void;
+  heard(): void;
+}
+
 /** One address and UDP port: the decoy (made, or reused), then the own handshake, under its lock. */
-async function probeQuicAt(target: Target, address: string, port: number, ctx: ProbeContext): Promise<QuicRun> {
+async function probeQuicAt(target: Target, address: string, port: number, ctx: ProbeContext, signals?: RaceSignals): Promise<QuicRun> {
   const { options, env, watch } = ctx;
   const endpoint = hostPort(address, port);
   const release = await ctx.locks.acquire(udpKey(endpoint));
+  signals?.locked();
   try {
     const recent = ctx.blocks.recent(udpKey(endpoint), target.name, env.clock.now());
     const source = env.udpSource;
     const createSocket = source ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 }) : undefined;
-    const base = { host: target.host, address, port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}) };
+    const base = { host: target.host, address, port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}), ...(signals ? { onAnswer: signals.heard } : {}) };
     // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
     const decoyName = recent ? undefined : options.decoyName;
     // As over TCP, a decoy that passed there lately (for another name) stands for this one's.
     const decoyAt = env.clock.now();
     const reused = decoyName ? ctx.decoys.fresh(endpoint, 'quic', decoyAt) : undefined;
+    // A reused decoy was answered there lately: the address answers.
+    if (reused) signals?.heard();
     const decoy = decoyName && !reused ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch) : undefined;
     if (decoy) await waitAtMost(decoy, options.quicTimeoutMs * DECOY_GRACE_SHARE);
     const own = await checkQuic(base, watch);
     const made = await decoy;
     if (made) ctx.decoys.record(endpoint, 'quic', target.name, made, decoyAt, env.clock.now());
-    if (own.failure && BLOCKING_FAILURES.has(own.failure.failure)) ctx.decoys.forget(endpoint);
+    if (own.failure && BLOCKING_FAILURES.has(own.failure.failure)) ctx.decoys.forget(endpoint, 'quic');
     if (own.failure?.failure === 'generic_timeout_error') ctx.blocks.record(udpKey(endpoint), target.name, env.clock.now());
     const decoyMet = reused ?? made;
     return { observations: [...(decoyMet ? [decoyMet] : []), own], ...(recent ? { residual: { ...recent, endpoint } } : {}) };

@@ -149,6 +149,15 @@ describe('QUIC in check', () => {
     expect(waited).toBeLessThan(QUIC_TIMEOUT_MS / 2);
   });
 
+  it('a first address that answers, however slowly its handshake goes, keeps the others out of the race', async () => {
+    // Its server sends back bytes at once that never make a handshake: an answer, not silence.
+    const port = await answering((_d, reply) => reply(Buffer.from('not quic at all, but an answer')));
+    open.push(await startQuicResponder({ address: '127.0.0.8', port }));
+    const q = quicOf((await probe([target('slow', 'slow.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.1', '127.0.0.8'])).get('slow'));
+    expect(q.checks.map((c) => c.address)).toEqual(['127.0.0.1', '127.0.0.1']);
+    expect(q).toMatchObject({ verdict: 'timeout', address: '127.0.0.1' });
+  });
+
   it('a healthy first address is the only one tried', async () => {
     const port = await site({});
     const q = quicOf((await probe([target('first', 'first.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.1', '127.0.0.6'])).get('first'));

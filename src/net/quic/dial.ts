@@ -32,6 +32,8 @@ export interface QuicDialOptions {
   resendMs?: number;
   clock?: Clock;
   createSocket?: (type: 'udp4' | 'udp6') => dgram.Socket;
+  /** Called at the first datagram from the server, whatever it holds: the address answers. */
+  onAnswer?: () => void;
 }
 
 export interface QuicDialResult {
@@ -153,7 +155,10 @@ class Dial {
 
   private onDatagram(datagram: Buffer): void {
     if (this.finished) return;
-    this.firstResponseMs ??= this.elapsed();
+    if (this.firstResponseMs === undefined) {
+      this.firstResponseMs = this.elapsed();
+      this.opts.onAnswer?.();
+    }
     const replies = this.connection.receive(datagram);
     for (const reply of replies) this.send(reply);
     if (this.connection.done) this.finish(this.handshakeFailure());

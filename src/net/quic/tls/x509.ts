@@ -11,7 +11,8 @@ const MAX_KEPT_BYTES = 8 * 1024;
 
 const parsed = new Map<string, X509Certificate>();
 const keys = new WeakMap<X509Certificate, KeyObject>();
-const signatures = new WeakMap<X509Certificate, Map<X509Certificate, boolean>>();
+// Weak both ways: an issuer that left the memo of parsed certificates leaves this one too.
+const signatures = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
 
 /** The certificate of these DER bytes; throws as X509Certificate does on bytes that do not parse. */
 export function certificateOf(der: Buffer): X509Certificate {
@@ -36,7 +37,7 @@ export function publicKeyOf(cert: X509Certificate): KeyObject {
 /** Whether `issuer` issued `cert` (names and key identifiers) and its key verifies the signature. */
 export function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
   let byIssuer = signatures.get(cert);
-  if (!byIssuer) signatures.set(cert, (byIssuer = new Map()));
+  if (!byIssuer) signatures.set(cert, (byIssuer = new WeakMap()));
   let ok = byIssuer.get(issuer);
   if (ok === undefined) byIssuer.set(issuer, (ok = cert.checkIssued(issuer) && cert.verify(publicKeyOf(issuer))));
   return ok;
