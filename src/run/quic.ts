@@ -64,7 +64,7 @@ async function raceAddresses(target: Target, addresses: string[], port: number, 
   // and any datagram from it (to the decoy or the own handshake) says it answers: only silence or
   // a refusal starts the others, all at once rather than one grace apart.
   await Promise.race([lockedThere, run]);
-  await settledWithin(Promise.race([heardThere, run]), ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
+  await waitAtMost(Promise.race([heardThere, run]), ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
   const runs = [run, ...(answered ? [] : rest.map((address) => probeQuicAt(target, address, port, ctx)))];
   const done = await Promise.all(runs);
   const decisive = done.find((r) => ownOf(r).stage !== 'initial') ?? done[0]!;
@@ -123,15 +123,9 @@ async function probeQuicAt(target: Target, address: string, port: number, ctx: P
 
 /** Waits for `work` at most `ms`; it goes on either way. */
 export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  await settledWithin(work, ms);
-}
-
-/** What `work` gave if it ended within `ms`, else undefined; it goes on either way. */
-async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const result = await Promise.race([work, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-  return result;
 }
 
 /** What says the target speaks QUIC: its own HTTP answer's Alt-Svc offering h3, and `quic: true`. */
