@@ -26,7 +26,7 @@ function errorOf(run: () => unknown): InputError {
     run();
   } catch (err) {
     if (err instanceof InputError) return err;
-    throw new Error(`expected an InputError, got ${String(err)}`);
+    throw new Error(`expected an InputError, got ${String(err)}`, { cause: err });
   }
   throw new Error('expected an InputError, got no error');
 }
@@ -36,7 +36,7 @@ async function asyncErrorOf(run: () => Promise<unknown>): Promise<InputError> {
     await run();
   } catch (err) {
     if (err instanceof InputError) return err;
-    throw new Error(`expected an InputError, got ${String(err)}`);
+    throw new Error(`expected an InputError, got ${String(err)}`, { cause: err });
   }
   throw new Error('expected an InputError, got no error');
 }
