@@ -11,10 +11,10 @@ export default tseslint.config(
   prettier,
   {
     // The launcher is CommonJS on purpose (it sets the thread pool's size before ESM loads).
-    files: ['bin/**/*.js'],
+    files: ['bin/**/*.js', '*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly' },
+      globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly', module: 'writable' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

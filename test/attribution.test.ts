@@ -35,7 +35,14 @@ beforeAll(async () => {
     'late.reachprobe.test': { answer: [HOST], delayMs: 300 },
     'later.reachprobe.test': { answer: [HOST], delayMs: 700 },
   });
-  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [MOCK_CA], controls: [] };
+  env = {
+    clock: systemClock,
+    resolver: serverResolver(dns),
+    dnsServer: dns,
+    dial: dialTcp,
+    ca: [MOCK_CA],
+    controls: [],
+  };
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -51,16 +58,31 @@ async function server(opts: ServerOptions): Promise<number> {
 const target = (name: string, url: string): Target => {
   const u = new URL(url);
   const scheme = u.protocol.slice(0, -1) as Target['scheme'];
-  return { name, service: 'Test', url, scheme, host: u.hostname, port: Number(u.port), path: '/', tags: [], source: { file: 'test', line: 1 } };
+  return {
+    name,
+    service: 'Test',
+    url,
+    scheme,
+    host: u.hostname,
+    port: Number(u.port),
+    path: '/',
+    tags: [],
+    source: { file: 'test', line: 1 },
+  };
 };
 
-async function measure(targets: Target[], options: Partial<ProbeOptions> = {}): Promise<Map<string, TargetResult>> {
+async function measure(
+  targets: Target[],
+  options: Partial<ProbeOptions> = {},
+): Promise<Map<string, TargetResult>> {
   const { results } = await runProbe(targets, { ...OPTIONS, ...options }, env);
   return new Map(results.map((r) => [r.name, r]));
 }
 
 const tries = (r: TargetResult, purpose?: string) =>
-  r.checks.filter((c) => c.check === 'tls_handshake' && c.purpose === purpose).map((c) => (c.check === 'tls_handshake' ? (c.failure?.failure ?? 'ok') : ''));
+  r.checks
+    .filter((c) => c.check === 'tls_handshake' && c.purpose === purpose)
+    .map((c) => (c.check === 'tls_handshake' ? (c.failure?.failure ?? 'ok') : ''));
 
 describe('blocked-by', () => {
   it('sni: a server that resets only one name; the decoy on the same IP:port gets through', async () => {
@@ -74,7 +96,11 @@ describe('blocked-by', () => {
   it('ip: a server that resets every name on its address', async () => {
     const port = await server({ behaviour: 'reset-on-hello' });
     // A deadline whose twentieth (the decoy's grace before the own check starts) outlasts a loaded machine's delay.
-    const r = (await measure([target('ip', `https://${BLOCKED}:${port}/`)], { timeouts: { ...OPTIONS.timeouts, tls: 4000 } })).get('ip')!;
+    const r = (
+      await measure([target('ip', `https://${BLOCKED}:${port}/`)], {
+        timeouts: { ...OPTIONS.timeouts, tls: 4000 },
+      })
+    ).get('ip')!;
     expect(r).toMatchObject({ verdict: 'reset', 'blocked-by': 'ip' });
     expect(tries(r, 'decoy')).toEqual(['connection_reset']);
   });
@@ -84,7 +110,10 @@ describe('blocked-by', () => {
     const r = (await measure([target('host', `http://${BLOCKED}:${port}/`)])).get('host')!;
     expect(r).toMatchObject({ verdict: 'reset', stage: 'http_round_trip', 'blocked-by': 'host' });
     const decoy = r.checks.find((c) => c.check === 'http_round_trip' && c.purpose === 'decoy');
-    expect(decoy && decoy.check === 'http_round_trip' && [decoy.host_header, decoy.status]).toEqual(['decoy.reachprobe.test', 200]);
+    expect(decoy && decoy.check === 'http_round_trip' && [decoy.host_header, decoy.status]).toEqual([
+      'decoy.reachprobe.test',
+      200,
+    ]);
   });
 
   it('ip, at the cost of one deadline: a dropped decoy does not hold the own check for a deadline of its own', async () => {
@@ -92,7 +121,10 @@ describe('blocked-by', () => {
     const r = (await measure([target('dropped', `https://${BLOCKED}:${port}/`)])).get('dropped')!;
     expect(r).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake', 'blocked-by': 'ip' });
     expect(tries(r, 'decoy')).toEqual(['generic_timeout_error']);
-    const [decoy, mine] = [r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy')!, r.checks.find((c) => c.check === 'connect' && c.try === 1)!];
+    const [decoy, mine] = [
+      r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy')!,
+      r.checks.find((c) => c.check === 'connect' && c.try === 1)!,
+    ];
     // The own check started after the decoy's grace (a twentieth of the 500 ms deadline here), long before its deadline.
     expect(mine.started_ms - decoy.started_ms).toBeGreaterThanOrEqual(24);
     expect(mine.started_ms - decoy.started_ms).toBeLessThan(250);
@@ -102,17 +134,25 @@ describe('blocked-by', () => {
   it('sni, from the decoy another target made on the same IP:port moments before', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: ['late.reachprobe.test'] });
     // The late name resolves 300 ms after the other: it is measured second, on the same IP:port.
-    const targets = [target('first', `https://${BLOCKED}:${port}/`), target('second', `https://late.reachprobe.test:${port}/`)];
+    const targets = [
+      target('first', `https://${BLOCKED}:${port}/`),
+      target('second', `https://late.reachprobe.test:${port}/`),
+    ];
     const m = await measure(targets);
-    const decoyOf = (r: TargetResult) => r.checks.find((c): c is TlsObservation => c.check === 'tls_handshake' && c.purpose === 'decoy');
+    const decoyOf = (r: TargetResult) =>
+      r.checks.find((c): c is TlsObservation => c.check === 'tls_handshake' && c.purpose === 'decoy');
     expect(m.get('first')).toMatchObject({ verdict: 'reachable' });
     expect(decoyOf(m.get('first')!)?.shared_from).toBeUndefined();
     const second = m.get('second')!;
     expect(second).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', 'blocked-by': 'sni' });
     expect(decoyOf(second)).toEqual({ ...decoyOf(m.get('first')!), shared_from: 'first' });
-    expect(second.evidence.filter((e) => e.startsWith('tls_handshake (decoy, made for first) '))).toHaveLength(1);
+    expect(
+      second.evidence.filter((e) => e.startsWith('tls_handshake (decoy, made for first) ')),
+    ).toHaveLength(1);
     // Its own first try went over the connection the decoy would have used: one connect, one handshake.
-    expect(second.checks.filter((c) => c.check === 'connect' && c.purpose === undefined && c.try === undefined)).toHaveLength(1);
+    expect(
+      second.checks.filter((c) => c.check === 'connect' && c.purpose === undefined && c.try === undefined),
+    ).toHaveLength(1);
     expect(second.checks.some((c) => c.check === 'connect' && c.try === 1)).toBe(false);
 
     const fresh = await measure(targets, { decoyReuseMs: 0 });
@@ -127,17 +167,24 @@ describe('blocked-by', () => {
     let resetter: net.Server | undefined;
     // Measured 0, 300 and 700 ms in: the server goes away after the first, and a server that resets
     // every connection takes its port after the second (whose connect is refused).
-    const targets = [target('first', `https://${BLOCKED}:${port}/`), target('refused', `https://late.reachprobe.test:${port}/`), target('third', `https://later.reachprobe.test:${port}/`)];
+    const targets = [
+      target('first', `https://${BLOCKED}:${port}/`),
+      target('refused', `https://late.reachprobe.test:${port}/`),
+      target('third', `https://later.reachprobe.test:${port}/`),
+    ];
     const { results } = await runProbe(targets, OPTIONS, env, {
       onResult: (r) => {
         if (r.name === 'first') void first.close();
-        if (r.name === 'refused') resetter = net.createServer((s) => s.on('data', () => s.resetAndDestroy())).listen(port, HOST);
+        if (r.name === 'refused')
+          resetter = net.createServer((s) => s.on('data', () => s.resetAndDestroy())).listen(port, HOST);
       },
     });
     resetter?.close();
     const m = new Map(results.map((r) => [r.name, r]));
     expect(m.get('refused')).toMatchObject({ verdict: 'reset', stage: 'connect' });
-    const decoy = m.get('third')!.checks.find((c): c is TlsObservation => c.check === 'tls_handshake' && c.purpose === 'decoy');
+    const decoy = m
+      .get('third')!
+      .checks.find((c): c is TlsObservation => c.check === 'tls_handshake' && c.purpose === 'decoy');
     expect(decoy?.shared_from).toBeUndefined(); // not the first target's pass
     expect(decoy?.failure?.failure).toBe('connection_reset');
     expect(m.get('third')).toMatchObject({ verdict: 'reset', 'blocked-by': 'ip' });
@@ -145,14 +192,20 @@ describe('blocked-by', () => {
 
   it('unknown without a decoy (--no-decoy)', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
-    const r = (await measure([target('blind', `https://${BLOCKED}:${port}/`)], { decoyName: undefined })).get('blind')!;
+    const r = (await measure([target('blind', `https://${BLOCKED}:${port}/`)], { decoyName: undefined })).get(
+      'blind',
+    )!;
     expect(r).toMatchObject({ verdict: 'reset', 'blocked-by': 'unknown' });
   });
 
   it('an SNI probe to a clean server that blocks the name there too confirms sni', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
     const clean = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] }); // the censor sees the name anywhere
-    const r = (await measure([target('probe', `https://${BLOCKED}:${port}/`)], { sniProbe: { address: HOST, port: clean } })).get('probe')!;
+    const r = (
+      await measure([target('probe', `https://${BLOCKED}:${port}/`)], {
+        sniProbe: { address: HOST, port: clean },
+      })
+    ).get('probe')!;
     expect(r['blocked-by']).toBe('sni');
     expect(tries(r, 'sni_probe')).toEqual(['connection_reset']);
   });
@@ -161,16 +214,27 @@ describe('blocked-by', () => {
 describe('lingering and probabilistic blocking', () => {
   it('a triple kept blocked after a trigger: the next target on it is flagged possibly residual', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], lingerMs: 60_000 });
-    const m = await measure([target('trigger', `https://${BLOCKED}:${port}/`), target('innocent', `https://late.reachprobe.test:${port}/`)]);
+    const m = await measure([
+      target('trigger', `https://${BLOCKED}:${port}/`),
+      target('innocent', `https://late.reachprobe.test:${port}/`),
+    ]);
     expect(m.get('trigger')).toMatchObject({ verdict: 'reset', 'blocked-by': 'sni' });
     expect(m.get('trigger')!.flags).toBeUndefined();
-    expect(m.get('innocent')).toMatchObject({ verdict: 'reset', flags: ['possibly-residual'], residual_of: { target: 'trigger' } });
+    expect(m.get('innocent')).toMatchObject({
+      verdict: 'reset',
+      flags: ['possibly-residual'],
+      residual_of: { target: 'trigger' },
+    });
   });
 
   it('--residual-check records how long the triple stays blocked for innocuous checks', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], lingerMs: 1500 });
-    const r = (await measure([target('linger', `https://${BLOCKED}:${port}/`)], { residualCheckMs: 8000 })).get('linger')!;
-    const checks = r.checks.filter((c) => 'purpose' in c && c.purpose === 'residual_check' && c.check === 'tls_handshake');
+    const r = (
+      await measure([target('linger', `https://${BLOCKED}:${port}/`)], { residualCheckMs: 8000 })
+    ).get('linger')!;
+    const checks = r.checks.filter(
+      (c) => 'purpose' in c && c.purpose === 'residual_check' && c.check === 'tls_handshake',
+    );
     expect(checks.length).toBeGreaterThanOrEqual(1);
     // Blocked at the first re-check (1 s), through again at the next (6 s): the 1.5 s linger was seen.
     expect(r.residual_check).toMatchObject({ still_blocked: false, checks: 2 });
@@ -180,7 +244,12 @@ describe('lingering and probabilistic blocking', () => {
   it('inconsistent: a server that resets the name 2 times out of 3', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED], resetTimes: 2 });
     const r = (await measure([target('flaky', `https://${BLOCKED}:${port}/`)])).get('flaky')!;
-    expect(r).toMatchObject({ verdict: 'inconsistent', stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni' });
+    expect(r).toMatchObject({
+      verdict: 'inconsistent',
+      stage: 'tls_handshake',
+      failure: 'connection_reset',
+      'blocked-by': 'sni',
+    });
     expect(tries(r)).toEqual(['connection_reset', 'connection_reset', 'ok']);
     expect(r.reason).toContain('in 2 of 3 tries; try 3 got HTTP 200');
   });

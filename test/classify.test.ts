@@ -34,7 +34,10 @@ const REWRITE = '92.242.132.24'; // an ISP's NXDOMAIN-rewriting landing page
 const RESOLVER = '9.9.9.9';
 const SINK = '192.0.2.1';
 
-const target = (scheme: Scheme = 'https', port = scheme === 'https' ? 443 : scheme === 'http' ? 80 : 5222): Target => ({
+const target = (
+  scheme: Scheme = 'https',
+  port = scheme === 'https' ? 443 : scheme === 'http' ? 80 : 5222,
+): Target => ({
   name: `${scheme} target`,
   service: 'Blocked',
   url: `${scheme}://${HOST}:${port}/`,
@@ -46,53 +49,110 @@ const target = (scheme: Scheme = 'https', port = scheme === 'https' ? 443 : sche
   source: { file: 'targets/test.yaml', line: 1 },
 });
 
-const failure = (f: FailureString, operation: Operation, message: string = f.replaceAll('_', ' ')): Failure => ({ failure: f, operation, message });
+const failure = (
+  f: FailureString,
+  operation: Operation,
+  message: string = f.replaceAll('_', ' '),
+): Failure => ({ failure: f, operation, message });
 const timed = (duration_ms = 12) => ({ started_ms: 0, duration_ms });
-const withFailure = (f: FailureString | undefined, op: Operation, message?: string) => (f ? { failure: failure(f, op, message) } : {});
+const withFailure = (f: FailureString | undefined, op: Operation, message?: string) =>
+  f ? { failure: failure(f, op, message) } : {};
 
 const resolve = (addresses: string[], f?: FailureString, message?: string): ResolveObservation => ({
-  check: 'resolve', host: HOST, resolver: 'system', addresses, ...timed(), ...withFailure(f, 'resolve', message),
+  check: 'resolve',
+  host: HOST,
+  resolver: 'system',
+  addresses,
+  ...timed(),
+  ...withFailure(f, 'resolve', message),
 });
 
-const connect = (address: string, f?: FailureString, extra: Partial<ConnectObservation> = {}): ConnectObservation => ({
-  check: 'connect', address, port: 443, ...timed(), ...withFailure(f, 'connect'), ...extra,
+const connect = (
+  address: string,
+  f?: FailureString,
+  extra: Partial<ConnectObservation> = {},
+): ConnectObservation => ({
+  check: 'connect',
+  address,
+  port: 443,
+  ...timed(),
+  ...withFailure(f, 'connect'),
+  ...extra,
 });
 
 const tls = (f?: FailureString, extra: Partial<TlsObservation> = {}, message?: string): TlsObservation => ({
-  check: 'tls_handshake', address: V4, port: 443, sni: HOST,
+  check: 'tls_handshake',
+  address: V4,
+  port: 443,
+  sni: HOST,
   ...(f ? {} : { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'http/1.1' }),
-  ...timed(), ...withFailure(f, 'tls_handshake', message), ...extra,
+  ...timed(),
+  ...withFailure(f, 'tls_handshake', message),
+  ...extra,
 });
 
 const http = (status?: number, f?: FailureString, extra: Partial<HttpObservation> = {}): HttpObservation => ({
-  check: 'http_round_trip', address: V4, port: 443, url: `https://${HOST}/`,
-  ...(status === undefined ? {} : { status }), body_bytes: status === undefined ? 0 : 1234, body_truncated: false,
-  ...timed(), ...withFailure(f, 'http_round_trip'), ...extra,
+  check: 'http_round_trip',
+  address: V4,
+  port: 443,
+  url: `https://${HOST}/`,
+  ...(status === undefined ? {} : { status }),
+  body_bytes: status === undefined ? 0 : 1234,
+  body_truncated: false,
+  ...timed(),
+  ...withFailure(f, 'http_round_trip'),
+  ...extra,
 });
 
 const reply = (addresses: string[], after_ms = 3, rcode = 'NOERROR'): DnsReply => ({
-  from: `${RESOLVER}:53`, after_ms, rcode, addresses,
+  from: `${RESOLVER}:53`,
+  after_ms,
+  rcode,
+  addresses,
   answers: addresses.map((data) => ({ type: data.includes(':') ? 'AAAA' : 'A', data, ttl: 60 })),
 });
 
-const query = (purpose: DnsQueryObservation['purpose'], replies: DnsReply[], query_type = 'A'): DnsQueryObservation => ({
-  check: 'dns_query', purpose, host: HOST, query_type, server: purpose === 'sink' ? SINK : RESOLVER,
-  window_ms: 150, replies, ignored: [], ...timed(),
+const query = (
+  purpose: DnsQueryObservation['purpose'],
+  replies: DnsReply[],
+  query_type = 'A',
+): DnsQueryObservation => ({
+  check: 'dns_query',
+  purpose,
+  host: HOST,
+  query_type,
+  server: purpose === 'sink' ? SINK : RESOLVER,
+  window_ms: 150,
+  replies,
+  ignored: [],
+  ...timed(),
 });
 
 const doh = (addresses: string[], f?: FailureString): DohObservation => ({
-  check: 'doh_query', host: HOST, query_type: 'A', url: 'https://dns.control.example/dns-query',
-  ...(f ? {} : { rcode: 'NOERROR' }), addresses, ...timed(), ...withFailure(f, 'resolve'),
+  check: 'doh_query',
+  host: HOST,
+  query_type: 'A',
+  url: 'https://dns.control.example/dns-query',
+  ...(f ? {} : { rcode: 'NOERROR' }),
+  addresses,
+  ...timed(),
+  ...withFailure(f, 'resolve'),
 });
 
 /** connect, TLS and HTTP all fine, on one address. */
 const served = (address = V4, status = 200): Observation[] => [
-  connect(address), tls(undefined, { address }), http(status, undefined, { address }),
+  connect(address),
+  tls(undefined, { address }),
+  http(status, undefined, { address }),
 ];
 
 const NONE: net.BlockList = blockListOf([]);
 const context = (over: Partial<DnsContext> = {}): DnsContext => ({
-  sinkUsable: false, forgedPool: NONE, allowed: NONE, nxRewrite: [], ...over,
+  sinkUsable: false,
+  forgedPool: NONE,
+  allowed: NONE,
+  nxRewrite: [],
+  ...over,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -160,249 +220,452 @@ interface Row {
 
 const ROWS: Row[] = [
   // The chain, step by step.
-  { name: 'https: every step ok', checks: [resolve([V4]), ...served()], verdict: 'reachable', reason: `HTTP 200 from ${V4} over TLS with a valid certificate` },
   {
-    name: 'http: connect and HTTP ok', target: target('http'),
-    checks: [resolve([V4]), connect(V4, undefined, { port: 80 }), http(200, undefined, { port: 80, url: `http://${HOST}/` })],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4} over plain HTTP`,
+    name: 'https: every step ok',
+    checks: [resolve([V4]), ...served()],
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4} over TLS with a valid certificate`,
   },
-  { name: 'tcp: connect ok', target: target('tcp'), checks: [resolve([V4]), connect(V4, undefined, { port: 5222 })], verdict: 'connected', reason: `TCP handshake with ${V4}:5222 completed` },
-  { name: 'https: HTTP status 403 is still an answer', checks: [resolve([V4]), ...served(V4, 403)], verdict: 'reachable', reason: `HTTP 403 from ${V4}` },
-  { name: 'https: TLS ok but no HTTP observation', checks: [resolve([V4]), connect(V4), tls()], verdict: 'error', reason: 'no check reached a conclusion' },
+  {
+    name: 'http: connect and HTTP ok',
+    target: target('http'),
+    checks: [
+      resolve([V4]),
+      connect(V4, undefined, { port: 80 }),
+      http(200, undefined, { port: 80, url: `http://${HOST}/` }),
+    ],
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4} over plain HTTP`,
+  },
+  {
+    name: 'tcp: connect ok',
+    target: target('tcp'),
+    checks: [resolve([V4]), connect(V4, undefined, { port: 5222 })],
+    verdict: 'connected',
+    reason: `TCP handshake with ${V4}:5222 completed`,
+  },
+  {
+    name: 'https: HTTP status 403 is still an answer',
+    checks: [resolve([V4]), ...served(V4, 403)],
+    verdict: 'reachable',
+    reason: `HTTP 403 from ${V4}`,
+  },
+  {
+    name: 'https: TLS ok but no HTTP observation',
+    checks: [resolve([V4]), connect(V4), tls()],
+    verdict: 'error',
+    reason: 'no check reached a conclusion',
+  },
 
   // Resolve.
   {
-    name: 'resolve: NXDOMAIN', checks: [resolve([], 'dns_nxdomain_error', `getaddrinfo ENOTFOUND ${HOST}`)],
-    verdict: 'dns-nxdomain', stage: 'resolve', failure: 'dns_nxdomain_error', reason: `resolving ${HOST} failed: getaddrinfo ENOTFOUND ${HOST}`,
+    name: 'resolve: NXDOMAIN',
+    checks: [resolve([], 'dns_nxdomain_error', `getaddrinfo ENOTFOUND ${HOST}`)],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed: getaddrinfo ENOTFOUND ${HOST}`,
   },
   {
     name: 'resolve: ENOTFOUND, but the raw query says NOERROR (no record) -> no answer',
     checks: [resolve([], 'dns_nxdomain_error'), query('resolver', [reply([], 3, 'NOERROR')])],
-    verdict: 'dns-failure', stage: 'resolve', failure: 'dns_no_answer', reason: `resolving ${HOST} failed`,
+    verdict: 'dns-failure',
+    stage: 'resolve',
+    failure: 'dns_no_answer',
+    reason: `resolving ${HOST} failed`,
   },
   {
     name: 'resolve: ENOTFOUND, and the raw query says NXDOMAIN too',
     checks: [resolve([], 'dns_nxdomain_error'), query('resolver', [reply([], 3, 'NXDOMAIN')])],
-    verdict: 'dns-nxdomain', stage: 'resolve', failure: 'dns_nxdomain_error', reason: `resolving ${HOST} failed`,
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
   },
-  { name: 'resolve: timeout', checks: [resolve([], 'generic_timeout_error')], verdict: 'dns-failure', stage: 'resolve', failure: 'generic_timeout_error', reason: `resolving ${HOST} failed` },
+  {
+    name: 'resolve: timeout',
+    checks: [resolve([], 'generic_timeout_error')],
+    verdict: 'dns-failure',
+    stage: 'resolve',
+    failure: 'generic_timeout_error',
+    reason: `resolving ${HOST} failed`,
+  },
 
   // Connect: when every address fails, the most telling failure speaks.
   {
     name: 'connect: IPv6 no route, IPv4 refused -> the RST wins',
     checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'connection_refused')],
-    verdict: 'reset', stage: 'connect', failure: 'connection_refused', reason: `a RST answered the SYN to ${V4}:443 (connection refused) (all 2 addresses failed)`,
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to ${V4}:443 (connection refused) (all 2 addresses failed)`,
   },
   {
     name: 'connect: IPv4 refused, IPv6 no route (other order) -> the RST wins',
     checks: [resolve([V4, V6]), connect(V4, 'connection_refused'), connect(V6, 'network_unreachable')],
-    verdict: 'reset', stage: 'connect', failure: 'connection_refused', reason: `a RST answered the SYN to ${V4}:443`,
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to ${V4}:443`,
   },
   {
     name: 'connect: IPv6 no route, IPv4 timeout -> the timeout wins',
-    checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'generic_timeout_error', { duration_ms: 3000.4 })],
-    verdict: 'timeout', stage: 'connect', failure: 'generic_timeout_error', reason: `no answer to the SYN to ${V4}:443 within 3000 ms (all 2 addresses failed)`,
+    checks: [
+      resolve([V6, V4]),
+      connect(V6, 'network_unreachable'),
+      connect(V4, 'generic_timeout_error', { duration_ms: 3000.4 }),
+    ],
+    verdict: 'timeout',
+    stage: 'connect',
+    failure: 'generic_timeout_error',
+    reason: `no answer to the SYN to ${V4}:443 within 3000 ms (all 2 addresses failed)`,
   },
   {
     name: 'connect: every address unreachable',
     checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'host_unreachable')],
-    verdict: 'unreachable', stage: 'connect', failure: 'network_unreachable', reason: 'failed: network unreachable (all 2 addresses failed)',
+    verdict: 'unreachable',
+    stage: 'connect',
+    failure: 'network_unreachable',
+    reason: 'failed: network unreachable (all 2 addresses failed)',
   },
   {
     name: 'connect: a single address refused (no "all failed")',
     checks: [resolve([V4]), connect(V4, 'connection_refused')],
-    verdict: 'reset', stage: 'connect', failure: 'connection_refused', reason: `a RST answered the SYN to ${V4}:443 (connection refused)`,
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to ${V4}:443 (connection refused)`,
   },
   {
     name: 'connect: one timeout, one ok -> TLS and HTTP decide',
     checks: [resolve([V4B, V4]), connect(V4B, 'generic_timeout_error'), ...served(V4)],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4} over TLS`,
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4} over TLS`,
   },
 
   // TLS.
   {
     name: 'TLS: RST after the ClientHello',
     checks: [resolve([V4]), connect(V4), tls('connection_reset')],
-    verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset', reason: `the connection to ${V4}:443 was reset after the TLS ClientHello (SNI ${HOST})`,
+    verdict: 'reset',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: `the connection to ${V4}:443 was reset after the TLS ClientHello (SNI ${HOST})`,
   },
   {
     name: 'TLS: FIN during the handshake',
     checks: [resolve([V4]), connect(V4), tls('eof_error')],
-    verdict: 'closed', stage: 'tls_handshake', failure: 'eof_error', reason: `${V4}:443 closed the connection during the TLS handshake (SNI ${HOST})`,
+    verdict: 'closed',
+    stage: 'tls_handshake',
+    failure: 'eof_error',
+    reason: `${V4}:443 closed the connection during the TLS handshake (SNI ${HOST})`,
   },
   {
     name: 'TLS: certificate for another name',
-    checks: [resolve([V4]), connect(V4), tls('ssl_invalid_hostname', { certificate: { subject: 'CN=block.isp', issuer: 'CN=ISP Blockpage CA', valid_from: '', valid_to: '', subject_alt_names: 'DNS:block.isp', fingerprint256: 'AA' } }, `Host: ${HOST}. is not in the cert's altnames: DNS:block.isp`)],
-    verdict: 'cert-invalid', stage: 'tls_handshake', failure: 'ssl_invalid_hostname',
+    checks: [
+      resolve([V4]),
+      connect(V4),
+      tls(
+        'ssl_invalid_hostname',
+        {
+          certificate: {
+            subject: 'CN=block.isp',
+            issuer: 'CN=ISP Blockpage CA',
+            valid_from: '',
+            valid_to: '',
+            subject_alt_names: 'DNS:block.isp',
+            fingerprint256: 'AA',
+          },
+        },
+        `Host: ${HOST}. is not in the cert's altnames: DNS:block.isp`,
+      ),
+    ],
+    verdict: 'cert-invalid',
+    stage: 'tls_handshake',
+    failure: 'ssl_invalid_hostname',
     reason: `the TLS handshake with ${V4}:443 (SNI ${HOST}) failed: Host: ${HOST}. is not in the cert's altnames: DNS:block.isp; certificate issued by CN=ISP Blockpage CA`,
   },
   {
     name: 'TLS: no answer to the ClientHello',
     checks: [resolve([V4]), connect(V4), tls('generic_timeout_error', { duration_ms: 5000 })],
-    verdict: 'timeout', stage: 'tls_handshake', failure: 'generic_timeout_error', reason: `the TLS handshake with ${V4}:443 (SNI ${HOST}) got no answer within 5000 ms`,
+    verdict: 'timeout',
+    stage: 'tls_handshake',
+    failure: 'generic_timeout_error',
+    reason: `the TLS handshake with ${V4}:443 (SNI ${HOST}) got no answer within 5000 ms`,
   },
   {
     name: 'TLS: protocol failure',
     checks: [resolve([V4]), connect(V4), tls('ssl_failed_handshake')],
-    verdict: 'tls-failure', stage: 'tls_handshake', failure: 'ssl_failed_handshake', reason: 'failed: ssl failed handshake',
+    verdict: 'tls-failure',
+    stage: 'tls_handshake',
+    failure: 'ssl_failed_handshake',
+    reason: 'failed: ssl failed handshake',
   },
 
   // HTTP.
   {
     name: 'HTTP: RST after the request',
     checks: [resolve([V4]), connect(V4), tls(), http(undefined, 'connection_reset')],
-    verdict: 'reset', stage: 'http_round_trip', failure: 'connection_reset', reason: `the connection to ${V4}:443 was reset after the HTTP request (Host ${HOST})`,
+    verdict: 'reset',
+    stage: 'http_round_trip',
+    failure: 'connection_reset',
+    reason: `the connection to ${V4}:443 was reset after the HTTP request (Host ${HOST})`,
   },
   {
     name: 'HTTP: FIN before a complete response',
     checks: [resolve([V4]), connect(V4), tls(), http(undefined, 'eof_error')],
-    verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error', reason: `${V4}:443 closed the connection before a complete HTTP response`,
+    verdict: 'closed',
+    stage: 'http_round_trip',
+    failure: 'eof_error',
+    reason: `${V4}:443 closed the connection before a complete HTTP response`,
   },
   {
     name: 'HTTP: not HTTP',
     checks: [resolve([V4]), connect(V4), tls(), http(undefined, 'http_protocol_error')],
-    verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error', reason: `the HTTP request to https://${HOST}/ failed`,
+    verdict: 'http-failure',
+    stage: 'http_round_trip',
+    failure: 'http_protocol_error',
+    reason: `the HTTP request to https://${HOST}/ failed`,
   },
 
   // DNS heuristics: raw queries.
   {
     name: 'raw query: two differing replies -> poisoned',
-    checks: [resolve([FORGED]), query('resolver', [reply([FORGED], 2), reply([V4], 31)]), connect(FORGED), tls('ssl_invalid_hostname', { address: FORGED })],
-    verdict: 'dns-poisoned', stage: 'resolve', reason: `differing-replies: 2 differing replies to one A query: ${FORGED} after 2 ms; ${V4} after 31 ms`,
+    checks: [
+      resolve([FORGED]),
+      query('resolver', [reply([FORGED], 2), reply([V4], 31)]),
+      connect(FORGED),
+      tls('ssl_invalid_hostname', { address: FORGED }),
+    ],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason: `differing-replies: 2 differing replies to one A query: ${FORGED} after 2 ms; ${V4} after 31 ms`,
     heuristics: ['differing-replies'],
   },
   {
     name: 'raw query: a duplicated reply (same answer twice) -> not poisoned',
     checks: [resolve([V4]), query('resolver', [reply([V4], 3), reply([V4], 4)]), ...served()],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
   {
     name: 'raw query: the same addresses in another order -> not poisoned',
     checks: [resolve([V4, V4B]), query('resolver', [reply([V4, V4B], 3), reply([V4B, V4], 4)]), ...served()],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
   {
     name: 'sink answered, but the sink is not usable -> ignored',
     checks: [resolve([V4]), query('sink', [reply([FORGED])]), ...served()],
-    ctx: { sinkUsable: false }, verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    ctx: { sinkUsable: false },
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
   {
     name: 'sink answered, and the sink is usable -> poisoned',
     checks: [resolve([FORGED]), query('sink', [reply([FORGED])]), connect(FORGED, 'connection_refused')],
-    ctx: { sinkUsable: true }, verdict: 'dns-poisoned', stage: 'resolve',
-    reason: `sink-answer: ${SINK}, which runs no DNS server, answered A ${HOST}: ${FORGED} after 3 ms`, heuristics: ['sink-answer'],
+    ctx: { sinkUsable: true },
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason: `sink-answer: ${SINK}, which runs no DNS server, answered A ${HOST}: ${FORGED} after 3 ms`,
+    heuristics: ['sink-answer'],
   },
   {
     name: 'sink usable and silent -> nothing',
     checks: [resolve([V4]), query('sink', []), ...served()],
-    ctx: { sinkUsable: true }, verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    ctx: { sinkUsable: true },
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
   {
     name: 'TXT query answered with an A record -> poisoned (wrong-type)',
-    checks: [resolve([FORGED]), query('wrong_type', [reply([FORGED])], 'TXT'), connect(FORGED, 'generic_timeout_error')],
-    verdict: 'dns-poisoned', stage: 'resolve', reason: `wrong-type: a TXT query was answered with address records: ${FORGED}`, heuristics: ['wrong-type'],
+    checks: [
+      resolve([FORGED]),
+      query('wrong_type', [reply([FORGED])], 'TXT'),
+      connect(FORGED, 'generic_timeout_error'),
+    ],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason: `wrong-type: a TXT query was answered with address records: ${FORGED}`,
+    heuristics: ['wrong-type'],
   },
   {
     name: 'TXT query answered with TXT only -> nothing',
-    checks: [resolve([V4]), query('wrong_type', [{ ...reply([]), answers: [{ type: 'TXT', data: 'v=spf1 -all', ttl: 60 }] }], 'TXT'), ...served()],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    checks: [
+      resolve([V4]),
+      query(
+        'wrong_type',
+        [{ ...reply([]), answers: [{ type: 'TXT', data: 'v=spf1 -all', ttl: 60 }] }],
+        'TXT',
+      ),
+      ...served(),
+    ],
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
 
   // Impossible answers (never dialled by the probe, so nothing follows the resolve).
   {
     name: 'resolve: 192.168.1.1 -> poisoned (impossible-address)',
     checks: [resolve(['192.168.1.1'])],
-    verdict: 'dns-poisoned', stage: 'resolve', reason: 'impossible-address: answers no public name can have, not dialled: 192.168.1.1 (private (RFC 1918))', heuristics: ['impossible-address'],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason:
+      'impossible-address: answers no public name can have, not dialled: 192.168.1.1 (private (RFC 1918))',
+    heuristics: ['impossible-address'],
   },
   {
     name: 'resolve: 198.18.0.7 from a resolver that answers anything (a fake-IP proxy) -> a DNS failure, not poisoning',
     checks: [resolve(['198.18.0.7'])],
-    ctx: { nxRewrite: ['198.18.0.1'] }, verdict: 'dns-failure', stage: 'resolve', failure: 'dns_server_misbehaving', reason: 'a fake-IP proxy?', heuristics: ['impossible-address (weak)'],
+    ctx: { nxRewrite: ['198.18.0.1'] },
+    verdict: 'dns-failure',
+    stage: 'resolve',
+    failure: 'dns_server_misbehaving',
+    reason: 'a fake-IP proxy?',
+    heuristics: ['impossible-address (weak)'],
   },
   {
     name: 'raw query reply 127.0.0.1 -> poisoned (impossible-address)',
     checks: [resolve([V4]), query('resolver', [reply(['127.0.0.1'])]), connect(V4, 'connection_refused')],
-    verdict: 'dns-poisoned', stage: 'resolve', reason: '127.0.0.1 (loopback)', heuristics: ['impossible-address'],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason: '127.0.0.1 (loopback)',
+    heuristics: ['impossible-address'],
   },
   {
     name: 'resolve: 192.168.1.1 with 192.168.0.0/16 allowed -> a genuine split-horizon answer',
     checks: [resolve(['192.168.1.1']), ...served('192.168.1.1')],
-    ctx: { allowed: blockListOf(['192.168.0.0/16']) }, verdict: 'reachable', reason: 'HTTP 200 from 192.168.1.1',
+    ctx: { allowed: blockListOf(['192.168.0.0/16']) },
+    verdict: 'reachable',
+    reason: 'HTTP 200 from 192.168.1.1',
   },
 
   // The DoH control.
   {
     name: 'control disagrees and the local address has a certificate for another name -> poisoned (control-mismatch-tls)',
-    checks: [resolve([FORGED]), doh([CONTROL]), connect(FORGED), tls('ssl_invalid_hostname', { address: FORGED })],
-    verdict: 'dns-poisoned', stage: 'resolve',
+    checks: [
+      resolve([FORGED]),
+      doh([CONTROL]),
+      connect(FORGED),
+      tls('ssl_invalid_hostname', { address: FORGED }),
+    ],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
     reason: `control-mismatch-tls: local answer ${FORGED} shares no address with the control's ${CONTROL}, and ${FORGED} has no valid certificate for the name (ssl_invalid_hostname)`,
     heuristics: ['control-mismatch-tls'],
   },
   {
     name: 'control disagrees behind an interception proxy (unknown authority) -> cert-invalid, the mismatch only weak',
-    checks: [resolve([FORGED]), doh([CONTROL]), connect(FORGED), tls('ssl_unknown_authority', { address: FORGED })],
-    verdict: 'cert-invalid', stage: 'tls_handshake', failure: 'ssl_unknown_authority', reason: 'failed', heuristics: ['control-mismatch (weak)'],
+    checks: [
+      resolve([FORGED]),
+      doh([CONTROL]),
+      connect(FORGED),
+      tls('ssl_unknown_authority', { address: FORGED }),
+    ],
+    verdict: 'cert-invalid',
+    stage: 'tls_handshake',
+    failure: 'ssl_unknown_authority',
+    reason: 'failed',
+    heuristics: ['control-mismatch (weak)'],
   },
   {
     name: 'the resolver says NXDOMAIN, the control has an address -> dns-nxdomain, with the contradiction as weak evidence',
     checks: [resolve([], 'dns_nxdomain_error'), doh([CONTROL])],
-    verdict: 'dns-nxdomain', stage: 'resolve', failure: 'dns_nxdomain_error', reason: 'failed', heuristics: ['control-mismatch (weak)'],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: 'failed',
+    heuristics: ['control-mismatch (weak)'],
   },
   {
     name: 'control disagrees, but TLS is fine (a CDN answering by country) -> reachable',
     checks: [resolve([V4]), doh([CONTROL]), ...served()],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
   {
     name: 'control disagrees and TLS times out -> weak evidence only',
     checks: [resolve([V4]), doh([CONTROL]), connect(V4), tls('generic_timeout_error', { duration_ms: 5000 })],
-    verdict: 'timeout', stage: 'tls_handshake', failure: 'generic_timeout_error', reason: 'got no answer within 5000 ms', heuristics: ['control-mismatch (weak)'],
+    verdict: 'timeout',
+    stage: 'tls_handshake',
+    failure: 'generic_timeout_error',
+    reason: 'got no answer within 5000 ms',
+    heuristics: ['control-mismatch (weak)'],
   },
   {
     name: 'control disagrees and TLS fails for a protocol reason -> weak evidence only',
     checks: [resolve([V4]), doh([CONTROL]), connect(V4), tls('ssl_failed_handshake')],
-    verdict: 'tls-failure', stage: 'tls_handshake', failure: 'ssl_failed_handshake', reason: 'failed: ssl failed handshake', heuristics: ['control-mismatch (weak)'],
+    verdict: 'tls-failure',
+    stage: 'tls_handshake',
+    failure: 'ssl_failed_handshake',
+    reason: 'failed: ssl failed handshake',
+    heuristics: ['control-mismatch (weak)'],
   },
   {
     name: 'control shares an address -> no mismatch, the certificate speaks',
     checks: [resolve([V4]), doh([CONTROL, V4]), connect(V4), tls('ssl_unknown_authority')],
-    verdict: 'cert-invalid', stage: 'tls_handshake', failure: 'ssl_unknown_authority', reason: 'failed: ssl unknown authority',
+    verdict: 'cert-invalid',
+    stage: 'tls_handshake',
+    failure: 'ssl_unknown_authority',
+    reason: 'failed: ssl unknown authority',
   },
   {
     name: 'control failed -> ignored, the certificate speaks',
     checks: [resolve([V4]), doh([], 'generic_timeout_error'), connect(V4), tls('ssl_unknown_authority')],
-    verdict: 'cert-invalid', stage: 'tls_handshake', failure: 'ssl_unknown_authority', reason: 'failed: ssl unknown authority',
+    verdict: 'cert-invalid',
+    stage: 'tls_handshake',
+    failure: 'ssl_unknown_authority',
+    reason: 'failed: ssl unknown authority',
   },
 
   // What the run knows: NXDOMAIN rewriting and the forged pool.
   {
-    name: 'the answer is the resolver\'s NXDOMAIN-rewrite address -> nxdomain',
-    checks: [resolve([REWRITE]), connect(REWRITE, undefined), tls('ssl_invalid_hostname', { address: REWRITE })],
-    ctx: { nxRewrite: [REWRITE] }, verdict: 'dns-nxdomain', stage: 'resolve',
-    reason: `the resolver answers ${REWRITE} for names that do not exist, and gave the same here`, heuristics: ['nxdomain-rewrite (weak)'],
+    name: "the answer is the resolver's NXDOMAIN-rewrite address -> nxdomain",
+    checks: [
+      resolve([REWRITE]),
+      connect(REWRITE, undefined),
+      tls('ssl_invalid_hostname', { address: REWRITE }),
+    ],
+    ctx: { nxRewrite: [REWRITE] },
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    reason: `the resolver answers ${REWRITE} for names that do not exist, and gave the same here`,
+    heuristics: ['nxdomain-rewrite (weak)'],
   },
   {
     name: 'only some answers are the rewrite address -> no rewrite',
     checks: [resolve([V4, REWRITE]), ...served()],
-    ctx: { nxRewrite: [REWRITE] }, verdict: 'reachable', reason: `HTTP 200 from ${V4}`,
+    ctx: { nxRewrite: [REWRITE] },
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
   },
   {
     name: 'answer in the forged pool -> weak evidence, the chain decides',
     checks: [resolve([FORGED]), connect(FORGED, 'generic_timeout_error', { duration_ms: 3000 })],
-    ctx: { forgedPool: blockListOf(['31.13.0.0/16']) }, verdict: 'timeout', stage: 'connect', failure: 'generic_timeout_error',
-    reason: `no answer to the SYN to ${FORGED}:443 within 3000 ms`, heuristics: ['forged-pool (weak)'],
+    ctx: { forgedPool: blockListOf(['31.13.0.0/16']) },
+    verdict: 'timeout',
+    stage: 'connect',
+    failure: 'generic_timeout_error',
+    reason: `no answer to the SYN to ${FORGED}:443 within 3000 ms`,
+    heuristics: ['forged-pool (weak)'],
   },
   {
     name: 'a valid certificate proves the address genuine: strong heuristics stay evidence',
     checks: [resolve([V4]), query('resolver', [reply([FORGED], 2), reply([V4], 31)]), ...served()],
-    verdict: 'reachable', reason: `HTTP 200 from ${V4}`, heuristics: ['differing-replies'],
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
+    heuristics: ['differing-replies'],
   },
 ];
 
 describe('classifyTarget', () => {
   it.each(ROWS)('$name', (row) => {
     const v = classifyTarget(row.target ?? target(), row.checks, context(row.ctx));
-    expect({ verdict: v.verdict, stage: v.stage, failure: v.failure }).toStrictEqual({ verdict: row.verdict, stage: row.stage, failure: row.failure });
+    expect({ verdict: v.verdict, stage: v.stage, failure: v.failure }).toStrictEqual({
+      verdict: row.verdict,
+      stage: row.stage,
+      failure: row.failure,
+    });
     expect(v.reason).toContain(row.reason);
     expect(v.heuristics?.map((h) => (h.strong ? h.name : `${h.name} (weak)`))).toStrictEqual(row.heuristics);
     expect(v.evidence).toHaveLength(row.checks.length);
@@ -430,24 +693,63 @@ describe('classifyTarget', () => {
 // silent past its grace.
 
 const at = (started_ms: number, duration_ms: number) => ({ started_ms, duration_ms });
-const decoy = (f: FailureString | undefined, end: number): TlsObservation => tls(f, { purpose: 'decoy', sni: 'www.example.org', ...at(0, end) });
-const ownReset = (): Observation[] => [connect(V4, undefined, { try: 1, ...at(40, 1) }), tls('connection_reset', at(41, 2))];
+const decoy = (f: FailureString | undefined, end: number): TlsObservation =>
+  tls(f, { purpose: 'decoy', sni: 'www.example.org', ...at(0, end) });
+const ownReset = (): Observation[] => [
+  connect(V4, undefined, { try: 1, ...at(40, 1) }),
+  tls('connection_reset', at(41, 2)),
+];
 const dialled = (): Observation[] => [resolve([V4]), connect(V4, undefined, at(0, 1))];
 
 const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; by: string | undefined }> = [
-  { name: 'the decoy passed, the name was reset: sni', checks: [...dialled(), decoy(undefined, 30), ...ownReset()], by: 'sni' },
-  { name: 'the decoy was reset too, before the own check: ip', checks: [...dialled(), decoy('connection_reset', 30), ...ownReset()], by: 'ip' },
-  { name: 'the decoy was reset only after the own check began (its block may be the echo): unknown', checks: [...dialled(), decoy('connection_reset', 60), ...ownReset()], by: 'unknown' },
-  { name: 'the decoy was silent from the start and timed out: ip', checks: [...dialled(), decoy('generic_timeout_error', 1000), ...ownReset()], by: 'ip' },
-  { name: 'the server closed the decoy (a name it does not serve): unknown', checks: [...dialled(), decoy('eof_error', 10), ...ownReset()], by: 'unknown' },
+  {
+    name: 'the decoy passed, the name was reset: sni',
+    checks: [...dialled(), decoy(undefined, 30), ...ownReset()],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy was reset too, before the own check: ip',
+    checks: [...dialled(), decoy('connection_reset', 30), ...ownReset()],
+    by: 'ip',
+  },
+  {
+    name: 'the decoy was reset only after the own check began (its block may be the echo): unknown',
+    checks: [...dialled(), decoy('connection_reset', 60), ...ownReset()],
+    by: 'unknown',
+  },
+  {
+    name: 'the decoy was silent from the start and timed out: ip',
+    checks: [...dialled(), decoy('generic_timeout_error', 1000), ...ownReset()],
+    by: 'ip',
+  },
+  {
+    name: 'the server closed the decoy (a name it does not serve): unknown',
+    checks: [...dialled(), decoy('eof_error', 10), ...ownReset()],
+    by: 'unknown',
+  },
   { name: 'no decoy: unknown', checks: [...dialled(), tls('connection_reset', at(1, 2))], by: 'unknown' },
   { name: 'a RST to the SYN: ip', checks: [resolve([V4]), connect(V4, 'connection_refused')], by: 'ip' },
   {
     name: 'an SNI probe to a clean server passed with the name: unknown',
-    checks: [...dialled(), decoy(undefined, 30), ...ownReset(), tls(undefined, { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) })],
+    checks: [
+      ...dialled(),
+      decoy(undefined, 30),
+      ...ownReset(),
+      tls(undefined, { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) }),
+    ],
     by: 'unknown',
   },
-  { name: 'reachable: none', checks: [...dialled(), decoy(undefined, 30), connect(V4, undefined, { try: 1, ...at(40, 1) }), tls(undefined, at(41, 2)), http(200, undefined, at(43, 2))], by: undefined },
+  {
+    name: 'reachable: none',
+    checks: [
+      ...dialled(),
+      decoy(undefined, 30),
+      connect(V4, undefined, { try: 1, ...at(40, 1) }),
+      tls(undefined, at(41, 2)),
+      http(200, undefined, at(43, 2)),
+    ],
+    by: undefined,
+  },
 ];
 
 describe('blocked-by', () => {
@@ -510,9 +812,12 @@ describe('impossibleReason', () => {
 
   // Documentation and benchmarking ranges are never a public name's real address (OONI's bogon list
   // has all of them). Today only the ranges above are listed, so these pass as genuine.
-  it.each(['2001:db8::1', '192.0.2.1', '198.51.100.1', '203.0.113.1'])('%s (documentation) is impossible', (address) => {
-    expect(impossibleReason(address, NONE)).toEqual(expect.any(String));
-  });
+  it.each(['2001:db8::1', '192.0.2.1', '198.51.100.1', '203.0.113.1'])(
+    '%s (documentation) is impossible',
+    (address) => {
+      expect(impossibleReason(address, NONE)).toEqual(expect.any(String));
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -541,7 +846,11 @@ describe('run context (src/classify/run.ts)', () => {
   });
 
   const measured = (verdict: VerdictName): Verdict => ({
-    verdict, stage: 'connect', failure: 'connection_refused', reason: `a RST answered the SYN to ${V4}:443`, evidence: ['connect ...'],
+    verdict,
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to ${V4}:443`,
+    evidence: ['connect ...'],
   });
 
   it.each<[VerdictName, Vantage]>([

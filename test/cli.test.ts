@@ -28,7 +28,18 @@ beforeAll(async () => {
     'good.reachprobe.test': { answer: [HOST] },
     'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 40 }],
   });
-  loopbackArgs = ['--resolver', `${HOST}:${dns.port}`, '--ca', ca, '--timeout', '0.5', '--dns-window', '0.1', '--allow-answers', '127.0.0.0/8'];
+  loopbackArgs = [
+    '--resolver',
+    `${HOST}:${dns.port}`,
+    '--ca',
+    ca,
+    '--timeout',
+    '0.5',
+    '--dns-window',
+    '0.1',
+    '--allow-answers',
+    '127.0.0.0/8',
+  ];
 });
 
 afterAll(async () => {
@@ -106,21 +117,30 @@ describe('bad input', () => {
 
   it('a bad line in --forged-pool names the file and line', async () => {
     const pool = await file('pool.txt', '# forged answers\n1.2.3.0/24\nnot-an-address\n');
-    const targets = await file('pool-targets.yaml', `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`);
+    const targets = await file(
+      'pool-targets.yaml',
+      `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`,
+    );
     const r = await run(['check', targets, ...loopbackArgs, '--forged-pool', pool]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${pool}:3: "not-an-address" is not an IP address or CIDR range`);
   });
 
   it('-o into a folder that cannot be written exits 2 before measuring', async () => {
-    const targets = await file('ro.yaml', `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`);
+    const targets = await file(
+      'ro.yaml',
+      `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`,
+    );
     const r = await run(['check', targets, ...loopbackArgs, '-o', '/proc/report.json']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('is not writable');
   });
 
   it('-o into a folder that cannot be made exits 2 before measuring', async () => {
-    const targets = await file('one.yaml', `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`);
+    const targets = await file(
+      'one.yaml',
+      `- name: a\n  service: S\n  url: http://${HOST}:${await closedPort()}/\n`,
+    );
     const r = await run(['check', targets, '-o', path.join(targets, 'under-a-file', 'r.json')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('cannot make the folder');
@@ -134,13 +154,24 @@ describe('a run against loopback servers', () => {
     const r = await run(['check', targets, ...loopbackArgs, '--json', '-o', out]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.type)).toEqual(['result', 'result', 'result', 'result', 'summary']);
     const byName = Object.fromEntries(lines.slice(0, 4).map((l) => [l.name, l]));
     expect(byName.fine).toMatchObject({ verdict: 'reachable', addresses: [HOST], service: 'Loopback' });
-    expect(byName['sni-reset']).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset' });
+    expect(byName['sni-reset']).toMatchObject({
+      verdict: 'reset',
+      stage: 'tls_handshake',
+      failure: 'connection_reset',
+    });
     expect(byName.poisoned).toMatchObject({ verdict: 'dns-poisoned', stage: 'resolve' });
-    expect(byName.refused).toMatchObject({ verdict: 'reset', stage: 'connect', failure: 'connection_refused' });
+    expect(byName.refused).toMatchObject({
+      verdict: 'reset',
+      stage: 'connect',
+      failure: 'connection_refused',
+    });
     for (const l of lines.slice(0, 4)) expect(l).toHaveProperty('timings.total_ms');
     expect(lines[4]).toMatchObject({ targets: 4, unmet: 0, vantage: 'unknown' });
 
@@ -169,7 +200,9 @@ describe('a run against loopback servers', () => {
 
   it('a reader that stops early (| head -1) is no error', async () => {
     const targets = await mixedTargets();
-    const cli = [process.execPath, BIN, 'check', targets, ...loopbackArgs, '--json'].map((a) => `'${a}'`).join(' ');
+    const cli = [process.execPath, BIN, 'check', targets, ...loopbackArgs, '--json']
+      .map((a) => `'${a}'`)
+      .join(' ');
     const r = await exec('bash', ['-c', `${cli} | head -c 10; exit \${PIPESTATUS[0]}`]);
     expect(r.stdout).toHaveLength(10);
     expect(r.stderr).toBe('');
@@ -179,7 +212,10 @@ describe('a run against loopback servers', () => {
   it('colours only when asked: --color wins, NO_COLOR beats FORCE_COLOR', async () => {
     const ok = await startServer({ behaviour: 'ok' });
     servers.push(ok);
-    const targets = await file('colour.yaml', `- name: c\n  service: S\n  url: http://good.reachprobe.test:${ok.port}/\n`);
+    const targets = await file(
+      'colour.yaml',
+      `- name: c\n  service: S\n  url: http://good.reachprobe.test:${ok.port}/\n`,
+    );
     const forced = await run(['check', targets, ...loopbackArgs, '--color']);
     const noColor = await run(['check', targets, ...loopbackArgs], { NO_COLOR: '1', FORCE_COLOR: '1' });
     expect(forced.status).toBe(0);
@@ -206,23 +242,33 @@ describe('on a machine without network (a fresh network namespace)', () => {
     if (ns) execFileSync('ip', ['netns', 'del', ns]);
   });
 
-  it.skipIf(!ns)('the bundled targets: every failure is vantage-offline, and the run takes far less than its timeouts', async () => {
-    const r = await run(['check', '--json'], {}, ['ip', 'netns', 'exec', ns!]);
-    expect(r.status).toBe(1);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const summary = lines.pop()!;
-    expect(summary).toMatchObject({ vantage: 'offline' });
-    expect(lines.length).toBeGreaterThanOrEqual(40);
-    expect(new Set(lines.map((l) => l.verdict))).toEqual(new Set(['vantage-offline']));
-    expect(new Set(lines.map((l) => l.measured_verdict))).toEqual(new Set(['dns-failure', 'unreachable']));
-    expect(summary.duration_ms as number).toBeLessThan(4000);
-  });
+  it.skipIf(!ns)(
+    'the bundled targets: every failure is vantage-offline, and the run takes far less than its timeouts',
+    async () => {
+      const r = await run(['check', '--json'], {}, ['ip', 'netns', 'exec', ns!]);
+      expect(r.status).toBe(1);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const summary = lines.pop()!;
+      expect(summary).toMatchObject({ vantage: 'offline' });
+      expect(lines.length).toBeGreaterThanOrEqual(40);
+      expect(new Set(lines.map((l) => l.verdict))).toEqual(new Set(['vantage-offline']));
+      expect(new Set(lines.map((l) => l.measured_verdict))).toEqual(new Set(['dns-failure', 'unreachable']));
+      expect(summary.duration_ms as number).toBeLessThan(4000);
+    },
+  );
 
   it.skipIf(!ns)('unreachable: no route to the address, and no domestic control to say more', async () => {
     const targets = await file('route.yaml', `- name: nowhere\n  service: S\n  url: tcp://${HOST}:9\n`);
     const r = await run(['check', targets, '--json'], {}, ['ip', 'netns', 'exec', ns!]);
     const result = JSON.parse(r.stdout.split('\n')[0]!) as Record<string, unknown>;
-    expect(result).toMatchObject({ verdict: 'unreachable', stage: 'connect', failure: 'network_unreachable' });
+    expect(result).toMatchObject({
+      verdict: 'unreachable',
+      stage: 'connect',
+      failure: 'network_unreachable',
+    });
     expect(r.status).toBe(1);
   });
 });

@@ -4,11 +4,22 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { compareWithControl } from '../src/classify/control.js';
-import { bodyProportion, pageDifferences, titleMatch, uncommonHeadersMatch } from '../src/classify/http-diff.js';
+import {
+  bodyProportion,
+  pageDifferences,
+  titleMatch,
+  uncommonHeadersMatch,
+} from '../src/classify/http-diff.js';
 import { classifyTarget } from '../src/classify/target.js';
 import type { Blocking, Control, ControlHttp, ControlTls } from '../src/model/control.js';
 import type { FailureString, Operation } from '../src/model/failure.js';
-import type { CertificateSummary, ConnectObservation, HttpObservation, Observation, TlsObservation } from '../src/model/observation.js';
+import type {
+  CertificateSummary,
+  ConnectObservation,
+  HttpObservation,
+  Observation,
+  TlsObservation,
+} from '../src/model/observation.js';
 import type { Scheme, Target } from '../src/model/target.js';
 import type { VerdictName } from '../src/model/verdict.js';
 
@@ -17,37 +28,115 @@ const HERE = '104.18.32.7'; // what the resolver here answered
 const THERE = '151.101.65.69'; // what the helper's resolver answered (a CDN's other address)
 
 const target = (scheme: Scheme = 'https'): Target => ({
-  name: 't', service: 'S', url: `${scheme}://${HOST}/`, scheme, host: HOST, port: scheme === 'https' ? 443 : 80, path: '/', tags: [],
+  name: 't',
+  service: 'S',
+  url: `${scheme}://${HOST}/`,
+  scheme,
+  host: HOST,
+  port: scheme === 'https' ? 443 : 80,
+  path: '/',
+  tags: [],
   source: { file: 'targets/t.yaml', line: 1 },
 });
 
-const fail = (failure: FailureString, operation: Operation) => ({ failure: { failure, operation, message: failure } });
+const fail = (failure: FailureString, operation: Operation) => ({
+  failure: { failure, operation, message: failure },
+});
 const t0 = { started_ms: 0, duration_ms: 10 };
 
 const cert = (issuer: string, fingerprint256: string): CertificateSummary => ({
-  subject: `CN=${HOST}`, issuer, valid_from: 'Jan 1 00:00:00 2026 GMT', valid_to: 'Jan 1 00:00:00 2027 GMT', subject_alt_names: `DNS:${HOST}`, fingerprint256,
+  subject: `CN=${HOST}`,
+  issuer,
+  valid_from: 'Jan 1 00:00:00 2026 GMT',
+  valid_to: 'Jan 1 00:00:00 2027 GMT',
+  subject_alt_names: `DNS:${HOST}`,
+  fingerprint256,
 });
 const REAL = cert("CN=Let's Encrypt R11", 'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99');
 const FAKE = cert('CN=Security Certificate', '11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF');
 
 type Local = Observation[];
-const resolved = (addresses = [HERE], f?: FailureString): Observation => ({ check: 'resolve', host: HOST, resolver: 'system', addresses: f ? [] : addresses, ...t0, ...(f ? fail(f, 'resolve') : {}) });
-const dialled = (f?: FailureString, address = HERE): ConnectObservation => ({ check: 'connect', address, port: 443, ...t0, ...(f ? fail(f, 'connect') : {}) });
+const resolved = (addresses = [HERE], f?: FailureString): Observation => ({
+  check: 'resolve',
+  host: HOST,
+  resolver: 'system',
+  addresses: f ? [] : addresses,
+  ...t0,
+  ...(f ? fail(f, 'resolve') : {}),
+});
+const dialled = (f?: FailureString, address = HERE): ConnectObservation => ({
+  check: 'connect',
+  address,
+  port: 443,
+  ...t0,
+  ...(f ? fail(f, 'connect') : {}),
+});
 const handshake = (f?: FailureString, certificate?: CertificateSummary): TlsObservation => ({
-  check: 'tls_handshake', address: HERE, port: 443, sni: HOST, ...t0, ...(f ? fail(f, 'tls_handshake') : { version: 'TLSv1.3' }), ...(certificate ? { certificate } : {}),
+  check: 'tls_handshake',
+  address: HERE,
+  port: 443,
+  sni: HOST,
+  ...t0,
+  ...(f ? fail(f, 'tls_handshake') : { version: 'TLSv1.3' }),
+  ...(certificate ? { certificate } : {}),
 });
 const page = (extra: Partial<HttpObservation> = {}, f?: FailureString): HttpObservation => ({
-  check: 'http_round_trip', address: HERE, port: 80, url: `http://${HOST}/`, ...t0, body_bytes: 5000, body_truncated: false,
-  ...(f ? fail(f, 'http_round_trip') : { status: 200, title: 'Site - news', header_names: ['content-type', 'x-site-id'], body_sha256: 'a'.repeat(64) }),
+  check: 'http_round_trip',
+  address: HERE,
+  port: 80,
+  url: `http://${HOST}/`,
+  ...t0,
+  body_bytes: 5000,
+  body_truncated: false,
+  ...(f
+    ? fail(f, 'http_round_trip')
+    : {
+        status: 200,
+        title: 'Site - news',
+        header_names: ['content-type', 'x-site-id'],
+        body_sha256: 'a'.repeat(64),
+      }),
   ...extra,
 });
 
-const control = (parts: Partial<Control> = {}): Control => ({ type: 'control', name: 't', url: `https://${HOST}/`, dns: { addresses: [THERE] }, tcp: [{ address: THERE, port: 443 }, { address: HERE, port: 443 }], duration_ms: 50, ...parts });
-const tlsOk = (certificate = REAL): ControlTls => ({ address: THERE, port: 443, handshake: true, version: 'TLSv1.3', certificate, trusted: true, valid_for_name: true });
-const pageAbroad = (extra: Partial<ControlHttp> = {}): ControlHttp => ({
-  address: THERE, port: 80, status: 200, body_bytes: 5100, body_truncated: false, title: 'Site - news', header_names: ['content-type', 'x-site-id'], body_sha256: 'b'.repeat(64), ...extra,
+const control = (parts: Partial<Control> = {}): Control => ({
+  type: 'control',
+  name: 't',
+  url: `https://${HOST}/`,
+  dns: { addresses: [THERE] },
+  tcp: [
+    { address: THERE, port: 443 },
+    { address: HERE, port: 443 },
+  ],
+  duration_ms: 50,
+  ...parts,
 });
-const NO_DNS_CONTEXT = { sinkUsable: false, forgedPool: new net.BlockList(), allowed: new net.BlockList(), nxRewrite: [] };
+const tlsOk = (certificate = REAL): ControlTls => ({
+  address: THERE,
+  port: 443,
+  handshake: true,
+  version: 'TLSv1.3',
+  certificate,
+  trusted: true,
+  valid_for_name: true,
+});
+const pageAbroad = (extra: Partial<ControlHttp> = {}): ControlHttp => ({
+  address: THERE,
+  port: 80,
+  status: 200,
+  body_bytes: 5100,
+  body_truncated: false,
+  title: 'Site - news',
+  header_names: ['content-type', 'x-site-id'],
+  body_sha256: 'b'.repeat(64),
+  ...extra,
+});
+const NO_DNS_CONTEXT = {
+  sinkUsable: false,
+  forgedPool: new net.BlockList(),
+  allowed: new net.BlockList(),
+  nxRewrite: [],
+};
 
 interface Row {
   what: string;
@@ -62,32 +151,233 @@ interface Row {
 
 const ROWS: Row[] = [
   // Without a control, or one the helper refused, nothing is decided by it.
-  { what: 'no control', local: [resolved(), dialled('connection_refused')], verdict: 'reset', blocking: null, accessible: null },
-  { what: 'the helper refused the target', local: [resolved(), dialled('generic_timeout_error')], control: control({ refused: 'loopback address', tcp: [] }), verdict: 'timeout', blocking: null, accessible: null },
+  {
+    what: 'no control',
+    local: [resolved(), dialled('connection_refused')],
+    verdict: 'reset',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'the helper refused the target',
+    local: [resolved(), dialled('generic_timeout_error')],
+    control: control({ refused: 'loopback address', tcp: [] }),
+    verdict: 'timeout',
+    blocking: null,
+    accessible: null,
+  },
   // Works here.
-  { what: 'https works here', local: [resolved(), dialled(), handshake(undefined, REAL), page({ port: 443 })], control: control({ tls: tlsOk() }), verdict: 'reachable', blocking: false, accessible: true },
-  { what: 'http: the same page (dynamic parts differ)', scheme: 'http', local: [resolved(), dialled(), page()], control: control({ http: pageAbroad() }), verdict: 'reachable', blocking: false, accessible: true },
-  { what: 'http: a blockpage with status 200', scheme: 'http', local: [resolved(), dialled(), page({ title: 'Access denied', body_bytes: 300, header_names: ['content-type'] })], control: control({ http: pageAbroad() }), verdict: 'http-diff', blocking: 'http-diff', accessible: false, reason: /title "Access denied" and 300 bytes here, "Site - news" and 5100 bytes abroad/ },
-  { what: 'http: a redirect to a blockpage', scheme: 'http', local: [resolved(), dialled(), page({ status: 302, location: 'http://warning.rt.ru/', body_bytes: 0 })], control: control({ http: pageAbroad() }), verdict: 'http-diff', blocking: 'http-diff', accessible: false, reason: /status 302 here, 200 abroad/ },
-  { what: 'http: the helper got no page', scheme: 'http', local: [resolved(), dialled(), page()], control: control({ http: { address: THERE, port: 80, body_bytes: 0, body_truncated: false, failure: 'generic_timeout_error' } }), verdict: 'reachable', blocking: null, accessible: null },
+  {
+    what: 'https works here',
+    local: [resolved(), dialled(), handshake(undefined, REAL), page({ port: 443 })],
+    control: control({ tls: tlsOk() }),
+    verdict: 'reachable',
+    blocking: false,
+    accessible: true,
+  },
+  {
+    what: 'http: the same page (dynamic parts differ)',
+    scheme: 'http',
+    local: [resolved(), dialled(), page()],
+    control: control({ http: pageAbroad() }),
+    verdict: 'reachable',
+    blocking: false,
+    accessible: true,
+  },
+  {
+    what: 'http: a blockpage with status 200',
+    scheme: 'http',
+    local: [
+      resolved(),
+      dialled(),
+      page({ title: 'Access denied', body_bytes: 300, header_names: ['content-type'] }),
+    ],
+    control: control({ http: pageAbroad() }),
+    verdict: 'http-diff',
+    blocking: 'http-diff',
+    accessible: false,
+    reason: /title "Access denied" and 300 bytes here, "Site - news" and 5100 bytes abroad/,
+  },
+  {
+    what: 'http: a redirect to a blockpage',
+    scheme: 'http',
+    local: [resolved(), dialled(), page({ status: 302, location: 'http://warning.rt.ru/', body_bytes: 0 })],
+    control: control({ http: pageAbroad() }),
+    verdict: 'http-diff',
+    blocking: 'http-diff',
+    accessible: false,
+    reason: /status 302 here, 200 abroad/,
+  },
+  {
+    what: 'http: the helper got no page',
+    scheme: 'http',
+    local: [resolved(), dialled(), page()],
+    control: control({
+      http: {
+        address: THERE,
+        port: 80,
+        body_bytes: 0,
+        body_truncated: false,
+        failure: 'generic_timeout_error',
+      },
+    }),
+    verdict: 'reachable',
+    blocking: null,
+    accessible: null,
+  },
   // DNS.
-  { what: 'NXDOMAIN on both sides is not censorship', local: [resolved([], 'dns_nxdomain_error')], control: control({ dns: { addresses: [], failure: 'dns_nxdomain_error' }, tcp: [] }), verdict: 'dns-nxdomain', blocking: false, accessible: false, reason: /could not resolve it either \(dns_nxdomain_error\): not censorship/ },
-  { what: 'NXDOMAIN here, resolved abroad', local: [resolved([], 'dns_nxdomain_error')], control: control(), verdict: 'dns-nxdomain', blocking: 'dns', accessible: false, reason: new RegExp(`resolved it to ${THERE}`) },
-  { what: 'resolver timeout here, resolved abroad', local: [resolved([], 'generic_timeout_error')], control: control(), verdict: 'dns-failure', blocking: 'dns', accessible: false },
+  {
+    what: 'NXDOMAIN on both sides is not censorship',
+    local: [resolved([], 'dns_nxdomain_error')],
+    control: control({ dns: { addresses: [], failure: 'dns_nxdomain_error' }, tcp: [] }),
+    verdict: 'dns-nxdomain',
+    blocking: false,
+    accessible: false,
+    reason: /could not resolve it either \(dns_nxdomain_error\): not censorship/,
+  },
+  {
+    what: 'NXDOMAIN here, resolved abroad',
+    local: [resolved([], 'dns_nxdomain_error')],
+    control: control(),
+    verdict: 'dns-nxdomain',
+    blocking: 'dns',
+    accessible: false,
+    reason: new RegExp(`resolved it to ${THERE}`),
+  },
+  {
+    what: 'resolver timeout here, resolved abroad',
+    local: [resolved([], 'generic_timeout_error')],
+    control: control(),
+    verdict: 'dns-failure',
+    blocking: 'dns',
+    accessible: false,
+  },
   // TCP.
-  { what: 'RST to SYN here, the same address opens abroad', local: [resolved(), dialled('connection_refused')], control: control(), verdict: 'reset', blocking: 'tcp_ip', accessible: false },
-  { what: 'SYN dropped here, the same address opens abroad', local: [resolved(), dialled('generic_timeout_error')], control: control(), verdict: 'timeout', blocking: 'tcp_ip', accessible: false },
-  { what: 'refused everywhere: down, not blocked', local: [resolved(), dialled('connection_refused')], control: control({ tcp: [{ address: THERE, port: 443, failure: 'connection_refused' }, { address: HERE, port: 443, failure: 'connection_refused' }] }), verdict: 'down', blocking: false, accessible: false, reason: /fails from abroad too .*: not censorship/ },
-  { what: "the local answer leads nowhere from anywhere, the helper's does", local: [resolved(), dialled('generic_timeout_error')], control: control({ tcp: [{ address: THERE, port: 443 }, { address: HERE, port: 443, failure: 'generic_timeout_error' }] }), verdict: 'timeout', blocking: 'dns', accessible: false },
+  {
+    what: 'RST to SYN here, the same address opens abroad',
+    local: [resolved(), dialled('connection_refused')],
+    control: control(),
+    verdict: 'reset',
+    blocking: 'tcp_ip',
+    accessible: false,
+  },
+  {
+    what: 'SYN dropped here, the same address opens abroad',
+    local: [resolved(), dialled('generic_timeout_error')],
+    control: control(),
+    verdict: 'timeout',
+    blocking: 'tcp_ip',
+    accessible: false,
+  },
+  {
+    what: 'refused everywhere: down, not blocked',
+    local: [resolved(), dialled('connection_refused')],
+    control: control({
+      tcp: [
+        { address: THERE, port: 443, failure: 'connection_refused' },
+        { address: HERE, port: 443, failure: 'connection_refused' },
+      ],
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /fails from abroad too .*: not censorship/,
+  },
+  {
+    what: "the local answer leads nowhere from anywhere, the helper's does",
+    local: [resolved(), dialled('generic_timeout_error')],
+    control: control({
+      tcp: [
+        { address: THERE, port: 443 },
+        { address: HERE, port: 443, failure: 'generic_timeout_error' },
+      ],
+    }),
+    verdict: 'timeout',
+    blocking: 'dns',
+    accessible: false,
+  },
   // TLS.
-  { what: 'RST after the ClientHello here, TLS fine abroad', local: [resolved(), dialled(), handshake('connection_reset')], control: control({ tls: tlsOk() }), verdict: 'reset', blocking: 'http-failure', accessible: false },
-  { what: 'a handshake that stalls everywhere', local: [resolved(), dialled(), handshake('generic_timeout_error')], control: control({ tls: { address: THERE, port: 443, handshake: false, failure: 'generic_timeout_error', trusted: false, valid_for_name: false } }), verdict: 'down', blocking: false, accessible: false, reason: /fails from abroad too \(the helper: TLS handshake generic_timeout_error\)/ },
-  { what: 'interception: another issuer here, a valid certificate abroad', local: [resolved(), dialled(), handshake('ssl_unknown_authority', FAKE)], control: control({ tls: tlsOk() }), verdict: 'cert-invalid', blocking: 'http-failure', accessible: false, reason: /issued by CN=Security Certificate \(SHA-256 1122334455667788…\); abroad .* issued by CN=Let's Encrypt R11 .*: TLS interception/ },
-  { what: 'a misconfigured server: the same bad certificate abroad', local: [resolved(), dialled(), handshake('ssl_invalid_hostname', REAL)], control: control({ tls: { ...tlsOk(), failure: 'ssl_invalid_hostname', valid_for_name: false } }), verdict: 'cert-invalid', blocking: false, accessible: false, reason: /same certificate .*misconfigured server, not censorship/ },
-  { what: 'the same certificate, trusted abroad: this trust store', local: [resolved(), dialled(), handshake('ssl_unknown_authority', REAL)], control: control({ tls: tlsOk() }), verdict: 'cert-invalid', blocking: false, accessible: false, reason: /trust store or clock/ },
+  {
+    what: 'RST after the ClientHello here, TLS fine abroad',
+    local: [resolved(), dialled(), handshake('connection_reset')],
+    control: control({ tls: tlsOk() }),
+    verdict: 'reset',
+    blocking: 'http-failure',
+    accessible: false,
+  },
+  {
+    what: 'a handshake that stalls everywhere',
+    local: [resolved(), dialled(), handshake('generic_timeout_error')],
+    control: control({
+      tls: {
+        address: THERE,
+        port: 443,
+        handshake: false,
+        failure: 'generic_timeout_error',
+        trusted: false,
+        valid_for_name: false,
+      },
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /fails from abroad too \(the helper: TLS handshake generic_timeout_error\)/,
+  },
+  {
+    what: 'interception: another issuer here, a valid certificate abroad',
+    local: [resolved(), dialled(), handshake('ssl_unknown_authority', FAKE)],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: 'http-failure',
+    accessible: false,
+    reason:
+      /issued by CN=Security Certificate \(SHA-256 1122334455667788…\); abroad .* issued by CN=Let's Encrypt R11 .*: TLS interception/,
+  },
+  {
+    what: 'a misconfigured server: the same bad certificate abroad',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', REAL)],
+    control: control({ tls: { ...tlsOk(), failure: 'ssl_invalid_hostname', valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: false,
+    accessible: false,
+    reason: /same certificate .*misconfigured server, not censorship/,
+  },
+  {
+    what: 'the same certificate, trusted abroad: this trust store',
+    local: [resolved(), dialled(), handshake('ssl_unknown_authority', REAL)],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: false,
+    accessible: false,
+    reason: /trust store or clock/,
+  },
   // HTTP.
-  { what: 'RST after the request here, a page abroad', scheme: 'http', local: [resolved(), dialled(), page({}, 'connection_reset')], control: control({ http: pageAbroad() }), verdict: 'reset', blocking: 'http-failure', accessible: false },
-  { what: 'bytes that are not HTTP, everywhere', scheme: 'http', local: [resolved(), dialled(), page({}, 'http_protocol_error')], control: control({ http: { address: THERE, port: 80, body_bytes: 0, body_truncated: false, failure: 'http_protocol_error' } }), verdict: 'down', blocking: false, accessible: false },
+  {
+    what: 'RST after the request here, a page abroad',
+    scheme: 'http',
+    local: [resolved(), dialled(), page({}, 'connection_reset')],
+    control: control({ http: pageAbroad() }),
+    verdict: 'reset',
+    blocking: 'http-failure',
+    accessible: false,
+  },
+  {
+    what: 'bytes that are not HTTP, everywhere',
+    scheme: 'http',
+    local: [resolved(), dialled(), page({}, 'http_protocol_error')],
+    control: control({
+      http: {
+        address: THERE,
+        port: 80,
+        body_bytes: 0,
+        body_truncated: false,
+        failure: 'http_protocol_error',
+      },
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+  },
 ];
 
 describe('compareWithControl', () => {
@@ -95,7 +385,11 @@ describe('compareWithControl', () => {
     const t = target(row.scheme);
     const local = classifyTarget(t, row.local, NO_DNS_CONTEXT);
     const compared = compareWithControl(t, row.local, local, row.control);
-    expect({ verdict: compared.verdict.verdict, blocking: compared.blocking, accessible: compared.accessible }).toEqual({
+    expect({
+      verdict: compared.verdict.verdict,
+      blocking: compared.blocking,
+      accessible: compared.accessible,
+    }).toEqual({
       verdict: row.verdict,
       blocking: row.blocking,
       accessible: row.accessible,
@@ -109,17 +403,43 @@ describe('compareWithControl', () => {
     const local = [resolved(), dialled('connection_refused')];
     const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
     expect(verdict.blockedBy).toBe('ip');
-    const compared = compareWithControl(t, local, verdict, control({ tcp: [{ address: HERE, port: 443, failure: 'connection_refused' }] }));
+    const compared = compareWithControl(
+      t,
+      local,
+      verdict,
+      control({ tcp: [{ address: HERE, port: 443, failure: 'connection_refused' }] }),
+    );
     expect(compared.verdict.blockedBy).toBeUndefined();
     expect(compared.verdict.measured).toBe('reset');
   });
 
   it('an inconsistent block that the helper cannot explain stays undecided', () => {
     const t = target();
-    const local: Local = [resolved(), dialled(), { ...handshake('connection_reset'), try: 1 }, { ...dialled(), try: 2 }, { ...handshake(), try: 2 }, { ...page({ port: 443 }), try: 2 }];
+    const local: Local = [
+      resolved(),
+      dialled(),
+      { ...handshake('connection_reset'), try: 1 },
+      { ...dialled(), try: 2 },
+      { ...handshake(), try: 2 },
+      { ...page({ port: 443 }), try: 2 },
+    ];
     const v = classifyTarget(t, local, NO_DNS_CONTEXT);
     expect(v.verdict).toBe('inconsistent');
-    const compared = compareWithControl(t, local, v, control({ tls: { address: THERE, port: 443, handshake: false, failure: 'connection_reset', trusted: false, valid_for_name: false } }));
+    const compared = compareWithControl(
+      t,
+      local,
+      v,
+      control({
+        tls: {
+          address: THERE,
+          port: 443,
+          handshake: false,
+          failure: 'connection_reset',
+          trusted: false,
+          valid_for_name: false,
+        },
+      }),
+    );
     expect([compared.verdict.verdict, compared.blocking]).toEqual(['inconsistent', null]);
   });
 });
@@ -127,7 +447,9 @@ describe('compareWithControl', () => {
 describe('the page comparison', () => {
   const here = page();
   it('the same body is the same page, whatever else', () => {
-    expect(pageDifferences({ ...here, status: 500 }, pageAbroad({ body_sha256: here.body_sha256! }))).toEqual([]);
+    expect(pageDifferences({ ...here, status: 500 }, pageAbroad({ body_sha256: here.body_sha256! }))).toEqual(
+      [],
+    );
   });
   it("a server error abroad says nothing about the page here (OONI's rule)", () => {
     expect(pageDifferences(here, pageAbroad({ status: 503 }))).toEqual([]);
@@ -137,12 +459,20 @@ describe('the page comparison', () => {
   });
   it('a geo-variant: another title, the same length and an uncommon header in common', () => {
     expect(pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten' }))).toEqual([]);
-    expect(pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten', header_names: ['content-type'] }))).toHaveLength(1);
+    expect(
+      pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten', header_names: ['content-type'] })),
+    ).toHaveLength(1);
   });
   it('body proportion is 0.7 at the edge, and two capped bodies are equal', () => {
-    expect(bodyProportion({ body_bytes: 70, body_truncated: false }, { body_bytes: 100, body_truncated: false })).toBeCloseTo(0.7);
-    expect(bodyProportion({ body_bytes: 10, body_truncated: true }, { body_bytes: 65536, body_truncated: true })).toBe(1);
-    expect(bodyProportion({ body_bytes: 0, body_truncated: false }, { body_bytes: 0, body_truncated: false })).toBe(1);
+    expect(
+      bodyProportion({ body_bytes: 70, body_truncated: false }, { body_bytes: 100, body_truncated: false }),
+    ).toBeCloseTo(0.7);
+    expect(
+      bodyProportion({ body_bytes: 10, body_truncated: true }, { body_bytes: 65536, body_truncated: true }),
+    ).toBe(1);
+    expect(
+      bodyProportion({ body_bytes: 0, body_truncated: false }, { body_bytes: 0, body_truncated: false }),
+    ).toBe(1);
   });
   it('titles match when equal or sharing a word of five letters', () => {
     expect(titleMatch('Google', 'google')).toBe(true);

@@ -11,7 +11,9 @@ const handshake = (failed = false): TlsObservation => ({
   sni: 'decoy.example',
   started_ms: 5,
   duration_ms: 2,
-  ...(failed ? { failure: { failure: 'connection_reset', operation: 'tls_handshake', message: 'read ECONNRESET' } } : {}),
+  ...(failed
+    ? { failure: { failure: 'connection_reset', operation: 'tls_handshake', message: 'read ECONNRESET' } }
+    : {}),
 });
 
 const quicHandshake = (): QuicObservation => ({
@@ -70,8 +72,21 @@ describe('PassedDecoys', () => {
     expect([decoys.fresh(AT, 'https', 1), decoys.fresh(AT, 'http', 1)]).toEqual([undefined, undefined]);
     expect(decoys.fresh(AT, 'quic', 1)?.shared_from).toBe('third');
     decoys.record(AT, 'https', 'fourth', handshake(), 0, 0);
-    decoys.record(AT, 'quic', 'fifth', { ...quicHandshake(), failure: { failure: 'generic_timeout_error', operation: 'quic_handshake', message: 'x' } }, 0, 0);
-    expect([decoys.fresh(AT, 'https', 1)?.shared_from, decoys.fresh(AT, 'quic', 1)]).toEqual(['fourth', undefined]);
+    decoys.record(
+      AT,
+      'quic',
+      'fifth',
+      {
+        ...quicHandshake(),
+        failure: { failure: 'generic_timeout_error', operation: 'quic_handshake', message: 'x' },
+      },
+      0,
+      0,
+    );
+    expect([decoys.fresh(AT, 'https', 1)?.shared_from, decoys.fresh(AT, 'quic', 1)]).toEqual([
+      'fourth',
+      undefined,
+    ]);
     const never = new PassedDecoys(0);
     never.record(AT, 'https', 'first', handshake(), 0, 0);
     expect(never.fresh(AT, 'https', 0)).toBeUndefined();

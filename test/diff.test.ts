@@ -8,14 +8,60 @@ type Expected = Array<[kind: ChangeKind, name: string, old: string | undefined, 
 
 describe('diffReports', () => {
   it.each<[string, Line[], Line[], Expected, number]>([
-    ['the same verdicts: nothing', [['a', 'reachable'], ['b', 'reset']], [['b', 'reset'], ['a', 'reachable']], [], 2],
-    ['a verdict that changed', [['a', 'reachable']], [['a', 'reset']], [['changed', 'a', 'reachable', 'reset']], 0],
-    ['a target that appeared', [['a', 'reachable']], [['a', 'reachable'], ['b', 'timeout']], [['appeared', 'b', undefined, 'timeout']], 1],
-    ['a target that vanished', [['a', 'reachable'], ['b', 'timeout']], [['a', 'reachable']], [['vanished', 'b', 'timeout', undefined]], 1],
+    [
+      'the same verdicts: nothing',
+      [
+        ['a', 'reachable'],
+        ['b', 'reset'],
+      ],
+      [
+        ['b', 'reset'],
+        ['a', 'reachable'],
+      ],
+      [],
+      2,
+    ],
+    [
+      'a verdict that changed',
+      [['a', 'reachable']],
+      [['a', 'reset']],
+      [['changed', 'a', 'reachable', 'reset']],
+      0,
+    ],
+    [
+      'a target that appeared',
+      [['a', 'reachable']],
+      [
+        ['a', 'reachable'],
+        ['b', 'timeout'],
+      ],
+      [['appeared', 'b', undefined, 'timeout']],
+      1,
+    ],
+    [
+      'a target that vanished',
+      [
+        ['a', 'reachable'],
+        ['b', 'timeout'],
+      ],
+      [['a', 'reachable']],
+      [['vanished', 'b', 'timeout', undefined]],
+      1,
+    ],
     [
       'changed, then appeared, then vanished, each in report order',
-      [['gone', 'reset'], ['x', 'reachable'], ['y', 'reachable'], ['same', 'closed']],
-      [['new', 'dns-poisoned'], ['y', 'timeout'], ['same', 'closed'], ['x', 'reset']],
+      [
+        ['gone', 'reset'],
+        ['x', 'reachable'],
+        ['y', 'reachable'],
+        ['same', 'closed'],
+      ],
+      [
+        ['new', 'dns-poisoned'],
+        ['y', 'timeout'],
+        ['same', 'closed'],
+        ['x', 'reset'],
+      ],
       [
         ['changed', 'y', 'reachable', 'timeout'],
         ['changed', 'x', 'reachable', 'reset'],
@@ -29,7 +75,12 @@ describe('diffReports', () => {
     const diff = diffReports(reportOf(before), reportOf(after));
     expect(diff.changes.map((c) => [c.change, c.name, c.old?.verdict, c.new?.verdict])).toEqual(expected);
     const count = (k: ChangeKind) => expected.filter((e) => e[0] === k).length;
-    expect(diff.counts).toEqual({ changed: count('changed'), appeared: count('appeared'), vanished: count('vanished'), unchanged });
+    expect(diff.counts).toEqual({
+      changed: count('changed'),
+      appeared: count('appeared'),
+      vanished: count('vanished'),
+      unchanged,
+    });
   });
 
   it('the same verdict failing at another stage is no change', () => {
@@ -40,20 +91,45 @@ describe('diffReports', () => {
 
   it('keeps where and why of each side, and the service of the newer report', () => {
     const before = reportOf([['a', 'reachable', { service: 'Old name' }]]);
-    const after = reportOf([['a', 'reset', { service: 'New name', stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni' }]]);
+    const after = reportOf([
+      [
+        'a',
+        'reset',
+        { service: 'New name', stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni' },
+      ],
+    ]);
     expect(diffReports(before, after).changes[0]).toEqual({
       change: 'changed',
       name: 'a',
       service: 'New name',
       old: { verdict: 'reachable', reason: 'a is reachable' },
-      new: { verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni', reason: 'a is reset' },
+      new: {
+        verdict: 'reset',
+        stage: 'tls_handshake',
+        failure: 'connection_reset',
+        'blocked-by': 'sni',
+        reason: 'a is reset',
+      },
     });
   });
 
   it('says which reports, when they started and whether one was interrupted', () => {
-    const diff = diffReports(reportOf([['a', 'reachable']], '2026-11-23T12:00:00.000Z', 'old.json'), reportOf([], '2026-11-23T13:00:00.000Z', 'new.json', true));
-    expect(diff.old).toEqual({ file: 'old.json', started_at: '2026-11-23T12:00:00.000Z', partial: false, targets: 1 });
-    expect(diff.new).toEqual({ file: 'new.json', started_at: '2026-11-23T13:00:00.000Z', partial: true, targets: 0 });
+    const diff = diffReports(
+      reportOf([['a', 'reachable']], '2026-11-23T12:00:00.000Z', 'old.json'),
+      reportOf([], '2026-11-23T13:00:00.000Z', 'new.json', true),
+    );
+    expect(diff.old).toEqual({
+      file: 'old.json',
+      started_at: '2026-11-23T12:00:00.000Z',
+      partial: false,
+      targets: 1,
+    });
+    expect(diff.new).toEqual({
+      file: 'new.json',
+      started_at: '2026-11-23T13:00:00.000Z',
+      partial: true,
+      targets: 0,
+    });
   });
 });
 
@@ -68,9 +144,16 @@ describe('renderDiff', () => {
       'a partial NEW: its missing targets may not have been measured',
       reportOf([['a', 'reachable']], early),
       reportOf([], late, 'n.json', true),
-      ['note: NEW is a partial report (the run was interrupted): targets it lacks may only not have been measured (shown as vanished)'],
+      [
+        'note: NEW is a partial report (the run was interrupted): targets it lacks may only not have been measured (shown as vanished)',
+      ],
     ],
-    ['OLD newer than NEW', reportOf([], late), reportOf([], early), ['note: OLD started after NEW: the files may be swapped']],
+    [
+      'OLD newer than NEW',
+      reportOf([], late),
+      reportOf([], early),
+      ['note: OLD started after NEW: the files may be swapped'],
+    ],
   ])('%s', (_, older, newer, notes) => {
     const text = renderDiff(diffReports(older, newer), plain);
     expect(text.split('\n').filter((l) => l.startsWith('note: '))).toEqual(notes);

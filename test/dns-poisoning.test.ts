@@ -13,7 +13,14 @@ import { runProbe } from '../src/run/run.js';
 import type { Target } from '../src/model/target.js';
 import { startDnsServer, type DnsBehaviour, type DnsServerScript } from '../src/mock/dns-server.js';
 import { startDohServer } from '../src/mock/doh-server.js';
-import { closedPort, HOST, startBlackhole, startServer, type Behaviour, type Listening } from '../src/mock/tcp-servers.js';
+import {
+  closedPort,
+  HOST,
+  startBlackhole,
+  startServer,
+  type Behaviour,
+  type Listening,
+} from '../src/mock/tcp-servers.js';
 
 const SELF_SIGNED = CERTS['self-signed'].cert;
 const OPTIONS: ProbeOptions = {
@@ -58,10 +65,21 @@ interface World {
 }
 
 /** Starts the resolver, sink and control a test describes, and runs the targets against them. */
-async function measure(world: World, targets: Target[], options: Partial<ProbeOptions> = {}): Promise<RunOutput> {
+async function measure(
+  world: World,
+  targets: Target[],
+  options: Partial<ProbeOptions> = {},
+): Promise<RunOutput> {
   const resolver = await startDnsServer(world.resolver, world.resolverFallback);
   closers.push(resolver);
-  const env: ProbeEnv = { clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [MOCK_CA], controls: [] };
+  const env: ProbeEnv = {
+    clock: systemClock,
+    resolver: serverResolver(resolver),
+    dnsServer: resolver,
+    dial: dialTcp,
+    ca: [MOCK_CA],
+    controls: [],
+  };
   if (world.sink === 'closed') env.sink = { address: HOST, port: await closedPort() };
   else if (world.sink) {
     const sink = await startDnsServer(world.sink, world.sinkFallback ?? { silent: true });
@@ -79,7 +97,8 @@ async function measure(world: World, targets: Target[], options: Partial<ProbeOp
   return runProbe(targets, { ...OPTIONS, ...options }, env);
 }
 
-const names = (out: RunOutput, i = 0) => (out.results[i]!.dns_heuristics ?? []).map((h) => `${h.name}${h.strong ? '' : ' (weak)'}`);
+const names = (out: RunOutput, i = 0) =>
+  (out.results[i]!.dns_heuristics ?? []).map((h) => `${h.name}${h.strong ? '' : ' (weak)'}`);
 
 let good: number;
 beforeAll(async () => {
@@ -89,18 +108,29 @@ beforeAll(async () => {
 describe('clean names stay reachable', () => {
   it('a clean name: silent sink, agreeing control, one reply', async () => {
     const out = await measure(
-      { resolver: { 'www.reachprobe.test': { answer: [HOST] } }, sink: 'closed', control: { 'www.reachprobe.test': { answer: [HOST] } } },
+      {
+        resolver: { 'www.reachprobe.test': { answer: [HOST] } },
+        sink: 'closed',
+        control: { 'www.reachprobe.test': { answer: [HOST] } },
+      },
       [target('clean', 'www.reachprobe.test', good)],
     );
     expect(out.results[0]).toMatchObject({ verdict: 'reachable' });
     expect(names(out)).toEqual([]);
     expect(out.summary.dns_preflight.sink).toMatchObject({ usable: true });
-    expect(out.results[0]!.checks.filter((c) => c.check === 'doh_query').map((c) => c.check === 'doh_query' && c.addresses)).toEqual([[HOST], []]);
+    expect(
+      out.results[0]!.checks.filter((c) => c.check === 'doh_query').map(
+        (c) => c.check === 'doh_query' && c.addresses,
+      ),
+    ).toEqual([[HOST], []]);
   });
 
   it('a CDN: the control answers another address, but the local one has a valid certificate', async () => {
     const out = await measure(
-      { resolver: { 'cdn.reachprobe.test': { answer: [HOST] } }, control: { 'cdn.reachprobe.test': { answer: ['127.0.0.200'] } } },
+      {
+        resolver: { 'cdn.reachprobe.test': { answer: [HOST] } },
+        control: { 'cdn.reachprobe.test': { answer: ['127.0.0.200'] } },
+      },
       [target('cdn', 'cdn.reachprobe.test', good)],
     );
     expect(out.results[0]!.verdict).toBe('reachable');
@@ -109,7 +139,11 @@ describe('clean names stay reachable', () => {
 
   it('a control that fails is recorded and ignored', async () => {
     const out = await measure(
-      { resolver: { 'www.reachprobe.test': { answer: [HOST] } }, control: { 'www.reachprobe.test': { answer: ['127.0.0.9'] } }, controlCert: 'expired' },
+      {
+        resolver: { 'www.reachprobe.test': { answer: [HOST] } },
+        control: { 'www.reachprobe.test': { answer: ['127.0.0.9'] } },
+        controlCert: 'expired',
+      },
       [target('doh-down', 'www.reachprobe.test', good)],
     );
     expect(out.results[0]!.verdict).toBe('reachable');
@@ -126,11 +160,20 @@ describe('a blocked control', () => {
     const dispatcher = dohDispatcher([], 400, 4);
     closers.push({ close: () => dispatcher.destroy() });
     const env: ProbeEnv = {
-      clock: systemClock, resolver: serverResolver(resolver), dnsServer: resolver, dial: dialTcp, ca: [MOCK_CA],
-      controls: [`https://${HOST}:${hole.port}/dns-query`], doh: dispatcher,
+      clock: systemClock,
+      resolver: serverResolver(resolver),
+      dnsServer: resolver,
+      dial: dialTcp,
+      ca: [MOCK_CA],
+      controls: [`https://${HOST}:${hole.port}/dns-query`],
+      doh: dispatcher,
     };
     const started = performance.now();
-    const out = await runProbe([target('a', 'www.reachprobe.test', good), target('b', 'www.reachprobe.test', good)], OPTIONS, env);
+    const out = await runProbe(
+      [target('a', 'www.reachprobe.test', good), target('b', 'www.reachprobe.test', good)],
+      OPTIONS,
+      env,
+    );
     expect(performance.now() - started).toBeLessThan(1500);
     expect(out.results.map((r) => r.verdict)).toEqual(['reachable', 'reachable']);
     const doh = out.results[0]!.checks.filter((c) => c.check === 'doh_query');
@@ -152,7 +195,10 @@ describe('strong evidence: dns-poisoned', () => {
   it('a sink answer, although the resolver itself answers honestly', async () => {
     const plain = await server('ok');
     const out = await measure(
-      { resolver: { 'sinked.reachprobe.test': { answer: [HOST] } }, sink: { 'sinked.reachprobe.test': { answer: ['127.0.0.77'] } } },
+      {
+        resolver: { 'sinked.reachprobe.test': { answer: [HOST] } },
+        sink: { 'sinked.reachprobe.test': { answer: ['127.0.0.77'] } },
+      },
       [target('sinked', 'sinked.reachprobe.test', plain, 'http')],
     );
     expect(out.results[0]!.verdict).toBe('dns-poisoned');
@@ -162,10 +208,9 @@ describe('strong evidence: dns-poisoned', () => {
 
   it('a wrong-type answer: an A record for a TXT query', async () => {
     const plain = await server('ok');
-    const out = await measure(
-      { resolver: { 'typed.reachprobe.test': { answer: [HOST], anyType: true } } },
-      [target('typed', 'typed.reachprobe.test', plain, 'http')],
-    );
+    const out = await measure({ resolver: { 'typed.reachprobe.test': { answer: [HOST], anyType: true } } }, [
+      target('typed', 'typed.reachprobe.test', plain, 'http'),
+    ]);
     expect(out.results[0]!.verdict).toBe('dns-poisoned');
     expect(names(out)).toContain('wrong-type');
   });
@@ -199,7 +244,10 @@ describe('strong evidence: dns-poisoned', () => {
   it('a control mismatch confirmed by TLS: the local address has no valid certificate for the name', async () => {
     const wrong = await server('ok', 'wrong-name');
     const out = await measure(
-      { resolver: { 'mitm.reachprobe.test': { answer: [HOST] } }, control: { 'mitm.reachprobe.test': { answer: ['127.0.0.200'] } } },
+      {
+        resolver: { 'mitm.reachprobe.test': { answer: [HOST] } },
+        control: { 'mitm.reachprobe.test': { answer: ['127.0.0.200'] } },
+      },
       [target('mitm', 'mitm.reachprobe.test', wrong)],
     );
     expect(out.results[0]!.verdict).toBe('dns-poisoned');
@@ -211,7 +259,10 @@ describe('weak evidence decides nothing', () => {
   it('a control mismatch where the local address only times out stays a timeout', async () => {
     const stall = await server('stall');
     const out = await measure(
-      { resolver: { 'slow.reachprobe.test': { answer: [HOST] } }, control: { 'slow.reachprobe.test': { answer: ['127.0.0.200'] } } },
+      {
+        resolver: { 'slow.reachprobe.test': { answer: [HOST] } },
+        control: { 'slow.reachprobe.test': { answer: ['127.0.0.200'] } },
+      },
       [target('slow', 'slow.reachprobe.test', stall)],
     );
     expect(out.results[0]).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake' });
@@ -232,19 +283,33 @@ describe('weak evidence decides nothing', () => {
 describe('the DNS path itself', () => {
   it('a sink that answers the innocuous canary names is unusable, and its answers are not used', async () => {
     const out = await measure(
-      { resolver: { 'www.reachprobe.test': { answer: [HOST] } }, sink: {}, sinkFallback: { answer: ['127.0.0.88'] } },
+      {
+        resolver: { 'www.reachprobe.test': { answer: [HOST] } },
+        sink: {},
+        sinkFallback: { answer: ['127.0.0.88'] },
+      },
       [target('via-bad-sink', 'www.reachprobe.test', good)],
     );
-    expect(out.summary.dns_preflight.sink).toMatchObject({ usable: false, why: 'it answered www.example.com, www.iana.org' });
+    expect(out.summary.dns_preflight.sink).toMatchObject({
+      usable: false,
+      why: 'it answered www.example.com, www.iana.org',
+    });
     expect(out.summary.notes.join(' ')).toContain('unusable');
     expect(out.results[0]!.verdict).toBe('reachable');
     expect(out.results[0]!.dns_heuristics).toBeUndefined(); // the sink did answer for the target too
-    expect(out.results[0]!.checks.some((c) => c.check === 'dns_query' && c.purpose === 'sink' && c.replies.length > 0)).toBe(true);
+    expect(
+      out.results[0]!.checks.some(
+        (c) => c.check === 'dns_query' && c.purpose === 'sink' && c.replies.length > 0,
+      ),
+    ).toBe(true);
   });
 
   it('a resolver that rewrites NXDOMAIN is detected; a name that got the rewrite is dns-nxdomain, not reachable', async () => {
     const out = await measure(
-      { resolver: { 'www.reachprobe.test': { answer: [HOST] } }, resolverFallback: { answer: ['127.0.0.99'] } },
+      {
+        resolver: { 'www.reachprobe.test': { answer: [HOST] } },
+        resolverFallback: { answer: ['127.0.0.99'] },
+      },
       [target('real', 'www.reachprobe.test', good), target('typo', 'wwww.reachprobe.test', good)],
     );
     expect(out.summary.dns_preflight.nxdomain!.rewritten_to).toEqual(['127.0.0.99']);
@@ -254,8 +319,13 @@ describe('the DNS path itself', () => {
   });
 
   it('an honest resolver says NXDOMAIN for the random name', async () => {
-    const out = await measure({ resolver: { 'www.reachprobe.test': { answer: [HOST] } } }, [target('real', 'www.reachprobe.test', good)]);
-    expect(out.summary.dns_preflight.nxdomain!).toMatchObject({ rewritten_to: [], answer: 'dns_nxdomain_error' });
+    const out = await measure({ resolver: { 'www.reachprobe.test': { answer: [HOST] } } }, [
+      target('real', 'www.reachprobe.test', good),
+    ]);
+    expect(out.summary.dns_preflight.nxdomain!).toMatchObject({
+      rewritten_to: [],
+      answer: 'dns_nxdomain_error',
+    });
     expect(out.summary.dns_preflight.nxdomain!.name).toMatch(/^rp-[0-9a-f]{12}\.example\.com$/);
   });
 });

@@ -88,7 +88,12 @@ describe('queryUdp', () => {
   });
 
   it('records a truncated (TC) reply as such, and a huge one whole', async () => {
-    const many = Array.from({ length: 250 }, (_, i) => ({ type: 'A' as const, name: 'big.example', data: `192.0.2.${i}`, ttl: 60 }));
+    const many = Array.from({ length: 250 }, (_, i) => ({
+      type: 'A' as const,
+      name: 'big.example',
+      data: `192.0.2.${i}`,
+      ttl: 60,
+    }));
     const server = await serve({
       'cut.example': { raw: (q) => handmade(q, { flags: dnsPacket.TRUNCATED_RESPONSE, answers: [] }) },
       'big.example': { raw: (q) => handmade(q, { answers: many }) },
@@ -100,8 +105,13 @@ describe('queryUdp', () => {
     expect(big.replies[0]!.truncated).toBeUndefined();
   });
 
-  it('ignores a reply from another port than the server\'s, and notes it', async () => {
-    const server = await serve({ 'spoofed.example': [{ answer: ['192.0.2.66'], fromOtherPort: true }, { answer: ['192.0.2.1'], delayMs: 30 }] });
+  it("ignores a reply from another port than the server's, and notes it", async () => {
+    const server = await serve({
+      'spoofed.example': [
+        { answer: ['192.0.2.66'], fromOtherPort: true },
+        { answer: ['192.0.2.1'], delayMs: 30 },
+      ],
+    });
     const result = await ask(server, 'spoofed.example');
     expect(result.replies.map((r) => r.addresses)).toEqual([['192.0.2.1']]);
     expect(result.ignored).toHaveLength(1);
@@ -166,7 +176,10 @@ describe('queryUdp', () => {
     // No more than the test server's own receive buffer holds at once (about 250 queries).
     const names = Array.from({ length: 200 }, (_, i) => `n${i}.example`);
     const script: DnsServerScript = Object.fromEntries(
-      names.map((name, i) => [name, [{ answer: [`192.0.2.${i % 250}`] }, { answer: [`198.51.100.${i % 250}`], delayMs: 20 }]]),
+      names.map((name, i) => [
+        name,
+        [{ answer: [`192.0.2.${i % 250}`] }, { answer: [`198.51.100.${i % 250}`], delayMs: 20 }],
+      ]),
     );
     const server = await serve(script);
     const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
@@ -175,7 +188,10 @@ describe('queryUdp', () => {
     expect(udpSockets() - before).toBeLessThanOrEqual(Math.ceil(names.length / 16));
     const results = await Promise.all(asked);
     results.forEach((result, i) => {
-      expect(result.replies.map((r) => r.addresses)).toEqual([[`192.0.2.${i % 250}`], [`198.51.100.${i % 250}`]]);
+      expect(result.replies.map((r) => r.addresses)).toEqual([
+        [`192.0.2.${i % 250}`],
+        [`198.51.100.${i % 250}`],
+      ]);
       expect(result.ignored).toEqual([]);
     });
   });
@@ -185,7 +201,10 @@ describe('queryUdp', () => {
       'late.example': [{ answer: ['192.0.2.1'] }, { answer: ['192.0.2.2'], delayMs: 150 }],
       'slow.example': { answer: ['192.0.2.3'], delayMs: 250 },
     });
-    const [late, slow] = await Promise.all([ask(server, 'late.example', { windowMs: 50 }), ask(server, 'slow.example', { windowMs: 50 })]);
+    const [late, slow] = await Promise.all([
+      ask(server, 'late.example', { windowMs: 50 }),
+      ask(server, 'slow.example', { windowMs: 50 }),
+    ]);
     expect(late.replies.map((r) => r.addresses)).toEqual([['192.0.2.1']]);
     expect(slow.replies.map((r) => r.addresses)).toEqual([['192.0.2.3']]);
     expect(slow.ignored).toEqual([]);
@@ -193,11 +212,16 @@ describe('queryUdp', () => {
 
   it('a reply with a wrong ID is noted on the query it answers, not on the others in flight', async () => {
     const server = await serve({
-      'asked.example': [{ answer: ['192.0.2.66'], wrongId: true }, { answer: ['192.0.2.1'], delayMs: 30 }],
+      'asked.example': [
+        { answer: ['192.0.2.66'], wrongId: true },
+        { answer: ['192.0.2.1'], delayMs: 30 },
+      ],
       'other.example': { answer: ['192.0.2.2'], delayMs: 60 },
     });
     const [asked, other] = await Promise.all([ask(server, 'asked.example'), ask(server, 'other.example')]);
-    expect(asked.ignored).toEqual([expect.stringMatching(/^reply from 127\.0\.0\.1:\d+ with ID \d+, not \d+$/)]);
+    expect(asked.ignored).toEqual([
+      expect.stringMatching(/^reply from 127\.0\.0\.1:\d+ with ID \d+, not \d+$/),
+    ]);
     expect(other.ignored).toEqual([]);
   });
 

@@ -42,7 +42,12 @@ function commandsIn(file: string, text: string): Shown[] {
 function skipReason(command: string): string | undefined {
   if (/#[^'"]*network/.test(command)) return 'marked as needing the network';
   const sub = /reachprobe\s+(\S+)/.exec(command)?.[1];
-  if ((sub === 'check' || sub === 'doctor') && !command.includes('--mock') && !/\s(-h|--help)\b/.test(command)) return 'measures real targets';
+  if (
+    (sub === 'check' || sub === 'doctor') &&
+    !command.includes('--mock') &&
+    !/\s(-h|--help)\b/.test(command)
+  )
+    return 'measures real targets';
   if (sub === 'mock') return 'runs until interrupted';
   return undefined;
 }
@@ -54,19 +59,40 @@ beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'reachprobe-docs-'));
   for (const dir of ['targets', 'test', 'src']) await symlink(path.join(ROOT, dir), path.join(scratch, dir));
   await mkdir(path.join(scratch, 'xdg'));
-  const docs = (await readdir(path.join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f));
+  const docs = (await readdir(path.join(ROOT, 'docs')))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join('docs', f));
   shown = [];
-  for (const file of ['README.md', ...docs.sort()]) shown.push(...commandsIn(file, await readFile(path.join(ROOT, file), 'utf8')));
+  for (const file of ['README.md', ...docs.sort()])
+    shown.push(...commandsIn(file, await readFile(path.join(ROOT, file), 'utf8')));
 });
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('the rules', () => {
   it('find commands in shell blocks and after a prompt, and skip what needs the network', () => {
-    const text = ['```sh', 'reachprobe check --mock gfw   # works', 'printf x | reachprobe targets -', 'curl -LO https://x/y', 'reachprobe check', '```', '```', '$ reachprobe diff a b', 'reachprobe doctor: output', '```'].join('\n');
+    const text = [
+      '```sh',
+      'reachprobe check --mock gfw   # works',
+      'printf x | reachprobe targets -',
+      'curl -LO https://x/y',
+      'reachprobe check',
+      '```',
+      '```',
+      '$ reachprobe diff a b',
+      'reachprobe doctor: output',
+      '```',
+    ].join('\n');
     const found = commandsIn('x.md', text).map((s) => s.command);
-    expect(found).toEqual(['reachprobe check --mock gfw   # works', 'printf x | reachprobe targets -', 'reachprobe check', 'reachprobe diff a b']);
+    expect(found).toEqual([
+      'reachprobe check --mock gfw   # works',
+      'printf x | reachprobe targets -',
+      'reachprobe check',
+      'reachprobe diff a b',
+    ]);
     expect(found.map(skipReason)).toEqual([undefined, undefined, 'measures real targets', undefined]);
-    expect(skipReason('reachprobe targets cn.csv   # network: needs the list')).toBe('marked as needing the network');
+    expect(skipReason('reachprobe targets cn.csv   # network: needs the list')).toBe(
+      'marked as needing the network',
+    );
     expect(skipReason('reachprobe mock --scenario clean')).toBe('runs until interrupted');
   });
 });
@@ -82,8 +108,17 @@ describe('commands in README.md and docs/', () => {
     const failures: string[] = [];
     for (const s of shown.filter((x) => skipReason(x.command) === undefined)) {
       const script = `reachprobe() { "${process.execPath}" "${BIN}" "$@"; }\n${s.command}`;
-      const r = await exec('bash', ['-c', script], { XDG_CONFIG_HOME: path.join(scratch, 'xdg'), HOME: scratch }, 30_000, scratch);
-      if (r.status !== 0 && r.status !== 1) failures.push(`${s.file}:${s.line}: \`${s.command}\` exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+      const r = await exec(
+        'bash',
+        ['-c', script],
+        { XDG_CONFIG_HOME: path.join(scratch, 'xdg'), HOME: scratch },
+        30_000,
+        scratch,
+      );
+      if (r.status !== 0 && r.status !== 1)
+        failures.push(
+          `${s.file}:${s.line}: \`${s.command}\` exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+        );
     }
     expect(failures).toEqual([]);
   }, 300_000);

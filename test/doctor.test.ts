@@ -46,7 +46,14 @@ function line(r: Ran, topic: string): string {
 }
 
 const doctor = (...extra: string[]) => run(['doctor', targetsFile, ...args, ...extra]);
-const helperArgs = (port: number, token = tokenFile) => ['--helper', `https://helper.reachprobe.test:${port}/`, '--helper-resolve', `helper.reachprobe.test:${port}:127.0.0.1`, '--helper-token-file', token];
+const helperArgs = (port: number, token = tokenFile) => [
+  '--helper',
+  `https://helper.reachprobe.test:${port}/`,
+  '--helper-resolve',
+  `helper.reachprobe.test:${port}:127.0.0.1`,
+  '--helper-token-file',
+  token,
+];
 
 describe('reachprobe doctor on the mock network', () => {
   it('finds everything usable and recommends the settings that worked', async () => {
@@ -54,18 +61,26 @@ describe('reachprobe doctor on the mock network', () => {
     expect(r.stderr).toBe('');
     expect(line(r, 'network')).toMatch(/^ok {4}network \(domestic controls\) +yes: control-domestic/);
     expect(line(r, 'abroad')).toMatch(/^ok .*yes: control-foreign/);
-    expect(line(r, 'resolver')).toMatch(new RegExp(`^ok .*--resolver ${network.check.resolver.address}:${network.check.resolver.port} answers raw UDP queries`));
+    expect(line(r, 'resolver')).toMatch(
+      new RegExp(
+        `^ok .*--resolver ${network.check.resolver.address}:${network.check.resolver.port} answers raw UDP queries`,
+      ),
+    );
     expect(line(r, 'sink')).toMatch(/^ok .* is usable: it stayed silent for www.example.com, www.iana.org/);
     expect(line(r, 'DoH control')).toMatch(/^ok .*answers \(NXDOMAIN for example.com in \d+ ms\)/);
     expect(line(r, 'helper')).toMatch(/^note .*none configured/);
     expect(r.stdout).toContain('Usable: nothing needs attention.');
-    expect(r.stdout).toContain(`--sink ${network.check.sink.address}:${network.check.sink.port} --control-doh ${network.check.controlDoh}`);
+    expect(r.stdout).toContain(
+      `--sink ${network.check.sink.address}:${network.check.sink.port} --control-doh ${network.check.controlDoh}`,
+    );
     expect(r.status).toBe(0);
   });
 
   it('says a sink that answers its canaries is not usable, and leaves it out', async () => {
     const r = await doctor('--sink', `${network.check.resolver.address}:${network.check.resolver.port}`);
-    expect(line(r, 'sink')).toMatch(/^FIX .* is not usable: it answered www.example.com, www.iana.org; runs will ignore it/);
+    expect(line(r, 'sink')).toMatch(
+      /^FIX .* is not usable: it answered www.example.com, www.iana.org; runs will ignore it/,
+    );
     expect(r.stdout).not.toContain('--sink ');
     expect(r.status).toBe(1);
   });
@@ -81,7 +96,7 @@ describe('reachprobe doctor on the mock network', () => {
     expect(r.status).toBe(1);
   });
 
-  it('checks the helper and its token, and the clock by the helper\'s Date', async () => {
+  it("checks the helper and its token, and the clock by the helper's Date", async () => {
     const good = await doctor(...helperArgs(helper.port));
     expect(line(good, 'helper')).toMatch(/^ok .*answers \(\d+ ms\) and accepts the token/);
     expect(line(good, 'clock')).toMatch(/^ok .*right: within \d+ s of the Date of the helper/);
@@ -111,26 +126,40 @@ describe('reachprobe doctor on the mock network', () => {
     expect(r.status).toBe(1);
   });
 
-  it('says a clock far from the servers\' Date needs attention', async () => {
+  it("says a clock far from the servers' Date needs attention", async () => {
     const late = await startHelperStandIn(TOKEN, -3 * 3600_000);
     try {
       const r = await doctor(...helperArgs(late.port));
-      expect(line(r, 'clock')).toMatch(/^FIX .*3 h ahead of the Date of the helper: certificate checks depend on it/);
+      expect(line(r, 'clock')).toMatch(
+        /^FIX .*3 h ahead of the Date of the helper: certificate checks depend on it/,
+      );
       expect(r.status).toBe(1);
     } finally {
       await late.close();
     }
   });
 
-  it('reads the clock from a control\'s Date even when a wrong clock fails its certificate', async () => {
+  it("reads the clock from a control's Date even when a wrong clock fails its certificate", async () => {
     const late = await startHelperStandIn(TOKEN, -3 * 3600_000);
     try {
       const file = join(dir, 'control.yaml');
-      await writeFile(file, `targets:\n  - { name: ctl, service: C, role: control-domestic, url: "https://ctl.reachprobe.test:${late.port}/v1/health" }\n`);
+      await writeFile(
+        file,
+        `targets:\n  - { name: ctl, service: C, role: control-domestic, url: "https://ctl.reachprobe.test:${late.port}/v1/health" }\n`,
+      );
       // No --ca: the mock CA is not trusted, and the question is only whether, and when, it answers.
       const resolver = `${network.check.resolver.address}:${network.check.resolver.port}`;
-      const r = await run(['doctor', file, '--resolver', resolver, '--resolve', `ctl.reachprobe.test:${late.port}:127.0.0.1`]);
-      expect(line(r, 'network')).toMatch(/^ok .*yes: ctl \(https:\/\/ctl.reachprobe.test:\d+\/v1\/health\) answered HTTP 200/);
+      const r = await run([
+        'doctor',
+        file,
+        '--resolver',
+        resolver,
+        '--resolve',
+        `ctl.reachprobe.test:${late.port}:127.0.0.1`,
+      ]);
+      expect(line(r, 'network')).toMatch(
+        /^ok .*yes: ctl \(https:\/\/ctl.reachprobe.test:\d+\/v1\/health\) answered HTTP 200/,
+      );
       expect(line(r, 'clock')).toMatch(/^FIX .*3 h ahead of the Date of ctl/);
     } finally {
       await late.close();
@@ -145,18 +174,30 @@ describe('reachprobe doctor on the mock network', () => {
       const dcid = msg.subarray(6, 6 + msg[5]!);
       const scidAt = 6 + msg[5]!;
       const scid = msg.subarray(scidAt + 1, scidAt + 1 + msg[scidAt]!);
-      const vn = Buffer.concat([Buffer.from([0x80, 0, 0, 0, 0, scid.length]), scid, Buffer.from([dcid.length]), dcid, Buffer.from([0, 0, 0, 1])]);
+      const vn = Buffer.concat([
+        Buffer.from([0x80, 0, 0, 0, 0, scid.length]),
+        scid,
+        Buffer.from([dcid.length]),
+        dcid,
+        Buffer.from([0, 0, 0, 1]),
+      ]);
       quic.send(vn, peer.port, peer.address);
     });
     await new Promise<void>((resolve) => quic.bind(control.port, '127.0.0.1', resolve));
     try {
       const r = await doctor();
-      expect(line(r, 'UDP 443')).toMatch(new RegExp(`^ok .*gets out: control-foreign \\(127.0.0.1:${control.port}\\) answered a QUIC version probe`));
+      expect(line(r, 'UDP 443')).toMatch(
+        new RegExp(
+          `^ok .*gets out: control-foreign \\(127.0.0.1:${control.port}\\) answered a QUIC version probe`,
+        ),
+      );
     } finally {
       quic.close();
     }
     const silent = await doctor();
-    expect(line(silent, 'UDP 443')).toMatch(/^note .*unknown: UDP gets to control-foreign .*, but nothing there speaks QUIC \(ICMP port unreachable\)/);
+    expect(line(silent, 'UDP 443')).toMatch(
+      /^note .*unknown: UDP gets to control-foreign .*, but nothing there speaks QUIC \(ICMP port unreachable\)/,
+    );
   });
 
   it('asks the controls whatever --only picks for check', async () => {
@@ -175,19 +216,24 @@ describe('reachprobe doctor on the mock network', () => {
 const isRoot = process.getuid?.() === 0;
 
 describe('reachprobe doctor with no network at all', () => {
-  it.skipIf(!isRoot)('says so in plain words inside a network namespace with no interface up, exit 1 (skipped when not root)', async () => {
-    const ns = `rp-doctor-${process.pid}`;
-    execFileSync('ip', ['netns', 'add', ns]);
-    try {
-      const r = await run(['doctor'], {}, ['ip', 'netns', 'exec', ns]);
-      expect(r.stderr).toBe('');
-      expect(line(r, 'network')).toMatch(/^FIX .*no: none of 3 answered/);
-      expect(line(r, 'resolver')).toMatch(/^FIX .*cannot be reached by raw UDP queries \(network_unreachable/);
-      expect(r.stdout).toContain('Recommended, with what works now (fix the FIX lines first):');
-      expect(r.stdout).not.toMatch(/\n\s+at /);
-      expect(r.status).toBe(1);
-    } finally {
-      execFileSync('ip', ['netns', 'delete', ns]);
-    }
-  });
+  it.skipIf(!isRoot)(
+    'says so in plain words inside a network namespace with no interface up, exit 1 (skipped when not root)',
+    async () => {
+      const ns = `rp-doctor-${process.pid}`;
+      execFileSync('ip', ['netns', 'add', ns]);
+      try {
+        const r = await run(['doctor'], {}, ['ip', 'netns', 'exec', ns]);
+        expect(r.stderr).toBe('');
+        expect(line(r, 'network')).toMatch(/^FIX .*no: none of 3 answered/);
+        expect(line(r, 'resolver')).toMatch(
+          /^FIX .*cannot be reached by raw UDP queries \(network_unreachable/,
+        );
+        expect(r.stdout).toContain('Recommended, with what works now (fix the FIX lines first):');
+        expect(r.stdout).not.toMatch(/\n\s+at /);
+        expect(r.status).toBe(1);
+      } finally {
+        execFileSync('ip', ['netns', 'delete', ns]);
+      }
+    },
+  );
 });

@@ -39,7 +39,10 @@ function build(): void {
   for (const ns of Object.values(NS)) inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
   inNs(NS.world, 'ip', 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
   inNs(NS.world, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  for (const [side, net] of [[NS.inside, 1], [NS.abroad, 2]] as const) {
+  for (const [side, net] of [
+    [NS.inside, 1],
+    [NS.abroad, 2],
+  ] as const) {
     const [w, s] = [`w${net}-${id}`, `s${net}-${id}`];
     sh('ip', 'link', 'add', w, 'netns', NS.world, 'type', 'veth', 'peer', 'name', s, 'netns', side);
     inNs(NS.world, 'ip', 'addr', 'add', `10.77.${net}.1/24`, 'dev', w);
@@ -51,7 +54,11 @@ function build(): void {
   // The censor: whatever inside sends to the server's TLS port is dropped; abroad is not filtered.
   inNs(NS.world, 'nft', 'add table inet censor');
   inNs(NS.world, 'nft', 'add chain inet censor input { type filter hook input priority 0 ; }');
-  inNs(NS.world, 'nft', `add rule inet censor input ip saddr 10.77.1.0/24 ip daddr ${SERVER} tcp dport 8443 drop`);
+  inNs(
+    NS.world,
+    'nft',
+    `add rule inet censor input ip saddr 10.77.1.0/24 ip daddr ${SERVER} tcp dport 8443 drop`,
+  );
 }
 
 // The server in world: TLS on 8443 (filtered for inside), plain HTTP on 8080; nothing on 9443.
@@ -80,7 +87,18 @@ beforeAll(async () => {
   });
   helper = await spawnHelper(
     [
-      ...['--listen', '10.77.2.2:8443', '--cert', files.cert, '--key', files.key, '--token-file', files.tokens, '--ca', files.ca],
+      ...[
+        '--listen',
+        '10.77.2.2:8443',
+        '--cert',
+        files.cert,
+        '--key',
+        files.key,
+        '--token-file',
+        files.tokens,
+        '--ca',
+        files.ca,
+      ],
       // Its resolver is a port where nothing listens: it measures the probe's addresses, as given.
       ...['--allow-answers', '10.77.0.0/16', '--resolver', `${SERVER}:5353`, '--timeout', '2'],
     ],
@@ -91,42 +109,69 @@ beforeAll(async () => {
 afterAll(async () => {
   await helper?.stop();
   server?.kill();
-  if (!missing) for (const ns of Object.values(NS)) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  if (!missing)
+    for (const ns of Object.values(NS)) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('probe inside, helper abroad, an nft filter between the probe and the server', () => {
-  it.skipIf(missing !== undefined)('an IP block is tcp_ip; what works is false; a port closed everywhere is down', async () => {
-    const targets = path.join(dir, 'targets.yaml');
-    await writeFile(
-      targets,
-      [
-        'targets:',
-        '  - { name: blocked, service: S, url: "https://site.reachprobe.test:8443/" }',
-        '  - { name: open, service: S, url: "http://site.reachprobe.test:8080/" }',
-        '  - { name: closed, service: S, url: "https://site.reachprobe.test:9443/" }',
-      ].join('\n'),
-    );
-    const pins = [8443, 8080, 9443].flatMap((port) => ['--resolve', `site.reachprobe.test:${port}:${SERVER}`]);
-    const r = await run(
-      [
-        ...['check', targets, ...pins, '--ca', files.ca, '--allow-answers', '10.77.0.0/16', '--timeout', '2', '--json'],
-        ...['--helper', 'https://helper.reachprobe.test:8443', '--helper-resolve', 'helper.reachprobe.test:8443:10.77.2.2', '--helper-token-file', files.tokens],
-      ],
-      {},
-      ['ip', 'netns', 'exec', NS.inside],
-    );
-    const lines = expectValidJsonLines(r.stdout);
-    const summary = lines.pop()!;
-    expect(summary.helper).toMatchObject({ reachable: true, sent: 3, controls: 3 });
-    const got = Object.fromEntries(lines.map((l) => [l.name, [l.verdict, l.stage, l.blocking, l.accessible]]));
-    expect(got).toEqual({
-      blocked: ['timeout', 'connect', 'tcp_ip', false],
-      open: ['reachable', undefined, false, true],
-      closed: ['down', 'connect', false, false],
-    });
-    const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
-    expect(byName.blocked!['blocked-by']).toBe('ip');
-    expect(byName.closed!.reason).toMatch(/fails from abroad too/);
-  });
+  it.skipIf(missing !== undefined)(
+    'an IP block is tcp_ip; what works is false; a port closed everywhere is down',
+    async () => {
+      const targets = path.join(dir, 'targets.yaml');
+      await writeFile(
+        targets,
+        [
+          'targets:',
+          '  - { name: blocked, service: S, url: "https://site.reachprobe.test:8443/" }',
+          '  - { name: open, service: S, url: "http://site.reachprobe.test:8080/" }',
+          '  - { name: closed, service: S, url: "https://site.reachprobe.test:9443/" }',
+        ].join('\n'),
+      );
+      const pins = [8443, 8080, 9443].flatMap((port) => [
+        '--resolve',
+        `site.reachprobe.test:${port}:${SERVER}`,
+      ]);
+      const r = await run(
+        [
+          ...[
+            'check',
+            targets,
+            ...pins,
+            '--ca',
+            files.ca,
+            '--allow-answers',
+            '10.77.0.0/16',
+            '--timeout',
+            '2',
+            '--json',
+          ],
+          ...[
+            '--helper',
+            'https://helper.reachprobe.test:8443',
+            '--helper-resolve',
+            'helper.reachprobe.test:8443:10.77.2.2',
+            '--helper-token-file',
+            files.tokens,
+          ],
+        ],
+        {},
+        ['ip', 'netns', 'exec', NS.inside],
+      );
+      const lines = expectValidJsonLines(r.stdout);
+      const summary = lines.pop()!;
+      expect(summary.helper).toMatchObject({ reachable: true, sent: 3, controls: 3 });
+      const got = Object.fromEntries(
+        lines.map((l) => [l.name, [l.verdict, l.stage, l.blocking, l.accessible]]),
+      );
+      expect(got).toEqual({
+        blocked: ['timeout', 'connect', 'tcp_ip', false],
+        open: ['reachable', undefined, false, true],
+        closed: ['down', 'connect', false, false],
+      });
+      const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
+      expect(byName.blocked!['blocked-by']).toBe('ip');
+      expect(byName.closed!.reason).toMatch(/fails from abroad too/);
+    },
+  );
 });

@@ -24,11 +24,19 @@ const OWN = '192.0.2.77'; // stands for one of the helper's own addresses (in th
 const LAB = '192.0.2.10'; // documentation range, opened as a lab would with --allow-answers
 
 /** Names and their answers: rebind.test points at loopback, as a DNS rebinding attack does. */
-const ANSWERS: Record<string, string[]> = { 'rebind.test': ['127.0.0.1'], 'metadata.test': ['169.254.169.254', 'fe80::1'], 'lab.test': [LAB], 'slow.test': [LAB] };
+const ANSWERS: Record<string, string[]> = {
+  'rebind.test': ['127.0.0.1'],
+  'metadata.test': ['169.254.169.254', 'fe80::1'],
+  'lab.test': [LAB],
+  'slow.test': [LAB],
+};
 
 const resolver: Resolver = {
   name: 'script',
-  lookup: async (host) => (ANSWERS[host] ? ok(ANSWERS[host]!) : failed({ failure: 'dns_nxdomain_error', operation: 'resolve', message: 'NXDOMAIN' })),
+  lookup: async (host) =>
+    ANSWERS[host]
+      ? ok(ANSWERS[host]!)
+      : failed({ failure: 'dns_nxdomain_error', operation: 'resolve', message: 'NXDOMAIN' }),
 };
 
 interface Harness {
@@ -43,11 +51,27 @@ async function helper(limits: Partial<HelperLimits> = {}, dialDelayMs = 0): Prom
   const dial: Dialer = async (address, port) => {
     dialled.push(hostPort(address, port));
     if (dialDelayMs > 0) await sleep(dialDelayMs);
-    return failed({ failure: 'connection_refused', operation: 'connect', message: 'the test dialer connects nowhere' });
+    return failed({
+      failure: 'connection_refused',
+      operation: 'connect',
+      message: 'the test dialer connects nowhere',
+    });
   };
-  const options = helperOptions({ ...DEFAULT_OPTIONS, allowedAnswers: blockListOf(['192.0.2.0/24']), neverDial: blockListOf([OWN]) });
+  const options = helperOptions({
+    ...DEFAULT_OPTIONS,
+    allowedAnswers: blockListOf(['192.0.2.0/24']),
+    neverDial: blockListOf([OWN]),
+  });
   const env = { clock: systemClock, resolver, dial, ca: [], controls: [] };
-  const app = await buildHelper({ tokens: [TOKEN, OTHER], tls: CERTS.good, basePath: '/rp', limits: { ...DEFAULT_LIMITS, ...limits }, options, env, log: (l) => logged.push(l) });
+  const app = await buildHelper({
+    tokens: [TOKEN, OTHER],
+    tls: CERTS.good,
+    basePath: '/rp',
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    options,
+    env,
+    log: (l) => logged.push(l),
+  });
   return { app, dialled, logged };
 }
 
@@ -55,7 +79,10 @@ const measure = (app: FastifyInstance, body: unknown, token: string | undefined 
   app.inject({
     method: 'POST',
     url: '/rp/v1/measure',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
     payload: raw ?? JSON.stringify(body),
   });
 
@@ -75,14 +102,29 @@ describe('the helper over HTTP', () => {
   it('health needs no token and says nothing about targets; other methods are 405', async () => {
     const r = await h.app.inject({ method: 'GET', url: '/rp/v1/health' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ status: 'ok', service: 'reachprobe-helper', version: expect.any(String), schema_version: 1 });
+    expect(r.json()).toEqual({
+      status: 'ok',
+      service: 'reachprobe-helper',
+      version: expect.any(String),
+      schema_version: 1,
+    });
     const post = await h.app.inject({ method: 'POST', url: '/rp/v1/health' });
     expect([post.statusCode, post.headers.allow]).toEqual([405, 'GET']);
   });
 
   it('401 without a token, with a wrong one, or with another scheme', async () => {
-    for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${TOKEN}`, `Bearer ${TOKEN}x`]) {
-      const r = await h.app.inject({ method: 'POST', url: '/rp/v1/measure', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, payload: JSON.stringify(request([])) });
+    for (const authorization of [
+      undefined,
+      'Bearer wrong-token-0123456789',
+      `Basic ${TOKEN}`,
+      `Bearer ${TOKEN}x`,
+    ]) {
+      const r = await h.app.inject({
+        method: 'POST',
+        url: '/rp/v1/measure',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        payload: JSON.stringify(request([])),
+      });
       expect(r.statusCode, String(authorization)).toBe(401);
     }
     expect((await measure(h.app, request([]))).statusCode).toBe(200);
@@ -96,7 +138,13 @@ describe('the helper over HTTP', () => {
       [{ schema_version: 1 }, /targets/],
       [{ schema_version: 2, targets: [] }, /schema_version/],
       [{ schema_version: 1, targets: [{ name: 'a', url: 'https://x.test/' }] }, /addresses/],
-      [{ schema_version: 1, targets: [{ name: 'a', url: 'https://x.test/', addresses: ['not an address'] }] }, /addresses/],
+      [
+        {
+          schema_version: 1,
+          targets: [{ name: 'a', url: 'https://x.test/', addresses: ['not an address'] }],
+        },
+        /addresses/,
+      ],
       [{ schema_version: 1, targets: [], extra: true }, /additional/],
     ];
     for (const [body, message] of cases) {
@@ -109,7 +157,11 @@ describe('the helper over HTTP', () => {
   it('404 for an unknown path, 405 for the wrong method, and nothing outside --base-path', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/rp/v1/nothing' })).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: '/v1/health' })).statusCode).toBe(404);
-    const get = await h.app.inject({ method: 'GET', url: '/rp/v1/measure', headers: { authorization: `Bearer ${TOKEN}` } });
+    const get = await h.app.inject({
+      method: 'GET',
+      url: '/rp/v1/measure',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect([get.statusCode, get.headers.allow]).toEqual([405, 'POST']);
   });
 
@@ -121,16 +173,27 @@ describe('the helper over HTTP', () => {
   });
 
   it('429 over the targets of one request, the measurements of a token at once, and its requests a minute', async () => {
-    const limited = await helper({ targetsPerRequest: 3, measurementsPerToken: 4, requestsPerMinute: 6 }, 300);
-    const many = await measure(limited.app, request(['https://lab.test/', 'https://lab.test/a', 'https://lab.test/b', 'https://lab.test/c']));
+    const limited = await helper(
+      { targetsPerRequest: 3, measurementsPerToken: 4, requestsPerMinute: 6 },
+      300,
+    );
+    const many = await measure(
+      limited.app,
+      request(['https://lab.test/', 'https://lab.test/a', 'https://lab.test/b', 'https://lab.test/c']),
+    );
     expect(many.statusCode).toBe(429);
     expect(many.json().message).toMatch(/at most 3 targets a request/);
-    const first = measure(limited.app, request(['https://slow.test/', 'https://slow.test/a', 'https://slow.test/b']));
+    const first = measure(
+      limited.app,
+      request(['https://slow.test/', 'https://slow.test/a', 'https://slow.test/b']),
+    );
     await sleep(50);
     const second = await measure(limited.app, request(['https://slow.test/c', 'https://slow.test/d']));
     expect(second.statusCode).toBe(429);
     expect(second.json().message).toMatch(/at most 4 measurements at once for a token \(3 under way\)/);
-    expect((await measure(limited.app, request(['https://slow.test/e', 'https://slow.test/f']), OTHER)).statusCode).toBe(200); // another token's own budget
+    expect(
+      (await measure(limited.app, request(['https://slow.test/e', 'https://slow.test/f']), OTHER)).statusCode,
+    ).toBe(200); // another token's own budget
     expect((await first).statusCode).toBe(200);
     expect((await measure(limited.app, request(['https://slow.test/g']))).statusCode).toBe(200); // freed once done
     const statuses: number[] = [];
@@ -144,7 +207,9 @@ describe('the helper over HTTP', () => {
     await measure(h.app, request(['https://secret-site.test/path']));
     await measure(h.app, request([]), 'wrong-token-0123456789');
     expect(h.logged).toHaveLength(2);
-    expect(h.logged[0]).toMatch(new RegExp(`POST /rp/v1/measure 200 token=${tokenLabel(TOKEN)} targets=1 \\d+ ms$`));
+    expect(h.logged[0]).toMatch(
+      new RegExp(`POST /rp/v1/measure 200 token=${tokenLabel(TOKEN)} targets=1 \\d+ ms$`),
+    );
     expect(h.logged[1]).toMatch(/POST \/rp\/v1\/measure 401 token=- targets=0/);
     for (const line of h.logged) {
       expect(line).not.toContain(TOKEN);
@@ -185,10 +250,21 @@ describe('the helper never connects where no public name can be', () => {
 
   it('a name that resolves to loopback or link-local (DNS rebinding) is refused; one in an allowed lab range is measured', async () => {
     h.dialled.length = 0;
-    const r = await measure(h.app, request(['https://rebind.test/', 'https://metadata.test/', 'https://lab.test/']));
-    const byName = Object.fromEntries(controlLines(r.body).slice(0, -1).map((c) => [c.url, c]));
-    expect(byName['https://rebind.test/']).toMatchObject({ refused: 'resolves only to addresses the helper does not connect to (127.0.0.1)' });
-    expect(byName['https://metadata.test/']).toMatchObject({ refused: expect.stringContaining('169.254.169.254') });
+    const r = await measure(
+      h.app,
+      request(['https://rebind.test/', 'https://metadata.test/', 'https://lab.test/']),
+    );
+    const byName = Object.fromEntries(
+      controlLines(r.body)
+        .slice(0, -1)
+        .map((c) => [c.url, c]),
+    );
+    expect(byName['https://rebind.test/']).toMatchObject({
+      refused: 'resolves only to addresses the helper does not connect to (127.0.0.1)',
+    });
+    expect(byName['https://metadata.test/']).toMatchObject({
+      refused: expect.stringContaining('169.254.169.254'),
+    });
     expect(byName['https://lab.test/']?.refused).toBeUndefined();
     expect(h.dialled).toEqual([`${LAB}:443`]);
   });
@@ -197,23 +273,52 @@ describe('the helper never connects where no public name can be', () => {
     h.dialled.length = 0;
     const r = await measure(h.app, request(['https://nxdomain.test/'], ['10.1.2.3', '127.0.0.1', OWN, LAB]));
     const [control] = controlLines(r.body);
-    expect(control!.not_dialled).toEqual(['10.1.2.3 (private (RFC 1918) address)', '127.0.0.1 (loopback address)', `${OWN} (the helper's own address)`]);
+    expect(control!.not_dialled).toEqual([
+      '10.1.2.3 (private (RFC 1918) address)',
+      '127.0.0.1 (loopback address)',
+      `${OWN} (the helper's own address)`,
+    ]);
     expect(h.dialled).toEqual([`${LAB}:443`]);
   });
 
   it("the machine's own addresses are never dialled, unless an allowed range holds them", () => {
-    const mine = Object.values(os.networkInterfaces()).flat().map((i) => i!.address);
+    const mine = Object.values(os.networkInterfaces())
+      .flat()
+      .map((i) => i!.address);
     const own = ownAddresses(blockListOf(['127.0.0.0/8']));
     for (const address of mine) expect(inList(own, address), address).toBe(!address.startsWith('127.'));
   });
 
   it('property: whatever the body, the answer is 200, 400, 413, 415 or 429, never a server error, and a 200 is valid lines', async () => {
-    const urls = fc.oneof(fc.webUrl(), fc.constantFrom('https://lab.test/', 'http://[::1]/', 'tcp://lab.test:5222', 'ftp://x/', 'https://a b/'), fc.string());
-    const target = fc.record({ name: fc.string({ maxLength: 20 }), url: urls, addresses: fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()), { maxLength: 3 }) }, { requiredKeys: [] });
+    const urls = fc.oneof(
+      fc.webUrl(),
+      fc.constantFrom(
+        'https://lab.test/',
+        'http://[::1]/',
+        'tcp://lab.test:5222',
+        'ftp://x/',
+        'https://a b/',
+      ),
+      fc.string(),
+    );
+    const target = fc.record(
+      {
+        name: fc.string({ maxLength: 20 }),
+        url: urls,
+        addresses: fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()), { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    );
     const body = fc.oneof(
       fc.json(),
       fc.string(),
-      fc.record({ schema_version: fc.oneof(fc.constant(1), fc.integer()), targets: fc.array(target, { maxLength: 4 }) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          schema_version: fc.oneof(fc.constant(1), fc.integer()),
+          targets: fc.array(target, { maxLength: 4 }),
+        },
+        { requiredKeys: [] },
+      ),
     );
     await fc.assert(
       fc.asyncProperty(body, async (b) => {

@@ -17,7 +17,13 @@ import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-s
 import { CERTS } from '../src/mock/certs.js';
 import { run } from './helpers/cli.js';
 import { controlLines, expectValidRequest } from './helpers/control-schema.js';
-import { helperFiles, spawnHelper, TOKEN, type HelperFiles, type HelperProcess } from './helpers/helper-process.js';
+import {
+  helperFiles,
+  spawnHelper,
+  TOKEN,
+  type HelperFiles,
+  type HelperProcess,
+} from './helpers/helper-process.js';
 import { expectValidJsonLines } from './helpers/schema.js';
 
 let dir: string;
@@ -42,7 +48,9 @@ beforeAll(async () => {
   files = await helperFiles(dir);
   // The probe's resolver forges an NXDOMAIN for one name; the helper's tells the truth; one name
   // exists nowhere (and neither does anything else: a resolver that answers every name rewrites NXDOMAIN).
-  const names = ['www', 'blocked', 'news', 'other', 'kz', 'refusing', 'stalling'].map((n) => `${n}.reachprobe.test`);
+  const names = ['www', 'blocked', 'news', 'other', 'kz', 'refusing', 'stalling'].map(
+    (n) => `${n}.reachprobe.test`,
+  );
   const truth = Object.fromEntries([...names, 'forged.reachprobe.test'].map((n) => [n, { answer: [HOST] }]));
   probeDns = await startDnsServer({ ...truth, 'forged.reachprobe.test': { rcode: 'NXDOMAIN' } });
   helperDns = await startDnsServer(truth);
@@ -64,11 +72,33 @@ beforeAll(async () => {
     'down-stalling': [`https://stalling.reachprobe.test:${stall}/`, 'down', false],
   };
   targetsFile = path.join(dir, 'targets.yaml');
-  const entries = Object.entries(expected).map(([name, [url]]) => `  - { name: ${name}, service: S, url: "${url}" }`);
+  const entries = Object.entries(expected).map(
+    ([name, [url]]) => `  - { name: ${name}, service: S, url: "${url}" }`,
+  );
   await writeFile(targetsFile, `targets:\n${entries.join('\n')}\n`);
   helper = await spawnHelper([
-    ...['--listen', '127.0.0.1:0', '--cert', files.cert, '--key', files.key, '--token-file', files.tokens, '--ca', files.ca],
-    ...['--allow-answers', '127.0.0.0/8', '--resolver', `${HOST}:${helperDns.port}`, '--source-address', '127.0.0.2', '--timeout', '1'],
+    ...[
+      '--listen',
+      '127.0.0.1:0',
+      '--cert',
+      files.cert,
+      '--key',
+      files.key,
+      '--token-file',
+      files.tokens,
+      '--ca',
+      files.ca,
+    ],
+    ...[
+      '--allow-answers',
+      '127.0.0.0/8',
+      '--resolver',
+      `${HOST}:${helperDns.port}`,
+      '--source-address',
+      '127.0.0.2',
+      '--timeout',
+      '1',
+    ],
   ]);
 });
 
@@ -79,7 +109,16 @@ afterAll(async () => {
 });
 
 const probeArgs = () => [
-  ...['check', targetsFile, '--resolver', `${HOST}:${probeDns.port}`, '--ca', files.ca, '--allow-answers', '127.0.0.0/8'],
+  ...[
+    'check',
+    targetsFile,
+    '--resolver',
+    `${HOST}:${probeDns.port}`,
+    '--ca',
+    files.ca,
+    '--allow-answers',
+    '127.0.0.0/8',
+  ],
   ...['--timeout', '1', '--dns-window', '0.1', '--json'],
 ];
 
@@ -89,24 +128,41 @@ describe('check --helper, against a spawned helper', () => {
     const lines = expectValidJsonLines(r.stdout);
     const summary = lines.pop()!;
     const got = Object.fromEntries(lines.map((l) => [l.name, [l.verdict, l.blocking]]));
-    expect(got).toEqual(Object.fromEntries(Object.entries(expected).map(([name, [, verdict, blocking]]) => [name, [verdict, blocking]])));
+    expect(got).toEqual(
+      Object.fromEntries(
+        Object.entries(expected).map(([name, [, verdict, blocking]]) => [name, [verdict, blocking]]),
+      ),
+    );
     expect(summary.helper).toEqual({ url: helper.url, reachable: true, sent: 9, controls: 9, refused: 0 });
     const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
     expect(byName['down-refused']!.reason).toMatch(/fails from abroad too .*: not censorship/);
     expect(byName['down-refused']!['blocked-by']).toBeUndefined();
-    expect(byName.interception!.reason).toMatch(/issued by CN=self-signed.reachprobe.test.*; abroad the helper got one issued by CN=reachprobe test CA.*TLS interception/);
+    expect(byName.interception!.reason).toMatch(
+      /issued by CN=self-signed.reachprobe.test.*; abroad the helper got one issued by CN=reachprobe test CA.*TLS interception/,
+    );
     expect(byName.blockpage!.reason).toMatch(/title "Access denied"/);
-    expect(byName.works).toMatchObject({ accessible: true, control: { verdict: 'reachable', tls: { valid_for_name: true } } });
+    expect(byName.works).toMatchObject({
+      accessible: true,
+      control: { verdict: 'reachable', tls: { valid_for_name: true } },
+    });
     // Nothing the helper logged names a target.
     expect(helper.stderr()).not.toMatch(/reachprobe\.test/);
     expect(helper.stderr()).toMatch(/POST \/v1\/measure 200 token=[0-9a-f]{8} targets=\d+ \d+ ms/);
   });
 
   it("the helper's own answer: one valid control line per target, then the end line", async () => {
-    const body = { schema_version: 1, targets: Object.entries(expected).map(([name, [url]]) => ({ name, url, addresses: [HOST] })) };
+    const body = {
+      schema_version: 1,
+      targets: Object.entries(expected).map(([name, [url]]) => ({ name, url, addresses: [HOST] })),
+    };
     expectValidRequest(body);
     const dispatcher = new Agent({ connect: { ca: MOCK_CA } });
-    const r = await request(`${helper.url}/v1/measure`, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await request(`${helper.url}/v1/measure`, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/application\/x-ndjson/);
     const lines = controlLines(await r.body.text());
@@ -124,13 +180,27 @@ describe('a helper that cannot help: the run goes on with local verdicts, and th
     const summary = lines.pop()!;
     for (const l of lines) expect([l.name, l.blocking, l.accessible]).toEqual([l.name, null, null]);
     expect(lines.find((l) => l.name === 'down-refused')!.verdict).toBe('reset'); // no control: no claim it is down
-    return { summary: summary.helper as Record<string, unknown>, ms: Date.now() - started, notes: summary.notes as string[] };
+    return {
+      summary: summary.helper as Record<string, unknown>,
+      ms: Date.now() - started,
+      notes: summary.notes as string[],
+    };
   };
 
   it('unreachable (nothing listens)', async () => {
     const port = await closedPort();
-    const { summary, notes } = await localOnly(['--helper', `https://127.0.0.1:${port}`, '--helper-token-file', files.tokens]);
-    expect(summary).toMatchObject({ reachable: false, sent: 9, controls: 0, why: expect.stringMatching(/cannot reach the helper: connection_refused/) });
+    const { summary, notes } = await localOnly([
+      '--helper',
+      `https://127.0.0.1:${port}`,
+      '--helper-token-file',
+      files.tokens,
+    ]);
+    expect(summary).toMatchObject({
+      reachable: false,
+      sent: 9,
+      controls: 0,
+      why: expect.stringMatching(/cannot reach the helper: connection_refused/),
+    });
     expect(notes.join('\n')).toMatch(/9 of 9 targets got no control from the helper/);
   });
 
@@ -138,7 +208,11 @@ describe('a helper that cannot help: the run goes on with local verdicts, and th
     const wrong = path.join(dir, 'wrong-token');
     await writeFile(wrong, 'not-the-token-0123456789abcdef\n');
     const { summary } = await localOnly(['--helper', helper.url, '--helper-token-file', wrong]);
-    expect(summary).toMatchObject({ reachable: false, controls: 0, why: expect.stringMatching(/the helper answered HTTP 401/) });
+    expect(summary).toMatchObject({
+      reachable: false,
+      controls: 0,
+      why: expect.stringMatching(/the helper answered HTTP 401/),
+    });
   });
 
   it('itself blocked (reset during the TLS handshake) or never answering: within --helper-timeout', async () => {
@@ -147,9 +221,21 @@ describe('a helper that cannot help: the run goes on with local verdicts, and th
     await Promise.all([resetting, silent].map((s) => new Promise<void>((ok) => s.listen(0, HOST, ok))));
     const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
     try {
-      const reset = await localOnly(['--helper', `https://127.0.0.1:${port(resetting)}`, '--helper-token-file', files.tokens]);
+      const reset = await localOnly([
+        '--helper',
+        `https://127.0.0.1:${port(resetting)}`,
+        '--helper-token-file',
+        files.tokens,
+      ]);
       expect(reset.summary.why).toMatch(/cannot reach the helper: (connection_reset|eof_error)/);
-      const hung = await localOnly(['--helper', `https://127.0.0.1:${port(silent)}`, '--helper-token-file', files.tokens, '--helper-timeout', '1']);
+      const hung = await localOnly([
+        '--helper',
+        `https://127.0.0.1:${port(silent)}`,
+        '--helper-token-file',
+        files.tokens,
+        '--helper-timeout',
+        '1',
+      ]);
       expect(hung.summary).toMatchObject({ reachable: false, controls: 0 });
       expect(hung.ms).toBeLessThan(8000);
     } finally {
@@ -167,16 +253,25 @@ describe('a helper that cannot help: the run goes on with local verdicts, and th
       req.on('end', () => {
         bodies.push(JSON.parse(body));
         auth.push(String(req.headers.authorization));
-        res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' }).end('{"message":"busy"}');
+        res
+          .writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' })
+          .end('{"message":"busy"}');
       });
     });
     await new Promise<void>((ok) => busy.listen(0, HOST, ok));
     try {
-      const { summary } = await localOnly(['--helper', `https://127.0.0.1:${(busy.address() as net.AddressInfo).port}`, '--helper-token-file', files.tokens]);
+      const { summary } = await localOnly([
+        '--helper',
+        `https://127.0.0.1:${(busy.address() as net.AddressInfo).port}`,
+        '--helper-token-file',
+        files.tokens,
+      ]);
       expect(summary).toMatchObject({ reachable: false, why: 'the helper answered HTTP 503: busy' });
       bodies.forEach(expectValidRequest);
       expect(new Set(auth)).toEqual(new Set([`Bearer ${TOKEN}`]));
-      const sent = bodies.flatMap((b) => (b as { targets: Array<{ name: string; addresses: string[] }> }).targets);
+      const sent = bodies.flatMap(
+        (b) => (b as { targets: Array<{ name: string; addresses: string[] }> }).targets,
+      );
       // Each target sent once per try (three tries of each batch), with the probe's answers.
       expect(sent.filter((t) => t.name === 'works')).toHaveLength(3);
       expect(sent.find((t) => t.name === 'works')!.addresses).toEqual([HOST]);

@@ -18,7 +18,9 @@ let page: string;
 
 /** A copy of the report where the first reset's reason is HOSTILE. */
 async function hostileCopy(file: string): Promise<string> {
-  const doc = JSON.parse(await readFile(file, 'utf8')) as { results: Array<{ verdict: string; reason: string }> };
+  const doc = JSON.parse(await readFile(file, 'utf8')) as {
+    results: Array<{ verdict: string; reason: string }>;
+  };
   doc.results.find((r) => r.verdict === 'reset')!.reason = HOSTILE;
   const copy = path.join(dir, 'hostile.json');
   await writeFile(copy, JSON.stringify(doc));
@@ -30,8 +32,13 @@ const chromium = (...args: string[]) => load(page, dir, ...args);
 describe.skipIf(!hasChromium)(`the history page in headless Chromium${SKIPPED}`, () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-browser-'));
-    const before = await mockReport(path.join(HISTORY_FIXTURES, 'before.yaml'), path.join(dir, 'before.json'));
-    const after = await hostileCopy(await mockReport(path.join(HISTORY_FIXTURES, 'after.yaml'), path.join(dir, 'after.json')));
+    const before = await mockReport(
+      path.join(HISTORY_FIXTURES, 'before.yaml'),
+      path.join(dir, 'before.json'),
+    );
+    const after = await hostileCopy(
+      await mockReport(path.join(HISTORY_FIXTURES, 'after.yaml'), path.join(dir, 'after.json')),
+    );
     page = path.join(dir, 'history.html');
     const r = await run(['history', before, after, '--html', page]);
     expect(r.status, r.stderr).toBe(0);
@@ -43,11 +50,17 @@ describe.skipIf(!hasChromium)(`the history page in headless Chromium${SKIPPED}`,
     expect(dom).toContain('data-drawn="10"'); // 5 targets x 2 reports
     const cells = [...dom.matchAll(/<td class="cell[^"]*"/g)];
     expect(cells).toHaveLength(10);
-    expect(dom).toMatch(/<th class="name">news<\/th><td class="cell v-reachable" title="news at [^"]*\nreachable\n/);
-    expect(dom).toMatch(/<td class="cell v-reset" title="news at [^"]*\nreset, blocking http-failure\ntls_handshake: connection_reset\nblocked by the name \(TLS SNI\)\n/);
+    expect(dom).toMatch(
+      /<th class="name">news<\/th><td class="cell v-reachable" title="news at [^"]*\nreachable\n/,
+    );
+    expect(dom).toMatch(
+      /<td class="cell v-reset" title="news at [^"]*\nreset, blocking http-failure\ntls_handshake: connection_reset\nblocked by the name \(TLS SNI\)\n/,
+    );
     expect(dom).toMatch(/<td class="cell absent" title="video: not in this report"/);
     // Each column labelled with its report's start time.
-    expect([...dom.matchAll(/<th class="time"[^]*?>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)<\/th>/g)]).toHaveLength(2);
+    expect([...dom.matchAll(/<th class="time"[^]*?>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ)<\/th>/g)]).toHaveLength(
+      2,
+    );
   }, 90_000);
 
   it('text from a report stays text: no element of it, no script of it ran', async () => {

@@ -7,20 +7,39 @@ import { reportOf, type Line } from './helpers/reports.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 12, minute)).toISOString();
 const timelineOf = (reports: Array<[minute: number, lines: Line[]]>, last?: number) =>
-  buildTimeline(reports.map(([m, lines]) => digestOf(reportOf(lines, at(m), `r${m}.json`))), last);
+  buildTimeline(
+    reports.map(([m, lines]) => digestOf(reportOf(lines, at(m), `r${m}.json`))),
+    last,
+  );
 const plain = new Chalk({ level: 0 });
 
 describe('buildTimeline', () => {
   it('orders the reports by start time, whatever order they came in', () => {
-    const t = timelineOf([[20, [['a', 'reset']]], [0, [['a', 'reachable']]], [10, [['a', 'timeout']]]]);
+    const t = timelineOf([
+      [20, [['a', 'reset']]],
+      [0, [['a', 'reachable']]],
+      [10, [['a', 'timeout']]],
+    ]);
     expect(t.columns.map((c) => c.file)).toEqual(['r0.json', 'r10.json', 'r20.json']);
     expect(t.rows[0]!.cells.map((c) => c?.verdict)).toEqual(['reachable', 'timeout', 'reset']);
   });
 
   it('one row per target, grouped by service in the order they first appear; a report without the target leaves a hole', () => {
     const t = timelineOf([
-      [0, [['a', 'reachable', { service: 'X' }], ['b', 'reset', { service: 'Y' }]]],
-      [5, [['c', 'timeout', { service: 'X' }], ['b', 'reset', { service: 'Y' }]]],
+      [
+        0,
+        [
+          ['a', 'reachable', { service: 'X' }],
+          ['b', 'reset', { service: 'Y' }],
+        ],
+      ],
+      [
+        5,
+        [
+          ['c', 'timeout', { service: 'X' }],
+          ['b', 'reset', { service: 'Y' }],
+        ],
+      ],
     ]);
     expect(t.rows.map((r) => [r.service, r.name, r.cells.map((c) => c?.verdict ?? null)])).toEqual([
       ['X', 'a', ['reachable', null]],
@@ -36,24 +55,48 @@ describe('buildTimeline', () => {
   ])('%s', (_, minutes, gaps) => {
     const t = timelineOf(minutes.map((m) => [m, [['a', 'reachable']]]));
     expect(t.columns.map((c) => c.long_gap)).toEqual(gaps);
-    expect(t.columns.map((c) => c.after_ms)).toEqual(minutes.map((m, i) => (i === 0 ? undefined : (m - minutes[i - 1]!) * 60_000)));
+    expect(t.columns.map((c) => c.after_ms)).toEqual(
+      minutes.map((m, i) => (i === 0 ? undefined : (m - minutes[i - 1]!) * 60_000)),
+    );
   });
 
   it('--last keeps the most recent reports, and only their targets', () => {
-    const t = timelineOf([[0, [['old', 'reset']]], [5, [['a', 'reachable']]], [10, [['a', 'timeout']]]], 2);
+    const t = timelineOf(
+      [
+        [0, [['old', 'reset']]],
+        [5, [['a', 'reachable']]],
+        [10, [['a', 'timeout']]],
+      ],
+      2,
+    );
     expect(t.columns.map((c) => c.file)).toEqual(['r5.json', 'r10.json']);
     expect(t.rows.map((r) => r.name)).toEqual(['a']);
   });
 
   it('counts the verdicts of each report', () => {
-    const t = timelineOf([[0, [['a', 'reset'], ['b', 'reset'], ['c', 'reachable']]]]);
+    const t = timelineOf([
+      [
+        0,
+        [
+          ['a', 'reset'],
+          ['b', 'reset'],
+          ['c', 'reachable'],
+        ],
+      ],
+    ]);
     expect(t.columns[0]).toMatchObject({ targets: 3, counts: { reset: 2, reachable: 1 }, partial: false });
   });
 });
 
 describe('renderHistory (terminal)', () => {
   const t = timelineOf([
-    [0, [['a', 'reachable', { service: 'Svc' }], ['gone', 'reset', { service: 'Svc' }]]],
+    [
+      0,
+      [
+        ['a', 'reachable', { service: 'Svc' }],
+        ['gone', 'reset', { service: 'Svc' }],
+      ],
+    ],
     [5, [['a', 'reset', { service: 'Svc' }]]],
     [10, [['a', 'reset', { service: 'Svc' }]]],
     [60, [['a', 'dns-poisoned', { service: 'Svc' }]]],
@@ -66,14 +109,26 @@ describe('renderHistory (terminal)', () => {
   });
 
   it('a line per target: a character per report, a mark before a long pause, and the last verdict', () => {
-    expect(text).toMatch(/^Svc\n {2}a +\.RR¦P +dns-poisoned\n {2}gone +R {2}¦ {3}\(not in the last report\)$/m);
+    expect(text).toMatch(
+      /^Svc\n {2}a +\.RR¦P +dns-poisoned\n {2}gone +R {2}¦ {3}\(not in the last report\)$/m,
+    );
     expect(text).toMatch(/^ +123¦4 +LAST$/m);
   });
 
   it('a legend of the verdicts shown, and only those', () => {
-    expect(text).toContain('legend: . reachable  P dns-poisoned  R reset  (blank) not in that report  ¦ a pause over twice');
+    expect(text).toContain(
+      'legend: . reachable  P dns-poisoned  R reset  (blank) not in that report  ¦ a pause over twice',
+    );
     expect(text).not.toContain('timeout');
-    expect(renderHistory(timelineOf([[0, [['a', 'reset']]], [5, [['a', 'reset']]]]), plain)).toMatch(/legend: R reset {2}\(blank\) not in that report\n$/);
+    expect(
+      renderHistory(
+        timelineOf([
+          [0, [['a', 'reset']]],
+          [5, [['a', 'reset']]],
+        ]),
+        plain,
+      ),
+    ).toMatch(/legend: R reset {2}\(blank\) not in that report\n$/);
   });
 
   it('control characters from a report do not reach the terminal', () => {
@@ -87,12 +142,23 @@ describe('renderHistoryHtml', () => {
   const hostile = '</script><img src=x onerror=alert(1)><!--';
   const t = timelineOf([
     [0, [['a', 'reachable']]],
-    [5, [['a', 'reset', { stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni', reason: hostile }]]],
+    [
+      5,
+      [
+        [
+          'a',
+          'reset',
+          { stage: 'tls_handshake', failure: 'connection_reset', 'blocked-by': 'sni', reason: hostile },
+        ],
+      ],
+    ],
   ]);
   const page = renderHistoryHtml(t);
 
   it('forbids itself every fetch, and loads nothing', () => {
-    expect(page).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';`);
+    expect(page).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';`,
+    );
     const markup = page.replace(/<script type="application\/json" id="data">.*<\/script>/, '');
     expect(markup).not.toMatch(/\b(src|href)=/);
   });
@@ -113,7 +179,10 @@ describe('renderHistoryHtml', () => {
 
   it('columns are labelled with their start time; a partial report says so', () => {
     const partial = buildTimeline([digestOf(reportOf([['a', 'reachable']], at(0), 'p.json', true))]);
-    expect(pageData(partial).columns[0]).toMatchObject({ label: '2026-11-23 12:00:00Z (partial)', partial: true });
+    expect(pageData(partial).columns[0]).toMatchObject({
+      label: '2026-11-23 12:00:00Z (partial)',
+      partial: true,
+    });
     expect(pageData(partial).columns[0]!.title).toContain('partial: the run was interrupted');
   });
 

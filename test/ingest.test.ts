@@ -13,7 +13,14 @@ import { run } from './helpers/cli.js';
 let dir: string;
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 12, minute));
 const report = (minute: number, label = 'bj-1') =>
-  JSON.stringify(makeReport({ label, at: at(minute), targets: ['a', 'b', 'c'], verdictOf: (t) => (t === 'a' ? 'reset' : 'reachable') }));
+  JSON.stringify(
+    makeReport({
+      label,
+      at: at(minute),
+      targets: ['a', 'b', 'c'],
+      verdictOf: (t) => (t === 'a' ? 'reset' : 'reachable'),
+    }),
+  );
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-ingest-'));
@@ -31,7 +38,11 @@ async function folderOf(name: string, minutes: number[]): Promise<string> {
 async function countsIn(db: string): Promise<{ reports: number; results: number; files: number }> {
   const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
   const c = await instance.connect();
-  const [row] = (await c.runAndReadAll('SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM results), (SELECT count(*) FROM files)')).getRows();
+  const [row] = (
+    await c.runAndReadAll(
+      'SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM results), (SELECT count(*) FROM files)',
+    )
+  ).getRows();
   c.closeSync();
   instance.closeSync();
   return { reports: Number(row![0]), results: Number(row![1]), files: Number(row![2]) };
@@ -47,8 +58,12 @@ describe('ingest', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('added 2 report(s), 6 row(s); 0 already in the store');
     await writeFile(path.join(folder, '20.json'), report(20));
-    expect((await ingest(db, folder)).stdout).toContain('added 1 report(s), 3 row(s); 2 already in the store');
-    expect((await ingest(db, folder)).stdout).toContain('added 0 report(s), 0 row(s); 3 already in the store');
+    expect((await ingest(db, folder)).stdout).toContain(
+      'added 1 report(s), 3 row(s); 2 already in the store',
+    );
+    expect((await ingest(db, folder)).stdout).toContain(
+      'added 0 report(s), 0 row(s); 3 already in the store',
+    );
     expect(await countsIn(db)).toEqual({ reports: 3, results: 9, files: 3 });
   });
 
@@ -80,7 +95,8 @@ describe('ingest', () => {
     let stop = false;
     // The way check -o writes: a hidden temporary file, then a rename.
     const writer = (async () => {
-      for (; !stop || written < 20; written++) await writeAtomically(path.join(folder, `${written}.json`), report(written));
+      for (; !stop || written < 20; written++)
+        await writeAtomically(path.join(folder, `${written}.json`), report(written));
     })();
     const runs = [];
     for (let i = 0; i < 4; i++) runs.push(await ingest(db, folder));
@@ -103,7 +119,9 @@ describe('ingest', () => {
       await writeFile(path.join(folder, '5.json'), report(5));
       const r = await ingest(db, folder);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`locked\\.duckdb: another process \\(pid ${process.pid}\\) is using the store`));
+      expect(r.stderr).toMatch(
+        new RegExp(`locked\\.duckdb: another process \\(pid ${process.pid}\\) is using the store`),
+      );
       const h = await run(['history', '--db', db]);
       expect(h.status).toBe(2);
       expect(h.stderr).toMatch(/another process .* is using the store/);
@@ -151,7 +169,11 @@ describe('bad input', () => {
   });
 
   it.each([
-    ['a store of a newer version', "UPDATE meta SET value = '99' WHERE key = 'store_version'", /store version 99 is newer than this reachprobe reads \(1\): upgrade/],
+    [
+      'a store of a newer version',
+      "UPDATE meta SET value = '99' WHERE key = 'store_version'",
+      /store version 99 is newer than this reachprobe reads \(1\): upgrade/,
+    ],
     ['a DuckDB file that is no store', 'DROP TABLE meta', /a DuckDB database, but not a reachprobe store/],
   ])('%s: exit 2, untouched', async (_, sql, message) => {
     const folder = await folderOf(`version-${sql.length}`, [0]);
@@ -183,10 +205,15 @@ describe('ingest in batches', () => {
   it('reopens its appenders between batches, within the one transaction: every report once', async () => {
     const { ingest: ingestInto } = await import('../src/store/ingest.js');
     const { withStore } = await import('../src/store/store.js');
-    const folder = await folderOf('batches', Array.from({ length: 40 }, (_, i) => i));
+    const folder = await folderOf(
+      'batches',
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     const db = path.join(dir, 'batches.duckdb');
     let batches = 0;
-    const done = await withStore(db, true, (c) => ingestInto(c, [folder], () => undefined, { afterBatch: () => batches++, size: 16 }));
+    const done = await withStore(db, true, (c) =>
+      ingestInto(c, [folder], () => undefined, { afterBatch: () => batches++, size: 16 }),
+    );
     expect(batches).toBe(2); // after files 16 and 32; the last 8 close with the run
     expect(done).toEqual({ added: 40, rows: 120, unchanged: 0, duplicates: 0 });
     expect(await countsIn(db)).toEqual({ reports: 40, results: 120, files: 40 });

@@ -18,8 +18,18 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 describe('mock DNS server', () => {
   it('sends racing replies in the order of their delays even when its event loop stalls', async () => {
     // The injector's answer first, the real one 20 ms later, as in the benchmark's poisoned targets.
-    server = await startDnsServer({ 'race.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: ['127.0.0.1'], delayMs: 20 }] });
-    const ask = () => queryUdp({ server: { address: server!.address, port: server!.port }, name: 'race.reachprobe.test', type: 'A', timeoutMs: 3000, windowMs: 60, clock: systemClock });
+    server = await startDnsServer({
+      'race.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: ['127.0.0.1'], delayMs: 20 }],
+    });
+    const ask = () =>
+      queryUdp({
+        server: { address: server!.address, port: server!.port },
+        name: 'race.reachprobe.test',
+        type: 'A',
+        timeoutMs: 3000,
+        windowMs: 60,
+        clock: systemClock,
+      });
     const firsts: string[] = [];
     // A query whose real answer is due in about 20 ms, a second one just before it is, then a stall:
     // once both real answers are overdue, Node runs the 20 ms timers before the second's 1 ms one.

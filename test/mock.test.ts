@@ -18,13 +18,22 @@ interface Ran {
 
 function run(args: string[]): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 let dir: string;
 beforeAll(async () => {
@@ -45,14 +54,25 @@ describe('check --mock', () => {
     type Quic = { verdict: string; 'blocked-by'?: string; reason: string };
     const quic = new Map(results.filter((x) => x.quic).map((x) => [x.name as string, x.quic as Quic]));
     const quicOf = (name: unknown) => quic.get(name as string);
-    const missed = results.filter((x) => x.expect_quic !== undefined && quicOf(x.name)?.verdict !== x.expect_quic).map((x) => x.name);
+    const missed = results
+      .filter((x) => x.expect_quic !== undefined && quicOf(x.name)?.verdict !== x.expect_quic)
+      .map((x) => x.name);
     expect(missed).toEqual([]);
-    expect(new Set([...quic.values()].map((q) => q.verdict))).toEqual(new Set(['reachable', 'timeout', 'reset', 'not-offered', 'cert-invalid']));
-    expect(quic.get('quic-sni')).toMatchObject({ 'blocked-by': 'sni', reason: expect.stringContaining('the QUIC filter') });
-    expect(quic.get('ip-blackhole')).toMatchObject({ 'blocked-by': 'ip', reason: expect.stringContaining('IP block') });
+    expect(new Set([...quic.values()].map((q) => q.verdict))).toEqual(
+      new Set(['reachable', 'timeout', 'reset', 'not-offered', 'cert-invalid']),
+    );
+    expect(quic.get('quic-sni')).toMatchObject({
+      'blocked-by': 'sni',
+      reason: expect.stringContaining('the QUIC filter'),
+    });
+    expect(quic.get('ip-blackhole')).toMatchObject({
+      'blocked-by': 'ip',
+      reason: expect.stringContaining('IP block'),
+    });
     expect(quic.get('sni-rst')?.reason).toContain('the TCP SNI filter alone');
     // The helper abroad ran the QUIC check too (the filters spare it): evidence that QUIC is offered.
-    const control = (name: string) => (results.find((x) => x.name === name)!.control as { quic?: { verdict: string } } | undefined)?.quic;
+    const control = (name: string) =>
+      (results.find((x) => x.name === name)!.control as { quic?: { verdict: string } } | undefined)?.quic;
     expect(control('quic-sni')).toMatchObject({ verdict: 'reachable' });
     expect(control('slow-healthy')).toMatchObject({ verdict: 'not-offered' });
     expect(quic.get('quic-sni')).toMatchObject({ offered_by: ['target', 'helper'] });
@@ -63,21 +83,46 @@ describe('check --mock', () => {
     expect(r.stderr).toBe('');
     const results = lines(r.stdout);
     const summary = results.pop()!;
-    const missed = results.filter((x) => x.verdict !== x.expect).map((x) => `${x.name}: expected ${x.expect}, got ${x.verdict}`);
+    const missed = results
+      .filter((x) => x.verdict !== x.expect)
+      .map((x) => `${x.name}: expected ${x.expect}, got ${x.verdict}`);
     expect(missed).toEqual([]);
     // Each decided against the mock network's helper abroad, as the scenario's expect_blocking says.
-    const blocking = results.filter((x) => x.blocking !== x.expect_blocking).map((x) => `${x.name}: expected blocking ${x.expect_blocking}, got ${x.blocking}`);
+    const blocking = results
+      .filter((x) => x.blocking !== x.expect_blocking)
+      .map((x) => `${x.name}: expected blocking ${x.expect_blocking}, got ${x.blocking}`);
     expect(blocking).toEqual([]);
-    expect(new Set(results.map((x) => x.blocking))).toEqual(new Set([false, 'dns', 'tcp_ip', 'http-failure', 'http-diff']));
-    expect(summary.helper).toMatchObject({ reachable: true, sent: results.length, controls: results.length, refused: 0 });
+    expect(new Set(results.map((x) => x.blocking))).toEqual(
+      new Set([false, 'dns', 'tcp_ip', 'http-failure', 'http-diff']),
+    );
+    expect(summary.helper).toMatchObject({
+      reachable: true,
+      sent: results.length,
+      controls: results.length,
+      refused: 0,
+    });
     expect(r.status).toBe(0);
     expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
     // Every verdict a censor causes is in the scenario.
     expect(new Set(results.map((x) => x.verdict))).toEqual(
-      new Set(['reachable', 'connected', 'dns-poisoned', 'dns-nxdomain', 'reset', 'timeout', 'closed', 'cert-invalid', 'inconsistent', 'http-diff', 'down']),
+      new Set([
+        'reachable',
+        'connected',
+        'dns-poisoned',
+        'dns-nxdomain',
+        'reset',
+        'timeout',
+        'closed',
+        'cert-invalid',
+        'inconsistent',
+        'http-diff',
+        'down',
+      ]),
     );
     // And says what each block is keyed on.
-    const by = Object.fromEntries(results.map((x) => [x.name, [x['blocked-by'], ...((x.flags as string[] | undefined) ?? [])].join(' ')]));
+    const by = Object.fromEntries(
+      results.map((x) => [x.name, [x['blocked-by'], ...((x.flags as string[] | undefined) ?? [])].join(' ')]),
+    );
     expect(by).toMatchObject({
       'ip-rst': 'ip',
       'ip-blackhole': 'ip',
@@ -95,7 +140,9 @@ describe('check --mock', () => {
   it('clean: everything reachable', async () => {
     const r = await run(['check', '--mock', 'clean', '--json']);
     expect(r.status).toBe(0);
-    const verdicts = lines(r.stdout).slice(0, -1).map((x) => x.verdict);
+    const verdicts = lines(r.stdout)
+      .slice(0, -1)
+      .map((x) => x.verdict);
     expect(new Set(verdicts)).toEqual(new Set(['reachable', 'connected']));
   });
 
@@ -112,13 +159,41 @@ describe('check --mock', () => {
   });
 
   it.each([
-    ['servers:\n  web: { tls: good }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: wbe }\n', 4, 'no server "wbe" (did you mean `web`?)'],
-    ['servers:\n  web: { tls: god }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 2, 'field "tls": "god" is not one of'],
-    ['servers:\n  web: { behavior: stall }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 2, 'unknown field "behavior" (did you mean `behaviour`?)'],
-    ['servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [not-an-ip] }]\n', 8, '"not-an-ip" is not an IP address'],
-    ['targets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n', 1, 'a scenario needs "servers"'],
-    ['servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [server], any_type: no }]\n', 8, 'field "any_type": must be true or false'],
-    ['servers:\n  web: {}\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n  - { name: b, service: S, url: "http://a.reachprobe.test/", server: web, dns: [{ rcode: NXDOMAIN }] }\n', 5, 'DNS for a.reachprobe.test is scripted by target "a" (line 4)'],
+    [
+      'servers:\n  web: { tls: good }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: wbe }\n',
+      4,
+      'no server "wbe" (did you mean `web`?)',
+    ],
+    [
+      'servers:\n  web: { tls: god }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n',
+      2,
+      'field "tls": "god" is not one of',
+    ],
+    [
+      'servers:\n  web: { behavior: stall }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n',
+      2,
+      'unknown field "behavior" (did you mean `behaviour`?)',
+    ],
+    [
+      'servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [not-an-ip] }]\n',
+      8,
+      '"not-an-ip" is not an IP address',
+    ],
+    [
+      'targets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n',
+      1,
+      'a scenario needs "servers"',
+    ],
+    [
+      'servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [server], any_type: no }]\n',
+      8,
+      'field "any_type": must be true or false',
+    ],
+    [
+      'servers:\n  web: {}\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n  - { name: b, service: S, url: "http://a.reachprobe.test/", server: web, dns: [{ rcode: NXDOMAIN }] }\n',
+      5,
+      'DNS for a.reachprobe.test is scripted by target "a" (line 4)',
+    ],
   ])('a scenario with a mistake names the line (%#)', async (text, line, message) => {
     const scenario = path.join(dir, `bad-${line}.yaml`);
     await writeFile(scenario, text);
@@ -139,9 +214,22 @@ describe('check --mock', () => {
 describe('reachprobe mock', () => {
   it('writes a targets file and prints the check command that measures it while it runs', async () => {
     const targets = path.join(dir, 'mock-targets.yaml');
-    const mock = spawn(process.execPath, [BIN, 'mock', '--scenario', 'clean', '--write-targets', targets, '--for', '15']);
-    const command = await new Promise<string>((resolve) => mock.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
-    expect(command).toMatch(/^reachprobe check \S+mock-targets\.yaml --resolver 127\.0\.0\.1:\d+ --sink 127\.0\.0\.1:\d+ --control-doh /);
+    const mock = spawn(process.execPath, [
+      BIN,
+      'mock',
+      '--scenario',
+      'clean',
+      '--write-targets',
+      targets,
+      '--for',
+      '15',
+    ]);
+    const command = await new Promise<string>((resolve) =>
+      mock.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
+    );
+    expect(command).toMatch(
+      /^reachprobe check \S+mock-targets\.yaml --resolver 127\.0\.0\.1:\d+ --sink 127\.0\.0\.1:\d+ --control-doh /,
+    );
     expect(await readFile(targets, 'utf8')).toContain('expect: reachable');
     const r = await run(command.split(' ').slice(1));
     mock.kill('SIGINT');
@@ -159,7 +247,9 @@ describe("import { startMockNetwork } from 'reachprobe/mock'", () => {
     try {
       expect(network.check.resolver.address).toBe('127.0.0.1');
       expect(network.targets.length).toBeGreaterThan(20);
-      expect(network.targets.every((t) => t.url.includes(':') && /\.reachprobe\.test:\d+/.test(t.url))).toBe(true);
+      expect(network.targets.every((t) => t.url.includes(':') && /\.reachprobe\.test:\d+/.test(t.url))).toBe(
+        true,
+      );
       expect(network.targetsYaml()).toContain('expect: dns-poisoned');
     } finally {
       await network.close();
@@ -182,7 +272,8 @@ describe('a mock server that answers', () => {
       return seen.slice(before);
     };
     /** Whether the server closed its side within 300 ms. */
-    const closedByServer = () => Promise.race([ended.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
+    const closedByServer = () =>
+      Promise.race([ended.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))]);
     return { ask, closedByServer, socket };
   }
 

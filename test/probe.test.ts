@@ -12,7 +12,14 @@ import { dialTcp } from '../src/net/tcp.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
 import { runProbe } from '../src/run/run.js';
 import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
-import { closedPort, HOST, startBlackhole, startServer, type Behaviour, type Listening } from '../src/mock/tcp-servers.js';
+import {
+  closedPort,
+  HOST,
+  startBlackhole,
+  startServer,
+  type Behaviour,
+  type Listening,
+} from '../src/mock/tcp-servers.js';
 
 const OPTIONS: ProbeOptions = {
   ...DEFAULT_OPTIONS,
@@ -35,7 +42,18 @@ function target(name: string, url: string, extra: Partial<Target> = {}): Target 
   const u = new URL(url);
   const scheme = u.protocol.slice(0, -1) as Target['scheme'];
   const port = Number(u.port || (scheme === 'https' ? 443 : 80));
-  return { name, service: 'Test', url, scheme, host: u.hostname, port, path: '/', tags: [], source: { file: 'test', line: 1 }, ...extra };
+  return {
+    name,
+    service: 'Test',
+    url,
+    scheme,
+    host: u.hostname,
+    port,
+    path: '/',
+    tags: [],
+    source: { file: 'test', line: 1 },
+    ...extra,
+  };
 }
 
 async function probe(...targets: Target[]): Promise<Map<string, TargetResult>> {
@@ -56,7 +74,14 @@ beforeAll(async () => {
     'broken.reachprobe.test': { rcode: 'SERVFAIL' },
     'slow.reachprobe.test': { silent: true },
   });
-  env = { clock: systemClock, resolver: serverResolver(dns), dnsServer: dns, dial: dialTcp, ca: [MOCK_CA], controls: [] };
+  env = {
+    clock: systemClock,
+    resolver: serverResolver(dns),
+    dnsServer: dns,
+    dial: dialTcp,
+    ca: [MOCK_CA],
+    controls: [],
+  };
 });
 
 afterAll(async () => {
@@ -70,19 +95,36 @@ describe('verdicts from real loopback behaviour', () => {
     const r = await one(target('ok', `https://good.reachprobe.test:${port}/`));
     expect(r.verdict).toBe('reachable');
     expect(r.addresses).toEqual([HOST]);
-    const purposes = r.checks.map((c) => (c.check === 'dns_query' ? `${c.purpose} ${c.query_type}` : `${c.check}${'purpose' in c && c.purpose ? ` ${c.purpose}` : ''}`));
+    const purposes = r.checks.map((c) =>
+      c.check === 'dns_query'
+        ? `${c.purpose} ${c.query_type}`
+        : `${c.check}${'purpose' in c && c.purpose ? ` ${c.purpose}` : ''}`,
+    );
     // The innocuous (decoy) handshake first, on the dialled connection; then the target's own check on a fresh one.
-    expect(purposes).toEqual(['resolver A', 'resolver AAAA', 'wrong_type TXT', 'resolve', 'connect', 'tls_handshake decoy', 'connect', 'tls_handshake', 'http_round_trip']);
+    expect(purposes).toEqual([
+      'resolver A',
+      'resolver AAAA',
+      'wrong_type TXT',
+      'resolve',
+      'connect',
+      'tls_handshake decoy',
+      'connect',
+      'tls_handshake',
+      'http_round_trip',
+    ]);
     // The decoy's name (www.example.org) is not on the certificate: unchecked, that is no failure.
     const decoy = r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy');
     expect(decoy).toMatchObject({ sni: OPTIONS.decoyName, version: expect.stringMatching(/^TLS/) });
-    expect(decoy && decoy.check === 'tls_handshake' && [decoy.failure, decoy.certificate]).toEqual([undefined, undefined]);
+    expect(decoy && decoy.check === 'tls_handshake' && [decoy.failure, decoy.certificate]).toEqual([
+      undefined,
+      undefined,
+    ]);
     expect(r.dns_heuristics).toBeUndefined();
     expect(r.timings.tls_ms).toBeGreaterThan(0);
     expect(r.expect_met).toBe(true);
   });
 
-  it('reachable: an IP literal sends no SNI and is checked against the certificate\'s IP names', async () => {
+  it("reachable: an IP literal sends no SNI and is checked against the certificate's IP names", async () => {
     const r = await one(target('literal', `https://${HOST}:${await server('ok', 'good')}/`));
     expect(r.verdict).toBe('reachable');
     const tls = r.checks.find((c) => c.check === 'tls_handshake' && !c.purpose);
@@ -110,7 +152,10 @@ describe('verdicts from real loopback behaviour', () => {
     expect(r.verdict).toBe('dns-poisoned');
     expect(r.stage).toBe('resolve');
     const query = r.checks.find((c) => c.check === 'dns_query');
-    expect(query && query.check === 'dns_query' && query.replies.map((x) => x.addresses[0])).toEqual(['127.0.0.66', HOST]);
+    expect(query && query.check === 'dns_query' && query.replies.map((x) => x.addresses[0])).toEqual([
+      '127.0.0.66',
+      HOST,
+    ]);
     expect(r.reason).toContain('127.0.0.66');
   });
 
@@ -120,7 +165,11 @@ describe('verdicts from real loopback behaviour', () => {
       target('broken', 'https://broken.reachprobe.test/'),
       target('slow', 'https://slow.reachprobe.test/'),
     );
-    expect(m.get('missing')).toMatchObject({ verdict: 'dns-nxdomain', stage: 'resolve', failure: 'dns_nxdomain_error' });
+    expect(m.get('missing')).toMatchObject({
+      verdict: 'dns-nxdomain',
+      stage: 'resolve',
+      failure: 'dns_nxdomain_error',
+    });
     expect(m.get('broken')).toMatchObject({ verdict: 'dns-failure', failure: 'dns_servfail_error' });
     expect(m.get('slow')).toMatchObject({ verdict: 'dns-failure', failure: 'generic_timeout_error' });
   });
@@ -134,7 +183,8 @@ describe('verdicts from real loopback behaviour', () => {
     // The address is blamed only if the decoy's reset came before the own check began, which waits a
     // twentieth of the TLS deadline for it: 20 ms of 400 was too short on a loaded CI machine once.
     const t = target('sni-reset', `https://good.reachprobe.test:${await server('reset-on-hello')}/`);
-    const r = (await runProbe([t], { ...OPTIONS, timeouts: { ...OPTIONS.timeouts, tls: 4000 } }, env)).results[0]!;
+    const r = (await runProbe([t], { ...OPTIONS, timeouts: { ...OPTIONS.timeouts, tls: 4000 } }, env))
+      .results[0]!;
     expect(r).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset' });
     expect(r.reason).toContain('SNI good.reachprobe.test');
     expect(r['blocked-by']).toBe('ip'); // every name is reset here: the innocuous decoy was too
@@ -145,8 +195,16 @@ describe('verdicts from real loopback behaviour', () => {
       target('https-reset', `https://good.reachprobe.test:${await server('reset-on-request', 'good')}/`),
       target('http-reset', `http://good.reachprobe.test:${await server('reset-on-request')}/`),
     );
-    expect(m.get('https-reset')).toMatchObject({ verdict: 'reset', stage: 'http_round_trip', failure: 'connection_reset' });
-    expect(m.get('http-reset')).toMatchObject({ verdict: 'reset', stage: 'http_round_trip', failure: 'connection_reset' });
+    expect(m.get('https-reset')).toMatchObject({
+      verdict: 'reset',
+      stage: 'http_round_trip',
+      failure: 'connection_reset',
+    });
+    expect(m.get('http-reset')).toMatchObject({
+      verdict: 'reset',
+      stage: 'http_round_trip',
+      failure: 'connection_reset',
+    });
   });
 
   it('timeout at connect, TLS handshake and HTTP, each ending near its deadline', async () => {
@@ -157,7 +215,11 @@ describe('verdicts from real loopback behaviour', () => {
       target('tls-stall', `https://good.reachprobe.test:${await server('stall')}/`),
       target('http-stall', `https://good.reachprobe.test:${await server('stall-response', 'good')}/`),
     );
-    expect(m.get('syn-drop')).toMatchObject({ verdict: 'timeout', stage: 'connect', failure: 'generic_timeout_error' });
+    expect(m.get('syn-drop')).toMatchObject({
+      verdict: 'timeout',
+      stage: 'connect',
+      failure: 'generic_timeout_error',
+    });
     expect(m.get('tls-stall')).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake' });
     expect(m.get('http-stall')).toMatchObject({ verdict: 'timeout', stage: 'http_round_trip' });
     // Each stage ends at its own deadline (400 ms), not later.
@@ -177,15 +239,26 @@ describe('verdicts from real loopback behaviour', () => {
       target('fin-request', `https://good.reachprobe.test:${await server('fin-on-request', 'good')}/`),
       target('truncated', `http://good.reachprobe.test:${await server('truncated-body')}/`),
     );
-    expect(m.get('fin-request')).toMatchObject({ verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error' });
-    expect(m.get('truncated')).toMatchObject({ verdict: 'closed', stage: 'http_round_trip', failure: 'eof_error' });
+    expect(m.get('fin-request')).toMatchObject({
+      verdict: 'closed',
+      stage: 'http_round_trip',
+      failure: 'eof_error',
+    });
+    expect(m.get('truncated')).toMatchObject({
+      verdict: 'closed',
+      stage: 'http_round_trip',
+      failure: 'eof_error',
+    });
   });
 
   it('a redirect loop cannot hold the probe: the redirect is recorded, not followed', async () => {
     const r = await one(target('loop', `http://good.reachprobe.test:${await server('redirect-loop')}/`));
     expect(r.verdict).toBe('reachable');
     const http = r.checks.find((c) => c.check === 'http_round_trip' && !c.purpose);
-    expect(http && http.check === 'http_round_trip' && [http.status, http.location]).toEqual([302, 'http://good.reachprobe.test/']);
+    expect(http && http.check === 'http_round_trip' && [http.status, http.location]).toEqual([
+      302,
+      'http://good.reachprobe.test/',
+    ]);
   });
 
   it('an endless body is read up to --max-body, and a trickling one cannot stretch the HTTP deadline', async () => {
@@ -195,7 +268,13 @@ describe('verdicts from real loopback behaviour', () => {
     );
     const endless = m.get('endless')!.checks.find((c) => c.check === 'http_round_trip' && !c.purpose);
     expect(m.get('endless')!.verdict).toBe('reachable');
-    expect(endless && endless.check === 'http_round_trip' && [endless.body_truncated, endless.body_bytes >= OPTIONS.maxBodyBytes]).toEqual([true, true]);
+    expect(
+      endless &&
+        endless.check === 'http_round_trip' && [
+          endless.body_truncated,
+          endless.body_bytes >= OPTIONS.maxBodyBytes,
+        ],
+    ).toEqual([true, true]);
     expect(m.get('trickle')).toMatchObject({ verdict: 'timeout', stage: 'http_round_trip' });
     expect(m.get('trickle')!.timings.http_ms).toSatisfy((ms: number) => ms >= 395 && ms < 600);
   });
@@ -213,7 +292,7 @@ describe('verdicts from real loopback behaviour', () => {
     expect(tls && tls.check === 'tls_handshake' && tls.certificate?.issuer).toContain('reachprobe');
   });
 
-  it('the certificate is judged and described from the X509 certificate: Node\'s JS objects of the chain are never built', async () => {
+  it("the certificate is judged and described from the X509 certificate: Node's JS objects of the chain are never built", async () => {
     // Building them (Node asks for them before its name check) cost a sixth of a target's CPU.
     const asked = vi.spyOn(tls.TLSSocket.prototype, 'getPeerCertificate');
     try {
@@ -222,8 +301,13 @@ describe('verdicts from real loopback behaviour', () => {
         target('light-wrong', `https://good.reachprobe.test:${await server('ok', 'wrong-name')}/`),
       );
       expect(m.get('light-ok')!.verdict).toBe('reachable');
-      expect(m.get('light-wrong')).toMatchObject({ verdict: 'cert-invalid', failure: 'ssl_invalid_hostname' });
-      const own = m.get('light-ok')!.checks.find((c) => c.check === 'tls_handshake' && c.purpose === undefined);
+      expect(m.get('light-wrong')).toMatchObject({
+        verdict: 'cert-invalid',
+        failure: 'ssl_invalid_hostname',
+      });
+      const own = m
+        .get('light-ok')!
+        .checks.find((c) => c.check === 'tls_handshake' && c.purpose === undefined);
       expect(own && own.check === 'tls_handshake' && own.certificate).toMatchObject({
         subject: 'CN=good, O=reachprobe tests',
         issuer: 'CN=reachprobe test CA, O=reachprobe tests',
@@ -239,7 +323,11 @@ describe('verdicts from real loopback behaviour', () => {
 
   it('tls-failure: the port speaks something else than TLS', async () => {
     const r = await one(target('not-tls', `https://good.reachprobe.test:${await server('not-tls')}/`));
-    expect(r).toMatchObject({ verdict: 'tls-failure', stage: 'tls_handshake', failure: 'ssl_failed_handshake' });
+    expect(r).toMatchObject({
+      verdict: 'tls-failure',
+      stage: 'tls_handshake',
+      failure: 'ssl_failed_handshake',
+    });
   });
 
   it('http-failure: the server answers with bytes that are not HTTP, or with a broken header', async () => {
@@ -247,8 +335,16 @@ describe('verdicts from real loopback behaviour', () => {
       target('garbage', `http://good.reachprobe.test:${await server('garbage-response')}/`),
       target('bad-headers', `https://good.reachprobe.test:${await server('bad-headers', 'good')}/`),
     );
-    expect(m.get('garbage')).toMatchObject({ verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error' });
-    expect(m.get('bad-headers')).toMatchObject({ verdict: 'http-failure', stage: 'http_round_trip', failure: 'http_protocol_error' });
+    expect(m.get('garbage')).toMatchObject({
+      verdict: 'http-failure',
+      stage: 'http_round_trip',
+      failure: 'http_protocol_error',
+    });
+    expect(m.get('bad-headers')).toMatchObject({
+      verdict: 'http-failure',
+      stage: 'http_round_trip',
+      failure: 'http_protocol_error',
+    });
   });
 
   it('vantage-offline: when every domestic control fails, no failure claims censorship', async () => {
@@ -259,7 +355,11 @@ describe('verdicts from real loopback behaviour', () => {
       target('fine', `http://good.reachprobe.test:${await server('ok')}/`),
     );
     expect(m.get('control')).toMatchObject({ verdict: 'vantage-offline', measured_verdict: 'reset' });
-    expect(m.get('blocked')).toMatchObject({ verdict: 'vantage-offline', measured_verdict: 'reset', stage: 'tls_handshake' });
+    expect(m.get('blocked')).toMatchObject({
+      verdict: 'vantage-offline',
+      measured_verdict: 'reset',
+      stage: 'tls_handshake',
+    });
     expect(m.get('fine')!.verdict).toBe('reachable');
   });
 
@@ -267,7 +367,9 @@ describe('verdicts from real loopback behaviour', () => {
     const { results, summary } = await runProbe(
       [
         target('control', `http://good.reachprobe.test:${await server('ok')}/`, { role: 'control-domestic' }),
-        target('blocked', `https://good.reachprobe.test:${await server('reset-on-hello')}/`, { expect: 'reset' }),
+        target('blocked', `https://good.reachprobe.test:${await server('reset-on-hello')}/`, {
+          expect: 'reset',
+        }),
       ],
       OPTIONS,
       env,
@@ -283,21 +385,30 @@ describe('scheduling', () => {
   it('--resolve pins a name to an address without asking the resolver', async () => {
     const port = await server('ok', 'good');
     const options = { ...OPTIONS, pins: new Map([[`pinned.reachprobe.test:${port}`, [HOST]]]) };
-    const { results } = await runProbe([target('pinned', `https://pinned.reachprobe.test:${port}/`)], options, env);
+    const { results } = await runProbe(
+      [target('pinned', `https://pinned.reachprobe.test:${port}/`)],
+      options,
+      env,
+    );
     expect(results[0]!.verdict).toBe('reachable');
     expect(results[0]!.checks.some((c) => c.check === 'resolve')).toBe(false);
   });
 
-  it('time spent waiting for a concurrency slot is not counted in a target\'s timings', async () => {
+  it("time spent waiting for a concurrency slot is not counted in a target's timings", async () => {
     const port = await server('stall-response', 'good');
     const other = await server('stall-response', 'good');
     const { results } = await runProbe(
-      [target('first', `https://good.reachprobe.test:${port}/`), target('second', `https://good.reachprobe.test:${other}/`)],
+      [
+        target('first', `https://good.reachprobe.test:${port}/`),
+        target('second', `https://good.reachprobe.test:${other}/`),
+      ],
       { ...OPTIONS, concurrency: 1, dnsWindowMs: 10 },
       env,
     );
     expect(results[1]!.timings.total_ms).toBeLessThan(700); // its own ~400 ms, not the first's too
-    expect(Date.parse(results[1]!.started_at)).toBeGreaterThanOrEqual(Date.parse(results[0]!.started_at) + 350);
+    expect(Date.parse(results[1]!.started_at)).toBeGreaterThanOrEqual(
+      Date.parse(results[0]!.started_at) + 350,
+    );
   });
 
   it('never runs two checks on one IP:port at once, yet runs different ones in parallel', async () => {

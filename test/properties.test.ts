@@ -12,7 +12,28 @@ import { parseTargets } from '../src/targets/parse.js';
 const yamlish = fc
   .array(
     fc.oneof(
-      fc.constantFrom('targets:', '- ', '  - name: a', '    url: https://x.test/', 'service: S', 'defaults:', ': ', '[', ']', '{', '}', '&a', '*a', '---', '"', "'", '#', '\t', 'url: tcp://[::1]:99999', 'expect: reset'),
+      fc.constantFrom(
+        'targets:',
+        '- ',
+        '  - name: a',
+        '    url: https://x.test/',
+        'service: S',
+        'defaults:',
+        ': ',
+        '[',
+        ']',
+        '{',
+        '}',
+        '&a',
+        '*a',
+        '---',
+        '"',
+        "'",
+        '#',
+        '\t',
+        'url: tcp://[::1]:99999',
+        'expect: reset',
+      ),
       fc.string(),
     ),
     { maxLength: 20 },
@@ -43,12 +64,21 @@ describe('DNS reply handling, on random datagrams from the server', () => {
     const { port } = server.address();
     let payload = Buffer.alloc(0);
     // Echo the query's ID (so some garbage passes the ID check), then the random bytes.
-    server.on('message', (msg, rinfo) => server.send(Buffer.concat([msg.subarray(0, 2), payload]), rinfo.port, rinfo.address));
+    server.on('message', (msg, rinfo) =>
+      server.send(Buffer.concat([msg.subarray(0, 2), payload]), rinfo.port, rinfo.address),
+    );
     try {
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) => {
           payload = Buffer.from(bytes);
-          const result = await queryUdp({ server: { address: '127.0.0.1', port }, name: 'x.reachprobe.test', type: 'A', timeoutMs: 60, windowMs: 5, clock: systemClock });
+          const result = await queryUdp({
+            server: { address: '127.0.0.1', port },
+            name: 'x.reachprobe.test',
+            type: 'A',
+            timeoutMs: 60,
+            windowMs: 5,
+            clock: systemClock,
+          });
           expect(result.replies.length + result.ignored.length).toBeGreaterThan(0);
         }),
         { numRuns: 100 },

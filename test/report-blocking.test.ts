@@ -23,21 +23,33 @@ describe('blocking in reports', () => {
       ['c', 'reachable'],
     ]);
     const diff = diffReports(before, after);
-    expect(diff.changes.map((c) => [c.name, c.old?.blocking, c.new?.blocking])).toEqual([['a', 'tcp_ip', false]]);
+    expect(diff.changes.map((c) => [c.name, c.old?.blocking, c.new?.blocking])).toEqual([
+      ['a', 'tcp_ip', false],
+    ]);
     const text = renderDiff(diff, plain);
     expect(text).toMatch(/reset, blocking tcp_ip +→ +reset$/m);
     expect(text).not.toContain('blocking false'); // says nothing the verdict does not
   });
 
   it('history: the last outcome says blocking where a control decided it', () => {
-    const first = digestOf(reportOf([['a', 'reset', { blocking: 'http-failure' }]], '2026-11-23T12:00:00.000Z'));
-    const second = digestOf(reportOf([['a', 'http-diff', { blocking: 'http-diff' }]], '2026-11-23T12:10:00.000Z'));
+    const first = digestOf(
+      reportOf([['a', 'reset', { blocking: 'http-failure' }]], '2026-11-23T12:00:00.000Z'),
+    );
+    const second = digestOf(
+      reportOf([['a', 'http-diff', { blocking: 'http-diff' }]], '2026-11-23T12:10:00.000Z'),
+    );
     expect(renderHistory(buildTimeline([first, second]), plain)).toContain('http-diff, blocking http-diff');
   });
 
   it('prometheus: reachprobe_target_blocking (a state set, null included) and accessible, in runs with a helper only', () => {
     const timings = { chain_ms: 1, total_ms: 1 };
-    const base = { ...reportOf([]).doc.summary, counts: {}, unmet: 0, vantage: 'online' as const, duration_ms: 1 };
+    const base = {
+      ...reportOf([]).doc.summary,
+      counts: {},
+      unmet: 0,
+      vantage: 'online' as const,
+      duration_ms: 1,
+    };
     const helper = { url: 'https://helper.test/', reachable: true, sent: 2, controls: 1, refused: 0 };
     const results = reportOf([
       ['a', 'reset', { blocking: 'http-failure', accessible: false, timings }],

@@ -30,7 +30,10 @@ async function file(name: string, content: unknown): Promise<string> {
 /** The InputError reading `content` gives, as the CLI prints it (file name replaced by F). */
 async function errorFor(content: unknown): Promise<string> {
   const p = await file('bad.json', content);
-  const err = await readReport(p).then(() => undefined, (e: unknown) => e);
+  const err = await readReport(p).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(InputError);
   return (err as InputError).describe().replace(p, 'F');
 }
@@ -43,19 +46,59 @@ describe('readReport', () => {
   });
 
   it.each<[string, unknown, string | RegExp]>([
-    ['bad JSON, with its line', '{\n  "schema_version": 1,\n  "tool": 1,\n}\n', /^F:4: not valid JSON: Expected double-quoted property name/],
-    ['a file cut short, at its last line', '{\n  "schema_version": 1,\n  "tool": \n', /^F:3: not valid JSON: Unexpected end/],
-    ['bad JSON V8 quotes, on one line', '{\n  "tool": }\n', /^F: not valid JSON: Unexpected token '}', .* is not valid JSON$/],
+    [
+      'bad JSON, with its line',
+      '{\n  "schema_version": 1,\n  "tool": 1,\n}\n',
+      /^F:4: not valid JSON: Expected double-quoted property name/,
+    ],
+    [
+      'a file cut short, at its last line',
+      '{\n  "schema_version": 1,\n  "tool": \n',
+      /^F:3: not valid JSON: Unexpected end/,
+    ],
+    [
+      'bad JSON V8 quotes, on one line',
+      '{\n  "tool": }\n',
+      /^F: not valid JSON: Unexpected token '}', .* is not valid JSON$/,
+    ],
     ['an array', [1], 'F: not a reachprobe report (no "tool": {"name": "reachprobe"})'],
-    ['another tool', report({ tool: { name: 'other' } }), 'F: not a reachprobe report (no "tool": {"name": "reachprobe"})'],
-    ['a newer schema', report({ schema_version: 2 }), 'F: schema_version 2 is newer than this reachprobe reads (1): upgrade reachprobe'],
-    ['no schema_version', report({ schema_version: undefined }), 'F: unknown schema_version undefined (this reachprobe reads 1)'],
+    [
+      'another tool',
+      report({ tool: { name: 'other' } }),
+      'F: not a reachprobe report (no "tool": {"name": "reachprobe"})',
+    ],
+    [
+      'a newer schema',
+      report({ schema_version: 2 }),
+      'F: schema_version 2 is newer than this reachprobe reads (1): upgrade reachprobe',
+    ],
+    [
+      'no schema_version',
+      report({ schema_version: undefined }),
+      'F: unknown schema_version undefined (this reachprobe reads 1)',
+    ],
     ['no start time', report({ summary: {} }), 'F: no valid summary.started_at'],
-    ['a start that is no time', report({ summary: { started_at: 'yesterday' } }), 'F: no valid summary.started_at'],
+    [
+      'a start that is no time',
+      report({ summary: { started_at: 'yesterday' } }),
+      'F: no valid summary.started_at',
+    ],
     ['no results', report({ results: {} }), 'F: no results list'],
-    ['a result without a name', report({ results: [{ ...result, name: 3 }] }), 'F: results[0]: no name or service'],
-    ['an unknown verdict', report({ results: [{ ...result, verdict: 'blocked' }] }), 'F: results[0]: unknown verdict "blocked"'],
-    ['a failure that is no string', report({ results: [{ ...result, failure: 7 }] }), 'F: results[0]: failure is not a string'],
+    [
+      'a result without a name',
+      report({ results: [{ ...result, name: 3 }] }),
+      'F: results[0]: no name or service',
+    ],
+    [
+      'an unknown verdict',
+      report({ results: [{ ...result, verdict: 'blocked' }] }),
+      'F: results[0]: unknown verdict "blocked"',
+    ],
+    [
+      'a failure that is no string',
+      report({ results: [{ ...result, failure: 7 }] }),
+      'F: results[0]: failure is not a string',
+    ],
     ['a name twice', report({ results: [result, { ...result }] }), 'F: results[1]: target "a" appears twice'],
   ])('%s is an InputError naming the file', async (_, content, message) => {
     const described = await errorFor(content);
@@ -80,7 +123,9 @@ describe('collectReports', () => {
     await writeFile(path.join(folder, 'README.txt'), 'hello');
     const { reports, skipped } = await collectReports([folder], (r) => path.basename(r.file));
     expect(reports).toEqual(['a.json', 'b.json']);
-    expect(skipped.map((e) => e.describe())).toEqual([`${path.join(folder, 'notes.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})`]);
+    expect(skipped.map((e) => e.describe())).toEqual([
+      `${path.join(folder, 'notes.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})`,
+    ]);
   });
 
   it('a bad file named on the command line is an error, not skipped', async () => {

@@ -27,8 +27,12 @@ describe('reachprobe diff', () => {
     const r = await run(['diff', before, after]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^News +news +changed +reachable +→ +reset, blocking http-failure +tls_handshake: connection_reset, blocked by the name \(TLS SNI\)$/m);
-    expect(r.stdout).toMatch(/^Video +video +appeared +- +→ +reset, blocking tcp_ip +connect: connection_refused, blocked by the server's address$/m);
+    expect(r.stdout).toMatch(
+      /^News +news +changed +reachable +→ +reset, blocking http-failure +tls_handshake: connection_reset, blocked by the name \(TLS SNI\)$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^Video +video +appeared +- +→ +reset, blocking tcp_ip +connect: connection_refused, blocked by the server's address$/m,
+    );
     expect(r.stdout).toMatch(/^Legacy +retired +vanished +reachable +→ +-$/m);
     expect(r.stdout).not.toMatch(/\bchat\b/);
     expect(r.stdout).toContain('1 changed, 1 appeared, 1 vanished; 2 unchanged');
@@ -50,8 +54,19 @@ describe('reachprobe diff', () => {
     expect(Date.parse(diff.new.started_at)).toBeGreaterThan(Date.parse(diff.old.started_at));
     expect(diff.counts).toEqual({ changed: 1, appeared: 1, vanished: 1, unchanged: 2 });
     expect(diff.changes).toMatchObject([
-      { change: 'changed', name: 'news', service: 'News', old: { verdict: 'reachable' }, new: { verdict: 'reset', stage: 'tls_handshake', 'blocked-by': 'sni' } },
-      { change: 'appeared', name: 'video', service: 'Video', new: { verdict: 'reset', failure: 'connection_refused' } },
+      {
+        change: 'changed',
+        name: 'news',
+        service: 'News',
+        old: { verdict: 'reachable' },
+        new: { verdict: 'reset', stage: 'tls_handshake', 'blocked-by': 'sni' },
+      },
+      {
+        change: 'appeared',
+        name: 'video',
+        service: 'Video',
+        new: { verdict: 'reset', failure: 'connection_refused' },
+      },
       { change: 'vanished', name: 'retired', service: 'Legacy', old: { verdict: 'reachable' } },
     ]);
     expect(diff.changes[1]).not.toHaveProperty('old');
@@ -88,7 +103,12 @@ describe('reachprobe history', () => {
     const r = await run(['history', again, before, after]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^ {2}1 .* 4 +4 reachable +${before}\n {2}2 .* 4 +2 reachable, 2 reset +${after}\n {2}3 .*${again}$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^ {2}1 .* 4 +4 reachable +${before}\n {2}2 .* 4 +2 reachable, 2 reset +${after}\n {2}3 .*${again}$`,
+        'm',
+      ),
+    );
     expect(r.stdout).toMatch(/^Control \(domestic\)\n {2}control-domestic +\.\.\. +reachable$/m);
     expect(r.stdout).toMatch(/^News\n {2}news +\.RR +reset, blocking http-failure$/m);
     expect(r.stdout).toMatch(/^Chat\n {2}chat +\.\.\. +reachable$/m);
@@ -104,7 +124,9 @@ describe('reachprobe history', () => {
     await writeFile(path.join(folder, 'package.json'), '{"name": "not a report"}');
     const r = await run(['history', folder]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe(`reachprobe: skipped ${path.join(folder, 'package.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})\n`);
+    expect(r.stderr).toBe(
+      `reachprobe: skipped ${path.join(folder, 'package.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})\n`,
+    );
     expect(r.stdout).toContain('2 report(s), from');
     expect(r.stdout).toMatch(/^ {2}news +\.R +reset, blocking http-failure$/m);
   });

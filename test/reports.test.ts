@@ -34,7 +34,8 @@ describe('the schema', () => {
       if (typeof node !== 'object' || node === null) return;
       const props = (node as { properties?: Record<string, Record<string, unknown>> }).properties ?? {};
       for (const [name, spec] of Object.entries(props)) {
-        if (typeof spec.description !== 'string' && typeof spec.$ref !== 'string') undocumented.push(`${where}.${name}`);
+        if (typeof spec.description !== 'string' && typeof spec.$ref !== 'string')
+          undocumented.push(`${where}.${name}`);
       }
       for (const [key, child] of Object.entries(node)) walk(child, `${where}/${key}`);
     };
@@ -58,7 +59,9 @@ describe('a whole run against the mock network', () => {
     const lines = expectValidJsonLines(r.stdout);
     expect(lines).toHaveLength(GFW_TARGETS + 1);
 
-    const [year] = await readdir(path.join(dir, 'whole'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name));
+    const [year] = await readdir(path.join(dir, 'whole'), { withFileTypes: true }).then((es) =>
+      es.filter((e) => e.isDirectory()).map((e) => e.name),
+    );
     const [name] = await readdir(path.join(dir, 'whole', year!));
     expect(name).toMatch(/^\d{4}-\d\d-\d\dT\d{6}Z\.json$/);
     const doc = await readReport(path.join(dir, 'whole', year!, name!));
@@ -70,9 +73,16 @@ describe('a whole run against the mock network', () => {
 
     // One verdict series at 1 per target, the report's verdict.
     const metrics = await readFile(prom, 'utf8');
-    for (const line of metrics.trim().split('\n')) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(?:[^"\\]|\\.)*",?)*\})? -?[\d.e+-]+)$/);
-    const on = [...metrics.matchAll(/^reachprobe_target_verdict\{target="([^"]+)",service="[^"]*",verdict="([^"]+)"\} 1$/gm)].map((m) => [m[1], m[2]]);
-    expect(Object.fromEntries(on)).toEqual(Object.fromEntries(doc.results.map((res) => [res.name, res.verdict])));
+    for (const line of metrics.trim().split('\n'))
+      expect(line).toMatch(/^(# (HELP|TYPE) \w+ .+|\w+(\{(\w+="(?:[^"\\]|\\.)*",?)*\})? -?[\d.e+-]+)$/);
+    const on = [
+      ...metrics.matchAll(
+        /^reachprobe_target_verdict\{target="([^"]+)",service="[^"]*",verdict="([^"]+)"\} 1$/gm,
+      ),
+    ].map((m) => [m[1], m[2]]);
+    expect(Object.fromEntries(on)).toEqual(
+      Object.fromEntries(doc.results.map((res) => [res.name, res.verdict])),
+    );
     expect(metrics).toContain('reachprobe_run_partial 0');
     expect(existsSync(`${prom}.lock`)).toBe(false);
   });
@@ -86,7 +96,9 @@ describe('a whole run against the mock network', () => {
     const checks = (doc.results[0] as unknown as { checks: Array<Record<string, unknown>> }).checks;
     checks.at(-1)!.undocumented = true;
     const errors = reportErrors(doc);
-    expect(errors).toContain(`data/results/0/checks/${checks.length - 1} must NOT have unevaluated properties`);
+    expect(errors).toContain(
+      `data/results/0/checks/${checks.length - 1} must NOT have unevaluated properties`,
+    );
     expect(errors.filter((e) => !e.startsWith(`data/results/0/checks/${checks.length - 1}`))).toEqual([]);
   });
 
@@ -101,7 +113,10 @@ describe('two runs writing the same file', () => {
   it('the second refuses while the first holds the lock, naming it', async () => {
     const out = path.join(dir, 'locked.json');
     // This test's own process stands for a run in progress.
-    await writeFile(`${out}.lock`, JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }));
+    await writeFile(
+      `${out}.lock`,
+      JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }),
+    );
     const r = await run(['check', '--mock', 'clean', '-o', out]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`another reachprobe run (pid ${process.pid}`);

@@ -19,21 +19,43 @@ beforeAll(async () => {
 afterAll(() => resetting.close());
 
 describe('resources', () => {
-  it('5,000 failing targets (refused, and reset after decoy and 3 tries) release every socket', { timeout: 60_000 }, async () => {
-    const refused = await closedPort();
-    const targets: Target[] = Array.from({ length: 5000 }, (_, i) => {
-      const port = i % 5 === 0 ? resetting.port : refused;
-      const host = `t${i}.reachprobe.test`;
-      const url = `https://${host}:${port}/`;
-      return { name: `t${i}`, service: 'S', url, scheme: 'https', host, port, path: '/', tags: [], source: { file: 'test', line: i + 1 } };
-    });
-    // Pinned, so no DNS is asked: the test is about connections.
-    const pins = new Map(targets.map((t) => [`${t.host}:${t.port}`, [HOST]]));
-    const env = { clock: systemClock, resolver: serverResolver({ address: HOST, port: 9 }), dial: dialTcp, ca: [], controls: [] };
-    const before = openFiles();
-    const { summary } = await runProbe(targets, { ...DEFAULT_OPTIONS, pins, concurrency: 64 }, env, { keepResults: false });
-    expect(summary.counts).toEqual({ reset: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the last closes land
-    expect(openFiles()).toBeLessThanOrEqual(before + 2);
-  });
+  it(
+    '5,000 failing targets (refused, and reset after decoy and 3 tries) release every socket',
+    { timeout: 60_000 },
+    async () => {
+      const refused = await closedPort();
+      const targets: Target[] = Array.from({ length: 5000 }, (_, i) => {
+        const port = i % 5 === 0 ? resetting.port : refused;
+        const host = `t${i}.reachprobe.test`;
+        const url = `https://${host}:${port}/`;
+        return {
+          name: `t${i}`,
+          service: 'S',
+          url,
+          scheme: 'https',
+          host,
+          port,
+          path: '/',
+          tags: [],
+          source: { file: 'test', line: i + 1 },
+        };
+      });
+      // Pinned, so no DNS is asked: the test is about connections.
+      const pins = new Map(targets.map((t) => [`${t.host}:${t.port}`, [HOST]]));
+      const env = {
+        clock: systemClock,
+        resolver: serverResolver({ address: HOST, port: 9 }),
+        dial: dialTcp,
+        ca: [],
+        controls: [],
+      };
+      const before = openFiles();
+      const { summary } = await runProbe(targets, { ...DEFAULT_OPTIONS, pins, concurrency: 64 }, env, {
+        keepResults: false,
+      });
+      expect(summary.counts).toEqual({ reset: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the last closes land
+      expect(openFiles()).toBeLessThanOrEqual(before + 2);
+    },
+  );
 });

@@ -32,11 +32,16 @@ describe('inSlots', () => {
 
   it('rejects with the first error of an `after`, once all have ended', async () => {
     const ended: number[] = [];
-    const run = inSlots([1, 2, 3], 2, async (i) => i, async (i) => {
-      await tick(i * 5);
-      ended.push(i);
-      if (i === 2) throw new Error('two');
-    });
+    const run = inSlots(
+      [1, 2, 3],
+      2,
+      async (i) => i,
+      async (i) => {
+        await tick(i * 5);
+        ended.push(i);
+        if (i === 2) throw new Error('two');
+      },
+    );
     await expect(run).rejects.toThrow('two');
     expect(ended).toEqual([1, 2, 3]);
   });

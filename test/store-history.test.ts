@@ -29,7 +29,12 @@ beforeAll(async () => {
   const folder = path.join(dir, 'reports');
   await mkdir(folder);
   for (const [i, [label, day, hour, a, b]] of COLLECTION.entries()) {
-    const doc = makeReport({ ...(label ? { label } : {}), at: new Date(Date.UTC(2026, 10, day, hour)), targets: ['a', 'b'], verdictOf: (t) => (t === 'a' ? a : b) });
+    const doc = makeReport({
+      ...(label ? { label } : {}),
+      at: new Date(Date.UTC(2026, 10, day, hour)),
+      targets: ['a', 'b'],
+      verdictOf: (t) => (t === 'a' ? a : b),
+    });
     await writeFile(path.join(folder, `${i}.json`), JSON.stringify(doc));
   }
   db = path.join(dir, 'store.duckdb');
@@ -41,7 +46,12 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 interface Json {
   by: string;
   buckets: string[];
-  rows: Array<{ label: string | null; service: string; target: string; cells: Array<{ counts: Record<string, number>; total: number } | null> }>;
+  rows: Array<{
+    label: string | null;
+    service: string;
+    target: string;
+    cells: Array<{ counts: Record<string, number>; total: number } | null>;
+  }>;
   compared?: { labels: string[]; differences: Array<Record<string, unknown>> };
 }
 
@@ -52,7 +62,10 @@ async function history(...args: string[]): Promise<Json> {
 }
 
 const day = (d: number) => `2026-11-${d}T00:00:00.000Z`;
-const c = (counts: Record<string, number>) => ({ counts, total: Object.values(counts).reduce((x, y) => x + y, 0) });
+const c = (counts: Record<string, number>) => ({
+  counts,
+  total: Object.values(counts).reduce((x, y) => x + y, 0),
+});
 
 describe('history --db', () => {
   it('--by day: every day from the first to the last, the counts per vantage point, target and day', async () => {
@@ -95,19 +108,39 @@ describe('history --db', () => {
     expect(j.rows.map((r) => `${r.target}@${r.label}`)).toEqual(['a@bj-1', 'a@sh-1', 'b@bj-1', 'b@sh-1']);
     // a: the 23rd ties 1-1 for bj-1 (reachable first) like sh-1; the 24th: reset against reachable.
     expect(j.compared!.differences).toEqual([
-      { service: 'svc-0', name: 'a', buckets: 1, of: 2, first: day(24), last: day(24), verdicts: ['reset', 'reachable'] },
-      { service: 'svc-1', name: 'b', buckets: 1, of: 2, first: day(23), last: day(23), verdicts: ['reachable', 'timeout'] },
+      {
+        service: 'svc-0',
+        name: 'a',
+        buckets: 1,
+        of: 2,
+        first: day(24),
+        last: day(24),
+        verdicts: ['reset', 'reachable'],
+      },
+      {
+        service: 'svc-1',
+        name: 'b',
+        buckets: 1,
+        of: 2,
+        first: day(23),
+        last: day(23),
+        verdicts: ['reachable', 'timeout'],
+      },
     ]);
   });
 
   it('in the terminal: a character per day, its height the share reachable', async () => {
     const r = await run(['history', '--db', db, '--label', 'bj-1', '--no-color']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('4 day bucket(s) (UTC) from 2026-11-23 to 2026-11-26; 1 vantage point(s), 2 target(s)');
+    expect(r.stdout).toContain(
+      '4 day bucket(s) (UTC) from 2026-11-23 to 2026-11-26; 1 vantage point(s), 2 target(s)',
+    );
     expect(r.stdout).toMatch(/^ {2}a {2}▅▁·█ {2}50% reachable of 4; last: 1 reachable$/m);
     expect(r.stdout).toMatch(/^ {2}b {2}██·█ {2}100% reachable of 4; last: 1 reachable$/m);
     const cmp = await run(['history', '--db', db, '--compare', 'bj-1,sh-1', '--no-color']);
-    expect(cmp.stdout).toContain('svc-0 / a: 1 of 2 day(s), 2026-11-24: bj-1 mostly reset, sh-1 mostly reachable');
+    expect(cmp.stdout).toContain(
+      'svc-0 / a: 1 of 2 day(s), 2026-11-24: bj-1 mostly reset, sh-1 mostly reachable',
+    );
   });
 
   it.each([
@@ -144,7 +177,12 @@ describe('docs/store.md', () => {
     c.closeSync();
     instance.closeSync();
     // As COLLECTION says: a was reset twice at bj-1, and nothing else failed.
-    expect(rows.map(([label, hour, failed]) => [label, (hour as Date).toISOString(), Number(failed)]).filter((r) => r[2] !== 0).sort()).toEqual([
+    expect(
+      rows
+        .map(([label, hour, failed]) => [label, (hour as Date).toISOString(), Number(failed)])
+        .filter((r) => r[2] !== 0)
+        .sort(),
+    ).toEqual([
       ['bj-1', '2026-11-23T14:00:00.000Z', 1],
       ['bj-1', '2026-11-24T10:00:00.000Z', 1],
     ]);
@@ -172,7 +210,9 @@ describe.skipIf(!hasChromium)(`the bucketed page in headless Chromium${SKIPPED}`
     expect((await run(['history', '--db', db, '--compare', 'bj-1,sh-1', '--html', page])).status).toBe(0);
     const dom = await chromium(page, dir, '--dump-dom');
     expect(dom).toContain('<h2>Where bj-1 and sh-1 differ</h2>');
-    expect(dom).toContain('<li>svc-1 / b: 1 of 2 day(s), 2026-11-23: bj-1 mostly reachable, sh-1 mostly timeout</li>');
+    expect(dom).toContain(
+      '<li>svc-1 / b: 1 of 2 day(s), 2026-11-23: bj-1 mostly reachable, sh-1 mostly timeout</li>',
+    );
     expect(dom).toContain('<th class="name">a @sh-1</th>');
     expect((await stat(page)).size).toBeLessThan(20_000);
     expect(await readFile(page, 'utf8')).not.toContain('reset 1'); // hover text is made in the page, not shipped

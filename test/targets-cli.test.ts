@@ -13,7 +13,10 @@ const HEADER = 'url,category_code,category_description,date_added,source,notes';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'reachprobe-targets-cli-'));
   csv = join(dir, 'cn.csv');
-  await writeFile(csv, `${HEADER}\nhttps://www.bbc.com/zhongwen/,NEWS,News Media,2014-04-15,citizenlab,\nhttps://www.hrw.org/,HUMR,Human Rights Issues,2014-04-15,citizenlab,\n`);
+  await writeFile(
+    csv,
+    `${HEADER}\nhttps://www.bbc.com/zhongwen/,NEWS,News Media,2014-04-15,citizenlab,\nhttps://www.hrw.org/,HUMR,Human Rights Issues,2014-04-15,citizenlab,\n`,
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -26,15 +29,35 @@ interface Listed {
   category?: string;
 }
 
-const parsed = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Listed);
+const parsed = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Listed);
 
 describe('reachprobe targets', () => {
   it('lists a Citizen Lab file as JSON, one object per target, quic unknown', async () => {
     const r = await run(['targets', csv, '--json']);
     expect(r.status).toBe(0);
     expect(parsed(r.stdout)).toEqual([
-      { name: 'bbc.com/zhongwen', service: 'bbc.com', url: 'https://www.bbc.com/zhongwen/', tags: ['NEWS'], quic: null, category: 'NEWS', source: `${csv}:2` },
-      { name: 'hrw.org', service: 'hrw.org', url: 'https://www.hrw.org/', tags: ['HUMR'], quic: null, category: 'HUMR', source: `${csv}:3` },
+      {
+        name: 'bbc.com/zhongwen',
+        service: 'bbc.com',
+        url: 'https://www.bbc.com/zhongwen/',
+        tags: ['NEWS'],
+        quic: null,
+        category: 'NEWS',
+        source: `${csv}:2`,
+      },
+      {
+        name: 'hrw.org',
+        service: 'hrw.org',
+        url: 'https://www.hrw.org/',
+        tags: ['HUMR'],
+        quic: null,
+        category: 'HUMR',
+        source: `${csv}:3`,
+      },
     ]);
   });
 

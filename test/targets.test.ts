@@ -47,60 +47,339 @@ function urlCase(url: string): string {
 
 describe('parseTargets errors', () => {
   const cases: { title: string; text: string; line: number; message: string[] }[] = [
-    { title: 'unclosed quote', text: yaml('targets:', '  - name: a', '    url: "https://a/'), line: 4, message: ['invalid YAML', 'Missing closing'] },
-    { title: 'duplicate key', text: yaml('targets:', '  - name: a', '    name: b'), line: 3, message: ['invalid YAML', 'unique'] },
-    { title: 'tab indentation', text: yaml('targets:', '\t- name: a'), line: 2, message: ['invalid YAML', 'Tabs'] },
-    { title: 'two documents', text: yaml('targets: []', '---', 'targets: []'), line: 2, message: ['one document', '"---"'] },
+    {
+      title: 'unclosed quote',
+      text: yaml('targets:', '  - name: a', '    url: "https://a/'),
+      line: 4,
+      message: ['invalid YAML', 'Missing closing'],
+    },
+    {
+      title: 'duplicate key',
+      text: yaml('targets:', '  - name: a', '    name: b'),
+      line: 3,
+      message: ['invalid YAML', 'unique'],
+    },
+    {
+      title: 'tab indentation',
+      text: yaml('targets:', '\t- name: a'),
+      line: 2,
+      message: ['invalid YAML', 'Tabs'],
+    },
+    {
+      title: 'two documents',
+      text: yaml('targets: []', '---', 'targets: []'),
+      line: 2,
+      message: ['one document', '"---"'],
+    },
     { title: 'empty file', text: '', line: 1, message: ['no targets', 'empty'] },
     { title: 'comments only', text: yaml('# nothing', '# here'), line: 1, message: ['no targets'] },
-    { title: 'top level a string', text: yaml('hello'), line: 1, message: ['mapping with "targets"', 'not a string'] },
-    { title: 'targets missing', text: yaml('defaults:', '  service: S'), line: 1, message: ['no targets', 'field "targets" is missing'] },
-    { title: 'targets empty', text: yaml('defaults: {service: S}', 'targets:'), line: 2, message: ['no targets', 'empty'] },
-    { title: 'targets an empty list', text: yaml('', 'targets: []'), line: 2, message: ['no targets', 'list is empty'] },
-    { title: 'top-level empty list', text: yaml('# none', '[]'), line: 2, message: ['no targets', 'list is empty'] },
-    { title: 'targets not a list', text: yaml('targets:', '  name: a'), line: 2, message: ['field "targets": must be a list, not a mapping'] },
-    { title: 'unknown top-level field', text: yaml('target:', '  - name: a'), line: 1, message: ['top level: unknown field "target"', 'did you mean `targets`?'] },
-    { title: 'defaults not a mapping', text: yaml('defaults: [a]', 'targets: []'), line: 1, message: ['field "defaults": must be a mapping, not a list'] },
-    { title: 'unknown defaults field', text: yaml('defaults:', '  serivce: S', 'targets: []'), line: 2, message: ['defaults: unknown field "serivce"', 'did you mean `service`?'] },
-    { title: 'defaults cannot give a url', text: yaml('defaults:', '  url: https://a/', 'targets: []'), line: 2, message: ['defaults: unknown field "url"', 'known fields: service, role, expect, quic, tags'] },
-    { title: 'entry not a mapping', text: yaml('targets:', entry('name: a, service: S, url: "https://a/"'), '  - just-a-name'), line: 3, message: ['target #2: must be a mapping', 'not a string'] },
-    { title: 'empty entry', text: yaml('targets:', '  -'), line: 2, message: ['target #1: must be a mapping', 'not empty'] },
-    { title: 'unknown field urll', text: yaml('targets:', '  - name: a', '    service: S', '    urll: https://a/'), line: 4, message: ['target "a": unknown field "urll"', 'did you mean `url`?'] },
-    { title: 'unknown field far from any', text: yaml('targets:', '  - name: a', '    colour: red'), line: 3, message: ['target "a": unknown field "colour"', 'known fields: name, service, url, role, expect, expect_blocking, quic, expect_quic, tags'] },
-    { title: 'misspelt name reported before missing name', text: yaml('targets:', '  - nmae: a'), line: 2, message: ['target #1: unknown field "nmae"', 'did you mean `name`?'] },
-    { title: 'complex key', text: yaml('targets:', '  - ? [a]', '    : b'), line: 2, message: ['field names must be plain words, not a list'] },
-    { title: 'missing name', text: yaml('targets:', entry('service: S, url: "https://a/"')), line: 2, message: ['target #1: field "name" is missing'] },
-    { title: 'empty name', text: yaml('targets:', entry('name: "  ", service: S, url: "https://a/"')), line: 2, message: ['target #1: field "name": is empty'] },
-    { title: 'name a number', text: yaml('targets:', '  - service: S', '    name: 12'), line: 3, message: ['target #1: field "name": must be a string, not a number'] },
-    { title: 'name with no value', text: yaml('targets:', '  - service: S', '    name:'), line: 3, message: ['target #1: field "name": is empty'] },
-    { title: 'missing service', text: yaml('targets:', entry('name: a, url: "https://a/"')), line: 2, message: ['target "a": field "service" is missing', 'defaults'] },
-    { title: 'service a list', text: yaml('targets:', '  - name: a', '    service: [S]'), line: 3, message: ['target "a": field "service": must be a string, not a list'] },
-    { title: 'missing url', text: yaml('targets:', '  - name: a', '    service: S'), line: 2, message: ['target "a": field "url" is missing'] },
-    { title: 'url a mapping', text: yaml('targets:', '  - name: a', '    service: S', '    url: {host: a}'), line: 4, message: ['target "a": field "url": must be a string, not a mapping'] },
-    { title: 'duplicate names', text: yaml('targets:', entry('name: a, service: S, url: "https://a/"'), entry('name: b, service: S, url: "https://b/"'), entry('name: a, service: S, url: "https://c/"')), line: 4, message: ['target "a": duplicate name', 'first defined at line 2'] },
-    { title: 'bad role', text: yaml('targets:', entry('name: a, service: S, url: "https://a/", role: control-domestc')), line: 2, message: ['target "a": field "role": "control-domestc" is not one of control-domestic, control-foreign', 'did you mean `control-domestic`?'] },
-    { title: 'bad expect', text: yaml('targets:', entry('name: a, service: S, url: "https://a/", expect: blocked')), line: 2, message: ['target "a": field "expect": "blocked" is not one of reachable, connected, dns-poisoned,'] },
-    { title: 'tags not a list', text: yaml('targets:', entry('name: a, service: S, url: "https://a/", tags: x')), line: 2, message: ['target "a": field "tags": must be a list of strings, not a string'] },
-    { title: 'tag not a string', text: yaml('targets:', '  - name: a', '    service: S', '    url: https://a/', '    tags:', '      - ok', '      - 7'), line: 7, message: ['target "a": field "tags": item 2: must be a string, not a number'] },
-    { title: 'unknown alias', text: yaml('targets:', '  - *nope'), line: 2, message: ['unknown alias "*nope"'] },
-    { title: 'url without scheme', text: urlCase('www.google.com'), line: 2, message: ['target "t": field "url": "www.google.com" is not a URL', 'tcp://host:port'] },
-    { title: 'unsupported scheme', text: urlCase('ftp://a.example/'), line: 2, message: ['target "t": field "url": unsupported scheme "ftp"'] },
-    { title: 'no slashes', text: urlCase('https:www.google.com'), line: 2, message: ['field "url": "https:www.google.com" is not a URL'] },
-    { title: 'host and port only', text: urlCase('www.google.com:443'), line: 2, message: ['field "url": "www.google.com:443" is not a URL'] },
-    { title: 'white space', text: urlCase('https://exa mple.com/'), line: 2, message: ['field "url":', 'contains white space'] },
-    { title: 'credentials', text: urlCase('https://user:pass@a.example/'), line: 2, message: ['field "url": credentials (user:pass@) are not allowed'] },
-    { title: 'user only', text: urlCase('https://user@a.example/'), line: 2, message: ['field "url": credentials'] },
-    { title: 'port too big', text: urlCase('https://a.example:70000/'), line: 2, message: ['field "url": port 70000 is out of range (1-65535)'] },
-    { title: 'port zero', text: urlCase('tcp://a.example:0'), line: 2, message: ['field "url": port 0 is out of range'] },
-    { title: 'port not a number', text: urlCase('https://a.example:https/'), line: 2, message: ['field "url": port "https" is not a number'] },
-    { title: 'port empty', text: urlCase('https://a.example:/'), line: 2, message: ['field "url": port "" is not a number'] },
-    { title: 'no host', text: urlCase('https:///path'), line: 2, message: ['field "url": the URL has no host'] },
-    { title: 'invalid IPv4 host', text: urlCase('https://1.2.3.999/'), line: 2, message: ['field "url": invalid host "1.2.3.999"'] },
-    { title: 'IPv6 without brackets', text: urlCase('https://2001:db8::1/'), line: 2, message: ['field "url": an IPv6 address goes in brackets'] },
-    { title: 'text after IPv6 brackets', text: urlCase('https://[2001:db8::1]x/'), line: 2, message: ['field "url": cannot read host and port from "[2001:db8::1]x"'] },
-    { title: 'tcp without port', text: urlCase('tcp://a.example'), line: 2, message: ['field "url": a tcp:// URL needs a port'] },
-    { title: 'tcp with path', text: urlCase('tcp://a.example:5222/chat'), line: 2, message: ['field "url": a tcp:// URL takes no path'] },
-    { title: 'url error on its own line', text: yaml('targets:', '  - name: t', '    service: S', '', '    url: ftp://a/'), line: 5, message: ['unsupported scheme "ftp"'] },
+    {
+      title: 'top level a string',
+      text: yaml('hello'),
+      line: 1,
+      message: ['mapping with "targets"', 'not a string'],
+    },
+    {
+      title: 'targets missing',
+      text: yaml('defaults:', '  service: S'),
+      line: 1,
+      message: ['no targets', 'field "targets" is missing'],
+    },
+    {
+      title: 'targets empty',
+      text: yaml('defaults: {service: S}', 'targets:'),
+      line: 2,
+      message: ['no targets', 'empty'],
+    },
+    {
+      title: 'targets an empty list',
+      text: yaml('', 'targets: []'),
+      line: 2,
+      message: ['no targets', 'list is empty'],
+    },
+    {
+      title: 'top-level empty list',
+      text: yaml('# none', '[]'),
+      line: 2,
+      message: ['no targets', 'list is empty'],
+    },
+    {
+      title: 'targets not a list',
+      text: yaml('targets:', '  name: a'),
+      line: 2,
+      message: ['field "targets": must be a list, not a mapping'],
+    },
+    {
+      title: 'unknown top-level field',
+      text: yaml('target:', '  - name: a'),
+      line: 1,
+      message: ['top level: unknown field "target"', 'did you mean `targets`?'],
+    },
+    {
+      title: 'defaults not a mapping',
+      text: yaml('defaults: [a]', 'targets: []'),
+      line: 1,
+      message: ['field "defaults": must be a mapping, not a list'],
+    },
+    {
+      title: 'unknown defaults field',
+      text: yaml('defaults:', '  serivce: S', 'targets: []'),
+      line: 2,
+      message: ['defaults: unknown field "serivce"', 'did you mean `service`?'],
+    },
+    {
+      title: 'defaults cannot give a url',
+      text: yaml('defaults:', '  url: https://a/', 'targets: []'),
+      line: 2,
+      message: ['defaults: unknown field "url"', 'known fields: service, role, expect, quic, tags'],
+    },
+    {
+      title: 'entry not a mapping',
+      text: yaml('targets:', entry('name: a, service: S, url: "https://a/"'), '  - just-a-name'),
+      line: 3,
+      message: ['target #2: must be a mapping', 'not a string'],
+    },
+    {
+      title: 'empty entry',
+      text: yaml('targets:', '  -'),
+      line: 2,
+      message: ['target #1: must be a mapping', 'not empty'],
+    },
+    {
+      title: 'unknown field urll',
+      text: yaml('targets:', '  - name: a', '    service: S', '    urll: https://a/'),
+      line: 4,
+      message: ['target "a": unknown field "urll"', 'did you mean `url`?'],
+    },
+    {
+      title: 'unknown field far from any',
+      text: yaml('targets:', '  - name: a', '    colour: red'),
+      line: 3,
+      message: [
+        'target "a": unknown field "colour"',
+        'known fields: name, service, url, role, expect, expect_blocking, quic, expect_quic, tags',
+      ],
+    },
+    {
+      title: 'misspelt name reported before missing name',
+      text: yaml('targets:', '  - nmae: a'),
+      line: 2,
+      message: ['target #1: unknown field "nmae"', 'did you mean `name`?'],
+    },
+    {
+      title: 'complex key',
+      text: yaml('targets:', '  - ? [a]', '    : b'),
+      line: 2,
+      message: ['field names must be plain words, not a list'],
+    },
+    {
+      title: 'missing name',
+      text: yaml('targets:', entry('service: S, url: "https://a/"')),
+      line: 2,
+      message: ['target #1: field "name" is missing'],
+    },
+    {
+      title: 'empty name',
+      text: yaml('targets:', entry('name: "  ", service: S, url: "https://a/"')),
+      line: 2,
+      message: ['target #1: field "name": is empty'],
+    },
+    {
+      title: 'name a number',
+      text: yaml('targets:', '  - service: S', '    name: 12'),
+      line: 3,
+      message: ['target #1: field "name": must be a string, not a number'],
+    },
+    {
+      title: 'name with no value',
+      text: yaml('targets:', '  - service: S', '    name:'),
+      line: 3,
+      message: ['target #1: field "name": is empty'],
+    },
+    {
+      title: 'missing service',
+      text: yaml('targets:', entry('name: a, url: "https://a/"')),
+      line: 2,
+      message: ['target "a": field "service" is missing', 'defaults'],
+    },
+    {
+      title: 'service a list',
+      text: yaml('targets:', '  - name: a', '    service: [S]'),
+      line: 3,
+      message: ['target "a": field "service": must be a string, not a list'],
+    },
+    {
+      title: 'missing url',
+      text: yaml('targets:', '  - name: a', '    service: S'),
+      line: 2,
+      message: ['target "a": field "url" is missing'],
+    },
+    {
+      title: 'url a mapping',
+      text: yaml('targets:', '  - name: a', '    service: S', '    url: {host: a}'),
+      line: 4,
+      message: ['target "a": field "url": must be a string, not a mapping'],
+    },
+    {
+      title: 'duplicate names',
+      text: yaml(
+        'targets:',
+        entry('name: a, service: S, url: "https://a/"'),
+        entry('name: b, service: S, url: "https://b/"'),
+        entry('name: a, service: S, url: "https://c/"'),
+      ),
+      line: 4,
+      message: ['target "a": duplicate name', 'first defined at line 2'],
+    },
+    {
+      title: 'bad role',
+      text: yaml('targets:', entry('name: a, service: S, url: "https://a/", role: control-domestc')),
+      line: 2,
+      message: [
+        'target "a": field "role": "control-domestc" is not one of control-domestic, control-foreign',
+        'did you mean `control-domestic`?',
+      ],
+    },
+    {
+      title: 'bad expect',
+      text: yaml('targets:', entry('name: a, service: S, url: "https://a/", expect: blocked')),
+      line: 2,
+      message: ['target "a": field "expect": "blocked" is not one of reachable, connected, dns-poisoned,'],
+    },
+    {
+      title: 'tags not a list',
+      text: yaml('targets:', entry('name: a, service: S, url: "https://a/", tags: x')),
+      line: 2,
+      message: ['target "a": field "tags": must be a list of strings, not a string'],
+    },
+    {
+      title: 'tag not a string',
+      text: yaml(
+        'targets:',
+        '  - name: a',
+        '    service: S',
+        '    url: https://a/',
+        '    tags:',
+        '      - ok',
+        '      - 7',
+      ),
+      line: 7,
+      message: ['target "a": field "tags": item 2: must be a string, not a number'],
+    },
+    {
+      title: 'unknown alias',
+      text: yaml('targets:', '  - *nope'),
+      line: 2,
+      message: ['unknown alias "*nope"'],
+    },
+    {
+      title: 'url without scheme',
+      text: urlCase('www.google.com'),
+      line: 2,
+      message: ['target "t": field "url": "www.google.com" is not a URL', 'tcp://host:port'],
+    },
+    {
+      title: 'unsupported scheme',
+      text: urlCase('ftp://a.example/'),
+      line: 2,
+      message: ['target "t": field "url": unsupported scheme "ftp"'],
+    },
+    {
+      title: 'no slashes',
+      text: urlCase('https:www.google.com'),
+      line: 2,
+      message: ['field "url": "https:www.google.com" is not a URL'],
+    },
+    {
+      title: 'host and port only',
+      text: urlCase('www.google.com:443'),
+      line: 2,
+      message: ['field "url": "www.google.com:443" is not a URL'],
+    },
+    {
+      title: 'white space',
+      text: urlCase('https://exa mple.com/'),
+      line: 2,
+      message: ['field "url":', 'contains white space'],
+    },
+    {
+      title: 'credentials',
+      text: urlCase('https://user:pass@a.example/'),
+      line: 2,
+      message: ['field "url": credentials (user:pass@) are not allowed'],
+    },
+    {
+      title: 'user only',
+      text: urlCase('https://user@a.example/'),
+      line: 2,
+      message: ['field "url": credentials'],
+    },
+    {
+      title: 'port too big',
+      text: urlCase('https://a.example:70000/'),
+      line: 2,
+      message: ['field "url": port 70000 is out of range (1-65535)'],
+    },
+    {
+      title: 'port zero',
+      text: urlCase('tcp://a.example:0'),
+      line: 2,
+      message: ['field "url": port 0 is out of range'],
+    },
+    {
+      title: 'port not a number',
+      text: urlCase('https://a.example:https/'),
+      line: 2,
+      message: ['field "url": port "https" is not a number'],
+    },
+    {
+      title: 'port empty',
+      text: urlCase('https://a.example:/'),
+      line: 2,
+      message: ['field "url": port "" is not a number'],
+    },
+    {
+      title: 'no host',
+      text: urlCase('https:///path'),
+      line: 2,
+      message: ['field "url": the URL has no host'],
+    },
+    {
+      title: 'invalid IPv4 host',
+      text: urlCase('https://1.2.3.999/'),
+      line: 2,
+      message: ['field "url": invalid host "1.2.3.999"'],
+    },
+    {
+      title: 'IPv6 without brackets',
+      text: urlCase('https://2001:db8::1/'),
+      line: 2,
+      message: ['field "url": an IPv6 address goes in brackets'],
+    },
+    {
+      title: 'text after IPv6 brackets',
+      text: urlCase('https://[2001:db8::1]x/'),
+      line: 2,
+      message: ['field "url": cannot read host and port from "[2001:db8::1]x"'],
+    },
+    {
+      title: 'tcp without port',
+      text: urlCase('tcp://a.example'),
+      line: 2,
+      message: ['field "url": a tcp:// URL needs a port'],
+    },
+    {
+      title: 'tcp with path',
+      text: urlCase('tcp://a.example:5222/chat'),
+      line: 2,
+      message: ['field "url": a tcp:// URL takes no path'],
+    },
+    {
+      title: 'url error on its own line',
+      text: yaml('targets:', '  - name: t', '    service: S', '', '    url: ftp://a/'),
+      line: 5,
+      message: ['unsupported scheme "ftp"'],
+    },
   ];
 
   it.each(cases)('$title', ({ text, line, message }) => {
@@ -165,11 +444,25 @@ describe('parseTargets', () => {
       '  tags: [base, shared]',
       'targets:',
       entry('name: a, url: "https://a.example/"'),
-      entry('name: b, service: Own, role: control-foreign, expect: reset, url: "https://b.example/", tags: [shared, own]'),
+      entry(
+        'name: b, service: Own, role: control-foreign, expect: reset, url: "https://b.example/", tags: [shared, own]',
+      ),
     );
     const [a, b] = parseTargets(text, FILE);
-    expect(a).toMatchObject({ service: 'Default', role: 'control-domestic', expect: 'dns-poisoned', tags: ['base', 'shared'], source: { line: 7 } });
-    expect(b).toMatchObject({ service: 'Own', role: 'control-foreign', expect: 'reset', tags: ['base', 'shared', 'own'], source: { line: 8 } });
+    expect(a).toMatchObject({
+      service: 'Default',
+      role: 'control-domestic',
+      expect: 'dns-poisoned',
+      tags: ['base', 'shared'],
+      source: { line: 7 },
+    });
+    expect(b).toMatchObject({
+      service: 'Own',
+      role: 'control-foreign',
+      expect: 'reset',
+      tags: ['base', 'shared', 'own'],
+      source: { line: 8 },
+    });
   });
 
   it.each([
@@ -186,7 +479,13 @@ describe('parseTargets', () => {
   });
 
   it('follows aliases', () => {
-    const text = yaml('targets:', '  - name: a', '    service: &s Shared', '    url: https://a.example/', '  - {name: b, service: *s, url: "https://b.example/"}');
+    const text = yaml(
+      'targets:',
+      '  - name: a',
+      '    service: &s Shared',
+      '    url: https://a.example/',
+      '  - {name: b, service: *s, url: "https://b.example/"}',
+    );
     expect(parseTargets(text, FILE).map((t) => t.service)).toEqual(['Shared', 'Shared']);
   });
 });
@@ -219,7 +518,8 @@ describe('loadTargets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const one = (name: string): string => yaml('targets:', entry(`name: ${name}, service: S, url: "https://${name}.example/"`));
+  const one = (name: string): string =>
+    yaml('targets:', entry(`name: ${name}, service: S, url: "https://${name}.example/"`));
 
   it('reads the YAML files of a folder in name order, skipping other files and subfolders', async () => {
     // Written out of order, so the order a directory listing happens to give is not name order.
@@ -287,7 +587,15 @@ describe('loadTargets', () => {
 
   it('refuses a name used in two files, naming both places', async () => {
     await writeFile(join(dir, 'a.yaml'), one('same'));
-    await writeFile(join(dir, 'b.yaml'), yaml('# b', 'targets:', entry('name: other, service: S, url: "https://o/"'), entry('name: same, service: S, url: "https://s/"')));
+    await writeFile(
+      join(dir, 'b.yaml'),
+      yaml(
+        '# b',
+        'targets:',
+        entry('name: other, service: S, url: "https://o/"'),
+        entry('name: same, service: S, url: "https://s/"'),
+      ),
+    );
     const err = await asyncErrorOf(() => loadTargets([dir]));
     const b = join(dir, 'b.yaml');
     expect(err.file).toBe(b);
@@ -315,11 +623,18 @@ describe('filterTargets', () => {
 
   it('keeps everything without filters', () => {
     expect(names(filterTargets(targets, {}))).toEqual(['google-www', 'google-mail', 'line-www']);
-    expect(names(filterTargets(targets, { only: [], services: [] }))).toEqual(['google-www', 'google-mail', 'line-www']);
+    expect(names(filterTargets(targets, { only: [], services: [] }))).toEqual([
+      'google-www',
+      'google-mail',
+      'line-www',
+    ]);
   });
 
   it('picks by exact name, in file order', () => {
-    expect(names(filterTargets(targets, { only: ['line-www', 'google-www'] }))).toEqual(['google-www', 'line-www']);
+    expect(names(filterTargets(targets, { only: ['line-www', 'google-www'] }))).toEqual([
+      'google-www',
+      'line-www',
+    ]);
   });
 
   it('picks by service ignoring case', () => {
@@ -327,7 +642,9 @@ describe('filterTargets', () => {
   });
 
   it('applies both filters together', () => {
-    expect(names(filterTargets(targets, { only: ['google-www', 'line-www'], services: ['LINE'] }))).toEqual(['line-www']);
+    expect(names(filterTargets(targets, { only: ['google-www', 'line-www'], services: ['LINE'] }))).toEqual([
+      'line-www',
+    ]);
   });
 
   it('refuses an unknown name with a suggestion', () => {
@@ -344,12 +661,32 @@ describe('filterTargets', () => {
 describe('targets/default.yaml', () => {
   const path = fileURLToPath(new URL('../targets/default.yaml', import.meta.url));
   const SEEDS = [
-    'www.google.com', 'mail.google.com', 'accounts.google.com', 'www.gstatic.com', 'www.googleapis.com', 'www.youtube.com',
-    'www.dropbox.com', 'dl.dropboxusercontent.com', 'api.dropboxapi.com', 'content.dropboxapi.com',
-    'onedrive.live.com', 'skyapi.onedrive.live.com', 'api.onedrive.com', '1drv.ms',
-    'www.flickr.com', 'api.flickr.com', 'live.staticflickr.com',
-    'line.me', 'gd2.line.naver.jp', 'legy-jp.line.naver.jp', 'obs.line-apps.com', 'access.line.me',
-    'kakao.com', 'katalk.kakao.com', 'booking-loco.kakao.com', 'talk-pilsner.kakao.com',
+    'www.google.com',
+    'mail.google.com',
+    'accounts.google.com',
+    'www.gstatic.com',
+    'www.googleapis.com',
+    'www.youtube.com',
+    'www.dropbox.com',
+    'dl.dropboxusercontent.com',
+    'api.dropboxapi.com',
+    'content.dropboxapi.com',
+    'onedrive.live.com',
+    'skyapi.onedrive.live.com',
+    'api.onedrive.com',
+    '1drv.ms',
+    'www.flickr.com',
+    'api.flickr.com',
+    'live.staticflickr.com',
+    'line.me',
+    'gd2.line.naver.jp',
+    'legy-jp.line.naver.jp',
+    'obs.line-apps.com',
+    'access.line.me',
+    'kakao.com',
+    'katalk.kakao.com',
+    'booking-loco.kakao.com',
+    'talk-pilsner.kakao.com',
   ];
 
   it('parses, with at least 40 uniquely named targets', async () => {
@@ -371,7 +708,13 @@ describe('targets/default.yaml', () => {
   it('has the tcp endpoints and plain-HTTP twins', async () => {
     const targets = await loadTargets([path]);
     const urls = targets.map((t) => t.url);
-    expect(urls).toEqual(expect.arrayContaining(['tcp://g.whatsapp.net:5222', 'tcp://149.154.167.51:443', 'tcp://149.154.175.50:443']));
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        'tcp://g.whatsapp.net:5222',
+        'tcp://149.154.167.51:443',
+        'tcp://149.154.175.50:443',
+      ]),
+    );
     for (const host of ['www.google.com', 'www.dropbox.com', 'www.facebook.com', 'www.wikipedia.org']) {
       const plain = targets.find((t) => t.scheme === 'http' && t.host === host);
       const secure = targets.find((t) => t.scheme === 'https' && t.host === host);
@@ -386,8 +729,10 @@ describe('targets/default.yaml', () => {
       const t = targets.find((x) => x.host === host);
       return [t?.role, t?.service];
     };
-    for (const host of ['www.baidu.com', 'www.qq.com', 'weixin.qq.com']) expect(roleOf(host)).toEqual(['control-domestic', 'Control (domestic)']);
-    for (const host of ['example.org', 'www.iana.org']) expect(roleOf(host)).toEqual(['control-foreign', 'Control (foreign)']);
+    for (const host of ['www.baidu.com', 'www.qq.com', 'weixin.qq.com'])
+      expect(roleOf(host)).toEqual(['control-domestic', 'Control (domestic)']);
+    for (const host of ['example.org', 'www.iana.org'])
+      expect(roleOf(host)).toEqual(['control-foreign', 'Control (foreign)']);
     expect(targets.filter((t) => t.role !== undefined)).toHaveLength(5);
   });
 });

@@ -25,14 +25,19 @@ const text = (fields: object) =>
     .join(', ');
 
 describe('the certificate view', () => {
-  it.each(CERTS)('%s: the fields Node\'s object has, and the same name decisions', (name) => {
+  it.each(CERTS)("%s: the fields Node's object has, and the same name decisions", (name) => {
     const legacy = legacyOf(name);
     const view = certificateView(new X509Certificate(read(`${name}.pem`)))!;
     expect({ ...view.subject }).toEqual({ ...legacy.subject });
     expect({ ...view.issuer }).toEqual({ ...legacy.issuer });
     expect(view.subjectaltname).toBe(legacy.subjectaltname ?? '');
-    expect([view.valid_from, view.valid_to, view.fingerprint256]).toEqual([legacy.valid_from, legacy.valid_to, legacy.fingerprint256]);
-    for (const host of NAMES) expect([host, nodeSays(host, view as tls.PeerCertificate)]).toEqual([host, nodeSays(host, legacy)]);
+    expect([view.valid_from, view.valid_to, view.fingerprint256]).toEqual([
+      legacy.valid_from,
+      legacy.valid_to,
+      legacy.fingerprint256,
+    ]);
+    for (const host of NAMES)
+      expect([host, nodeSays(host, view as tls.PeerCertificate)]).toEqual([host, nodeSays(host, legacy)]);
   });
 });
 
@@ -41,7 +46,9 @@ describe('handshakes with those certificates, on loopback', () => {
 
   beforeAll(async () => {
     for (const name of CERTS) {
-      const server = tls.createServer({ cert: read(`${name}.pem`), key: read('leaf.key') }, (s) => s.on('error', () => {}).end());
+      const server = tls.createServer({ cert: read(`${name}.pem`), key: read('leaf.key') }, (s) =>
+        s.on('error', () => {}).end(),
+      );
       await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
       servers.set(name, { port: (server.address() as net.AddressInfo).port, close: () => server.close() });
     }
@@ -56,16 +63,26 @@ describe('handshakes with those certificates, on loopback', () => {
     return result;
   }
 
-  it.each(CERTS)('%s: trusted, each name accepted or refused as Node\'s own object decides, and described alike', async (name) => {
-    const legacy = legacyOf(name);
-    for (const host of NAMES) {
-      const result = await shake(name, host, [CA]);
-      expect([host, result.failure?.failure]).toEqual([host, nodeSays(host, legacy) ? 'ssl_invalid_hostname' : undefined]);
-      expect(result.certificate).toMatchObject({ subject: text(legacy.subject), issuer: text(legacy.issuer), subject_alt_names: legacy.subjectaltname ?? '' });
-    }
-  });
+  it.each(CERTS)(
+    "%s: trusted, each name accepted or refused as Node's own object decides, and described alike",
+    async (name) => {
+      const legacy = legacyOf(name);
+      for (const host of NAMES) {
+        const result = await shake(name, host, [CA]);
+        expect([host, result.failure?.failure]).toEqual([
+          host,
+          nodeSays(host, legacy) ? 'ssl_invalid_hostname' : undefined,
+        ]);
+        expect(result.certificate).toMatchObject({
+          subject: text(legacy.subject),
+          issuer: text(legacy.issuer),
+          subject_alt_names: legacy.subjectaltname ?? '',
+        });
+      }
+    },
+  );
 
-  it('a certificate whose X509 form cannot be read is judged and described from Node\'s own object', async () => {
+  it("a certificate whose X509 form cannot be read is judged and described from Node's own object", async () => {
     const unreadable = vi.spyOn(tls.TLSSocket.prototype, 'getPeerX509Certificate').mockImplementation(() => {
       throw new Error('unreadable');
     });
@@ -83,6 +100,10 @@ describe('handshakes with those certificates, on loopback', () => {
   it('an untrusted certificate with an empty subject is described, not a crash', async () => {
     const result = await shake('empty-subject', 'localhost', []);
     expect(result.failure?.failure).toBe('ssl_unknown_authority');
-    expect(result.certificate).toMatchObject({ subject: '', issuer: 'CN=reachprobe odd-names test CA', subject_alt_names: 'DNS:localhost' });
+    expect(result.certificate).toMatchObject({
+      subject: '',
+      issuer: 'CN=reachprobe odd-names test CA',
+      subject_alt_names: 'DNS:localhost',
+    });
   });
 });

@@ -19,16 +19,37 @@ describe('a labelled run', () => {
   it('carries the vantage point and one report id in the document, the summary line and the metrics', async () => {
     const out = path.join(dir, 'r.json');
     const prom = path.join(dir, 'r.prom');
-    const r = await run(['check', '--mock', 'clean', '--json', '-o', out, '--prom', prom, '--label', 'bj-unicom-1', '--network', 'China "Unicom"', '--country', 'cn']);
+    const r = await run([
+      'check',
+      '--mock',
+      'clean',
+      '--json',
+      '-o',
+      out,
+      '--prom',
+      prom,
+      '--label',
+      'bj-unicom-1',
+      '--network',
+      'China "Unicom"',
+      '--country',
+      'cn',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
     expectValidReport(doc);
     expect(doc.vantage_point).toEqual({ label: 'bj-unicom-1', network: 'China "Unicom"', country: 'CN' });
     expect(doc.report_id).toMatch(UUID);
     const summary = expectValidJsonLines(r.stdout).at(-1)!;
-    expect(summary).toMatchObject({ type: 'summary', report_id: doc.report_id, vantage_point: doc.vantage_point });
+    expect(summary).toMatchObject({
+      type: 'summary',
+      report_id: doc.report_id,
+      vantage_point: doc.vantage_point,
+    });
     const metrics = await readFile(prom, 'utf8');
-    expect(metrics).toContain('reachprobe_vantage_point_info{label="bj-unicom-1",network="China \\"Unicom\\"",country="CN"} 1');
+    expect(metrics).toContain(
+      'reachprobe_vantage_point_info{label="bj-unicom-1",network="China \\"Unicom\\"",country="CN"} 1',
+    );
   });
 
   it('without --label: no vantage point, no info metric, but still a fresh report id per run', async () => {
@@ -36,7 +57,9 @@ describe('a labelled run', () => {
     const prom = path.join(dir, 'a.prom');
     expect((await run(['check', '--mock', 'clean', '-o', a, '--prom', prom])).status).toBe(0);
     expect((await run(['check', '--mock', 'clean', '-o', b])).status).toBe(0);
-    const [da, db] = await Promise.all([a, b].map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Record<string, unknown>));
+    const [da, db] = await Promise.all(
+      [a, b].map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Record<string, unknown>),
+    );
     expectValidReport(da);
     expect(da).not.toHaveProperty('vantage_point');
     expect(da!.report_id).toMatch(UUID);

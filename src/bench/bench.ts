@@ -43,7 +43,11 @@ async function startMock(name: string, count: number, mix: Mix, quic?: 'ok' | 'b
   const scenario = path.join(work, `${name}.yaml`);
   const targetsFile = path.join(work, `${name}-targets.yaml`);
   writeFileSync(scenario, scenarioYaml(count, mix, quic));
-  const child = spawn(process.execPath, [BIN, 'mock', '--scenario', scenario, '--write-targets', targetsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'mock', '--scenario', scenario, '--write-targets', targetsFile],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const command = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`the mock network exited (${code})`)));
@@ -83,7 +87,16 @@ export interface Measured {
 
 /** Runs the CLI's check in a child process of its own and reads its figures. */
 function measure(mock: Mock, extra: string[] = []): Promise<Measured> {
-  const cliArgs = ['check', mock.targetsFile, ...mock.checkArgs, '--timeout', String(DEADLINE_S), '--concurrency', String(CONCURRENCY), ...extra];
+  const cliArgs = [
+    'check',
+    mock.targetsFile,
+    ...mock.checkArgs,
+    '--timeout',
+    String(DEADLINE_S),
+    '--concurrency',
+    String(CONCURRENCY),
+    ...extra,
+  ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [MEASURE, ...cliArgs], { maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
       if (err && !stdout) return reject(new Error(`${err.message}\n${stderr}`)); // an unmet expectation exits 1 with figures
@@ -97,7 +110,14 @@ interface CurlRun {
   counts: Record<string, number>;
 }
 
-const CURL_VERDICTS: Record<string, string> = { '0': 'reachable', '7': 'reset', '28': 'timeout', '35': 'reset', '56': 'reset', '6': 'dns-failure' };
+const CURL_VERDICTS: Record<string, string> = {
+  '0': 'reachable',
+  '7': 'reset',
+  '28': 'timeout',
+  '35': 'reset',
+  '56': 'reset',
+  '6': 'dns-failure',
+};
 
 /** The same targets through curl: one process each, `xargs -P` at the same concurrency. */
 async function curlRun(mock: Mock): Promise<CurlRun> {
@@ -107,7 +127,9 @@ async function curlRun(mock: Mock): Promise<CurlRun> {
   writeFileSync(list, `${lines.join('\n')}\n`);
   const script = `xargs -P ${CONCURRENCY} -L 1 sh -c 'curl -s -o /dev/null --max-time ${DEADLINE_S} --cacert ${ca} --resolve "$0" "$1"; echo $?' < ${list}`;
   const started = performance.now();
-  const stdout = await new Promise<string>((resolve) => execFile('bash', ['-c', script], { maxBuffer: 1 << 26 }, (_e, out) => resolve(out)));
+  const stdout = await new Promise<string>((resolve) =>
+    execFile('bash', ['-c', script], { maxBuffer: 1 << 26 }, (_e, out) => resolve(out)),
+  );
   const counts: Record<string, number> = {};
   for (const code of stdout.trim().split('\n')) {
     const verdict = CURL_VERDICTS[code] ?? `exit ${code}`;
@@ -148,11 +170,20 @@ async function mixedRun(count: number) {
   try {
     const m = await measure(mock);
     const worst = Math.max(...m.timeoutRatios);
-    console.log(`\nmixed run, ${count} targets (70% reachable HTTPS, 10% DNS-poisoned, 10% reset, 10% timeout), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`);
+    console.log(
+      `\nmixed run, ${count} targets (70% reachable HTTPS, 10% DNS-poisoned, 10% reset, 10% timeout), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`,
+    );
     console.log(`  verdicts: ${verdicts(m.counts)}`);
-    console.log(`  ${f(rate(count, m.runMs))} targets/s, run ${f(m.runMs / 1000, 2)} s (${f(m.wallMs / 1000, 2)} s end to end), CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB`);
-    goal('a timed-out check ends within 5% of its deadline', worst <= 1.05, `worst ${f(worst, 3)}x, median ${f(m.timeoutRatios.sort((a, b) => a - b)[m.timeoutRatios.length >> 1] ?? 0, 3)}x over ${m.timeoutRatios.length} timeouts`);
-    if (count >= 10_000) goal('peak RSS under 200 MB at 10,000 targets', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
+    console.log(
+      `  ${f(rate(count, m.runMs))} targets/s, run ${f(m.runMs / 1000, 2)} s (${f(m.wallMs / 1000, 2)} s end to end), CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB`,
+    );
+    goal(
+      'a timed-out check ends within 5% of its deadline',
+      worst <= 1.05,
+      `worst ${f(worst, 3)}x, median ${f(m.timeoutRatios.sort((a, b) => a - b)[m.timeoutRatios.length >> 1] ?? 0, 3)}x over ${m.timeoutRatios.length} timeouts`,
+    );
+    if (count >= 10_000)
+      goal('peak RSS under 200 MB at 10,000 targets', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
   } finally {
     await mock.stop();
   }
@@ -174,12 +205,32 @@ interface Helper {
 /** A `reachprobe helper` process on loopback, resolving with the mock network's resolver, as one abroad would. */
 async function startHelper(mock: Mock): Promise<Helper> {
   const at = (name: string) => mock.checkArgs[mock.checkArgs.indexOf(name) + 1]!;
-  const [cert, key, tokenFile] = ['helper.pem', 'helper-key.pem', 'helper.token'].map((f) => path.join(work, f)) as [string, string, string];
+  const [cert, key, tokenFile] = ['helper.pem', 'helper-key.pem', 'helper.token'].map((f) =>
+    path.join(work, f),
+  ) as [string, string, string];
   writeFileSync(cert, CERTS.good.cert);
   writeFileSync(key, CERTS.good.key);
   writeFileSync(tokenFile, 'bench-token-0123456789abcdef\n');
-  const args = ['helper', '--listen', '127.0.0.1:0', '--cert', cert, '--key', key, '--token-file', tokenFile, '--ca', at('--ca'), '--allow-answers', '127.0.0.0/8', '--resolver', at('--resolver')];
-  const child = spawn(process.execPath, [BIN, ...args, '--timeout', String(DEADLINE_S)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [
+    'helper',
+    '--listen',
+    '127.0.0.1:0',
+    '--cert',
+    cert,
+    '--key',
+    key,
+    '--token-file',
+    tokenFile,
+    '--ca',
+    at('--ca'),
+    '--allow-answers',
+    '127.0.0.0/8',
+    '--resolver',
+    at('--resolver'),
+  ];
+  const child = spawn(process.execPath, [BIN, ...args, '--timeout', String(DEADLINE_S)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -190,7 +241,8 @@ async function startHelper(mock: Mock): Promise<Helper> {
     child.once('exit', (code) => reject(new Error(`the helper exited (${code}): ${err}`)));
   });
   child.stderr!.resume(); // one log line per request: read and dropped
-  const peakRssMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const peakRssMb = () =>
+    Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   return { url, tokenFile, peakRssMb, stop: () => stop(child) };
 }
 
@@ -206,9 +258,15 @@ async function helperRun(mock: Mock, count: number, alone: Measured) {
     const m = await measure(mock, helperArgs);
     const helperRss = helper.peakRssMb();
     const share = Math.min(rate(count, m.runMs), rate(count, cold.runMs)) / rate(count, alone.runMs);
-    console.log(`  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s (${verdicts(m.counts)}); the run before it: ${f(rate(count, cold.runMs))} targets/s (${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`);
+    console.log(
+      `  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s (${verdicts(m.counts)}); the run before it: ${f(rate(count, cold.runMs))} targets/s (${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`,
+    );
     goal('with a helper, at least 40% of the rate without', share >= 0.4, `${f(share * 100)}%`);
-    goal('each process under 250 MB peak RSS with a helper', Math.max(m.maxRssMb, cold.maxRssMb) < 250 && helperRss < 250, `the probe ${f(Math.max(m.maxRssMb, cold.maxRssMb))} MB, the helper ${f(helperRss)} MB`);
+    goal(
+      'each process under 250 MB peak RSS with a helper',
+      Math.max(m.maxRssMb, cold.maxRssMb) < 250 && helperRss < 250,
+      `the probe ${f(Math.max(m.maxRssMb, cold.maxRssMb))} MB, the helper ${f(helperRss)} MB`,
+    );
   } finally {
     await helper.stop();
   }
@@ -216,13 +274,26 @@ async function helperRun(mock: Mock, count: number, alone: Measured) {
 
 /** N timed-out targets at concurrency C must take about ceil(N/C) deadlines, never the sum. */
 async function boundRun(count: number) {
-  const mock = await startMock(`timeouts-${count}`, count, { reachable: 0, poisoned: 0, reset: 0, timeout: 1 });
+  const mock = await startMock(`timeouts-${count}`, count, {
+    reachable: 0,
+    poisoned: 0,
+    reset: 0,
+    timeout: 1,
+  });
   try {
     const m = await measure(mock);
     const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
-    console.log(`\n${count} targets that all time out (TLS handshake stalls), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`);
-    goal('bounded: about ceil(N/C) deadlines, plus < 10%', m.runMs <= bound * 1.1, `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x; the sum would be ${count * DEADLINE_S} s)`);
-    console.log(`        end to end, with loading the measuring code, reading the targets and a full GC before it: ${f(m.wallMs)} ms (${f(m.wallMs / bound, 3)}x)`);
+    console.log(
+      `\n${count} targets that all time out (TLS handshake stalls), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`,
+    );
+    goal(
+      'bounded: about ceil(N/C) deadlines, plus < 10%',
+      m.runMs <= bound * 1.1,
+      `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x; the sum would be ${count * DEADLINE_S} s)`,
+    );
+    console.log(
+      `        end to end, with loading the measuring code, reading the targets and a full GC before it: ${f(m.wallMs)} ms (${f(m.wallMs / bound, 3)}x)`,
+    );
   } finally {
     await mock.stop();
   }
@@ -239,29 +310,45 @@ async function throughputRun(count: number, withCurl: boolean) {
     const m = await measure(mock);
     const after = await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY);
     const loopRate = (rate(count, before.wallMs) + rate(count, after.wallMs)) / 2;
-    console.log(`  bare node:tls loop (handshake + GET), before and after: ${f(rate(count, before.wallMs))} and ${f(rate(count, after.wallMs))} /s, mean ${f(loopRate)} /s (${before.ok} and ${after.ok} ok)`);
+    console.log(
+      `  bare node:tls loop (handshake + GET), before and after: ${f(rate(count, before.wallMs))} and ${f(rate(count, after.wallMs))} /s, mean ${f(loopRate)} /s (${before.ok} and ${after.ok} ok)`,
+    );
     // Both are timed from the targets in memory to the last result: the loop reads the same file first.
     const ours = rate(count, m.runMs);
     const endToEnd = rate(count, m.wallMs);
-    console.log(`  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, run ${f(m.runMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`);
-    console.log(`    end to end, with loading the measuring code, reading the ${count} targets and a full GC: ${f(endToEnd)} targets/s, ${f(m.wallMs / 1000, 2)} s (${f((endToEnd / loopRate) * 100)}% of the loop)`);
+    console.log(
+      `  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, run ${f(m.runMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`,
+    );
+    console.log(
+      `    end to end, with loading the measuring code, reading the ${count} targets and a full GC: ${f(endToEnd)} targets/s, ${f(m.wallMs / 1000, 2)} s (${f((endToEnd / loopRate) * 100)}% of the loop)`,
+    );
     goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
     await helperRun(mock, count, m);
     // The targets share 64 servers (scenario.ts), so nearly every decoy is reused; a list where each name
     // has an address of its own costs a decoy handshake per target, as here.
     const each = await measure(mock, ['--decoy-reuse', '0']);
     const eachRate = rate(count, each.runMs);
-    console.log(`  a decoy for every target (--decoy-reuse 0, as when no two targets share an IP:port): ${f(eachRate)} targets/s (${f((eachRate / loopRate) * 100)}% of the loop), CPU ${f(each.cpuMs / 1000, 2)} s, peak RSS ${f(each.maxRssMb)} MB`);
+    console.log(
+      `  a decoy for every target (--decoy-reuse 0, as when no two targets share an IP:port): ${f(eachRate)} targets/s (${f((eachRate / loopRate) * 100)}% of the loop), CPU ${f(each.cpuMs / 1000, 2)} s, peak RSS ${f(each.maxRssMb)} MB`,
+    );
     const bare = await measure(mock, ['--no-decoy']);
     const bareRate = rate(count, bare.runMs);
-    console.log(`  without the decoy handshake (--no-decoy), the same work as the loop plus DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`);
+    console.log(
+      `  without the decoy handshake (--no-decoy), the same work as the loop plus DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`,
+    );
     const controlled = await measure(full);
-    console.log(`  with the sink and a DoH control too: ${f(rate(count, controlled.runMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`);
+    console.log(
+      `  with the sink and a DoH control too: ${f(rate(count, controlled.runMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`,
+    );
     if (withCurl) {
       const c = await curlRun(mock);
       const curlRate = rate(count, c.wallMs);
       console.log(`  curl, xargs -P ${CONCURRENCY}: ${f(curlRate)} /s (${verdicts(c.counts)})`);
-      goal('at least 2.5x curl', ours >= 2.5 * curlRate, `${f(ours / curlRate, 2)}x (end to end ${f(endToEnd / curlRate, 2)}x)`);
+      goal(
+        'at least 2.5x curl',
+        ours >= 2.5 * curlRate,
+        `${f(ours / curlRate, 2)}x (end to end ${f(endToEnd / curlRate, 2)}x)`,
+      );
     }
   } finally {
     await full.stop();
@@ -270,11 +357,21 @@ async function throughputRun(count: number, withCurl: boolean) {
 
 const LIST_SIZE = 100_000;
 
-function readList(mode: 'load' | 'targets' | 'check', file: string, extra: string[] = []): Promise<ListFigures> {
+function readList(
+  mode: 'load' | 'targets' | 'check',
+  file: string,
+  extra: string[] = [],
+): Promise<ListFigures> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [READ_LIST, mode, file, ...extra], { maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
-      // check exits 1 here (its targets are not reachable): the figures are what counts.
-      err && !stdout ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as ListFigures),
+    execFile(
+      process.execPath,
+      [READ_LIST, mode, file, ...extra],
+      { maxBuffer: 1 << 20 },
+      (err, stdout, stderr) =>
+        // check exits 1 here (its targets are not reachable): the figures are what counts.
+        err && !stdout
+          ? reject(new Error(`${err.message}\n${stderr}`))
+          : resolve(JSON.parse(stdout) as ListFigures),
     );
   });
 }
@@ -285,22 +382,49 @@ function readList(mode: 'load' | 'targets' | 'check', file: string, extra: strin
  * their own, so that no target waits for another's lock), every result streamed as JSON Lines.
  */
 async function listRun() {
-  const urls = Array.from({ length: LIST_SIZE }, (_, i) => `https://www.site-${i % 25_000}.example/page/${i}`);
+  const urls = Array.from(
+    { length: LIST_SIZE },
+    (_, i) => `https://www.site-${i % 25_000}.example/page/${i}`,
+  );
   const plain = path.join(work, 'list.txt');
   const csv = path.join(work, 'list.csv');
   writeFileSync(plain, `# generated\n${urls.join('\n')}\n`);
-  writeFileSync(csv, `url,category_code,category_description,date_added,source,notes\n${urls.map((u, i) => `${u},${['NEWS', 'HUMR', 'POLR'][i % 3]},x,2014-04-15,citizenlab,`).join('\n')}\n`);
+  writeFileSync(
+    csv,
+    `url,category_code,category_description,date_added,source,notes\n${urls.map((u, i) => `${u},${['NEWS', 'HUMR', 'POLR'][i % 3]},x,2014-04-15,citizenlab,`).join('\n')}\n`,
+  );
   console.log(`\na list of ${LIST_SIZE.toLocaleString('en')} URLs, read in a process of its own`);
-  for (const [label, file, mode] of [['plain list, the loader', plain, 'load'], ['Citizen Lab CSV, the loader', csv, 'load'], ['Citizen Lab CSV, reachprobe targets --json', csv, 'targets']] as const) {
+  for (const [label, file, mode] of [
+    ['plain list, the loader', plain, 'load'],
+    ['Citizen Lab CSV, the loader', csv, 'load'],
+    ['Citizen Lab CSV, reachprobe targets --json', csv, 'targets'],
+  ] as const) {
     const m = await readList(mode, file);
-    goal(`${label}: peak RSS under 300 MB`, m.maxRssMb < 300 && m.targets === LIST_SIZE, `${f(m.maxRssMb)} MB, ${m.targets} targets in ${f(m.wallMs)} ms`);
+    goal(
+      `${label}: peak RSS under 300 MB`,
+      m.maxRssMb < 300 && m.targets === LIST_SIZE,
+      `${f(m.maxRssMb)} MB, ${m.targets} targets in ${f(m.wallMs)} ms`,
+    );
   }
   const refused = path.join(work, 'refused.txt');
   const loopback = (i: number) => `127.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
-  writeFileSync(refused, `${Array.from({ length: LIST_SIZE }, (_, i) => `tcp://${loopback(i)}:9`).join('\n')}\n`);
-  const c = await readList('check', refused, ['--no-decoy', '--tries', '1', '--connect-timeout', String(DEADLINE_S)]);
+  writeFileSync(
+    refused,
+    `${Array.from({ length: LIST_SIZE }, (_, i) => `tcp://${loopback(i)}:9`).join('\n')}\n`,
+  );
+  const c = await readList('check', refused, [
+    '--no-decoy',
+    '--tries',
+    '1',
+    '--connect-timeout',
+    String(DEADLINE_S),
+  ]);
   // One line per target, and the summary.
-  goal('check on it (tcp:// to closed loopback ports, --json): peak RSS under 300 MB', c.maxRssMb < 300 && c.targets === LIST_SIZE + 1, `${f(c.maxRssMb)} MB, ${c.targets - 1} results in ${f(c.wallMs / 1000, 1)} s`);
+  goal(
+    'check on it (tcp:// to closed loopback ports, --json): peak RSS under 300 MB',
+    c.maxRssMb < 300 && c.targets === LIST_SIZE + 1,
+    `${f(c.maxRssMb)} MB, ${c.targets - 1} results in ${f(c.wallMs / 1000, 1)} s`,
+  );
 }
 
 const REACHABLE: Mix = { reachable: 1, poisoned: 0, reset: 0, timeout: 0 };
@@ -309,14 +433,20 @@ const REACHABLE: Mix = { reachable: 1, poisoned: 0, reset: 0, timeout: 0 };
 async function quicRun(count: number) {
   const mock = withoutControls(await startMock(`quic-${count}`, count, REACHABLE, 'ok'));
   try {
-    console.log(`\n${count} reachable HTTPS targets that speak QUIC, concurrency ${CONCURRENCY}: --quic against the same run without`);
+    console.log(
+      `\n${count} reachable HTTPS targets that speak QUIC, concurrency ${CONCURRENCY}: --quic against the same run without`,
+    );
     const before = await measure(mock);
     const m = await measure(mock, ['--quic']);
     const after = await measure(mock);
     const plain = (rate(count, before.runMs) + rate(count, after.runMs)) / 2;
     const ours = rate(count, m.runMs);
-    console.log(`  without QUIC, before and after: ${f(rate(count, before.runMs))} and ${f(rate(count, after.runMs))} targets/s, peak RSS ${f(before.maxRssMb)} and ${f(after.maxRssMb)} MB`);
-    console.log(`  with --quic (the own QUIC handshake per target, a QUIC decoy per address and port reused as over TCP): ${f(ours)} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (QUIC: ${verdicts(m.quicCounts)})`);
+    console.log(
+      `  without QUIC, before and after: ${f(rate(count, before.runMs))} and ${f(rate(count, after.runMs))} targets/s, peak RSS ${f(before.maxRssMb)} and ${f(after.maxRssMb)} MB`,
+    );
+    console.log(
+      `  with --quic (the own QUIC handshake per target, a QUIC decoy per address and port reused as over TCP): ${f(ours)} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (QUIC: ${verdicts(m.quicCounts)})`,
+    );
     goal('with --quic, at least 40% of the rate without', ours >= 0.4 * plain, `${f((ours / plain) * 100)}%`);
     goal('with --quic, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
   } finally {
@@ -331,9 +461,19 @@ async function quicBoundRun(count: number) {
     const m = await measure(mock, ['--quic', '--quic-timeout', String(DEADLINE_S)]);
     const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
     const worst = Math.max(...m.quicTimeoutRatios);
-    console.log(`\n${count} targets whose QUIC times out (UDP blackholed, TLS fine), concurrency ${CONCURRENCY}, QUIC deadline ${DEADLINE_S} s`);
-    goal('bounded: about ceil(N/C) QUIC deadlines, plus < 10%', m.runMs <= bound * 1.1, `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x)`);
-    goal('a QUIC timeout ends within 5% of --quic-timeout', worst <= 1.05, `worst ${f(worst, 3)}x over ${m.quicTimeoutRatios.length} timeouts`);
+    console.log(
+      `\n${count} targets whose QUIC times out (UDP blackholed, TLS fine), concurrency ${CONCURRENCY}, QUIC deadline ${DEADLINE_S} s`,
+    );
+    goal(
+      'bounded: about ceil(N/C) QUIC deadlines, plus < 10%',
+      m.runMs <= bound * 1.1,
+      `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x)`,
+    );
+    goal(
+      'a QUIC timeout ends within 5% of --quic-timeout',
+      worst <= 1.05,
+      `worst ${f(worst, 3)}x over ${m.quicTimeoutRatios.length} timeouts`,
+    );
   } finally {
     await mock.stop();
   }
@@ -341,7 +481,9 @@ async function quicBoundRun(count: number) {
 
 async function main() {
   const cpus = os.cpus();
-  console.log(`reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(
+    `reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
   const withCurl = !args['no-curl'] && (await hasCurl());
   try {
     if (args.quic) {

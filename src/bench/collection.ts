@@ -37,7 +37,14 @@ function resultOf(name: string, service: string, verdict: VerdictName, at: Date,
     expect_met: ok,
     started_at: at.toISOString(),
     checks: [
-      { check: 'resolve', started_ms: 0.4, duration_ms: 12.5, host: `${name}.example`, resolver: 'system', addresses: [address] },
+      {
+        check: 'resolve',
+        started_ms: 0.4,
+        duration_ms: 12.5,
+        host: `${name}.example`,
+        resolver: 'system',
+        addresses: [address],
+      },
       { check: 'connect', started_ms: 13.1, duration_ms: 31.2, address, port: 443 },
     ],
   };
@@ -45,10 +52,28 @@ function resultOf(name: string, service: string, verdict: VerdictName, at: Date,
 
 /** The options of a plain `check` of the bundled targets. */
 const OPTIONS = {
-  targets_files: [], mock: null, timeouts_ms: { dns: 4000, connect: 10000, tls: 10000, http: 10000 }, dns_window_ms: 1000,
-  concurrency: 32, max_body_bytes: 65536, resolver: 'system', dns_server: '127.0.0.53:53', pins: {}, extra_ca_files: 0, sink: null,
-  sink_timeout_ms: 2000, sink_canaries: ['www.example.com', 'www.iana.org'], control_doh: [], allow_answers: [], forged_pool: null,
-  nx_probe_domain: 'example.com', decoy_name: 'www.example.org', decoy_reuse_ms: 10000, tries: 3, sni_probe: null, residual_check_ms: 0,
+  targets_files: [],
+  mock: null,
+  timeouts_ms: { dns: 4000, connect: 10000, tls: 10000, http: 10000 },
+  dns_window_ms: 1000,
+  concurrency: 32,
+  max_body_bytes: 65536,
+  resolver: 'system',
+  dns_server: '127.0.0.53:53',
+  pins: {},
+  extra_ca_files: 0,
+  sink: null,
+  sink_timeout_ms: 2000,
+  sink_canaries: ['www.example.com', 'www.iana.org'],
+  control_doh: [],
+  allow_answers: [],
+  forged_pool: null,
+  nx_probe_domain: 'example.com',
+  decoy_name: 'www.example.org',
+  decoy_reuse_ms: 10000,
+  tries: 3,
+  sni_probe: null,
+  residual_check_ms: 0,
 };
 
 export interface Plan {

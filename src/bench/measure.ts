@@ -48,7 +48,8 @@ for (const line of readFileSync(linesFile, 'utf8').split('\n')) {
   counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
   if (r.quic) {
     quicCounts[r.quic.verdict] = (quicCounts[r.quic.verdict] ?? 0) + 1;
-    if (r.quic.failure === 'generic_timeout_error') quicTimeoutRatios.push(r.quic.timings.total_ms / quicDeadlineMs);
+    if (r.quic.failure === 'generic_timeout_error')
+      quicTimeoutRatios.push(r.quic.timings.total_ms / quicDeadlineMs);
   }
   if (r.failure === 'generic_timeout_error' && r.stage !== undefined && r.stage !== 'resolve') {
     timeoutRatios.push((r.timings[STAGE_TIMING[r.stage]] ?? 0) / deadlineMs);

@@ -25,5 +25,9 @@ if (mode === 'load') {
   }) as typeof process.stdout.write;
   await main([process.argv[0]!, 'reachprobe', mode, file, '--json', ...extra]);
 }
-const figures: ListFigures = { targets: count, wallMs: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+const figures: ListFigures = {
+  targets: count,
+  wallMs: performance.now() - started,
+  maxRssMb: process.resourceUsage().maxRSS / 1024,
+};
 writeSync(1, `${JSON.stringify(figures)}\n`);

@@ -7,5 +7,9 @@ import { main } from '../cli/main.js';
 
 const started = performance.now();
 await main([process.argv[0]!, 'reachprobe', ...process.argv.slice(2)]);
-const figures = { wallMs: performance.now() - started, status: Number(process.exitCode ?? 0), maxRssMb: process.resourceUsage().maxRSS / 1024 };
+const figures = {
+  wallMs: performance.now() - started,
+  status: Number(process.exitCode ?? 0),
+  maxRssMb: process.resourceUsage().maxRSS / 1024,
+};
 writeFileSync(process.env.REACHPROBE_BENCH_FIGURES!, `${JSON.stringify(figures)}\n`);

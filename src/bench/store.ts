@@ -44,7 +44,9 @@ function generate(root: string): { folders: string[]; bytes: number; ms: number 
     mkdirSync(folder);
     for (let r = 0; r < perLabel; r++) {
       const at = new Date(START + r * STEP_MS);
-      const text = JSON.stringify(makeReport({ label, at, targets: TARGETS, verdictOf: (_, i) => verdictOf(l, r, i) }));
+      const text = JSON.stringify(
+        makeReport({ label, at, targets: TARGETS, verdictOf: (_, i) => verdictOf(l, r, i) }),
+      );
       writeFileSync(path.join(folder, `${at.toISOString().replace(/[-:]/g, '').slice(0, 15)}Z.json`), text);
       bytes += text.length;
     }
@@ -62,33 +64,49 @@ interface Figures {
 function measure(root: string, args: string[]): Promise<Figures> {
   const out = path.join(root, 'figures.json');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [RUN, ...args], { env: { ...process.env, REACHPROBE_BENCH_FIGURES: out }, maxBuffer: 1 << 26 }, (err, _stdout, stderr) => {
-      if (err) return reject(new Error(`${args[0]} failed: ${stderr}`));
-      const figures = JSON.parse(readFileSync(out, 'utf8')) as Figures;
-      if (figures.status !== 0) return reject(new Error(`${args[0]} exited ${figures.status}: ${stderr}`));
-      resolve(figures);
-    });
+    execFile(
+      process.execPath,
+      [RUN, ...args],
+      { env: { ...process.env, REACHPROBE_BENCH_FIGURES: out }, maxBuffer: 1 << 26 },
+      (err, _stdout, stderr) => {
+        if (err) return reject(new Error(`${args[0]} failed: ${stderr}`));
+        const figures = JSON.parse(readFileSync(out, 'utf8')) as Figures;
+        if (figures.status !== 0) return reject(new Error(`${args[0]} exited ${figures.status}: ${stderr}`));
+        resolve(figures);
+      },
+    );
   });
 }
 
 const f = (x: number, digits = 1) => x.toFixed(digits);
-const goal = (label: string, ok: boolean, detail: string) => console.log(`  ${ok ? 'MET ' : 'MISS'}  ${label}: ${detail}`);
+const goal = (label: string, ok: boolean, detail: string) =>
+  console.log(`  ${ok ? 'MET ' : 'MISS'}  ${label}: ${detail}`);
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'reachprobe-bench-store-'));
 try {
   const full = perLabel === YEAR;
-  console.log(`store benchmark: ${LABELS.length} vantage points x ${perLabel} reports x ${TARGETS.length} targets${full ? ' (a year at 10 minutes)' : ' (NOT the full size: the goals are for 52,560)'}, in ${root}`);
+  console.log(
+    `store benchmark: ${LABELS.length} vantage points x ${perLabel} reports x ${TARGETS.length} targets${full ? ' (a year at 10 minutes)' : ' (NOT the full size: the goals are for 52,560)'}, in ${root}`,
+  );
   const made = generate(root);
-  console.log(`  generated ${LABELS.length * perLabel} reports, ${f(made.bytes / 1e9, 2)} GB, in ${f(made.ms / 1000)} s`);
+  console.log(
+    `  generated ${LABELS.length * perLabel} reports, ${f(made.bytes / 1e9, 2)} GB, in ${f(made.ms / 1000)} s`,
+  );
   const db = path.join(root, 'store.duckdb');
   const first = await measure(root, ['ingest', ...made.folders, '--db', db]);
-  console.log(`  ingest from scratch: ${f(first.wallMs / 1000)} s, peak RSS ${f(first.maxRssMb, 0)} MB; store ${f(statSync(db).size / 1e6, 0)} MB`);
+  console.log(
+    `  ingest from scratch: ${f(first.wallMs / 1000)} s, peak RSS ${f(first.maxRssMb, 0)} MB; store ${f(statSync(db).size / 1e6, 0)} MB`,
+  );
   const again = await measure(root, ['ingest', ...made.folders, '--db', db]);
-  console.log(`  ingest again, nothing new: ${f(again.wallMs / 1000, 2)} s, peak RSS ${f(again.maxRssMb, 0)} MB`);
+  console.log(
+    `  ingest again, nothing new: ${f(again.wallMs / 1000, 2)} s, peak RSS ${f(again.maxRssMb, 0)} MB`,
+  );
   const page = path.join(root, 'history.html');
   const history = await measure(root, ['history', '--db', db, '--by', 'day', '--html', page]);
   const pageMb = statSync(page).size / 1e6;
-  console.log(`  history --db --by day --html: ${f(history.wallMs / 1000, 2)} s, peak RSS ${f(history.maxRssMb, 0)} MB, page ${f(pageMb, 2)} MB`);
+  console.log(
+    `  history --db --by day --html: ${f(history.wallMs / 1000, 2)} s, peak RSS ${f(history.maxRssMb, 0)} MB, page ${f(pageMb, 2)} MB`,
+  );
   goal('ingest from scratch within 10 minutes', first.wallMs < 600_000, `${f(first.wallMs / 1000)} s`);
   goal('ingest from scratch under 500 MB peak RSS', first.maxRssMb < 500, `${f(first.maxRssMb, 0)} MB`);
   goal('a repeat ingest with nothing new under 5 s', again.wallMs < 5000, `${f(again.wallMs / 1000, 2)} s`);

@@ -17,12 +17,18 @@ function handshakeAndGet(host: string, port: number, context: tls.SecureContext)
   });
 }
 
-export async function tlsLoop(targetsFile: string, checkArgs: string[], concurrency: number): Promise<{ wallMs: number; ok: number }> {
+export async function tlsLoop(
+  targetsFile: string,
+  checkArgs: string[],
+  concurrency: number,
+): Promise<{ wallMs: number; ok: number }> {
   const ca = readFileSync(checkArgs[checkArgs.indexOf('--ca') + 1]!, 'utf8');
   const context = tls.createSecureContext({ ca });
   const targets = await loadTargets([targetsFile]);
   const limit = pLimit(concurrency);
   const started = performance.now();
-  const results = await Promise.all(targets.map((t) => limit(() => handshakeAndGet(t.host, t.port, context))));
+  const results = await Promise.all(
+    targets.map((t) => limit(() => handshakeAndGet(t.host, t.port, context))),
+  );
   return { wallMs: performance.now() - started, ok: results.filter(Boolean).length };
 }

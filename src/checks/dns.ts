@@ -1,6 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { Failure } from '../model/failure.js';
-import type { DnsQueryObservation, DnsQueryPurpose, DnsReply, DohObservation, ResolveObservation } from '../model/observation.js';
+import type {
+  DnsQueryObservation,
+  DnsQueryPurpose,
+  DnsReply,
+  DohObservation,
+  ResolveObservation,
+} from '../model/observation.js';
 import type { QueryType } from '../net/dns-message.js';
 import { queryDoh } from '../net/doh.js';
 import { queryUdp, resolutionOf, type FirstReply } from '../net/dns-udp.js';
@@ -34,7 +40,12 @@ export interface DnsQueryOptions {
 type OnFirst = (reply: DnsReply | undefined, failure?: Failure) => void;
 
 /** A raw query that records every reply during the listen window: injected answers race real ones. */
-export async function checkDnsQuery(host: string, opts: DnsQueryOptions, watch: Stopwatch, onFirst?: OnFirst): Promise<DnsQueryObservation> {
+export async function checkDnsQuery(
+  host: string,
+  opts: DnsQueryOptions,
+  watch: Stopwatch,
+  onFirst?: OnFirst,
+): Promise<DnsQueryObservation> {
   const stop = watch.start();
   const result = await queryUdp({ ...opts, name: host, clock: watch.clock }, onFirst);
   const observation: DnsQueryObservation = {
@@ -63,7 +74,14 @@ export interface DohOptions {
 export async function checkDoh(host: string, opts: DohOptions, watch: Stopwatch): Promise<DohObservation> {
   const stop = watch.start();
   const { rcode, addresses, failure } = await queryDoh({ ...opts, name: host });
-  const observation: DohObservation = { check: 'doh_query', host, query_type: opts.type, url: opts.url, ...stop(), addresses };
+  const observation: DohObservation = {
+    check: 'doh_query',
+    host,
+    query_type: opts.type,
+    url: opts.url,
+    ...stop(),
+    addresses,
+  };
   if (rcode !== undefined) observation.rcode = rcode;
   if (failure) observation.failure = failure;
   return observation;
@@ -81,16 +99,25 @@ export interface ResolveByQuery {
  * and an AAAA query: so the raw queries that listen for injected replies serve as the lookup too,
  * and the server is asked once, not twice.
  */
-export function resolveByQuery(host: string, opts: Omit<DnsQueryOptions, 'type' | 'purpose'>, watch: Stopwatch): ResolveByQuery {
+export function resolveByQuery(
+  host: string,
+  opts: Omit<DnsQueryOptions, 'type' | 'purpose'>,
+  watch: Stopwatch,
+): ResolveByQuery {
   const stop = watch.start();
   const both = (['A', 'AAAA'] as const).map((type) => {
     let settle!: (f: FirstReply) => void;
     const first = new Promise<FirstReply>((resolve) => (settle = resolve));
-    const onFirst: OnFirst = (reply, failure) => settle({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) });
+    const onFirst: OnFirst = (reply, failure) =>
+      settle({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) });
     return { first, query: checkDnsQuery(host, { ...opts, type, purpose: 'resolver' }, watch, onFirst) };
   });
-  const resolved = Promise.all(both.map((b) => b.first)).then(
-    ([a, aaaa]): ResolveObservation => ({ check: 'resolve', host, resolver: formatServer(opts.server), ...stop(), ...resolutionOf(a!, aaaa!) }),
-  );
+  const resolved = Promise.all(both.map((b) => b.first)).then(([a, aaaa]): ResolveObservation => ({
+    check: 'resolve',
+    host,
+    resolver: formatServer(opts.server),
+    ...stop(),
+    ...resolutionOf(a!, aaaa!),
+  }));
   return { resolved, queries: both.map((b) => b.query) };
 }

@@ -28,7 +28,18 @@ export async function checkHttp(
 ): Promise<HttpObservation> {
   const stop = watch.start();
   const origin = originOf(target, opts.host);
-  const { failure, status, location, server, headers, headerNames, bodyBytes, bodyTruncated, title, bodySha256 } = await httpGet(socket, {
+  const {
+    failure,
+    status,
+    location,
+    server,
+    headers,
+    headerNames,
+    bodyBytes,
+    bodyTruncated,
+    title,
+    bodySha256,
+  } = await httpGet(socket, {
     origin,
     path: target.path,
     timeoutMs: opts.timeoutMs,

@@ -31,11 +31,18 @@ export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promi
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
     ...(opts.onAnswer ? { onAnswer: opts.onAnswer } : {}),
   });
-  return { check: 'quic_handshake', ...(opts.purpose ? { purpose: opts.purpose } : {}), ...stop(), ...observed(result) };
+  return {
+    check: 'quic_handshake',
+    ...(opts.purpose ? { purpose: opts.purpose } : {}),
+    ...stop(),
+    ...observed(result),
+  };
 }
 
 /** The dial's result in the report's field names; absent facts stay absent. */
-function observed(r: QuicDialResult): Omit<QuicObservation, 'check' | 'purpose' | 'started_ms' | 'duration_ms'> {
+function observed(
+  r: QuicDialResult,
+): Omit<QuicObservation, 'check' | 'purpose' | 'started_ms' | 'duration_ms'> {
   const o: ReturnType<typeof observed> = {
     address: r.address,
     port: r.port,
@@ -61,6 +68,7 @@ function observed(r: QuicDialResult): Omit<QuicObservation, 'check' | 'purpose' 
     handshake_ms: r.handshakeMs,
     failure: r.failure,
   };
-  for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(o, { [key]: value });
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) Object.assign(o, { [key]: value });
   return o;
 }

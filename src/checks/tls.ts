@@ -22,7 +22,12 @@ export interface TlsCheckOptions {
 
 export async function checkTls(tcp: net.Socket, opts: TlsCheckOptions, watch: Stopwatch): Promise<TlsCheck> {
   const stop = watch.start();
-  const { socket, ...details } = await handshake(tcp, { host: opts.host, ca: opts.ca, verify: opts.verify, timeoutMs: opts.timeoutMs });
+  const { socket, ...details } = await handshake(tcp, {
+    host: opts.host,
+    ca: opts.ca,
+    verify: opts.verify,
+    timeoutMs: opts.timeoutMs,
+  });
   const observation: TlsObservation = {
     check: 'tls_handshake',
     address: opts.address,

@@ -14,14 +14,23 @@ export interface Comparison {
   accessible: boolean | null;
 }
 
-const said = (verdict: Verdict, blocking: Blocking, accessible: boolean | null): Comparison => ({ verdict, blocking, accessible });
+const said = (verdict: Verdict, blocking: Blocking, accessible: boolean | null): Comparison => ({
+  verdict,
+  blocking,
+  accessible,
+});
 
 const withReason = (v: Verdict, more: string): Verdict => ({ ...v, reason: `${v.reason}; ${more}` });
 
 /** The local verdict as is, when the control cannot say anything about it. */
 const unknown = (v: Verdict): Comparison => said(v, null, null);
 
-export function compareWithControl(target: Target, checks: Observation[], local: Verdict, control: Control | undefined): Comparison {
+export function compareWithControl(
+  target: Target,
+  checks: Observation[],
+  local: Verdict,
+  control: Control | undefined,
+): Comparison {
   if (!control) return unknown(local);
   const verdict = { ...local, evidence: [...local.evidence, describeControl(control)] };
   if (control.refused !== undefined) return unknown(verdict);
@@ -53,7 +62,8 @@ function success(target: Target, checks: Observation[], local: Verdict, control:
   if (target.scheme !== 'http') return said(local, false, true);
   const here = own(checks, 'http_round_trip').findLast((h) => h.status !== undefined);
   const abroad = control.http;
-  if (!here || abroad?.status === undefined) return unknown(withReason(local, 'the helper abroad got no page to compare it with'));
+  if (!here || abroad?.status === undefined)
+    return unknown(withReason(local, 'the helper abroad got no page to compare it with'));
   const differences = pageDifferences(here, abroad);
   if (differences.length === 0) return said(local, false, true);
   const reason = `HTTP ${here.status} from ${here.address}, but not the page the helper abroad got: ${differences.join('; ')} (a blockpage, or a transparent proxy)`;
@@ -63,19 +73,32 @@ function success(target: Target, checks: Observation[], local: Verdict, control:
 function dns(local: Verdict, control: Control): Comparison {
   const abroad = control.dns;
   if (!abroad) return unknown(local);
-  if (abroad.failure === undefined) return said(withReason(local, `the helper abroad resolved it to ${abroad.addresses.join(' ')}`), 'dns', false);
+  if (abroad.failure === undefined)
+    return said(
+      withReason(local, `the helper abroad resolved it to ${abroad.addresses.join(' ')}`),
+      'dns',
+      false,
+    );
   // Forged answers are injection whatever the name's state abroad; a name that fails to resolve on both sides is not censored.
   if (local.verdict === 'dns-poisoned') return said(local, 'dns', false);
-  return said(withReason(local, `the helper abroad could not resolve it either (${abroad.failure}): not censorship`), false, false);
+  return said(
+    withReason(local, `the helper abroad could not resolve it either (${abroad.failure}): not censorship`),
+    false,
+    false,
+  );
 }
 
-const short = (fingerprint: string | undefined) => (fingerprint ?? '').replaceAll(':', '').slice(0, 16).toLowerCase();
+const short = (fingerprint: string | undefined) =>
+  (fingerprint ?? '').replaceAll(':', '').slice(0, 16).toLowerCase();
 
 function certificate(checks: Observation[], local: Verdict, control: Control): Comparison {
   const here = own(checks, 'tls_handshake').findLast((t) => t.certificate !== undefined)?.certificate;
   const abroad = control.tls;
   if (!abroad?.handshake) return unknown(local);
-  const same = here !== undefined && abroad.certificate !== undefined && here.fingerprint256 === abroad.certificate.fingerprint256;
+  const same =
+    here !== undefined &&
+    abroad.certificate !== undefined &&
+    here.fingerprint256 === abroad.certificate.fingerprint256;
   if (abroad.valid_for_name && !same) {
     const mine = here ? `issued by ${here.issuer} (SHA-256 ${short(here.fingerprint256)}…)` : 'not the one';
     const theirs = `issued by ${abroad.certificate?.issuer} (SHA-256 ${short(abroad.certificate?.fingerprint256)}…)`;
@@ -83,14 +106,32 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
     return said({ ...local, reason }, 'http-failure', false);
   }
   if (abroad.valid_for_name) {
-    return said(withReason(local, 'the helper abroad got the same certificate and trusts it: this machine\'s trust store or clock is the difference, not censorship'), false, false);
+    return said(
+      withReason(
+        local,
+        "the helper abroad got the same certificate and trusts it: this machine's trust store or clock is the difference, not censorship",
+      ),
+      false,
+      false,
+    );
   }
-  if (same) return said(withReason(local, `the helper abroad got the same certificate (${abroad.failure ?? 'not valid'}): a misconfigured server, not censorship`), false, false);
+  if (same)
+    return said(
+      withReason(
+        local,
+        `the helper abroad got the same certificate (${abroad.failure ?? 'not valid'}): a misconfigured server, not censorship`,
+      ),
+      false,
+      false,
+    );
   return unknown(withReason(local, 'the helper abroad got another certificate, not valid either'));
 }
 
 /** The probe's own dials: the addresses it measured. */
-const dialled = (checks: Observation[]) => own(checks, 'connect').filter((c) => c.try === undefined).map((c) => c.address);
+const dialled = (checks: Observation[]) =>
+  own(checks, 'connect')
+    .filter((c) => c.try === undefined)
+    .map((c) => c.address);
 
 function failure(checks: Observation[], local: Verdict, control: Control): Comparison {
   const mine = dialled(checks);
@@ -111,12 +152,18 @@ function failure(checks: Observation[], local: Verdict, control: Control): Compa
 /** The same failure from abroad: the server is down or broken everywhere. Never "blocked by" anything. */
 function down(local: Verdict, control: Control): Verdict {
   const { blockedBy: _dropped, ...rest } = local;
-  return { ...rest, verdict: 'down', measured: local.verdict, reason: `${local.reason}; fails from abroad too (the helper: ${controlFailure(control)}): not censorship` };
+  return {
+    ...rest,
+    verdict: 'down',
+    measured: local.verdict,
+    reason: `${local.reason}; fails from abroad too (the helper: ${controlFailure(control)}): not censorship`,
+  };
 }
 
 function controlFailure(c: Control): string {
   if (c.dns?.failure) return `resolving failed, ${c.dns.failure}`;
-  if (c.tcp.length > 0 && c.tcp.every((t) => t.failure !== undefined)) return c.tcp.map((t) => `${hostPort(t.address, t.port)} ${t.failure}`).join(', ');
+  if (c.tcp.length > 0 && c.tcp.every((t) => t.failure !== undefined))
+    return c.tcp.map((t) => `${hostPort(t.address, t.port)} ${t.failure}`).join(', ');
   if (c.tls && !c.tls.handshake) return `TLS handshake ${c.tls.failure}`;
   if (c.http?.failure) return `HTTP ${c.http.failure}`;
   return `its verdict ${c.verdict ?? 'unknown'}`;
@@ -126,10 +173,15 @@ function controlFailure(c: Control): string {
 export function describeControl(c: Control): string {
   if (c.refused !== undefined) return `control (helper abroad): refused, ${c.refused}`;
   const parts: string[] = [];
-  if (c.dns) parts.push(c.dns.failure ? `resolve ${c.dns.failure}` : `resolve ${c.dns.addresses.join(' ') || '(nothing)'}`);
+  if (c.dns)
+    parts.push(
+      c.dns.failure ? `resolve ${c.dns.failure}` : `resolve ${c.dns.addresses.join(' ') || '(nothing)'}`,
+    );
   for (const t of c.tcp) parts.push(`connect ${hostPort(t.address, t.port)} ${t.failure ?? 'open'}`);
   if (c.tls) {
-    const cert = c.tls.certificate ? `, certificate issued by ${c.tls.certificate.issuer}${c.tls.valid_for_name ? ', valid for the name' : ''}` : '';
+    const cert = c.tls.certificate
+      ? `, certificate issued by ${c.tls.certificate.issuer}${c.tls.valid_for_name ? ', valid for the name' : ''}`
+      : '';
     parts.push(`tls ${c.tls.failure ?? c.tls.version ?? 'ok'}${cert}`);
   }
   if (c.http) {

@@ -3,7 +3,13 @@
 // countries, and some real services sit inside the censor's forged-address pool).
 import type net from 'node:net';
 import type { FailureString } from '../model/failure.js';
-import { find, own, type DnsQueryObservation, type DnsReply, type Observation } from '../model/observation.js';
+import {
+  find,
+  own,
+  type DnsQueryObservation,
+  type DnsReply,
+  type Observation,
+} from '../model/observation.js';
 import type { Heuristic } from '../model/verdict.js';
 import { impossibleReason, inList } from '../model/addresses.js';
 
@@ -56,7 +62,13 @@ function wrongType(checks: Observation[], ctx: DnsContext): Heuristic[] {
   return queries(checks, 'wrong_type').flatMap((q) => {
     const forged = q.replies.flatMap((r) => r.addresses);
     if (forged.length === 0) return [];
-    return [{ name: 'wrong-type' as const, strong: !answersAnything(ctx), detail: `a ${q.query_type} query was answered with address records: ${forged.join(' ')}` }];
+    return [
+      {
+        name: 'wrong-type' as const,
+        strong: !answersAnything(ctx),
+        detail: `a ${q.query_type} query was answered with address records: ${forged.join(' ')}`,
+      },
+    ];
   });
 }
 
@@ -76,12 +88,20 @@ function impossibleAddresses(local: string[], ctx: DnsContext): Heuristic[] {
     return why ? [`${a} (${why})`] : [];
   });
   if (bad.length === 0) return [];
-  return [{ name: 'impossible-address', strong: !answersAnything(ctx), detail: `answers no public name can have, not dialled: ${bad.join(', ')}` }];
+  return [
+    {
+      name: 'impossible-address',
+      strong: !answersAnything(ctx),
+      detail: `answers no public name can have, not dialled: ${bad.join(', ')}`,
+    },
+  ];
 }
 
 function forgedPool(local: string[], ctx: DnsContext): Heuristic[] {
   const hits = local.filter((a) => inList(ctx.forgedPool, a));
-  return hits.length === 0 ? [] : [{ name: 'forged-pool', strong: false, detail: `in the forged-address pool: ${hits.join(' ')}` }];
+  return hits.length === 0
+    ? []
+    : [{ name: 'forged-pool', strong: false, detail: `in the forged-address pool: ${hits.join(' ')}` }];
 }
 
 /**
@@ -94,14 +114,26 @@ function controlMismatch(checks: Observation[]): Heuristic[] {
   const resolved = find(checks, 'resolve')[0];
   if (control.size === 0 || !resolved) return [];
   if (resolved.failure?.failure === 'dns_nxdomain_error') {
-    return [{ name: 'control-mismatch', strong: false, detail: `the resolver says the name does not exist; the control answered ${[...control].join(' ')}` }];
+    return [
+      {
+        name: 'control-mismatch',
+        strong: false,
+        detail: `the resolver says the name does not exist; the control answered ${[...control].join(' ')}`,
+      },
+    ];
   }
   if (resolved.failure || resolved.addresses.some((a) => control.has(a))) return [];
   const tls = own(checks, 'tls_handshake')[0];
   if (tls && !tls.failure) return [];
   const detail = `local answer ${resolved.addresses.join(' ')} shares no address with the control's ${[...control].join(' ')}`;
   if (tls?.failure && CONFIRMING.has(tls.failure.failure)) {
-    return [{ name: 'control-mismatch-tls', strong: true, detail: `${detail}, and ${tls.address} has no valid certificate for the name (${tls.failure.failure})` }];
+    return [
+      {
+        name: 'control-mismatch-tls',
+        strong: true,
+        detail: `${detail}, and ${tls.address} has no valid certificate for the name (${tls.failure.failure})`,
+      },
+    ];
   }
   return [{ name: 'control-mismatch', strong: false, detail: `${detail}; not confirmed by TLS` }];
 }
@@ -114,7 +146,8 @@ function controlMismatch(checks: Observation[]): Heuristic[] {
 const CONFIRMING = new Set<FailureString>(['ssl_invalid_hostname', 'ssl_invalid_certificate']);
 
 function nxdomainRewrite(local: string[], ctx: DnsContext): Heuristic[] {
-  if (ctx.nxRewrite.length === 0 || local.length === 0 || !local.every((a) => ctx.nxRewrite.includes(a))) return [];
+  if (ctx.nxRewrite.length === 0 || local.length === 0 || !local.every((a) => ctx.nxRewrite.includes(a)))
+    return [];
   return [
     {
       name: 'nxdomain-rewrite',

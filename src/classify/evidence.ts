@@ -7,7 +7,8 @@ const ms = (n: number) => `${Math.round(n)} ms`;
 const failed = (f: Failure) => `${f.failure} (${f.message})`;
 
 function reply(r: DnsReply): string {
-  const answer = r.addresses.length > 0 ? r.addresses.join(' ') : r.answers.map((a) => `${a.type} ${a.data}`).join(' ');
+  const answer =
+    r.addresses.length > 0 ? r.addresses.join(' ') : r.answers.map((a) => `${a.type} ${a.data}`).join(' ');
   return `${r.rcode}${r.truncated ? ' (truncated)' : ''}${answer ? ` ${answer}` : ''} after ${ms(r.after_ms)}`;
 }
 
@@ -16,8 +17,10 @@ function reply(r: DnsReply): string {
  * and "tls_handshake (decoy, made for t12)" for a decoy another target made on the same IP:port.
  */
 function label(o: Observation): string {
-  const attempt = o.check === 'connect' || o.check === 'tls_handshake' || o.check === 'http_round_trip' ? o : undefined;
-  const tag = attempt?.purpose ?? (attempt?.try !== undefined && attempt.try > 1 ? `try ${attempt.try}` : undefined);
+  const attempt =
+    o.check === 'connect' || o.check === 'tls_handshake' || o.check === 'http_round_trip' ? o : undefined;
+  const tag =
+    attempt?.purpose ?? (attempt?.try !== undefined && attempt.try > 1 ? `try ${attempt.try}` : undefined);
   const of = attempt?.shared_from === undefined ? '' : `, made for ${attempt.shared_from}`;
   return tag ? `${o.check} (${tag.replace('_', ' ')}${of})` : o.check;
 }
@@ -52,7 +55,8 @@ function describe(o: Observation): string {
       return `tls_handshake ${hostPort(o.address, o.port)}${sni}: ${outcome} in ${ms(o.duration_ms)}`;
     }
     case 'http_round_trip': {
-      const status = o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;
+      const status =
+        o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;
       const body = `${o.body_bytes} bytes${o.body_truncated ? ' (capped)' : ''}${o.title === undefined ? '' : `, title "${o.title}"`}`;
       const outcome = o.failure ? `${status}${failed(o.failure)}` : `${status}${body}`;
       const host = o.host_header ? ` (Host ${o.host_header})` : '';

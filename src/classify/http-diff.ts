@@ -9,13 +9,42 @@ export const BODY_PROPORTION = 0.7;
 
 /** Headers every server may or may not send: their presence says nothing about who answered. */
 const COMMON_HEADERS = new Set([
-  'date', 'content-type', 'server', 'cache-control', 'vary', 'set-cookie', 'location', 'expires', 'x-powered-by',
-  'content-encoding', 'last-modified', 'accept-ranges', 'pragma', 'x-frame-options', 'etag', 'x-content-type-options',
-  'age', 'via', 'p3p', 'x-xss-protection', 'content-language', 'cf-ray', 'strict-transport-security', 'link',
-  'x-varnish', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'alt-svc',
+  'date',
+  'content-type',
+  'server',
+  'cache-control',
+  'vary',
+  'set-cookie',
+  'location',
+  'expires',
+  'x-powered-by',
+  'content-encoding',
+  'last-modified',
+  'accept-ranges',
+  'pragma',
+  'x-frame-options',
+  'etag',
+  'x-content-type-options',
+  'age',
+  'via',
+  'p3p',
+  'x-xss-protection',
+  'content-language',
+  'cf-ray',
+  'strict-transport-security',
+  'link',
+  'x-varnish',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'alt-svc',
 ]);
 
-type Page = Pick<HttpObservation, 'status' | 'location' | 'header_names' | 'body_bytes' | 'body_truncated' | 'title' | 'body_sha256'>;
+type Page = Pick<
+  HttpObservation,
+  'status' | 'location' | 'header_names' | 'body_bytes' | 'body_truncated' | 'title' | 'body_sha256'
+>;
 
 /** What differs between the two pages; empty when they are the same page as far as these measures tell. */
 export function pageDifferences(here: Page, abroad: ControlHttp): string[] {
@@ -23,9 +52,16 @@ export function pageDifferences(here: Page, abroad: ControlHttp): string[] {
   const differences: string[] = [];
   // A server error abroad says nothing about the page here (OONI ignores it too).
   const abroadBroken = abroad.status !== undefined && abroad.status >= 500;
-  if (!abroadBroken && here.status !== abroad.status) differences.push(`status ${here.status} here, ${abroad.status} abroad`);
-  if (isRedirect(here.status) && isRedirect(abroad.status) && hostOf(here.location) !== hostOf(abroad.location)) {
-    differences.push(`a redirect to ${here.location ?? 'nowhere'} here, to ${abroad.location ?? 'nowhere'} abroad`);
+  if (!abroadBroken && here.status !== abroad.status)
+    differences.push(`status ${here.status} here, ${abroad.status} abroad`);
+  if (
+    isRedirect(here.status) &&
+    isRedirect(abroad.status) &&
+    hostOf(here.location) !== hostOf(abroad.location)
+  ) {
+    differences.push(
+      `a redirect to ${here.location ?? 'nowhere'} here, to ${abroad.location ?? 'nowhere'} abroad`,
+    );
   }
   const titles = titleMatch(here.title, abroad.title);
   const lengths = bodyProportion(here, abroad) >= BODY_PROPORTION;
@@ -53,7 +89,8 @@ const quote = (title: string | undefined) => (title === undefined ? '(none)' : `
 /** Both capped at the same size read as equal: a long page is not a blockpage of 64 KiB. */
 export function bodyProportion(a: Page, b: Pick<Page, 'body_bytes' | 'body_truncated'>): number {
   if (a.body_truncated && b.body_truncated) return 1;
-  const [small, large] = a.body_bytes < b.body_bytes ? [a.body_bytes, b.body_bytes] : [b.body_bytes, a.body_bytes];
+  const [small, large] =
+    a.body_bytes < b.body_bytes ? [a.body_bytes, b.body_bytes] : [b.body_bytes, a.body_bytes];
   return large === 0 ? 1 : small / large;
 }
 
@@ -62,7 +99,13 @@ export function titleMatch(a: string | undefined, b: string | undefined): boolea
   if (a === undefined && b === undefined) return true;
   if (a === undefined || b === undefined) return false;
   if (a.toLowerCase() === b.toLowerCase()) return true;
-  const words = (t: string) => new Set(t.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 5));
+  const words = (t: string) =>
+    new Set(
+      t
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((w) => w.length >= 5),
+    );
   const theirs = words(b);
   return [...words(a)].some((w) => theirs.has(w));
 }

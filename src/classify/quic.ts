@@ -28,7 +28,9 @@ export function describeQuic(o: QuicObservation): string {
   const tag = o.purpose ? ` (${o.purpose.replace('_', ' ')}${of})` : '';
   const sni = o.sni ? ` SNI ${o.sni}` : '';
   const from = o.local_port === undefined ? '' : ` from port ${o.local_port}`;
-  const outcome = o.failure ? `${o.failure.failure} (${o.failure.message})` : `complete, ${[o.alpn, o.cipher].filter(Boolean).join(' ')}`;
+  const outcome = o.failure
+    ? `${o.failure.failure} (${o.failure.message})`
+    : `complete, ${[o.alpn, o.cipher].filter(Boolean).join(' ')}`;
   const sent = `${o.initials_sent} Initial(s) sent, ${o.datagrams_received} datagram(s) received`;
   return `quic_handshake${tag} ${hostPort(o.address, o.port)}${sni}${from}: ${outcome}; stage ${o.stage}; ${sent}; in ${ms(o.duration_ms)}`;
 }
@@ -41,7 +43,8 @@ function offeredOf(own: QuicObservation, offeredBy: QuicEvidence[]): boolean | n
 
 /** As over TCP, from the decoy made first: it passed, the name; it was dropped too, the address. */
 function blockedByOf(target: Target, own: QuicObservation, decoy: QuicObservation | undefined): BlockedBy {
-  if (own.failure?.failure !== 'generic_timeout_error' && own.failure?.failure !== 'connection_refused') return 'unknown';
+  if (own.failure?.failure !== 'generic_timeout_error' && own.failure?.failure !== 'connection_refused')
+    return 'unknown';
   if (net.isIP(target.host) !== 0 || !decoy) return 'unknown'; // an IP literal sends no SNI
   if (!decoy.failure) return 'sni';
   return decoy.failure.failure === own.failure.failure ? 'ip' : 'unknown';
@@ -51,7 +54,8 @@ function ownReason(own: QuicObservation, offered: boolean | null, offeredBy: Qui
   const at = hostPort(own.address, own.port);
   const sni = own.sni ? ` (SNI ${own.sni})` : '';
   const f = own.failure;
-  if (!f) return `QUIC handshake with ${at}${sni} completed (${own.alpn ?? 'no ALPN'}) with a valid certificate`;
+  if (!f)
+    return `QUIC handshake with ${at}${sni} completed (${own.alpn ?? 'no ALPN'}) with a valid certificate`;
   const why = offeredBy.length > 0 ? `; QUIC is offered (${offeredBy.join(', ')})` : '';
   switch (f.failure) {
     case 'generic_timeout_error':
@@ -72,13 +76,16 @@ export function classifyQuic(input: QuicInput): QuicClassified {
   // The run puts the deciding handshake last (after those at addresses or a port that did not decide),
   // and the decoy that counts is the one made at its address and port.
   const own = checks.findLast((c) => c.purpose === undefined) ?? checks[checks.length - 1]!;
-  const decoy = checks.findLast((c) => c.purpose === 'decoy' && c.address === own.address && c.port === own.port);
+  const decoy = checks.findLast(
+    (c) => c.purpose === 'decoy' && c.address === own.address && c.port === own.port,
+  );
   const offered = offeredOf(own, offeredBy);
   const f = own.failure;
   let verdict: QuicVerdictName = f ? VERDICT_OF_FAILURE[f.failure] : 'reachable';
   if (f?.failure === 'connection_refused' && offered === false) verdict = 'not-offered';
   // A timeout without evidence of QUIC is only a timeout: many services simply do not speak it.
-  const by = BLOCK_VERDICTS.includes(verdict) && offered === true ? blockedByOf(target, own, decoy) : undefined;
+  const by =
+    BLOCK_VERDICTS.includes(verdict) && offered === true ? blockedByOf(target, own, decoy) : undefined;
   const together = quicAgainstTcp(tcp, verdict, offered);
   const reason = [ownReason(own, offered, offeredBy), together].filter(Boolean).join('; ');
   const timings = { total_ms: own.duration_ms, ...pick(own, ['handshake_ms', 'first_response_ms']) };
@@ -99,7 +106,10 @@ export function classifyQuic(input: QuicInput): QuicClassified {
   };
 }
 
-function pick<K extends keyof QuicObservation>(o: QuicObservation, keys: K[]): Partial<Pick<QuicObservation, K>> {
+function pick<K extends keyof QuicObservation>(
+  o: QuicObservation,
+  keys: K[],
+): Partial<Pick<QuicObservation, K>> {
   const out: Partial<Pick<QuicObservation, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
@@ -111,12 +121,20 @@ function pick<K extends keyof QuicObservation>(o: QuicObservation, keys: K[]): P
  * fine while QUIC fails, the QUIC filter (or UDP to the port blocked). Undefined when they agree
  * on nothing telling.
  */
-export function quicAgainstTcp(tcp: Pick<Verdict, 'verdict' | 'stage'>, quic: QuicVerdictName, offered: boolean | null): string | undefined {
+export function quicAgainstTcp(
+  tcp: Pick<Verdict, 'verdict' | 'stage'>,
+  quic: QuicVerdictName,
+  offered: boolean | null,
+): string | undefined {
   const quicBlocked = BLOCK_VERDICTS.includes(quic) && offered === true;
   const tcpBlocked = ['reset', 'timeout', 'closed', 'inconsistent'].includes(tcp.verdict);
-  if (quicBlocked && tcp.stage === 'connect' && tcpBlocked) return 'QUIC fails and the TCP connect fails too: the server\'s address is blocked (an IP block)';
-  if (quic === 'reachable' && tcpBlocked && tcp.stage === 'tls_handshake') return 'TLS over TCP is blocked but QUIC works: the TCP SNI filter alone';
-  if (quicBlocked && tcp.verdict === 'reachable') return 'TLS over TCP is fine but QUIC fails: the QUIC filter (or UDP to this port blocked)';
-  if (quicBlocked && tcpBlocked && tcp.stage === 'tls_handshake') return 'both TLS over TCP and QUIC are blocked';
+  if (quicBlocked && tcp.stage === 'connect' && tcpBlocked)
+    return "QUIC fails and the TCP connect fails too: the server's address is blocked (an IP block)";
+  if (quic === 'reachable' && tcpBlocked && tcp.stage === 'tls_handshake')
+    return 'TLS over TCP is blocked but QUIC works: the TCP SNI filter alone';
+  if (quicBlocked && tcp.verdict === 'reachable')
+    return 'TLS over TCP is fine but QUIC fails: the QUIC filter (or UDP to this port blocked)';
+  if (quicBlocked && tcpBlocked && tcp.stage === 'tls_handshake')
+    return 'both TLS over TCP and QUIC are blocked';
   return undefined;
 }

@@ -29,11 +29,18 @@ export function meetsExpectation(verdict: VerdictName, expect: VerdictName | und
 }
 
 /** `expect_blocking`, in a run with a helper: a missing control does not meet it (nothing was compared). */
-export function meetsBlocking(blocking: Blocking, expected: ExpectedBlocking | undefined, withHelper: boolean): boolean {
+export function meetsBlocking(
+  blocking: Blocking,
+  expected: ExpectedBlocking | undefined,
+  withHelper: boolean,
+): boolean {
   return expected === undefined || !withHelper || blocking === expected;
 }
 
 /** `expect_quic`, in a run that measured the target over QUIC (without a QUIC result nothing is compared). */
-export function meetsQuic(verdict: QuicVerdictName | undefined, expected: QuicVerdictName | undefined): boolean {
+export function meetsQuic(
+  verdict: QuicVerdictName | undefined,
+  expected: QuicVerdictName | undefined,
+): boolean {
   return expected === undefined || verdict === undefined || verdict === expected;
 }

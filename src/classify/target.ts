@@ -59,7 +59,6 @@ function telling(f: Failure): number {
   return 2;
 }
 
-
 function fromFailure(f: Failure, reason: string): Decision {
   return { verdict: verdictOfFailure(f), stage: f.operation, failure: f.failure, reason };
 }
@@ -76,7 +75,11 @@ function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision |
   const genuine = provenGenuine(checks);
   const strong = genuine ? [] : heuristics.filter((h) => h.strong);
   if (strong.length > 0) {
-    return { verdict: 'dns-poisoned', stage: 'resolve', reason: strong.map((h) => `${h.name}: ${h.detail}`).join('; ') };
+    return {
+      verdict: 'dns-poisoned',
+      stage: 'resolve',
+      reason: strong.map((h) => `${h.name}: ${h.detail}`).join('; '),
+    };
   }
   const rewrite = heuristics.find((h) => h.name === 'nxdomain-rewrite');
   if (rewrite && !genuine) return { verdict: 'dns-nxdomain', stage: 'resolve', reason: rewrite.detail };
@@ -91,7 +94,10 @@ function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision |
     };
   }
   if (!resolved?.failure) return undefined;
-  return fromFailure(noDataNotNxdomain(resolved.failure, checks), `resolving ${resolved.host} failed: ${resolved.failure.message}`);
+  return fromFailure(
+    noDataNotNxdomain(resolved.failure, checks),
+    `resolving ${resolved.host} failed: ${resolved.failure.message}`,
+  );
 }
 
 /**
@@ -100,7 +106,9 @@ function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision |
  */
 function noDataNotNxdomain(f: Failure, checks: Observation[]): Failure {
   if (f.failure !== 'dns_nxdomain_error') return f;
-  const replies = find(checks, 'dns_query').filter((q) => q.purpose === 'resolver').flatMap((q) => q.replies);
+  const replies = find(checks, 'dns_query')
+    .filter((q) => q.purpose === 'resolver')
+    .flatMap((q) => q.replies);
   const rcodes = replies.filter((r) => r.addresses.length === 0).map((r) => r.rcode);
   if (rcodes.length !== replies.length) return f; // some reply had addresses: not "no data"
 
@@ -133,7 +141,10 @@ function tlsDecision(tls: TlsObservation | undefined): Decision | undefined {
     eof_error: `${at} closed the connection during the TLS handshake${sni}`,
   };
   const issuer = tls.certificate ? `; certificate issued by ${tls.certificate.issuer}` : '';
-  return fromFailure(f, `${reasons[f.failure] ?? `the TLS handshake with ${at}${sni} failed: ${f.message}`}${issuer}`);
+  return fromFailure(
+    f,
+    `${reasons[f.failure] ?? `the TLS handshake with ${at}${sni} failed: ${f.message}`}${issuer}`,
+  );
 }
 
 function httpDecision(http: HttpObservation | undefined): Decision | undefined {
@@ -156,7 +167,10 @@ function successDecision(target: Target, checks: Observation[]): Decision {
   }
   const open = find(checks, 'connect').find((c) => !c.failure);
   if (target.scheme === 'tcp' && open) {
-    return { verdict: 'connected', reason: `TCP handshake with ${hostPort(open.address, open.port)} completed` };
+    return {
+      verdict: 'connected',
+      reason: `TCP handshake with ${hostPort(open.address, open.port)} completed`,
+    };
   }
   return { verdict: 'error', reason: 'no check reached a conclusion' };
 }
@@ -178,7 +192,8 @@ function triesOf(checks: Observation[]): Try[] {
   return [...tries.values()].sort((a, b) => a.n - b.n);
 }
 
-const failedTry = (t: Try) => (t.connect ? connectDecision([t.connect]) : undefined) ?? tlsDecision(t.tls) ?? httpDecision(t.http);
+const failedTry = (t: Try) =>
+  (t.connect ? connectDecision([t.connect]) : undefined) ?? tlsDecision(t.tls) ?? httpDecision(t.http);
 
 /**
  * The target's own check, over its tries: all failed is that failure; some failed and some got an
@@ -192,7 +207,11 @@ function triesDecision(checks: Observation[]): Decision | undefined {
   const failed = tries.length - answered.length;
   if (answered.length > 0) {
     const ok = answered[0]!;
-    return { ...first, verdict: 'inconsistent', reason: `${first.reason}, in ${failed} of ${tries.length} tries; try ${ok.n} got HTTP ${ok.http?.status}` };
+    return {
+      ...first,
+      verdict: 'inconsistent',
+      reason: `${first.reason}, in ${failed} of ${tries.length} tries; try ${ok.n} got HTTP ${ok.http?.status}`,
+    };
   }
   return tries.length > 1 ? { ...first, reason: `${first.reason} (all ${tries.length} tries)` } : first;
 }
@@ -207,7 +226,8 @@ function decide(target: Target, checks: Observation[], heuristics: Heuristic[]):
   );
 }
 
-const isBlocked = (o: { failure?: Failure } | undefined) => o?.failure !== undefined && BLOCKING_FAILURES.has(o.failure.failure);
+const isBlocked = (o: { failure?: Failure } | undefined) =>
+  o?.failure !== undefined && BLOCKING_FAILURES.has(o.failure.failure);
 
 /**
  * What the block is keyed on, from the innocuous check made first on the same IP:port: reset or
@@ -238,20 +258,38 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
  */
 function failedBeforeTrigger(decoy: Observation & { failure?: Failure }, checks: Observation[]): boolean {
   if (decoy.failure?.failure === 'generic_timeout_error') return true;
-  const mine = [...own(checks, 'connect').filter((c) => c.try !== undefined), ...own(checks, 'tls_handshake'), ...own(checks, 'http_round_trip')];
+  const mine = [
+    ...own(checks, 'connect').filter((c) => c.try !== undefined),
+    ...own(checks, 'tls_handshake'),
+    ...own(checks, 'http_round_trip'),
+  ];
   const ownStart = Math.min(...mine.map((c) => c.started_ms));
   return decoy.started_ms + decoy.duration_ms <= ownStart + 0.1; // both rounded to tenths
 }
 
 /** How long innocuous checks stayed blocked after the target's own check was, from --residual-check. */
 function lingeringOf(checks: Observation[]): Lingering | undefined {
-  const seen = checks.filter((c) => c.check !== 'resolve' && c.check !== 'dns_query' && c.check !== 'doh_query' && c.purpose === 'residual_check');
+  const seen = checks.filter(
+    (c) =>
+      c.check !== 'resolve' &&
+      c.check !== 'dns_query' &&
+      c.check !== 'doh_query' &&
+      c.purpose === 'residual_check',
+  );
   if (seen.length === 0) return undefined;
   const last = seen[seen.length - 1]!;
-  const mine = [...own(checks, 'connect'), ...own(checks, 'tls_handshake'), ...own(checks, 'http_round_trip')];
+  const mine = [
+    ...own(checks, 'connect'),
+    ...own(checks, 'tls_handshake'),
+    ...own(checks, 'http_round_trip'),
+  ];
   const blockedAt = Math.max(0, ...mine.map((c) => c.started_ms + c.duration_ms));
   const tries = seen.filter((c) => c.check === 'connect').length;
-  return { still_blocked: isBlocked(last as { failure?: Failure }), after_ms: Math.round(last.started_ms - blockedAt), checks: tries };
+  return {
+    still_blocked: isBlocked(last as { failure?: Failure }),
+    after_ms: Math.round(last.started_ms - blockedAt),
+    checks: tries,
+  };
 }
 
 const lingeringNote = (l: Lingering) =>

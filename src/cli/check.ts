@@ -106,14 +106,25 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
 function helperFrom(flags: CheckFlags, ca: string[], token: string | undefined): HelperControls | undefined {
   if (flags.helper === undefined) return undefined;
   const secret = flags.helperTokenFile !== undefined ? readTokens(flags.helperTokenFile)[0]! : token;
-  if (secret === undefined) throw new InputError('--helper needs --helper-token-file: the file with its bearer token');
+  if (secret === undefined)
+    throw new InputError('--helper needs --helper-token-file: the file with its bearer token');
   const pins = new Map((flags.helperResolve ?? []).map((p) => [p.key.replace(/:\d+$/, ''), p.addresses]));
   const timeoutMs = flags.helperTimeout ?? HELPER_TIMEOUT_MS;
-  return new HelperControls({ url: flags.helper, token: secret, dispatcher: helperDispatcher(ca, pins, timeoutMs), timeoutMs });
+  return new HelperControls({
+    url: flags.helper,
+    token: secret,
+    dispatcher: helperDispatcher(ca, pins, timeoutMs),
+    timeoutMs,
+  });
 }
 
 /** With --resolver, that server answers both lookups; otherwise getaddrinfo, and the system's first nameserver for the raw query. */
-export function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: string[], helperToken?: string): ProbeEnv {
+export function envFrom(
+  flags: CheckFlags,
+  options: ProbeOptions,
+  extraCa: string[],
+  helperToken?: string,
+): ProbeEnv {
   const ca = [...(flags.ca ?? []).map(readCa), ...extraCa];
   const helper = helperFrom(flags, ca, helperToken);
   const env = realEnv({
@@ -130,10 +141,19 @@ export function envFrom(flags: CheckFlags, options: ProbeOptions, extraCa: strin
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
 function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
-  return flags.decoySni ?? targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ?? fallback;
+  return (
+    flags.decoySni ??
+    targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ??
+    fallback
+  );
 }
 
-function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptions, env: ProbeEnv): Record<string, unknown> {
+function describeOptions(
+  paths: string[],
+  flags: CheckFlags,
+  options: ProbeOptions,
+  env: ProbeEnv,
+): Record<string, unknown> {
   return {
     targets_files: paths,
     mock: flags.mock ?? null,
@@ -167,18 +187,30 @@ function describeOptions(paths: string[], flags: CheckFlags, options: ProbeOptio
 export async function runCheck(paths: string[], raw: Record<string, unknown>): Promise<number> {
   const flags = raw as CheckFlags;
   if (flags.mock === undefined) return measure(paths, flags);
-  if (paths.length > 0) throw new InputError("--mock measures its scenario's own targets: give no targets files with it");
+  if (paths.length > 0)
+    throw new InputError("--mock measures its scenario's own targets: give no targets files with it");
   return withMockNetwork(flags, (mocked, given) => measure([], mocked, given));
 }
 
 /** Runs `use` against the --mock network: its settings under the command line's, its targets and CA. */
-export async function withMockNetwork<T>(flags: CheckFlags, use: (flags: CheckFlags, given: Given) => Promise<T>): Promise<T> {
+export async function withMockNetwork<T>(
+  flags: CheckFlags,
+  use: (flags: CheckFlags, given: Given) => Promise<T>,
+): Promise<T> {
   // The mock network's code (servers, certificates) is loaded only for a mock run: 13-25 ms off the start of every real one.
-  const [{ startMockNetwork }, { loadScenario }] = await Promise.all([import('../mock/network.js'), import('../mock/scenario.js')]);
+  const [{ startMockNetwork }, { loadScenario }] = await Promise.all([
+    import('../mock/network.js'),
+    import('../mock/scenario.js'),
+  ]);
   const network = await startMockNetwork(loadScenario(flags.mock!));
   try {
     // The mock network's settings, unless the command line says otherwise.
-    const given = { ca: [network.check.ca], targets: network.targets, options: optionsFor(network.check), helperToken: network.check.helper.token };
+    const given = {
+      ca: [network.check.ca],
+      targets: network.targets,
+      options: optionsFor(network.check),
+      helperToken: network.check.helper.token,
+    };
     return await use({ ...flagsFor(network.check), ...flags }, given);
   } finally {
     await network.close();
@@ -187,7 +219,13 @@ export async function withMockNetwork<T>(flags: CheckFlags, use: (flags: CheckFl
 
 /** Where the mock network is: the command line may point elsewhere. */
 function flagsFor(mock: MockCheckOptions): CheckFlags {
-  return { resolver: mock.resolver, sink: mock.sink, controlDoh: [mock.controlDoh], allowAnswers: mock.allowAnswers, helper: mock.helper.url };
+  return {
+    resolver: mock.resolver,
+    sink: mock.sink,
+    controlDoh: [mock.controlDoh],
+    allowAnswers: mock.allowAnswers,
+    helper: mock.helper.url,
+  };
 }
 
 /** The mock network's deadlines, as defaults the command line overrides (--timeout included). */
@@ -220,7 +258,10 @@ interface Outputs {
 function claimOutputs(flags: CheckFlags, startedAt: Date): Outputs {
   const report = flags.output === undefined ? undefined : OutputFile.claim(flags.output, startedAt);
   try {
-    return { ...(report ? { report } : {}), ...(flags.prom === undefined ? {} : { prom: OutputFile.claim(flags.prom, startedAt) }) };
+    return {
+      ...(report ? { report } : {}),
+      ...(flags.prom === undefined ? {} : { prom: OutputFile.claim(flags.prom, startedAt) }),
+    };
   } catch (err) {
     report?.release();
     throw err;
@@ -230,7 +271,9 @@ function claimOutputs(flags: CheckFlags, startedAt: Date): Outputs {
 function interruptionOf(run: RunOutput, signal: AbortSignal): InterruptedRun | undefined {
   if (!run.interrupted) return undefined;
   const { at, abandoned, notStarted } = run.interrupted;
-  run.summary.notes.push(`interrupted by ${String(signal.reason)}: ${abandoned.length} running targets abandoned, ${notStarted} not started; the report is partial`);
+  run.summary.notes.push(
+    `interrupted by ${String(signal.reason)}: ${abandoned.length} running targets abandoned, ${notStarted} not started; the report is partial`,
+  );
   return { signal: signal.reason as StopSignal, at: at.toISOString(), abandoned, not_started: notStarted };
 }
 
@@ -248,20 +291,31 @@ function identityOf(flags: CheckFlags): Identity {
   if (flags.label === undefined && (flags.network !== undefined || flags.country !== undefined)) {
     throw new InputError('--network and --country describe a vantage point: give its --label too');
   }
-  const vantage: VantagePoint | undefined = flags.label === undefined ? undefined : {
-    label: flags.label,
-    ...(flags.network === undefined ? {} : { network: flags.network }),
-    ...(flags.country === undefined ? {} : { country: flags.country }),
-  };
+  const vantage: VantagePoint | undefined =
+    flags.label === undefined
+      ? undefined
+      : {
+          label: flags.label,
+          ...(flags.network === undefined ? {} : { network: flags.network }),
+          ...(flags.country === undefined ? {} : { country: flags.country }),
+        };
   return { report_id: randomUUID(), ...(vantage ? { vantage_point: vantage } : {}) };
 }
 
 /** Whether the run was cut short, as the JSON summary line and the document both say it. */
 type Completeness = Pick<ReportDocument, 'partial' | 'interrupted'>;
 
-const completenessOf = (interrupted: InterruptedRun | undefined): Completeness => ({ partial: interrupted !== undefined, ...(interrupted ? { interrupted } : {}) });
+const completenessOf = (interrupted: InterruptedRun | undefined): Completeness => ({
+  partial: interrupted !== undefined,
+  ...(interrupted ? { interrupted } : {}),
+});
 
-async function writeOutputs(run: Run, { results, summary }: RunOutput, facts: Identity & Completeness, { report, prom }: Outputs) {
+async function writeOutputs(
+  run: Run,
+  { results, summary }: RunOutput,
+  facts: Identity & Completeness,
+  { report, prom }: Outputs,
+) {
   const { flags } = run;
   const { report_id, vantage_point, ...completeness } = facts;
   if (report) {

@@ -11,7 +11,8 @@ import { checkKnown, fieldsOf, isEmpty, kind, Source, type Field } from '../targ
 // here at once, parsed by the same function as on the command line. The command line wins.
 
 /** Where an effective value came from, for `reachprobe config`. */
-export type Origin = { from: 'command line' } | { from: 'config'; file: string; line: number } | { from: 'default' };
+export type Origin =
+  { from: 'command line' } | { from: 'config'; file: string; line: number } | { from: 'default' };
 
 export interface LoadedConfig {
   file: string;
@@ -26,7 +27,10 @@ export interface LoadedConfig {
 const TARGETS_KEY = 'targets';
 
 /** --config FILE, else $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists, else none. */
-export function configPath(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function configPath(
+  given: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (given !== undefined) return given;
   const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
   const path = join(base, 'reachprobe', 'config.yaml');
@@ -39,12 +43,17 @@ const keyOf = (option: Commander.Option): string => option.long!.replace(/^--/, 
  * Reads the config file into the command's options that the command line left unset. `known` is
  * every option a config file may hold (a key of another command's is no typo: it is skipped here).
  */
-export function applyConfig(command: Commander.Command, file: string, known: readonly Commander.Option[]): LoadedConfig {
+export function applyConfig(
+  command: Commander.Command,
+  file: string,
+  known: readonly Commander.Option[],
+): LoadedConfig {
   const src: Source = Source.parse(readConfig(file), file);
   const root = src.resolve(src.doc.contents);
   const loaded: LoadedConfig = { file, lines: new Map(), texts: new Map() };
   if (isEmpty(root)) return loaded;
-  if (!isMap(root)) src.fail(`the config file must be a mapping of option names to values, not ${kind(root)}`, root);
+  if (!isMap(root))
+    src.fail(`the config file must be a mapping of option names to values, not ${kind(root)}`, root);
   const fields = fieldsOf(src, root);
   const options = new Map(known.filter((o) => o.long && keyOf(o) !== 'config').map((o) => [keyOf(o), o]));
   checkKnown(src, fields, [...options.keys(), TARGETS_KEY], 'config');
@@ -70,7 +79,10 @@ function readConfig(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
+    throw new InputError(
+      `cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      file,
+    );
   }
 }
 
@@ -79,13 +91,15 @@ function valueOf(src: Source, field: Field, option: Commander.Option, key: strin
   const node = src.resolve(field.value);
   const at = field.value ?? field.key;
   if (option.isBoolean()) {
-    if (!isScalar(node) || typeof node.value !== 'boolean') src.fail(`config: "${key}": must be true or false, not ${kind(node)}`, at);
+    if (!isScalar(node) || typeof node.value !== 'boolean')
+      src.fail(`config: "${key}": must be true or false, not ${kind(node)}`, at);
     return option.negate ? !node.value : node.value;
   }
   const items = isSeq(node) ? node.items.map((i) => src.resolve(i)) : [node];
   let value: unknown;
   for (const item of items) {
-    if (!isScalar(item) || isEmpty(item) || typeof item.value === 'object') src.fail(`config: "${key}": must be a value or a list of values, not ${kind(item)}`, at);
+    if (!isScalar(item) || isEmpty(item) || typeof item.value === 'object')
+      src.fail(`config: "${key}": must be a value or a list of values, not ${kind(item)}`, at);
     const text = String(item.value);
     try {
       value = option.parseArg ? option.parseArg(text, value) : text;
@@ -97,13 +111,15 @@ function valueOf(src: Source, field: Field, option: Commander.Option, key: strin
   return value;
 }
 
-const textOf = (node: unknown): string => (isSeq(node) ? node.items.map(textOf).join(',') : isScalar(node) ? String(node.value) : '');
+const textOf = (node: unknown): string =>
+  isSeq(node) ? node.items.map(textOf).join(',') : isScalar(node) ? String(node.value) : '';
 
 function readPaths(src: Source, field: Field, base: string): string[] {
   const node = src.resolve(field.value);
   const items = isSeq(node) ? node.items.map((i) => src.resolve(i)) : [node];
   return items.map((item) => {
-    if (!isScalar(item) || typeof item.value !== 'string' || item.value === '') src.fail('config: "targets": must be a path or a list of paths', field.value ?? field.key);
+    if (!isScalar(item) || typeof item.value !== 'string' || item.value === '')
+      src.fail('config: "targets": must be a path or a list of paths', field.value ?? field.key);
     return item.value === '-' ? '-' : resolve(base, item.value);
   });
 }

@@ -1,5 +1,11 @@
 import { formatServer } from '../model/addresses.js';
-import { diagnose, type Answer, type Diagnosis, type HelperSettings, type Status } from '../run/doctor/index.js';
+import {
+  diagnose,
+  type Answer,
+  type Diagnosis,
+  type HelperSettings,
+  type Status,
+} from '../run/doctor/index.js';
 import { InputError } from '../model/input-error.js';
 import { readTokens } from './files.js';
 import { envFrom, optionsFrom, withMockNetwork, type CheckFlags, type Given } from './check.js';
@@ -15,7 +21,8 @@ const MARK: Record<Status, string> = { ok: 'ok  ', attention: 'FIX ', note: 'not
 
 /** The token check uses: the first of the file (as check takes it), the mock network's, or why there is none. */
 function tokenFrom(file: string | undefined, given: string | undefined): HelperSettings['token'] {
-  if (file === undefined) return given === undefined ? { problem: 'no --helper-token-file was given' } : { value: given };
+  if (file === undefined)
+    return given === undefined ? { problem: 'no --helper-token-file was given' } : { value: given };
   try {
     return { value: readTokens(file)[0]! };
   } catch (err) {
@@ -26,7 +33,11 @@ function tokenFrom(file: string | undefined, given: string | undefined): HelperS
 
 function helperOf(flags: DoctorFlags, given?: Given): HelperSettings | undefined {
   if (flags.helper === undefined) return undefined;
-  return { url: flags.helper, token: tokenFrom(flags.helperTokenFile, given?.helperToken), timeoutMs: flags.helperTimeout ?? 10_000 };
+  return {
+    url: flags.helper,
+    token: tokenFrom(flags.helperTokenFile, given?.helperToken),
+    timeoutMs: flags.helperTimeout ?? 10_000,
+  };
 }
 
 const pinText = (p: Pin) => `${p.key}:${p.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',')}`;
@@ -52,9 +63,15 @@ function render(answers: Answer[], advice: Array<[string, string]>): string {
   const width = Math.max(...answers.map((a) => a.topic.length));
   const lines = answers.map((a) => `  ${MARK[a.status]}  ${a.topic.padEnd(width)}  ${a.says}`);
   const fix = answers.filter((a) => a.status === 'attention').length;
-  const verdict = fix === 0 ? 'Usable: nothing needs attention.' : `${fix} ${fix === 1 ? 'thing needs' : 'things need'} attention (FIX above).`;
+  const verdict =
+    fix === 0
+      ? 'Usable: nothing needs attention.'
+      : `${fix} ${fix === 1 ? 'thing needs' : 'things need'} attention (FIX above).`;
   const command = ['reachprobe check', ...advice.map(([k, v]) => `--${k} ${quoted(v)}`)].join(' ');
-  const yaml = advice.length === 0 ? '' : `\nor, in $XDG_CONFIG_HOME/reachprobe/config.yaml (~/.config/reachprobe/config.yaml):\n${configYaml(advice)}`;
+  const yaml =
+    advice.length === 0
+      ? ''
+      : `\nor, in $XDG_CONFIG_HOME/reachprobe/config.yaml (~/.config/reachprobe/config.yaml):\n${configYaml(advice)}`;
   const heading = fix === 0 ? 'Recommended:' : 'Recommended, with what works now (fix the FIX lines first):';
   return `reachprobe doctor: is this vantage point ready?\n\n${lines.join('\n')}\n\n${verdict}\n\n${heading}\n  ${command}\n${yaml}\n`;
 }
@@ -62,13 +79,24 @@ function render(answers: Answer[], advice: Array<[string, string]>): string {
 function configYaml(advice: Array<[string, string]>): string {
   const byKey = new Map<string, string[]>();
   for (const [k, v] of advice) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  return [...byKey].map(([k, vs]) => `  ${k}: ${vs.length === 1 ? JSON.stringify(vs[0]) : `[${vs.map((v) => JSON.stringify(v)).join(', ')}]`}`).join('\n') + '\n';
+  return (
+    [...byKey]
+      .map(
+        ([k, vs]) =>
+          `  ${k}: ${vs.length === 1 ? JSON.stringify(vs[0]) : `[${vs.map((v) => JSON.stringify(v)).join(', ')}]`}`,
+      )
+      .join('\n') + '\n'
+  );
 }
 
 async function examine(paths: string[], flags: DoctorFlags, given?: Given): Promise<Diagnosis> {
   const options = optionsFrom(flags, given?.options);
   // Every target of the files, whatever --only or --category a config file gives check: the controls are what doctor asks.
-  const targets = await targetsFrom(paths, flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}, given?.targets);
+  const targets = await targetsFrom(
+    paths,
+    flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {},
+    given?.targets,
+  );
   // The helper is asked by doctor's own question, not by a run's controls.
   const env = envFrom({ ...flags, helper: undefined }, options, given?.ca ?? []);
   const pins = new Map(options.pins);
@@ -83,7 +111,10 @@ async function examine(paths: string[], flags: DoctorFlags, given?: Given): Prom
 
 export async function runDoctor(paths: string[], raw: Record<string, unknown>): Promise<number> {
   const flags = raw as DoctorFlags;
-  const diagnosis = flags.mock === undefined ? await examine(paths, flags) : await withMockNetwork(flags, (mocked, given) => examine([], mocked, given));
+  const diagnosis =
+    flags.mock === undefined
+      ? await examine(paths, flags)
+      : await withMockNetwork(flags, (mocked, given) => examine([], mocked, given));
   process.stdout.write(render(diagnosis.answers, recommended(flags, diagnosis)));
   return diagnosis.answers.some((a) => a.status === 'attention') ? EXIT.unmet : EXIT.ok;
 }

@@ -32,7 +32,11 @@ async function toFile(file: string, run: (sink: Sink) => Promise<Exported>): Pro
   }
 }
 
-async function exportTo(paths: string[], flags: ExportFlags, skip: (err: InputError) => void): Promise<Exported> {
+async function exportTo(
+  paths: string[],
+  flags: ExportFlags,
+  skip: (err: InputError) => void,
+): Promise<Exported> {
   const { format, output } = flags;
   if (format === 'parquet') {
     if (output === undefined) throw new InputError('--format parquet writes a file: give it with -o FILE');
@@ -47,6 +51,7 @@ async function exportTo(paths: string[], flags: ExportFlags, skip: (err: InputEr
 export async function runExport(paths: string[], flags: ExportFlags): Promise<number> {
   const skip = (err: InputError) => process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
   const done = await exportTo(paths, flags, skip);
-  if (flags.output !== undefined) process.stderr.write(`wrote ${flags.output}: ${done.rows} row(s) from ${done.reports} report(s)\n`);
+  if (flags.output !== undefined)
+    process.stderr.write(`wrote ${flags.output}: ${done.rows} row(s) from ${done.reports} report(s)\n`);
   return EXIT.ok;
 }

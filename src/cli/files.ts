@@ -7,14 +7,18 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read the ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
+    throw new InputError(
+      `cannot read the ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      file,
+    );
   }
 }
 
 /** A PEM file that must hold a block of `label` (CERTIFICATE, PRIVATE KEY...). */
 export function readPem(file: string, what: string, label = 'CERTIFICATE'): string {
   const pem = readText(file, what);
-  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(pem)) throw new InputError(`no PEM ${label.toLowerCase()} in the ${what}`, file);
+  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(pem))
+    throw new InputError(`no PEM ${label.toLowerCase()} in the ${what}`, file);
   return pem;
 }
 
@@ -31,8 +35,14 @@ export function readTokens(file: string): string[] {
     .forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
-      if (!/^[\x21-\x7e]+$/.test(line)) throw new InputError('a token is printable ASCII without spaces', file, i + 1);
-      if (line.length < MIN_TOKEN_CHARS) throw new InputError(`a token of ${line.length} characters is too short (at least ${MIN_TOKEN_CHARS}: e.g. openssl rand -hex 32)`, file, i + 1);
+      if (!/^[\x21-\x7e]+$/.test(line))
+        throw new InputError('a token is printable ASCII without spaces', file, i + 1);
+      if (line.length < MIN_TOKEN_CHARS)
+        throw new InputError(
+          `a token of ${line.length} characters is too short (at least ${MIN_TOKEN_CHARS}: e.g. openssl rand -hex 32)`,
+          file,
+          i + 1,
+        );
       tokens.push(line);
     });
   if (tokens.length === 0) throw new InputError('no token in the token file', file);

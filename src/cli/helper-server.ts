@@ -29,7 +29,12 @@ export interface HelperLimits {
 // the cost of requests themselves. A probe sends a request per 50 targets: 6,000 a minute leaves it
 // 5,000 targets a second (600, the first default, throttled a probe measuring a large list fast, and
 // its controls came late or not at all).
-export const DEFAULT_LIMITS: HelperLimits = { bodyBytes: 1024 * 1024, targetsPerRequest: 1000, measurementsPerToken: 512, requestsPerMinute: 6000 };
+export const DEFAULT_LIMITS: HelperLimits = {
+  bodyBytes: 1024 * 1024,
+  targetsPerRequest: 1000,
+  measurementsPerToken: 512,
+  requestsPerMinute: 6000,
+};
 
 export interface HelperServerSettings {
   tokens: string[];
@@ -52,7 +57,10 @@ function bearerOf(request: FastifyRequest): string | undefined {
 }
 
 const methodNotAllowed = (allow: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
-  reply.code(405).header('allow', allow).send({ statusCode: 405, error: 'Method Not Allowed', message: `use ${allow}` });
+  reply
+    .code(405)
+    .header('allow', allow)
+    .send({ statusCode: 405, error: 'Method Not Allowed', message: `use ${allow}` });
 
 const OTHER_METHODS = ['DELETE', 'PATCH', 'PUT', 'OPTIONS'] as const;
 
@@ -60,7 +68,14 @@ const OTHER_METHODS = ['DELETE', 'PATCH', 'PUT', 'OPTIONS'] as const;
 export async function buildHelper(s: HelperServerSettings): Promise<FastifyInstance> {
   // Strict validation: a field the schema does not know is refused, not silently dropped; no type is coerced.
   const ajv = { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } } as const;
-  const app = Fastify({ https: s.tls, bodyLimit: s.limits.bodyBytes, logger: false, return503OnClosing: true, forceCloseConnections: true, ajv });
+  const app = Fastify({
+    https: s.tls,
+    bodyLimit: s.limits.bodyBytes,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    ajv,
+  });
   app.addSchema(CONTROL_SCHEMA);
   const underWay = new Map<string, number>();
   const counted = new WeakMap<FastifyRequest, number>();
@@ -68,21 +83,40 @@ export async function buildHelper(s: HelperServerSettings): Promise<FastifyInsta
     const token = bearerOf(request);
     const who = token !== undefined && s.tokens.includes(token) ? tokenLabel(token) : '-';
     const route = request.routeOptions.url ?? '-';
-    s.log(`${new Date().toISOString()} ${request.method} ${route} ${reply.statusCode} token=${who} targets=${counted.get(request) ?? 0} ${Math.round(reply.elapsedTime)} ms`);
+    s.log(
+      `${new Date().toISOString()} ${request.method} ${route} ${reply.statusCode} token=${who} targets=${counted.get(request) ?? 0} ${Math.round(reply.elapsedTime)} ms`,
+    );
   });
   await app.register(
     async (scope) => {
-      scope.get('/v1/health', async () => ({ status: 'ok', service: 'reachprobe-helper', version: VERSION, schema_version: CONTROL_SCHEMA_VERSION }));
-      scope.route({ method: ['POST', ...OTHER_METHODS], url: '/v1/health', handler: methodNotAllowed('GET') });
+      scope.get('/v1/health', async () => ({
+        status: 'ok',
+        service: 'reachprobe-helper',
+        version: VERSION,
+        schema_version: CONTROL_SCHEMA_VERSION,
+      }));
+      scope.route({
+        method: ['POST', ...OTHER_METHODS],
+        url: '/v1/health',
+        handler: methodNotAllowed('GET'),
+      });
       await scope.register(async (measuring) => {
-        await measuring.register(bearerAuth, { keys: new Set(s.tokens), addHook: 'onRequest', errorResponse: (err) => ({ statusCode: 401, error: 'Unauthorized', message: err.message }) });
+        await measuring.register(bearerAuth, {
+          keys: new Set(s.tokens),
+          addHook: 'onRequest',
+          errorResponse: (err) => ({ statusCode: 401, error: 'Unauthorized', message: err.message }),
+        });
         await measuring.register(rateLimit, {
           max: s.limits.requestsPerMinute,
           timeWindow: 60_000,
           hook: 'preHandler',
           keyGenerator: (request) => tokenLabel(bearerOf(request) ?? ''),
         });
-        measuring.route({ method: ['GET', ...OTHER_METHODS], url: '/v1/measure', handler: methodNotAllowed('POST') });
+        measuring.route({
+          method: ['GET', ...OTHER_METHODS],
+          url: '/v1/measure',
+          handler: methodNotAllowed('POST'),
+        });
         measuring.post<{ Body: ControlRequest }>(
           '/v1/measure',
           { schema: { body: { $ref: `${CONTROL_SCHEMA.$id}#/definitions/request` } } },
@@ -92,10 +126,21 @@ export async function buildHelper(s: HelperServerSettings): Promise<FastifyInsta
             const token = tokenLabel(bearerOf(request) ?? '');
             const now = underWay.get(token) ?? 0;
             if (targets.length > s.limits.targetsPerRequest) {
-              return reply.code(429).send({ statusCode: 429, error: 'Too Many Requests', message: `at most ${s.limits.targetsPerRequest} targets a request (this one has ${targets.length}): send smaller batches` });
+              return reply.code(429).send({
+                statusCode: 429,
+                error: 'Too Many Requests',
+                message: `at most ${s.limits.targetsPerRequest} targets a request (this one has ${targets.length}): send smaller batches`,
+              });
             }
             if (now + targets.length > s.limits.measurementsPerToken) {
-              return reply.code(429).header('retry-after', '1').send({ statusCode: 429, error: 'Too Many Requests', message: `at most ${s.limits.measurementsPerToken} measurements at once for a token (${now} under way)` });
+              return reply
+                .code(429)
+                .header('retry-after', '1')
+                .send({
+                  statusCode: 429,
+                  error: 'Too Many Requests',
+                  message: `at most ${s.limits.measurementsPerToken} measurements at once for a token (${now} under way)`,
+                });
             }
             underWay.set(token, now + targets.length);
             return stream(reply, targets, s, () => {
@@ -113,7 +158,12 @@ export async function buildHelper(s: HelperServerSettings): Promise<FastifyInsta
 }
 
 /** The answer: a control per line as each target is done, then the end line; measuring stops if the client goes away. */
-function stream(reply: FastifyReply, targets: ControlRequest['targets'], s: HelperServerSettings, done: () => void) {
+function stream(
+  reply: FastifyReply,
+  targets: ControlRequest['targets'],
+  s: HelperServerSettings,
+  done: () => void,
+) {
   const out = new PassThrough();
   const gone = new AbortController();
   reply.raw.once('close', () => {

@@ -32,7 +32,8 @@ export interface HelperFlags {
 export function basePathOf(text: string | undefined): string {
   const trimmed = (text ?? '').replace(/^\/+|\/+$/g, '');
   if (trimmed === '') return '';
-  if (!/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(trimmed)) throw new InputError(`--base-path "${text}": letters, digits, . _ ~ - and / only`);
+  if (!/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(trimmed))
+    throw new InputError(`--base-path "${text}": letters, digits, . _ ~ - and / only`);
   return `/${trimmed}`;
 }
 
@@ -40,7 +41,8 @@ export function basePathOf(text: string | undefined): string {
 export function ownAddresses(allowed: net.BlockList): net.BlockList {
   const own = new net.BlockList();
   for (const info of Object.values(os.networkInterfaces()).flat()) {
-    if (info && !inList(allowed, info.address)) own.addAddress(info.address, info.family === 'IPv6' ? 'ipv6' : 'ipv4');
+    if (info && !inList(allowed, info.address))
+      own.addAddress(info.address, info.family === 'IPv6' ? 'ipv6' : 'ipv4');
   }
   return own;
 }
@@ -57,14 +59,21 @@ function measuring(flags: HelperFlags): { options: ProbeOptions; env: ProbeEnv }
     allowedAnswers,
     neverDial: ownAddresses(allowedAnswers),
   });
-  const { dnsServer: _raw, sink: _sink, ...real } = realEnv({
+  const {
+    dnsServer: _raw,
+    sink: _sink,
+    ...real
+  } = realEnv({
     ...(flags.resolver ? { resolver: flags.resolver } : {}),
     controls: [],
     ca: (flags.ca ?? []).map(readCa),
     dnsTimeoutMs: options.timeouts.dns,
     concurrency: options.concurrency,
   });
-  return { options, env: { ...real, ...(flags.sourceAddress ? { dial: dialerFrom(flags.sourceAddress) } : {}) } };
+  return {
+    options,
+    env: { ...real, ...(flags.sourceAddress ? { dial: dialerFrom(flags.sourceAddress) } : {}) },
+  };
 }
 
 function limitsOf(flags: HelperFlags): HelperLimits {
@@ -87,10 +96,14 @@ function untilStopped(): Promise<string> {
 /** Runs the helper until SIGINT or SIGTERM; bad flags or files exit 2 before it listens. */
 export async function runHelper(raw: Record<string, unknown>): Promise<number> {
   const flags = raw as unknown as HelperFlags;
-  if (flags.sourceAddress !== undefined && net.isIP(flags.sourceAddress) === 0) throw new InputError(`--source-address "${flags.sourceAddress}" is not an IP address`);
+  if (flags.sourceAddress !== undefined && net.isIP(flags.sourceAddress) === 0)
+    throw new InputError(`--source-address "${flags.sourceAddress}" is not an IP address`);
   const basePath = basePathOf(flags.basePath);
   const tokens = readTokens(flags.tokenFile);
-  const tls = { cert: readPem(flags.cert, 'certificate file'), key: readPem(flags.key, 'key file', 'PRIVATE KEY') };
+  const tls = {
+    cert: readPem(flags.cert, 'certificate file'),
+    key: readPem(flags.key, 'key file', 'PRIVATE KEY'),
+  };
   const { options, env } = measuring(flags);
   const log = (line: string) => void process.stderr.write(`${line}\n`);
   const app = await buildHelper({ tokens, tls, basePath, limits: limitsOf(flags), options, env, log });
@@ -98,10 +111,14 @@ export async function runHelper(raw: Record<string, unknown>): Promise<number> {
     await app.listen({ host: flags.listen.address, port: flags.listen.port });
   } catch (err) {
     await app.close();
-    throw new InputError(`cannot listen on ${formatServer(flags.listen)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InputError(
+      `cannot listen on ${formatServer(flags.listen)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const { port } = app.server.address() as net.AddressInfo;
-  log(`reachprobe helper: listening on https://${hostPort(flags.listen.address, port)}${basePath} with ${tokens.length} token(s)`);
+  log(
+    `reachprobe helper: listening on https://${hostPort(flags.listen.address, port)}${basePath} with ${tokens.length} token(s)`,
+  );
   const signal = await untilStopped();
   log(`reachprobe helper: ${signal}, stopping`);
   await app.close();

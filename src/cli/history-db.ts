@@ -20,15 +20,26 @@ export interface StoreHistoryFlags {
 }
 
 function checkFlags(paths: string[], flags: StoreHistoryFlags & { last?: number }): void {
-  if (paths.length > 0) throw new InputError('--db answers from the store: give no report files with it (`reachprobe ingest` adds them)');
-  if (flags.last !== undefined) throw new InputError('--last counts reports; with --db use --since and --until');
-  if (flags.compare && flags.label) throw new InputError('--compare names its two vantage points: give no --label with it');
-  if (flags.since && flags.until && flags.since >= flags.until) throw new InputError('--since must come before --until');
+  if (paths.length > 0)
+    throw new InputError(
+      '--db answers from the store: give no report files with it (`reachprobe ingest` adds them)',
+    );
+  if (flags.last !== undefined)
+    throw new InputError('--last counts reports; with --db use --since and --until');
+  if (flags.compare && flags.label)
+    throw new InputError('--compare names its two vantage points: give no --label with it');
+  if (flags.since && flags.until && flags.since >= flags.until)
+    throw new InputError('--since must come before --until');
 }
 
 /** The grid as JSON: what the page and the terminal show, for scripts. */
 function jsonOf(grid: Grid, compared?: Compared): string {
-  const rows = grid.rows.map((r) => ({ label: r.label, service: r.service, target: r.name, cells: r.cells.map((c) => c ?? null) }));
+  const rows = grid.rows.map((r) => ({
+    label: r.label,
+    service: r.service,
+    target: r.name,
+    cells: r.cells.map((c) => c ?? null),
+  }));
   return `${JSON.stringify({ by: grid.by, buckets: grid.starts, rows, ...(compared ? { compared } : {}) })}\n`;
 }
 
@@ -38,21 +49,37 @@ async function writePage(file: string, grid: Grid, compared?: Compared): Promise
   } catch (err) {
     throw new InputError(`cannot write the page: ${(err as Error).message}`, file);
   }
-  process.stdout.write(`wrote ${file}: ${grid.starts.length} ${grid.by} bucket(s), ${grid.rows.length} row(s)\n`);
+  process.stdout.write(
+    `wrote ${file}: ${grid.starts.length} ${grid.by} bucket(s), ${grid.rows.length} row(s)\n`,
+  );
 }
 
-export async function runStoreHistory(paths: string[], flags: StoreHistoryFlags & { last?: number }, chalk: ChalkInstance): Promise<number> {
+export async function runStoreHistory(
+  paths: string[],
+  flags: StoreHistoryFlags & { last?: number },
+  chalk: ChalkInstance,
+): Promise<number> {
   checkFlags(paths, flags);
-  const [{ withStore }, { bucketCounts }] = await Promise.all([import('../store/store.js'), import('../store/buckets-query.js')]);
+  const [{ withStore }, { bucketCounts }] = await Promise.all([
+    import('../store/store.js'),
+    import('../store/buckets-query.js'),
+  ]);
   const by = flags.by ?? 'day';
   const labels = flags.compare ?? flags.label;
-  const query = { by, ...(flags.since ? { since: flags.since } : {}), ...(flags.until ? { until: flags.until } : {}), ...(labels ? { labels } : {}) };
+  const query = {
+    by,
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+    ...(labels ? { labels } : {}),
+  };
   const counts = await withStore(flags.db, false, (c) => bucketCounts(c, query));
-  if (counts.length === 0) throw new InputError('no result in the store for this span and these labels', flags.db);
+  if (counts.length === 0)
+    throw new InputError('no result in the store for this span and these labels', flags.db);
   const whole = buildGrid(counts, by, query);
   const side = flags.compare ? compareGrid(whole, flags.compare) : undefined;
   const grid = side?.grid ?? whole;
-  const compared = side && flags.compare ? { labels: flags.compare, differences: side.differences } : undefined;
+  const compared =
+    side && flags.compare ? { labels: flags.compare, differences: side.differences } : undefined;
   if (flags.html !== undefined) await writePage(flags.html, grid, compared);
   else process.stdout.write(flags.json ? jsonOf(grid, compared) : renderBuckets(grid, chalk, compared));
   return EXIT.ok;

@@ -23,7 +23,9 @@ async function writePage(file: string, timeline: Timeline): Promise<void> {
   } catch (err) {
     throw new InputError(`cannot write the page: ${(err as Error).message}`, file);
   }
-  process.stdout.write(`wrote ${file}: ${timeline.columns.length} report(s), ${timeline.rows.length} target(s)\n`);
+  process.stdout.write(
+    `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.rows.length} target(s)\n`,
+  );
 }
 
 /** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
@@ -34,7 +36,8 @@ export async function runHistory(paths: string[], flags: HistoryFlags): Promise<
     return runStoreHistory(paths, flags as Parameters<typeof runStoreHistory>[1], chalk);
   }
   const storeOnly = STORE_ONLY.filter((k) => (flags as Record<string, unknown>)[k] !== undefined);
-  if (storeOnly.length > 0) throw new InputError(`--${storeOnly[0]} answers from the store: give --db FILE too`);
+  if (storeOnly.length > 0)
+    throw new InputError(`--${storeOnly[0]} answers from the store: give --db FILE too`);
   if (paths.length === 0) throw new InputError('give report files or folders, or --db FILE');
   const { reports, skipped } = await collectReports(paths, digestOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);

@@ -16,7 +16,9 @@ export function interruptOnSignals(stderr: NodeJS.WritableStream): Interrupt {
   const controller = new AbortController();
   const handler = (name: StopSignal) => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    stderr.write(`\nreachprobe: ${name}: finishing the running checks, then writing what finished (again to quit now)\n`);
+    stderr.write(
+      `\nreachprobe: ${name}: finishing the running checks, then writing what finished (again to quit now)\n`,
+    );
     controller.abort(name);
   };
   process.on('SIGINT', handler);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error,

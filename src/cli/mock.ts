@@ -45,7 +45,9 @@ const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.rep
 export async function runMock(flags: MockFlags): Promise<number> {
   const scenario = loadScenario(flags.scenario ?? 'gfw');
   // Beside the targets file, or in a folder of its own: never a fixed name in a shared /tmp.
-  const dir = flags.writeTargets ? path.dirname(path.resolve(flags.writeTargets)) : mkdtempSync(path.join(os.tmpdir(), 'reachprobe-mock-'));
+  const dir = flags.writeTargets
+    ? path.dirname(path.resolve(flags.writeTargets))
+    : mkdtempSync(path.join(os.tmpdir(), 'reachprobe-mock-'));
   const caFile = path.join(dir, 'reachprobe-mock-ca.pem');
   const tokenFile = path.join(dir, 'reachprobe-mock-helper.token');
   const network = await startMockNetwork(scenario);
@@ -53,15 +55,21 @@ export async function runMock(flags: MockFlags): Promise<number> {
     writeFile(caFile, network.check.ca, 'the mock CA');
     writeFile(tokenFile, `${network.check.helper.token}\n`, "the mock helper's token");
     const targetsFile = flags.writeTargets ?? 'TARGETS.yaml';
-    const command = ['reachprobe', 'check', targetsFile, ...network.checkArgs(caFile, tokenFile)].map(quote).join(' ');
+    const command = ['reachprobe', 'check', targetsFile, ...network.checkArgs(caFile, tokenFile)]
+      .map(quote)
+      .join(' ');
     if (flags.writeTargets) {
       await writeAtomically(flags.writeTargets, network.targetsYaml());
       process.stdout.write(`${command}\n`);
     } else {
-      process.stdout.write(`${network.targetsYaml()}# save this as ${targetsFile}, then run:\n# ${command}\n`);
+      process.stdout.write(
+        `${network.targetsYaml()}# save this as ${targetsFile}, then run:\n# ${command}\n`,
+      );
     }
     const until = flags.for === undefined ? 'until interrupted' : `for ${flags.for / 1000} s`;
-    process.stderr.write(`reachprobe: mock network "${scenario.name}" on ${network.check.resolver.address}, ${until}\n`);
+    process.stderr.write(
+      `reachprobe: mock network "${scenario.name}" on ${network.check.resolver.address}, ${until}\n`,
+    );
     await stopSignal(flags.for);
   } finally {
     await network.close();

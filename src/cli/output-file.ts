@@ -26,7 +26,11 @@ const FIELDS: Record<string, (d: Date) => string> = {
 export function expandTemplate(template: string, at: Date): string {
   return template.replace(/%(.)?/g, (_all, field: string | undefined) => {
     const format = field === undefined ? undefined : FIELDS[field];
-    if (!format) throw new InputError(`unknown %${field ?? ''} in the file name (known: %Y %m %d %H %M %S %F %T %s %%)`, template);
+    if (!format)
+      throw new InputError(
+        `unknown %${field ?? ''} in the file name (known: %Y %m %d %H %M %S %F %T %s %%)`,
+        template,
+      );
     return format(at);
   });
 }
@@ -87,7 +91,11 @@ export class OutputFile {
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new InputError(`the folder ${path.dirname(path.resolve(this.file))} is not writable (${code})`, this.file);
+      if (code !== 'EEXIST')
+        throw new InputError(
+          `the folder ${path.dirname(path.resolve(this.file))} is not writable (${code})`,
+          this.file,
+        );
     }
     const holder = readOwner(this.lock);
     if (retry && holder && !alive(holder.pid)) {
@@ -95,7 +103,10 @@ export class OutputFile {
       return this.take(false);
     }
     const who = holder ? `pid ${holder.pid}, since ${holder.started_at}` : 'unknown process';
-    throw new InputError(`another reachprobe run (${who}) is writing this file; remove ${this.lock} if it is stale`, this.file);
+    throw new InputError(
+      `another reachprobe run (${who}) is writing this file; remove ${this.lock} if it is stale`,
+      this.file,
+    );
   }
 
   async write(text: string): Promise<void> {

@@ -14,9 +14,22 @@ export interface SelectionFlags {
 }
 
 /** The targets the paths (or the bundled ones) hold, through --only, --service and --category. */
-export async function targetsFrom(paths: string[], flags: SelectionFlags, given?: Target[]): Promise<Target[]> {
-  const all = given ?? (await loadTargets(paths.length > 0 ? paths : [BUNDLED_TARGETS], flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {}));
-  const selected = filterTargets(all, { only: flags.only ?? [], services: flags.service ?? [], categories: flags.category ?? [] });
+export async function targetsFrom(
+  paths: string[],
+  flags: SelectionFlags,
+  given?: Target[],
+): Promise<Target[]> {
+  const all =
+    given ??
+    (await loadTargets(
+      paths.length > 0 ? paths : [BUNDLED_TARGETS],
+      flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {},
+    ));
+  const selected = filterTargets(all, {
+    only: flags.only ?? [],
+    services: flags.service ?? [],
+    categories: flags.category ?? [],
+  });
   if (selected.length === 0) throw new InputError('no target matches --only/--service/--category');
   return selected;
 }

@@ -7,7 +7,11 @@ import type * as Commander from 'commander';
 
 const { Option } = createRequire(import.meta.url)('commander') as typeof Commander;
 
-export const configOption = () => new Option('--config <file>', 'read options from this YAML file (default: $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists)');
+export const configOption = () =>
+  new Option(
+    '--config <file>',
+    'read options from this YAML file (default: $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists)',
+  );
 
 export function addSetupCommands(cli: Commander.Command, check: Commander.Command): void {
   const config = cli
@@ -21,24 +25,46 @@ export function addSetupCommands(cli: Commander.Command, check: Commander.Comman
   const rawValues = typedValues(config);
   const doctor = cli
     .command('doctor')
-    .description('a preflight for a new vantage point: which of the settings work from here, and the command line to use')
-    .argument('[paths...]', 'targets files or folders: their controls are what doctor asks (default: the bundled targets/)')
-    .addHelpText('after', '\nIt takes the options of check (and the config file), and tries the ones that reach the network.\nExit status: 0 usable, 1 something needs attention, 2 bad usage or input.')
+    .description(
+      'a preflight for a new vantage point: which of the settings work from here, and the command line to use',
+    )
+    .argument(
+      '[paths...]',
+      'targets files or folders: their controls are what doctor asks (default: the bundled targets/)',
+    )
+    .addHelpText(
+      'after',
+      '\nIt takes the options of check (and the config file), and tries the ones that reach the network.\nExit status: 0 usable, 1 something needs attention, 2 bad usage or input.',
+    )
     .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
-      const [{ runDoctor }, { configuredPaths }] = await Promise.all([import('./doctor.js'), import('./config.js')]);
+      const [{ runDoctor }, { configuredPaths }] = await Promise.all([
+        import('./doctor.js'),
+        import('./config.js'),
+      ]);
       process.exitCode = await runDoctor(configuredPaths(paths, command), flags);
     });
   withOptionsOf(doctor, config.options);
   const targets = cli
     .command('targets')
-    .description('what check would measure (name, service, url, tags, quic), read and filtered as check does; sends nothing')
-    .argument('[paths...]', 'targets files (YAML, Citizen Lab CSV, a list of URLs; - for standard input) or folders of them')
+    .description(
+      'what check would measure (name, service, url, tags, quic), read and filtered as check does; sends nothing',
+    )
+    .argument(
+      '[paths...]',
+      'targets files (YAML, Citizen Lab CSV, a list of URLs; - for standard input) or folders of them',
+    )
     .option('--json', 'one JSON object per target, a line each')
     .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
-      const [{ runTargets }, { configuredPaths }] = await Promise.all([import('./targets.js'), import('./config.js')]);
+      const [{ runTargets }, { configuredPaths }] = await Promise.all([
+        import('./targets.js'),
+        import('./config.js'),
+      ]);
       process.exitCode = await runTargets(configuredPaths(paths, command), flags);
     });
-  withOptionsOf(targets, check.options.filter((o) => SELECTION.includes(o.long ?? '')));
+  withOptionsOf(
+    targets,
+    check.options.filter((o) => SELECTION.includes(o.long ?? '')),
+  );
   // Every command that reads the config file knows every key of it: config's options are them all.
   for (const command of [check, config, targets, doctor]) {
     command.hook('preAction', async (_cli, action) => {
@@ -60,7 +86,9 @@ function withOptionsOf(command: Commander.Command, options: readonly Commander.O
 function typedValues(command: Commander.Command): Map<string, string[]> {
   const raw = new Map<string, string[]>();
   for (const o of command.options) {
-    command.on(`option:${o.name()}`, (v?: string) => raw.set(o.attributeName(), [...(raw.get(o.attributeName()) ?? []), v ?? String(!o.negate)]));
+    command.on(`option:${o.name()}`, (v?: string) =>
+      raw.set(o.attributeName(), [...(raw.get(o.attributeName()) ?? []), v ?? String(!o.negate)]),
+    );
   }
   return raw;
 }

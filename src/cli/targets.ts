@@ -16,7 +16,15 @@ const quicOf = (t: Target): boolean | null => {
 
 function jsonLine(t: Target): string {
   const { name, service, url, tags, category } = t;
-  return JSON.stringify({ name, service, url, tags, quic: quicOf(t), ...(category ? { category } : {}), source: `${t.source.file}:${t.source.line}` });
+  return JSON.stringify({
+    name,
+    service,
+    url,
+    tags,
+    quic: quicOf(t),
+    ...(category ? { category } : {}),
+    source: `${t.source.file}:${t.source.line}`,
+  });
 }
 
 const COLUMNS = ['name', 'service', 'url', 'tags', 'quic'] as const;
@@ -29,7 +37,12 @@ function row(t: Target): string[] {
 function table(targets: Target[]): string {
   const rows = [[...COLUMNS] as string[], ...targets.map(row)];
   const widths = COLUMNS.map((_, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), 0));
-  const lines = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   return `${lines.join('\n')}\n${targets.length} target${targets.length === 1 ? '' : 's'}\n`;
 }
 
@@ -40,6 +53,12 @@ export async function runTargets(paths: string[], flags: TargetsFlags): Promise<
     return EXIT.ok;
   }
   // One write per thousand lines: a 100,000-target list is not one string, nor 100,000 writes.
-  for (let i = 0; i < targets.length; i += 1000) process.stdout.write(`${targets.slice(i, i + 1000).map(jsonLine).join('\n')}\n`);
+  for (let i = 0; i < targets.length; i += 1000)
+    process.stdout.write(
+      `${targets
+        .slice(i, i + 1000)
+        .map(jsonLine)
+        .join('\n')}\n`,
+    );
   return EXIT.ok;
 }

@@ -19,7 +19,7 @@ QRQXBtqB8/eDAiEA46u6yQiAINjm0kMHlUxgTH71+ROAD55AhDcID7uv6XI=
 export type CertName = 'good' | 'wrong-name' | 'expired' | 'self-signed';
 
 export const CERTS: Record<CertName, { cert: string; key: string }> = {
-  'good': {
+  good: {
     cert: `-----BEGIN CERTIFICATE-----
 MIICDDCCAbGgAwIBAgIUOn/ruSt8VO/0AtHkRVJbdjHfId0wCgYIKoZIzj0EAwIw
 ODEbMBkGA1UEAwwScmVhY2hwcm9iZSB0ZXN0IENBMRkwFwYDVQQKDBByZWFjaHBy
@@ -63,7 +63,7 @@ MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgXst3qDdC5vEIP4A4
 -----END PRIVATE KEY-----
 `,
   },
-  'expired': {
+  expired: {
     cert: `-----BEGIN CERTIFICATE-----
 MIIB5jCCAY2gAwIBAgIBATAKBggqhkjOPQQDAjA4MRswGQYDVQQDDBJyZWFjaHBy
 b2JlIHRlc3QgQ0ExGTAXBgNVBAoMEHJlYWNocHJvYmUgdGVzdHMwHhcNMDAwMTAx

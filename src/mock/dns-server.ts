@@ -8,7 +8,14 @@ import dnsPacket, { type DecodedPacket, type Packet, type Question } from 'dns-p
 
 export type DnsBehaviour =
   /** A/AAAA records (each entry by its family, only the asked type unless anyType), NOERROR. */
-  | { answer: string[]; delayMs?: number; ttl?: number; wrongId?: boolean; anyType?: boolean; fromOtherPort?: boolean }
+  | {
+      answer: string[];
+      delayMs?: number;
+      ttl?: number;
+      wrongId?: boolean;
+      anyType?: boolean;
+      fromOtherPort?: boolean;
+    }
   | { rcode: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED'; delayMs?: number }
   | { silent: true }
   /** Arbitrary bytes, built from the query's bytes. */
@@ -54,13 +61,16 @@ export async function startDnsServer(
     const next = () => {
       const behaviour = replies.shift();
       if (!behaviour) return;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        // fromOtherPort: a proper reply from another port than the server's, as a careless spoofer sends.
-        const from = 'answer' in behaviour && behaviour.fromOtherPort ? stray : socket;
-        from.send(replyFor(behaviour, msg, query, question), rinfo.port, rinfo.address);
-        next();
-      }, Math.max(0, (behaviour.delayMs ?? 0) - (performance.now() - received)));
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          // fromOtherPort: a proper reply from another port than the server's, as a careless spoofer sends.
+          const from = 'answer' in behaviour && behaviour.fromOtherPort ? stray : socket;
+          from.send(replyFor(behaviour, msg, query, question), rinfo.port, rinfo.address);
+          next();
+        },
+        Math.max(0, (behaviour.delayMs ?? 0) - (performance.now() - received)),
+      );
       timers.add(timer);
     };
     next();
@@ -88,7 +98,10 @@ export async function startDnsServer(
 }
 
 /** The behaviours the script gives a name (any case), or the fallback. */
-export function scriptReader(script: DnsServerScript, fallback: DnsBehaviour): (name: string) => DnsBehaviour[] {
+export function scriptReader(
+  script: DnsServerScript,
+  fallback: DnsBehaviour,
+): (name: string) => DnsBehaviour[] {
   const byName = new Map(Object.entries(script).map(([name, b]) => [bareName(name), [b].flat()]));
   return (name) => byName.get(bareName(name)) ?? [fallback];
 }
@@ -103,7 +116,12 @@ export function decodeQuery(msg: Buffer): DecodedPacket | undefined {
 
 export type Answering = Exclude<DnsBehaviour, { silent: true }>;
 
-export function replyFor(behaviour: Answering, msg: Buffer, query: DecodedPacket, question: Question): Buffer {
+export function replyFor(
+  behaviour: Answering,
+  msg: Buffer,
+  query: DecodedPacket,
+  question: Question,
+): Buffer {
   if ('raw' in behaviour) return behaviour.raw(msg);
   // The rcode lives in the low four bits of the flags.
   const rcode = 'rcode' in behaviour ? RCODES[behaviour.rcode] : 0;
@@ -124,4 +142,3 @@ export function replyFor(behaviour: Answering, msg: Buffer, query: DecodedPacket
     answers: records.map((r) => ({ type: r.type, name: question.name, data: r.address, ttl })),
   });
 }
-

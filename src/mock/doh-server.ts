@@ -2,7 +2,13 @@
 // script as the UDP server.
 import https from 'node:https';
 import type net from 'node:net';
-import { decodeQuery, replyFor, scriptReader, type DnsBehaviour, type DnsServerScript } from './dns-server.js';
+import {
+  decodeQuery,
+  replyFor,
+  scriptReader,
+  type DnsBehaviour,
+  type DnsServerScript,
+} from './dns-server.js';
 import { CERTS, type CertName } from './certs.js';
 import { HOST, type Listening } from './tcp-servers.js';
 
@@ -26,7 +32,9 @@ export async function startDohServer(
       res.writeHead(400).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/dns-message' }).end(replyFor(behaviour, msg, query, question));
+    res
+      .writeHead(200, { 'content-type': 'application/dns-message' })
+      .end(replyFor(behaviour, msg, query, question));
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
   const { port } = server.address() as net.AddressInfo;

@@ -27,11 +27,35 @@ function dialAbroad(twins: Map<string, number>): Dialer {
   return (address, port, timeoutMs) => dial(address, twins.get(hostPort(address, port)) ?? port, timeoutMs);
 }
 
-export async function startMockHelper(resolver: DnsServer, twins: Map<string, number>, timeouts: StageTimeouts): Promise<MockHelper> {
+export async function startMockHelper(
+  resolver: DnsServer,
+  twins: Map<string, number>,
+  timeouts: StageTimeouts,
+): Promise<MockHelper> {
   const token = randomBytes(24).toString('hex');
-  const options = helperOptions({ ...DEFAULT_OPTIONS, timeouts, quicTimeoutMs: timeouts.connect, allowedAnswers: blockListOf(['127.0.0.0/8']) });
-  const env = { clock: systemClock, resolver: serverResolver(resolver), dial: dialAbroad(twins), udpSource: ABROAD, ca: [MOCK_CA], controls: [] };
-  const app = await buildHelper({ tokens: [token], tls: CERTS.good, basePath: '', limits: DEFAULT_LIMITS, options, env, log: () => {} });
+  const options = helperOptions({
+    ...DEFAULT_OPTIONS,
+    timeouts,
+    quicTimeoutMs: timeouts.connect,
+    allowedAnswers: blockListOf(['127.0.0.0/8']),
+  });
+  const env = {
+    clock: systemClock,
+    resolver: serverResolver(resolver),
+    dial: dialAbroad(twins),
+    udpSource: ABROAD,
+    ca: [MOCK_CA],
+    controls: [],
+  };
+  const app = await buildHelper({
+    tokens: [token],
+    tls: CERTS.good,
+    basePath: '',
+    limits: DEFAULT_LIMITS,
+    options,
+    env,
+    log: () => {},
+  });
   await app.listen({ host: HOST, port: 0 });
   const { port } = app.server.address() as net.AddressInfo;
   return { address: HOST, port, url: `https://${HOST}:${port}`, token, close: () => app.close() };

@@ -57,7 +57,8 @@ const inKernel = (spec: ServerSpec) => spec.kind === 'blackhole' || spec.kind ==
 
 function startOne(spec: ServerSpec): Promise<Listening> {
   if (spec.kind === 'blackhole') return startBlackhole();
-  if (spec.kind === 'refused') return closedPort().then((port) => ({ address: HOST, port, close: async () => {} }));
+  if (spec.kind === 'refused')
+    return closedPort().then((port) => ({ address: HOST, port, close: async () => {} }));
   return startServer({
     behaviour: spec.kind,
     ...(spec.abroad ? { abroad: spec.abroad } : {}),
@@ -104,7 +105,8 @@ function scripts(scenario: Scenario) {
     resolver[host] ??= t.dns.map(withRealAddresses);
     if (t.sink.length > 0) sink[host] ??= { answer: t.sink };
     // An empty control list: the control says the name does not exist.
-    control[host] ??= t.control?.length === 0 ? { rcode: 'NXDOMAIN' } : { answer: real(t.control ?? [SERVER_ADDRESS]) };
+    control[host] ??=
+      t.control?.length === 0 ? { rcode: 'NXDOMAIN' } : { answer: real(t.control ?? [SERVER_ADDRESS]) };
   }
   return { resolver, sink, control };
 }

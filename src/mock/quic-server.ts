@@ -5,7 +5,13 @@
 // port for minutes, whatever they carry next), or a plain blackhole of all UDP to the address.
 import dgram from 'node:dgram';
 import { CERTS } from './certs.js';
-import { answerInitial, carriesClose, readClientInitial, type Answer, type ServerIdentity } from './quic-session.js';
+import {
+  answerInitial,
+  carriesClose,
+  readClientInitial,
+  type Answer,
+  type ServerIdentity,
+} from './quic-session.js';
 
 export interface QuicResponderOptions {
   /** Default: the mock CA's leaf for *.reachprobe.test, localhost and the loopback addresses. */
@@ -81,7 +87,12 @@ export async function startQuicResponder(opts: QuicResponderOptions = {}): Promi
     answer.datagrams.forEach(reply);
   });
   await new Promise<void>((resolve) => socket.bind(opts.port ?? 0, address, resolve));
-  return { address, port: socket.address().port, stats, close: () => new Promise((r) => socket.close(() => r())) };
+  return {
+    address,
+    port: socket.address().port,
+    stats,
+    close: () => new Promise((r) => socket.close(() => r())),
+  };
 }
 
 /** The GFW's QUIC filter, as the primer and GFW Report (USENIX Security 2025) describe it. */

@@ -13,8 +13,21 @@ import { TLS_AES_128_GCM_SHA256 } from '../net/quic/suites.js';
 import { PARAM } from '../net/quic/transport-params.js';
 import { encodeVarint } from '../net/quic/varint.js';
 import { parseClientHello, type ParsedClientHello } from '../net/quic/tls/client-hello.js';
-import { finishedVerifyData, handshakeSecret, trafficSecrets, Transcript } from '../net/quic/tls/key-schedule.js';
-import { EXTENSION, extension, HANDSHAKE, HandshakeReader, handshakeMessage, TLS13, X25519 } from '../net/quic/tls/messages.js';
+import {
+  finishedVerifyData,
+  handshakeSecret,
+  trafficSecrets,
+  Transcript,
+} from '../net/quic/tls/key-schedule.js';
+import {
+  EXTENSION,
+  extension,
+  HANDSHAKE,
+  HandshakeReader,
+  handshakeMessage,
+  TLS13,
+  X25519,
+} from '../net/quic/tls/messages.js';
 import { serverSignedContent } from '../net/quic/tls/signature.js';
 import { generateKeyShare, sharedSecret } from '../net/quic/tls/x25519.js';
 
@@ -60,7 +73,7 @@ export function readClientInitial(datagram: Buffer): ClientInitial | undefined {
 
 /** Whether a datagram of the client carries a CONNECTION_CLOSE, in any packet these keys open. */
 export function carriesClose(datagram: Buffer, clientKeys: PacketKeys[]): boolean {
-  for (let offset = 0; offset < datagram.length; ) {
+  for (let offset = 0; offset < datagram.length;) {
     const parsed = parseHeader(datagram, offset, 0);
     if (!parsed.ok || parsed.value.form !== 'long') return false;
     const h = parsed.value;
@@ -88,9 +101,14 @@ export interface Answer {
  * One connection's answer, computed once from the client's first Initial; resent Initials get the
  * same datagrams again (as a server retransmits). Undefined for a ClientHello it cannot serve.
  */
-export function answerInitial(initial: ClientInitial, identity: ServerIdentity, alpn = 'h3'): Answer | undefined {
+export function answerInitial(
+  initial: ClientInitial,
+  identity: ServerIdentity,
+  alpn = 'h3',
+): Answer | undefined {
   const { hello } = initial;
-  if (!hello.keyShare || !hello.suites.includes(TLS_AES_128_GCM_SHA256.id) || !hello.alpn.includes(alpn)) return undefined;
+  if (!hello.keyShare || !hello.suites.includes(TLS_AES_128_GCM_SHA256.id) || !hello.alpn.includes(alpn))
+    return undefined;
   const suite = TLS_AES_128_GCM_SHA256;
   const share = generateKeyShare();
   const scid = randomBytes(8);
@@ -98,19 +116,36 @@ export function answerInitial(initial: ClientInitial, identity: ServerIdentity, 
   transcript.add(initial.message);
   const serverHello = serverHelloMessage(share.publicKey);
   transcript.add(serverHello);
-  const traffic = trafficSecrets(suite.hash, handshakeSecret(suite.hash, sharedSecret(share, hello.keyShare)), 'hs', transcript.hash(suite.hash));
+  const traffic = trafficSecrets(
+    suite.hash,
+    handshakeSecret(suite.hash, sharedSecret(share, hello.keyShare)),
+    'hs',
+    transcript.hash(suite.hash),
+  );
   const { certificate, key } = prepared(identity);
   const messages = [encryptedExtensions(alpn, initial.dcid, scid), certificate];
   for (const m of messages) transcript.add(m);
   const verify = certificateVerify(key, transcript.hash(suite.hash));
   transcript.add(verify);
-  const finished = handshakeMessage(HANDSHAKE.finished, finishedVerifyData(suite.hash, traffic.server, transcript.hash(suite.hash)));
+  const finished = handshakeMessage(
+    HANDSHAKE.finished,
+    finishedVerifyData(suite.hash, traffic.server, transcript.hash(suite.hash)),
+  );
   const flight = Buffer.concat([...messages, verify, finished]);
   const keys = { initial: initialKeys(initial.dcid).server, handshake: packetKeys(suite, traffic.server) };
   const fields = (type: 'initial' | 'handshake') => ({ type, dcid: initial.scid, scid });
-  const datagrams = [sealLong(keys.initial, fields('initial'), 0, Buffer.concat([ackFrame([0]), cryptoFrame(0, serverHello)]))];
+  const datagrams = [
+    sealLong(keys.initial, fields('initial'), 0, Buffer.concat([ackFrame([0]), cryptoFrame(0, serverHello)])),
+  ];
   for (let offset = 0, pn = 0; offset < flight.length; offset += CHUNK, pn++) {
-    datagrams.push(sealLong(keys.handshake, fields('handshake'), pn, cryptoFrame(offset, flight.subarray(offset, offset + CHUNK))));
+    datagrams.push(
+      sealLong(
+        keys.handshake,
+        fields('handshake'),
+        pn,
+        cryptoFrame(offset, flight.subarray(offset, offset + CHUNK)),
+      ),
+    );
   }
   return { datagrams, clientKeys: [initialKeys(initial.dcid).client, packetKeys(suite, traffic.client)] };
 }
@@ -120,13 +155,24 @@ function serverHelloMessage(keyShare: Buffer): Buffer {
     extension(EXTENSION.supportedVersions, u16(TLS13)),
     extension(EXTENSION.keyShare, Buffer.concat([u16(X25519), vector(2, keyShare)])),
   ]);
-  const body = Buffer.concat([u16(0x0303), randomBytes(32), vector(1, Buffer.alloc(0)), u16(TLS_AES_128_GCM_SHA256.id), Buffer.from([0]), vector(2, extensions)]);
+  const body = Buffer.concat([
+    u16(0x0303),
+    randomBytes(32),
+    vector(1, Buffer.alloc(0)),
+    u16(TLS_AES_128_GCM_SHA256.id),
+    Buffer.from([0]),
+    vector(2, extensions),
+  ]);
   return handshakeMessage(HANDSHAKE.serverHello, body);
 }
 
 function encryptedExtensions(alpn: string, originalDcid: Buffer, scid: Buffer): Buffer {
-  const param = (id: number, value: Buffer) => Buffer.concat([encodeVarint(id), encodeVarint(value.length), value]);
-  const params = Buffer.concat([param(PARAM.originalDestinationConnectionId, originalDcid), param(PARAM.initialSourceConnectionId, scid)]);
+  const param = (id: number, value: Buffer) =>
+    Buffer.concat([encodeVarint(id), encodeVarint(value.length), value]);
+  const params = Buffer.concat([
+    param(PARAM.originalDestinationConnectionId, originalDcid),
+    param(PARAM.initialSourceConnectionId, scid),
+  ]);
   const extensions = Buffer.concat([
     extension(EXTENSION.alpn, vector(2, vector(1, Buffer.from(alpn, 'latin1')))),
     extension(EXTENSION.quicTransportParameters, params),
@@ -155,7 +201,10 @@ function prepared(identity: ServerIdentity): Prepared {
 function certificateMessage(pem: string): Buffer {
   const der = new X509Certificate(pem).raw;
   const entry = Buffer.concat([vector(3, der), vector(2, Buffer.alloc(0))]);
-  return handshakeMessage(HANDSHAKE.certificate, Buffer.concat([vector(1, Buffer.alloc(0)), vector(3, entry)]));
+  return handshakeMessage(
+    HANDSHAKE.certificate,
+    Buffer.concat([vector(1, Buffer.alloc(0)), vector(3, entry)]),
+  );
 }
 
 /** ecdsa_secp256r1_sha256 over the transcript, with the leaf's key. */

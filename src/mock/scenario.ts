@@ -73,7 +73,20 @@ export interface Scenario {
 /** The word in `answer:` lists that stands for the address of the target's server. */
 export const SERVER_ADDRESS = 'server';
 
-const SERVER_FIELDS = ['behaviour', 'abroad', 'tls', 'reset_sni', 'reset_host', 'blockpage_host', 'intercept_sni', 'reset_times', 'linger_seconds', 'delay_ms', 'quic', 'quic_block_sni'];
+const SERVER_FIELDS = [
+  'behaviour',
+  'abroad',
+  'tls',
+  'reset_sni',
+  'reset_host',
+  'blockpage_host',
+  'intercept_sni',
+  'reset_times',
+  'linger_seconds',
+  'delay_ms',
+  'quic',
+  'quic_block_sni',
+];
 const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
 const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
 const RCODES = ['NXDOMAIN', 'SERVFAIL', 'REFUSED'] as const;
@@ -82,7 +95,10 @@ function readAddresses(src: Source, field: Field, what: string, allowServer: boo
   const values = readStrings(src, field, what);
   for (const v of values) {
     if (net.isIP(v) === 0 && !(allowServer && v === SERVER_ADDRESS)) {
-      src.fail(`${what}: "${v}" is not an IP address${allowServer ? ` (or "${SERVER_ADDRESS}")` : ''}`, field.value);
+      src.fail(
+        `${what}: "${v}" is not an IP address${allowServer ? ` (or "${SERVER_ADDRESS}")` : ''}`,
+        field.value,
+      );
     }
   }
   return values;
@@ -95,11 +111,14 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   const get = (key: string) => fields.get(key);
   const kind = get('behaviour');
   const tls = get('tls');
-  const spec: ServerSpec = { kind: kind ? readChoice(src, kind, `${what}: field "behaviour"`, SERVER_KINDS) : 'ok' };
+  const spec: ServerSpec = {
+    kind: kind ? readChoice(src, kind, `${what}: field "behaviour"`, SERVER_KINDS) : 'ok',
+  };
   const abroad = get('abroad');
   if (abroad) spec.abroad = readChoice(src, abroad, `${what}: field "abroad"`, BEHAVIOURS);
   if (tls) spec.cert = readChoice(src, tls, `${what}: field "tls"`, CERT_NAMES);
-  const names = (key: string) => readStrings(src, get(key)!, `${what}: field "${key}"`).map((n) => n.toLowerCase());
+  const names = (key: string) =>
+    readStrings(src, get(key)!, `${what}: field "${key}"`).map((n) => n.toLowerCase());
   if (get('reset_sni')) spec.resetSni = names('reset_sni');
   if (get('reset_host')) spec.resetHost = names('reset_host');
   if (get('blockpage_host')) spec.blockpageHost = names('blockpage_host');
@@ -111,9 +130,11 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   const delay = get('delay_ms');
   if (delay) spec.delayMs = readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000);
   const quic = get('quic');
-  if (quic) spec.quic = { kind: readChoice(src, quic, `${what}: field "quic"`, ['ok', 'blackhole'] as const) };
+  if (quic)
+    spec.quic = { kind: readChoice(src, quic, `${what}: field "quic"`, ['ok', 'blackhole'] as const) };
   if (get('quic_block_sni')) {
-    if (spec.quic?.kind !== 'ok') src.fail(`${what}: field "quic_block_sni" needs "quic: ok"`, get('quic_block_sni')!.key);
+    if (spec.quic?.kind !== 'ok')
+      src.fail(`${what}: field "quic_block_sni" needs "quic: ok"`, get('quic_block_sni')!.key);
     spec.quic.blockSni = names('quic_block_sni');
   }
   return spec;
@@ -133,21 +154,36 @@ function readReply(src: Source, field: Field, what: string): DnsBehaviour {
   if (flag('silent')) return { silent: true };
   if (rcode) return { rcode: readChoice(src, rcode, `${what}: field "rcode"`, RCODES), delayMs };
   if (!answer) src.fail(`${what}: give "answer", "rcode" or "silent"`, field.value);
-  return { answer: readAddresses(src, answer, `${what}: field "answer"`, true), delayMs, anyType: flag('any_type') };
+  return {
+    answer: readAddresses(src, answer, `${what}: field "answer"`, true),
+    delayMs,
+    anyType: flag('any_type'),
+  };
 }
 
-function readScenarioTarget(src: Source, target: Target, extra: Fields, servers: Map<string, ServerSpec>): ScenarioTarget {
+function readScenarioTarget(
+  src: Source,
+  target: Target,
+  extra: Fields,
+  servers: Map<string, ServerSpec>,
+): ScenarioTarget {
   const what = `target "${target.name}"`;
-  const serverField = extra.get('server') ?? src.fail(`${what}: field "server" is missing`, target.source.line);
+  const serverField =
+    extra.get('server') ?? src.fail(`${what}: field "server" is missing`, target.source.line);
   const server = readString(src, serverField, `${what}: field "server"`);
-  if (!servers.has(server)) src.fail(`${what}: no server "${server}"${didYouMean(server, servers.keys())}`, serverField.value);
+  if (!servers.has(server))
+    src.fail(`${what}: no server "${server}"${didYouMean(server, servers.keys())}`, serverField.value);
   const dns = extra.get('dns');
   const sink = extra.get('sink');
   const control = extra.get('control');
   return {
     target,
     server,
-    dns: dns ? readList(src, dns, `${what}: field "dns"`).map((r, i) => readReply(src, r, `${what}: dns reply ${i + 1}`)) : [{ answer: [SERVER_ADDRESS] }],
+    dns: dns
+      ? readList(src, dns, `${what}: field "dns"`).map((r, i) =>
+          readReply(src, r, `${what}: dns reply ${i + 1}`),
+        )
+      : [{ answer: [SERVER_ADDRESS] }],
     sink: sink ? readAddresses(src, sink, `${what}: field "sink"`, false) : [],
     ...(control ? { control: readAddresses(src, control, `${what}: field "control"`, true) } : {}),
   };
@@ -161,14 +197,22 @@ function checkOneDnsPerName(src: Source, targets: ScenarioTarget[], extras: Fiel
     if (!earlier) return void first.set(t.target.host, t);
     const scripted = ['dns', 'sink', 'control'].find((key) => extras[i]!.has(key));
     if (scripted) {
-      src.fail(`target "${t.target.name}": field "${scripted}": DNS for ${t.target.host} is scripted by target "${earlier.target.name}" (line ${earlier.target.source.line})`, extras[i]!.get(scripted)!.key);
+      src.fail(
+        `target "${t.target.name}": field "${scripted}": DNS for ${t.target.host} is scripted by target "${earlier.target.name}" (line ${earlier.target.source.line})`,
+        extras[i]!.get(scripted)!.key,
+      );
     }
   });
 }
 
 export function parseScenario(text: string, file: string, name: string): Scenario {
-  const { targets, source, top, extras } = parseTargetsFile(text, file, { topFields: ['description', 'servers'], targetFields: TARGET_FIELDS });
-  const serversField = top.get('servers') ?? source.fail('a scenario needs "servers": the loopback servers its targets point at', 1);
+  const { targets, source, top, extras } = parseTargetsFile(text, file, {
+    topFields: ['description', 'servers'],
+    targetFields: TARGET_FIELDS,
+  });
+  const serversField =
+    top.get('servers') ??
+    source.fail('a scenario needs "servers": the loopback servers its targets point at', 1);
   const servers = new Map<string, ServerSpec>();
   for (const [serverName, field] of readMapping(source, serversField, 'field "servers"')) {
     servers.set(serverName, readServer(source, field, serverName));
@@ -188,7 +232,12 @@ export function parseScenario(text: string, file: string, name: string): Scenari
 const BUNDLED = fileURLToPath(new URL('./scenarios/', import.meta.url));
 
 export function bundledScenarios(): string[] {
-  return existsSync(BUNDLED) ? readdirSync(BUNDLED).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort() : [];
+  return existsSync(BUNDLED)
+    ? readdirSync(BUNDLED)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => f.slice(0, -5))
+        .sort()
+    : [];
 }
 
 /** A bundled scenario by name (`gfw`, `clean`), or a scenario file. */
@@ -199,7 +248,9 @@ export function loadScenario(nameOrFile: string): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new InputError(`no scenario "${nameOrFile}": not a bundled one (${bundled.join(', ')}) nor a readable file`);
+    throw new InputError(
+      `no scenario "${nameOrFile}": not a bundled one (${bundled.join(', ')}) nor a readable file`,
+    );
   }
   return parseScenario(text, file, bundled.includes(nameOrFile) ? nameOrFile : file);
 }

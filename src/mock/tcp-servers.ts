@@ -14,7 +14,8 @@ export const HOST = '127.0.0.1';
  */
 export const ABROAD = '127.0.0.2';
 
-const fromAbroad = (raw: net.Socket) => raw.remoteAddress === ABROAD || raw.remoteAddress === `::ffff:${ABROAD}`;
+const fromAbroad = (raw: net.Socket) =>
+  raw.remoteAddress === ABROAD || raw.remoteAddress === `::ffff:${ABROAD}`;
 
 export interface Listening {
   address: string;
@@ -82,7 +83,8 @@ export interface ServerOptions extends Filters {
   delayMs?: number;
 }
 
-export const BLOCKPAGE = '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
+export const BLOCKPAGE =
+  '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
 
 function track(server: net.Server): () => Promise<void> {
   const sockets = new Set<net.Socket>();
@@ -120,7 +122,10 @@ const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLower
 
 /** Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it unless asked to keep it. */
 function closesAfter(head: string): boolean {
-  const tokens = (/^connection:(.*)$/im.exec(head)?.[1] ?? '').toLowerCase().split(',').map((t) => t.trim());
+  const tokens = (/^connection:(.*)$/im.exec(head)?.[1] ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim());
   return /^[^\r\n]* HTTP\/1\.0\r?\n/.test(head) ? !tokens.includes('keep-alive') : tokens.includes('close');
 }
 
@@ -138,7 +143,9 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
     case 'redirect-loop':
-      return void stream.end(`HTTP/1.1 302 Found\r\nlocation: http://${hostOf(head) ?? 'localhost'}/\r\ncontent-length: 0\r\n\r\n`);
+      return void stream.end(
+        `HTTP/1.1 302 Found\r\nlocation: http://${hostOf(head) ?? 'localhost'}/\r\ncontent-length: 0\r\n\r\n`,
+      );
     case 'bad-headers':
       return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':
@@ -166,10 +173,13 @@ function streamBody(stream: net.Socket, kind: 'endless-body' | 'trickle') {
   stream.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
   const chunk = kind === 'trickle' ? 'x' : 'x'.repeat(16 * 1024);
   const frame = `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
-  const timer = setInterval(() => {
-    if (stream.writableNeedDrain) return;
-    stream.write(frame);
-  }, kind === 'trickle' ? 100 : 1);
+  const timer = setInterval(
+    () => {
+      if (stream.writableNeedDrain) return;
+      stream.write(frame);
+    },
+    kind === 'trickle' ? 100 : 1,
+  );
   stream.once('close', () => clearInterval(timer));
 }
 
@@ -199,9 +209,12 @@ class Censor {
     return (this.until.get(raw.remoteAddress ?? '') ?? 0) > Date.now();
   }
 
-  blocksSni = (name: string) => this.armed() && (this.filters.resetSni?.includes(name.toLowerCase()) ?? false);
-  blocksHost = (name: string | undefined) => this.armed() && name !== undefined && (this.filters.resetHost?.includes(name) ?? false);
-  blockpageFor = (name: string | undefined) => name !== undefined && (this.filters.blockpageHost?.includes(name) ?? false);
+  blocksSni = (name: string) =>
+    this.armed() && (this.filters.resetSni?.includes(name.toLowerCase()) ?? false);
+  blocksHost = (name: string | undefined) =>
+    this.armed() && name !== undefined && (this.filters.resetHost?.includes(name) ?? false);
+  blockpageFor = (name: string | undefined) =>
+    name !== undefined && (this.filters.blockpageHost?.includes(name) ?? false);
   intercepts = (name: string) => this.filters.interceptSni?.includes(name.toLowerCase()) ?? false;
 }
 
@@ -209,7 +222,9 @@ class Censor {
 const NO_CENSOR = new Censor({});
 
 const blockpage = (stream: net.Socket) =>
-  void stream.end(`HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: ${BLOCKPAGE.length}\r\nconnection: close\r\n\r\n${BLOCKPAGE}`);
+  void stream.end(
+    `HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: ${BLOCKPAGE.length}\r\nconnection: close\r\n\r\n${BLOCKPAGE}`,
+  );
 
 /** The interceptor's certificate: for the name, from a CA no client trusts. */
 let intercepting: tls.SecureContext | undefined;

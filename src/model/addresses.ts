@@ -21,7 +21,8 @@ const RANGES: Array<[label: string, cidrs: string[]]> = [
 // No ::ffff:0:0/96 (IPv4-mapped) here: node's BlockList matches every IPv4 address against it.
 
 /** An IP literal's family as BlockList names it; undefined for anything else. */
-const familyOf = (address: string) => (net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined);
+const familyOf = (address: string) =>
+  net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : undefined;
 
 /** Adds "10.0.0.0/8", "2001:db8::/32" or a single address to the list; false if the text is neither. */
 export function addRange(list: net.BlockList, text: string): boolean {
@@ -30,7 +31,12 @@ export function addRange(list: net.BlockList, text: string): boolean {
   if (!family) return false;
   const max = family === 'ipv4' ? 32 : 128;
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > max ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  ) {
     return false;
   }
   list.addSubnet(address, prefix, family);
@@ -102,7 +108,9 @@ function nat64Reason(parsed: net.SocketAddress, allowed: net.BlockList): string 
   const tail = parsed.address.split(':');
   const last = tail.at(-1)!;
   const words = tail.slice(-2).map((w) => parseInt(w || '0', 16));
-  const v4 = last.includes('.') ? last : [words[0]! >> 8, words[0]! & 255, words[1]! >> 8, words[1]! & 255].join('.');
+  const v4 = last.includes('.')
+    ? last
+    : [words[0]! >> 8, words[0]! & 255, words[1]! >> 8, words[1]! & 255].join('.');
   const reason = impossibleReason(v4, allowed);
   return reason && `${reason} through NAT64`;
 }
@@ -136,4 +144,3 @@ export function parseServer(text: string, defaultPort = 53): DnsServer | undefin
   if (!addressOk || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   return { address, port };
 }
-

@@ -46,7 +46,16 @@ export interface ControlTls {
 /** The helper's HTTP round trip: the same fields as the probe's own (redirects recorded, not followed). */
 export type ControlHttp = Pick<
   HttpObservation,
-  'address' | 'port' | 'status' | 'location' | 'headers' | 'header_names' | 'body_bytes' | 'body_truncated' | 'title' | 'body_sha256'
+  | 'address'
+  | 'port'
+  | 'status'
+  | 'location'
+  | 'headers'
+  | 'header_names'
+  | 'body_bytes'
+  | 'body_truncated'
+  | 'title'
+  | 'body_sha256'
 > & { failure?: FailureString };
 
 export interface ControlQuic {

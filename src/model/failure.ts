@@ -125,7 +125,8 @@ function stringFor(e: ErrorLike, operation: Operation): FailureString {
   if (code === 'ECONNRESET' && e.syscall === undefined) return 'eof_error';
   const mapped = BY_CODE[code];
   if (mapped) return mapped;
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_QUIC_')) return 'ssl_failed_handshake';
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_QUIC_'))
+    return 'ssl_failed_handshake';
   if (code.startsWith('HPE_') || e.name === 'HTTPParserError') return 'http_protocol_error';
   if (code.startsWith('CERT_') || code.startsWith('ERR_X509')) return 'ssl_invalid_certificate';
   return 'unknown_failure';
@@ -154,4 +155,9 @@ export function failureOfRcode(rcode: string, message: string): Failure {
 }
 
 /** What a block looks like, as opposed to a check that answered (even with a wrong certificate). */
-export const BLOCKING_FAILURES: ReadonlySet<FailureString> = new Set(['connection_reset', 'eof_error', 'generic_timeout_error', 'connection_refused']);
+export const BLOCKING_FAILURES: ReadonlySet<FailureString> = new Set([
+  'connection_reset',
+  'eof_error',
+  'generic_timeout_error',
+  'connection_refused',
+]);

@@ -15,6 +15,8 @@ export class InputError extends Error {
   /** "targets/x.yaml:12: message", or just the message when no file is involved. */
   describe(): string {
     if (this.file === undefined) return this.message;
-    return this.line === undefined ? `${this.file}: ${this.message}` : `${this.file}:${this.line}: ${this.message}`;
+    return this.line === undefined
+      ? `${this.file}: ${this.message}`
+      : `${this.file}:${this.line}: ${this.message}`;
   }
 }

@@ -155,8 +155,10 @@ export const find = <K extends Observation['check']>(checks: Observation[], kind
   checks.filter((c): c is Extract<Observation, { check: K }> => c.check === kind);
 
 /** The target's own checks of a kind, without decoys and probes. */
-export const own = <K extends 'connect' | 'tls_handshake' | 'http_round_trip'>(checks: Observation[], kind: K) =>
-  find(checks, kind).filter((c) => (c as Attempt).purpose === undefined);
+export const own = <K extends 'connect' | 'tls_handshake' | 'http_round_trip'>(
+  checks: Observation[],
+  kind: K,
+) => find(checks, kind).filter((c) => (c as Attempt).purpose === undefined);
 
 /** The decoy (innocuous) check of a kind, if one was made. */
 export const decoyOf = <K extends 'tls_handshake' | 'http_round_trip'>(checks: Observation[], kind: K) =>

@@ -4,26 +4,30 @@ import type { FailureString, Operation } from './failure.js';
 export const VERDICTS = {
   reachable: 'the service answered over TLS with a valid certificate, or over HTTP',
   connected: 'tcp:// target: the TCP handshake completed; nothing more can be checked for its protocol',
-  'dns-poisoned': 'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, impossible address, control mismatch confirmed by TLS)',
+  'dns-poisoned':
+    'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, impossible address, control mismatch confirmed by TLS)',
   'dns-nxdomain': 'the name does not exist, and no reply says otherwise',
   'dns-failure': 'the name could not be resolved (resolver timeout, SERVFAIL, refusal, no answer)',
-  reset: 'a TCP RST ended the connection: at connect (RST to SYN), after the TLS ClientHello, or after the HTTP request',
+  reset:
+    'a TCP RST ended the connection: at connect (RST to SYN), after the TLS ClientHello, or after the HTTP request',
   timeout: 'nothing came back before the deadline: at connect, TLS handshake or HTTP',
-  inconsistent: 'tries disagreed: the check failed on some fresh connections and worked on others (probabilistic blocking)',
+  inconsistent:
+    'tries disagreed: the check failed on some fresh connections and worked on others (probabilistic blocking)',
   closed: 'the server closed the connection (FIN) before the step completed',
   'cert-invalid': 'the TLS certificate is not valid for the name (wrong name, unknown authority, expired)',
   'tls-failure': 'the TLS handshake failed for another reason (protocol, version, alert)',
   'http-failure': 'the server answered with bytes that are not HTTP',
   unreachable: 'no route to the address from here (a local network problem, not censorship)',
-  'http-diff': 'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
+  'http-diff':
+    'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
   down: 'the helper abroad met the same failure: the server is down or broken everywhere, not censorship',
-  'vantage-offline': 'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
+  'vantage-offline':
+    'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
   error: 'reachprobe could not measure this target (an unexpected failure, reported as is)',
 } as const;
 
 export type VerdictName = keyof typeof VERDICTS;
 export const VERDICT_NAMES = Object.keys(VERDICTS) as VerdictName[];
-
 
 export type HeuristicName =
   | 'sink-answer'

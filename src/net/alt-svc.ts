@@ -42,7 +42,9 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
 }
 
 const unquote = (value: string): string | undefined =>
-  value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : undefined;
+  value.length >= 2 && value.startsWith('"') && value.endsWith('"')
+    ? value.slice(1, -1).replace(/\\(.)/g, '$1')
+    : undefined;
 
 function percentDecode(token: string): string | undefined {
   try {
@@ -65,7 +67,8 @@ function alternative(entry: string): AltService | undefined {
   for (const param of params) {
     const [name, value] = param.split('=').map((s) => s.trim());
     const seconds = Number(unquote(value ?? '') ?? value);
-    if (name?.toLowerCase() === 'ma' && Number.isSafeInteger(seconds) && seconds >= 0) alt.maxAgeSeconds = seconds;
+    if (name?.toLowerCase() === 'ma' && Number.isSafeInteger(seconds) && seconds >= 0)
+      alt.maxAgeSeconds = seconds;
   }
   return alt;
 }
@@ -80,4 +83,5 @@ export function parseAltSvc(value: string): AltSvc {
 }
 
 /** The HTTP/3 (QUIC v1) alternative the header offers, if any: "h3", not the drafts' "h3-29". */
-export const http3Alternative = (altSvc: AltSvc): AltService | undefined => altSvc.alternatives.find((a) => a.protocol === 'h3' && a.maxAgeSeconds > 0);
+export const http3Alternative = (altSvc: AltSvc): AltService | undefined =>
+  altSvc.alternatives.find((a) => a.protocol === 'h3' && a.maxAgeSeconds > 0);

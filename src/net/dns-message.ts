@@ -9,7 +9,12 @@ export type QueryType = 'A' | 'AAAA' | 'TXT' | 'MX';
 export type DecodedMessage = DecodedPacket & { rcode?: string };
 
 export function encodeQuery(name: string, type: QueryType, id: number): Buffer {
-  return dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }] });
+  return dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name, class: 'IN' }],
+  });
 }
 
 /** Throws on bytes that are not a DNS message. */
@@ -23,10 +28,20 @@ export function bareName(name: string): string {
 }
 
 /** The RCODE, the answers in text form, and the A/AAAA addresses among them. */
-export function contentOf(packet: DecodedMessage): { rcode: string; answers: DnsAnswer[]; addresses: string[]; truncated?: boolean } {
+export function contentOf(packet: DecodedMessage): {
+  rcode: string;
+  answers: DnsAnswer[];
+  addresses: string[];
+  truncated?: boolean;
+} {
   const answers = (packet.answers ?? []).map(toAnswer);
   const addresses = answers.filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.data);
-  return { rcode: packet.rcode ?? 'UNKNOWN', answers, addresses, ...(packet.flag_tc ? { truncated: true } : {}) };
+  return {
+    rcode: packet.rcode ?? 'UNKNOWN',
+    answers,
+    addresses,
+    ...(packet.flag_tc ? { truncated: true } : {}),
+  };
 }
 
 function toAnswer(a: Answer): DnsAnswer {

@@ -59,7 +59,9 @@ class SharedSocket {
 
   constructor(private readonly family: Family) {
     this.socket = dgram.createSocket(family);
-    this.socket.on('message', (msg, rinfo) => this.dispatch(msg, { address: rinfo.address, port: rinfo.port }));
+    this.socket.on('message', (msg, rinfo) =>
+      this.dispatch(msg, { address: rinfo.address, port: rinfo.port }),
+    );
     this.socket.on('error', (err) => {
       this.retire();
       for (const listener of [...this.listening.values()]) listener.fail(err);
@@ -78,7 +80,8 @@ class SharedSocket {
     this.listening.set(id, listener);
     return {
       id,
-      send: (bytes, callback) => this.socket.send(bytes, listener.server.port, listener.server.address, callback),
+      send: (bytes, callback) =>
+        this.socket.send(bytes, listener.server.port, listener.server.address, callback),
       close: () => {
         this.listening.delete(id);
         if (this.listening.size === 0) {
@@ -112,7 +115,8 @@ class SharedSocket {
     } catch {
       // malformed: only its sender can tell whose it is
     }
-    const asked = question && all.filter((l) => l.type === question.type && bareName(l.name) === bareName(question.name));
+    const asked =
+      question && all.filter((l) => l.type === question.type && bareName(l.name) === bareName(question.name));
     if (asked && asked.length > 0) return asked;
     return all.filter((l) => sameAddress(l.server.address, peer.address) && l.server.port === peer.port);
   }
@@ -121,6 +125,7 @@ class SharedSocket {
 /** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. Both are IP literals. */
 export function sameAddress(a: string, b: string): boolean {
   if (a === b) return true;
-  const canonical = (s: string) => (s.includes(':') && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s);
+  const canonical = (s: string) =>
+    s.includes(':') && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s;
   return canonical(a) === canonical(b);
 }

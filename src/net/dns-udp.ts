@@ -2,7 +2,14 @@ import { formatServer, type DnsServer } from '../model/addresses.js';
 import { tenths, type Clock } from '../model/clock.js';
 import { DeadlineError, failureOf, failureOfRcode, type Failure } from '../model/failure.js';
 import type { DnsReply } from '../model/observation.js';
-import { bareName, contentOf, decodeMessage, encodeQuery, type DecodedMessage, type QueryType } from './dns-message.js';
+import {
+  bareName,
+  contentOf,
+  decodeMessage,
+  encodeQuery,
+  type DecodedMessage,
+  type QueryType,
+} from './dns-message.js';
 import { openQuery, sameAddress } from './dns-sockets.js';
 
 // A raw UDP query that stays open after the first reply. An on-path injector races the real
@@ -33,7 +40,10 @@ export interface DnsQueryResult {
  * Sends one query and records every reply until windowMs after the first; never rejects.
  * `onFirst` hears the first reply (or that none came) at once, while the window goes on.
  */
-export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, failure?: Failure) => void): Promise<DnsQueryResult> {
+export function queryUdp(
+  q: DnsQuery,
+  onFirst?: (reply: DnsReply | undefined, failure?: Failure) => void,
+): Promise<DnsQueryResult> {
   return new Promise((resolve) => {
     const result: DnsQueryResult = { sentAt: q.clock.now(), replies: [], ignored: [] };
     let finished = false;
@@ -51,7 +61,8 @@ export function queryUdp(q: DnsQuery, onFirst?: (reply: DnsReply | undefined, fa
     // the event loop, a reply that came in time would be dropped. So each timer ends the query one
     // turn later, after the waiting replies are read.
     const deadline = () => {
-      if (result.replies.length === 0) fail(new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs));
+      if (result.replies.length === 0)
+        fail(new DeadlineError(`DNS query to ${formatServer(q.server)}`, q.timeoutMs));
     };
     let timer = setTimeout(() => setImmediate(deadline), q.timeoutMs);
 
@@ -112,19 +123,34 @@ export interface FirstReply {
 
 /** What an application asking this server gets from the first A and AAAA replies, as c-ares makes it. */
 export function resolutionOf(a: FirstReply, aaaa: FirstReply): { addresses: string[]; failure?: Failure } {
-  const of = (f: FirstReply, type: string) => f.reply?.answers.filter((x) => x.type === type).map((x) => x.data) ?? [];
+  const of = (f: FirstReply, type: string) =>
+    f.reply?.answers.filter((x) => x.type === type).map((x) => x.data) ?? [];
   const addresses = [...of(a, 'A'), ...of(aaaa, 'AAAA')];
   if (addresses.length > 0) return { addresses };
   const reply = a.reply ?? aaaa.reply;
-  if (!reply) return { addresses: [], failure: a.failure ?? aaaa.failure ?? failureOf(new Error('no reply'), 'resolve') };
-  return { addresses: [], failure: failureOfRcode(reply.rcode, `${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`) };
+  if (!reply)
+    return {
+      addresses: [],
+      failure: a.failure ?? aaaa.failure ?? failureOf(new Error('no reply'), 'resolve'),
+    };
+  return {
+    addresses: [],
+    failure: failureOfRcode(reply.rcode, `${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`),
+  };
 }
 
 /** Resolves a name by an A and an AAAA query to one server, without a listen window. */
-export async function lookupUdp(server: DnsServer, name: string, timeoutMs: number, clock: Clock): Promise<{ addresses: string[]; failure?: Failure }> {
+export async function lookupUdp(
+  server: DnsServer,
+  name: string,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<{ addresses: string[]; failure?: Failure }> {
   const first = (type: QueryType) =>
     new Promise<FirstReply>((resolve) => {
-      void queryUdp({ server, name, type, timeoutMs, windowMs: 0, clock }, (reply, failure) => resolve({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) }));
+      void queryUdp({ server, name, type, timeoutMs, windowMs: 0, clock }, (reply, failure) =>
+        resolve({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) }),
+      );
     });
   const [a, aaaa] = await Promise.all([first('A'), first('AAAA')]);
   return resolutionOf(a, aaaa);

@@ -30,7 +30,12 @@ const MAX_MESSAGE = 65_535;
  * never answers must not hold the process.
  */
 export function dohDispatcher(ca: string[], timeoutMs: number, connections: number): Agent {
-  return new Agent({ connect: { secureContext: trustStore(ca), timeout: timeoutMs }, connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  return new Agent({
+    connect: { secureContext: trustStore(ca), timeout: timeoutMs },
+    connections,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
 }
 
 const misbehaving = (message: string) => Object.assign(new Error(message), { code: 'EBADRESP' });
@@ -50,7 +55,12 @@ async function exchange(q: DohQuery, signal: AbortSignal): Promise<DohResult> {
   const url = new URL(q.url);
   // ID 0, as RFC 8484 recommends: the HTTP exchange already pairs question and answer.
   url.searchParams.set('dns', encodeQuery(q.name, q.type, 0).toString('base64url'));
-  const res = await request(url, { method: 'GET', headers: { accept: 'application/dns-message' }, dispatcher: q.dispatcher, signal });
+  const res = await request(url, {
+    method: 'GET',
+    headers: { accept: 'application/dns-message' },
+    dispatcher: q.dispatcher,
+    signal,
+  });
   if (res.statusCode !== 200) {
     await res.body.dump();
     throw misbehaving(`DoH server answered HTTP ${res.statusCode}`);
@@ -71,7 +81,11 @@ function decodeOrBlame(bytes: Buffer) {
   }
 }
 
-const failedWith = (err: unknown): DohResult => ({ answers: [], addresses: [], failure: failureOf(err, 'resolve') });
+const failedWith = (err: unknown): DohResult => ({
+  answers: [],
+  addresses: [],
+  failure: failureOf(err, 'resolve'),
+});
 
 /**
  * Never rejects: a control that fails is recorded, then ignored by the classification. The deadline

@@ -61,13 +61,22 @@ const why = (err: unknown) => {
 };
 
 /** Asks the helper for the controls of `body.targets`; each comes to `onControl` as soon as it arrives. */
-export async function askHelper(h: HelperEndpoint, body: ControlRequest, onControl: (c: Control) => void, signal?: AbortSignal): Promise<HelperAnswer> {
+export async function askHelper(
+  h: HelperEndpoint,
+  body: ControlRequest,
+  onControl: (c: Control) => void,
+  signal?: AbortSignal,
+): Promise<HelperAnswer> {
   let response: Dispatcher.ResponseData;
   try {
     response = await request(measureUrl(h.url), {
       method: 'POST',
       dispatcher: h.dispatcher,
-      headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      headers: {
+        authorization: `Bearer ${h.token}`,
+        'content-type': 'application/json',
+        accept: 'application/x-ndjson',
+      },
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
     });
@@ -95,13 +104,19 @@ async function refusal(response: Dispatcher.ResponseData): Promise<HelperAnswer>
   const said = `the helper answered HTTP ${status}${message ? `: ${message}` : ''}`;
   if (status === 429 || status === 503) {
     const seconds = Number(response.headers['retry-after']);
-    return { ok: false, why: said, final: false, retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : 1000 };
+    return {
+      ok: false,
+      why: said,
+      final: false,
+      retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : 1000,
+    };
   }
   // A refused token or a wrong URL stays so for the rest of the run; a server error may pass.
   return { ok: false, why: said, final: status === 401 || status === 403 || status === 404 };
 }
 
-const protocolError = (message: string) => Object.assign(new Error(message), { code: 'HPE_INVALID_CONSTANT' });
+const protocolError = (message: string) =>
+  Object.assign(new Error(message), { code: 'HPE_INVALID_CONSTANT' });
 
 function parseLine(line: string): Control | ControlEnd {
   let value: unknown;
@@ -116,7 +131,10 @@ function parseLine(line: string): Control | ControlEnd {
   throw protocolError(`a line that is not a control: ${line.slice(0, 80)}`);
 }
 
-async function readLines(body: AsyncIterable<Buffer>, onControl: (c: Control) => void): Promise<{ end?: ControlEnd }> {
+async function readLines(
+  body: AsyncIterable<Buffer>,
+  onControl: (c: Control) => void,
+): Promise<{ end?: ControlEnd }> {
   let pending = '';
   let end: ControlEnd | undefined;
   for await (const chunk of body) {

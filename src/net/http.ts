@@ -37,7 +37,9 @@ const TITLE_MAX_CHARS = 200;
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-function selected(headers: Record<string, string | string[] | undefined>): Record<string, string> | undefined {
+function selected(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> | undefined {
   const picked: Record<string, string> = {};
   for (const name of SELECTED_HEADERS) {
     const value = header(headers[name]);
@@ -84,7 +86,8 @@ class BodyReader {
 const DONE = Object.assign(new Error('the GET is over'), { code: 'REACHPROBE_DONE' });
 
 /** A closed socket, refused to undici: it would ask for the connection again and again. */
-const gone = () => Object.assign(new Error('the connection closed before the request'), { code: 'UND_ERR_SOCKET' });
+const gone = () =>
+  Object.assign(new Error('the connection closed before the request'), { code: 'UND_ERR_SOCKET' });
 
 /**
  * One GET over a connection the earlier checks already opened (TCP, or TLS on top of it), so the
@@ -95,13 +98,16 @@ const gone = () => Object.assign(new Error('the connection closed before the req
  */
 export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpGetResult> {
   const result: HttpGetResult = { bodyBytes: 0, bodyTruncated: false };
-  if (socket.destroyed || socket.readableEnded) return Promise.resolve({ ...result, failure: failureOf(gone(), 'http_round_trip') });
+  if (socket.destroyed || socket.readableEnded)
+    return Promise.resolve({ ...result, failure: failureOf(gone(), 'http_round_trip') });
   return new Promise((resolve) => {
     let handedOver = false;
     const client = new Client(opts.origin, {
       // undici hangs if connect calls back synchronously; and the socket is ours to give only once.
       connect: (_options, callback) =>
-        setImmediate(() => (handedOver ? callback(gone(), null) : ((handedOver = true), callback(null, socket)))),
+        setImmediate(() =>
+          handedOver ? callback(gone(), null) : ((handedOver = true), callback(null, socket)),
+        ),
       pipelining: 1,
     });
     let done = false;
@@ -117,7 +123,10 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
       client.destroy(DONE).catch(() => {});
       socket.destroy();
     };
-    const timer = setTimeout(() => finish(new DeadlineError('HTTP round trip', opts.timeoutMs)), opts.timeoutMs);
+    const timer = setTimeout(
+      () => finish(new DeadlineError('HTTP round trip', opts.timeoutMs)),
+      opts.timeoutMs,
+    );
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {}, // its presence tells undici this handler speaks the current API
       onResponseStart(_controller, statusCode, headers) {
@@ -127,7 +136,9 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
         result.server = header(headers.server);
         const picked = selected(headers);
         if (picked) result.headers = picked;
-        result.headerNames = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+        result.headerNames = Object.keys(headers)
+          .map((h) => h.toLowerCase())
+          .sort();
         body = new BodyReader();
       },
       onResponseData(_controller, chunk) {
@@ -141,6 +152,14 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
       onResponseError: (_controller, err) => finish(err),
     };
     // undici reports a request it cannot make to onResponseError too, never by throwing.
-    client.dispatch({ method: 'GET', origin: opts.origin, path: opts.path, headers: { 'user-agent': opts.userAgent, accept: '*/*' } }, handler);
+    client.dispatch(
+      {
+        method: 'GET',
+        origin: opts.origin,
+        path: opts.path,
+        headers: { 'user-agent': opts.userAgent, accept: '*/*' },
+      },
+      handler,
+    );
   });
 }

@@ -14,7 +14,14 @@ const MIN_DATAGRAM = 1200;
 export type UdpProbe = { answered: true; ms: number } | { answered: false; why: string; reached?: true };
 
 function versionProbe(dcid: Buffer, scid: Buffer): Buffer {
-  const head = Buffer.concat([Buffer.from([0xc0]), Buffer.alloc(4), Buffer.from([dcid.length]), dcid, Buffer.from([scid.length]), scid]);
+  const head = Buffer.concat([
+    Buffer.from([0xc0]),
+    Buffer.alloc(4),
+    Buffer.from([dcid.length]),
+    dcid,
+    Buffer.from([scid.length]),
+    scid,
+  ]);
   head.writeUInt32BE(GREASE_VERSION, 1);
   return Buffer.concat([head, Buffer.alloc(MIN_DATAGRAM - head.length)]);
 }
@@ -38,12 +45,20 @@ export function probeUdp(address: string, port: number, timeoutMs: number): Prom
       socket.close();
       resolve(result);
     };
-    const timer = setTimeout(() => done({ answered: false, why: `no answer in ${timeoutMs / 1000} s` }), timeoutMs);
+    const timer = setTimeout(
+      () => done({ answered: false, why: `no answer in ${timeoutMs / 1000} s` }),
+      timeoutMs,
+    );
     socket.on('error', (err: NodeJS.ErrnoException) =>
-      done(err.code === 'ECONNREFUSED' ? { answered: false, why: 'ICMP port unreachable', reached: true } : { answered: false, why: err.code ?? err.message }),
+      done(
+        err.code === 'ECONNREFUSED'
+          ? { answered: false, why: 'ICMP port unreachable', reached: true }
+          : { answered: false, why: err.code ?? err.message },
+      ),
     );
     socket.on('message', (msg) => {
-      if (isVersionNegotiation(msg, scid)) done({ answered: true, ms: Math.round(performance.now() - started) });
+      if (isVersionNegotiation(msg, scid))
+        done({ answered: true, ms: Math.round(performance.now() - started) });
     });
     // Connected, so that an ICMP port unreachable comes back as ECONNREFUSED instead of silence.
     socket.connect(port, address, () => {

@@ -18,9 +18,19 @@ export const dialerFrom =
   (address, port, timeoutMs) =>
     dial(address, port, timeoutMs, localAddress);
 
-const dial = (address: string, port: number, timeoutMs: number, localAddress?: string): Promise<Outcome<net.Socket>> =>
+const dial = (
+  address: string,
+  port: number,
+  timeoutMs: number,
+  localAddress?: string,
+): Promise<Outcome<net.Socket>> =>
   new Promise((resolve) => {
-    const socket = net.connect({ host: address, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
+    const socket = net.connect({
+      host: address,
+      port,
+      noDelay: true,
+      ...(localAddress ? { localAddress } : {}),
+    });
     const done = (outcome: Outcome<net.Socket>) => {
       clearTimeout(timer);
       socket.removeListener('error', onError);

@@ -28,7 +28,10 @@ export interface HandshakeResult {
 }
 
 /** What the name check and the summary read of the peer's certificate. */
-export type CertificateView = Pick<tls.PeerCertificate, 'subject' | 'issuer' | 'subjectaltname' | 'valid_from' | 'valid_to' | 'fingerprint256'>;
+export type CertificateView = Pick<
+  tls.PeerCertificate,
+  'subject' | 'issuer' | 'subjectaltname' | 'valid_from' | 'valid_to' | 'fingerprint256'
+>;
 
 /**
  * X509Certificate's "CN=a\nO=b" (values with RFC 2253 escapes) as Node's legacy object, which
@@ -53,7 +56,11 @@ function distinguishedName(text: string | undefined): tls.Certificate {
 }
 
 const unescapeValue = (value: string) =>
-  value.includes('\\') ? value.replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c)) : value;
+  value.includes('\\')
+    ? value.replace(/\\([0-9A-Fa-f]{2}|.)/g, (_, c: string) =>
+        c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c,
+      )
+    : value;
 
 /** Reads only the fields used: each X509Certificate getter computes its own field, and no other. */
 export function certificateView(x: X509Certificate | undefined): CertificateView | undefined {
@@ -103,7 +110,9 @@ function certificateProblem(socket: tls.TLSSocket, nameProblem: Error | undefine
   if (socket.authorized) return undefined;
   if (nameProblem) return failureOf(nameProblem, 'tls_handshake');
   const code = String(socket.authorizationError);
-  const err = Object.assign(new Error(CHAIN_PROBLEMS[code] ?? `the certificate is not trusted (${code})`), { code });
+  const err = Object.assign(new Error(CHAIN_PROBLEMS[code] ?? `the certificate is not trusted (${code})`), {
+    code,
+  });
   return failureOf(err, 'tls_handshake');
 }
 
@@ -118,7 +127,9 @@ export function trustStore(extraCa: string[] = []): tls.SecureContext {
   const key = extraCa.join('\n');
   let context = contexts.get(key);
   if (!context) {
-    context = tls.createSecureContext(extraCa.length > 0 ? { ca: [...tls.rootCertificates, ...extraCa] } : {});
+    context = tls.createSecureContext(
+      extraCa.length > 0 ? { ca: [...tls.rootCertificates, ...extraCa] } : {},
+    );
     contexts.set(key, context);
   }
   return context;
@@ -196,7 +207,8 @@ export function handshake(tcp: net.Socket, opts: HandshakeOptions): Promise<Hand
     };
     const onError = (err: Error) => finish({ failure: failureOf(err, 'tls_handshake') });
     const timer = setTimeout(
-      () => finish({ failure: failureOf(new DeadlineError('TLS handshake', opts.timeoutMs), 'tls_handshake') }),
+      () =>
+        finish({ failure: failureOf(new DeadlineError('TLS handshake', opts.timeoutMs), 'tls_handshake') }),
       opts.timeoutMs,
     );
     secure.once('error', onError);

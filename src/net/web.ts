@@ -37,11 +37,18 @@ const MAX_BODY = 64 * 1024;
 function lookupWith(resolve: WebRequest['lookup']): LookupFunction {
   return (host, options, callback) => {
     void resolve(host).then((outcome) => {
-      if (!outcome.ok) return callback(Object.assign(new Error(outcome.failure.message), { code: outcome.failure.code ?? 'ENOTFOUND' }), '', 4);
+      if (!outcome.ok)
+        return callback(
+          Object.assign(new Error(outcome.failure.message), { code: outcome.failure.code ?? 'ENOTFOUND' }),
+          '',
+          4,
+        );
       const all = outcome.value.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
       if (options.all) return (callback as unknown as (e: null, a: typeof all) => void)(null, all);
       const [first] = all;
-      return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND' }), '', 4);
+      return first
+        ? callback(null, first.address, first.family)
+        : callback(Object.assign(new Error(`no address for ${host}`), { code: 'ENOTFOUND' }), '', 4);
     });
   };
 }
@@ -61,16 +68,30 @@ async function readSome(body: AsyncIterable<Buffer>): Promise<string> {
 export async function fetchOnce(req: WebRequest): Promise<WebAnswer> {
   const started = performance.now();
   const trust = req.verify === false ? { rejectUnauthorized: false } : { secureContext: trustStore(req.ca) };
-  const dispatcher = new Agent({ connect: { ...trust, timeout: req.timeoutMs, lookup: lookupWith(req.lookup) } });
+  const dispatcher = new Agent({
+    connect: { ...trust, timeout: req.timeoutMs, lookup: lookupWith(req.lookup) },
+  });
   const signal = AbortSignal.timeout(req.timeoutMs);
   const ms = () => Math.round(performance.now() - started);
   try {
-    const res = await request(req.url, { method: req.method ?? 'GET', headers: req.headers ?? {}, ...(req.body !== undefined ? { body: req.body } : {}), dispatcher, signal });
+    const res = await request(req.url, {
+      method: req.method ?? 'GET',
+      headers: req.headers ?? {},
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      dispatcher,
+      signal,
+    });
     const header = (name: string) => [res.headers[name]].flat()[0];
     const body = await readSome(res.body);
     const date = header('date');
     const contentType = header('content-type');
-    return { status: res.statusCode, ...(date ? { date } : {}), ...(contentType ? { contentType } : {}), body, ms: ms() };
+    return {
+      status: res.statusCode,
+      ...(date ? { date } : {}),
+      ...(contentType ? { contentType } : {}),
+      body,
+      ms: ms(),
+    };
   } catch (err) {
     const cause = signal.aborted ? new DeadlineError(`request to ${req.url}`, req.timeoutMs) : err;
     return { body: '', ms: ms(), failure: failureOf(cause, 'http_round_trip') };

@@ -22,7 +22,14 @@ export interface BucketPageData {
 const VERDICT_INDEX = new Map(VERDICT_NAMES.map((v, i) => [v, i]));
 
 function cellsOf(row: BucketRow): Array<number[] | 0> {
-  return row.cells.map((c) => (c ? (Object.entries(c.counts) as Array<[VerdictName, number]>).flatMap(([v, n]) => [VERDICT_INDEX.get(v)!, n]) : 0));
+  return row.cells.map((c) =>
+    c
+      ? (Object.entries(c.counts) as Array<[VerdictName, number]>).flatMap(([v, n]) => [
+          VERDICT_INDEX.get(v)!,
+          n,
+        ])
+      : 0,
+  );
 }
 
 function groupsOf(grid: Grid, compared: boolean): BucketPageData['groups'] {
@@ -30,7 +37,9 @@ function groupsOf(grid: Grid, compared: boolean): BucketPageData['groups'] {
   for (const row of grid.rows) {
     const title = compared ? row.service : `${labelName(row.label)} / ${row.service}`;
     if (groups.at(-1)?.title !== title) groups.push({ title, rows: [] });
-    groups.at(-1)!.rows.push({ name: compared ? `${row.name} @${labelName(row.label)}` : row.name, cells: cellsOf(row) });
+    groups
+      .at(-1)!
+      .rows.push({ name: compared ? `${row.name} @${labelName(row.label)}` : row.name, cells: cellsOf(row) });
   }
   return groups;
 }
@@ -43,7 +52,10 @@ export function bucketPageData(grid: Grid, compared?: Compared): BucketPageData 
     success: VERDICT_NAMES.flatMap((v, i) => (isSuccess(v) ? [i] : [])),
     groups: groupsOf(grid, compared !== undefined),
     differences: compared
-      ? { title: `Where ${compared.labels[0]} and ${compared.labels[1]} differ`, lines: compared.differences.map((d) => differenceLine(d, grid, compared.labels)) }
+      ? {
+          title: `Where ${compared.labels[0]} and ${compared.labels[1]} differ`,
+          lines: compared.differences.map((d) => differenceLine(d, grid, compared.labels)),
+        }
       : null,
   };
 }

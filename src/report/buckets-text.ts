@@ -1,5 +1,12 @@
 import type { ChalkInstance } from 'chalk';
-import { mostCommon, shareReachable, type BucketRow, type Cell, type Difference, type Grid } from './buckets.js';
+import {
+  mostCommon,
+  shareReachable,
+  type BucketRow,
+  type Cell,
+  type Difference,
+  type Grid,
+} from './buckets.js';
 import { countsText, paintFor } from './table.js';
 import { printable } from './words.js';
 
@@ -33,7 +40,8 @@ function summaryOf(row: BucketRow): string {
 
 /** Rows under a heading per vantage point and service; compared, under one per service, each name with its label. */
 function rowLines(grid: Grid, chalk: ChalkInstance, compared: boolean): string[] {
-  const named = (r: BucketRow) => (compared ? `${printable(r.name)} @${labelName(r.label)}` : printable(r.name));
+  const named = (r: BucketRow) =>
+    compared ? `${printable(r.name)} @${labelName(r.label)}` : printable(r.name);
   const width = Math.max(...grid.rows.map((r) => named(r).length));
   const lines: string[] = [];
   let group: string | undefined;
@@ -43,13 +51,18 @@ function rowLines(grid: Grid, chalk: ChalkInstance, compared: boolean): string[]
     group = heading;
     const last = row.cells.findLast((c) => c !== undefined)!;
     const lastly = paintFor(chalk, mostCommon(last))(`last: ${countsText(last.counts)}`);
-    lines.push(`  ${named(row).padEnd(width)}  ${row.cells.map((c) => glyph(c, chalk)).join('')}  ${summaryOf(row)}; ${lastly}`);
+    lines.push(
+      `  ${named(row).padEnd(width)}  ${row.cells.map((c) => glyph(c, chalk)).join('')}  ${summaryOf(row)}; ${lastly}`,
+    );
   }
   return lines;
 }
 
 export function differenceLine(d: Difference, grid: Grid, labels: [string, string]): string {
-  const span = d.first === d.last ? bucketName(d.first, grid.by) : `${bucketName(d.first, grid.by)} to ${bucketName(d.last, grid.by)}`;
+  const span =
+    d.first === d.last
+      ? bucketName(d.first, grid.by)
+      : `${bucketName(d.first, grid.by)} to ${bucketName(d.last, grid.by)}`;
   return `${printable(d.service)} / ${printable(d.name)}: ${d.buckets} of ${d.of} ${grid.by}(s), ${span}: ${labels[0]} mostly ${d.verdicts[0]}, ${labels[1]} mostly ${d.verdicts[1]}`;
 }
 
@@ -68,11 +81,23 @@ export function headline({ starts, by, rows }: Grid): string {
 export function renderBuckets(grid: Grid, chalk: ChalkInstance, compared?: Compared): string {
   const { by } = grid;
   const head = headline(grid);
-  const lines = [chalk.bold(head), ...rowLines(grid, chalk, compared !== undefined), '', `legend: a character per ${by}, its height the share of results that were reachable (${LEVELS.at(-1)} all, ${LEVELS[0]} none), ${NONE} no report`];
+  const lines = [
+    chalk.bold(head),
+    ...rowLines(grid, chalk, compared !== undefined),
+    '',
+    `legend: a character per ${by}, its height the share of results that were reachable (${LEVELS.at(-1)} all, ${LEVELS[0]} none), ${NONE} no report`,
+  ];
   if (compared) {
     const { labels: pair, differences } = compared;
-    lines.push('', chalk.bold(`Where ${pair[0]} and ${pair[1]} differ (the most common verdict of a ${by}):`));
-    lines.push(...(differences.length > 0 ? differences.map((d) => `  ${differenceLine(d, grid, pair)}`) : ['  nowhere: they agree on every target in every bucket both have']));
+    lines.push(
+      '',
+      chalk.bold(`Where ${pair[0]} and ${pair[1]} differ (the most common verdict of a ${by}):`),
+    );
+    lines.push(
+      ...(differences.length > 0
+        ? differences.map((d) => `  ${differenceLine(d, grid, pair)}`)
+        : ['  nowhere: they agree on every target in every bucket both have']),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

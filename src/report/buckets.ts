@@ -47,11 +47,15 @@ export interface Grid {
   rows: BucketRow[];
 }
 
-export const shareReachable = (c: Cell): number => VERDICT_NAMES.filter(isSuccess).reduce((n, v) => n + (c.counts[v] ?? 0), 0) / c.total;
+export const shareReachable = (c: Cell): number =>
+  VERDICT_NAMES.filter(isSuccess).reduce((n, v) => n + (c.counts[v] ?? 0), 0) / c.total;
 
 /** The verdict most results of the cell had; a tie goes to the one listed first in VERDICTS. */
 export function mostCommon(c: Cell): VerdictName {
-  return VERDICT_NAMES.reduce((best, v) => ((c.counts[v] ?? 0) > (c.counts[best] ?? 0) ? v : best), VERDICT_NAMES[0]!);
+  return VERDICT_NAMES.reduce(
+    (best, v) => ((c.counts[v] ?? 0) > (c.counts[best] ?? 0) ? v : best),
+    VERDICT_NAMES[0]!,
+  );
 }
 
 /** The start of the bucket holding `t`: hours and days are fixed in UTC; weeks start on Monday, as date_trunc('week') does. */
@@ -73,7 +77,10 @@ function startsOf(counts: BucketCount[], by: BucketSize, span: Span): string[] {
   if (times.length === 0) return [];
   const [first, last] = [Math.min(...times), Math.max(...times)];
   const n = Math.round((last - first) / STEP_MS[by]) + 1;
-  if (n > MAX_BUCKETS) throw new InputError(`${n} ${by} buckets are too many to show (at most ${MAX_BUCKETS}): use a coarser --by, or --since/--until`);
+  if (n > MAX_BUCKETS)
+    throw new InputError(
+      `${n} ${by} buckets are too many to show (at most ${MAX_BUCKETS}): use a coarser --by, or --since/--until`,
+    );
   return Array.from({ length: n }, (_, i) => new Date(first + i * STEP_MS[by]).toISOString());
 }
 
@@ -92,7 +99,13 @@ export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}
   for (const c of counts) {
     const i = column.get(new Date(c.bucket).toISOString())!;
     const key = rowKey(c.label, c.target);
-    const row = rows.get(key) ?? { label: c.label, service: c.service, name: c.target, cells: new Array<Cell | undefined>(starts.length).fill(undefined), latest: -1 };
+    const row = rows.get(key) ?? {
+      label: c.label,
+      service: c.service,
+      name: c.target,
+      cells: new Array<Cell | undefined>(starts.length).fill(undefined),
+      latest: -1,
+    };
     if (i >= row.latest) [row.service, row.latest] = [c.service, i]; // a target moved to another service shows under the new one
     const cell = (row.cells[i] ??= { counts: {}, total: 0 });
     cell.counts[c.verdict] = (cell.counts[c.verdict] ?? 0) + c.n;
@@ -100,7 +113,9 @@ export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}
     rows.set(key, row);
   }
   const services = [...new Set([...rows.values()].map((r) => r.service))];
-  const ordered = [...rows.values()].sort((a, b) => byLabel(a, b) || services.indexOf(a.service) - services.indexOf(b.service));
+  const ordered = [...rows.values()].sort(
+    (a, b) => byLabel(a, b) || services.indexOf(a.service) - services.indexOf(b.service),
+  );
   return { by, starts, rows: ordered.map(({ latest: _, ...row }) => row) };
 }
 
@@ -120,7 +135,8 @@ export interface Difference {
 function merged(cells: Cell[]): Cell {
   const sum: Cell = { counts: {}, total: 0 };
   for (const c of cells) {
-    for (const [v, n] of Object.entries(c.counts) as Array<[VerdictName, number]>) sum.counts[v] = (sum.counts[v] ?? 0) + n;
+    for (const [v, n] of Object.entries(c.counts) as Array<[VerdictName, number]>)
+      sum.counts[v] = (sum.counts[v] ?? 0) + n;
     sum.total += c.total;
   }
   return sum;
@@ -131,14 +147,28 @@ function differenceOf(grid: Grid, a: BucketRow, b: BucketRow): Difference | unde
   const differ = both.filter((i) => mostCommon(a.cells[i]!) !== mostCommon(b.cells[i]!));
   if (differ.length === 0) return undefined;
   const side = (row: BucketRow) => mostCommon(merged(differ.map((i) => row.cells[i]!)));
-  return { service: b.service, name: a.name, buckets: differ.length, of: both.length, first: grid.starts[differ[0]!]!, last: grid.starts[differ.at(-1)!]!, verdicts: [side(a), side(b)] };
+  return {
+    service: b.service,
+    name: a.name,
+    buckets: differ.length,
+    of: both.length,
+    first: grid.starts[differ[0]!]!,
+    last: grid.starts[differ.at(-1)!]!,
+    verdicts: [side(a), side(b)],
+  };
 }
 
 /** The grid of two labels only, each target's two rows side by side (first label first), and where they differ. */
-export function compareGrid(grid: Grid, [first, second]: [string, string]): { grid: Grid; differences: Difference[] } {
+export function compareGrid(
+  grid: Grid,
+  [first, second]: [string, string],
+): { grid: Grid; differences: Difference[] } {
   const of = (label: string) => new Map(grid.rows.filter((r) => r.label === label).map((r) => [r.name, r]));
   const [a, b] = [of(first), of(second)];
-  for (const [label, rows] of [[first, a], [second, b]] as const) {
+  for (const [label, rows] of [
+    [first, a],
+    [second, b],
+  ] as const) {
     if (rows.size === 0) throw new InputError(`no report labelled ${label} in the store for this span`);
   }
   const names = [...new Set([...a.keys(), ...b.keys()])];

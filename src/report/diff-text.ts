@@ -7,7 +7,8 @@ import { printable, shortTime } from './words.js';
 // `reachprobe diff` for people: one line per target that changed, what it was, what it is, and
 // where the newer failure happened.
 
-const describe = (r: ReportRef) => `${printable(r.file)} (${shortTime(r.started_at)}${r.partial ? ', partial' : ''})`;
+const describe = (r: ReportRef) =>
+  `${printable(r.file)} (${shortTime(r.started_at)}${r.partial ? ', partial' : ''})`;
 
 /** Where it failed and what the block is keyed on: the newer side's, or the older one's for a vanished target. */
 function detail(c: Change): string {
@@ -19,15 +20,35 @@ function detail(c: Change): string {
 const verdictOf = (o: TargetOutcome | undefined) => (o ? outcomeCell(o) : '-');
 
 function changeTable(changes: Change[], chalk: ChalkInstance): string[] {
-  const kindPaint: Record<ChangeKind, Paint> = { changed: chalk.yellow, appeared: chalk.cyan, vanished: chalk.magenta };
+  const kindPaint: Record<ChangeKind, Paint> = {
+    changed: chalk.yellow,
+    appeared: chalk.cyan,
+    vanished: chalk.magenta,
+  };
   const paintOf = (o: TargetOutcome | undefined) => (o ? paintFor(chalk, o.verdict) : chalk.dim);
   const rows = [
     ['SERVICE', 'TARGET', 'CHANGE', 'OLD', '', 'NEW', 'DETAIL'],
-    ...changes.map((c) => [printable(c.service), printable(c.name), c.change, verdictOf(c.old), '→', verdictOf(c.new), detail(c)]),
+    ...changes.map((c) => [
+      printable(c.service),
+      printable(c.name),
+      c.change,
+      verdictOf(c.old),
+      '→',
+      verdictOf(c.new),
+      detail(c),
+    ]),
   ];
   const paints = [
     rows[0]!.map(() => chalk.bold),
-    ...changes.map((c) => [undefined, undefined, kindPaint[c.change], paintOf(c.old), chalk.dim, paintOf(c.new), chalk.dim]),
+    ...changes.map((c) => [
+      undefined,
+      undefined,
+      kindPaint[c.change],
+      paintOf(c.old),
+      chalk.dim,
+      paintOf(c.new),
+      chalk.dim,
+    ]),
   ];
   return columns(rows, paints);
 }
@@ -41,11 +62,17 @@ function countsLine({ counts }: ReportDiff): string {
 /** What could make the diff misleading. */
 function notes(diff: ReportDiff): string[] {
   const interrupted = (r: ReportRef, side: string, missing: string) =>
-    r.partial ? [`${side} is a partial report (the run was interrupted): targets it lacks may only not have been ${missing}`] : [];
+    r.partial
+      ? [
+          `${side} is a partial report (the run was interrupted): targets it lacks may only not have been ${missing}`,
+        ]
+      : [];
   return [
     ...interrupted(diff.old, 'OLD', 'measured (shown as appeared)'),
     ...interrupted(diff.new, 'NEW', 'measured (shown as vanished)'),
-    ...(Date.parse(diff.old.started_at) > Date.parse(diff.new.started_at) ? ['OLD started after NEW: the files may be swapped'] : []),
+    ...(Date.parse(diff.old.started_at) > Date.parse(diff.new.started_at)
+      ? ['OLD started after NEW: the files may be swapped']
+      : []),
   ];
 }
 

@@ -26,12 +26,18 @@ export interface ReportDiff {
   changes: Change[];
 }
 
-function changeOf(name: string, before: TargetResult | undefined, after: TargetResult | undefined): Change | undefined {
+function changeOf(
+  name: string,
+  before: TargetResult | undefined,
+  after: TargetResult | undefined,
+): Change | undefined {
   if (before && after) {
     const [old, now] = [outcomeOf(before), outcomeOf(after)];
     // A QUIC verdict, or blocking, counts when both runs had it (a run without --quic or --helper is no change of it).
-    const changed = (key: 'quic_verdict' | 'blocking') => old[key] !== undefined && now[key] !== undefined && old[key] !== now[key];
-    if (before.verdict === after.verdict && !changed('quic_verdict') && !changed('blocking')) return undefined;
+    const changed = (key: 'quic_verdict' | 'blocking') =>
+      old[key] !== undefined && now[key] !== undefined && old[key] !== now[key];
+    if (before.verdict === after.verdict && !changed('quic_verdict') && !changed('blocking'))
+      return undefined;
     return { change: 'changed', name, service: after.service, old, new: now };
   }
   if (after) return { change: 'appeared', name, service: after.service, new: outcomeOf(after) };

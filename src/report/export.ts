@@ -15,10 +15,16 @@ export interface Sink {
 
 /** RFC 4180 CSV with a header line; an empty cell is null, booleans are true/false. */
 function csvText(rows: Cell[][], header: boolean): string {
-  return stringify(rows, { header, columns: COLUMN_NAMES, cast: { boolean: (v) => String(v) }, record_delimiter: 'unix' });
+  return stringify(rows, {
+    header,
+    columns: COLUMN_NAMES,
+    cast: { boolean: (v) => String(v) },
+    record_delimiter: 'unix',
+  });
 }
 
-const jsonlText = (rows: Cell[][]): string => rows.map((row) => `${JSON.stringify(rowObject(row))}\n`).join('');
+const jsonlText = (rows: Cell[][]): string =>
+  rows.map((row) => `${JSON.stringify(rowObject(row))}\n`).join('');
 
 export interface Exported {
   reports: number;
@@ -32,7 +38,12 @@ export function atLeastOne(done: Exported, paths: string[]): Exported {
 }
 
 /** Writes the rows of every report in `paths`; bad files in folders go to `skip` (see eachReport). */
-export async function exportText(paths: string[], format: TextFormat, sink: Sink, skip: (err: InputError) => void): Promise<Exported> {
+export async function exportText(
+  paths: string[],
+  format: TextFormat,
+  sink: Sink,
+  skip: (err: InputError) => void,
+): Promise<Exported> {
   const done: Exported = { reports: 0, rows: 0 };
   // A header even for no report at all: a loader then sees the columns, and an empty table.
   if (format === 'csv') await sink.write(csvText([], true));

@@ -14,15 +14,35 @@ export { scriptSafeJson } from './page-shell.js';
 /** What the page's script draws; every text is ready to show. */
 export interface PageData {
   heading: string;
-  columns: Array<{ label: string; title: string; long_gap: boolean; partial: boolean; counts: Partial<Record<VerdictName, number>>; targets: number }>;
-  rows: Array<{ service: string; name: string; cells: Array<{ verdict: VerdictName; title: string } | null> }>;
+  columns: Array<{
+    label: string;
+    title: string;
+    long_gap: boolean;
+    partial: boolean;
+    counts: Partial<Record<VerdictName, number>>;
+    targets: number;
+  }>;
+  rows: Array<{
+    service: string;
+    name: string;
+    cells: Array<{ verdict: VerdictName; title: string } | null>;
+  }>;
   verdicts: Array<{ name: VerdictName; description: string }>;
 }
 
 function columnTitle(c: Column): string {
-  const after = c.after_ms === undefined ? [] : [`${span(c.after_ms)} after the previous report${c.long_gap ? ' (over twice the usual pause)' : ''}`];
+  const after =
+    c.after_ms === undefined
+      ? []
+      : [`${span(c.after_ms)} after the previous report${c.long_gap ? ' (over twice the usual pause)' : ''}`];
   const partial = c.partial ? ['partial: the run was interrupted'] : [];
-  return [c.file, `started ${shortTime(c.started_at)}`, ...after, ...partial, `${c.targets} targets: ${countsText(c.counts)}`].join('\n');
+  return [
+    c.file,
+    `started ${shortTime(c.started_at)}`,
+    ...after,
+    ...partial,
+    `${c.targets} targets: ${countsText(c.counts)}`,
+  ].join('\n');
 }
 
 /** The hover text of a cell: when, what, where, why. */
@@ -52,14 +72,18 @@ export function pageData(timeline: Timeline): PageData {
     rows: timeline.rows.map((r) => ({
       service: r.service,
       name: r.name,
-      cells: r.cells.map((o, i) => (o ? { verdict: o.verdict, title: cellTitle(r.name, cols[i]!, o) } : null)),
+      cells: r.cells.map((o, i) =>
+        o ? { verdict: o.verdict, title: cellTitle(r.name, cols[i]!, o) } : null,
+      ),
     })),
     verdicts: verdictsIn(timeline).map((v) => ({ name: v, description: VERDICTS[v] })),
   };
 }
 
 /** A class per verdict; the names are the tool's own, never a report's. */
-const verdictCss = (Object.entries(VERDICT_COLOR) as Array<[VerdictName, string]>).map(([v, color]) => `.v-${v}{background:${color}}`).join('\n');
+const verdictCss = (Object.entries(VERDICT_COLOR) as Array<[VerdictName, string]>)
+  .map(([v, color]) => `.v-${v}{background:${color}}`)
+  .join('\n');
 
 export function renderHistoryHtml(timeline: Timeline): string {
   return renderPage({

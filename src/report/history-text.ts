@@ -58,7 +58,9 @@ function timelineLines(timeline: Timeline, chalk: ChalkInstance): string[] {
 
 function legend(timeline: Timeline, chalk: ChalkInstance): string {
   const verdicts = verdictsIn(timeline).map((v) => `${paintFor(chalk, v)(VERDICT_SYMBOL[v])} ${v}`);
-  const gap = timeline.columns.some((c) => c.long_gap) ? [`${GAP} a pause over twice the usual before that report`] : [];
+  const gap = timeline.columns.some((c) => c.long_gap)
+    ? [`${GAP} a pause over twice the usual before that report`]
+    : [];
   return `legend: ${[...verdicts, '(blank) not in that report', ...gap].join('  ')}`;
 }
 

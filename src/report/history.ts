@@ -12,7 +12,10 @@ export interface Digest {
 }
 
 export function digestOf(r: ReadReport): Digest {
-  return { ref: refOf(r), results: r.doc.results.map((t) => ({ name: t.name, service: t.service, outcome: outcomeOf(t) })) };
+  return {
+    ref: refOf(r),
+    results: r.doc.results.map((t) => ({ name: t.name, service: t.service, outcome: outcomeOf(t) })),
+  };
 }
 
 export interface Column extends ReportRef {
@@ -57,7 +60,12 @@ function columnsOf(digests: Digest[]): Column[] {
     const counts: Column['counts'] = {};
     for (const { outcome } of d.results) counts[outcome.verdict] = (counts[outcome.verdict] ?? 0) + 1;
     const after = i === 0 ? undefined : gaps[i - 1]!;
-    return { ...d.ref, counts, ...(after === undefined ? {} : { after_ms: after }), long_gap: after !== undefined && after > 2 * usual };
+    return {
+      ...d.ref,
+      counts,
+      ...(after === undefined ? {} : { after_ms: after }),
+      long_gap: after !== undefined && after > 2 * usual,
+    };
   });
 }
 
@@ -65,7 +73,11 @@ function rowsOf(digests: Digest[]): Row[] {
   const rows = new Map<string, Row>();
   digests.forEach((d, column) => {
     for (const { name, service, outcome } of d.results) {
-      const row = rows.get(name) ?? { name, service, cells: new Array<TargetOutcome | undefined>(digests.length).fill(undefined) };
+      const row = rows.get(name) ?? {
+        name,
+        service,
+        cells: new Array<TargetOutcome | undefined>(digests.length).fill(undefined),
+      };
       row.service = service; // the latest wins: a target moved to another service shows under the new one
       row.cells[column] = outcome;
       rows.set(name, row);

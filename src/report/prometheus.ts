@@ -41,17 +41,33 @@ const STEPS: Array<[keyof Timings, string]> = [
 const VANTAGES: Vantage[] = ['online', 'offline', 'unknown'];
 
 /** OONI's blocking and accessible, for runs with a helper: `null` is the state of a target without a usable control. */
-function controlMetrics(m: Metrics, results: TargetResult[], who: (r: TargetResult) => Record<string, string>): void {
+function controlMetrics(
+  m: Metrics,
+  results: TargetResult[],
+  who: (r: TargetResult) => Record<string, string>,
+): void {
   const states = [...BLOCKING_VALUES, 'null'];
   m.gauge(
     'reachprobe_target_blocking',
     "OONI's blocking as the helper's control decided it: 1 for the target's value in the last run, 0 for the others (null: no usable control).",
-    results.flatMap((r) => states.map((b) => sample('reachprobe_target_blocking', { ...who(r), blocking: b }, Number(String(r.blocking ?? null) === b)))),
+    results.flatMap((r) =>
+      states.map((b) =>
+        sample(
+          'reachprobe_target_blocking',
+          { ...who(r), blocking: b },
+          Number(String(r.blocking ?? null) === b),
+        ),
+      ),
+    ),
   );
   m.gauge(
     'reachprobe_target_accessible',
     "OONI's accessible: 1 when the service works from here as the control tells it, 0 when not (no sample without a control).",
-    results.flatMap((r) => (typeof r.accessible === 'boolean' ? [sample('reachprobe_target_accessible', who(r), Number(r.accessible))] : [])),
+    results.flatMap((r) =>
+      typeof r.accessible === 'boolean'
+        ? [sample('reachprobe_target_accessible', who(r), Number(r.accessible))]
+        : [],
+    ),
   );
 }
 
@@ -60,7 +76,11 @@ function targetMetrics(m: Metrics, results: TargetResult[], withHelper: boolean)
   m.gauge(
     'reachprobe_target_verdict',
     "1 for the target's verdict in the last run, 0 for the others.",
-    results.flatMap((r) => VERDICT_NAMES.map((v) => sample('reachprobe_target_verdict', { ...who(r), verdict: v }, Number(r.verdict === v)))),
+    results.flatMap((r) =>
+      VERDICT_NAMES.map((v) =>
+        sample('reachprobe_target_verdict', { ...who(r), verdict: v }, Number(r.verdict === v)),
+      ),
+    ),
   );
   m.gauge(
     'reachprobe_target_expect_met',
@@ -72,7 +92,11 @@ function targetMetrics(m: Metrics, results: TargetResult[], withHelper: boolean)
     m.gauge(
       'reachprobe_target_quic_verdict',
       "1 for the target's QUIC verdict in the last run, 0 for the others (targets measured over QUIC only).",
-      overQuic.flatMap((r) => QUIC_VERDICT_NAMES.map((v) => sample('reachprobe_target_quic_verdict', { ...who(r), verdict: v }, Number(r.quic!.verdict === v)))),
+      overQuic.flatMap((r) =>
+        QUIC_VERDICT_NAMES.map((v) =>
+          sample('reachprobe_target_quic_verdict', { ...who(r), verdict: v }, Number(r.quic!.verdict === v)),
+        ),
+      ),
     );
   }
   if (withHelper) controlMetrics(m, results, who);
@@ -82,7 +106,9 @@ function targetMetrics(m: Metrics, results: TargetResult[], withHelper: boolean)
     results.flatMap((r) =>
       STEPS.flatMap(([key, step]) => {
         const ms = r.timings[key];
-        return ms === undefined ? [] : [sample('reachprobe_target_duration_seconds', { ...who(r), step }, ms / 1000)];
+        return ms === undefined
+          ? []
+          : [sample('reachprobe_target_duration_seconds', { ...who(r), step }, ms / 1000)];
       }),
     ),
   );
@@ -94,16 +120,22 @@ function runMetrics(m: Metrics, summary: RunSummary, partial: boolean): void {
     'Targets of the last run with each verdict.',
     VERDICT_NAMES.map((v) => sample('reachprobe_run_targets', { verdict: v }, summary.counts[v] ?? 0)),
   );
-  m.gauge('reachprobe_run_unmet', 'Targets that missed their expectation.', [sample('reachprobe_run_unmet', {}, summary.unmet)]);
+  m.gauge('reachprobe_run_unmet', 'Targets that missed their expectation.', [
+    sample('reachprobe_run_unmet', {}, summary.unmet),
+  ]);
   m.gauge(
     'reachprobe_run_vantage',
     'Whether the domestic controls were reachable: 1 for the state of the last run.',
     VANTAGES.map((v) => sample('reachprobe_run_vantage', { state: v }, Number(summary.vantage === v))),
   );
-  m.gauge('reachprobe_run_partial', '1 when the last run was interrupted and reports only the targets that finished.', [
-    sample('reachprobe_run_partial', {}, Number(partial)),
+  m.gauge(
+    'reachprobe_run_partial',
+    '1 when the last run was interrupted and reports only the targets that finished.',
+    [sample('reachprobe_run_partial', {}, Number(partial))],
+  );
+  m.gauge('reachprobe_run_duration_seconds', 'How long the last run took.', [
+    sample('reachprobe_run_duration_seconds', {}, summary.duration_ms / 1000),
   ]);
-  m.gauge('reachprobe_run_duration_seconds', 'How long the last run took.', [sample('reachprobe_run_duration_seconds', {}, summary.duration_ms / 1000)]);
   m.gauge('reachprobe_run_start_timestamp_seconds', 'When the last run started (Unix time).', [
     sample('reachprobe_run_start_timestamp_seconds', {}, Date.parse(summary.started_at) / 1000),
   ]);
@@ -112,12 +144,19 @@ function runMetrics(m: Metrics, summary: RunSummary, partial: boolean): void {
 /** An info metric, as node_exporter's are: the labels carry the facts, the value is always 1. */
 function vantageMetric(m: Metrics, vantage: VantagePoint): void {
   const labels = { label: vantage.label, network: vantage.network ?? '', country: vantage.country ?? '' };
-  m.gauge('reachprobe_vantage_point_info', 'The vantage point as the user named it (--label, --network, --country); always 1.', [
-    sample('reachprobe_vantage_point_info', labels, 1),
-  ]);
+  m.gauge(
+    'reachprobe_vantage_point_info',
+    'The vantage point as the user named it (--label, --network, --country); always 1.',
+    [sample('reachprobe_vantage_point_info', labels, 1)],
+  );
 }
 
-export function renderPrometheus(results: TargetResult[], summary: RunSummary, partial: boolean, vantage?: VantagePoint): string {
+export function renderPrometheus(
+  results: TargetResult[],
+  summary: RunSummary,
+  partial: boolean,
+  vantage?: VantagePoint,
+): string {
   const m = new Metrics();
   targetMetrics(m, results, summary.helper !== undefined);
   runMetrics(m, summary, partial);

@@ -56,9 +56,15 @@ function parseJson(text: string, file: string): unknown {
 function checkSchemaVersion(version: unknown, file: string) {
   if (version === SCHEMA_VERSION) return;
   if (typeof version === 'number' && version > SCHEMA_VERSION) {
-    throw new InputError(`schema_version ${version} is newer than this reachprobe reads (${SCHEMA_VERSION}): upgrade reachprobe`, file);
+    throw new InputError(
+      `schema_version ${version} is newer than this reachprobe reads (${SCHEMA_VERSION}): upgrade reachprobe`,
+      file,
+    );
   }
-  throw new InputError(`unknown schema_version ${JSON.stringify(version)} (this reachprobe reads ${SCHEMA_VERSION})`, file);
+  throw new InputError(
+    `unknown schema_version ${JSON.stringify(version)} (this reachprobe reads ${SCHEMA_VERSION})`,
+    file,
+  );
 }
 
 /** The result fields shown by diff and history that are optional strings. */
@@ -72,7 +78,8 @@ function checkResult(r: unknown, i: number, seen: Set<string>, file: string) {
   if (typeof r.name !== 'string' || typeof r.service !== 'string') fail('no name or service');
   if (!VERDICT_NAMES.some((v) => v === r.verdict)) fail(`unknown verdict ${JSON.stringify(r.verdict)}`);
   if (typeof r.reason !== 'string') fail('no reason');
-  for (const key of OPTIONAL_STRINGS) if (r[key] !== undefined && typeof r[key] !== 'string') fail(`${key} is not a string`);
+  for (const key of OPTIONAL_STRINGS)
+    if (r[key] !== undefined && typeof r[key] !== 'string') fail(`${key} is not a string`);
   // Diff and history key targets by name: a name twice would silently hide one of them.
   if (seen.has(r.name)) fail(`target "${r.name}" appears twice`);
   seen.add(r.name);
@@ -83,13 +90,23 @@ function checkDocument(doc: unknown, file: string): ReportDocument {
     throw new InputError('not a reachprobe report (no "tool": {"name": "reachprobe"})', file);
   }
   checkSchemaVersion(doc.schema_version, file);
-  if (!isObject(doc.summary) || typeof doc.summary.started_at !== 'string' || Number.isNaN(Date.parse(doc.summary.started_at))) {
+  if (
+    !isObject(doc.summary) ||
+    typeof doc.summary.started_at !== 'string' ||
+    Number.isNaN(Date.parse(doc.summary.started_at))
+  ) {
     throw new InputError('no valid summary.started_at', file);
   }
-  if (doc.report_id !== undefined && (typeof doc.report_id !== 'string' || !/^[0-9a-f-]{36}$/i.test(doc.report_id))) {
+  if (
+    doc.report_id !== undefined &&
+    (typeof doc.report_id !== 'string' || !/^[0-9a-f-]{36}$/i.test(doc.report_id))
+  ) {
     throw new InputError('report_id is not a UUID', file);
   }
-  if (doc.vantage_point !== undefined && (!isObject(doc.vantage_point) || typeof doc.vantage_point.label !== 'string')) {
+  if (
+    doc.vantage_point !== undefined &&
+    (!isObject(doc.vantage_point) || typeof doc.vantage_point.label !== 'string')
+  ) {
     throw new InputError('vantage_point has no label', file);
   }
   if (!Array.isArray(doc.results)) throw new InputError('no results list', file);
@@ -107,7 +124,12 @@ export async function readReport(file: string): Promise<ReadReport> {
     throw new InputError(`cannot read the report: ${(err as Error).message}`, file);
   }
   const doc = checkDocument(parseJson(text, file), file);
-  return { file, doc, partial: (doc as { partial?: unknown }).partial === true, id: doc.report_id?.toLowerCase() ?? legacyId(text) };
+  return {
+    file,
+    doc,
+    partial: (doc as { partial?: unknown }).partial === true,
+    id: doc.report_id?.toLowerCase() ?? legacyId(text),
+  };
 }
 
 /** A report file to read, and whether the user named it (rather than a folder holding it). */
@@ -125,7 +147,10 @@ async function jsonFilesIn(dir: string): Promise<Candidate[]> {
 export async function candidates(paths: string[]): Promise<Candidate[]> {
   const found: Candidate[][] = [];
   for (const p of paths) {
-    const isDir = await stat(p).then((s) => s.isDirectory(), () => false); // a missing file fails in readReport
+    const isDir = await stat(p).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ); // a missing file fails in readReport
     found.push(isDir ? await jsonFilesIn(p) : [{ file: p, named: true }]);
   }
   return found.flat();
@@ -143,7 +168,10 @@ export interface Collected<T> {
  * handed to `skip` and passed over, so one broken report (a full disk, a stray JSON file) does not
  * hide months of history.
  */
-export async function* eachReport(paths: string[], skip: (err: InputError) => void): AsyncGenerator<ReadReport> {
+export async function* eachReport(
+  paths: string[],
+  skip: (err: InputError) => void,
+): AsyncGenerator<ReadReport> {
   for (const { file, named } of await candidates(paths)) {
     let report: ReadReport;
     try {
@@ -160,7 +188,8 @@ export async function* eachReport(paths: string[], skip: (err: InputError) => vo
 /** What `keep` makes of each report in `paths` (see eachReport), and the files skipped. */
 export async function collectReports<T>(paths: string[], keep: (r: ReadReport) => T): Promise<Collected<T>> {
   const collected: Collected<T> = { reports: [], skipped: [] };
-  for await (const r of eachReport(paths, (err) => collected.skipped.push(err))) collected.reports.push(keep(r));
+  for await (const r of eachReport(paths, (err) => collected.skipped.push(err)))
+    collected.reports.push(keep(r));
   if (collected.reports.length === 0) throw new InputError(`no reachprobe report in ${paths.join(', ')}`);
   return collected;
 }

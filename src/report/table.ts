@@ -45,7 +45,9 @@ function groupByService(results: TargetResult[]): Map<string, TargetResult[]> {
 /** The reason, with the DNS signals that did not decide the verdict but a reader should know of. */
 function reasonCell(r: TargetResult): string {
   const deciding = r.verdict === 'dns-poisoned' || r.verdict === 'dns-nxdomain';
-  const signals = deciding ? [] : (r.dns_heuristics ?? []).map((h) => (h.strong ? h.name : `${h.name} (weak)`));
+  const signals = deciding
+    ? []
+    : (r.dns_heuristics ?? []).map((h) => (h.strong ? h.name : `${h.name} (weak)`));
   return signals.length > 0 ? `${r.reason} [DNS signals: ${signals.join(', ')}]` : r.reason;
 }
 
@@ -64,10 +66,13 @@ function blockedByCell(r: TargetResult): string {
 }
 
 /** OONI's `blocking`, as the comparison with the helper decided it (nothing without a control). */
-const blockingCell = (r: TargetResult) => (r.blocking === null || r.blocking === undefined ? '' : `blocking=${r.blocking}`);
+const blockingCell = (r: TargetResult) =>
+  r.blocking === null || r.blocking === undefined ? '' : `blocking=${r.blocking}`;
 
 /** The verdict, what was measured when the run's context replaced it, and the QUIC verdict (diff, history). */
-export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'> & { quic_verdict?: string }): string {
+export function verdictCell(
+  r: Pick<TargetResult, 'verdict' | 'measured_verdict'> & { quic_verdict?: string },
+): string {
   const main = r.measured_verdict ? `${r.verdict} (${r.measured_verdict})` : r.verdict;
   return r.quic_verdict ? `${main}, quic ${r.quic_verdict}` : main;
 }
@@ -76,7 +81,8 @@ export function verdictCell(r: Pick<TargetResult, 'verdict' | 'measured_verdict'
  * A target's outcome in diff and history: the verdict cell, and OONI's blocking where a control
  * found a block (`false` adds nothing a verdict does not say: reachable, or down from abroad too).
  */
-export const outcomeCell = (o: TargetOutcome): string => (o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o));
+export const outcomeCell = (o: TargetOutcome): string =>
+  o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o);
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
 export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
@@ -111,7 +117,8 @@ function missedRows(results: TargetResult[]): string[][] {
     const quicMissed = q !== undefined && r.expect_quic !== undefined && q.verdict !== r.expect_quic;
     const rows: string[][] = [];
     // Missed over TCP (its verdict, or `expect_blocking`), unless the QUIC side alone missed.
-    if (r.expect !== undefined && (!quicMissed || r.verdict !== r.expect)) rows.push([r.name, r.expect, r.verdict, r.reason]);
+    if (r.expect !== undefined && (!quicMissed || r.verdict !== r.expect))
+      rows.push([r.name, r.expect, r.verdict, r.reason]);
     if (quicMissed) rows.push([`${r.name} (quic)`, r.expect_quic!, q.verdict, q.reason]);
     return rows;
   });
@@ -121,7 +128,9 @@ function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
   const missed = missedRows(results.filter((r) => !r.expect_met));
   if (missed.length === 0) return [];
   const rows = [['TARGET', 'EXPECTED', 'GOT', 'WHY'], ...missed];
-  const paints = rows.map((_, i) => (i === 0 ? [chalk.bold, chalk.bold, chalk.bold, chalk.bold] : [undefined, chalk.green, chalk.red]));
+  const paints = rows.map((_, i) =>
+    i === 0 ? [chalk.bold, chalk.bold, chalk.bold, chalk.bold] : [undefined, chalk.green, chalk.red],
+  );
   return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...columns(rows, paints)];
 }
 
@@ -132,10 +141,19 @@ interface Layout {
 }
 
 /** The target's QUIC handshake, on a line of its own under the target's. */
-function quicRow(r: TargetResult, layout: Layout, chalk: ChalkInstance): { cells: string[]; paints: Array<Paint | undefined> } | undefined {
+function quicRow(
+  r: TargetResult,
+  layout: Layout,
+  chalk: ChalkInstance,
+): { cells: string[]; paints: Array<Paint | undefined> } | undefined {
   const q = r.quic;
   if (!q) return undefined;
-  const expected = r.expect_quic === undefined ? '' : q.verdict === r.expect_quic ? 'as expected' : `expected ${r.expect_quic}`;
+  const expected =
+    r.expect_quic === undefined
+      ? ''
+      : q.verdict === r.expect_quic
+        ? 'as expected'
+        : `expected ${r.expect_quic}`;
   const by = q['blocked-by'] ? BLOCKED_BY_WORDS[q['blocked-by']] : '';
   const cells = [
     '    quic',
@@ -143,18 +161,33 @@ function quicRow(r: TargetResult, layout: Layout, chalk: ChalkInstance): { cells
     ...(layout.withExpect ? [expected] : []),
     q.failure ? `quic_handshake: ${q.failure}` : '',
     ...(layout.withControl ? [''] : []),
-    ...(layout.withAttribution ? [q.flags?.includes('possibly-residual') ? `${by} (maybe residual)`.trim() : by] : []),
+    ...(layout.withAttribution
+      ? [q.flags?.includes('possibly-residual') ? `${by} (maybe residual)`.trim() : by]
+      : []),
     seconds(q.timings.total_ms),
     q.reason,
   ];
   const paint = q.verdict === 'not-offered' ? chalk.dim : paintFor(chalk, q.verdict);
   const met = r.expect_quic === undefined || q.verdict === r.expect_quic;
-  return { cells, paints: [chalk.dim, paint, ...(layout.withExpect ? [met ? chalk.dim : chalk.red] : []), chalk.dim, ...(layout.withControl ? [undefined] : []), ...(layout.withAttribution ? [chalk.cyan] : []), chalk.dim] };
+  return {
+    cells,
+    paints: [
+      chalk.dim,
+      paint,
+      ...(layout.withExpect ? [met ? chalk.dim : chalk.red] : []),
+      chalk.dim,
+      ...(layout.withControl ? [undefined] : []),
+      ...(layout.withAttribution ? [chalk.cyan] : []),
+      chalk.dim,
+    ],
+  };
 }
 
 export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
   const withExpect = results.some((r) => r.expect !== undefined || r.expect_quic !== undefined);
-  const withAttribution = results.some((r) => r['blocked-by'] !== undefined || r.flags !== undefined || r.quic?.['blocked-by'] !== undefined);
+  const withAttribution = results.some(
+    (r) => r['blocked-by'] !== undefined || r.flags !== undefined || r.quic?.['blocked-by'] !== undefined,
+  );
   const withControl = results.some((r) => r.blocking !== null && r.blocking !== undefined);
   const layout = { withExpect, withControl, withAttribution };
   const groups = [...groupByService(results)];
@@ -163,7 +196,9 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
   const mainRows = ordered.map((r) => [
     `  ${r.name}`,
     verdictCell(r),
-    ...(withExpect ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`] : []),
+    ...(withExpect
+      ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`]
+      : []),
     where(r),
     ...(withControl ? [blockingCell(r)] : []),
     ...(withAttribution ? [blockedByCell(r)] : []),
@@ -190,6 +225,11 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
     lines.push(chalk.bold(service), ...laid.slice(next, next + count));
     next += count;
   }
-  lines.push(...mismatches(results, chalk), '', chalk.bold(summaryText(summary)), ...summary.notes.map((n) => chalk.yellow(`note: ${n}`)));
+  lines.push(
+    ...mismatches(results, chalk),
+    '',
+    chalk.bold(summaryText(summary)),
+    ...summary.notes.map((n) => chalk.yellow(`note: ${n}`)),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -44,5 +44,10 @@ export interface ReportRef {
 }
 
 export function refOf(r: ReadReport): ReportRef {
-  return { file: r.file, started_at: r.doc.summary.started_at, partial: r.partial, targets: r.doc.results.length };
+  return {
+    file: r.file,
+    started_at: r.doc.summary.started_at,
+    partial: r.partial,
+    targets: r.doc.results.length,
+  };
 }

@@ -8,7 +8,11 @@
 export const printable = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 
 /** An ISO time to the second, in UTC: `2026-11-23 13:00:31Z`. */
-export const shortTime = (iso: string): string => new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+export const shortTime = (iso: string): string =>
+  new Date(iso)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 
 const two = (n: number) => String(n).padStart(2, '0');
 

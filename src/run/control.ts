@@ -1,7 +1,14 @@
 import net from 'node:net';
 import { classifyQuic } from '../classify/quic.js';
 import { impossibleReason, inList } from '../model/addresses.js';
-import type { Control, ControlEnd, ControlHttp, ControlQuic, ControlTarget, ControlTls } from '../model/control.js';
+import type {
+  Control,
+  ControlEnd,
+  ControlHttp,
+  ControlQuic,
+  ControlTarget,
+  ControlTls,
+} from '../model/control.js';
 import type { QuicResult } from '../model/quic.js';
 import { InputError } from '../model/input-error.js';
 import { find, own } from '../model/observation.js';
@@ -46,7 +53,15 @@ interface Planned {
 function plan(requests: ControlTarget[], options: ProbeOptions): Planned {
   const planned: Planned = { targets: [], refused: [], alsoDial: new Map(), skipped: new Map() };
   requests.forEach((r, i) => {
-    const refuse = (why: string) => planned.refused.push({ type: 'control', name: r.name, url: r.url, refused: why, tcp: [], duration_ms: 0 });
+    const refuse = (why: string) =>
+      planned.refused.push({
+        type: 'control',
+        name: r.name,
+        url: r.url,
+        refused: why,
+        tcp: [],
+        duration_ms: 0,
+      });
     let target: Target;
     try {
       target = targetFromUrl(r.name, r.url, { file: 'request', line: i + 1 });
@@ -57,7 +72,9 @@ function plan(requests: ControlTarget[], options: ProbeOptions): Planned {
     const literal = net.isIP(target.host) !== 0 ? refusedAddress(target.host, options) : undefined;
     if (literal) return refuse(`${target.host}: ${literal}`);
     const kept = r.addresses.filter((a) => refusedAddress(a, options) === undefined);
-    const skipped = r.addresses.filter((a) => !kept.includes(a)).map((a) => `${a} (${refusedAddress(a, options)})`);
+    const skipped = r.addresses
+      .filter((a) => !kept.includes(a))
+      .map((a) => `${a} (${refusedAddress(a, options)})`);
     planned.targets.push(r.quic ? { ...target, quic: true } : target);
     planned.alsoDial.set(target.name, kept);
     if (skipped.length > 0) planned.skipped.set(target.name, skipped);
@@ -65,7 +82,11 @@ function plan(requests: ControlTarget[], options: ProbeOptions): Planned {
   return planned;
 }
 
-const CERTIFICATE_FAILURES = new Set(['ssl_invalid_hostname', 'ssl_unknown_authority', 'ssl_invalid_certificate']);
+const CERTIFICATE_FAILURES = new Set([
+  'ssl_invalid_hostname',
+  'ssl_unknown_authority',
+  'ssl_invalid_certificate',
+]);
 
 function tlsOf(r: TargetResult): ControlTls | undefined {
   const t = own(r.checks, 'tls_handshake').at(-1);
@@ -87,7 +108,19 @@ function tlsOf(r: TargetResult): ControlTls | undefined {
 function httpOf(r: TargetResult): ControlHttp | undefined {
   const h = own(r.checks, 'http_round_trip').at(-1);
   if (!h) return undefined;
-  const { address, port, status, location, headers, header_names, body_bytes, body_truncated, title, body_sha256, failure } = h;
+  const {
+    address,
+    port,
+    status,
+    location,
+    headers,
+    header_names,
+    body_bytes,
+    body_truncated,
+    title,
+    body_sha256,
+    failure,
+  } = h;
   return {
     address,
     port,
@@ -110,8 +143,20 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
  */
 function quicOf(r: TargetResult, q: QuicResult): ControlQuic {
   const target = targetFromUrl(r.name, r.url, { file: 'result', line: 1 });
-  const { verdict } = classifyQuic({ target, checks: q.checks, offeredBy: [], tcp: { verdict: r.verdict, ...(r.stage ? { stage: r.stage } : {}) } });
-  return { verdict, stage: q.stage, ...(q.failure ? { failure: q.failure } : {}), address: q.address, port: q.port, ...(q.alpn ? { alpn: q.alpn } : {}) };
+  const { verdict } = classifyQuic({
+    target,
+    checks: q.checks,
+    offeredBy: [],
+    tcp: { verdict: r.verdict, ...(r.stage ? { stage: r.stage } : {}) },
+  });
+  return {
+    verdict,
+    stage: q.stage,
+    ...(q.failure ? { failure: q.failure } : {}),
+    address: q.address,
+    port: q.port,
+    ...(q.alpn ? { alpn: q.alpn } : {}),
+  };
 }
 
 /** One target's measurement, as the control the probe compares with. */
@@ -120,16 +165,35 @@ export function controlOf(r: TargetResult, skipped: string[] = []): Control {
   const tcp = own(r.checks, 'connect')
     .filter((c) => c.try === undefined)
     .map((c) => ({ address: c.address, port: c.port, ...(c.failure ? { failure: c.failure.failure } : {}) }));
-  const base: Control = { type: 'control', name: r.name, url: r.url, tcp, verdict: r.verdict, duration_ms: r.timings.total_ms };
-  if (resolved) base.dns = { addresses: resolved.addresses, ...(resolved.failure ? { failure: resolved.failure.failure } : {}) };
+  const base: Control = {
+    type: 'control',
+    name: r.name,
+    url: r.url,
+    tcp,
+    verdict: r.verdict,
+    duration_ms: r.timings.total_ms,
+  };
+  if (resolved)
+    base.dns = {
+      addresses: resolved.addresses,
+      ...(resolved.failure ? { failure: resolved.failure.failure } : {}),
+    };
   if (skipped.length > 0) base.not_dialled = skipped;
   if (resolved && !resolved.failure && tcp.length === 0 && resolved.addresses.length > 0) {
     // DNS rebinding, or a name of someone's LAN: nothing was dialled, and the probe is told so.
-    return { ...base, refused: `resolves only to addresses the helper does not connect to (${resolved.addresses.join(' ')})` };
+    return {
+      ...base,
+      refused: `resolves only to addresses the helper does not connect to (${resolved.addresses.join(' ')})`,
+    };
   }
   const tls = tlsOf(r);
   const http = httpOf(r);
-  return { ...base, ...(tls ? { tls } : {}), ...(http ? { http } : {}), ...(r.quic ? { quic: quicOf(r, r.quic) } : {}) };
+  return {
+    ...base,
+    ...(tls ? { tls } : {}),
+    ...(http ? { http } : {}),
+    ...(r.quic ? { quic: quicOf(r, r.quic) } : {}),
+  };
 }
 
 /** Measures the requested targets; each control goes to `onControl` as soon as it is done (refused ones first). */
@@ -157,5 +221,11 @@ export async function measureControls(
       },
     });
   }
-  return { type: 'end', targets: requests.length, measured, refused, duration_ms: Math.round(env.clock.now() - began) };
+  return {
+    type: 'end',
+    targets: requests.length,
+    measured,
+    refused,
+    duration_ms: Math.round(env.clock.now() - began),
+  };
 }

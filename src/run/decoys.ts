@@ -43,7 +43,14 @@ export class PassedDecoys {
   }
 
   /** Keeps a decoy made at `at` for `target`, if it passed; one that failed voids what the IP:port had. */
-  record<K extends Kind>(endpoint: string, kind: K, target: string, observation: DecoyOf<K>, at: number, now: number) {
+  record<K extends Kind>(
+    endpoint: string,
+    kind: K,
+    target: string,
+    observation: DecoyOf<K>,
+    at: number,
+    now: number,
+  ) {
     if (observation.failure) return this.forget(endpoint, kind === 'quic' ? 'quic' : 'tcp');
     if (this.maxAgeMs <= 0) return;
     const k = key(endpoint, kind);

@@ -35,7 +35,9 @@ export function realEnv(s: EnvSettings): ProbeEnv {
     dial: dialTcp,
     ca: s.ca,
     controls: s.controls,
-    ...(s.controls.length > 0 ? { doh: dohDispatcher(s.ca, s.dnsTimeoutMs, dohConnections(s.concurrency)) } : {}),
+    ...(s.controls.length > 0
+      ? { doh: dohDispatcher(s.ca, s.dnsTimeoutMs, dohConnections(s.concurrency)) }
+      : {}),
     ...(s.sink ? { sink: s.sink } : {}),
   };
   if (s.resolver) return { ...common, resolver: serverResolver(s.resolver), dnsServer: s.resolver };

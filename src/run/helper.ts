@@ -1,4 +1,9 @@
-import { CONTROL_SCHEMA_VERSION, type Control, type ControlTarget, type HelperSummary } from '../model/control.js';
+import {
+  CONTROL_SCHEMA_VERSION,
+  type Control,
+  type ControlTarget,
+  type HelperSummary,
+} from '../model/control.js';
 import type { Target } from '../model/target.js';
 import { askHelper, type HelperEndpoint } from '../net/helper-client.js';
 import type { Controls } from './options.js';
@@ -65,8 +70,17 @@ export class HelperControls implements Controls {
 
   summary(): HelperSummary {
     const missing = this.sent - this.received;
-    const why = this.problem ?? (missing > 0 ? `${missing} controls did not come within ${this.s.timeoutMs / 1000} s` : undefined);
-    return { url: this.s.url, reachable: this.answered, ...(why ? { why } : {}), sent: this.sent, controls: this.received, refused: this.refusedCount };
+    const why =
+      this.problem ??
+      (missing > 0 ? `${missing} controls did not come within ${this.s.timeoutMs / 1000} s` : undefined);
+    return {
+      url: this.s.url,
+      reachable: this.answered,
+      ...(why ? { why } : {}),
+      sent: this.sent,
+      controls: this.received,
+      refused: this.refusedCount,
+    };
   }
 
   async close(): Promise<void> {
@@ -96,7 +110,8 @@ export class HelperControls implements Controls {
     this.flushTimer = undefined;
     if (this.queue.length > 0) this.ready.push(this.queue);
     this.queue = [];
-    while (this.inFlight < (this.s.parallel ?? 4) && this.ready.length > 0) void this.send(this.ready.shift()!);
+    while (this.inFlight < (this.s.parallel ?? 4) && this.ready.length > 0)
+      void this.send(this.ready.shift()!);
   }
 
   private async send(batch: ControlTarget[]): Promise<void> {
@@ -105,7 +120,12 @@ export class HelperControls implements Controls {
       for (let attempt = 0; ; attempt++) {
         const left = batch.filter((t) => !this.done.has(t.name));
         if (left.length === 0 || this.givenUp) break;
-        const answer = await askHelper(this.s, { schema_version: CONTROL_SCHEMA_VERSION, targets: left }, (c) => this.arrived(c), this.abort.signal);
+        const answer = await askHelper(
+          this.s,
+          { schema_version: CONTROL_SCHEMA_VERSION, targets: left },
+          (c) => this.arrived(c),
+          this.abort.signal,
+        );
         if (answer.ok) {
           this.answered = true;
           break;
@@ -122,7 +142,6 @@ export class HelperControls implements Controls {
       this.flush();
     }
   }
-
 
   private arrived(c: Control): void {
     const w = this.waiting.get(c.name);

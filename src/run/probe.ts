@@ -1,5 +1,11 @@
 import net from 'node:net';
-import { checkDnsQuery, checkDoh, checkResolve, resolveByQuery, type DnsQueryOptions } from '../checks/dns.js';
+import {
+  checkDnsQuery,
+  checkDoh,
+  checkResolve,
+  resolveByQuery,
+  type DnsQueryOptions,
+} from '../checks/dns.js';
 import { checkHttp } from '../checks/http.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
@@ -71,17 +77,40 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   }
   const overQuic = wantsQuic(target, options);
   ctx.env.helper?.request(target, addresses, overQuic);
-  const dialled = toDial(target, chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)), options);
-  const tcp = dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
+  const dialled = toDial(
+    target,
+    chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)),
+    options,
+  );
+  const tcp =
+    dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
   // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
-  const quic = overQuic && dialled.length > 0 ? probeQuic(target, dialled, ctx, tcp.then(() => observations, () => observations)) : undefined;
+  const quic =
+    overQuic && dialled.length > 0
+      ? probeQuic(
+          target,
+          dialled,
+          ctx,
+          tcp.then(
+            () => observations,
+            () => observations,
+          ),
+        )
+      : undefined;
   const residual = await tcp;
-  return { observations, dnsQueries, addresses, ...(residual ? { residual } : {}), ...(quic ? { quic: await quic } : {}) };
+  return {
+    observations,
+    dnsQueries,
+    addresses,
+    ...(residual ? { residual } : {}),
+    ...(quic ? { quic: await quic } : {}),
+  };
 }
 
 /** A DNS answer no public name can have is never dialled: it may be this machine or its LAN. */
 const dialable = (address: string, options: ProbeOptions) =>
-  impossibleReason(address, options.allowedAnswers) === undefined && !(options.neverDial && inList(options.neverDial, address));
+  impossibleReason(address, options.allowedAnswers) === undefined &&
+  !(options.neverDial && inList(options.neverDial, address));
 
 /** The answers (so many at most), and the helper's extra addresses (the probe's) after them. */
 function toDial(target: Target, answers: string[], options: ProbeOptions): string[] {
@@ -116,17 +145,25 @@ function startDns(host: string, ctx: ProbeContext): DnsWork {
     resolved = lookup.resolved;
   } else {
     resolved = checkResolve(host, env.resolver, options.timeouts.dns, watch);
-    if (server) for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
+    if (server)
+      for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
   }
   if (server) raw({ server, type: 'TXT', purpose: 'wrong_type', ...window });
   // Whether the sink is usable is known only when its canary queries end; the classification decides.
   if (env.sink) {
-    raw({ server: env.sink, type: 'A', purpose: 'sink', timeoutMs: options.sinkTimeoutMs, windowMs: options.dnsWindowMs });
+    raw({
+      server: env.sink,
+      type: 'A',
+      purpose: 'sink',
+      timeoutMs: options.sinkTimeoutMs,
+      windowMs: options.dnsWindowMs,
+    });
   }
   const dispatcher = env.doh;
   if (dispatcher) {
     for (const url of env.controls) {
-      for (const type of ['A', 'AAAA'] as const) queries.push(checkDoh(host, { url, type, timeoutMs: options.timeouts.dns, dispatcher }, watch));
+      for (const type of ['A', 'AAAA'] as const)
+        queries.push(checkDoh(host, { url, type, timeoutMs: options.timeouts.dns, dispatcher }, watch));
     }
   }
   return { resolved, queries };
@@ -136,7 +173,12 @@ function startDns(host: string, ctx: ProbeContext): DnsWork {
  * Dials every address at once (each under its IP:port lock) and runs TLS and HTTP on the first
  * connection to open, while the other dials finish: a blackholed address does not delay the rest.
  */
-async function connectAndUse(target: Target, addresses: string[], ctx: ProbeContext, out: Observation[]): Promise<Residual | undefined> {
+async function connectAndUse(
+  target: Target,
+  addresses: string[],
+  ctx: ProbeContext,
+  out: Observation[],
+): Promise<Residual | undefined> {
   let chosen: Chosen | undefined;
   let pickFirst!: (c: Chosen | undefined) => void;
   const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
@@ -145,7 +187,13 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
     const release = await ctx.locks.acquire(endpoint);
     let kept = false;
     try {
-      const { observation, socket } = await checkConnect(ctx.env.dial, address, target.port, ctx.options.timeouts.connect, ctx.watch);
+      const { observation, socket } = await checkConnect(
+        ctx.env.dial,
+        address,
+        target.port,
+        ctx.options.timeouts.connect,
+        ctx.watch,
+      );
       if (observation.failure) ctx.decoys.forget(endpoint);
       if (socket && !chosen) {
         chosen = { address, socket, release };
@@ -171,18 +219,31 @@ async function connectAndUse(target: Target, addresses: string[], ctx: ProbeCont
 /** A reset or a FIN may be a probabilistic trigger: worth a fresh try. A timeout or a bad certificate is not. */
 const RETRYABLE = new Set(['connection_reset', 'eof_error']);
 
-const tagged = <T extends Observation>(o: T, extra: Partial<Pick<ConnectObservation, 'purpose' | 'try'>>): T => Object.assign(o, extra);
+const tagged = <T extends Observation>(
+  o: T,
+  extra: Partial<Pick<ConnectObservation, 'purpose' | 'try'>>,
+): T => Object.assign(o, extra);
 
 /**
  * The innocuous check, on the connection already open: the same IP:port with another name (as SNI
  * for https, as Host for http). It comes first: after the target's own check triggers a block, the
  * censor would block the triple whatever it carries.
  */
-async function decoyCheck(target: Target, socket: net.Socket, address: string, decoy: string, ctx: ProbeContext): Promise<DecoyObservation> {
+async function decoyCheck(
+  target: Target,
+  socket: net.Socket,
+  address: string,
+  decoy: string,
+  ctx: ProbeContext,
+): Promise<DecoyObservation> {
   const { watch } = ctx;
   if (target.scheme === 'https') {
     // Only whether the handshake completes matters: the certificate, for another name, is not checked.
-    const tls = await checkTls(socket, { ...tlsOptions(decoy, address, target.port, ctx), verify: false }, watch);
+    const tls = await checkTls(
+      socket,
+      { ...tlsOptions(decoy, address, target.port, ctx), verify: false },
+      watch,
+    );
     tls.socket?.destroy();
     return tagged(tls.observation, { purpose: 'decoy' });
   }
@@ -197,11 +258,22 @@ function tlsOptions(host: string, address: string, port: number, ctx: ProbeConte
 
 function httpOptions(address: string, ctx: ProbeContext) {
   const { options } = ctx;
-  return { address, timeoutMs: options.timeouts.http, maxBodyBytes: options.maxBodyBytes, userAgent: options.userAgent };
+  return {
+    address,
+    timeoutMs: options.timeouts.http,
+    maxBodyBytes: options.maxBodyBytes,
+    userAgent: options.userAgent,
+  };
 }
 
 /** One try of the target's own check: TLS (for https) and HTTP, on `socket` or a fresh connection. */
-async function ownTry(target: Target, address: string, given: net.Socket | undefined, attempt: number, ctx: ProbeContext) {
+async function ownTry(
+  target: Target,
+  address: string,
+  given: net.Socket | undefined,
+  attempt: number,
+  ctx: ProbeContext,
+) {
   const { options, env, watch } = ctx;
   const steps: Observation[] = [];
   let socket = given;
@@ -233,9 +305,16 @@ async function sniProbe(target: Target, ctx: ProbeContext): Promise<Observation[
   const { options, env, watch } = ctx;
   const dialled = await checkConnect(env.dial, server.address, server.port, options.timeouts.connect, watch);
   if (!dialled.socket) return [tagged(dialled.observation, { purpose: 'sni_probe' })];
-  const tls = await checkTls(dialled.socket, tlsOptions(target.host, server.address, server.port, ctx), watch);
+  const tls = await checkTls(
+    dialled.socket,
+    tlsOptions(target.host, server.address, server.port, ctx),
+    watch,
+  );
   tls.socket?.destroy();
-  return [tagged(dialled.observation, { purpose: 'sni_probe' }), tagged(tls.observation, { purpose: 'sni_probe' })];
+  return [
+    tagged(dialled.observation, { purpose: 'sni_probe' }),
+    tagged(tls.observation, { purpose: 'sni_probe' }),
+  ];
 }
 
 // The first re-check soon after the block, then every few seconds.
@@ -243,7 +322,12 @@ const RESIDUAL_FIRST_MS = 1000;
 const RESIDUAL_STEP_MS = 5000;
 
 /** After a block, the decoy again every few seconds until it passes or --residual-check runs out. */
-async function residualCheck(target: Target, address: string, decoy: string, ctx: ProbeContext): Promise<Observation[]> {
+async function residualCheck(
+  target: Target,
+  address: string,
+  decoy: string,
+  ctx: ProbeContext,
+): Promise<Observation[]> {
   const { options, env, watch } = ctx;
   const steps: Observation[] = [];
   const until = env.clock.now() + options.residualCheckMs;
@@ -253,7 +337,10 @@ async function residualCheck(target: Target, address: string, decoy: string, ctx
     const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
     const seen = dialled.socket ? await decoyCheck(target, dialled.socket, address, decoy, ctx) : undefined;
     dialled.socket?.destroy();
-    steps.push(tagged(dialled.observation, { purpose: 'residual_check' }), ...(seen ? [tagged(seen, { purpose: 'residual_check' })] : []));
+    steps.push(
+      tagged(dialled.observation, { purpose: 'residual_check' }),
+      ...(seen ? [tagged(seen, { purpose: 'residual_check' })] : []),
+    );
     const failure = dialled.observation.failure ?? seen?.failure;
     if (!failure || !BLOCKING_FAILURES.has(failure.failure)) break;
   }
@@ -279,7 +366,12 @@ function decoyGraceMs(target: Target, ctx: ProbeContext): number {
  * SNI probe and residual check. The own check starts when the decoy is done, or beside it once the
  * decoy has stayed silent past its grace. Frees the IP:port lock at the end.
  */
-async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, lingering: boolean): Promise<Observation[]> {
+async function useConnection(
+  target: Target,
+  chosen: Chosen,
+  ctx: ProbeContext,
+  lingering: boolean,
+): Promise<Observation[]> {
   const { options, env } = ctx;
   const { address, release } = chosen;
   const endpoint = hostPort(address, target.port);
@@ -298,7 +390,13 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
     const own: Observation[] = [];
     let failure: Failure | undefined;
     for (let attempt = 1; attempt <= options.tries; attempt++) {
-      const tried = await ownTry(target, address, attempt === 1 && !decoyRun ? chosen.socket : undefined, attempt, ctx);
+      const tried = await ownTry(
+        target,
+        address,
+        attempt === 1 && !decoyRun ? chosen.socket : undefined,
+        attempt,
+        ctx,
+      );
       own.push(...tried.steps);
       failure = tried.failure;
       if (!failure || !RETRYABLE.has(failure.failure)) break;
@@ -311,7 +409,8 @@ async function useConnection(target: Target, chosen: Chosen, ctx: ProbeContext, 
       ctx.blocks.record(endpoint, target.name, env.clock.now());
       ctx.decoys.forget(endpoint);
       steps.push(...(await sniProbe(target, ctx)));
-      if (decoy && options.residualCheckMs > 0) steps.push(...(await residualCheck(target, address, decoy, ctx)));
+      if (decoy && options.residualCheckMs > 0)
+        steps.push(...(await residualCheck(target, address, decoy, ctx)));
     }
     return steps;
   } finally {

@@ -39,7 +39,12 @@ const udpKey = (endpoint: string) => `udp ${endpoint}`;
  * else the first address. Then, if QUIC did not complete and the target's own answer over TCP
  * names another UDP port for h3 (Alt-Svc), that port too: it is where the service says QUIC is.
  */
-export async function probeQuic(target: Target, addresses: string[], ctx: ProbeContext, tcpChecks: Promise<Observation[]>): Promise<QuicRun> {
+export async function probeQuic(
+  target: Target,
+  addresses: string[],
+  ctx: ProbeContext,
+  tcpChecks: Promise<Observation[]>,
+): Promise<QuicRun> {
   const first = await raceAddresses(target, addresses, target.port, ctx);
   const decided = ownOf(first);
   if (!decided.failure) return first;
@@ -52,7 +57,12 @@ export async function probeQuic(target: Target, addresses: string[], ctx: ProbeC
 /** The target's own handshake of a run: the last check made for no other purpose. */
 const ownOf = (run: QuicRun): QuicObservation => run.observations.findLast((o) => o.purpose === undefined)!;
 
-async function raceAddresses(target: Target, addresses: string[], port: number, ctx: ProbeContext): Promise<QuicRun> {
+async function raceAddresses(
+  target: Target,
+  addresses: string[],
+  port: number,
+  ctx: ProbeContext,
+): Promise<QuicRun> {
   const [first, ...rest] = addresses;
   let answered = false;
   let locked!: () => void;
@@ -81,7 +91,9 @@ function h3Offers(tcpChecks: Observation[]): AltService[] {
 
 /** The h3 port the answer names for the target's own host (another host is not followed). */
 const altSvcPort = (target: Target, tcpChecks: Observation[]): number | undefined =>
-  h3Offers(tcpChecks).find((alt) => alt.host === undefined || alt.host.toLowerCase() === target.host.toLowerCase())?.port;
+  h3Offers(tcpChecks).find(
+    (alt) => alt.host === undefined || alt.host.toLowerCase() === target.host.toLowerCase(),
+  )?.port;
 
 /** What the address race is told: the lock is taken, and the server answered. */
 interface RaceSignals {
@@ -90,7 +102,13 @@ interface RaceSignals {
 }
 
 /** One address and UDP port: the decoy (made, or reused), then the own handshake, under its lock. */
-async function probeQuicAt(target: Target, address: string, port: number, ctx: ProbeContext, signals?: RaceSignals): Promise<QuicRun> {
+async function probeQuicAt(
+  target: Target,
+  address: string,
+  port: number,
+  ctx: ProbeContext,
+  signals?: RaceSignals,
+): Promise<QuicRun> {
   const { options, env, watch } = ctx;
   const endpoint = hostPort(address, port);
   const release = await ctx.locks.acquire(udpKey(endpoint));
@@ -98,8 +116,19 @@ async function probeQuicAt(target: Target, address: string, port: number, ctx: P
   try {
     const recent = ctx.blocks.recent(udpKey(endpoint), target.name, env.clock.now());
     const source = env.udpSource;
-    const createSocket = source ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 }) : undefined;
-    const base = { host: target.host, address, port, ca: env.ca, verify: true, timeoutMs: options.quicTimeoutMs, ...(createSocket ? { createSocket } : {}), ...(signals ? { onAnswer: signals.heard } : {}) };
+    const createSocket = source
+      ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 })
+      : undefined;
+    const base = {
+      host: target.host,
+      address,
+      port,
+      ca: env.ca,
+      verify: true,
+      timeoutMs: options.quicTimeoutMs,
+      ...(createSocket ? { createSocket } : {}),
+      ...(signals ? { onAnswer: signals.heard } : {}),
+    };
     // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
     const decoyName = recent ? undefined : options.decoyName;
     // As over TCP, a decoy that passed there lately (for another name) stands for this one's.
@@ -107,15 +136,22 @@ async function probeQuicAt(target: Target, address: string, port: number, ctx: P
     const reused = decoyName ? ctx.decoys.fresh(endpoint, 'quic', decoyAt) : undefined;
     // A reused decoy was answered there lately: the address answers.
     if (reused) signals?.heard();
-    const decoy = decoyName && !reused ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch) : undefined;
+    const decoy =
+      decoyName && !reused
+        ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch)
+        : undefined;
     if (decoy) await waitAtMost(decoy, options.quicTimeoutMs * DECOY_GRACE_SHARE);
     const own = await checkQuic(base, watch);
     const made = await decoy;
     if (made) ctx.decoys.record(endpoint, 'quic', target.name, made, decoyAt, env.clock.now());
     if (own.failure && BLOCKING_FAILURES.has(own.failure.failure)) ctx.decoys.forget(endpoint, 'quic');
-    if (own.failure?.failure === 'generic_timeout_error') ctx.blocks.record(udpKey(endpoint), target.name, env.clock.now());
+    if (own.failure?.failure === 'generic_timeout_error')
+      ctx.blocks.record(udpKey(endpoint), target.name, env.clock.now());
     const decoyMet = reused ?? made;
-    return { observations: [...(decoyMet ? [decoyMet] : []), own], ...(recent ? { residual: { ...recent, endpoint } } : {}) };
+    return {
+      observations: [...(decoyMet ? [decoyMet] : []), own],
+      ...(recent ? { residual: { ...recent, endpoint } } : {}),
+    };
   } finally {
     release();
   }
@@ -131,5 +167,9 @@ export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<vo
 /** What says the target speaks QUIC: its own HTTP answer's Alt-Svc offering h3, and `quic: true`. */
 export function offeredBy(target: Target, checks: Observation[], helperSaw: boolean): QuicEvidence[] {
   const h3 = h3Offers(checks).length > 0;
-  return [...(h3 ? ['alt-svc' as const] : []), ...(target.quic ? ['target' as const] : []), ...(helperSaw ? ['helper' as const] : [])];
+  return [
+    ...(h3 ? ['alt-svc' as const] : []),
+    ...(target.quic ? ['target' as const] : []),
+    ...(helperSaw ? ['helper' as const] : []),
+  ];
 }

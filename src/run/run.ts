@@ -1,6 +1,13 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
-import { inContext, isSuccess, meetsBlocking, meetsExpectation, meetsQuic, vantageOf } from '../classify/run.js';
+import {
+  inContext,
+  isSuccess,
+  meetsBlocking,
+  meetsExpectation,
+  meetsQuic,
+  vantageOf,
+} from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import { classifyQuic } from '../classify/quic.js';
 import type { QuicResult } from '../model/quic.js';
@@ -104,14 +111,30 @@ function residualFields(residual: Residual | undefined, verdict: VerdictName) {
 }
 
 /** The QUIC handshakes classified, flagged possibly residual after another target's block on the same UDP port. */
-function quicResultOf(target: Target, run: QuicRun, checks: Observation[], tcp: Verdict, helperSaw: boolean): QuicResult {
-  const classified = classifyQuic({ target, checks: run.observations, offeredBy: offeredBy(target, checks, helperSaw), tcp });
-  return { ...classified, ...residualFields(run.residual, classified.verdict === 'not-offered' ? 'reachable' : classified.verdict) };
+function quicResultOf(
+  target: Target,
+  run: QuicRun,
+  checks: Observation[],
+  tcp: Verdict,
+  helperSaw: boolean,
+): QuicResult {
+  const classified = classifyQuic({
+    target,
+    checks: run.observations,
+    offeredBy: offeredBy(target, checks, helperSaw),
+    tcp,
+  });
+  return {
+    ...classified,
+    ...residualFields(run.residual, classified.verdict === 'not-offered' ? 'reachable' : classified.verdict),
+  };
 }
 
 /** OONI's keys: in an offline run no failure says anything, so neither do they. */
 function blockingOf(m: Measured, v: Verdict): Pick<TargetResult, 'blocking' | 'accessible'> {
-  return v.verdict === 'vantage-offline' ? { blocking: null, accessible: null } : { blocking: m.blocking, accessible: m.accessible };
+  return v.verdict === 'vantage-offline'
+    ? { blocking: null, accessible: null }
+    : { blocking: m.blocking, accessible: m.accessible };
 }
 
 /** What the helper saw, as the result carries it (its name and URL are the result's own). */
@@ -149,7 +172,10 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     ...(target.expect ? { expect: target.expect } : {}),
     ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
     ...(target.expectQuic ? { expect_quic: target.expectQuic } : {}),
-    expect_met: meetsExpectation(v.verdict, target.expect) && meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) && meetsQuic(m.quic?.verdict, target.expectQuic),
+    expect_met:
+      meetsExpectation(v.verdict, target.expect) &&
+      meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
+      meetsQuic(m.quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,
   };
@@ -158,9 +184,12 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
 function dnsNotes(preflight: DnsPreflight): string[] {
   const notes: string[] = [];
   const { sink, nxdomain } = preflight;
-  if (sink && !sink.usable) notes.push(`the sink ${sink.server} is unusable (${sink.why}): its answers were not used as evidence`);
+  if (sink && !sink.usable)
+    notes.push(`the sink ${sink.server} is unusable (${sink.why}): its answers were not used as evidence`);
   if (nxdomain && nxdomain.rewritten_to.length > 0) {
-    notes.push(`the resolver answers ${nxdomain.rewritten_to.join(' ')} for names that do not exist (NXDOMAIN rewriting)`);
+    notes.push(
+      `the resolver answers ${nxdomain.rewritten_to.join(' ')} for names that do not exist (NXDOMAIN rewriting)`,
+    );
   }
   return notes;
 }
@@ -186,10 +215,18 @@ class Tally {
 
 function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): string[] {
   const notes: string[] = dnsNotes(preflight);
-  if (vantage === 'offline') notes.push('every domestic control failed: this vantage point looks offline, and no result of this run means censorship');
-  if (vantage === 'unknown') notes.push('no domestic control in this run (or none finished): an offline vantage point cannot be told from censorship');
+  if (vantage === 'offline')
+    notes.push(
+      'every domestic control failed: this vantage point looks offline, and no result of this run means censorship',
+    );
+  if (vantage === 'unknown')
+    notes.push(
+      'no domestic control in this run (or none finished): an offline vantage point cannot be told from censorship',
+    );
   if (vantage === 'online' && tally.foreign > 0 && tally.foreignUp === 0) {
-    notes.push('every foreign control failed: the border itself may be cut, so blocking may not be specific to these services');
+    notes.push(
+      'every foreign control failed: the border itself may be cut, so blocking may not be specific to these services',
+    );
   }
   return notes;
 }
@@ -197,7 +234,9 @@ function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): strin
 function helperNotes(helper: HelperSummary | undefined): string[] {
   if (!helper || helper.controls === helper.sent) return [];
   const missing = helper.sent - helper.controls;
-  return [`${missing} of ${helper.sent} targets got no control from the helper (${helper.why ?? 'none came in time'}): their verdicts are this side's alone`];
+  return [
+    `${missing} of ${helper.sent} targets got no control from the helper (${helper.why ?? 'none came in time'}): their verdicts are this side's alone`,
+  ];
 }
 
 interface RunFacts {
@@ -228,21 +267,36 @@ function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary | undefi
  * Measures every target, at most `concurrency` at once and never two on one server IP:port.
  * Domestic controls go first: whether they work decides what every other failure can mean.
  */
-export async function runProbe(targets: Target[], options: ProbeOptions, env: ProbeEnv, hooks: RunHooks = {}): Promise<RunOutput> {
+export async function runProbe(
+  targets: Target[],
+  options: ProbeOptions,
+  env: ProbeEnv,
+  hooks: RunHooks = {},
+): Promise<RunOutput> {
   const startedAt = env.clock.date();
   const origin = env.clock.now();
   const watch = new Stopwatch(env.clock, origin);
   // The checks of the DNS path run beside the first targets; only classifying waits for them.
-  const preflight = dnsPreflight(env, options, watch, targets.some((t) => needsDns(t, options)));
-  const dnsContext = preflight.then(
-    (p): DnsContext => ({
-      sinkUsable: p.sink?.usable ?? false,
-      forgedPool: options.forgedPool,
-      allowed: options.allowedAnswers,
-      nxRewrite: p.nxdomain?.rewritten_to ?? [],
-    }),
+  const preflight = dnsPreflight(
+    env,
+    options,
+    watch,
+    targets.some((t) => needsDns(t, options)),
   );
-  const ctx: ProbeContext = { env, options, locks: new EndpointLocks(), blocks: new Blocks(), decoys: new PassedDecoys(options.decoyReuseMs), watch };
+  const dnsContext = preflight.then((p): DnsContext => ({
+    sinkUsable: p.sink?.usable ?? false,
+    forgedPool: options.forgedPool,
+    allowed: options.allowedAnswers,
+    nxRewrite: p.nxdomain?.rewritten_to ?? [],
+  }));
+  const ctx: ProbeContext = {
+    env,
+    options,
+    locks: new EndpointLocks(),
+    blocks: new Blocks(),
+    decoys: new PassedDecoys(options.decoyReuseMs),
+    watch,
+  };
   const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
   // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
@@ -259,8 +313,22 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
     const local = classifyTarget(target, checks, await dnsContext);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
-    const quic = run.quic && quicResultOf(target, run.quic, checks, verdict, control?.quic?.stage === 'complete');
-    return { target, verdict, blocking, accessible, ...(control ? { control } : {}), checks, ...(quic ? { quic } : {}), addresses: run.addresses, startedAt: at, chainMs, totalMs, ...(run.residual ? { residual: run.residual } : {}) };
+    const quic =
+      run.quic && quicResultOf(target, run.quic, checks, verdict, control?.quic?.stage === 'complete');
+    return {
+      target,
+      verdict,
+      blocking,
+      accessible,
+      ...(control ? { control } : {}),
+      checks,
+      ...(quic ? { quic } : {}),
+      addresses: run.addresses,
+      startedAt: at,
+      chainMs,
+      totalMs,
+      ...(run.residual ? { residual: run.residual } : {}),
+    };
   };
   const withHelper = env.helper !== undefined;
   const abandoned = new Set<string>();
@@ -314,10 +382,23 @@ export async function runProbe(targets: Target[], options: ProbeOptions, env: Pr
   const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
   results.sort((a, b) => byOrder(a.name, b.name));
   const checked = await stopping.settle(preflight);
-  const facts = { vantage, preflight: checked === ABANDONED ? {} : checked, startedAt, endedAt: env.clock.date(), ms: env.clock.now() - origin };
+  const facts = {
+    vantage,
+    preflight: checked === ABANDONED ? {} : checked,
+    startedAt,
+    endedAt: env.clock.date(),
+    ms: env.clock.now() - origin,
+  };
   const summary = summarize(tally, facts, env.helper?.summary());
   if (!stopping.at) return { results, summary };
   const left = [...abandoned].sort(byOrder);
-  return { results, summary, interrupted: { at: stopping.at, abandoned: left, notStarted: targets.length - tally.targets - left.length } };
+  return {
+    results,
+    summary,
+    interrupted: {
+      at: stopping.at,
+      abandoned: left,
+      notStarted: targets.length - tally.targets - left.length,
+    },
+  };
 }
-

@@ -1,4 +1,9 @@
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunkWriter, JSToDuckDBValueConverter } from '@duckdb/node-api';
+import type {
+  DuckDBAppender,
+  DuckDBConnection,
+  DuckDBDataChunkWriter,
+  JSToDuckDBValueConverter,
+} from '@duckdb/node-api';
 import { COLUMNS, type Cell } from '../report/export-columns.js';
 
 // Export rows into a DuckDB table through its appender, in data chunks (DuckDB's own batching):
@@ -18,7 +23,10 @@ export class RowAppender {
   static async open(c: DuckDBConnection, table: string): Promise<RowAppender> {
     const { DuckDBDataChunkWriter, JSToDuckDBValueConverter } = await import('@duckdb/node-api');
     const appender = await c.createAppender(table);
-    return new RowAppender(appender, DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter }));
+    return new RowAppender(
+      appender,
+      DuckDBDataChunkWriter.forAppender(appender, { converter: JSToDuckDBValueConverter }),
+    );
   }
 
   /** A row of the table's own columns, in order (a Date for a TIMESTAMP). */

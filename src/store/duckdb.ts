@@ -37,8 +37,13 @@ async function kindOf(file: string): Promise<'missing' | 'duckdb' | 'other'> {
 function describeOpenError(err: unknown, file: string): InputError {
   const message = (err as Error).message;
   const lock = /Conflicting lock is held in .*?\(PID (\d+)\)/.exec(message);
-  if (lock) return new InputError(`another process (pid ${lock[1]}) is using the store: an ingest or history --db still running; try again when it ends`, file);
-  if (/lock/i.test(message)) return new InputError('another process is using the store; try again when it ends', file);
+  if (lock)
+    return new InputError(
+      `another process (pid ${lock[1]}) is using the store: an ingest or history --db still running; try again when it ends`,
+      file,
+    );
+  if (/lock/i.test(message))
+    return new InputError('another process is using the store; try again when it ends', file);
   return new InputError(`cannot open the store: ${message.split('\n')[0]}`, file);
 }
 
@@ -46,16 +51,24 @@ function describeOpenError(err: unknown, file: string): InputError {
  * Opens `file` (created when `create` and missing), or a database in memory for ':memory:'.
  * A writer holds the file alone: a second writer, or a reader while it writes, gets an InputError.
  */
-export async function openDb(file: string, { create, readOnly = false }: { create: boolean; readOnly?: boolean }): Promise<Db> {
+export async function openDb(
+  file: string,
+  { create, readOnly = false }: { create: boolean; readOnly?: boolean },
+): Promise<Db> {
   if (file !== ':memory:') {
     const kind = await kindOf(file);
-    if (kind === 'missing' && !create) throw new InputError('no such store: `reachprobe ingest DIR --db FILE` makes it', file);
-    if (kind === 'other') throw new InputError('not a DuckDB database (a reachprobe store is made by `reachprobe ingest`)', file);
+    if (kind === 'missing' && !create)
+      throw new InputError('no such store: `reachprobe ingest DIR --db FILE` makes it', file);
+    if (kind === 'other')
+      throw new InputError('not a DuckDB database (a reachprobe store is made by `reachprobe ingest`)', file);
   }
   const { DuckDBInstance } = await import('@duckdb/node-api');
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(file, { ...SETTINGS, ...(readOnly ? { access_mode: 'READ_ONLY' } : {}) });
+    instance = await DuckDBInstance.create(file, {
+      ...SETTINGS,
+      ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
+    });
   } catch (err) {
     throw describeOpenError(err, file);
   }

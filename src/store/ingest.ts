@@ -27,8 +27,12 @@ interface Known {
 }
 
 async function known(c: DuckDBConnection): Promise<Known> {
-  const files = new Set((await c.runAndReadAll('SELECT path FROM files')).getRows().map((row) => String(row[0])));
-  const ids = new Set((await c.runAndReadAll('SELECT report_id FROM reports')).getRows().map((row) => String(row[0])));
+  const files = new Set(
+    (await c.runAndReadAll('SELECT path FROM files')).getRows().map((row) => String(row[0])),
+  );
+  const ids = new Set(
+    (await c.runAndReadAll('SELECT report_id FROM reports')).getRows().map((row) => String(row[0])),
+  );
   return { files, ids };
 }
 
@@ -39,7 +43,10 @@ interface Appenders {
 }
 
 /** Reads a candidate, or hands a bad file in a folder to `skip` (undefined then); a bad named file throws. */
-async function readCandidate({ file, named }: Candidate, skip: (err: InputError) => void): Promise<ReadReport | undefined> {
+async function readCandidate(
+  { file, named }: Candidate,
+  skip: (err: InputError) => void,
+): Promise<ReadReport | undefined> {
   try {
     return await readReport(file);
   } catch (err) {
@@ -50,7 +57,10 @@ async function readCandidate({ file, named }: Candidate, skip: (err: InputError)
 }
 
 /** A file as `look` found it: known (the store has it), unread (a bad file, skipped), or read. */
-type Looked = { file: string } | { file: string; unread: true } | { file: string; report: ReadReport; size: number; mtimeMs: number };
+type Looked =
+  | { file: string }
+  | { file: string; unread: true }
+  | { file: string; report: ReadReport; size: number; mtimeMs: number };
 
 /** Files looked at together: the disk's waits overlap, and memory holds this many reports at most. */
 const WINDOW = 16;
@@ -100,7 +110,14 @@ class Run {
     const { doc } = report;
     const rows = rowsOf(report);
     this.to.results.append(rows);
-    this.to.reports.appendRow([report.id, doc.vantage_point?.label ?? null, new Date(doc.summary.started_at), rows.length, report.partial, this.now]);
+    this.to.reports.appendRow([
+      report.id,
+      doc.vantage_point?.label ?? null,
+      new Date(doc.summary.started_at),
+      rows.length,
+      report.partial,
+      this.now,
+    ]);
     this.done.added += 1;
     this.done.rows += rows.length;
   }
@@ -128,7 +145,10 @@ export interface Batches {
   size: number;
 }
 
-const openAppenders = async (c: DuckDBConnection): Promise<Appenders> => ({ results: await RowAppender.open(c, 'results'), reports: await RowAppender.open(c, 'reports') });
+const openAppenders = async (c: DuckDBConnection): Promise<Appenders> => ({
+  results: await RowAppender.open(c, 'results'),
+  reports: await RowAppender.open(c, 'reports'),
+});
 
 function closeAppenders(to: Appenders): void {
   to.results.close();
@@ -151,7 +171,8 @@ export async function ingest(
     const run = new Run(before, to);
     let addedBefore = 0;
     for (let i = 0; i < list.length; i += WINDOW) {
-      for (const looked of await Promise.all(list.slice(i, i + WINDOW).map((c) => run.look(c, skip)))) run.take(looked);
+      for (const looked of await Promise.all(list.slice(i, i + WINDOW).map((c) => run.look(c, skip))))
+        run.take(looked);
       // Only a batch that added reports has anything to release: a repeat run over a year stays fast.
       if ((i + WINDOW) % size === 0 && i + WINDOW < list.length && run.done.added > addedBefore) {
         addedBefore = run.done.added;

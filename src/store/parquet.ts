@@ -12,7 +12,11 @@ import { RESULTS_DDL } from './schema.js';
 // disk beside the output (so memory stays bounded however many reports there are), then DuckDB
 // writes that table as Parquet, and the file is renamed into place: whole, or not at all.
 
-export async function exportParquet(paths: string[], out: string, skip: (err: InputError) => void): Promise<Exported> {
+export async function exportParquet(
+  paths: string[],
+  out: string,
+  skip: (err: InputError) => void,
+): Promise<Exported> {
   const staging = temporaryBeside(out, 'duckdb');
   const parquet = temporaryBeside(out, 'parquet');
   const db = await openDb(staging, { create: true });

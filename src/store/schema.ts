@@ -22,7 +22,9 @@ const TABLES = [
 ];
 
 async function tableNames(c: DuckDBConnection): Promise<string[]> {
-  const r = await c.runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'");
+  const r = await c.runAndReadAll(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'",
+  );
   return r.getRows().map((row) => String(row[0]));
 }
 
@@ -34,21 +36,39 @@ async function versionOf(c: DuckDBConnection, file: string): Promise<number> {
     value = undefined;
   }
   const version = Number(value);
-  if (!Number.isInteger(version)) throw new InputError('a DuckDB database, but not a reachprobe store (no store_version in a meta table)', file);
+  if (!Number.isInteger(version))
+    throw new InputError(
+      'a DuckDB database, but not a reachprobe store (no store_version in a meta table)',
+      file,
+    );
   return version;
 }
 
 /** Checks the store's version; an empty database (just created) gets the tables first, in one transaction. */
-export async function prepareStore(c: DuckDBConnection, file: string, { create }: { create: boolean }): Promise<void> {
+export async function prepareStore(
+  c: DuckDBConnection,
+  file: string,
+  { create }: { create: boolean },
+): Promise<void> {
   const tables = await tableNames(c);
   if (tables.length === 0 && create) {
     await c.run('BEGIN TRANSACTION');
     for (const ddl of TABLES) await c.run(ddl);
-    await c.run(`INSERT INTO meta VALUES ('store_version', '${STORE_VERSION}'), ('export_version', '${EXPORT_VERSION}')`);
+    await c.run(
+      `INSERT INTO meta VALUES ('store_version', '${STORE_VERSION}'), ('export_version', '${EXPORT_VERSION}')`,
+    );
     await c.run('COMMIT');
     return;
   }
   const version = await versionOf(c, file);
-  if (version > STORE_VERSION) throw new InputError(`store version ${version} is newer than this reachprobe reads (${STORE_VERSION}): upgrade reachprobe`, file);
-  if (version !== STORE_VERSION) throw new InputError(`store version ${version} is not the one this reachprobe reads (${STORE_VERSION}): ingest the reports into a new store`, file);
+  if (version > STORE_VERSION)
+    throw new InputError(
+      `store version ${version} is newer than this reachprobe reads (${STORE_VERSION}): upgrade reachprobe`,
+      file,
+    );
+  if (version !== STORE_VERSION)
+    throw new InputError(
+      `store version ${version} is not the one this reachprobe reads (${STORE_VERSION}): ingest the reports into a new store`,
+      file,
+    );
 }

@@ -9,7 +9,11 @@ import { prepareStore } from './schema.js';
  * reading. A store this call made and could not fill is removed, so no empty or half-made store is
  * left behind.
  */
-export async function withStore<T>(file: string, write: boolean, use: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  file: string,
+  write: boolean,
+  use: (c: DuckDBConnection) => Promise<T>,
+): Promise<T> {
   const made = write && !existsSync(file);
   const db = await openDb(file, { create: write, readOnly: !write });
   let done = false;

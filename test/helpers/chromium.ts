@@ -14,7 +14,14 @@ export const SKIPPED = hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; ap
 /** Loads `page` (a file) with `args` (--dump-dom, --screenshot=...); a profile folder is made in `dir`. */
 export async function chromium(page: string, dir: string, ...args: string[]): Promise<string> {
   const profile = await mkdtemp(path.join(dir, 'profile-'));
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking'];
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+  ];
   const quiet = ['--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
   const r = await exec(CHROMIUM, [...flags, ...quiet, ...args, pathToFileURL(page).href], {}, 60_000);
   expect(r.status, r.stderr).toBe(0);
@@ -24,5 +31,7 @@ export async function chromium(page: string, dir: string, ...args: string[]): Pr
 /** The title attributes of the serialized DOM, decoded (Chromium escapes at least & and "). */
 export function titlesIn(dom: string): string[] {
   const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&amp;': '&' };
-  return [...dom.matchAll(/title="([^"]*)"/g)].map((m) => m[1]!.replace(/&(lt|gt|quot|amp);/g, (e) => entities[e]!));
+  return [...dom.matchAll(/title="([^"]*)"/g)].map((m) =>
+    m[1]!.replace(/&(lt|gt|quot|amp);/g, (e) => entities[e]!),
+  );
 }

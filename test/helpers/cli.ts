@@ -12,10 +12,21 @@ export interface Ran {
   stderr: string;
 }
 
-const quietEnv = (env: NodeJS.ProcessEnv) => ({ ...process.env, NO_COLOR: '', FORCE_COLOR: undefined, ...env });
+const quietEnv = (env: NodeJS.ProcessEnv) => ({
+  ...process.env,
+  NO_COLOR: '',
+  FORCE_COLOR: undefined,
+  ...env,
+});
 
 /** Runs a command without blocking this process: the loopback servers it talks to may live here. */
-export function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 15_000, cwd?: string): Promise<Ran> {
+export function exec(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeout = 15_000,
+  cwd?: string,
+): Promise<Ran> {
   return new Promise((resolve) => {
     // The run must end by itself well within this: a leaked socket or timer would show here.
     const options = { env: quietEnv(env), timeout, ...(cwd ? { cwd } : {}) };

@@ -16,7 +16,12 @@ export interface HelperFiles {
 }
 
 export async function helperFiles(dir: string): Promise<HelperFiles> {
-  const files = { cert: path.join(dir, 'helper.pem'), key: path.join(dir, 'helper-key.pem'), tokens: path.join(dir, 'tokens'), ca: path.join(dir, 'ca.pem') };
+  const files = {
+    cert: path.join(dir, 'helper.pem'),
+    key: path.join(dir, 'helper-key.pem'),
+    tokens: path.join(dir, 'tokens'),
+    ca: path.join(dir, 'ca.pem'),
+  };
   await writeFile(files.cert, CERTS.good.cert);
   await writeFile(files.key, CERTS.good.key);
   await writeFile(files.tokens, `# the probes' tokens\n${TOKEN}\n`);

@@ -14,7 +14,14 @@ export async function startHelperStandIn(token: string, clockOffsetMs = 0): Prom
   const server = https.createServer(CERTS.good, (req, res) => {
     res.setHeader('date', new Date(Date.now() + clockOffsetMs).toUTCString());
     if (req.method === 'GET' && req.url === '/v1/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'reachprobe-helper', version: '0.0.0-standin', schema_version: 1 }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status: 'ok',
+          service: 'reachprobe-helper',
+          version: '0.0.0-standin',
+          schema_version: 1,
+        }),
+      );
       return;
     }
     if (req.method === 'POST' && req.url === '/v1/measure') {
@@ -23,7 +30,9 @@ export async function startHelperStandIn(token: string, clockOffsetMs = 0): Prom
         return;
       }
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"end","measured":0}\n'));
+      req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"end","measured":0}\n'),
+      );
       return;
     }
     res.writeHead(404).end();

@@ -9,7 +9,18 @@ export function resultOf([name, verdict, extra]: Line): TargetResult {
   return { name, service: `S-${name}`, verdict, reason: `${name} is ${verdict}`, ...extra } as TargetResult;
 }
 
-export function reportOf(lines: Line[], started_at = '2026-11-23T12:00:00.000Z', file = `${started_at}.json`, partial = false): ReadReport {
-  const doc = { schema_version: 1, tool: { name: 'reachprobe', version: 'test' }, options: {}, summary: { started_at }, results: lines.map(resultOf) };
+export function reportOf(
+  lines: Line[],
+  started_at = '2026-11-23T12:00:00.000Z',
+  file = `${started_at}.json`,
+  partial = false,
+): ReadReport {
+  const doc = {
+    schema_version: 1,
+    tool: { name: 'reachprobe', version: 'test' },
+    options: {},
+    summary: { started_at },
+    results: lines.map(resultOf),
+  };
   return { file, doc: doc as unknown as ReadReport['doc'], partial, id: legacyId(file) };
 }

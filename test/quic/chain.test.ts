@@ -8,7 +8,8 @@ import { certificateOf, publicKeyOf, signedBy } from '../../src/net/quic/tls/x50
 const der = (pem: string) => new X509Certificate(pem).raw;
 const now = new Date('2030-01-01T00:00:00Z');
 const failure = (problem: { code: string; message: string } | undefined) =>
-  problem && failureOf(Object.assign(new Error(problem.message), { code: problem.code }), 'tls_handshake').failure;
+  problem &&
+  failureOf(Object.assign(new Error(problem.message), { code: problem.code }), 'tls_handshake').failure;
 
 describe('certificate chain and name, against the trust store of TLS over TCP', () => {
   it('accepts a leaf of the mock CA for its names once the CA is trusted', () => {
@@ -19,8 +20,20 @@ describe('certificate chain and name, against the trust store of TLS over TCP', 
 
   it.each([
     ['a leaf of an untrusted CA', CERTS.good.cert, 'localhost', [], 'ssl_unknown_authority'],
-    ['a certificate for another name', CERTS['wrong-name'].cert, 'localhost', [MOCK_CA], 'ssl_invalid_hostname'],
-    ['a wildcard that does not cover the name', CERTS.good.cert, 'a.b.reachprobe.test', [MOCK_CA], 'ssl_invalid_hostname'],
+    [
+      'a certificate for another name',
+      CERTS['wrong-name'].cert,
+      'localhost',
+      [MOCK_CA],
+      'ssl_invalid_hostname',
+    ],
+    [
+      'a wildcard that does not cover the name',
+      CERTS.good.cert,
+      'a.b.reachprobe.test',
+      [MOCK_CA],
+      'ssl_invalid_hostname',
+    ],
     ['an expired certificate', CERTS.expired.cert, 'localhost', [MOCK_CA], 'ssl_invalid_certificate'],
     ['a self-signed certificate', CERTS['self-signed'].cert, 'localhost', [MOCK_CA], 'ssl_unknown_authority'],
   ])('classifies %s as over TCP', (_what, pem, host, ca, expected) => {
@@ -28,8 +41,18 @@ describe('certificate chain and name, against the trust store of TLS over TCP', 
   });
 
   it('follows an unordered chain with extras, and refuses garbage in it', () => {
-    expect(chainProblem([der(CERTS.good.cert), der(CERTS['wrong-name'].cert), der(MOCK_CA)], 'localhost', [MOCK_CA], now)).toBeUndefined();
-    expect(chainProblem([der(CERTS.good.cert), Buffer.from('not a certificate')], 'localhost', [MOCK_CA], now)?.code).toBe('ERR_X509_BAD_CERTIFICATE');
+    expect(
+      chainProblem(
+        [der(CERTS.good.cert), der(CERTS['wrong-name'].cert), der(MOCK_CA)],
+        'localhost',
+        [MOCK_CA],
+        now,
+      ),
+    ).toBeUndefined();
+    expect(
+      chainProblem([der(CERTS.good.cert), Buffer.from('not a certificate')], 'localhost', [MOCK_CA], now)
+        ?.code,
+    ).toBe('ERR_X509_BAD_CERTIFICATE');
   });
 });
 

@@ -16,7 +16,17 @@ const watch = new Stopwatch(systemClock, systemClock.now());
 describe('checkQuic', () => {
   it('records a completed handshake as an observation in the report field names', async () => {
     responder = await startQuicResponder();
-    const o = await checkQuic({ host: 'www.reachprobe.test', address: '127.0.0.1', port: responder.port, ca: [MOCK_CA], verify: true, timeoutMs: 2000 }, watch);
+    const o = await checkQuic(
+      {
+        host: 'www.reachprobe.test',
+        address: '127.0.0.1',
+        port: responder.port,
+        ca: [MOCK_CA],
+        verify: true,
+        timeoutMs: 2000,
+      },
+      watch,
+    );
     expect(o).toMatchObject({
       check: 'quic_handshake',
       address: '127.0.0.1',
@@ -41,11 +51,23 @@ describe('checkQuic', () => {
   it('records a decoy with its SNI and no certificate, and a blocked handshake with its failure', async () => {
     responder = await startQuicResponder({ blockedSni: ['blocked.reachprobe.test'] });
     const common = { address: '127.0.0.1', port: responder.port, ca: [MOCK_CA], timeoutMs: 600 };
-    const decoy = await checkQuic({ ...common, host: 'www.blocked.reachprobe.test', sni: 'decoy.example', verify: false, purpose: 'decoy' }, watch);
+    const decoy = await checkQuic(
+      {
+        ...common,
+        host: 'www.blocked.reachprobe.test',
+        sni: 'decoy.example',
+        verify: false,
+        purpose: 'decoy',
+      },
+      watch,
+    );
     expect(decoy).toMatchObject({ purpose: 'decoy', sni: 'decoy.example', stage: 'complete' });
     expect(decoy).not.toHaveProperty('certificate');
     const own = await checkQuic({ ...common, host: 'www.blocked.reachprobe.test', verify: true }, watch);
-    expect(own).toMatchObject({ stage: 'initial', failure: { failure: 'generic_timeout_error', operation: 'quic_handshake' } });
+    expect(own).toMatchObject({
+      stage: 'initial',
+      failure: { failure: 'generic_timeout_error', operation: 'quic_handshake' },
+    });
     expect(own.initials_sent).toBe(2); // at 0 and 500 ms
   });
 });

@@ -6,14 +6,39 @@ import type { HttpObservation } from '../../src/model/observation.js';
 import type { Target } from '../../src/model/target.js';
 import { offeredBy } from '../../src/run/quic.js';
 
-const target: Target = { name: 't', service: 'T', url: 'https://t.test/', scheme: 'https', host: 't.test', port: 443, path: '/', tags: [], source: { file: 'x', line: 1 } };
+const target: Target = {
+  name: 't',
+  service: 'T',
+  url: 'https://t.test/',
+  scheme: 'https',
+  host: 't.test',
+  port: 443,
+  path: '/',
+  tags: [],
+  source: { file: 'x', line: 1 },
+};
 
 function hs(failure?: string, extra: Partial<QuicObservation> = {}): QuicObservation {
   return {
-    check: 'quic_handshake', started_ms: 0, duration_ms: 10, address: '127.0.0.1', port: 443, local_port: 50000, sni: 't.test',
-    stage: failure ? 'initial' : 'complete', retry: false, initials_sent: 1, datagrams_sent: 1, datagrams_received: failure ? 0 : 3,
-    datagrams_unread: 0, bytes_received: 0, ignored: [], ignored_total: 0,
-    ...(failure ? { failure: { failure: failure as never, operation: 'quic_handshake', message: failure } } : { alpn: 'h3' }),
+    check: 'quic_handshake',
+    started_ms: 0,
+    duration_ms: 10,
+    address: '127.0.0.1',
+    port: 443,
+    local_port: 50000,
+    sni: 't.test',
+    stage: failure ? 'initial' : 'complete',
+    retry: false,
+    initials_sent: 1,
+    datagrams_sent: 1,
+    datagrams_received: failure ? 0 : 3,
+    datagrams_unread: 0,
+    bytes_received: 0,
+    ignored: [],
+    ignored_total: 0,
+    ...(failure
+      ? { failure: { failure: failure as never, operation: 'quic_handshake', message: failure } }
+      : { alpn: 'h3' }),
     ...extra,
   };
 }
@@ -23,19 +48,89 @@ const reachable = { verdict: 'reachable' as const };
 describe('classifyQuic', () => {
   const cases: Array<[string, QuicObservation[], Array<'target' | 'alt-svc'>, object]> = [
     ['complete', [decoy(), hs()], [], { verdict: 'reachable', offered: true, stage: 'complete' }],
-    ['refused, no evidence', [decoy('connection_refused'), hs('connection_refused')], [], { verdict: 'not-offered', offered: false }],
-    ['refused, alt-svc says h3', [decoy('connection_refused'), hs('connection_refused')], ['alt-svc'], { verdict: 'reset', offered: true, 'blocked-by': 'ip' }],
-    ['timeout, no evidence', [decoy('generic_timeout_error'), hs('generic_timeout_error')], [], { verdict: 'timeout', offered: null }],
-    ['timeout, decoy passed', [decoy(), hs('generic_timeout_error')], ['target'], { verdict: 'timeout', 'blocked-by': 'sni' }],
-    ['timeout, decoy dropped too', [decoy('generic_timeout_error'), hs('generic_timeout_error')], ['target'], { verdict: 'timeout', 'blocked-by': 'ip' }],
-    ['timeout, no decoy', [hs('generic_timeout_error')], ['target'], { verdict: 'timeout', 'blocked-by': 'unknown' }],
+    [
+      'refused, no evidence',
+      [decoy('connection_refused'), hs('connection_refused')],
+      [],
+      { verdict: 'not-offered', offered: false },
+    ],
+    [
+      'refused, alt-svc says h3',
+      [decoy('connection_refused'), hs('connection_refused')],
+      ['alt-svc'],
+      { verdict: 'reset', offered: true, 'blocked-by': 'ip' },
+    ],
+    [
+      'timeout, no evidence',
+      [decoy('generic_timeout_error'), hs('generic_timeout_error')],
+      [],
+      { verdict: 'timeout', offered: null },
+    ],
+    [
+      'timeout, decoy passed',
+      [decoy(), hs('generic_timeout_error')],
+      ['target'],
+      { verdict: 'timeout', 'blocked-by': 'sni' },
+    ],
+    [
+      'timeout, decoy dropped too',
+      [decoy('generic_timeout_error'), hs('generic_timeout_error')],
+      ['target'],
+      { verdict: 'timeout', 'blocked-by': 'ip' },
+    ],
+    [
+      'timeout, no decoy',
+      [hs('generic_timeout_error')],
+      ['target'],
+      { verdict: 'timeout', 'blocked-by': 'unknown' },
+    ],
     ['wrong name', [decoy(), hs('ssl_invalid_hostname')], [], { verdict: 'cert-invalid' }],
-    ['handshake failure', [decoy(), hs('ssl_failed_handshake', { stage: 'handshake' })], [], { verdict: 'tls-failure', offered: true }],
+    [
+      'handshake failure',
+      [decoy(), hs('ssl_failed_handshake', { stage: 'handshake' })],
+      [],
+      { verdict: 'tls-failure', offered: true },
+    ],
     // Several addresses or ports tried: the last own handshake decides, with the decoy made at its address and port.
-    ['another address answered after a refused one', [decoy('connection_refused'), hs('connection_refused'), decoy(), hs(undefined, { address: '127.0.0.9' })], [], { verdict: 'reachable', address: '127.0.0.9' }],
-    ['the second address blocked by name, the first silent', [decoy('generic_timeout_error'), hs('generic_timeout_error'), { ...decoy(), address: '127.0.0.9' }, hs('generic_timeout_error', { address: '127.0.0.9' })], ['target'], { verdict: 'timeout', address: '127.0.0.9', 'blocked-by': 'sni' }],
-    ['the Alt-Svc port dropped, its decoy too', [decoy(), hs('connection_refused'), { ...decoy('generic_timeout_error'), port: 8443 }, hs('generic_timeout_error', { port: 8443 })], ['alt-svc'], { verdict: 'timeout', port: 8443, 'blocked-by': 'ip' }],
-    ['server close (a server may close on a name it does not serve)', [decoy(), hs('eof_error', { stage: 'handshake' })], ['target'], { verdict: 'closed', 'blocked-by': 'unknown' }],
+    [
+      'another address answered after a refused one',
+      [
+        decoy('connection_refused'),
+        hs('connection_refused'),
+        decoy(),
+        hs(undefined, { address: '127.0.0.9' }),
+      ],
+      [],
+      { verdict: 'reachable', address: '127.0.0.9' },
+    ],
+    [
+      'the second address blocked by name, the first silent',
+      [
+        decoy('generic_timeout_error'),
+        hs('generic_timeout_error'),
+        { ...decoy(), address: '127.0.0.9' },
+        hs('generic_timeout_error', { address: '127.0.0.9' }),
+      ],
+      ['target'],
+      { verdict: 'timeout', address: '127.0.0.9', 'blocked-by': 'sni' },
+    ],
+    [
+      'the Alt-Svc port dropped, its decoy too',
+      [
+        decoy(),
+        hs('connection_refused'),
+        { ...decoy('generic_timeout_error'), port: 8443 },
+        hs('generic_timeout_error', { port: 8443 }),
+      ],
+      ['alt-svc'],
+      { verdict: 'timeout', port: 8443, 'blocked-by': 'ip' },
+    ],
+    [
+      'server close (a server may close on a name it does not serve)',
+      [decoy(), hs('eof_error', { stage: 'handshake' })],
+      ['target'],
+      { verdict: 'closed', 'blocked-by': 'unknown' },
+    ],
   ];
   it.each(cases)('%s', (_name, checks, evidence, want) => {
     const got = classifyQuic({ target, checks, offeredBy: evidence, tcp: reachable });
@@ -45,15 +140,40 @@ describe('classifyQuic', () => {
   });
 
   it('an IP literal sends no SNI: a blocked handshake there is blocked-by unknown', () => {
-    const got = classifyQuic({ target: { ...target, host: '192.0.2.1' }, checks: [decoy(), hs('generic_timeout_error')], offeredBy: ['target'], tcp: reachable });
+    const got = classifyQuic({
+      target: { ...target, host: '192.0.2.1' },
+      checks: [decoy(), hs('generic_timeout_error')],
+      offeredBy: ['target'],
+      tcp: reachable,
+    });
     expect(got['blocked-by']).toBe('unknown');
   });
 });
 
 describe('quicAgainstTcp', () => {
-  const cases: Array<[string, { verdict: 'reachable' | 'timeout' | 'reset'; stage?: 'connect' | 'tls_handshake' }, 'reachable' | 'timeout' | 'not-offered', boolean | null, RegExp | undefined]> = [
-    ['QUIC fails, TCP connect times out', { verdict: 'timeout', stage: 'connect' }, 'timeout', true, /IP block/],
-    ['TLS reset, QUIC works', { verdict: 'reset', stage: 'tls_handshake' }, 'reachable', true, /TCP SNI filter alone/],
+  const cases: Array<
+    [
+      string,
+      { verdict: 'reachable' | 'timeout' | 'reset'; stage?: 'connect' | 'tls_handshake' },
+      'reachable' | 'timeout' | 'not-offered',
+      boolean | null,
+      RegExp | undefined,
+    ]
+  > = [
+    [
+      'QUIC fails, TCP connect times out',
+      { verdict: 'timeout', stage: 'connect' },
+      'timeout',
+      true,
+      /IP block/,
+    ],
+    [
+      'TLS reset, QUIC works',
+      { verdict: 'reset', stage: 'tls_handshake' },
+      'reachable',
+      true,
+      /TCP SNI filter alone/,
+    ],
     ['TLS fine, QUIC fails', { verdict: 'reachable' }, 'timeout', true, /QUIC filter/],
     ['both blocked at TLS', { verdict: 'reset', stage: 'tls_handshake' }, 'timeout', true, /both/],
     ['QUIC timeout without evidence says nothing', { verdict: 'reachable' }, 'timeout', null, undefined],
@@ -69,8 +189,19 @@ describe('quicAgainstTcp', () => {
 
 describe('offeredBy', () => {
   const http = (altSvc?: string, purpose?: 'decoy'): HttpObservation =>
-    ({ check: 'http_round_trip', started_ms: 0, duration_ms: 1, url: 'https://t.test/', address: '127.0.0.1', port: 443, status: 200, body_bytes: 0, ...(purpose ? { purpose } : {}), ...(altSvc ? { headers: { 'alt-svc': altSvc } } : {}) }) as HttpObservation;
-  it('the own answer\'s Alt-Svc offering h3, the target\'s quic: true, the helper', () => {
+    ({
+      check: 'http_round_trip',
+      started_ms: 0,
+      duration_ms: 1,
+      url: 'https://t.test/',
+      address: '127.0.0.1',
+      port: 443,
+      status: 200,
+      body_bytes: 0,
+      ...(purpose ? { purpose } : {}),
+      ...(altSvc ? { headers: { 'alt-svc': altSvc } } : {}),
+    }) as HttpObservation;
+  it("the own answer's Alt-Svc offering h3, the target's quic: true, the helper", () => {
     expect(offeredBy(target, [http('h3=":443"; ma=86400')], false)).toEqual(['alt-svc']);
     expect(offeredBy(target, [http('h2=":443"')], false)).toEqual([]);
     expect(offeredBy(target, [http('h3=":443"', 'decoy')], false)).toEqual([]);

@@ -10,7 +10,10 @@ import { CERTS, MOCK_CA, type CertName } from '../../src/mock/certs.js';
 import { dialQuic } from '../../src/net/quic/dial.js';
 
 const GTLSSERVER = ['/usr/sbin/gtlsserver', '/usr/bin/gtlsserver'].find((p) => existsSync(p));
-if (!GTLSSERVER) console.warn('gtlsserver (Debian package ngtcp2-server) is not installed: the QUIC interop tests are skipped');
+if (!GTLSSERVER)
+  console.warn(
+    'gtlsserver (Debian package ngtcp2-server) is not installed: the QUIC interop tests are skipped',
+  );
 
 const dir = mkdtempSync(join(tmpdir(), 'reachprobe-quic-'));
 const servers: ChildProcess[] = [];
@@ -46,7 +49,10 @@ async function bound(port: number): Promise<void> {
 const CHAIN = join(import.meta.dirname, '../fixtures/quic-chain');
 
 /** gtlsserver with a mock certificate, or with the fixture's long RSA chain. */
-async function server(cert: CertName | 'long-chain', options: string[] = []): Promise<{ port: number; log: () => string }> {
+async function server(
+  cert: CertName | 'long-chain',
+  options: string[] = [],
+): Promise<{ port: number; log: () => string }> {
   let key = join(CHAIN, 'leaf-key.pem');
   let pem = join(CHAIN, 'chain.pem');
   if (cert !== 'long-chain') {
@@ -56,7 +62,11 @@ async function server(cert: CertName | 'long-chain', options: string[] = []): Pr
     writeFileSync(pem, CERTS[cert].cert);
   }
   const port = await freePort();
-  const child = spawn(GTLSSERVER!, ['--no-quic-dump', '--no-http-dump', ...options, '127.0.0.1', String(port), key, pem], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    GTLSSERVER!,
+    ['--no-quic-dump', '--no-http-dump', ...options, '127.0.0.1', String(port), key, pem],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   servers.push(child);
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
@@ -66,11 +76,20 @@ async function server(cert: CertName | 'long-chain', options: string[] = []): Pr
 }
 
 const dial = (port: number, opts: { host?: string; ca?: string[] } = {}) =>
-  dialQuic({ address: '127.0.0.1', port, host: opts.host ?? 'localhost', ca: opts.ca ?? [MOCK_CA], verify: true, timeoutMs: 3000, resendMs: 100 });
+  dialQuic({
+    address: '127.0.0.1',
+    port,
+    host: opts.host ?? 'localhost',
+    ca: opts.ca ?? [MOCK_CA],
+    verify: true,
+    timeoutMs: 3000,
+    resendMs: 100,
+  });
 
 /** The server's log, once it had a moment to read our CONNECTION_CLOSE. */
 const logAfterClose = async (log: () => string) => {
-  for (let i = 0; i < 50 && !/Draining period has started/.test(log()); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && !/Draining period has started/.test(log()); i++)
+    await new Promise((r) => setTimeout(r, 10));
   return log();
 };
 
@@ -79,7 +98,13 @@ describe.skipIf(!GTLSSERVER)('QUIC handshake against ngtcp2 (gtlsserver) on loop
     const { port, log } = await server('good');
     const result = await dial(port);
     expect(result.failure).toBeUndefined();
-    expect(result).toMatchObject({ stage: 'complete', alpn: 'h3', cipher: 'TLS_AES_128_GCM_SHA256', signatureScheme: 'ecdsa_secp256r1_sha256', retry: false });
+    expect(result).toMatchObject({
+      stage: 'complete',
+      alpn: 'h3',
+      cipher: 'TLS_AES_128_GCM_SHA256',
+      signatureScheme: 'ecdsa_secp256r1_sha256',
+      retry: false,
+    });
     expect(result.certificate?.subject).toBe('CN=good, O=reachprobe tests');
     expect(result.localPort).toBeGreaterThan(443);
     expect(result.handshakeMs).toBeGreaterThanOrEqual(result.firstResponseMs!);
@@ -101,13 +126,20 @@ describe.skipIf(!GTLSSERVER)('QUIC handshake against ngtcp2 (gtlsserver) on loop
   it('is ssl_invalid_hostname with a certificate for another name', async () => {
     const { port } = await server('wrong-name');
     const result = await dial(port);
-    expect(result.failure).toMatchObject({ failure: 'ssl_invalid_hostname', operation: 'quic_handshake', code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(result.failure).toMatchObject({
+      failure: 'ssl_invalid_hostname',
+      operation: 'quic_handshake',
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    });
     expect(result.certificate?.subject_alt_names).toBe('DNS:other.invalid');
   });
 
   it('is ssl_invalid_certificate with an expired certificate', async () => {
     const { port } = await server('expired');
-    expect((await dial(port)).failure).toMatchObject({ failure: 'ssl_invalid_certificate', code: 'CERT_HAS_EXPIRED' });
+    expect((await dial(port)).failure).toMatchObject({
+      failure: 'ssl_invalid_certificate',
+      code: 'CERT_HAS_EXPIRED',
+    });
   });
 
   it('is ssl_unknown_authority when the mock CA is not trusted', async () => {

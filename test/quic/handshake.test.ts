@@ -6,7 +6,15 @@ import { answerInitial, readClientInitial, type ServerIdentity } from '../../src
 import { QuicClientConnection } from '../../src/net/quic/connection.js';
 
 function exchange(identity: ServerIdentity = CERTS.good) {
-  const client = new QuicClientConnection({ host: 'www.reachprobe.test', serverName: 'www.reachprobe.test', alpn: ['h3'], verify: true, ca: [MOCK_CA], now: () => new Date(), idleTimeoutMs: 5000 });
+  const client = new QuicClientConnection({
+    host: 'www.reachprobe.test',
+    serverName: 'www.reachprobe.test',
+    alpn: ['h3'],
+    verify: true,
+    ca: [MOCK_CA],
+    now: () => new Date(),
+    idleTimeoutMs: 5000,
+  });
   const first = client.initialDatagram();
   expect(first.length).toBe(1200);
   const answer = answerInitial(readClientInitial(first)!, identity)!;
@@ -42,7 +50,10 @@ describe('the client connection against the mock server flight', () => {
     const { client, flight } = exchange({ cert: CERTS.good.cert, key: CERTS['wrong-name'].key });
     for (const d of flight) client.receive(d);
     expect(client.phase).toBe('failed');
-    expect(client.failure).toMatchObject({ code: 'ERR_SSL_BAD_SIGNATURE', message: expect.stringContaining('does not verify') });
+    expect(client.failure).toMatchObject({
+      code: 'ERR_SSL_BAD_SIGNATURE',
+      message: expect.stringContaining('does not verify'),
+    });
   });
 
   it('completes the handshake but reports the certificate problem of an expired certificate', () => {

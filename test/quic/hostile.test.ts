@@ -19,7 +19,14 @@ afterEach(async () => {
 async function dialAgainst(answer: Answer): Promise<{ result: QuicDialResult; elapsed: number; peer: Peer }> {
   current = await peer(answer);
   const began = performance.now();
-  const result = await dialQuic({ address: '127.0.0.1', port: current.port, host: 'localhost', verify: true, timeoutMs: TIMEOUT, resendMs: 100 });
+  const result = await dialQuic({
+    address: '127.0.0.1',
+    port: current.port,
+    host: 'localhost',
+    verify: true,
+    timeoutMs: TIMEOUT,
+    resendMs: 100,
+  });
   return { result, elapsed: performance.now() - began, peer: current };
 }
 
@@ -30,7 +37,15 @@ function longHeader(clientDatagram: Buffer, first: number, version: number, rest
   const { dcid, scid } = clientIds(clientDatagram);
   const v = Buffer.alloc(4);
   v.writeUInt32BE(version);
-  return Buffer.concat([Buffer.from([first]), v, Buffer.from([scid.length]), scid, Buffer.from([dcid.length]), dcid, rest]);
+  return Buffer.concat([
+    Buffer.from([first]),
+    v,
+    Buffer.from([scid.length]),
+    scid,
+    Buffer.from([dcid.length]),
+    dcid,
+    rest,
+  ]);
 }
 
 describe('the QUIC dial against hostile answers', () => {
@@ -48,14 +63,29 @@ describe('the QUIC dial against hostile answers', () => {
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
     const port = s.address().port;
     await new Promise<void>((r) => s.close(() => r()));
-    const result = await dialQuic({ address: '127.0.0.1', port, host: 'localhost', verify: true, timeoutMs: TIMEOUT });
+    const result = await dialQuic({
+      address: '127.0.0.1',
+      port,
+      host: 'localhost',
+      verify: true,
+      timeoutMs: TIMEOUT,
+    });
     expect(result.failure).toMatchObject({ failure: 'connection_refused', code: 'ECONNREFUSED' });
     expect(result.localPort).toBeGreaterThan(443);
   });
 
   it('refuses a name where an address belongs, without looking it up', async () => {
-    const result = await dialQuic({ address: 'localhost', port: 443, host: 'localhost', verify: true, timeoutMs: TIMEOUT });
-    expect(result.failure).toMatchObject({ failure: 'unknown_failure', message: 'not an IP address: localhost' });
+    const result = await dialQuic({
+      address: 'localhost',
+      port: 443,
+      host: 'localhost',
+      verify: true,
+      timeoutMs: TIMEOUT,
+    });
+    expect(result.failure).toMatchObject({
+      failure: 'unknown_failure',
+      message: 'not an IP address: localhost',
+    });
     expect(result.datagramsSent).toBe(0);
   });
 
@@ -64,13 +94,45 @@ describe('the QUIC dial against hostile answers', () => {
     ['garbage', () => randomBytes(300), /./],
     ['a truncated packet', (d) => forgedInitial(d, pingFrame()).subarray(0, 40), /packet: \d+ bytes wanted/],
     ['an oversized datagram', () => Buffer.alloc(4000, 0xc0), /datagram of 4000 bytes, larger than the 1472/],
-    ['a packet for another connection ID', (d) => forgedInitial(d, pingFrame(), { dcid: randomBytes(8) }), /another connection ID/],
-    ['an Initial not sealed with the connection keys', (d) => { const p = forgedInitial(d, pingFrame()); p[p.length - 1]! ^= 0xff; return p; }, /authentication failed/],
-    ['an authentic Initial with a malformed frame', (d) => forgedInitial(d, Buffer.from([0x02, 0x05, 0x00, 0x00, 0x06])), /initial packet: ACK range below/],
-    ['an Initial with a frame not allowed there', (d) => forgedInitial(d, Buffer.from([0x1e])), /not allowed there \(handshake_done\)/],
-    ['a long header of an unknown version', (d) => longHeader(d, 0xc0, 0x0a0a0a0a, Buffer.alloc(30)), /unknown version 0x0a0a0a0a/],
-    ['a Version Negotiation listing v1', (d) => longHeader(d, 0x80, 0, Buffer.from('0000000100000002', 'hex')), /listing QUIC v1/],
-    ['a Retry with a wrong tag', (d) => longHeader(d, 0xf0, 1, Buffer.concat([Buffer.from('abc'), randomBytes(16)])), /wrong integrity tag/],
+    [
+      'a packet for another connection ID',
+      (d) => forgedInitial(d, pingFrame(), { dcid: randomBytes(8) }),
+      /another connection ID/,
+    ],
+    [
+      'an Initial not sealed with the connection keys',
+      (d) => {
+        const p = forgedInitial(d, pingFrame());
+        p[p.length - 1]! ^= 0xff;
+        return p;
+      },
+      /authentication failed/,
+    ],
+    [
+      'an authentic Initial with a malformed frame',
+      (d) => forgedInitial(d, Buffer.from([0x02, 0x05, 0x00, 0x00, 0x06])),
+      /initial packet: ACK range below/,
+    ],
+    [
+      'an Initial with a frame not allowed there',
+      (d) => forgedInitial(d, Buffer.from([0x1e])),
+      /not allowed there \(handshake_done\)/,
+    ],
+    [
+      'a long header of an unknown version',
+      (d) => longHeader(d, 0xc0, 0x0a0a0a0a, Buffer.alloc(30)),
+      /unknown version 0x0a0a0a0a/,
+    ],
+    [
+      'a Version Negotiation listing v1',
+      (d) => longHeader(d, 0x80, 0, Buffer.from('0000000100000002', 'hex')),
+      /listing QUIC v1/,
+    ],
+    [
+      'a Retry with a wrong tag',
+      (d) => longHeader(d, 0xf0, 1, Buffer.concat([Buffer.from('abc'), randomBytes(16)])),
+      /wrong integrity tag/,
+    ],
   ])('ignores %s with a reason, and times out at its deadline', async (_what, answer, reason) => {
     const { result, elapsed } = await dialAgainst((_d, reply, first) => reply(answer(first)));
     expect(result.failure?.failure).toBe('generic_timeout_error');
@@ -81,7 +143,12 @@ describe('the QUIC dial against hostile answers', () => {
 
   it('stops reading an endless answer, keeps its log bounded, and still ends at its deadline', async () => {
     const { result, elapsed } = await dialAgainst((d, reply, first) => {
-      if (d === first) flood(reply, (i) => (i % 2 ? randomBytes(64 + i) : forgedInitial(first, pingFrame(), { pn: i })), 400);
+      if (d === first)
+        flood(
+          reply,
+          (i) => (i % 2 ? randomBytes(64 + i) : forgedInitial(first, pingFrame(), { pn: i })),
+          400,
+        );
     });
     expect(result.failure?.failure).toBe('generic_timeout_error');
     expect(result.datagramsReceived).toBeGreaterThan(256);
@@ -92,14 +159,21 @@ describe('the QUIC dial against hostile answers', () => {
   });
 
   it('ends with eof_error when a CONNECTION_CLOSE comes, quoting the reason', async () => {
-    const { result } = await dialAgainst((_d, reply, first) => reply(forgedInitial(first, connectionCloseFrame(0x2, 'go away'))));
+    const { result } = await dialAgainst((_d, reply, first) =>
+      reply(forgedInitial(first, connectionCloseFrame(0x2, 'go away'))),
+    );
     expect(result.failure).toMatchObject({ failure: 'eof_error', code: 'ERR_QUIC_CONNECTION_CLOSE' });
     expect(result.failure?.message).toBe('the server closed the connection (CONNECTION_REFUSED): "go away"');
   });
 
   it('ends with ssl_failed_handshake on a Version Negotiation without v1, listing the versions', async () => {
-    const { result } = await dialAgainst((d, reply) => reply(longHeader(d, 0x80, 0, Buffer.from('6b3343cf00000002', 'hex'))));
-    expect(result.failure).toMatchObject({ failure: 'ssl_failed_handshake', code: 'ERR_QUIC_VERSION_NEGOTIATION' });
+    const { result } = await dialAgainst((d, reply) =>
+      reply(longHeader(d, 0x80, 0, Buffer.from('6b3343cf00000002', 'hex'))),
+    );
+    expect(result.failure).toMatchObject({
+      failure: 'ssl_failed_handshake',
+      code: 'ERR_QUIC_VERSION_NEGOTIATION',
+    });
     expect(result.serverVersions).toEqual([0x6b3343cf, 2]);
   });
 
@@ -109,7 +183,12 @@ describe('the QUIC dial against hostile answers', () => {
       const ids = clientIds(d);
       if (!ids.dcid.equals(SERVER_CID)) {
         const retry = longHeader(d, 0xf0, 1, Buffer.alloc(0));
-        const withScid = Buffer.concat([retry.subarray(0, 6 + ids.scid.length), Buffer.from([SERVER_CID.length]), SERVER_CID, token]);
+        const withScid = Buffer.concat([
+          retry.subarray(0, 6 + ids.scid.length),
+          Buffer.from([SERVER_CID.length]),
+          SERVER_CID,
+          token,
+        ]);
         reply(Buffer.concat([withScid, retryIntegrityTag(ids.dcid, withScid)]));
       }
     });

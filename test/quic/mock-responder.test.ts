@@ -1,7 +1,11 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CERTS, MOCK_CA } from '../../src/mock/certs.js';
-import { startQuicResponder, type QuicResponder, type QuicResponderOptions } from '../../src/mock/quic-server.js';
+import {
+  startQuicResponder,
+  type QuicResponder,
+  type QuicResponderOptions,
+} from '../../src/mock/quic-server.js';
 import { readClientInitial } from '../../src/mock/quic-session.js';
 import { dialQuic } from '../../src/net/quic/dial.js';
 import * as A from './rfc9001-vectors.js';
@@ -42,7 +46,12 @@ describe('the mock QUIC responder', () => {
     const { port, stats } = await start();
     const result = await dial(port, 'www.reachprobe.test');
     expect(result.failure).toBeUndefined();
-    expect(result).toMatchObject({ stage: 'complete', alpn: 'h3', cipher: 'TLS_AES_128_GCM_SHA256', signatureScheme: 'ecdsa_secp256r1_sha256' });
+    expect(result).toMatchObject({
+      stage: 'complete',
+      alpn: 'h3',
+      cipher: 'TLS_AES_128_GCM_SHA256',
+      signatureScheme: 'ecdsa_secp256r1_sha256',
+    });
     expect(result.certificate?.subject).toBe('CN=good, O=reachprobe tests');
     await new Promise((r) => setTimeout(r, 50));
     expect(stats).toMatchObject({ handshakes: 1, closes: 1, dropped: 0 });
@@ -55,16 +64,24 @@ describe('the mock QUIC responder', () => {
 
   it('blackholes a flow after an Initial with a blocked SNI, for the residual time, and only that flow', async () => {
     let now = 0; // the filter's clock, moved by the test
-    const { port, stats } = await start({ blockedSni: ['blocked.reachprobe.test'], residualMs: 180_000, now: () => now });
+    const { port, stats } = await start({
+      blockedSni: ['blocked.reachprobe.test'],
+      residualMs: 180_000,
+      now: () => now,
+    });
     const blocked = await dial(port, 'www.blocked.reachprobe.test', { timeoutMs: 300 });
     expect(blocked).toMatchObject({ stage: 'initial', failure: { failure: 'generic_timeout_error' } });
     const localPort = blocked.localPort!;
     // The same flow stays blackholed whatever it carries: an innocuous name from the same port too.
-    expect((await dial(port, 'ok.reachprobe.test', { localPort, timeoutMs: 200 })).failure?.failure).toBe('generic_timeout_error');
+    expect((await dial(port, 'ok.reachprobe.test', { localPort, timeoutMs: 200 })).failure?.failure).toBe(
+      'generic_timeout_error',
+    );
     // Another source port is another flow.
     expect((await dial(port, 'ok.reachprobe.test')).stage).toBe('complete');
     now += 179_000;
-    expect((await dial(port, 'ok.reachprobe.test', { localPort, timeoutMs: 200 })).failure?.failure).toBe('generic_timeout_error');
+    expect((await dial(port, 'ok.reachprobe.test', { localPort, timeoutMs: 200 })).failure?.failure).toBe(
+      'generic_timeout_error',
+    );
     now += 1_000;
     expect((await dial(port, 'ok.reachprobe.test', { localPort })).stage).toBe('complete');
     expect(stats.dropped).toBeGreaterThan(2);
@@ -72,13 +89,22 @@ describe('the mock QUIC responder', () => {
 
   it('answers over IPv6 loopback too', async () => {
     const { port } = await start({ address: '::1' });
-    const result = await dialQuic({ address: '::1', port, host: 'www.reachprobe.test', ca: [MOCK_CA], verify: true, timeoutMs: 2000 });
+    const result = await dialQuic({
+      address: '::1',
+      port,
+      host: 'www.reachprobe.test',
+      ca: [MOCK_CA],
+      verify: true,
+      timeoutMs: 2000,
+    });
     expect(result).toMatchObject({ stage: 'complete', localAddress: '::1' });
   });
 
   it('blackholes everything when told to', async () => {
     const { port, stats } = await start({ blackhole: true });
-    expect((await dial(port, 'www.reachprobe.test', { timeoutMs: 250 })).failure?.failure).toBe('generic_timeout_error');
+    expect((await dial(port, 'www.reachprobe.test', { timeoutMs: 250 })).failure?.failure).toBe(
+      'generic_timeout_error',
+    );
     expect(stats.handshakes).toBe(0);
   });
 });

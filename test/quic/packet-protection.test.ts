@@ -12,8 +12,12 @@ const dcid = hex(A.DCID);
 describe('Initial secrets and keys (RFC 9001 A.1)', () => {
   it('derives the client and server secrets and keys of the appendix', () => {
     const secrets = initialSecrets(dcid);
-    expect(secrets.client.toString('hex')).toBe('c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea');
-    expect(secrets.server.toString('hex')).toBe('3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b');
+    expect(secrets.client.toString('hex')).toBe(
+      'c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea',
+    );
+    expect(secrets.server.toString('hex')).toBe(
+      '3c199828fd139efd216c155ad844cc81fb82fa8d7446fa7d78be803acdda951b',
+    );
     const { client, server } = initialKeys(dcid);
     expect([client.key, client.iv, client.hp].map((b) => b.toString('hex'))).toEqual([
       '1f369613dd76d5467730efcbe3b1a22d',
@@ -44,7 +48,12 @@ describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
     expect(parsed.value.type).toBe('initial');
     expect(parsed.value.dcid.toString('hex')).toBe(A.DCID);
     expect(parsed.value.end).toBe(1200);
-    const opened = unprotect(initialKeys(dcid).client, packetBytes(packet, parsed.value), parsed.value.pnOffset, -1);
+    const opened = unprotect(
+      initialKeys(dcid).client,
+      packetBytes(packet, parsed.value),
+      parsed.value.pnOffset,
+      -1,
+    );
     if ('reason' in opened) throw new Error(opened.reason);
     expect(opened.pn).toBe(2);
     expect(opened.header.toString('hex')).toBe(A.CLIENT_PLAIN_HEADER);
@@ -53,7 +62,9 @@ describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
 
   it('protects and unprotects the server Initial of the appendix', () => {
     const keys = initialKeys(dcid).server;
-    expect(protect(keys, hex(A.SERVER_PLAIN_HEADER), 2, 1, hex(A.SERVER_PAYLOAD)).toString('hex')).toBe(A.SERVER_PROTECTED);
+    expect(protect(keys, hex(A.SERVER_PLAIN_HEADER), 2, 1, hex(A.SERVER_PAYLOAD)).toString('hex')).toBe(
+      A.SERVER_PROTECTED,
+    );
     const packet = hex(A.SERVER_PROTECTED);
     const parsed = parseHeader(packet, 0, 0);
     if (!parsed.ok || parsed.value.form !== 'long') throw new Error('not a long header');
@@ -81,8 +92,12 @@ describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
     expect(wrong).toEqual({ reason: expect.stringContaining('authentication failed') });
     const flipped = Buffer.from(packet);
     flipped[flipped.length - 1]! ^= 1;
-    expect(unprotect(initialKeys(dcid).server, flipped, 18, -1)).toEqual({ reason: expect.stringContaining('authentication failed') });
-    expect(unprotect(initialKeys(dcid).server, packet.subarray(0, 30), 18, -1)).toEqual({ reason: expect.stringContaining('too short') });
+    expect(unprotect(initialKeys(dcid).server, flipped, 18, -1)).toEqual({
+      reason: expect.stringContaining('authentication failed'),
+    });
+    expect(unprotect(initialKeys(dcid).server, packet.subarray(0, 30), 18, -1)).toEqual({
+      reason: expect.stringContaining('too short'),
+    });
   });
 
   it('seals long packets that its own parser opens, with a token', () => {
@@ -108,7 +123,9 @@ describe('packet numbers (RFC 9000 A.3)', () => {
 describe('Retry integrity (RFC 9001 A.4)', () => {
   it('computes the tag of the appendix Retry and checks it', () => {
     const retry = hex(A.RETRY);
-    expect(retryIntegrityTag(dcid, retry.subarray(0, retry.length - 16)).toString('hex')).toBe('04a265ba2eff4d829058fb3f0f2496ba');
+    expect(retryIntegrityTag(dcid, retry.subarray(0, retry.length - 16)).toString('hex')).toBe(
+      '04a265ba2eff4d829058fb3f0f2496ba',
+    );
     expect(retryIsAuthentic(dcid, retry)).toBe(true);
     expect(retryIsAuthentic(hex('0102030405060708'), retry)).toBe(false);
   });

@@ -49,8 +49,17 @@ export function clientIds(datagram: Buffer): { dcid: Buffer; scid: Buffer } {
 export const SERVER_CID = Buffer.from('5e7e5e7e5e7e5e7e', 'hex');
 
 /** A server Initial with these frames, sealed with the keys of the client's Initial. */
-export function forgedInitial(clientDatagram: Buffer, frames: Buffer, opts: { pn?: number; dcid?: Buffer } = {}): Buffer {
+export function forgedInitial(
+  clientDatagram: Buffer,
+  frames: Buffer,
+  opts: { pn?: number; dcid?: Buffer } = {},
+): Buffer {
   const ids = clientIds(clientDatagram);
   const payload = frames.length < 20 ? Buffer.concat([frames, Buffer.alloc(20 - frames.length)]) : frames;
-  return sealLong(initialKeys(ids.dcid).server, { type: 'initial', dcid: opts.dcid ?? ids.scid, scid: SERVER_CID }, opts.pn ?? 0, payload);
+  return sealLong(
+    initialKeys(ids.dcid).server,
+    { type: 'initial', dcid: opts.dcid ?? ids.scid, scid: SERVER_CID },
+    opts.pn ?? 0,
+    payload,
+  );
 }

@@ -21,7 +21,13 @@ const QUIC_TIMEOUT_MS = 600;
 const open: Array<{ close(): Promise<void> }> = [];
 afterAll(() => Promise.all(open.map((o) => o.close())));
 
-const env: ProbeEnv = { clock: systemClock, resolver: systemResolver(), dial: dialTcp, ca: [MOCK_CA], controls: [] };
+const env: ProbeEnv = {
+  clock: systemClock,
+  resolver: systemResolver(),
+  dial: dialTcp,
+  ca: [MOCK_CA],
+  controls: [],
+};
 
 /** A TLS server on TCP and, unless `quic` is false, a QUIC responder on the same UDP port. */
 async function site(quic: QuicResponderOptions | false, cert: CertName = 'good'): Promise<number> {
@@ -33,10 +39,25 @@ async function site(quic: QuicResponderOptions | false, cert: CertName = 'good')
 
 function target(name: string, host: string, port: number, extra: Partial<Target> = {}): Target {
   const url = `https://${host}:${port}/`;
-  return { name, service: 'Test', url, scheme: 'https', host, port, path: '/', tags: [], source: { file: 'test', line: 1 }, ...extra };
+  return {
+    name,
+    service: 'Test',
+    url,
+    scheme: 'https',
+    host,
+    port,
+    path: '/',
+    tags: [],
+    source: { file: 'test', line: 1 },
+    ...extra,
+  };
 }
 
-async function probe(targets: Target[], quic: ProbeOptions['quic'] = 'marked', addresses = ['127.0.0.1']): Promise<Map<string, TargetResult>> {
+async function probe(
+  targets: Target[],
+  quic: ProbeOptions['quic'] = 'marked',
+  addresses = ['127.0.0.1'],
+): Promise<Map<string, TargetResult>> {
   const pins = new Map(targets.map((t) => [`${t.host}:${t.port}`, addresses]));
   const options: ProbeOptions = {
     ...DEFAULT_OPTIONS,
@@ -56,7 +77,14 @@ describe('QUIC in check', () => {
   it('reachable: the handshake completes, the decoy first, from an ephemeral source port', async () => {
     const port = await site({});
     const q = quicOf((await probe([target('ok', 'ok.reachprobe.test', port, { quic: true })])).get('ok'));
-    expect(q).toMatchObject({ verdict: 'reachable', stage: 'complete', alpn: 'h3', offered: true, offered_by: ['target'], port });
+    expect(q).toMatchObject({
+      verdict: 'reachable',
+      stage: 'complete',
+      alpn: 'h3',
+      offered: true,
+      offered_by: ['target'],
+      port,
+    });
     expect(q.local_port).toBeGreaterThan(443);
     expect(q.checks.map((c) => c.purpose ?? 'own')).toEqual(['decoy', 'own']);
     expect(q.checks[0]!.sni).toBe('www.example.org');
@@ -72,7 +100,9 @@ describe('QUIC in check', () => {
 
   it('refused where the target says it speaks QUIC is a reset of the address', async () => {
     const port = await site(false);
-    const q = quicOf((await probe([target('refused', 'refused.reachprobe.test', port, { quic: true })])).get('refused'));
+    const q = quicOf(
+      (await probe([target('refused', 'refused.reachprobe.test', port, { quic: true })])).get('refused'),
+    );
     expect(q).toMatchObject({ verdict: 'reset', offered: true, 'blocked-by': 'ip' });
   });
 
@@ -87,7 +117,9 @@ describe('QUIC in check', () => {
 
   it('blocked-by sni: the decoy passes, the name is dropped (TLS over TCP fine: the QUIC filter)', async () => {
     const port = await site({ blockedSni: ['blocked.reachprobe.test'] });
-    const q = quicOf((await probe([target('sni', 'blocked.reachprobe.test', port, { quic: true })])).get('sni'));
+    const q = quicOf(
+      (await probe([target('sni', 'blocked.reachprobe.test', port, { quic: true })])).get('sni'),
+    );
     expect(q).toMatchObject({ verdict: 'timeout', 'blocked-by': 'sni', offered: true });
     expect(q.checks[0]).toMatchObject({ purpose: 'decoy', stage: 'complete' });
     expect(q.reason).toContain('the QUIC filter');
@@ -95,11 +127,18 @@ describe('QUIC in check', () => {
 
   it('a QUIC decoy that passed stands for the next name on the same address and UDP port, saying whose it was', async () => {
     const port = await site({ blockedSni: ['blocked.reachprobe.test'] });
-    const results = await probe([target('one', 'one.reachprobe.test', port, { quic: true }), target('blocked', 'blocked.reachprobe.test', port, { quic: true })]);
+    const results = await probe([
+      target('one', 'one.reachprobe.test', port, { quic: true }),
+      target('blocked', 'blocked.reachprobe.test', port, { quic: true }),
+    ]);
     const [one, blocked] = [quicOf(results.get('one')), quicOf(results.get('blocked'))];
     const [early, late] = one.checks[0]!.shared_from === undefined ? [one, blocked] : [blocked, one];
     expect(early.checks.map((c) => c.purpose ?? 'own')).toEqual(['decoy', 'own']);
-    expect(late.checks[0]).toMatchObject({ purpose: 'decoy', stage: 'complete', shared_from: early === one ? 'one' : 'blocked' });
+    expect(late.checks[0]).toMatchObject({
+      purpose: 'decoy',
+      stage: 'complete',
+      shared_from: early === one ? 'one' : 'blocked',
+    });
     expect(late.checks[0]!.started_ms).toBe(early.checks[0]!.started_ms); // made once, before either own handshake
     expect(late.evidence[0]).toContain(`(decoy, made for ${early === one ? 'one' : 'blocked'})`);
     // The reused decoy attributes the block as a fresh one would.
@@ -108,7 +147,10 @@ describe('QUIC in check', () => {
 
   it('blocked-by ip, then possibly-residual: a later target on the same UDP port makes no decoy', async () => {
     const port = await site({ blackhole: true });
-    const results = await probe([target('first', 'a.reachprobe.test', port, { quic: true }), target('second', 'b.reachprobe.test', port, { quic: true })]);
+    const results = await probe([
+      target('first', 'a.reachprobe.test', port, { quic: true }),
+      target('second', 'b.reachprobe.test', port, { quic: true }),
+    ]);
     const [first, second] = [quicOf(results.get('first')), quicOf(results.get('second'))];
     const [early, late] = first.checks.some((c) => c.purpose === 'decoy') ? [first, second] : [second, first];
     expect(early).toMatchObject({ verdict: 'timeout', 'blocked-by': 'ip' });
@@ -120,10 +162,20 @@ describe('QUIC in check', () => {
     const port = await site({});
     open.push(await startQuicResponder({ address: '127.0.0.5', port, blackhole: true }));
     const started = performance.now();
-    const q = quicOf((await probe([target('many', 'many.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.4', '127.0.0.5', '127.0.0.1'])).get('many'));
+    const q = quicOf(
+      (
+        await probe([target('many', 'many.reachprobe.test', port, { quic: true })], 'marked', [
+          '127.0.0.4',
+          '127.0.0.5',
+          '127.0.0.1',
+        ])
+      ).get('many'),
+    );
     expect(q).toMatchObject({ verdict: 'reachable', address: '127.0.0.1', stage: 'complete' });
     // The ones that did not decide come first, the deciding decoy and handshake last.
-    expect(q.checks.map((c) => `${c.purpose ?? 'own'} ${c.address} ${c.failure?.failure ?? c.stage}`)).toEqual([
+    expect(
+      q.checks.map((c) => `${c.purpose ?? 'own'} ${c.address} ${c.failure?.failure ?? c.stage}`),
+    ).toEqual([
       'decoy 127.0.0.4 connection_refused',
       'own 127.0.0.4 connection_refused',
       'decoy 127.0.0.5 generic_timeout_error',
@@ -140,7 +192,14 @@ describe('QUIC in check', () => {
   it('a silent first address lets the others start after a twentieth of the deadline', async () => {
     const port = await site({});
     open.push(await startQuicResponder({ address: '127.0.0.7', port, blackhole: true }));
-    const q = quicOf((await probe([target('late', 'late.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.7', '127.0.0.1'])).get('late'));
+    const q = quicOf(
+      (
+        await probe([target('late', 'late.reachprobe.test', port, { quic: true })], 'marked', [
+          '127.0.0.7',
+          '127.0.0.1',
+        ])
+      ).get('late'),
+    );
     expect(q).toMatchObject({ verdict: 'reachable', address: '127.0.0.1' });
     const [silent, answered] = [q.checks[0]!, q.checks.find((c) => c.address === '127.0.0.1')!];
     expect(silent).toMatchObject({ address: '127.0.0.7', purpose: 'decoy' });
@@ -153,19 +212,33 @@ describe('QUIC in check', () => {
     // Its server sends back bytes at once that never make a handshake: an answer, not silence.
     const port = await answering((_d, reply) => reply(Buffer.from('not quic at all, but an answer')));
     open.push(await startQuicResponder({ address: '127.0.0.8', port }));
-    const q = quicOf((await probe([target('slow', 'slow.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.1', '127.0.0.8'])).get('slow'));
+    const q = quicOf(
+      (
+        await probe([target('slow', 'slow.reachprobe.test', port, { quic: true })], 'marked', [
+          '127.0.0.1',
+          '127.0.0.8',
+        ])
+      ).get('slow'),
+    );
     expect(q.checks.map((c) => c.address)).toEqual(['127.0.0.1', '127.0.0.1']);
     expect(q).toMatchObject({ verdict: 'timeout', address: '127.0.0.1' });
   });
 
   it('a healthy first address is the only one tried', async () => {
     const port = await site({});
-    const q = quicOf((await probe([target('first', 'first.reachprobe.test', port, { quic: true })], 'marked', ['127.0.0.1', '127.0.0.6'])).get('first'));
+    const q = quicOf(
+      (
+        await probe([target('first', 'first.reachprobe.test', port, { quic: true })], 'marked', [
+          '127.0.0.1',
+          '127.0.0.6',
+        ])
+      ).get('first'),
+    );
     expect(q).toMatchObject({ verdict: 'reachable', address: '127.0.0.1' });
     expect(q.checks.map((c) => c.address)).toEqual(['127.0.0.1', '127.0.0.1']);
   });
 
-  it('follows Alt-Svc to another UDP port when the URL\'s port does not complete, and not when it does', async () => {
+  it("follows Alt-Svc to another UDP port when the URL's port does not complete, and not when it does", async () => {
     const elsewhere = await startQuicResponder({});
     open.push(elsewhere);
     const https = createServer({ cert: CERTS.good.cert, key: CERTS.good.key }, (_req, res) => {
@@ -184,7 +257,9 @@ describe('QUIC in check', () => {
     ]);
     // Where the URL's port completes, the Alt-Svc port is not dialled.
     open.push(await startQuicResponder({ port }));
-    const direct = quicOf((await probe([target('direct', 'direct.reachprobe.test', port)], 'all')).get('direct'));
+    const direct = quicOf(
+      (await probe([target('direct', 'direct.reachprobe.test', port)], 'all')).get('direct'),
+    );
     expect(direct).toMatchObject({ verdict: 'reachable', port });
     expect(direct.checks.every((c) => c.port === port)).toBe(true);
   });
@@ -207,7 +282,15 @@ describe('QUIC in check', () => {
     const port = await answering((d, reply) => {
       const { dcid, scid } = clientIds(d);
       const versions = Buffer.from('6b3343cf', 'hex');
-      reply(Buffer.concat([Buffer.from([0x80, 0, 0, 0, 0, scid.length]), scid, Buffer.from([dcid.length]), dcid, versions]));
+      reply(
+        Buffer.concat([
+          Buffer.from([0x80, 0, 0, 0, 0, scid.length]),
+          scid,
+          Buffer.from([dcid.length]),
+          dcid,
+          versions,
+        ]),
+      );
     });
     const q = quicOf((await probe([target('vn', 'vn.reachprobe.test', port, { quic: true })])).get('vn'));
     expect(q).toMatchObject({ verdict: 'tls-failure', failure: 'ssl_failed_handshake' });
@@ -215,7 +298,9 @@ describe('QUIC in check', () => {
 
   it('closed: the server (or a forger) answers with a CONNECTION_CLOSE', async () => {
     const port = await answering((d, reply) => reply(forgedInitial(d, connectionCloseFrame(0x2, 'go away'))));
-    const q = quicOf((await probe([target('close', 'close.reachprobe.test', port, { quic: true })])).get('close'));
+    const q = quicOf(
+      (await probe([target('close', 'close.reachprobe.test', port, { quic: true })])).get('close'),
+    );
     expect(q).toMatchObject({ verdict: 'closed', failure: 'eof_error', 'blocked-by': 'unknown' });
   });
 

@@ -2,10 +2,28 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { tryParse } from '../../src/net/quic/bytes.js';
 import { clientHello } from '../../src/net/quic/tls/client-hello.js';
-import { earlySecret, finishedVerifyData, handshakeSecret, masterSecret, trafficSecrets, Transcript } from '../../src/net/quic/tls/key-schedule.js';
-import { EXTENSION, extension, HandshakeReader, HANDSHAKE, handshakeMessage, parseExtensions } from '../../src/net/quic/tls/messages.js';
+import {
+  earlySecret,
+  finishedVerifyData,
+  handshakeSecret,
+  masterSecret,
+  trafficSecrets,
+  Transcript,
+} from '../../src/net/quic/tls/key-schedule.js';
+import {
+  EXTENSION,
+  extension,
+  HandshakeReader,
+  HANDSHAKE,
+  handshakeMessage,
+  parseExtensions,
+} from '../../src/net/quic/tls/messages.js';
 import { parseServerHello } from '../../src/net/quic/tls/server-hello.js';
-import { parseCertificate, parseCertificateVerify, parseEncryptedExtensions } from '../../src/net/quic/tls/server-messages.js';
+import {
+  parseCertificate,
+  parseCertificateVerify,
+  parseEncryptedExtensions,
+} from '../../src/net/quic/tls/server-messages.js';
 import { certificateVerifyProblem } from '../../src/net/quic/tls/signature.js';
 import { keyShareFrom, sharedSecret } from '../../src/net/quic/tls/x25519.js';
 import { Reader, vector } from '../../src/net/quic/bytes.js';
@@ -33,7 +51,9 @@ describe('TLS 1.3 key schedule (RFC 8448 §3)', () => {
     const master = masterSecret('sha256', hs);
     expect(master.toString('hex')).toBe(V.MASTER);
     for (const m of [V.ENCRYPTED_EXTENSIONS, V.CERTIFICATE, V.CERTIFICATE_VERIFY]) t.add(hex(m));
-    expect(finishedVerifyData('sha256', traffic.server, t.hash('sha256')).equals(body(V.SERVER_FINISHED))).toBe(true);
+    expect(
+      finishedVerifyData('sha256', traffic.server, t.hash('sha256')).equals(body(V.SERVER_FINISHED)),
+    ).toBe(true);
     t.add(hex(V.SERVER_FINISHED));
     const ap = trafficSecrets('sha256', master, 'ap', t.hash('sha256'));
     expect([ap.client, ap.server].map((b) => b.toString('hex'))).toEqual([V.C_AP, V.S_AP]);
@@ -64,7 +84,10 @@ describe('server messages (RFC 8448 §3)', () => {
   });
 
   it('refuses EncryptedExtensions without QUIC transport parameters (the trace is TLS over TCP)', () => {
-    expect(tryParse(() => parseEncryptedExtensions(body(V.ENCRYPTED_EXTENSIONS)))).toEqual({ ok: false, reason: expect.stringContaining('quic_transport_parameters') });
+    expect(tryParse(() => parseEncryptedExtensions(body(V.ENCRYPTED_EXTENSIONS)))).toEqual({
+      ok: false,
+      reason: expect.stringContaining('quic_transport_parameters'),
+    });
     const alpn = extension(EXTENSION.alpn, vector(2, vector(1, Buffer.from('h3'))));
     const ee = vector(2, Buffer.concat([alpn, extension(EXTENSION.quicTransportParameters, hex('0100'))]));
     expect(parseEncryptedExtensions(ee)).toEqual({ alpn: 'h3', transportParameters: hex('0100') });
@@ -76,7 +99,10 @@ describe('server messages (RFC 8448 §3)', () => {
     expect(parseServerHello(hrr.subarray(4)).retryRequest).toBe(true);
     const p256 = hex(V.SERVER_HELLO);
     p256.writeUInt16BE(0x0017, p256.indexOf(hex('0033002400'), 0) + 4);
-    expect(tryParse(() => parseServerHello(p256.subarray(4)))).toEqual({ ok: false, reason: expect.stringContaining('group 0x17') });
+    expect(tryParse(() => parseServerHello(p256.subarray(4)))).toEqual({
+      ok: false,
+      reason: expect.stringContaining('group 0x17'),
+    });
   });
 });
 
@@ -84,14 +110,29 @@ describe('handshake framing and the ClientHello', () => {
   it('cuts CRYPTO bytes into messages wherever they are split, and refuses an oversized one', () => {
     const reader = new HandshakeReader(1000);
     const stream = Buffer.concat([hex(V.SERVER_HELLO), hex(V.SERVER_FINISHED)]);
-    const got = [reader.push(stream.subarray(0, 3)), reader.push(stream.subarray(3, 100)), reader.push(stream.subarray(100))];
-    expect(got.map((ms) => ms.map((m) => m.type))).toEqual([[], [HANDSHAKE.serverHello], [HANDSHAKE.finished]]);
-    expect(() => new HandshakeReader(10).push(handshakeMessage(8, Buffer.alloc(11)))).toThrow(/more than the 10/);
+    const got = [
+      reader.push(stream.subarray(0, 3)),
+      reader.push(stream.subarray(3, 100)),
+      reader.push(stream.subarray(100)),
+    ];
+    expect(got.map((ms) => ms.map((m) => m.type))).toEqual([
+      [],
+      [HANDSHAKE.serverHello],
+      [HANDSHAKE.finished],
+    ]);
+    expect(() => new HandshakeReader(10).push(handshakeMessage(8, Buffer.alloc(11)))).toThrow(
+      /more than the 10/,
+    );
   });
 
   it('writes a ClientHello with SNI, ALPN h3, one X25519 share, TLS 1.3 only and the transport parameters', () => {
     const share = keyShareFrom(hex(V.CLIENT_PRIVATE));
-    const ch = clientHello({ serverName: 'example.com', alpn: ['h3'], keyShare: share.publicKey, transportParameters: hex('0f0401020304') });
+    const ch = clientHello({
+      serverName: 'example.com',
+      alpn: ['h3'],
+      keyShare: share.publicKey,
+      transportParameters: hex('0f0401020304'),
+    });
     expect(ch[0]).toBe(HANDSHAKE.clientHello);
     const r = new Reader(ch, 4);
     r.u16('v');
@@ -105,6 +146,10 @@ describe('handshake framing and the ClientHello', () => {
     expect(ext.get(EXTENSION.supportedVersions)!.toString('hex')).toBe('020304');
     expect(ext.get(EXTENSION.keyShare)!.toString('hex')).toBe('0024001d0020' + V.CLIENT_PUBLIC);
     expect(ext.get(EXTENSION.quicTransportParameters)!.toString('hex')).toBe('0f0401020304');
-    expect(clientHello({ alpn: ['h3'], keyShare: share.publicKey, transportParameters: Buffer.alloc(0) }).includes(Buffer.from('example'))).toBe(false);
+    expect(
+      clientHello({ alpn: ['h3'], keyShare: share.publicKey, transportParameters: Buffer.alloc(0) }).includes(
+        Buffer.from('example'),
+      ),
+    ).toBe(false);
   });
 });

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { Reader } from '../../src/net/quic/bytes.js';
 import { CryptoStream } from '../../src/net/quic/crypto-stream.js';
-import { ackEliciting, ackFrame, allowedInHandshakeSpaces, connectionCloseFrame, cryptoFrame, parseFrames, pingFrame } from '../../src/net/quic/frames.js';
-import { clientTransportParameters, connectionIdProblem, PARAM, parseTransportParameters } from '../../src/net/quic/transport-params.js';
+import {
+  ackEliciting,
+  ackFrame,
+  allowedInHandshakeSpaces,
+  connectionCloseFrame,
+  cryptoFrame,
+  parseFrames,
+  pingFrame,
+} from '../../src/net/quic/frames.js';
+import {
+  clientTransportParameters,
+  connectionIdProblem,
+  PARAM,
+  parseTransportParameters,
+} from '../../src/net/quic/transport-params.js';
 import { decodeVarint, encodeVarint } from '../../src/net/quic/varint.js';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
@@ -35,7 +48,7 @@ describe('varints (RFC 9000 §16 and A.1)', () => {
 
 describe('frames', () => {
   it('reads the frames of the RFC 9001 A.3 server Initial: ACK then CRYPTO', () => {
-    const payload = hex('02000000000600405a') ;
+    const payload = hex('02000000000600405a');
     const parsed = parseFrames(Buffer.concat([payload, Buffer.alloc(0x5a, 1)]));
     expect(parsed).toEqual({
       ok: true,
@@ -47,7 +60,13 @@ describe('frames', () => {
   });
 
   it('round-trips what it writes: CRYPTO, PING, ACK ranges, CONNECTION_CLOSE, and padding as one frame', () => {
-    const payload = Buffer.concat([cryptoFrame(5, hex('aabb')), pingFrame(), ackFrame([9, 3, 8, 4, 1, 9]), connectionCloseFrame(0, 'bye'), Buffer.alloc(40)]);
+    const payload = Buffer.concat([
+      cryptoFrame(5, hex('aabb')),
+      pingFrame(),
+      ackFrame([9, 3, 8, 4, 1, 9]),
+      connectionCloseFrame(0, 'bye'),
+      Buffer.alloc(40),
+    ]);
     const parsed = parseFrames(payload);
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(parsed.value).toEqual([
@@ -64,11 +83,22 @@ describe('frames', () => {
   it('skips the frames the handshake does not use, reading them to their end', () => {
     const newCid = hex('180100' + '04' + 'deadbeef' + '00'.repeat(16));
     const stream = hex('0a04' + '03' + '616263'); // STREAM with length
-    const parsed = parseFrames(Buffer.concat([newCid, hex('1e'), stream, hex('1000'), hex('1a0102030405060708'), hex('0908616263')]));
+    const parsed = parseFrames(
+      Buffer.concat([newCid, hex('1e'), stream, hex('1000'), hex('1a0102030405060708'), hex('0908616263')]),
+    );
     if (!parsed.ok) throw new Error(parsed.reason);
-    expect(parsed.value.map((f) => f.type)).toEqual(['new_connection_id', 'handshake_done', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(parsed.value.map((f) => f.type)).toEqual([
+      'new_connection_id',
+      'handshake_done',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
     expect(parsed.value.some(allowedInHandshakeSpaces)).toBe(false);
-    expect(ackEliciting([{ type: 'padding' }, { type: 'ack', largest: 0, firstRange: 0, ranges: 0 }])).toBe(false);
+    expect(ackEliciting([{ type: 'padding' }, { type: 'ack', largest: 0, firstRange: 0, ranges: 0 }])).toBe(
+      false,
+    );
   });
 
   it.each([
@@ -97,7 +127,13 @@ describe('CRYPTO stream reassembly', () => {
   it('delivers fragments in order, whatever order they come in, once', () => {
     const s = new CryptoStream(100);
     const got: string[] = [];
-    for (const [offset, text] of [[3, 'def'], [0, 'abc'], [0, 'ab'], [6, 'g'], [2, 'cdefgh']] as const) {
+    for (const [offset, text] of [
+      [3, 'def'],
+      [0, 'abc'],
+      [0, 'ab'],
+      [6, 'g'],
+      [2, 'cdefgh'],
+    ] as const) {
       const r = s.push(offset, Buffer.from(text));
       if (!r.ok) throw new Error(r.reason);
       got.push(r.data.toString());
@@ -107,28 +143,53 @@ describe('CRYPTO stream reassembly', () => {
 
   it('refuses data beyond its cap, and too much held out of order', () => {
     const s = new CryptoStream(10);
-    expect(s.push(5, Buffer.alloc(6))).toEqual({ ok: false, reason: expect.stringContaining('beyond the 10-byte buffer') });
+    expect(s.push(5, Buffer.alloc(6))).toEqual({
+      ok: false,
+      reason: expect.stringContaining('beyond the 10-byte buffer'),
+    });
     expect(s.push(0, Buffer.alloc(10)).ok).toBe(true);
     expect(s.push(10, Buffer.alloc(10)).ok).toBe(true);
   });
 });
 
 describe('transport parameters', () => {
-  const ids = { original: Buffer.from('0102', 'hex'), serverInitial: Buffer.from('0a0b', 'hex'), retry: Buffer.from('0c0d', 'hex') };
-  const params = (entries: Array<[number, Buffer]>) => parseTransportParameters(Buffer.concat(entries.map(([id, v]) => Buffer.concat([encodeVarint(id), encodeVarint(v.length), v]))));
+  const ids = {
+    original: Buffer.from('0102', 'hex'),
+    serverInitial: Buffer.from('0a0b', 'hex'),
+    retry: Buffer.from('0c0d', 'hex'),
+  };
+  const params = (entries: Array<[number, Buffer]>) =>
+    parseTransportParameters(
+      Buffer.concat(entries.map(([id, v]) => Buffer.concat([encodeVarint(id), encodeVarint(v.length), v]))),
+    );
 
   it('reads our own parameters back, and refuses one given twice', () => {
     const ours = parseTransportParameters(clientTransportParameters(Buffer.from('abcd', 'hex'), 5000));
     expect(ours.get(PARAM.initialSourceConnectionId)?.toString('hex')).toBe('abcd');
     expect(decodeVarint(ours.get(PARAM.maxIdleTimeout)!, 0)?.value).toBe(5000n);
-    expect(() => params([[1, Buffer.from('01', 'hex')], [1, Buffer.from('02', 'hex')]])).toThrow(/given twice/);
+    expect(() =>
+      params([
+        [1, Buffer.from('01', 'hex')],
+        [1, Buffer.from('02', 'hex')],
+      ]),
+    ).toThrow(/given twice/);
   });
 
   it('checks the connection IDs the server authenticates (RFC 9000 §7.3)', () => {
-    const good = params([[PARAM.originalDestinationConnectionId, ids.original], [PARAM.initialSourceConnectionId, ids.serverInitial], [PARAM.retrySourceConnectionId, ids.retry]]);
+    const good = params([
+      [PARAM.originalDestinationConnectionId, ids.original],
+      [PARAM.initialSourceConnectionId, ids.serverInitial],
+      [PARAM.retrySourceConnectionId, ids.retry],
+    ]);
     expect(connectionIdProblem(good, ids)).toBeUndefined();
-    expect(connectionIdProblem(good, { ...ids, retry: undefined })).toMatch(/retry_source_connection_id without a Retry/);
-    expect(connectionIdProblem(good, { ...ids, original: Buffer.from('ffff', 'hex') })).toMatch(/original_destination_connection_id is 0102, not ffff/);
-    expect(connectionIdProblem(params([[PARAM.originalDestinationConnectionId, ids.original]]), ids)).toMatch(/lack initial_source_connection_id/);
+    expect(connectionIdProblem(good, { ...ids, retry: undefined })).toMatch(
+      /retry_source_connection_id without a Retry/,
+    );
+    expect(connectionIdProblem(good, { ...ids, original: Buffer.from('ffff', 'hex') })).toMatch(
+      /original_destination_connection_id is 0102, not ffff/,
+    );
+    expect(connectionIdProblem(params([[PARAM.originalDestinationConnectionId, ids.original]]), ids)).toMatch(
+      /lack initial_source_connection_id/,
+    );
   });
 });

@@ -29,7 +29,8 @@ export class Reader {
   }
 
   private take(n: number, what: string): number {
-    if (!Number.isSafeInteger(n) || n < 0 || n > this.left) throw new Malformed(`${what}: ${n} bytes wanted, ${this.left} left`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.left)
+      throw new Malformed(`${what}: ${n} bytes wanted, ${this.left} left`);
     const at = this.pos;
     this.pos += n;
     return at;
@@ -72,7 +73,14 @@ export class Reader {
 
   /** Bytes prefixed by their length in 1, 2 or 3 bytes (TLS vectors) or a varint (QUIC). */
   vector(prefix: 1 | 2 | 3 | 'varint', what: string): Buffer {
-    const n = prefix === 1 ? this.u8(what) : prefix === 2 ? this.u16(what) : prefix === 3 ? this.u24(what) : this.varint(what);
+    const n =
+      prefix === 1
+        ? this.u8(what)
+        : prefix === 2
+          ? this.u16(what)
+          : prefix === 3
+            ? this.u24(what)
+            : this.varint(what);
     return this.bytes(n, what);
   }
 
@@ -110,8 +118,16 @@ export function u32(n: number): Buffer {
 
 /** Bytes prefixed by their length, the writing side of Reader.vector. */
 export function vector(prefix: 1 | 2 | 3 | 'varint', data: Buffer): Buffer {
-  const length = prefix === 1 ? u8(data.length) : prefix === 2 ? u16(data.length) : prefix === 3 ? u24(data.length) : encodeVarint(data.length);
-  if (prefix !== 'varint' && data.length >= 2 ** (8 * prefix)) throw new RangeError(`${data.length} bytes do not fit a ${prefix}-byte length`);
+  const length =
+    prefix === 1
+      ? u8(data.length)
+      : prefix === 2
+        ? u16(data.length)
+        : prefix === 3
+          ? u24(data.length)
+          : encodeVarint(data.length);
+  if (prefix !== 'varint' && data.length >= 2 ** (8 * prefix))
+    throw new RangeError(`${data.length} bytes do not fit a ${prefix}-byte length`);
   return Buffer.concat([length, data]);
 }
 

@@ -5,15 +5,36 @@
 // cannot use is ignored with a reason; nothing a peer sends makes it throw or grow without bound.
 import { randomBytes } from 'node:crypto';
 import { CryptoStream } from './crypto-stream.js';
-import { ackEliciting, allowedInHandshakeSpaces, connectionCloseFrame, cryptoFrame, parseFrames, pingFrame, type Frame } from './frames.js';
+import {
+  ackEliciting,
+  allowedInHandshakeSpaces,
+  connectionCloseFrame,
+  cryptoFrame,
+  parseFrames,
+  pingFrame,
+  type Frame,
+} from './frames.js';
 import { IgnoredLog } from './ignored.js';
 import { initialKeys, QUIC_V1 } from './initial.js';
-import { longOverhead, packetBytes, parseHeader, sealLong, type Header, type LongPacketFields } from './packet.js';
+import {
+  longOverhead,
+  packetBytes,
+  parseHeader,
+  sealLong,
+  type Header,
+  type LongPacketFields,
+} from './packet.js';
 import { packetKeys, unprotect } from './protection.js';
 import { retryIsAuthentic } from './retry.js';
 import { PacketSpace } from './space.js';
 import { clientTransportParameters, connectionIdProblem, MAX_UDP_PAYLOAD } from './transport-params.js';
-import { HandshakeFailure, TlsClient, type TlsClientOptions, type TlsOutcome, type TlsStep } from './tls/client.js';
+import {
+  HandshakeFailure,
+  TlsClient,
+  type TlsClientOptions,
+  type TlsOutcome,
+  type TlsStep,
+} from './tls/client.js';
 
 export type ConnectionOptions = Omit<TlsClientOptions, 'transportParameters'> & { idleTimeoutMs: number };
 
@@ -31,9 +52,23 @@ const MAX_EARLY_HANDSHAKE = 4;
 const CRYPTO_CAP = { initial: 4 * 1024, handshake: 64 * 1024 };
 
 const TRANSPORT_ERRORS = [
-  'NO_ERROR', 'INTERNAL_ERROR', 'CONNECTION_REFUSED', 'FLOW_CONTROL_ERROR', 'STREAM_LIMIT_ERROR', 'STREAM_STATE_ERROR',
-  'FINAL_SIZE_ERROR', 'FRAME_ENCODING_ERROR', 'TRANSPORT_PARAMETER_ERROR', 'CONNECTION_ID_LIMIT_ERROR', 'PROTOCOL_VIOLATION',
-  'INVALID_TOKEN', 'APPLICATION_ERROR', 'CRYPTO_BUFFER_EXCEEDED', 'KEY_UPDATE_ERROR', 'AEAD_LIMIT_REACHED', 'NO_VIABLE_PATH',
+  'NO_ERROR',
+  'INTERNAL_ERROR',
+  'CONNECTION_REFUSED',
+  'FLOW_CONTROL_ERROR',
+  'STREAM_LIMIT_ERROR',
+  'STREAM_STATE_ERROR',
+  'FINAL_SIZE_ERROR',
+  'FRAME_ENCODING_ERROR',
+  'TRANSPORT_PARAMETER_ERROR',
+  'CONNECTION_ID_LIMIT_ERROR',
+  'PROTOCOL_VIOLATION',
+  'INVALID_TOKEN',
+  'APPLICATION_ERROR',
+  'CRYPTO_BUFFER_EXCEEDED',
+  'KEY_UPDATE_ERROR',
+  'AEAD_LIMIT_REACHED',
+  'NO_VIABLE_PATH',
 ];
 
 export class QuicClientConnection {
@@ -62,12 +97,18 @@ export class QuicClientConnection {
   private readonly tls: TlsClient;
   private initial?: PacketSpace; // undefined once discarded (RFC 9001 §4.9.1)
   private handshake?: PacketSpace;
-  private readonly streams = { initial: new CryptoStream(CRYPTO_CAP.initial), handshake: new CryptoStream(CRYPTO_CAP.handshake) };
+  private readonly streams = {
+    initial: new CryptoStream(CRYPTO_CAP.initial),
+    handshake: new CryptoStream(CRYPTO_CAP.handshake),
+  };
   private earlyHandshake: Buffer[] = [];
   private replies = 0;
 
   constructor(opts: ConnectionOptions) {
-    this.tls = new TlsClient({ ...opts, transportParameters: clientTransportParameters(this.scid, opts.idleTimeoutMs) });
+    this.tls = new TlsClient({
+      ...opts,
+      transportParameters: clientTransportParameters(this.scid, opts.idleTimeoutMs),
+    });
     const keys = initialKeys(this.originalDcid);
     this.initial = new PacketSpace(keys.client, keys.server);
   }
@@ -108,7 +149,9 @@ export class QuicClientConnection {
     }
     this.bytesReceived += datagram.length;
     if (datagram.length > MAX_UDP_PAYLOAD) {
-      this.ignored.add(`datagram of ${datagram.length} bytes, larger than the ${MAX_UDP_PAYLOAD} we announced`);
+      this.ignored.add(
+        `datagram of ${datagram.length} bytes, larger than the ${MAX_UDP_PAYLOAD} we announced`,
+      );
       return [];
     }
     const resend = this.readPackets(datagram);
@@ -120,7 +163,7 @@ export class QuicClientConnection {
 
   /** Reads the coalesced packets of a datagram; true when a Retry asks for the Initial again. */
   private readPackets(datagram: Buffer): boolean {
-    for (let offset = 0; offset < datagram.length && !this.done; ) {
+    for (let offset = 0; offset < datagram.length && !this.done;) {
       const parsed = parseHeader(datagram, offset, this.scid.length);
       if (!parsed.ok) {
         // Zeros after the last packet are padding some stacks add, not an unreadable packet.
@@ -141,7 +184,11 @@ export class QuicClientConnection {
       case 'retry':
         return this.retry(datagram, h);
       case 'short':
-        this.ignored.add(h.dcid.equals(this.scid) ? '1-RTT packet (not read: the check ends with the handshake)' : 'packet for another connection ID');
+        this.ignored.add(
+          h.dcid.equals(this.scid)
+            ? '1-RTT packet (not read: the check ends with the handshake)'
+            : 'packet for another connection ID',
+        );
         return false;
       default:
         if (!h.dcid.equals(this.scid)) this.ignored.add('packet for another connection ID');
@@ -152,13 +199,17 @@ export class QuicClientConnection {
   }
 
   private versionNegotiation(dcid: Buffer, scid: Buffer, versions: number[]): void {
-    if (!dcid.equals(this.scid) || !scid.equals(this.originalDcid)) return this.ignored.add('Version Negotiation for another connection');
+    if (!dcid.equals(this.scid) || !scid.equals(this.originalDcid))
+      return this.ignored.add('Version Negotiation for another connection');
     if (this.heard) return this.ignored.add('Version Negotiation after the server answered');
     // One that lists the version we sent is forged or stale (RFC 9000 §6.2).
-    if (versions.includes(QUIC_V1)) return this.ignored.add('Version Negotiation listing QUIC v1, the version we sent');
+    if (versions.includes(QUIC_V1))
+      return this.ignored.add('Version Negotiation listing QUIC v1, the version we sent');
     this.offeredVersions = versions;
     const list = versions.map((v) => `0x${v.toString(16).padStart(8, '0')}`).join(', ');
-    this.fail(new HandshakeFailure('ERR_QUIC_VERSION_NEGOTIATION', `the server does not speak QUIC v1, only ${list}`));
+    this.fail(
+      new HandshakeFailure('ERR_QUIC_VERSION_NEGOTIATION', `the server does not speak QUIC v1, only ${list}`),
+    );
   }
 
   private retry(datagram: Buffer, h: Extract<Header, { form: 'retry' }>): boolean {
@@ -187,21 +238,35 @@ export class QuicClientConnection {
   }
 
   /** One Initial or Handshake packet: `bytes` spans exactly it, `pnOffset` is relative to its start. */
-  private protectedPacket(type: 'initial' | 'handshake', scid: Buffer, bytes: Buffer, pnOffset: number): void {
+  private protectedPacket(
+    type: 'initial' | 'handshake',
+    scid: Buffer,
+    bytes: Buffer,
+    pnOffset: number,
+  ): void {
     const space = type === 'initial' ? this.initial : this.handshake;
     if (!space) {
-      if (type === 'handshake' && this.earlyHandshake.length < MAX_EARLY_HANDSHAKE) this.earlyHandshake.push(Buffer.from(bytes));
-      else this.ignored.add(type === 'initial' ? 'Initial after its keys were discarded' : 'Handshake packet before the ServerHello, beyond those held');
+      if (type === 'handshake' && this.earlyHandshake.length < MAX_EARLY_HANDSHAKE)
+        this.earlyHandshake.push(Buffer.from(bytes));
+      else
+        this.ignored.add(
+          type === 'initial'
+            ? 'Initial after its keys were discarded'
+            : 'Handshake packet before the ServerHello, beyond those held',
+        );
       return;
     }
-    if (this.serverScid && !scid.equals(this.serverScid)) return this.ignored.add('packet from another source connection ID');
+    if (this.serverScid && !scid.equals(this.serverScid))
+      return this.ignored.add('packet from another source connection ID');
     const opened = unprotect(space.receive, bytes, pnOffset, space.largest);
     if ('reason' in opened) return this.ignored.add(`${type} packet: ${opened.reason}`);
     const frames = parseFrames(opened.payload);
     if (!frames.ok) return this.ignored.add(`${type} packet: ${frames.reason}`);
     const forbidden = frames.value.find((f) => !allowedInHandshakeSpaces(f));
-    if (forbidden) return this.ignored.add(`${type} packet with a frame not allowed there (${forbidden.type})`);
-    if (space.seen(opened.pn)) return this.ignored.add(`${type} packet: duplicate packet number ${opened.pn}`);
+    if (forbidden)
+      return this.ignored.add(`${type} packet with a frame not allowed there (${forbidden.type})`);
+    if (space.seen(opened.pn))
+      return this.ignored.add(`${type} packet: duplicate packet number ${opened.pn}`);
     space.record(opened.pn, ackEliciting(frames.value));
     if (!this.serverScid) {
       // The server's first packet chooses the connection ID we send to from now on (RFC 9000 §7.2).
@@ -219,7 +284,8 @@ export class QuicClientConnection {
       if (frame.type === 'connection_close') return this.fail(closeFailure(frame.errorCode, frame.reason));
       if (frame.type !== 'crypto') continue;
       const pushed = this.streams[level].push(frame.offset, frame.data);
-      if (!pushed.ok) return this.fail(new HandshakeFailure('ERR_QUIC_CRYPTO_BUFFER_EXCEEDED', pushed.reason));
+      if (!pushed.ok)
+        return this.fail(new HandshakeFailure('ERR_QUIC_CRYPTO_BUFFER_EXCEEDED', pushed.reason));
       if (pushed.data.length > 0) this.tlsData(level, pushed.data);
     }
   }
@@ -239,17 +305,25 @@ export class QuicClientConnection {
   }
 
   private installHandshakeKeys(step: Extract<TlsStep, { kind: 'handshake-keys' }>): void {
-    this.handshake = new PacketSpace(packetKeys(step.suite, step.client), packetKeys(step.suite, step.server));
+    this.handshake = new PacketSpace(
+      packetKeys(step.suite, step.client),
+      packetKeys(step.suite, step.server),
+    );
     const held = this.earlyHandshake;
     this.earlyHandshake = [];
     for (const bytes of held) {
       const parsed = parseHeader(bytes, 0, this.scid.length);
-      if (parsed.ok && parsed.value.form === 'long') this.protectedPacket('handshake', parsed.value.scid, bytes, parsed.value.pnOffset);
+      if (parsed.ok && parsed.value.form === 'long')
+        this.protectedPacket('handshake', parsed.value.scid, bytes, parsed.value.pnOffset);
     }
   }
 
   private complete(outcome: TlsOutcome): void {
-    const problem = connectionIdProblem(outcome.serverParameters, { original: this.originalDcid, serverInitial: this.serverScid!, retry: this.retryScid });
+    const problem = connectionIdProblem(outcome.serverParameters, {
+      original: this.originalDcid,
+      serverInitial: this.serverScid!,
+      retry: this.retryScid,
+    });
     if (problem) return this.fail(new HandshakeFailure('ERR_QUIC_TRANSPORT_PARAMETER', problem));
     this.outcome = outcome;
     this.phase = 'complete';
@@ -266,7 +340,9 @@ export class QuicClientConnection {
     this.replies++;
     const frames = (space: PacketSpace | undefined) => {
       if (!space) return undefined;
-      const parts = [space.ack(), probe ? pingFrame() : undefined].filter((b): b is Buffer => b !== undefined);
+      const parts = [space.ack(), probe ? pingFrame() : undefined].filter(
+        (b): b is Buffer => b !== undefined,
+      );
       return parts.length > 0 ? Buffer.concat(parts) : undefined;
     };
     const handshake = frames(this.handshake);
@@ -278,10 +354,16 @@ export class QuicClientConnection {
 
   /** An Initial and/or a Handshake packet in one datagram; one with an Initial is padded to 1200 bytes. */
   private datagram(initialFrames: Buffer | undefined, handshakeFrames: Buffer | undefined): Buffer {
-    const handshake = handshakeFrames && this.handshake ? this.seal(this.handshake, 'handshake', handshakeFrames) : Buffer.alloc(0);
+    const handshake =
+      handshakeFrames && this.handshake
+        ? this.seal(this.handshake, 'handshake', handshakeFrames)
+        : Buffer.alloc(0);
     if (!initialFrames || !this.initial) return handshake;
     const fields = this.fields('initial');
-    const padding = Math.max(0, MIN_INITIAL_DATAGRAM - handshake.length - longOverhead(fields) - initialFrames.length);
+    const padding = Math.max(
+      0,
+      MIN_INITIAL_DATAGRAM - handshake.length - longOverhead(fields) - initialFrames.length,
+    );
     const initial = this.seal(this.initial, 'initial', Buffer.concat([initialFrames, Buffer.alloc(padding)]));
     return Buffer.concat([initial, handshake]);
   }
@@ -299,8 +381,14 @@ export class QuicClientConnection {
 function closeFailure(errorCode: number, reason: string): HandshakeFailure {
   const said = reason ? `: "${reason}"` : '';
   if (errorCode >= 0x100 && errorCode <= 0x1ff) {
-    return new HandshakeFailure(`ERR_SSL_TLSV1_ALERT_${errorCode - 0x100}`, `the server ended the handshake with TLS alert ${errorCode - 0x100}${said}`);
+    return new HandshakeFailure(
+      `ERR_SSL_TLSV1_ALERT_${errorCode - 0x100}`,
+      `the server ended the handshake with TLS alert ${errorCode - 0x100}${said}`,
+    );
   }
   const name = TRANSPORT_ERRORS[errorCode] ?? `error 0x${errorCode.toString(16)}`;
-  return new HandshakeFailure('ERR_QUIC_CONNECTION_CLOSE', `the server closed the connection (${name})${said}`);
+  return new HandshakeFailure(
+    'ERR_QUIC_CONNECTION_CLOSE',
+    `the server closed the connection (${name})${said}`,
+  );
 }

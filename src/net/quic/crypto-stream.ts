@@ -13,7 +13,8 @@ export class CryptoStream {
   /** Adds a fragment; returns the bytes that have become contiguous (maybe none), or why it was refused. */
   push(offset: number, data: Buffer): { ok: true; data: Buffer } | { ok: false; reason: string } {
     const end = offset + data.length;
-    if (end > this.delivered + this.cap) return { ok: false, reason: `CRYPTO data ends at ${end}, beyond the ${this.cap}-byte buffer` };
+    if (end > this.delivered + this.cap)
+      return { ok: false, reason: `CRYPTO data ends at ${end}, beyond the ${this.cap}-byte buffer` };
     if (end <= this.delivered) return { ok: true, data: Buffer.alloc(0) }; // a repeat
     const start = Math.max(offset, this.delivered);
     const fragment = data.subarray(start - offset);
@@ -22,13 +23,14 @@ export class CryptoStream {
       this.buffered += fragment.length - (held?.length ?? 0);
       this.pending.set(start, fragment);
     }
-    if (this.buffered > this.cap) return { ok: false, reason: `more than ${this.cap} bytes of CRYPTO data held out of order` };
+    if (this.buffered > this.cap)
+      return { ok: false, reason: `more than ${this.cap} bytes of CRYPTO data held out of order` };
     return { ok: true, data: this.drain() };
   }
 
   private drain(): Buffer {
     const out: Buffer[] = [];
-    for (let progress = true; progress; ) {
+    for (let progress = true; progress;) {
       progress = false;
       for (const [start, fragment] of this.pending) {
         if (start > this.delivered) continue;

@@ -13,7 +13,10 @@ import { QuicClientConnection } from './connection.js';
 import type { IgnoredPackets } from './ignored.js';
 
 /** The QUIC handshake is TLS inside QUIC: its errors classify as those of a TLS handshake do. */
-const failureOf = (err: unknown): QuicFailure => ({ ...classify(err, 'tls_handshake'), operation: 'quic_handshake' });
+const failureOf = (err: unknown): QuicFailure => ({
+  ...classify(err, 'tls_handshake'),
+  operation: 'quic_handshake',
+});
 
 export interface QuicDialOptions {
   address: string;
@@ -92,7 +95,8 @@ class Dial {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.resendMs = opts.resendMs ?? DEFAULT_RESEND_MS;
-    this.sni = opts.sni === undefined ? (net.isIP(opts.host) === 0 ? opts.host : undefined) : (opts.sni ?? undefined);
+    this.sni =
+      opts.sni === undefined ? (net.isIP(opts.host) === 0 ? opts.host : undefined) : (opts.sni ?? undefined);
     this.connection = new QuicClientConnection({
       host: opts.host,
       serverName: this.sni,
@@ -112,7 +116,8 @@ class Dial {
     this.socket.on('error', (err) => this.finish(failureOf(err)));
     this.socket.on('message', (datagram) => this.onDatagram(datagram));
     // The addresses come resolved: a name here would be looked up by dgram, outside our resolvers.
-    if (net.isIP(this.opts.address) === 0) return this.finish(failureOf(new Error(`not an IP address: ${this.opts.address}`)));
+    if (net.isIP(this.opts.address) === 0)
+      return this.finish(failureOf(new Error(`not an IP address: ${this.opts.address}`)));
     try {
       this.socket.connect(this.opts.port, this.opts.address, () => {
         if (this.finished) return;
@@ -173,7 +178,9 @@ class Dial {
 
   private timeout(): QuicFailure {
     const failure = failureOf(new DeadlineError('QUIC handshake', this.opts.timeoutMs));
-    const what = this.connection.heard ? 'the server answered, but the handshake did not complete' : `no answer to ${this.connection.initialsSent} Initial packet(s)`;
+    const what = this.connection.heard
+      ? 'the server answered, but the handshake did not complete'
+      : `no answer to ${this.connection.initialsSent} Initial packet(s)`;
     return { ...failure, message: `${failure.message}: ${what}` };
   }
 
@@ -207,7 +214,10 @@ class Dial {
     }
   }
 
-  private result(failure: QuicFailure | undefined, local: { address: string; port: number } | undefined): QuicDialResult {
+  private result(
+    failure: QuicFailure | undefined,
+    local: { address: string; port: number } | undefined,
+  ): QuicDialResult {
     const c = this.connection;
     const outcome = c.outcome;
     const result: QuicDialResult = {

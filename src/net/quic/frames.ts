@@ -11,7 +11,13 @@ export type Frame =
   | { type: 'crypto'; offset: number; data: Buffer }
   | { type: 'connection_close'; application: boolean; errorCode: number; frameType?: number; reason: string }
   | { type: 'handshake_done' }
-  | { type: 'new_connection_id'; sequence: number; retirePriorTo: number; connectionId: Buffer; resetToken: Buffer }
+  | {
+      type: 'new_connection_id';
+      sequence: number;
+      retirePriorTo: number;
+      connectionId: Buffer;
+      resetToken: Buffer;
+    }
   | { type: 'new_token'; token: Buffer }
   | { type: 'skipped'; frameType: number };
 
@@ -38,7 +44,8 @@ function parseFrame(r: Reader): Frame {
   }
   if (type === 0x01) return { type: 'ping' };
   if (type === 0x02 || type === 0x03) return ack(r, type === 0x03);
-  if (type === 0x06) return { type: 'crypto', offset: v('CRYPTO offset'), data: r.vector('varint', 'CRYPTO data') };
+  if (type === 0x06)
+    return { type: 'crypto', offset: v('CRYPTO offset'), data: r.vector('varint', 'CRYPTO data') };
   if (type === 0x07) {
     const token = r.vector('varint', 'NEW_TOKEN token');
     if (token.length === 0) throw new Malformed('NEW_TOKEN with an empty token');
@@ -101,16 +108,26 @@ function newConnectionId(r: Reader): Frame {
   const sequence = r.varint('NEW_CONNECTION_ID sequence');
   const retirePriorTo = r.varint('NEW_CONNECTION_ID retire prior to');
   const connectionId = r.vector(1, 'NEW_CONNECTION_ID connection ID');
-  if (connectionId.length < 1 || connectionId.length > 20) throw new Malformed('NEW_CONNECTION_ID with a connection ID not of 1 to 20 bytes');
-  if (retirePriorTo > sequence) throw new Malformed('NEW_CONNECTION_ID retiring past its own sequence number');
-  return { type: 'new_connection_id', sequence, retirePriorTo, connectionId, resetToken: r.bytes(16, 'stateless reset token') };
+  if (connectionId.length < 1 || connectionId.length > 20)
+    throw new Malformed('NEW_CONNECTION_ID with a connection ID not of 1 to 20 bytes');
+  if (retirePriorTo > sequence)
+    throw new Malformed('NEW_CONNECTION_ID retiring past its own sequence number');
+  return {
+    type: 'new_connection_id',
+    sequence,
+    retirePriorTo,
+    connectionId,
+    resetToken: r.bytes(16, 'stateless reset token'),
+  };
 }
 
 function connectionClose(r: Reader, application: boolean): Frame {
   const errorCode = r.varint('CONNECTION_CLOSE error code');
   const frameType = application ? undefined : r.varint('CONNECTION_CLOSE frame type');
   const reason = r.vector('varint', 'CONNECTION_CLOSE reason').toString('utf8').slice(0, MAX_REASON);
-  return frameType === undefined ? { type: 'connection_close', application, errorCode, reason } : { type: 'connection_close', application, errorCode, frameType, reason };
+  return frameType === undefined
+    ? { type: 'connection_close', application, errorCode, reason }
+    : { type: 'connection_close', application, errorCode, frameType, reason };
 }
 
 /** Initial and Handshake packets may carry only these (RFC 9000 §12.4, Table 3). */
@@ -120,15 +137,22 @@ export function allowedInHandshakeSpaces(frame: Frame): boolean {
 }
 
 /** Frames that oblige the receiver to acknowledge the packet (RFC 9000 §13.2.1). */
-export const ackEliciting = (frames: Frame[]): boolean => frames.some((f) => f.type !== 'padding' && f.type !== 'ack' && f.type !== 'connection_close');
+export const ackEliciting = (frames: Frame[]): boolean =>
+  frames.some((f) => f.type !== 'padding' && f.type !== 'ack' && f.type !== 'connection_close');
 
-export const cryptoFrame = (offset: number, data: Buffer): Buffer => Buffer.concat([encodeVarint(0x06), encodeVarint(offset), vector('varint', data)]);
+export const cryptoFrame = (offset: number, data: Buffer): Buffer =>
+  Buffer.concat([encodeVarint(0x06), encodeVarint(offset), vector('varint', data)]);
 
 export const pingFrame = (): Buffer => encodeVarint(0x01);
 
 /** A transport CONNECTION_CLOSE (type 0x1c), the one allowed in Initial and Handshake packets. */
 export const connectionCloseFrame = (errorCode: number, reason: string): Buffer =>
-  Buffer.concat([encodeVarint(0x1c), encodeVarint(errorCode), encodeVarint(0), vector('varint', Buffer.from(reason, 'utf8'))]);
+  Buffer.concat([
+    encodeVarint(0x1c),
+    encodeVarint(errorCode),
+    encodeVarint(0),
+    vector('varint', Buffer.from(reason, 'utf8')),
+  ]);
 
 /** An ACK of the given packet numbers (any order, duplicates allowed), with zero delay. */
 export function ackFrame(received: Iterable<number>): Buffer {
@@ -141,7 +165,13 @@ export function ackFrame(received: Iterable<number>): Buffer {
     else ranges.push([pn, pn]);
   }
   const [first, ...rest] = ranges;
-  const parts = [encodeVarint(0x02), encodeVarint(first![0]), encodeVarint(0), encodeVarint(rest.length), encodeVarint(first![0] - first![1])];
+  const parts = [
+    encodeVarint(0x02),
+    encodeVarint(first![0]),
+    encodeVarint(0),
+    encodeVarint(rest.length),
+    encodeVarint(first![0] - first![1]),
+  ];
   let smallest = first![1];
   for (const [largest, low] of rest) {
     parts.push(encodeVarint(smallest - largest - 2), encodeVarint(largest - low));

@@ -8,7 +8,8 @@ export const hashLength = (hash: HashName): number => (hash === 'sha256' ? 32 : 
 
 export const digest = (hash: HashName, data: Buffer): Buffer => createHash(hash).update(data).digest();
 
-export const hkdfExtract = (hash: HashName, salt: Buffer, ikm: Buffer): Buffer => createHmac(hash, salt).update(ikm).digest();
+export const hkdfExtract = (hash: HashName, salt: Buffer, ikm: Buffer): Buffer =>
+  createHmac(hash, salt).update(ikm).digest();
 
 export function hkdfExpand(hash: HashName, prk: Buffer, info: Buffer, length: number): Buffer {
   const blocks: Buffer[] = [];
@@ -23,7 +24,13 @@ export function hkdfExpand(hash: HashName, prk: Buffer, info: Buffer, length: nu
 }
 
 /** HKDF-Expand-Label: the label is prefixed with "tls13 " (RFC 8446 §7.1). */
-export function hkdfExpandLabel(hash: HashName, secret: Buffer, label: string, context: Buffer, length: number): Buffer {
+export function hkdfExpandLabel(
+  hash: HashName,
+  secret: Buffer,
+  label: string,
+  context: Buffer,
+  length: number,
+): Buffer {
   const fullLabel = Buffer.from(`tls13 ${label}`, 'ascii');
   const info = Buffer.concat([
     Buffer.from([length >> 8, length & 0xff, fullLabel.length]),

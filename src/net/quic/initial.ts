@@ -16,5 +16,8 @@ export function initialSecrets(dcid: Buffer): { client: Buffer; server: Buffer }
 
 export function initialKeys(dcid: Buffer): { client: PacketKeys; server: PacketKeys } {
   const secrets = initialSecrets(dcid);
-  return { client: packetKeys(TLS_AES_128_GCM_SHA256, secrets.client), server: packetKeys(TLS_AES_128_GCM_SHA256, secrets.server) };
+  return {
+    client: packetKeys(TLS_AES_128_GCM_SHA256, secrets.client),
+    server: packetKeys(TLS_AES_128_GCM_SHA256, secrets.server),
+  };
 }

@@ -10,9 +10,35 @@ export type LongType = 'initial' | '0rtt' | 'handshake' | 'retry';
 const LONG_TYPES: readonly LongType[] = ['initial', '0rtt', 'handshake', 'retry'];
 
 export type Header =
-  | { form: 'long'; type: 'initial' | '0rtt' | 'handshake'; version: number; dcid: Buffer; scid: Buffer; token: Buffer; pnOffset: number; start: number; end: number }
-  | { form: 'retry'; version: number; dcid: Buffer; scid: Buffer; token: Buffer; tag: Buffer; start: number; end: number }
-  | { form: 'version-negotiation'; dcid: Buffer; scid: Buffer; versions: number[]; start: number; end: number }
+  | {
+      form: 'long';
+      type: 'initial' | '0rtt' | 'handshake';
+      version: number;
+      dcid: Buffer;
+      scid: Buffer;
+      token: Buffer;
+      pnOffset: number;
+      start: number;
+      end: number;
+    }
+  | {
+      form: 'retry';
+      version: number;
+      dcid: Buffer;
+      scid: Buffer;
+      token: Buffer;
+      tag: Buffer;
+      start: number;
+      end: number;
+    }
+  | {
+      form: 'version-negotiation';
+      dcid: Buffer;
+      scid: Buffer;
+      versions: number[];
+      start: number;
+      end: number;
+    }
   | { form: 'short'; dcid: Buffer; pnOffset: number; start: number; end: number };
 
 export type ParsedHeader = { ok: true; value: Header } | { ok: false; reason: string };
@@ -37,14 +63,25 @@ export function parseHeader(datagram: Buffer, offset: number, shortDcidLength: n
     const dcid = r.vector(1, 'destination connection ID');
     const scid = r.vector(1, 'source connection ID');
     if (version === 0) return versionNegotiation(r, dcid, scid, offset, datagram.length);
-    if (version !== QUIC_V1) throw new Malformed(`long header of unknown version 0x${version.toString(16).padStart(8, '0')}`);
-    if (dcid.length > MAX_CID_LENGTH || scid.length > MAX_CID_LENGTH) throw new Malformed('connection ID longer than 20 bytes');
+    if (version !== QUIC_V1)
+      throw new Malformed(`long header of unknown version 0x${version.toString(16).padStart(8, '0')}`);
+    if (dcid.length > MAX_CID_LENGTH || scid.length > MAX_CID_LENGTH)
+      throw new Malformed('connection ID longer than 20 bytes');
     if ((first & 0x40) === 0) throw new Malformed('long header without the fixed bit');
     const type = LONG_TYPES[(first >> 4) & 0x03]!;
     if (type === 'retry') {
       if (r.left < 16) throw new Malformed('Retry shorter than its integrity tag');
       const token = r.bytes(r.left - 16, 'Retry token');
-      return { form: 'retry', version, dcid, scid, token, tag: r.bytes(16, 'Retry tag'), start: offset, end: datagram.length };
+      return {
+        form: 'retry',
+        version,
+        dcid,
+        scid,
+        token,
+        tag: r.bytes(16, 'Retry tag'),
+        start: offset,
+        end: datagram.length,
+      };
     }
     const token = type === 'initial' ? r.vector('varint', 'token') : Buffer.alloc(0);
     const length = r.varint('length');
@@ -55,7 +92,8 @@ export function parseHeader(datagram: Buffer, offset: number, shortDcidLength: n
 }
 
 function versionNegotiation(r: Reader, dcid: Buffer, scid: Buffer, start: number, end: number): Header {
-  if (r.left === 0 || r.left % 4 !== 0) throw new Malformed('Version Negotiation with a partial version list');
+  if (r.left === 0 || r.left % 4 !== 0)
+    throw new Malformed('Version Negotiation with a partial version list');
   const versions: number[] = [];
   while (r.left > 0) versions.push(r.u32('supported version'));
   return { form: 'version-negotiation', dcid, scid, versions, start, end };

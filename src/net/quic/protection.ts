@@ -17,8 +17,14 @@ const SAMPLE_LENGTH = 16;
 
 /** The keys of one direction of one encryption level, from its traffic secret (RFC 9001 §5.1). */
 export function packetKeys(suite: CipherSuite, secret: Buffer): PacketKeys {
-  const expand = (label: string, length: number) => hkdfExpandLabel(suite.hash, secret, label, Buffer.alloc(0), length);
-  return { suite, key: expand('quic key', suite.keyLength), iv: expand('quic iv', 12), hp: expand('quic hp', suite.keyLength) };
+  const expand = (label: string, length: number) =>
+    hkdfExpandLabel(suite.hash, secret, label, Buffer.alloc(0), length);
+  return {
+    suite,
+    key: expand('quic key', suite.keyLength),
+    iv: expand('quic iv', 12),
+    hp: expand('quic hp', suite.keyLength),
+  };
 }
 
 // ChaCha20-Poly1305 has the same cipher API as GCM in Node; its typings only split the overloads.
@@ -39,7 +45,11 @@ export function headerMask(keys: PacketKeys, sample: Buffer): Buffer {
   }
   // ECB enciphers each block alone: one cipher serves every sample of these keys.
   let ecb = ecbCiphers.get(keys);
-  if (!ecb) ecbCiphers.set(keys, (ecb = createCipheriv(keys.suite.headerProtection, keys.hp, null).setAutoPadding(false)));
+  if (!ecb)
+    ecbCiphers.set(
+      keys,
+      (ecb = createCipheriv(keys.suite.headerProtection, keys.hp, null).setAutoPadding(false)),
+    );
   return ecb.update(sample).subarray(0, 5);
 }
 
@@ -49,7 +59,13 @@ const ecbCiphers = new WeakMap<PacketKeys, Cipher>();
  * A protected packet from its plain header (which ends with the packet number, `pnLength` bytes)
  * and payload. The payload must leave room for the sample: the caller pads it.
  */
-export function protect(keys: PacketKeys, header: Buffer, pnLength: number, pn: number, payload: Buffer): Buffer {
+export function protect(
+  keys: PacketKeys,
+  header: Buffer,
+  pnLength: number,
+  pn: number,
+  payload: Buffer,
+): Buffer {
   if (payload.length + pnLength < 4) throw new RangeError('payload too short to sample: pad it');
   const cipher = createCipheriv(aeadName(keys), keys.key, nonce(keys.iv, pn), { authTagLength: TAG_LENGTH });
   cipher.setAAD(header);
@@ -75,8 +91,14 @@ const isLong = (first: number) => (first & 0x80) !== 0;
  * Removes protection from one packet (`packet` spans exactly it; `pnOffset` is where its packet
  * number starts). `largest` is the largest packet number received in its space so far, or -1.
  */
-export function unprotect(keys: PacketKeys, packet: Buffer, pnOffset: number, largest: number): Unprotected | { reason: string } {
-  if (packet.length < pnOffset + 4 + SAMPLE_LENGTH) return { reason: 'packet too short to hold a header protection sample' };
+export function unprotect(
+  keys: PacketKeys,
+  packet: Buffer,
+  pnOffset: number,
+  largest: number,
+): Unprotected | { reason: string } {
+  if (packet.length < pnOffset + 4 + SAMPLE_LENGTH)
+    return { reason: 'packet too short to hold a header protection sample' };
   const mask = headerMask(keys, packet.subarray(pnOffset + 4, pnOffset + 4 + SAMPLE_LENGTH));
   const long = isLong(packet[0]!);
   const first = packet[0]! ^ (mask[0]! & (long ? 0x0f : 0x1f));
@@ -99,7 +121,9 @@ export function unprotect(keys: PacketKeys, packet: Buffer, pnOffset: number, la
 }
 
 function open(keys: PacketKeys, pn: number, header: Buffer, sealed: Buffer): Buffer | undefined {
-  const decipher = createDecipheriv(aeadName(keys), keys.key, nonce(keys.iv, pn), { authTagLength: TAG_LENGTH });
+  const decipher = createDecipheriv(aeadName(keys), keys.key, nonce(keys.iv, pn), {
+    authTagLength: TAG_LENGTH,
+  });
   decipher.setAAD(header);
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
   try {

@@ -23,7 +23,21 @@ export const TLS_AES_128_GCM_SHA256: CipherSuite = {
 export const SUITES: ReadonlyMap<number, CipherSuite> = new Map(
   [
     TLS_AES_128_GCM_SHA256,
-    { id: 0x1302, name: 'TLS_AES_256_GCM_SHA384', hash: 'sha384', aead: 'aes-256-gcm', keyLength: 32, headerProtection: 'aes-256-ecb' },
-    { id: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256', hash: 'sha256', aead: 'chacha20-poly1305', keyLength: 32, headerProtection: 'chacha20' },
+    {
+      id: 0x1302,
+      name: 'TLS_AES_256_GCM_SHA384',
+      hash: 'sha384',
+      aead: 'aes-256-gcm',
+      keyLength: 32,
+      headerProtection: 'aes-256-ecb',
+    },
+    {
+      id: 0x1303,
+      name: 'TLS_CHACHA20_POLY1305_SHA256',
+      hash: 'sha256',
+      aead: 'chacha20-poly1305',
+      keyLength: 32,
+      headerProtection: 'chacha20',
+    },
   ].map((s): [number, CipherSuite] => [s.id, s as CipherSuite]),
 );

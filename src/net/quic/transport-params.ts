@@ -36,7 +36,8 @@ export function clientTransportParameters(scid: Buffer, idleTimeoutMs: number): 
   return Buffer.concat(parts);
 }
 
-const param = (id: number, value: Buffer) => Buffer.concat([encodeVarint(id), encodeVarint(value.length), value]);
+const param = (id: number, value: Buffer) =>
+  Buffer.concat([encodeVarint(id), encodeVarint(value.length), value]);
 
 /** The parameters by id, raw; a repeated id is an error (RFC 9000 §7.4). */
 export function parseTransportParameters(data: Buffer): Map<number, Buffer> {
@@ -75,7 +76,8 @@ export function connectionIdProblem(params: Map<number, Buffer>, ids: Connection
     if (wanted === undefined && got === undefined) continue;
     if (got === undefined) return `the server's transport parameters lack ${name}`;
     if (wanted === undefined) return `the server sent ${name} without a Retry`;
-    if (!got.equals(wanted)) return `the server's ${name} is ${got.toString('hex')}, not ${wanted.toString('hex')}`;
+    if (!got.equals(wanted))
+      return `the server's ${name} is ${got.toString('hex')}, not ${wanted.toString('hex')}`;
   }
   return undefined;
 }

@@ -12,7 +12,8 @@ const LIMITS = [2n ** 6n, 2n ** 14n, 2n ** 30n, 2n ** 62n];
 export function encodeVarint(v: number | bigint, length?: 1 | 2 | 4 | 8): Buffer {
   const value = BigInt(v);
   if (value < 0n || value > MAX_VARINT) throw new RangeError(`${value} is not a QUIC varint`);
-  const index = length === undefined ? LIMITS.findIndex((limit) => value < limit) : [1, 2, 4, 8].indexOf(length);
+  const index =
+    length === undefined ? LIMITS.findIndex((limit) => value < limit) : [1, 2, 4, 8].indexOf(length);
   if (index < 0 || value >= LIMITS[index]!) throw new RangeError(`${value} does not fit ${length} bytes`);
   const size = 1 << index;
   const out = Buffer.alloc(size);

@@ -25,5 +25,9 @@ export function clockAnswer(findings: Finding[]): Answer {
   const servers = `the Date of ${skews.map((d) => d.from).join(', ')}`;
   if (Math.abs(median) <= RIGHT_MS) return say(topic, 'ok', `right: within ${ago(median)} of ${servers}`);
   const way = median > 0 ? 'ahead of' : 'behind';
-  return say(topic, 'attention', `${ago(median)} ${way} ${servers}: certificate checks depend on it (run NTP, e.g. timedatectl set-ntp true)`);
+  return say(
+    topic,
+    'attention',
+    `${ago(median)} ${way} ${servers}: certificate checks depend on it (run NTP, e.g. timedatectl set-ntp true)`,
+  );
 }

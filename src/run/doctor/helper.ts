@@ -17,7 +17,11 @@ function call(input: DoctorInput, helper: HelperSettings, path: string, token?: 
     lookup: lookupFor(input, port),
     ...(token === undefined
       ? {}
-      : { method: 'POST' as const, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ schema_version: SCHEMA_VERSION, targets: [] }) }),
+      : {
+          method: 'POST' as const,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ schema_version: SCHEMA_VERSION, targets: [] }),
+        }),
   });
 }
 
@@ -27,8 +31,10 @@ function healthProblem(a: WebAnswer): string | undefined {
   if (a.status !== 200) return `GET /v1/health answered HTTP ${a.status}`;
   try {
     const body = JSON.parse(a.body) as { status?: unknown; service?: unknown; schema_version?: unknown };
-    if (body.service !== 'reachprobe-helper' || body.status !== 'ok') return 'GET /v1/health answered, but not as a reachprobe helper does';
-    if (body.schema_version !== SCHEMA_VERSION) return `it speaks schema ${String(body.schema_version)}, this reachprobe ${SCHEMA_VERSION}`;
+    if (body.service !== 'reachprobe-helper' || body.status !== 'ok')
+      return 'GET /v1/health answered, but not as a reachprobe helper does';
+    if (body.schema_version !== SCHEMA_VERSION)
+      return `it speaks schema ${String(body.schema_version)}, this reachprobe ${SCHEMA_VERSION}`;
   } catch {
     return 'GET /v1/health answered something that is not JSON';
   }
@@ -47,12 +53,20 @@ function endsWell(a: WebAnswer): boolean {
 export async function helper(input: DoctorInput): Promise<Finding> {
   const topic = 'helper';
   const h = input.helper;
-  if (!h) return { answers: [say(topic, 'note', 'none configured (--helper URL): no control measurement from abroad')] };
+  if (!h)
+    return {
+      answers: [say(topic, 'note', 'none configured (--helper URL): no control measurement from abroad')],
+    };
   const health = await call(input, h, 'v1/health');
   const dates = health.date ? [{ from: 'the helper', date: health.date, receivedAt: Date.now() }] : [];
   const problem = healthProblem(health);
-  if (problem) return { answers: [say(topic, 'attention', `${h.url} does not answer as a helper: ${problem}`)], dates };
-  if ('problem' in h.token) return { answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${h.token.problem}`)], dates };
+  if (problem)
+    return { answers: [say(topic, 'attention', `${h.url} does not answer as a helper: ${problem}`)], dates };
+  if ('problem' in h.token)
+    return {
+      answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${h.token.problem}`)],
+      dates,
+    };
   const measured = await call(input, h, 'v1/measure', h.token.value);
   const tokenSays =
     measured.status === 401 || measured.status === 403
@@ -62,6 +76,14 @@ export async function helper(input: DoctorInput): Promise<Finding> {
         : measured.status !== 200 || !endsWell(measured)
           ? `the token check answered HTTP ${measured.status} without an end line`
           : undefined;
-  if (tokenSays) return { answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${tokenSays}`)], dates };
-  return { answers: [say(topic, 'ok', `${h.url} answers (${health.ms} ms) and accepts the token`)], works: { helper: true }, dates };
+  if (tokenSays)
+    return {
+      answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${tokenSays}`)],
+      dates,
+    };
+  return {
+    answers: [say(topic, 'ok', `${h.url} answers (${health.ms} ms) and accepts the token`)],
+    works: { helper: true },
+    dates,
+  };
 }

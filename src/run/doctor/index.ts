@@ -17,7 +17,11 @@ async function guarded(topic: string, ask: () => Promise<Finding> | Finding): Pr
   try {
     return await ask();
   } catch (err) {
-    return { answers: [say(topic, 'attention', `could not check: ${err instanceof Error ? err.message : String(err)}`)] };
+    return {
+      answers: [
+        say(topic, 'attention', `could not check: ${err instanceof Error ? err.message : String(err)}`),
+      ],
+    };
   }
 }
 

@@ -11,9 +11,20 @@ const isGlobal = (address: string) => !/^(fe[89ab]|fc|fd|::1$)/i.test(address);
 export function ipv6(): Finding {
   const topic = 'IPv6';
   const global = Object.entries(os.networkInterfaces()).flatMap(([name, list]) =>
-    (list ?? []).filter((a) => a.family === 'IPv6' && !a.internal && isGlobal(a.address)).map((a) => `${a.address} on ${name}`),
+    (list ?? [])
+      .filter((a) => a.family === 'IPv6' && !a.internal && isGlobal(a.address))
+      .map((a) => `${a.address} on ${name}`),
   );
-  if (global.length === 0) return { answers: [say(topic, 'note', 'no global IPv6 address here: IPv6 addresses of targets will be unreachable (a local fact, never counted as censorship)')] };
+  if (global.length === 0)
+    return {
+      answers: [
+        say(
+          topic,
+          'note',
+          'no global IPv6 address here: IPv6 addresses of targets will be unreachable (a local fact, never counted as censorship)',
+        ),
+      ],
+    };
   return { answers: [say(topic, 'ok', `an address (${global[0]}); whether it routes abroad is not tested`)] };
 }
 
@@ -38,7 +49,23 @@ export async function udp443(input: DoctorInput): Promise<Finding> {
   if (!to) return { answers: [say(topic, 'note', 'not tested: no https control resolved to an address')] };
   const where = `${to.target.name} (${to.address.includes(':') ? `[${to.address}]` : to.address}:${to.target.port})`;
   const probe = await probeUdp(to.address, to.target.port, PROBE_MS);
-  if (probe.answered) return { answers: [say(topic, 'ok', `gets out: ${where} answered a QUIC version probe in ${probe.ms} ms`)] };
-  if (probe.reached) return { answers: [say(topic, 'note', `unknown: UDP gets to ${where}, but nothing there speaks QUIC (${probe.why})`)] };
-  return { answers: [say(topic, 'note', `unknown: ${where} did not answer a QUIC version probe (${probe.why}): UDP 443 is blocked, or that server has no QUIC`)] };
+  if (probe.answered)
+    return {
+      answers: [say(topic, 'ok', `gets out: ${where} answered a QUIC version probe in ${probe.ms} ms`)],
+    };
+  if (probe.reached)
+    return {
+      answers: [
+        say(topic, 'note', `unknown: UDP gets to ${where}, but nothing there speaks QUIC (${probe.why})`),
+      ],
+    };
+  return {
+    answers: [
+      say(
+        topic,
+        'note',
+        `unknown: ${where} did not answer a QUIC version probe (${probe.why}): UDP 443 is blocked, or that server has no QUIC`,
+      ),
+    ],
+  };
 }

@@ -49,12 +49,15 @@ export interface Finding {
 export const say = (topic: string, status: Status, says: string): Answer => ({ topic, status, says });
 
 /** "connection_refused (connect ECONNREFUSED 127.0.0.1:9)". */
-export const why = (f: Failure): string => `${f.failure}${f.message && f.message !== f.failure ? ` (${f.message})` : ''}`;
+export const why = (f: Failure): string =>
+  `${f.failure}${f.message && f.message !== f.failure ? ` (${f.message})` : ''}`;
 
 /** The addresses of host:port: a --resolve or --helper-resolve pin, else the run's resolver. */
 export function lookupFor(input: DoctorInput, port: number): (host: string) => Promise<Outcome<string[]>> {
   return (host) => {
     const pinned = input.pins.get(`${host}:${port}`);
-    return pinned ? Promise.resolve({ ok: true, value: pinned }) : input.env.resolver.lookup(host, input.options.timeouts.dns);
+    return pinned
+      ? Promise.resolve({ ok: true, value: pinned })
+      : input.env.resolver.lookup(host, input.options.timeouts.dns);
   };
 }

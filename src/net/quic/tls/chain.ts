@@ -32,11 +32,20 @@ function anchors(extraCa: string[]): Map<string, X509Certificate[]> {
   return store;
 }
 
-const splitPem = (pem: string): string[] => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+const splitPem = (pem: string): string[] =>
+  pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 
 function validityProblem(cert: X509Certificate, now: Date): ChainProblem | undefined {
-  if (now < new Date(cert.validFrom)) return { code: 'CERT_NOT_YET_VALID', message: `the certificate of ${cert.subject.replace(/\n/g, ', ')} is not valid yet` };
-  if (now > new Date(cert.validTo)) return { code: 'CERT_HAS_EXPIRED', message: `the certificate of ${cert.subject.replace(/\n/g, ', ')} has expired` };
+  if (now < new Date(cert.validFrom))
+    return {
+      code: 'CERT_NOT_YET_VALID',
+      message: `the certificate of ${cert.subject.replace(/\n/g, ', ')} is not valid yet`,
+    };
+  if (now > new Date(cert.validTo))
+    return {
+      code: 'CERT_HAS_EXPIRED',
+      message: `the certificate of ${cert.subject.replace(/\n/g, ', ')} has expired`,
+    };
   return undefined;
 }
 
@@ -44,7 +53,12 @@ function validityProblem(cert: X509Certificate, now: Date): ChainProblem | undef
  * Why the chain (DER, leaf first, as the server sent it: maybe unordered, maybe with extras) does not
  * lead from a certificate valid for `host` to a trusted authority; undefined when it does.
  */
-export function chainProblem(chainDer: Buffer[], host: string, extraCa: string[], now: Date): ChainProblem | undefined {
+export function chainProblem(
+  chainDer: Buffer[],
+  host: string,
+  extraCa: string[],
+  now: Date,
+): ChainProblem | undefined {
   let chain: X509Certificate[];
   try {
     chain = chainDer.map(certificateOf);
@@ -54,10 +68,16 @@ export function chainProblem(chainDer: Buffer[], host: string, extraCa: string[]
   const problem = pathProblem(chain, anchors(extraCa), now);
   if (problem) return problem;
   const name = tls.checkServerIdentity(host, certificateView(chain[0]) as tls.PeerCertificate);
-  return name ? { code: (name as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', message: name.message } : undefined;
+  return name
+    ? { code: (name as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID', message: name.message }
+    : undefined;
 }
 
-function pathProblem(chain: X509Certificate[], trusted: Map<string, X509Certificate[]>, now: Date): ChainProblem | undefined {
+function pathProblem(
+  chain: X509Certificate[],
+  trusted: Map<string, X509Certificate[]>,
+  now: Date,
+): ChainProblem | undefined {
   let current = chain[0]!;
   const used = new Set([current]);
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
@@ -68,14 +88,28 @@ function pathProblem(chain: X509Certificate[], trusted: Map<string, X509Certific
     if (current.checkIssued(current)) {
       return depth === 0
         ? { code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'the certificate is self-signed' }
-        : { code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'the chain ends in a self-signed certificate that is not trusted' };
+        : {
+            code: 'SELF_SIGNED_CERT_IN_CHAIN',
+            message: 'the chain ends in a self-signed certificate that is not trusted',
+          };
     }
     const issuer = chain.find((c) => !used.has(c) && current.checkIssued(c));
     if (!issuer) {
-      return { code: depth === 0 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', message: 'the certificate is signed by an unknown authority' };
+      return {
+        code: depth === 0 ? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' : 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+        message: 'the certificate is signed by an unknown authority',
+      };
     }
-    if (!signedBy(current, issuer)) return { code: 'CERT_SIGNATURE_FAILURE', message: `the signature of ${current.subject.replace(/\n/g, ', ')} does not verify` };
-    if (!issuer.ca) return { code: 'INVALID_CA', message: `${issuer.subject.replace(/\n/g, ', ')} signs certificates but is no CA` };
+    if (!signedBy(current, issuer))
+      return {
+        code: 'CERT_SIGNATURE_FAILURE',
+        message: `the signature of ${current.subject.replace(/\n/g, ', ')} does not verify`,
+      };
+    if (!issuer.ca)
+      return {
+        code: 'INVALID_CA',
+        message: `${issuer.subject.replace(/\n/g, ', ')} signs certificates but is no CA`,
+      };
     used.add(issuer);
     current = issuer;
   }

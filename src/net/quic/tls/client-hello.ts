@@ -3,7 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { Reader, u16, vector } from '../bytes.js';
 import { SUITES } from '../suites.js';
-import { EXTENSION, extension, HANDSHAKE, handshakeMessage, parseExtensions, TLS13, X25519 } from './messages.js';
+import {
+  EXTENSION,
+  extension,
+  HANDSHAKE,
+  handshakeMessage,
+  parseExtensions,
+  TLS13,
+  X25519,
+} from './messages.js';
 import { SIGNATURE_SCHEMES } from './signature.js';
 
 export interface ClientHelloOptions {
@@ -21,10 +29,18 @@ const list16 = (values: number[]) => vector(2, Buffer.concat(values.map(u16)));
 /** The whole ClientHello handshake message. */
 export function clientHello(opts: ClientHelloOptions): Buffer {
   const extensions = [
-    opts.serverName === undefined ? undefined : extension(EXTENSION.serverName, vector(2, Buffer.concat([Buffer.from([0]), vector(2, Buffer.from(opts.serverName, 'ascii'))]))),
+    opts.serverName === undefined
+      ? undefined
+      : extension(
+          EXTENSION.serverName,
+          vector(2, Buffer.concat([Buffer.from([0]), vector(2, Buffer.from(opts.serverName, 'ascii'))])),
+        ),
     extension(EXTENSION.supportedGroups, list16([X25519])),
     extension(EXTENSION.signatureAlgorithms, list16([...SIGNATURE_SCHEMES.keys()])),
-    extension(EXTENSION.alpn, vector(2, Buffer.concat(opts.alpn.map((p) => vector(1, Buffer.from(p, 'latin1')))))),
+    extension(
+      EXTENSION.alpn,
+      vector(2, Buffer.concat(opts.alpn.map((p) => vector(1, Buffer.from(p, 'latin1'))))),
+    ),
     extension(EXTENSION.supportedVersions, vector(1, u16(TLS13))),
     extension(EXTENSION.keyShare, vector(2, Buffer.concat([u16(X25519), vector(2, opts.keyShare)]))),
     extension(EXTENSION.quicTransportParameters, opts.transportParameters),

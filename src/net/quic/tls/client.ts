@@ -50,7 +50,9 @@ export interface TlsOutcome {
   certificateProblem?: ChainProblem;
 }
 
-export type TlsStep = { kind: 'handshake-keys'; suite: CipherSuite; client: Buffer; server: Buffer } | { kind: 'complete'; outcome: TlsOutcome };
+export type TlsStep =
+  | { kind: 'handshake-keys'; suite: CipherSuite; client: Buffer; server: Buffer }
+  | { kind: 'complete'; outcome: TlsOutcome };
 
 type Level = 'initial' | 'handshake';
 
@@ -61,7 +63,10 @@ export class TlsClient {
   readonly clientHello: Buffer;
   private readonly keyShare: KeyShare;
   private readonly transcript = new Transcript();
-  private readonly readers = { initial: new HandshakeReader(MAX_MESSAGE), handshake: new HandshakeReader(MAX_MESSAGE) };
+  private readonly readers = {
+    initial: new HandshakeReader(MAX_MESSAGE),
+    handshake: new HandshakeReader(MAX_MESSAGE),
+  };
   private expected: number = HANDSHAKE.serverHello;
   private suite?: CipherSuite;
   private serverSecret?: Buffer;
@@ -73,7 +78,12 @@ export class TlsClient {
 
   constructor(private readonly opts: TlsClientOptions) {
     this.keyShare = opts.keyShare ?? generateKeyShare();
-    this.clientHello = clientHello({ serverName: opts.serverName, alpn: opts.alpn, keyShare: this.keyShare.publicKey, transportParameters: opts.transportParameters });
+    this.clientHello = clientHello({
+      serverName: opts.serverName,
+      alpn: opts.alpn,
+      keyShare: this.keyShare.publicKey,
+      transportParameters: opts.transportParameters,
+    });
     this.transcript.add(this.clientHello);
   }
 
@@ -95,9 +105,13 @@ export class TlsClient {
 
   private handle(level: Level, message: HandshakeMessage): TlsStep | undefined {
     const wantedLevel: Level = this.expected === HANDSHAKE.serverHello ? 'initial' : 'handshake';
-    const optionalRequest = message.type === HANDSHAKE.certificateRequest && this.expected === HANDSHAKE.certificate;
+    const optionalRequest =
+      message.type === HANDSHAKE.certificateRequest && this.expected === HANDSHAKE.certificate;
     if (level !== wantedLevel || (message.type !== this.expected && !optionalRequest)) {
-      throw new HandshakeFailure('ERR_SSL_UNEXPECTED_MESSAGE', `handshake message ${message.type} in the ${level} packets, expected ${this.expected}`);
+      throw new HandshakeFailure(
+        'ERR_SSL_UNEXPECTED_MESSAGE',
+        `handshake message ${message.type} in the ${level} packets, expected ${this.expected}`,
+      );
     }
     try {
       return this.read(message);
@@ -147,7 +161,10 @@ export class TlsClient {
   private serverHello(message: HandshakeMessage): TlsStep {
     const hello = parseServerHello(message.body);
     if (hello.retryRequest) {
-      throw new HandshakeFailure('ERR_SSL_HELLO_RETRY_REQUEST', `the server asks for another key share (group 0x${(hello.group ?? 0).toString(16)}); we offer only X25519`);
+      throw new HandshakeFailure(
+        'ERR_SSL_HELLO_RETRY_REQUEST',
+        `the server asks for another key share (group 0x${(hello.group ?? 0).toString(16)}); we offer only X25519`,
+      );
     }
     let shared: Buffer;
     try {
@@ -170,15 +187,25 @@ export class TlsClient {
     } catch {
       throw new HandshakeFailure('ERR_X509_BAD_CERTIFICATE', 'the server certificate does not parse');
     }
-    if (this.opts.verify) this.certificateProblem = chainProblem(chain, this.opts.host, this.opts.ca ?? [], this.opts.now());
+    if (this.opts.verify)
+      this.certificateProblem = chainProblem(chain, this.opts.host, this.opts.ca ?? [], this.opts.now());
   }
 
   private finished(message: HandshakeMessage, transcriptHash: Buffer): TlsStep {
     const expected = finishedVerifyData(this.suite!.hash, this.serverSecret!, transcriptHash);
-    if (!expected.equals(message.body)) throw new HandshakeFailure('ERR_SSL_DIGEST_CHECK_FAILED', 'the server Finished does not match the handshake');
+    if (!expected.equals(message.body))
+      throw new HandshakeFailure(
+        'ERR_SSL_DIGEST_CHECK_FAILED',
+        'the server Finished does not match the handshake',
+      );
     this.transcript.add(message.raw);
     this.expected = -1; // nothing more is read
-    const outcome: TlsOutcome = { suite: this.suite!, signatureScheme: this.signatureScheme!, serverParameters: this.serverParameters!, leaf: this.leaf! };
+    const outcome: TlsOutcome = {
+      suite: this.suite!,
+      signatureScheme: this.signatureScheme!,
+      serverParameters: this.serverParameters!,
+      leaf: this.leaf!,
+    };
     if (this.alpn !== undefined) outcome.alpn = this.alpn;
     if (this.certificateProblem) outcome.certificateProblem = this.certificateProblem;
     return { kind: 'complete', outcome };

@@ -23,7 +23,12 @@ export function masterSecret(hash: HashName, handshake: Buffer): Buffer {
 }
 
 /** The client's and server's secrets of a stage: 'hs' with the hash up to ServerHello, 'ap' up to the server Finished. */
-export function trafficSecrets(hash: HashName, secret: Buffer, stage: 'hs' | 'ap', transcriptHash: Buffer): { client: Buffer; server: Buffer } {
+export function trafficSecrets(
+  hash: HashName,
+  secret: Buffer,
+  stage: 'hs' | 'ap',
+  transcriptHash: Buffer,
+): { client: Buffer; server: Buffer } {
   return {
     client: deriveSecret(hash, secret, `c ${stage} traffic`, transcriptHash),
     server: deriveSecret(hash, secret, `s ${stage} traffic`, transcriptHash),

@@ -33,7 +33,8 @@ export interface HandshakeMessage {
   raw: Buffer;
 }
 
-export const handshakeMessage = (type: number, body: Buffer): Buffer => Buffer.concat([u8(type), u24(body.length), body]);
+export const handshakeMessage = (type: number, body: Buffer): Buffer =>
+  Buffer.concat([u8(type), u24(body.length), body]);
 
 /**
  * Cuts a level's CRYPTO bytes into handshake messages. A message longer than `maxMessage` is refused
@@ -50,7 +51,10 @@ export class HandshakeReader {
     const out: HandshakeMessage[] = [];
     while (this.buffer.length >= 4) {
       const length = this.buffer.readUIntBE(1, 3);
-      if (length > this.maxMessage) throw new Malformed(`handshake message of ${length} bytes, more than the ${this.maxMessage} accepted`);
+      if (length > this.maxMessage)
+        throw new Malformed(
+          `handshake message of ${length} bytes, more than the ${this.maxMessage} accepted`,
+        );
       if (this.buffer.length < 4 + length) break;
       const raw = this.buffer.subarray(0, 4 + length);
       out.push({ type: raw[0]!, body: raw.subarray(4), raw });

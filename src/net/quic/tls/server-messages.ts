@@ -25,7 +25,8 @@ const MAX_CHAIN = 10;
 /** The DER certificates of a Certificate message, leaf first. */
 export function parseCertificate(body: Buffer): Buffer[] {
   const r = new Reader(body);
-  if (r.vector(1, 'certificate_request_context').length !== 0) throw new Malformed('server Certificate with a request context');
+  if (r.vector(1, 'certificate_request_context').length !== 0)
+    throw new Malformed('server Certificate with a request context');
   const list = r.sub(r.u24('certificate_list length'), 'certificate_list');
   r.done('Certificate');
   const chain: Buffer[] = [];

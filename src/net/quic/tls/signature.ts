@@ -29,25 +29,42 @@ const SALT_LENGTH = { sha256: 32, sha384: 48, sha512: 64 };
 
 /** The signed content of a server's CertificateVerify. */
 export const serverSignedContent = (transcriptHash: Buffer): Buffer =>
-  Buffer.concat([Buffer.alloc(64, 0x20), Buffer.from('TLS 1.3, server CertificateVerify\0', 'latin1'), transcriptHash]);
+  Buffer.concat([
+    Buffer.alloc(64, 0x20),
+    Buffer.from('TLS 1.3, server CertificateVerify\0', 'latin1'),
+    transcriptHash,
+  ]);
 
 /** Why the signature does not prove the leaf's key signed this transcript, or undefined when it does. */
-export function certificateVerifyProblem(leaf: X509Certificate, schemeId: number, signature: Buffer, transcriptHash: Buffer): string | undefined {
+export function certificateVerifyProblem(
+  leaf: X509Certificate,
+  schemeId: number,
+  signature: Buffer,
+  transcriptHash: Buffer,
+): string | undefined {
   const scheme = SIGNATURE_SCHEMES.get(schemeId);
-  if (!scheme) return `CertificateVerify with signature scheme 0x${schemeId.toString(16).padStart(4, '0')}, which we did not offer`;
+  if (!scheme)
+    return `CertificateVerify with signature scheme 0x${schemeId.toString(16).padStart(4, '0')}, which we did not offer`;
   const key: KeyObject = publicKeyOf(leaf);
-  if (key.asymmetricKeyType !== scheme.key || (scheme.curve && key.asymmetricKeyDetails?.namedCurve !== scheme.curve)) {
+  if (
+    key.asymmetricKeyType !== scheme.key ||
+    (scheme.curve && key.asymmetricKeyDetails?.namedCurve !== scheme.curve)
+  ) {
     return `CertificateVerify uses ${scheme.name}, which the certificate's ${key.asymmetricKeyType} key cannot make`;
   }
   const content = serverSignedContent(transcriptHash);
-  const options = scheme.pss ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[scheme.hash!] } : key;
+  const options = scheme.pss
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH[scheme.hash!] }
+    : key;
   let valid: boolean;
   try {
     valid = verify(scheme.hash, content, options, signature);
   } catch {
     valid = false; // a signature node:crypto cannot even decode (bad DER, wrong size)
   }
-  return valid ? undefined : `the CertificateVerify signature (${scheme.name}) does not verify with the certificate's key`;
+  return valid
+    ? undefined
+    : `the CertificateVerify signature (${scheme.name}) does not verify with the certificate's key`;
 }
 
 export const schemeName = (id: number): string => SIGNATURE_SCHEMES.get(id)?.name ?? `0x${id.toString(16)}`;

@@ -39,6 +39,7 @@ export function signedBy(cert: X509Certificate, issuer: X509Certificate): boolea
   let byIssuer = signatures.get(cert);
   if (!byIssuer) signatures.set(cert, (byIssuer = new WeakMap()));
   let ok = byIssuer.get(issuer);
-  if (ok === undefined) byIssuer.set(issuer, (ok = cert.checkIssued(issuer) && cert.verify(publicKeyOf(issuer))));
+  if (ok === undefined)
+    byIssuer.set(issuer, (ok = cert.checkIssued(issuer) && cert.verify(publicKeyOf(issuer))));
   return ok;
 }
