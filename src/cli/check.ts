@@ -5,10 +5,10 @@ import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
 import type { VantagePoint } from '../model/vantage-point.js';
-import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document.js';
-import { renderPrometheus } from '../report/prometheus.js';
-import { resultLine, summaryLine } from '../report/jsonl.js';
-import { renderTable } from '../report/table.js';
+import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document/document.js';
+import { renderPrometheus } from '../report/prometheus/prometheus.js';
+import { resultLine, summaryLine } from '../report/document/jsonl.js';
+import { renderTable } from '../report/terminal/table.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
 import { realEnv } from '../run/env.js';
 import { runProbe, type RunOutput } from '../run/run.js';

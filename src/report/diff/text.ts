@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { Change, ChangeKind, ReportDiff } from './diff.js';
-import type { TargetOutcome, ReportRef } from './target-outcome.js';
-import { BLOCKED_BY_WORDS, columns, outcomeCell, paintFor, where, type Paint } from './table.js';
-import { printable, shortTime } from './words.js';
+import type { TargetOutcome, ReportRef } from '../document/target-outcome.js';
+import { BLOCKED_BY_WORDS, columns, outcomeCell, paintFor, where, type Paint } from '../terminal/table.js';
+import { printable, shortTime } from '../terminal/words.js';
 
 // `reachprobe diff` for people: one line per target that changed, what it was, what it is, and
 // where the newer failure happened.

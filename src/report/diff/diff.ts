@@ -1,6 +1,6 @@
-import type { TargetResult } from '../model/result.js';
-import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from './target-outcome.js';
-import type { ReadReport } from './read.js';
+import type { TargetResult } from '../../model/result.js';
+import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from '../document/target-outcome.js';
+import type { ReadReport } from '../document/read.js';
 
 // What changed between two reports, target by target (keyed by name): a verdict that changed, a
 // target that appeared or vanished. Only the verdict counts as a change (and the QUIC verdict and

@@ -1,8 +1,8 @@
-import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
-import type { VantagePoint } from '../model/vantage-point.js';
-import { BLOCKING_VALUES } from '../model/control.js';
-import { QUIC_VERDICT_NAMES } from '../model/quic.js';
-import { VERDICT_NAMES } from '../model/verdict.js';
+import type { RunSummary, TargetResult, Timings, Vantage } from '../../model/result.js';
+import type { VantagePoint } from '../../model/vantage-point.js';
+import { BLOCKING_VALUES } from '../../model/control.js';
+import { QUIC_VERDICT_NAMES } from '../../model/quic.js';
+import { VERDICT_NAMES } from '../../model/verdict.js';
 
 // Metrics in Prometheus' text format, for node_exporter's textfile collector (--prom FILE, written
 // atomically as the collector requires). Verdicts are state sets: every verdict has its series, 1
