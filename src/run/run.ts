@@ -10,6 +10,7 @@ import {
 } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import { classifyQuic } from '../classify/quic.js';
+import { newServiceTally, serviceVerdict, tallyEndpoint, type ServiceTally } from '../classify/service.js';
 import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control, HelperSummary } from '../model/control.js';
 import { tenths } from '../model/clock.js';
@@ -153,6 +154,7 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     service: target.service,
     url: target.url,
     ...(target.role ? { role: target.role } : {}),
+    ...(target.essential ? { essential: true } : {}),
     tags: target.tags,
     verdict: v.verdict,
     ...(v.measured ? { measured_verdict: v.measured } : {}),
@@ -201,11 +203,16 @@ class Tally {
   foreign = 0;
   foreignUp = 0;
   readonly counts: Partial<Record<VerdictName, number>> = {};
+  /** One small tally per service (never the results): what its verdict needs. */
+  readonly services = new Map<string, ServiceTally>();
 
   add(r: TargetResult) {
     this.targets++;
     this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + 1;
     if (!r.expect_met) this.unmet++;
+    let service = this.services.get(r.service);
+    if (!service) this.services.set(r.service, (service = newServiceTally(r.service)));
+    tallyEndpoint(service, r);
     if (r.role === 'control-foreign') {
       this.foreign++;
       if (isSuccess(r.verdict)) this.foreignUp++;
@@ -259,6 +266,7 @@ function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary | undefi
     unmet: tally.unmet,
     dns_preflight: preflight,
     ...(helper ? { helper } : {}),
+    services: [...tally.services.values()].map(serviceVerdict),
     notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
   };
 }

@@ -28,7 +28,7 @@ import {
 } from './yaml.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
-const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'tags'];
+const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'essential', 'tags'];
 const TARGET_FIELDS = [
   'name',
   'service',
@@ -38,6 +38,7 @@ const TARGET_FIELDS = [
   'expect_blocking',
   'quic',
   'expect_quic',
+  'essential',
   'tags',
 ];
 /** What `expect_blocking` may say: OONI's `blocking` values other than null (written false, or a string). */
@@ -49,6 +50,7 @@ interface Shared {
   role?: Role;
   expect?: VerdictName;
   quic?: boolean;
+  essential?: boolean;
   tags: string[];
 }
 
@@ -174,6 +176,7 @@ function readTarget(
   const expectBlocking = fields.get('expect_blocking');
   const expectQuic = fields.get('expect_quic');
   const quic = own.quic ?? defaults.quic;
+  const essential = own.essential ?? defaults.essential;
   const target: Target = {
     name,
     service,
@@ -188,6 +191,7 @@ function readTarget(
     ...(expectQuic && {
       expectQuic: readChoice(src, expectQuic, `${label}: field "expect_quic"`, QUIC_VERDICT_NAMES),
     }),
+    ...(essential && { essential }),
     tags: [...new Set([...defaults.tags, ...own.tags])],
     source: { file: src.file, line: src.line(item) },
   };
@@ -207,11 +211,13 @@ function readShared(src: Source, fields: Fields, label: string): Shared {
   const role = fields.get('role');
   const expect = fields.get('expect');
   const quic = fields.get('quic');
+  const essential = fields.get('essential');
   return {
     ...(service && { service: readString(src, service, `${label}: field "service"`) }),
     ...(role && { role: readChoice(src, role, `${label}: field "role"`, ROLES) }),
     ...(expect && { expect: readChoice(src, expect, `${label}: field "expect"`, VERDICT_NAMES) }),
     ...(quic && { quic: readBoolean(src, quic, `${label}: field "quic"`) }),
+    ...(essential && { essential: readBoolean(src, essential, `${label}: field "essential"`) }),
     tags: readStrings(src, fields.get('tags'), `${label}: field "tags"`),
   };
 }
