@@ -37,7 +37,7 @@ export function endpointState(r: EndpointResult): EndpointState {
   if (NO_EVIDENCE.has(r.verdict)) return 'unknown';
   // With a control, the helper abroad decides: the same failure there is the server's, not a block.
   if (r.blocking === false) return 'down';
-  if (r.blocking === null && NEEDS_CONTROL.has(r.verdict)) return 'unknown';
+  if ((r.blocking ?? null) === null && NEEDS_CONTROL.has(r.verdict)) return 'unknown';
   return 'blocked';
 }
 
@@ -135,4 +135,26 @@ function reasonOf(state: ServiceState, t: ServiceTally, how: string[]): string {
     case 'unknown':
       return 'no endpoint gave evidence either way (offline vantage point, local failures, or no control)';
   }
+}
+
+/** One tally per service, in the order services first appear. */
+export class ServiceTallies {
+  private readonly tallies = new Map<string, ServiceTally>();
+
+  add(r: EndpointResult): void {
+    let tally = this.tallies.get(r.service);
+    if (!tally) this.tallies.set(r.service, (tally = newServiceTally(r.service)));
+    tallyEndpoint(tally, r);
+  }
+
+  verdicts(): ServiceVerdict[] {
+    return [...this.tallies.values()].map(serviceVerdict);
+  }
+}
+
+/** Every service's verdict from a whole list of results (a report read back, which may predate them). */
+export function servicesOf(results: Iterable<EndpointResult>): ServiceVerdict[] {
+  const tallies = new ServiceTallies();
+  for (const r of results) tallies.add(r);
+  return tallies.verdicts();
 }

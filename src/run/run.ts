@@ -10,7 +10,7 @@ import {
 } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import { classifyQuic } from '../classify/quic.js';
-import { newServiceTally, serviceVerdict, tallyEndpoint, type ServiceTally } from '../classify/service.js';
+import { ServiceTallies } from '../classify/service.js';
 import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control, HelperSummary } from '../model/control.js';
 import { tenths } from '../model/clock.js';
@@ -204,15 +204,13 @@ class Tally {
   foreignUp = 0;
   readonly counts: Partial<Record<VerdictName, number>> = {};
   /** One small tally per service (never the results): what its verdict needs. */
-  readonly services = new Map<string, ServiceTally>();
+  readonly services = new ServiceTallies();
 
   add(r: TargetResult) {
     this.targets++;
     this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + 1;
     if (!r.expect_met) this.unmet++;
-    let service = this.services.get(r.service);
-    if (!service) this.services.set(r.service, (service = newServiceTally(r.service)));
-    tallyEndpoint(service, r);
+    this.services.add(r);
     if (r.role === 'control-foreign') {
       this.foreign++;
       if (isSuccess(r.verdict)) this.foreignUp++;
@@ -266,7 +264,7 @@ function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary | undefi
     unmet: tally.unmet,
     dns_preflight: preflight,
     ...(helper ? { helper } : {}),
-    services: [...tally.services.values()].map(serviceVerdict),
+    services: tally.services.verdicts(),
     notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
   };
 }
