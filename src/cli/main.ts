@@ -24,7 +24,8 @@ import {
 } from './flags.js';
 import { addSetupCommands, configOption } from './setup.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
-import { EXIT, VERSION } from './meta.js';
+import { EXIT } from './meta.js';
+import { VERSION } from '../model/version.js';
 
 // The command line. The measuring code is imported only when a command runs, so --help starts fast;
 // commander is required, not imported: importing CommonJS from ESM first scans its source for names.
