@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { MockCheckOptions } from '../mock/network.js';
-import { blockListOf, formatServer, type DnsServer } from '../model/addresses.js';
+import { blockListOf, formatServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
 import type { VantagePoint } from '../model/vantage-point.js';
@@ -18,57 +18,12 @@ import { HelperControls } from '../run/helper.js';
 import { chalkFor } from './color.js';
 import { readCa, readTokens } from './files.js';
 import { collectGarbage } from './heap.js';
-import type { Pin } from './flags.js';
 import { EXIT, VERSION } from './meta.js';
+import type { CheckFlags } from './options.js';
 import { progressLine } from './progress.js';
 import { interruptOnSignals, type StopSignal } from './interrupt.js';
 import { OutputFile } from './output-file.js';
 import { targetsFrom } from './selection.js';
-
-export interface CheckFlags {
-  only?: string[];
-  service?: string[];
-  category?: string[];
-  serviceFrom?: 'host' | 'category';
-  resolver?: DnsServer;
-  resolve?: Pin[];
-  ca?: string[];
-  timeout?: number;
-  dnsTimeout?: number;
-  connectTimeout?: number;
-  tlsTimeout?: number;
-  httpTimeout?: number;
-  dnsWindow?: number;
-  concurrency?: number;
-  maxBody?: number;
-  sink?: DnsServer;
-  sinkTimeout?: number;
-  sinkCanary?: string[];
-  controlDoh?: string[];
-  forgedPool?: string;
-  allowAnswers?: string[];
-  nxDomain?: string;
-  json?: boolean;
-  output?: string;
-  prom?: string;
-  color?: boolean;
-  mock?: string;
-  decoySni?: string;
-  decoy?: boolean;
-  decoyReuse?: number;
-  tries?: number;
-  sniProbeAddr?: DnsServer;
-  residualCheck?: number;
-  helper?: string;
-  helperTokenFile?: string;
-  helperResolve?: Pin[];
-  helperTimeout?: number;
-  label?: string;
-  network?: string;
-  country?: string;
-  quic?: boolean;
-  quicTimeout?: number;
-}
 
 /** How long a target waits for its control by default: the helper's own deadlines, and the trip. */
 const HELPER_TIMEOUT_MS = 30_000;
@@ -184,8 +139,7 @@ function describeOptions(
 }
 
 /** Runs `check`; returns the exit status. Bad input throws InputError before anything is measured. */
-export async function runCheck(paths: string[], raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as CheckFlags;
+export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
   if (flags.mock === undefined) return measure(paths, flags);
   if (paths.length > 0)
     throw new InputError("--mock measures its scenario's own targets: give no targets files with it");

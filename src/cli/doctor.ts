@@ -8,9 +8,10 @@ import {
 } from '../run/doctor/index.js';
 import { InputError } from '../model/input-error.js';
 import { readTokens } from './files.js';
-import { envFrom, optionsFrom, withMockNetwork, type CheckFlags, type Given } from './check.js';
+import { envFrom, optionsFrom, withMockNetwork, type Given } from './check.js';
 import type { Pin } from './flags.js';
 import { EXIT } from './meta.js';
+import type { CheckFlags } from './options.js';
 import { targetsFrom } from './selection.js';
 
 // `reachprobe doctor`: the preflight of a new vantage point, and the command line it recommends.
@@ -109,8 +110,7 @@ async function examine(paths: string[], flags: DoctorFlags, given?: Given): Prom
   }
 }
 
-export async function runDoctor(paths: string[], raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as DoctorFlags;
+export async function runDoctor(paths: string[], flags: DoctorFlags): Promise<number> {
   const diagnosis =
     flags.mock === undefined
       ? await examine(paths, flags)

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import os from 'node:os';
-import { blockListOf, formatServer, hostPort, inList, type DnsServer } from '../model/addresses.js';
+import { blockListOf, formatServer, hostPort, inList } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import { dialerFrom } from '../net/tcp.js';
 import { helperOptions } from '../run/control.js';
@@ -9,24 +9,7 @@ import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/option
 import { readCa, readPem, readTokens } from './files.js';
 import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from './helper-server.js';
 import { EXIT } from './meta.js';
-
-export interface HelperFlags {
-  listen: DnsServer;
-  cert: string;
-  key: string;
-  tokenFile: string;
-  ca?: string[];
-  allowAnswers?: string[];
-  basePath?: string;
-  resolver?: DnsServer;
-  sourceAddress?: string;
-  timeout?: number;
-  concurrency?: number;
-  maxTargets?: number;
-  maxMeasurements?: number;
-  rateLimit?: number;
-  maxRequestBytes?: number;
-}
+import type { HelperFlags } from './options.js';
 
 /** "/reachprobe" from "reachprobe/", "/reachprobe", "/reachprobe/"; "" for none or "/". */
 export function basePathOf(text: string | undefined): string {
@@ -94,8 +77,7 @@ function untilStopped(): Promise<string> {
 }
 
 /** Runs the helper until SIGINT or SIGTERM; bad flags or files exit 2 before it listens. */
-export async function runHelper(raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as unknown as HelperFlags;
+export async function runHelper(flags: HelperFlags): Promise<number> {
   if (flags.sourceAddress !== undefined && net.isIP(flags.sourceAddress) === 0)
     throw new InputError(`--source-address "${flags.sourceAddress}" is not an IP address`);
   const basePath = basePathOf(flags.basePath);

@@ -6,12 +6,7 @@ import { startMockNetwork } from '../mock/network.js';
 import { InputError } from '../model/input-error.js';
 import { writeAtomically } from '../report/document.js';
 import { EXIT } from './meta.js';
-
-export interface MockFlags {
-  scenario?: string;
-  writeTargets?: string;
-  for?: number;
-}
+import type { MockFlags } from './options.js';
 
 /** Resolves on SIGINT or SIGTERM, or after `ms` when given. */
 function stopSignal(ms: number | undefined): Promise<void> {
