@@ -8,6 +8,7 @@ import { realEnv } from '../run/env.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
 import { readCa, readPem, readTokens } from './files.js';
 import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from './helper-server.js';
+import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
 import type { HelperFlags } from './options.js';
 
@@ -20,7 +21,10 @@ export function basePathOf(text: string | undefined): string {
   return `/${trimmed}`;
 }
 
-/** The machine's own addresses: a target must not make the helper connect to itself (unless --allow-answers says so). */
+/**
+ * The machine's own addresses: a target must not make the helper connect to itself (unless
+ * --allow-answers says so).
+ */
 export function ownAddresses(allowed: net.BlockList): net.BlockList {
   const own = new net.BlockList();
   for (const info of Object.values(os.networkInterfaces()).flat()) {
@@ -66,14 +70,6 @@ function limitsOf(flags: HelperFlags): HelperLimits {
     measurementsPerToken: flags.maxMeasurements ?? DEFAULT_LIMITS.measurementsPerToken,
     requestsPerMinute: flags.rateLimit ?? DEFAULT_LIMITS.requestsPerMinute,
   };
-}
-
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', stop('SIGINT'));
-    process.once('SIGTERM', stop('SIGTERM'));
-  });
 }
 
 /** Runs the helper until SIGINT or SIGTERM; bad flags or files exit 2 before it listens. */

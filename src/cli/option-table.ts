@@ -16,7 +16,10 @@ export interface OptionSpec {
   no?: string;
   /** A one-letter alias, e.g. `-o`. */
   short?: `-${string}`;
-  /** Makes the value from the text (and the previous value, for a repeatable option). A method: parsers of any type fit. */
+  /**
+   * Makes the value from the text (and the previous value, for a repeatable option). Declared as a
+   * method, so that parsers of any value type fit.
+   */
   parse?(value: string, previous: unknown): unknown;
   choices?: readonly string[];
   default?: string;

@@ -77,7 +77,10 @@ function withOptionsOf(command: Commander.Command, options: readonly Commander.O
   for (const option of options) if (!has.has(option.long)) command.addOption(option);
 }
 
-/** The values as typed, by attribute name, to print them as the user wrote them (seconds, not the milliseconds parsed). */
+/**
+ * The values as typed, by attribute name, to print them as the user wrote them (seconds, not the
+ * milliseconds parsed).
+ */
 function typedValues(command: Commander.Command): Map<string, string[]> {
   const raw = new Map<string, string[]>();
   for (const o of command.options) {
