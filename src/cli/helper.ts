@@ -1,28 +1,12 @@
 import net from 'node:net';
 import { helperPipeline } from '../helper/pipeline.js';
 import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from '../helper/server.js';
-import { formatServer, hostPort, type DnsServer } from '../model/addresses.js';
+import { formatServer, hostPort } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import { readCa, readPem, readTokens } from './files.js';
+import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
-
-export interface HelperFlags {
-  listen: DnsServer;
-  cert: string;
-  key: string;
-  tokenFile: string;
-  ca?: string[];
-  allowAnswers?: string[];
-  basePath?: string;
-  resolver?: DnsServer;
-  sourceAddress?: string;
-  timeout?: number;
-  concurrency?: number;
-  maxTargets?: number;
-  maxMeasurements?: number;
-  rateLimit?: number;
-  maxRequestBytes?: number;
-}
+import type { HelperFlags } from './options.js';
 
 /** "/reachprobe" from "reachprobe/", "/reachprobe", "/reachprobe/"; "" for none or "/". */
 export function basePathOf(text: string | undefined): string {
@@ -42,17 +26,8 @@ function limitsOf(flags: HelperFlags): HelperLimits {
   };
 }
 
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', stop('SIGINT'));
-    process.once('SIGTERM', stop('SIGTERM'));
-  });
-}
-
 /** Runs the helper until SIGINT or SIGTERM; bad flags or files exit 2 before it listens. */
-export async function runHelper(raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as unknown as HelperFlags;
+export async function runHelper(flags: HelperFlags): Promise<number> {
   if (flags.sourceAddress !== undefined && net.isIP(flags.sourceAddress) === 0)
     throw new InputError(`--source-address "${flags.sourceAddress}" is not an IP address`);
   const basePath = basePathOf(flags.basePath);
