@@ -7,28 +7,16 @@ import {
   type DnsQueryOptions,
 } from '../checks/dns.js';
 import { checkHttp } from '../checks/http.js';
-import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
 import { hostPort, impossibleReason, inList } from '../model/addresses.js';
 import { BLOCKING_FAILURES, type Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
-import type { DecoyObservation, PassedDecoys } from './decoys.js';
-import type { Blocks, EndpointLocks } from './locks.js';
+import type { ProbeContext, Residual } from './context.js';
+import type { DecoyObservation } from './decoys.js';
 import { probeQuic, waitAtMost, wantsQuic, type QuicRun } from './quic.js';
-import type { ProbeEnv, ProbeOptions } from './options.js';
-
-export interface ProbeContext {
-  env: ProbeEnv;
-  options: ProbeOptions;
-  locks: EndpointLocks;
-  /** Where earlier targets of the run were blocked. */
-  blocks: Blocks;
-  /** Decoys that passed lately, reused by the next targets on the same IP:port. */
-  decoys: PassedDecoys;
-  watch: Stopwatch;
-}
+import type { ProbeOptions } from './options.js';
 
 export interface ProbeRun {
   /** Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier, where this target's own would be). */
@@ -41,12 +29,6 @@ export interface ProbeRun {
   residual?: Residual;
   /** The QUIC handshakes, when the target is measured over QUIC. */
   quic?: QuicRun;
-}
-
-export interface Residual {
-  target: string;
-  endpoint: string;
-  ago_ms: number;
 }
 
 interface Chosen {

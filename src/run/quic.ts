@@ -11,7 +11,7 @@ import type { QuicEvidence, QuicObservation } from '../model/quic.js';
 import type { Target } from '../model/target.js';
 import { http3Alternative, parseAltSvc, type AltService } from '../net/alt-svc.js';
 import type { ProbeOptions } from './options.js';
-import type { ProbeContext, Residual } from './probe.js';
+import type { ProbeContext, Residual } from './context.js';
 
 export interface QuicRun {
   observations: QuicObservation[];
