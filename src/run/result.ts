@@ -7,7 +7,7 @@ import { find, own, type Observation } from '../model/observation.js';
 import type { TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
-import type { Residual } from './probe.js';
+import type { Residual } from './context.js';
 import { offeredBy, type QuicRun } from './quic.js';
 
 // A target's result, built from what was measured: its verdict in the run's context, its timings,
