@@ -333,7 +333,15 @@ export const HISTORY = optionTable({
     help: 'with --db: two vantage points side by side, and where they differ',
     parse: labelPair,
   },
-  json: { help: 'with --db: write the buckets as one JSON object' },
+  events: {
+    help: 'list when each service changed state, per vantage point (flapping folded: see --hold)',
+  },
+  hold: {
+    value: 'n',
+    help: 'with --events: a new state counts once it held for N reports in a row (default 2)',
+    parse: positiveInteger(1000),
+  },
+  json: { help: 'with --db or --events: write one JSON object' },
   color: colorSwitch('timeline'),
 });
 
