@@ -10,6 +10,7 @@ import { readCa, readPem, readTokens } from './files.js';
 import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from './helper-server.js';
 import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
+import { tracedWhen } from './verbose.js';
 import type { HelperFlags } from './options.js';
 
 /** "/reachprobe" from "reachprobe/", "/reachprobe", "/reachprobe/"; "" for none or "/". */
@@ -97,8 +98,10 @@ export async function runHelper(flags: HelperFlags): Promise<number> {
   log(
     `reachprobe helper: listening on https://${hostPort(flags.listen.address, port)}${basePath} with ${tokens.length} token(s)`,
   );
-  const signal = await untilStopped();
-  log(`reachprobe helper: ${signal}, stopping`);
-  await app.close();
+  await tracedWhen(flags.verbose, async () => {
+    const signal = await untilStopped();
+    log(`reachprobe helper: ${signal}, stopping`);
+    await app.close();
+  });
   return EXIT.ok;
 }
