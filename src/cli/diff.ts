@@ -1,6 +1,6 @@
-import { diffReports } from '../report/diff.js';
-import { renderDiff } from '../report/diff-text.js';
-import { readReport } from '../report/read.js';
+import { diffReports } from '../report/diff/diff.js';
+import { renderDiff } from '../report/diff/text.js';
+import { readReport } from '../report/document/read.js';
 import { chalkFor } from './color.js';
 import { EXIT } from './meta.js';
 import type { DiffFlags } from './options.js';

@@ -1,6 +1,6 @@
 import { InputError } from '../model/input-error.js';
-import { AtomicStream } from '../report/atomic-stream.js';
-import { exportText, type Exported, type Sink } from '../report/export.js';
+import { AtomicStream } from '../report/document/atomic-stream.js';
+import { exportText, type Exported, type Sink } from '../report/export/export.js';
 import { EXIT } from './meta.js';
 import type { ExportFlags } from './options.js';
 

@@ -1,9 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import { InputError } from '../model/input-error.js';
-import { buildGrid, compareGrid, type Grid } from '../report/buckets.js';
-import { renderBucketsHtml } from '../report/buckets-html.js';
-import { renderBuckets, type Compared } from '../report/buckets-text.js';
-import { writeAtomically } from '../report/document.js';
+import { renderBucketsHtml } from '../report/buckets/html.js';
+import { renderBuckets, type Compared } from '../report/buckets/text.js';
+import { writeAtomically } from '../report/document/document.js';
+import { buildGrid, compareGrid, type Grid } from '../report/buckets/buckets.js';
 import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';
 

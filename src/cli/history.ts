@@ -1,9 +1,9 @@
 import { InputError } from '../model/input-error.js';
-import { writeAtomically } from '../report/document.js';
-import { buildTimeline, digestOf, type Timeline } from '../report/history.js';
-import { renderHistoryHtml } from '../report/history-html.js';
-import { renderHistory } from '../report/history-text.js';
-import { collectReports } from '../report/read.js';
+import { writeAtomically } from '../report/document/document.js';
+import { buildTimeline, digestOf, type Timeline } from '../report/history/history.js';
+import { renderHistoryHtml } from '../report/history/html.js';
+import { renderHistory } from '../report/history/text.js';
+import { collectReports } from '../report/document/read.js';
 import { chalkFor } from './color.js';
 import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';

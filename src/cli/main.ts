@@ -19,7 +19,8 @@ import {
 } from './options.js';
 import { addSetupCommands } from './setup.js';
 import { VERDICT_NAMES, VERDICTS } from '../model/verdict.js';
-import { EXIT, VERSION } from './meta.js';
+import { EXIT } from './meta.js';
+import { VERSION } from '../model/version.js';
 
 // The command line: each command's options are its table in options.ts. The measuring code is
 // imported only when a command runs, so --help starts fast; commander is required, not imported:

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadScenario } from '../mock/scenario.js';
 import { startMockNetwork } from '../mock/network.js';
 import { InputError } from '../model/input-error.js';
-import { writeAtomically } from '../report/document.js';
+import { writeAtomically } from '../report/document/document.js';
 import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
 import type { MockFlags } from './options.js';
