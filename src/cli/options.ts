@@ -214,6 +214,11 @@ export const CHECK = optionTable({
       'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback ' +
       '(with a helper abroad, unless --helper says otherwise)',
   },
+  verbose: {
+    help:
+      'print each step to stderr as it happens (DNS, connect, TLS, HTTP, QUIC, decoy, control), ' +
+      'with its failure: why a target failed',
+  },
   config: {
     value: 'file',
     help: 'read options from this YAML file (default: $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists)',
@@ -285,6 +290,7 @@ export const HELPER = optionTable({
     help: 'bytes of a request body at most, 413 beyond (default 1048576)',
     parse: positiveInteger(1 << 30),
   },
+  verbose: { help: 'print each step of every measurement to stderr as it happens, beside the request lines' },
 });
 
 export const MOCK = optionTable({
