@@ -262,7 +262,12 @@ function program(): Commander.Command {
     )
     .option(
       '--max-measurements <n>',
-      'targets measured at once for one token, all its requests together, 429 beyond (default 512)',
+      'targets under way for one token, all its requests together, 429 beyond; at least --max-targets (default 2000)',
+      positiveInteger(1_000_000),
+    )
+    .option(
+      '--max-running <n>',
+      'targets measured at once, all tokens together (a request measures --concurrency at once), 503 beyond (default 256)',
       positiveInteger(100_000),
     )
     .option(
@@ -275,9 +280,28 @@ function program(): Commander.Command {
       'bytes of a request body at most, 413 beyond (default 1048576)',
       positiveInteger(1 << 30),
     )
+    .option(
+      '--max-connections <n>',
+      'connections open at once, all clients together; beyond, closed at once (default 1024)',
+      positiveInteger(1_000_000),
+    )
+    .option(
+      '--max-connections-per-address <n>',
+      'connections open at once from one client address; beyond, closed at once (default 32)',
+      positiveInteger(1_000_000),
+    )
     .addHelpText(
       'after',
-      '\nOne line per request goes to stderr: time, method, route, status, a hash prefix of the token, the count of targets, the time taken. Never a token, never a URL.\nExit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input.',
+      [
+        '',
+        'Timeouts: a TLS handshake within 10 s, request headers within 30 s, a whole request within 60 s,',
+        'a connection with no byte either way for 30 s is closed; a request without a valid token is answered',
+        'and closed without reading its body. A client that goes away cancels its measurements.',
+        'One line per request goes to stderr: time, method, route, status (or "aborted"), a hash prefix of the',
+        'token, the count of targets, the time taken. Never a token, never a URL.',
+        'SIGHUP reloads the certificate, key and token file (a bad pair is refused, the old one kept).',
+        "Exit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input (a key that is not the certificate's).",
+      ].join('\n'),
     )
     .action(async (flags: Record<string, unknown>) => {
       const { runHelper } = await import('./helper.js');

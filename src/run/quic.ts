@@ -128,6 +128,7 @@ async function probeQuicAt(
       timeoutMs: options.quicTimeoutMs,
       ...(createSocket ? { createSocket } : {}),
       ...(signals ? { onAnswer: signals.heard } : {}),
+      ...(ctx.cancel ? { cancel: ctx.cancel } : {}),
     };
     // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
     const decoyName = recent ? undefined : options.decoyName;
