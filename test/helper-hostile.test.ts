@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientOf } from '../src/helper/connections.js';
 import { helperOptions } from '../src/helper/measure.js';
 import { buildHelper, DEFAULT_LIMITS, limitsProblem, type HelperLimits } from '../src/helper/server.js';
 import { Tokens } from '../src/helper/tokens.js';
@@ -350,5 +351,18 @@ describe('what a client without a token learns', () => {
       /^TLSv1\.2 ECDHE-(RSA|ECDSA)-AES\d+-GCM-SHA\d+$/,
     );
     expect(await handshake({})).toMatch(/^TLSv1\.3 TLS_/);
+  });
+});
+
+describe('whose connection it is', () => {
+  it.each([
+    ['192.0.2.1', '192.0.2.1'],
+    ['::ffff:192.0.2.1', '192.0.2.1'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::7', '2001:db8:1:2::/64'],
+    ['2001:db8::7', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('%s counts as %s', (address, client) => {
+    expect(clientOf(address)).toBe(client);
   });
 });
