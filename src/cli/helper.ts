@@ -9,31 +9,12 @@ import {
 } from '../helper/server.js';
 import { pairProblem, type KeyPair } from '../helper/tls.js';
 import { Tokens } from '../helper/tokens.js';
-import { formatServer, hostPort, type DnsServer } from '../model/addresses.js';
+import { formatServer, hostPort } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
 import { readCa, readPem, readTokens } from './files.js';
+import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
-
-export interface HelperFlags {
-  listen: DnsServer;
-  cert: string;
-  key: string;
-  tokenFile: string;
-  ca?: string[];
-  allowAnswers?: string[];
-  basePath?: string;
-  resolver?: DnsServer;
-  sourceAddress?: string;
-  timeout?: number;
-  concurrency?: number;
-  maxTargets?: number;
-  maxMeasurements?: number;
-  maxRunning?: number;
-  maxConnections?: number;
-  maxConnectionsPerAddress?: number;
-  rateLimit?: number;
-  maxRequestBytes?: number;
-}
+import type { HelperFlags } from './options.js';
 
 /** "/reachprobe" from "reachprobe/", "/reachprobe", "/reachprobe/"; "" for none or "/". */
 export function basePathOf(text: string | undefined): string {
@@ -73,22 +54,8 @@ function readMaterial(flags: HelperFlags): { tls: KeyPair; tokens: string[] } {
   return { tls, tokens };
 }
 
-/** SIGINT or SIGTERM stops the helper; SIGHUP reloads its files, keeping what it has when they are bad. */
-function untilStopped(reload: () => void): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => () => {
-      process.removeListener('SIGHUP', reload);
-      resolve(signal);
-    };
-    process.on('SIGHUP', reload);
-    process.once('SIGINT', stop('SIGINT'));
-    process.once('SIGTERM', stop('SIGTERM'));
-  });
-}
-
 /** Runs the helper until SIGINT or SIGTERM; bad flags or files exit 2 before it listens. */
-export async function runHelper(raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as unknown as HelperFlags;
+export async function runHelper(flags: HelperFlags): Promise<number> {
   if (flags.sourceAddress !== undefined && net.isIP(flags.sourceAddress) === 0)
     throw new InputError(`--source-address "${flags.sourceAddress}" is not an IP address`);
   const basePath = basePathOf(flags.basePath);
@@ -130,7 +97,10 @@ export async function runHelper(raw: Record<string, unknown>): Promise<number> {
       );
     }
   };
-  const signal = await untilStopped(reload);
+  // SIGHUP would end the process (exit 129, which Restart=on-failure does not restart): it reloads.
+  process.on('SIGHUP', reload);
+  const signal = await untilStopped();
+  process.off('SIGHUP', reload);
   log(`reachprobe helper: ${signal}, stopping`);
   await app.close();
   return EXIT.ok;
