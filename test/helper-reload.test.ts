@@ -11,7 +11,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTS } from '../src/mock/certs.js';
 import { run } from './helpers/cli.js';
-import { helperFiles, spawnHelper, TOKEN, type HelperFiles } from './helpers/helper-process.js';
+import { helperArgs, helperFiles, spawnHelper, TOKEN, type HelperFiles } from './helpers/helper-process.js';
 
 const NEW_TOKEN = 'renewed-helper-token-0123456789abcdef';
 let dir: string;
@@ -79,16 +79,7 @@ describe('the helper as a service', { timeout: 60_000 }, () => {
   });
 
   it('SIGHUP reloads the certificate, key and tokens; a bad pair then is refused and the old one kept', async () => {
-    const helper = await spawnHelper([
-      '--listen',
-      '127.0.0.1:0',
-      '--cert',
-      files.cert,
-      '--key',
-      files.key,
-      '--token-file',
-      files.tokens,
-    ]);
+    const helper = await spawnHelper(helperArgs(files));
     try {
       expect(await served(helper.url)).toBe(fingerprint(CERTS.good.cert));
       await writeFile(files.cert, CERTS.expired.cert);
