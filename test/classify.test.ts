@@ -791,6 +791,30 @@ describe('impossibleReason', () => {
     ['64:ff9b::a9fe:a9fe', 'link-local through NAT64'], // 169.254.169.254 behind a NAT64 gateway
     ['64:ff9b::127.0.0.1', 'loopback through NAT64'],
     ['64:ff9b::808:808', undefined], // 8.8.8.8 behind one: public
+    ['64:ff9b:1::808:808', 'local-use NAT64 (RFC 8215)'], // not globally reachable, whatever it carries
+    ['2002:7f00:1::1', 'loopback through 6to4'],
+    ['2002:a9fe:a9fe::', 'link-local through 6to4'],
+    ['2002:808:808::1', undefined], // 6to4 of 8.8.8.8: public
+    ['::ffff:0:7f00:1', 'loopback through IPv4-translated'], // ::ffff:0:0:0/96 (SIIT)
+    ['::ffff:0:a00:1', 'private (RFC 1918) through IPv4-translated'],
+    ['::ffff:0:808:808', undefined],
+    ['::ffff:10.0.0.1', 'private (RFC 1918)'], // IPv4-mapped, judged as the IPv4 address inside
+    ['::ffff:8.8.8.8', undefined],
+    ['fec0::1', 'site-local (deprecated)'],
+    ['feff:ffff::1', 'site-local (deprecated)'], // the end of fec0::/10
+    ['ff00::1', 'multicast'], // fe80::/10, fec0::/10 and ff00::/8 leave nothing between them
+    ['100::1', 'discard-only'],
+    ['100::ffff:ffff:ffff:ffff', 'discard-only'],
+    ['100:0:0:1::1', 'reserved'], // the dummy prefix, next to the discard-only one
+    ['100:0:0:2::1', undefined],
+    ['192.88.99.1', 'reserved'], // the former 6to4 relay anycast
+    ['5f00::1', 'reserved'], // SRv6 segment identifiers
+    ['2001:10::1', 'reserved'], // ORCHID
+    ['2001:2::1', 'benchmarking'],
+    ['2001:3::1', undefined], // AMT: globally reachable, and outside Teredo's 2001::/32
+    ['3fff::1', 'documentation'],
+    ['3fff:0fff:ffff::1', 'documentation'],
+    ['3fff:1000::1', undefined], // just past 3fff::/20
     ['8.8.8.8', undefined],
     ['149.154.167.51', undefined],
     ['2a03:2880::1', undefined],
@@ -806,6 +830,8 @@ describe('impossibleReason', () => {
     ['10.1.2.4', ['10.1.2.3'], 'private (RFC 1918)'],
     ['10.1.2.3', ['192.168.0.0/16'], 'private (RFC 1918)'],
     ['fd00::1', ['fc00::/7'], undefined],
+    ['64:ff9b:1::808:808', ['64:ff9b:1::/48'], undefined], // a helper behind a local-use NAT64
+    ['64:ff9b:1::7f00:1', ['64:ff9b:1::/48'], 'loopback through local-use NAT64'],
   ])('%s with %j allowed -> %s', (address, allowed, label) => {
     expect(impossibleReason(address, blockListOf(allowed))).toBe(label);
   });
