@@ -321,6 +321,50 @@ const ROWS: Row[] = [
     reason: `no answer to the SYN to ${V4}:443 within 3000 ms (all 2 addresses failed)`,
   },
   {
+    name: 'connect: IPv4 timeout, IPv6 refused -> the RST wins over the timeout',
+    checks: [
+      resolve([V4, V6]),
+      connect(V4, 'generic_timeout_error', { duration_ms: 3000 }),
+      connect(V6, 'connection_refused'),
+    ],
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to [${V6}]:443`,
+  },
+  {
+    name: 'connect: IPv6 refused, IPv4 timeout (other order) -> the RST wins over the timeout',
+    checks: [
+      resolve([V6, V4]),
+      connect(V6, 'connection_refused'),
+      connect(V4, 'generic_timeout_error', { duration_ms: 3000 }),
+    ],
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to [${V6}]:443`,
+  },
+  {
+    name: 'connect: IPv4 closed at once, IPv6 timeout -> the timeout wins over another failure',
+    checks: [
+      resolve([V4, V6]),
+      connect(V4, 'eof_error'),
+      connect(V6, 'generic_timeout_error', { duration_ms: 3000 }),
+    ],
+    verdict: 'timeout',
+    stage: 'connect',
+    failure: 'generic_timeout_error',
+    reason: `no answer to the SYN to [${V6}]:443 within 3000 ms`,
+  },
+  {
+    name: 'connect: IPv6 no route, IPv4 closed at once -> any answer wins over no route',
+    checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'eof_error')],
+    verdict: 'closed',
+    stage: 'connect',
+    failure: 'eof_error',
+    reason: `connecting to ${V4}:443 failed`,
+  },
+  {
     name: 'connect: every address unreachable',
     checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'host_unreachable')],
     verdict: 'unreachable',
@@ -602,6 +646,19 @@ const ROWS: Row[] = [
     heuristics: ['control-mismatch (weak)'],
   },
   {
+    name: 'control shares one of two local addresses -> no mismatch, the certificate speaks',
+    checks: [
+      resolve([V4, V4B]),
+      doh([CONTROL, V4B]),
+      connect(V4),
+      tls('ssl_invalid_hostname', { address: V4 }),
+    ],
+    verdict: 'cert-invalid',
+    stage: 'tls_handshake',
+    failure: 'ssl_invalid_hostname',
+    reason: 'failed: ssl invalid hostname',
+  },
+  {
     name: 'control shares an address -> no mismatch, the certificate speaks',
     checks: [resolve([V4]), doh([CONTROL, V4]), connect(V4), tls('ssl_unknown_authority')],
     verdict: 'cert-invalid',
@@ -725,6 +782,12 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
   {
     name: 'the server closed the decoy (a name it does not serve): unknown',
     checks: [...dialled(), decoy('eof_error', 10), ...ownReset()],
+    by: 'unknown',
+  },
+  {
+    name: 'an IP literal sends no SNI: a decoy that passed says nothing of a name, unknown',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4, undefined, at(0, 1)), decoy(undefined, 30), ...ownReset()],
     by: 'unknown',
   },
   { name: 'no decoy: unknown', checks: [...dialled(), tls('connection_reset', at(1, 2))], by: 'unknown' },

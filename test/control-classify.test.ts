@@ -474,6 +474,16 @@ describe('the page comparison', () => {
       bodyProportion({ body_bytes: 0, body_truncated: false }, { body_bytes: 0, body_truncated: false }),
     ).toBe(1);
   });
+  it("another title: 70% of the length is the same page (OONI's threshold), less is a blockpage", () => {
+    // An uncommon header in common, so the length decides; 5000 bytes here, and abroad:
+    const other = (body_bytes: number) =>
+      pageDifferences(here, pageAbroad({ title: 'Blocked', header_names: ['x-site-id'], body_bytes }));
+    expect(other(3500)).toEqual([]);
+    expect(other(3499)).toEqual([
+      'the title "Site - news" and 5000 bytes here, "Blocked" and 3499 bytes abroad',
+    ]);
+    expect(other(3000)).toHaveLength(1);
+  });
   it('titles match when equal or sharing a word of five letters', () => {
     expect(titleMatch('Google', 'google')).toBe(true);
     expect(titleMatch('BBC News - Home', 'BBC News | World')).toBe(false); // "news" has four letters
