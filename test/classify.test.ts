@@ -804,11 +804,37 @@ describe('classifyTarget', () => {
   // valid IPv6): reasons and evidence should bracket IPv6 literals, as URLs do.
   const cname = {
     ...reply([], 5),
-    answers: [{ type: 'CNAME', data: 'edge.example', ttl: 60 }],
+    answers: [
+      { type: 'CNAME', data: 'edge.example', ttl: 60 },
+      { type: 'CNAME', data: 'edge2.example', ttl: 60 },
+    ],
     truncated: true,
   };
   const timedOut = withFailure('generic_timeout_error', 'resolve');
   const EVIDENCE: Array<[Observation, string]> = [
+    [resolve([V4, V4B]), `resolve ${HOST} via system: ${V4} ${V4B} in 12 ms`],
+    [
+      query('sink', [reply([FORGED, V4])]),
+      `dns_query A ${HOST} to the sink ${SINK}: NOERROR ${FORGED} ${V4} after 3 ms (listened 150 ms after the first)`,
+    ],
+    [
+      { ...query('sink', [reply([FORGED])]), ...timedOut },
+      `dns_query A ${HOST} to the sink ${SINK}: generic_timeout_error (generic timeout error): NOERROR ${FORGED}` +
+        ' after 3 ms (listened 150 ms after the first)',
+    ],
+    [
+      { ...query('sink', []), ...withFailure('dns_refused_error', 'resolve') },
+      `dns_query A ${HOST} to the sink ${SINK}: dns_refused_error (dns refused error): no reply` +
+        ' (listened 150 ms after the first)',
+    ],
+    [
+      doh([CONTROL, V4]),
+      `doh_query A ${HOST} via https://dns.control.example/dns-query: ${CONTROL} ${V4} in 12 ms`,
+    ],
+    [
+      http(200, undefined, { try: 2 }),
+      `http_round_trip (try 2) GET https://${HOST}/ via ${V4}: HTTP 200, 1234 bytes in 12 ms`,
+    ],
     [
       resolve([], 'dns_nxdomain_error'),
       `resolve ${HOST} via system: dns_nxdomain_error (dns nxdomain error) in 12 ms`,
@@ -823,7 +849,7 @@ describe('classifyTarget', () => {
     ],
     [
       { ...query('resolver', [cname, reply([], 7, 'NXDOMAIN')], 'AAAA'), ignored: ['a', 'b'] },
-      `dns_query AAAA ${HOST} to ${RESOLVER}: NOERROR (truncated) CNAME edge.example after 5 ms; NXDOMAIN after 7 ms` +
+      `dns_query AAAA ${HOST} to ${RESOLVER}: NOERROR (truncated) CNAME edge.example CNAME edge2.example after 5 ms; NXDOMAIN after 7 ms` +
         ' (listened 150 ms after the first); 2 stray packet(s) ignored',
     ],
     [

@@ -3,7 +3,7 @@
 // and the reason out. Then the page comparison's measures one by one.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { compareWithControl } from '../src/classify/control.js';
+import { compareWithControl, describeControl } from '../src/classify/control.js';
 import {
   bodyProportion,
   pageDifferences,
@@ -252,6 +252,31 @@ const ROWS: Row[] = [
     blocking: 'dns',
     accessible: false,
   },
+  {
+    what: 'a resolver failure here, and the helper did not resolve (an IP literal): undecided',
+    local: [resolved([], 'dns_servfail_error')],
+    control: control({ dns: undefined, tcp: [] }),
+    verdict: 'dns-failure',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'forged answers here, NXDOMAIN abroad: injection all the same',
+    local: [resolved(['127.0.0.1'])],
+    control: control({ dns: { addresses: [], failure: 'dns_nxdomain_error' }, tcp: [] }),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
+  {
+    what: 'tcp://: connected here is accessible, no page to compare',
+    scheme: 'tcp',
+    local: [resolved(), dialled()],
+    control: control(),
+    verdict: 'connected',
+    blocking: false,
+    accessible: true,
+  },
   // TCP.
   {
     what: 'RST to SYN here, the same address opens abroad',
@@ -281,7 +306,19 @@ const ROWS: Row[] = [
     verdict: 'down',
     blocking: false,
     accessible: false,
-    reason: /fails from abroad too .*: not censorship/,
+    reason: new RegExp(
+      `fails from abroad too \\(the helper: ${THERE}:443 connection_refused, ${HERE}:443 connection_refused\\):` +
+        ' not censorship$',
+    ),
+  },
+  {
+    what: 'refused here, and the helper cannot even resolve the name: down',
+    local: [resolved(), dialled('connection_refused')],
+    control: control({ dns: { addresses: [], failure: 'dns_servfail_error' }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: resolving failed, dns_servfail_error\)/,
   },
   {
     what: "the local answer leads nowhere from anywhere, the helper's does",
@@ -351,6 +388,15 @@ const ROWS: Row[] = [
     accessible: false,
     reason: /trust store or clock/,
   },
+  {
+    what: 'another certificate abroad, not valid either: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', FAKE)],
+    control: control({ tls: { ...tlsOk(), failure: 'ssl_invalid_hostname', valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+    reason: /; the helper abroad got another certificate, not valid either$/,
+  },
   // HTTP.
   {
     what: 'RST after the request here, a page abroad',
@@ -377,6 +423,7 @@ const ROWS: Row[] = [
     verdict: 'down',
     blocking: false,
     accessible: false,
+    reason: /\(the helper: HTTP http_protocol_error\): not censorship$/,
   },
 ];
 
@@ -441,6 +488,64 @@ describe('compareWithControl', () => {
       }),
     );
     expect([compared.verdict.verdict, compared.blocking]).toEqual(['inconsistent', null]);
+  });
+});
+
+describe('describeControl: the evidence line of what the helper saw', () => {
+  const V6 = '2606:4700::6812:2007';
+  const failedTls: ControlTls = {
+    address: THERE,
+    port: 443,
+    handshake: false,
+    failure: 'generic_timeout_error',
+    trusted: false,
+    valid_for_name: false,
+  };
+  const noPage: ControlHttp = {
+    address: THERE,
+    port: 80,
+    body_bytes: 0,
+    body_truncated: false,
+    failure: 'generic_timeout_error',
+  };
+  it.each<[string, Control, string]>([
+    ['refused', control({ refused: 'loopback address', tcp: [] }), 'refused, loopback address'],
+    [
+      'everything worked',
+      control({ dns: { addresses: [THERE, HERE] }, tls: tlsOk(), http: pageAbroad(), verdict: 'reachable' }),
+      `resolve ${THERE} ${HERE}; connect ${THERE}:443 open; connect ${HERE}:443 open; tls TLSv1.3, certificate` +
+        ` issued by CN=Let's Encrypt R11, valid for the name; http HTTP 200, 5100 bytes, title "Site - news";` +
+        ' its verdict reachable',
+    ],
+    [
+      'everything failed',
+      control({
+        dns: { addresses: [], failure: 'dns_nxdomain_error' },
+        tcp: [{ address: V6, port: 443, failure: 'connection_refused' }],
+        tls: failedTls,
+        http: noPage,
+        verdict: 'timeout',
+      }),
+      `resolve dns_nxdomain_error; connect [${V6}]:443 connection_refused; tls generic_timeout_error;` +
+        ' http generic_timeout_error; its verdict timeout',
+    ],
+    [
+      'the bare minimum',
+      control({
+        dns: { addresses: [] },
+        tcp: [],
+        tls: { ...tlsOk(), version: undefined, valid_for_name: false },
+        http: pageAbroad({ status: undefined, title: undefined }),
+      }),
+      "resolve (nothing); tls ok, certificate issued by CN=Let's Encrypt R11; http 5100 bytes; its verdict none",
+    ],
+    [
+      'an IP literal: no resolve, no certificate',
+      control({ dns: undefined, tcp: [], tls: { ...tlsOk(), certificate: undefined } }),
+      'tls TLSv1.3; its verdict none',
+    ],
+  ])('%s', (_what, c, line) => {
+    expect(describeControl(c)).toBe(`control (helper abroad): ${line}`);
   });
 });
 
