@@ -9,6 +9,7 @@ export default defineConfig({
       'test/classify.test.ts',
       'test/control-classify.test.ts',
       'test/failure.test.ts',
+      'test/service.test.ts',
       'test/quic/classify-quic.test.ts',
       'test/quic/chain.test.ts',
       'test/quic/check.test.ts',
