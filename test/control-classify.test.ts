@@ -566,7 +566,10 @@ describe('the page comparison', () => {
     expect(pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten' }))).toEqual([]);
     expect(
       pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten', header_names: ['content-type'] })),
-    ).toHaveLength(1);
+    ).toEqual([
+      'the title "Site - news" and 5000 bytes here, "Seite - Nachrichten" and 5100 bytes abroad,' +
+        ' and no uncommon header in common',
+    ]);
   });
   it('body proportion is 0.7 at the edge, and two capped bodies are equal', () => {
     expect(
@@ -588,6 +591,27 @@ describe('the page comparison', () => {
       'the title "Site - news" and 5000 bytes here, "Blocked" and 3499 bytes abroad',
     ]);
     expect(other(3000)).toHaveLength(1);
+  });
+  it('redirects (300 to 399) compare by the host they lead to', () => {
+    const redirect = (status: number, location: string) => ({ status, location, body_bytes: 0 });
+    const to = (h: number, hl: string, a: number, al: string) =>
+      pageDifferences(page(redirect(h, hl)), pageAbroad(redirect(a, al)));
+    expect(to(302, 'http://warning.rt.ru/', 302, 'https://site.example/en/')).toEqual([
+      'a redirect to http://warning.rt.ru/ here, to https://site.example/en/ abroad',
+    ]);
+    expect(to(300, 'http://warning.rt.ru/', 300, 'https://site.example/en/')).toHaveLength(1);
+    expect(to(302, 'https://site.example/a', 302, 'https://site.example/b')).toEqual([]);
+    expect(to(399, 'http://warning.rt.ru/', 399, 'https://site.example/')).toHaveLength(1);
+    expect(to(400, 'http://warning.rt.ru/', 400, 'https://site.example/')).toEqual([]);
+    expect(to(200, 'http://warning.rt.ru/', 200, 'https://site.example/')).toEqual([]);
+  });
+  it('a server error abroad starts at 500; without a body hash on either side, the pages are compared', () => {
+    expect(pageDifferences(page({ status: 404 }), pageAbroad({ status: 500 }))).toEqual([]);
+    expect(pageDifferences(page({ status: 404 }), pageAbroad({ status: 499 }))).toEqual([
+      'status 404 here, 499 abroad',
+    ]);
+    const blockpage = page({ title: 'Access denied', body_bytes: 300, body_sha256: undefined });
+    expect(pageDifferences(blockpage, pageAbroad({ body_sha256: undefined }))).toHaveLength(1);
   });
   it('titles match when equal or sharing a word of five letters', () => {
     expect(titleMatch('Google', 'google')).toBe(true);
