@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, exec, run } from './helpers/cli.js';
+import { BIN, exec, ROOT, run } from './helpers/cli.js';
 
 // The mistakes of a first hour with reachprobe, told at once and in the tool's own voice.
 
@@ -83,5 +83,56 @@ describe('-o', () => {
     expect(onTerminal.stdout).toContain(`wrote ${out}: 1 target(s)`);
     const piped = await run(['check', '--mock', 'clean', '--only', 'control-domestic', '-o', out]);
     expect(piped.stderr).not.toContain('wrote');
+  });
+});
+
+describe('history over the reports of two vantage points', () => {
+  const labelled = 'test/fixtures/reports/labelled/';
+  const rowOf = (out: string, name: string) => out.split('\n').find((l) => l.startsWith(`  ${name}  `));
+
+  it('keeps each vantage point on rows of its own, and names it in the report list', async () => {
+    const r = await run(['history', path.join(ROOT, labelled)]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/#\s+STARTED \(UTC\)\s+AFTER\s+LABEL\s+TARGETS/);
+    // Reports 1 and 3 are sh-mock-1's, 2 and 4 ha-mock-1's: one vantage point blocked, not a flapping target.
+    expect(rowOf(r.stdout, 'google-www @sh-mock-1')).toMatch(/ \. \.  +reachable$/);
+    expect(rowOf(r.stdout, 'google-www @ha-mock-1')).toMatch(/ {2}R R {2}reset, blocking http-failure$/);
+    expect(rowOf(r.stdout, 'google-www')).toBeUndefined();
+  });
+
+  it('keeps them apart in the HTML page too', async () => {
+    const page = path.join(dir, 'two.html');
+    const r = await run(['history', path.join(ROOT, labelled), '--html', page]);
+    expect(r.status).toBe(0);
+    const html = await readFile(page, 'utf8');
+    expect(html).toContain('"name":"google-www @ha-mock-1"');
+    expect(html).toMatch(/"label":"2026-12-02 \d\d:\d\d:\d\dZ @sh-mock-1"/);
+  });
+
+  it('shows one vantage point with --label, without a store', async () => {
+    const r = await run(['history', path.join(ROOT, labelled), '--label', 'ha-mock-1']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^2 report\(s\)/);
+    expect(rowOf(r.stdout, 'google-www')).toMatch(/ {2}RR {2}reset/);
+    const none = await run(['history', path.join(ROOT, labelled), '--label', 'bj-1']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toBe(
+      'reachprobe: no report of --label bj-1 (the reports have ha-mock-1, sh-mock-1)\n',
+    );
+  });
+});
+
+describe('ingest of a folder of folders', () => {
+  it('adds the reports of its subfolders, and an empty query names the labels the store has', async () => {
+    const db = path.join(dir, 'store.duckdb');
+    const r = await run(['ingest', path.join(ROOT, 'test/fixtures/reports/'), '--db', db]);
+    expect(r.stdout).toBe(`${db}: added 6 report(s), 32 row(s); 0 already in the store\n`);
+    const compared = await run(['history', '--db', db, '--compare', 'sh-mock-1,ha-mock-1']);
+    expect(compared.status).toBe(0);
+    const none = await run(['history', '--db', db, '--label', 'bj-1']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain(
+      'no result in the store for this span and these labels (the store has --label ha-mock-1, --label sh-mock-1, results without a label)',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { InputError } from '../model/input-error.js';
 import { writeAtomically } from '../report/document.js';
-import { buildTimeline, digestOf, type Timeline } from '../report/history.js';
+import { buildTimeline, digestOf, type Digest, type Timeline } from '../report/history.js';
 import { renderHistoryHtml } from '../report/history-html.js';
 import { renderHistory } from '../report/history-text.js';
 import { collectReports } from '../report/read.js';
@@ -12,10 +12,11 @@ export interface HistoryFlags {
   last?: number;
   color?: boolean;
   db?: string;
+  label?: string[];
 }
 
 /** The options that only the store answers. */
-const STORE_ONLY = ['by', 'since', 'until', 'label', 'compare', 'json'] as const;
+const STORE_ONLY = ['by', 'since', 'until', 'compare', 'json'] as const;
 
 async function writePage(file: string, timeline: Timeline): Promise<void> {
   try {
@@ -25,6 +26,17 @@ async function writePage(file: string, timeline: Timeline): Promise<void> {
   }
   process.stdout.write(
     `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.rows.length} target(s)\n`,
+  );
+}
+
+/** --label: only the reports of these vantage points. */
+function ofLabels(reports: Digest[], wanted: string[] | undefined): Digest[] {
+  if (wanted === undefined) return reports;
+  const kept = reports.filter((r) => r.label !== undefined && wanted.includes(r.label));
+  if (kept.length > 0) return kept;
+  const held = [...new Set(reports.flatMap((r) => (r.label === undefined ? [] : [r.label])))];
+  throw new InputError(
+    `no report of --label ${wanted.join(',')} (${held.length ? `the reports have ${held.join(', ')}` : 'no report has a label'})`,
   );
 }
 
@@ -41,7 +53,7 @@ export async function runHistory(paths: string[], flags: HistoryFlags): Promise<
   if (paths.length === 0) throw new InputError('give report files or folders, or --db FILE');
   const { reports, skipped } = await collectReports(paths, digestOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
-  const timeline = buildTimeline(reports, flags.last);
+  const timeline = buildTimeline(ofLabels(reports, flags.label), flags.last);
   if (flags.html !== undefined) await writePage(flags.html, timeline);
   else process.stdout.write(renderHistory(timeline, chalk));
   return EXIT.ok;

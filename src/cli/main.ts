@@ -340,7 +340,7 @@ function program(): Commander.Command {
     .option('--until <time>', 'with --db: only reports started before this time (ISO, UTC)', isoTime)
     .option(
       '--label <names>',
-      'with --db: only these vantage points (repeatable, or comma-separated)',
+      'only these vantage points (repeatable, or comma-separated): reports of other labels are left out',
       labels,
     )
     .option('--compare <a,b>', 'with --db: two vantage points side by side, and where they differ', labelPair)
