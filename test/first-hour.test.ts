@@ -134,5 +134,5 @@ describe('ingest of a folder of folders', () => {
     expect(none.stderr).toContain(
       'no result in the store for this span and these labels (the store has --label ha-mock-1, --label sh-mock-1, results without a label)',
     );
-  });
+  }, 60_000); // three runs that open DuckDB
 });
