@@ -1,7 +1,7 @@
 // The documentation walked as a reader would: each Markdown file's commands run in order from a scratch
 // folder of its own, its output samples compared with what the tool prints now (or rewritten, for
 // `npm run docs:samples`). The rules are in docs/development.md.
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BIN, exec, ROOT, type Ran } from './cli.js';
@@ -146,14 +146,27 @@ export async function scratchFolder(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'reachprobe-docs-'));
   for (const sub of ['targets', 'test', 'src']) await symlink(path.join(ROOT, sub), path.join(dir, sub));
   await mkdir(path.join(dir, 'xdg'));
+  // `reachprobe` as an executable, not a shell function: `reachprobe helper ... &` is then the helper's
+  // own process, which `kill %1` and a walkthrough's end stop (a function's subshell would orphan it).
+  await mkdir(path.join(dir, '.bin'));
+  await writeFile(
+    path.join(dir, '.bin/reachprobe'),
+    `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`,
+    {
+      mode: 0o755,
+    },
+  );
   return dir;
 }
 
-/** Runs a shell script with `reachprobe` standing for the built CLI, in `cwd`. */
+/** Runs a shell script in `cwd`, where `reachprobe` is the built CLI (see scratchFolder). */
 export function shell(script: string, cwd: string, timeout = 60_000): Promise<Ran> {
-  const prelude = `reachprobe() { "${process.execPath}" "${BIN}" "$@"; }\n`;
-  const env = { XDG_CONFIG_HOME: path.join(cwd, 'xdg'), HOME: cwd };
-  return exec('bash', ['-c', prelude + script], env, timeout, cwd);
+  const env = {
+    XDG_CONFIG_HOME: path.join(cwd, 'xdg'),
+    HOME: cwd,
+    PATH: `${path.join(cwd, '.bin')}:${process.env.PATH ?? ''}`,
+  };
+  return exec('bash', ['-c', script], env, timeout, cwd);
 }
 
 /** A walkthrough runs as one script: it stops at the first failure, and its background jobs end with it. */
