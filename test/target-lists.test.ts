@@ -193,6 +193,18 @@ describe('bad lines: FILE:LINE and the reason', () => {
       message: 'invalid CSV',
     },
     {
+      title: 'a quote left open on a row followed by others: the line of the quote, not the last',
+      ext: '.csv',
+      lines: [
+        HEADER,
+        'https://a.example/,NEWS,,,,',
+        '"https://b.example/,NEWS,,,,',
+        'https://c.example/,NEWS,,,,',
+      ],
+      line: 3,
+      message: 'invalid CSV: a quote opened on this line is never closed',
+    },
+    {
       title: 'an empty url',
       ext: '.csv',
       lines: [HEADER, ',NEWS,,,,'],

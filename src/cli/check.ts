@@ -159,6 +159,8 @@ async function writeOutputs(
       results,
     };
     await report.write(`${JSON.stringify(doc, null, 2)}\n`);
+    // Said to a person watching, as history --html and export say it; a cron job's stderr stays quiet.
+    if (process.stderr.isTTY) process.stderr.write(`wrote ${report.file}: ${results.length} target(s)\n`);
   }
   if (prom) await prom.write(renderPrometheus(results, summary, completeness.partial, vantage_point));
 }

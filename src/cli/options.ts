@@ -350,7 +350,7 @@ export const HISTORY = optionTable({
   },
   label: {
     value: 'names',
-    help: 'with --db: only these vantage points (repeatable, or comma-separated)',
+    help: 'only these vantage points (repeatable, or comma-separated): reports of other labels are left out',
     parse: labels,
   },
   compare: {

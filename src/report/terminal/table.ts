@@ -110,15 +110,21 @@ function summaryText(s: RunSummary): string {
   return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
+/** A verdict as expected, but not the `blocking` its comparison with the helper was to find. */
+function blockingRow(r: TargetResult): string[] {
+  const why = r.blocking === null ? 'no control from the helper for this target' : r.reason;
+  return [r.name, `blocking=${String(r.expect_blocking)}`, `blocking=${String(r.blocking)}`, why];
+}
+
 /** The targets (and their QUIC sides) that missed what they expected: name, expected, got, why. */
 function missedRows(results: TargetResult[]): string[][] {
   return results.flatMap((r) => {
     const q = r.quic;
     const quicMissed = q !== undefined && r.expect_quic !== undefined && q.verdict !== r.expect_quic;
     const rows: string[][] = [];
-    // Missed over TCP (its verdict, or `expect_blocking`), unless the QUIC side alone missed.
-    if (r.expect !== undefined && (!quicMissed || r.verdict !== r.expect))
-      rows.push([r.name, r.expect, r.verdict, r.reason]);
+    // Missed over TCP: its verdict, or else `expect_blocking` (unless the QUIC side alone missed).
+    if (r.expect !== undefined && r.verdict !== r.expect) rows.push([r.name, r.expect, r.verdict, r.reason]);
+    else if (!quicMissed && r.expect_blocking !== undefined) rows.push(blockingRow(r));
     if (quicMissed) rows.push([`${r.name} (quic)`, r.expect_quic!, q.verdict, q.reason]);
     return rows;
   });
