@@ -40,8 +40,8 @@ export interface QuicResult {
 export type QuicStage = 'initial' | 'handshake' | 'complete';
 
 /**
- * A failure of the QUIC handshake, labelled with OONI's operation for it. The failure strings are
- * the one taxonomy's; the shared Operation type gets a QUIC step when the classifier reads QUIC.
+ * A failure of the QUIC handshake, labelled with OONI's operation for it by QUIC's own classifier
+ * (src/net/errors). The failure strings are the one taxonomy's.
  */
 export type QuicFailure = Omit<Failure, 'operation'> & { operation: 'quic_handshake' };
 

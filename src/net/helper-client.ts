@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Control, ControlEnd, ControlRequest } from '../model/control.js';
-import { failureOf } from '../model/failure.js';
+import { fetchFailure } from './errors/classify.js';
 import { trustStore } from './tls.js';
 
 // The probe's side of the conversation with a helper abroad: one POST per batch of targets, its
@@ -56,7 +56,7 @@ export function helperDispatcher(ca: string[], pins: Map<string, string[]>, time
 export const measureUrl = (base: string) => new URL(`${base.replace(/\/+$/, '')}/v1/measure`);
 
 const why = (err: unknown) => {
-  const f = failureOf(err, 'http_round_trip');
+  const f = fetchFailure(err);
   return `${f.failure} (${f.message})`;
 };
 

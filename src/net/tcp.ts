@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { DeadlineError, failureOf } from '../model/failure.js';
+import { DeadlineError, connectFailure } from './errors/classify.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
 
 /** Opens a TCP connection to an IP literal; what the checks use to reach a server. */
@@ -38,11 +38,11 @@ const dial = (
     };
     const onError = (err: Error) => {
       socket.destroy();
-      done(failed(failureOf(err, 'connect')));
+      done(failed(connectFailure(err)));
     };
     const timer = setTimeout(() => {
       socket.destroy();
-      done(failed(failureOf(new DeadlineError('TCP connect', timeoutMs), 'connect')));
+      done(failed(connectFailure(new DeadlineError('TCP connect', timeoutMs))));
     }, timeoutMs);
     socket.once('error', onError);
     socket.once('connect', () => {

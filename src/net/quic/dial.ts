@@ -5,18 +5,12 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, tenths, type Clock } from '../../model/clock.js';
-import { DeadlineError, failureOf as classify } from '../../model/failure.js';
+import { DeadlineError, quicFailure } from '../errors/classify.js';
 import type { CertificateSummary } from '../../model/observation.js';
 import type { QuicFailure, QuicStage } from '../../model/quic.js';
 import { certificateView, summarize } from '../tls.js';
 import { QuicClientConnection } from './connection.js';
 import type { IgnoredPackets } from './ignored.js';
-
-/** The QUIC handshake is TLS inside QUIC: its errors classify as those of a TLS handshake do. */
-const failureOf = (err: unknown): QuicFailure => ({
-  ...classify(err, 'tls_handshake'),
-  operation: 'quic_handshake',
-});
 
 export interface QuicDialOptions {
   address: string;
@@ -113,11 +107,11 @@ class Dial {
   start(): void {
     this.started = this.clock.now();
     this.deadline = setTimeout(() => this.finish(this.timeout()), this.opts.timeoutMs);
-    this.socket.on('error', (err) => this.finish(failureOf(err)));
+    this.socket.on('error', (err) => this.finish(quicFailure(err)));
     this.socket.on('message', (datagram) => this.onDatagram(datagram));
     // The addresses come resolved: a name here would be looked up by dgram, outside our resolvers.
     if (net.isIP(this.opts.address) === 0)
-      return this.finish(failureOf(new Error(`not an IP address: ${this.opts.address}`)));
+      return this.finish(quicFailure(new Error(`not an IP address: ${this.opts.address}`)));
     try {
       this.socket.connect(this.opts.port, this.opts.address, () => {
         if (this.finished) return;
@@ -125,7 +119,7 @@ class Dial {
         this.sendInitial();
       });
     } catch (err) {
-      this.finish(failureOf(err));
+      this.finish(quicFailure(err));
     }
   }
 
@@ -137,7 +131,7 @@ class Dial {
     if (this.finished) return;
     this.datagramsSent++;
     this.socket.send(datagram, (err) => {
-      if (err) this.finish(failureOf(err));
+      if (err) this.finish(quicFailure(err));
     });
   }
 
@@ -171,13 +165,15 @@ class Dial {
 
   private handshakeFailure(): QuicFailure | undefined {
     const c = this.connection;
-    if (c.failure) return failureOf(c.failure);
+    if (c.failure) return quicFailure(c.failure);
     const problem = c.outcome?.certificateProblem;
-    return problem ? failureOf(Object.assign(new Error(problem.message), { code: problem.code })) : undefined;
+    return problem
+      ? quicFailure(Object.assign(new Error(problem.message), { code: problem.code }))
+      : undefined;
   }
 
   private timeout(): QuicFailure {
-    const failure = failureOf(new DeadlineError('QUIC handshake', this.opts.timeoutMs));
+    const failure = quicFailure(new DeadlineError('QUIC handshake', this.opts.timeoutMs));
     const what = this.connection.heard
       ? 'the server answered, but the handshake did not complete'
       : `no answer to ${this.connection.initialsSent} Initial packet(s)`;
