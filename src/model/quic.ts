@@ -57,6 +57,8 @@ export interface QuicObservation extends Timed {
   purpose?: CheckPurpose;
   /** A decoy reused from another target measured on the same address and UDP port shortly before: that target's name. */
   shared_from?: string;
+  /** The handshake's own connection, numbered in the run as TCP's are (each handshake has one of its own). */
+  transaction_id?: number;
   address: string;
   port: number;
   /** The UDP source port: the GFW inspects only flows whose source port is above the destination's. */

@@ -23,7 +23,7 @@ import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
 import { offeredBy } from './quic.js';
-import type { ProbeContext, Residual } from './context.js';
+import { Transactions, type ProbeContext, type Residual } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import type { QuicRun } from './quic.js';
 import { inSlots } from './slots.js';
@@ -93,8 +93,11 @@ function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Tim
   // The last try of the target's own check is the one that decided.
   const http = own(checks, 'http_round_trip').at(-1);
   const tls = own(checks, 'tls_handshake').at(-1);
-  const used = http?.address ?? tls?.address;
-  const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
+  // The connect of the connection they were made on (the first one when none was).
+  const used = (http ?? tls)?.transaction_id;
+  const connect = checks.find(
+    (c) => c.check === 'connect' && (used === undefined || c.transaction_id === used),
+  );
   const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
   const set = (key: keyof Timings, c: Observation | undefined) => c && (timings[key] = c.duration_ms);
   set('resolve_ms', first('resolve'));
@@ -297,6 +300,7 @@ export async function runProbe(
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
+    transactions: new Transactions(),
   };
   const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
   // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
