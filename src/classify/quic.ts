@@ -74,7 +74,8 @@ function ownReason(own: QuicObservation, offered: boolean | null, offeredBy: Qui
 export function classifyQuic(input: QuicInput): QuicClassified {
   const { target, checks, offeredBy, tcp } = input;
   // The run puts the deciding handshake last (after those at addresses or a port that did not decide),
-  // and the decoy that counts is the one made at its address and port.
+  // and the decoy that counts is the one made at its address and port (a handshake, and so a
+  // transaction, of its own: what joins the two is the endpoint).
   const own = checks.findLast((c) => c.purpose === undefined) ?? checks[checks.length - 1]!;
   const decoy = checks.findLast(
     (c) => c.purpose === 'decoy' && c.address === own.address && c.port === own.port,

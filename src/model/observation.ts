@@ -83,6 +83,11 @@ interface Attempt {
   try?: number;
   /** A decoy reused from another target measured on the same IP:port shortly before: that target's name. */
   shared_from?: string;
+  /**
+   * The connection it was made on, numbered in the run: the connect, TLS and HTTP checks of one
+   * connection share it (a reused decoy keeps the one it was made on, for the other target).
+   */
+  transaction_id?: number;
 }
 
 export interface ConnectObservation extends Timed, Attempt {

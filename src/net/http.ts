@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type net from 'node:net';
 import { Client, type Dispatcher } from 'undici';
-import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { DeadlineError, httpFailure } from './errors/classify.js';
 
 export interface HttpGetOptions {
   /** scheme://host[:port]: sets the Host header; the connection itself is the socket given. */
@@ -99,7 +100,7 @@ const gone = () =>
 export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpGetResult> {
   const result: HttpGetResult = { bodyBytes: 0, bodyTruncated: false };
   if (socket.destroyed || socket.readableEnded)
-    return Promise.resolve({ ...result, failure: failureOf(gone(), 'http_round_trip') });
+    return Promise.resolve({ ...result, failure: httpFailure(gone()) });
   return new Promise((resolve) => {
     let handedOver = false;
     const client = new Client(opts.origin, {
@@ -116,7 +117,7 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (err !== undefined) result.failure = failureOf(err, 'http_round_trip');
+      if (err !== undefined) result.failure = httpFailure(err);
       body?.finish(result);
       resolve(result);
       // Destroying the client ends the request wherever it is, even before undici has sent it.

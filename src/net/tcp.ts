@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { DeadlineError, failureOf } from '../model/failure.js';
+import { DeadlineError, connectFailure } from './errors/classify.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
 
 /**
@@ -35,7 +35,7 @@ const dial = (
   localAddress?: string,
 ): Promise<Outcome<net.Socket>> =>
   new Promise((resolve) => {
-    if (cancel?.aborted) return resolve(failed(failureOf(new CancelledError(), 'connect')));
+    if (cancel?.aborted) return resolve(failed(connectFailure(new CancelledError())));
     const socket = net.connect({
       host: address,
       port,
@@ -49,11 +49,11 @@ const dial = (
     };
     const onError = (err: Error) => {
       socket.destroy();
-      done(failed(failureOf(err, 'connect')));
+      done(failed(connectFailure(err)));
     };
     const timer = setTimeout(() => {
       socket.destroy();
-      done(failed(failureOf(new DeadlineError('TCP connect', timeoutMs), 'connect')));
+      done(failed(connectFailure(new DeadlineError('TCP connect', timeoutMs))));
     }, timeoutMs);
     socket.once('error', onError);
     socket.once('connect', () => {

@@ -18,6 +18,19 @@ export interface ProbeContext {
   watch: Stopwatch;
   /** Aborted when the run is given up: every connection and handshake still open is closed. */
   cancel?: AbortSignal;
+  transactions: Transactions;
+}
+
+/**
+ * Numbers the connections of a run (OONI's transaction ids): the connect, TLS and HTTP observations
+ * of one connection, or a QUIC handshake, carry its number, so results join them by it.
+ */
+export class Transactions {
+  private last = 0;
+
+  next(): number {
+    return ++this.last;
+  }
 }
 
 /** Another target was blocked on the same endpoint shortly before: a failure here may be its echo. */

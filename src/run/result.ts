@@ -34,8 +34,11 @@ function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Tim
   // The last try of the target's own check is the one that decided.
   const http = own(checks, 'http_round_trip').at(-1);
   const tls = own(checks, 'tls_handshake').at(-1);
-  const used = http?.address ?? tls?.address;
-  const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
+  // The connect of the connection they were made on (the first one when none was).
+  const used = (http ?? tls)?.transaction_id;
+  const connect = checks.find(
+    (c) => c.check === 'connect' && (used === undefined || c.transaction_id === used),
+  );
   const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
   const set = (key: keyof Timings, c: Observation | undefined) => c && (timings[key] = c.duration_ms);
   set('resolve_ms', first('resolve'));

@@ -9,7 +9,7 @@ import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
-import type { ProbeContext } from './context.js';
+import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import { quicResultOf, toResult, type Measured } from './result.js';
 import { inSlots } from './slots.js';
@@ -99,6 +99,7 @@ export async function runProbe(
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
+    transactions: new Transactions(),
   };
   // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
