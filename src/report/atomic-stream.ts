@@ -30,6 +30,14 @@ export class AtomicStream {
     if (this.failed) throw this.failed;
   }
 
+  /**
+   * Writes without waiting for the disk, for a caller that cannot wait (results as they come): the
+   * stream buffers what the disk has not taken yet, and a failure is thrown by \`close\`.
+   */
+  send(text: string): void {
+    if (!this.failed) this.out.write(text);
+  }
+
   /** Flushes and closes the temporary file, leaving it in place (for a caller that converts it). */
   async close(): Promise<void> {
     if (!this.out.closed) {
