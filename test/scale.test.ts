@@ -6,8 +6,8 @@ import { Chalk } from 'chalk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { RunSummary, TargetResult } from '../src/model/result.js';
-import { FULL_TABLE_TARGETS, RunTable } from '../src/report/run-table.js';
-import { renderTable } from '../src/report/table.js';
+import { FULL_TABLE_TARGETS, RunTable } from '../src/report/terminal/run-table.js';
+import { renderTable } from '../src/report/terminal/table.js';
 import { expectValidReport } from './helpers/schema.js';
 
 const chalk = new Chalk({ level: 0 });
@@ -50,7 +50,7 @@ describe('the table at scale', () => {
     const results = Array.from({ length: 200_000 }, (_, i) => result(i, `s${i % 3}`));
     const text = renderTable(results, summaryOf(200_000), chalk);
     expect(text.split('\n').filter((l) => /^ {2}t\d+ /.test(l))).toHaveLength(200_000);
-   }, 120_000);
+  }, 120_000);
 
   it('fed 200,000 results, prints per-service lines, the first targets not reached and the counts', () => {
     const table = new RunTable();

@@ -7,7 +7,7 @@ import { find, own, type Observation } from '../model/observation.js';
 import type { TargetResult, Timings, Vantage } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
-import type { Residual } from './probe.js';
+import type { Residual } from './context.js';
 import { offeredBy, type QuicRun } from './quic.js';
 
 // A target's result, built from what was measured: its verdict in the run's context, its timings,
@@ -96,6 +96,7 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     service: target.service,
     url: target.url,
     ...(target.role ? { role: target.role } : {}),
+    ...(target.essential ? { essential: true } : {}),
     tags: target.tags,
     verdict: v.verdict,
     ...(v.measured ? { measured_verdict: v.measured } : {}),

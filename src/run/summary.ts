@@ -1,4 +1,5 @@
 import { isSuccess } from '../classify/run.js';
+import { ServiceTallies } from '../classify/service.js';
 import type { HelperSummary } from '../model/control.js';
 import type { DnsPreflight, RunSummary, TargetResult, Vantage } from '../model/result.js';
 import type { VerdictName } from '../model/verdict.js';
@@ -25,11 +26,14 @@ export class Tally {
   foreign = 0;
   foreignUp = 0;
   readonly counts: Partial<Record<VerdictName, number>> = {};
+  /** One small tally per service (never the results): what its verdict needs. */
+  readonly services = new ServiceTallies();
 
   add(r: TargetResult) {
     this.targets++;
     this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + 1;
     if (!r.expect_met) this.unmet++;
+    this.services.add(r);
     if (r.role === 'control-foreign') {
       this.foreign++;
       if (isSuccess(r.verdict)) this.foreignUp++;
@@ -84,6 +88,7 @@ export function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary |
     unmet: tally.unmet,
     dns_preflight: preflight,
     ...(helper ? { helper } : {}),
+    services: tally.services.verdicts(),
     notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
   };
 }

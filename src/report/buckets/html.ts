@@ -1,0 +1,70 @@
+import { isSuccess } from '../../classify/run.js';
+import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
+import type { BucketRow, Grid } from './buckets.js';
+import { BUCKET_SCRIPT, BUCKET_STYLE } from './page.js';
+import { bucketName, differenceLine, headline, labelName, type Compared } from './text.js';
+import { renderPage } from '../html/page-shell.js';
+
+// `history --db --html`: the grid as one page (page-shell.ts). Its size is set by targets x buckets,
+// never by how many reports the store holds: a cell carries only its verdict counts, and the
+// page's script writes the hover text from them.
+
+export interface BucketPageData {
+  heading: string;
+  buckets: string[];
+  verdicts: VerdictName[];
+  /** Indexes into `verdicts` of the verdicts that count as reachable. */
+  success: number[];
+  groups: Array<{ title: string; rows: Array<{ name: string; cells: Array<number[] | 0> }> }>;
+  differences: { title: string; lines: string[] } | null;
+}
+
+const VERDICT_INDEX = new Map(VERDICT_NAMES.map((v, i) => [v, i]));
+
+function cellsOf(row: BucketRow): Array<number[] | 0> {
+  return row.cells.map((c) =>
+    c
+      ? (Object.entries(c.counts) as Array<[VerdictName, number]>).flatMap(([v, n]) => [
+          VERDICT_INDEX.get(v)!,
+          n,
+        ])
+      : 0,
+  );
+}
+
+function groupsOf(grid: Grid, compared: boolean): BucketPageData['groups'] {
+  const groups: BucketPageData['groups'] = [];
+  for (const row of grid.rows) {
+    const title = compared ? row.service : `${labelName(row.label)} / ${row.service}`;
+    if (groups.at(-1)?.title !== title) groups.push({ title, rows: [] });
+    groups
+      .at(-1)!
+      .rows.push({ name: compared ? `${row.name} @${labelName(row.label)}` : row.name, cells: cellsOf(row) });
+  }
+  return groups;
+}
+
+export function bucketPageData(grid: Grid, compared?: Compared): BucketPageData {
+  return {
+    heading: headline(grid),
+    buckets: grid.starts.map((s) => bucketName(s, grid.by)),
+    verdicts: VERDICT_NAMES,
+    success: VERDICT_NAMES.flatMap((v, i) => (isSuccess(v) ? [i] : [])),
+    groups: groupsOf(grid, compared !== undefined),
+    differences: compared
+      ? {
+          title: `Where ${compared.labels[0]} and ${compared.labels[1]} differ`,
+          lines: compared.differences.map((d) => differenceLine(d, grid, compared.labels)),
+        }
+      : null,
+  };
+}
+
+export function renderBucketsHtml(grid: Grid, compared?: Compared): string {
+  return renderPage({
+    style: BUCKET_STYLE,
+    body: '<div id="scale"></div>\n<div class="scroll"><table id="heatmap"></table></div>\n<ul id="differences"></ul>',
+    data: bucketPageData(grid, compared),
+    script: BUCKET_SCRIPT,
+  });
+}

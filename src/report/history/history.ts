@@ -1,0 +1,100 @@
+import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
+import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from '../document/target-outcome.js';
+import type { ReadReport } from '../document/read.js';
+
+// Many reports as one timeline: a column per report (oldest first), a row per target (grouped by
+// service), an outcome per cell. The renderers (terminal, HTML) only lay this out.
+
+/** What history keeps of a report: enough for its column, not the checks and evidence. */
+export interface Digest {
+  ref: ReportRef;
+  results: Array<{ name: string; service: string; outcome: TargetOutcome }>;
+}
+
+export function digestOf(r: ReadReport): Digest {
+  return {
+    ref: refOf(r),
+    results: r.doc.results.map((t) => ({ name: t.name, service: t.service, outcome: outcomeOf(t) })),
+  };
+}
+
+export interface Column extends ReportRef {
+  /** Targets per verdict in this report. */
+  counts: Partial<Record<VerdictName, number>>;
+  /** Time since the previous report started (absent for the first). */
+  after_ms?: number;
+  /** The interval before this report is over twice the median one: the time axis is irregular here. */
+  long_gap: boolean;
+}
+
+export interface Row {
+  name: string;
+  /** The service in the latest report that has the target. */
+  service: string;
+  /** One per column; undefined where the report has no such target. */
+  cells: Array<TargetOutcome | undefined>;
+}
+
+export interface Timeline {
+  columns: Column[];
+  /** Grouped by service; services and targets in the order they first appear. */
+  rows: Row[];
+}
+
+const startOf = (d: Digest) => Date.parse(d.ref.started_at);
+
+/** Oldest first; two reports of the same instant keep a fixed order (by file). */
+function chronological(digests: Digest[]): Digest[] {
+  return [...digests].sort((a, b) => startOf(a) - startOf(b) || a.ref.file.localeCompare(b.ref.file));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function columnsOf(digests: Digest[]): Column[] {
+  const gaps = digests.slice(1).map((d, i) => startOf(d) - startOf(digests[i]!));
+  const usual = median(gaps);
+  return digests.map((d, i) => {
+    const counts: Column['counts'] = {};
+    for (const { outcome } of d.results) counts[outcome.verdict] = (counts[outcome.verdict] ?? 0) + 1;
+    const after = i === 0 ? undefined : gaps[i - 1]!;
+    return {
+      ...d.ref,
+      counts,
+      ...(after === undefined ? {} : { after_ms: after }),
+      long_gap: after !== undefined && after > 2 * usual,
+    };
+  });
+}
+
+function rowsOf(digests: Digest[]): Row[] {
+  const rows = new Map<string, Row>();
+  digests.forEach((d, column) => {
+    for (const { name, service, outcome } of d.results) {
+      const row = rows.get(name) ?? {
+        name,
+        service,
+        cells: new Array<TargetOutcome | undefined>(digests.length).fill(undefined),
+      };
+      row.service = service; // the latest wins: a target moved to another service shows under the new one
+      row.cells[column] = outcome;
+      rows.set(name, row);
+    }
+  });
+  const services = [...new Set([...rows.values()].map((r) => r.service))];
+  return [...rows.values()].sort((a, b) => services.indexOf(a.service) - services.indexOf(b.service));
+}
+
+/** The timeline of the reports, or of the `last` most recent ones. */
+export function buildTimeline(digests: Digest[], last?: number): Timeline {
+  const shown = chronological(digests).slice(last === undefined ? 0 : -last);
+  return { columns: columnsOf(shown), rows: rowsOf(shown) };
+}
+
+/** The verdicts the timeline shows, in the usual order (for a legend of only what is there). */
+export function verdictsIn(timeline: Timeline): VerdictName[] {
+  const seen = new Set(timeline.rows.flatMap((r) => r.cells.map((c) => c?.verdict)));
+  return VERDICT_NAMES.filter((v) => seen.has(v));
+}

@@ -1,0 +1,79 @@
+import type { ChalkInstance } from 'chalk';
+import { verdictsIn, type Column, type Row, type Timeline } from './history.js';
+import { columns, countsText, outcomeCell, paintFor } from '../terminal/table.js';
+import { ABSENT_SYMBOL, VERDICT_SYMBOL } from '../terminal/verdict-style.js';
+import { printable, shortTime, span } from '../terminal/words.js';
+
+// `reachprobe history` in the terminal: first the reports, numbered, with their times and counts
+// (the time axis, written out, since a one-character column has no room for a time); then one
+// line per target, a character per report, under the number of its report.
+
+/** Marks a column that comes after an unusually long pause, in every line, so the axis stays honest. */
+const GAP = '¦';
+
+function reportList(cols: Column[]): string[] {
+  const rows = [
+    ['#', 'STARTED (UTC)', 'AFTER', 'TARGETS', 'VERDICTS', 'FILE'],
+    ...cols.map((c, i) => [
+      String(i + 1),
+      shortTime(c.started_at),
+      c.after_ms === undefined ? '' : `+${span(c.after_ms)}${c.long_gap ? ` ${GAP}` : ''}`,
+      String(c.targets),
+      countsText(c.counts),
+      `${printable(c.file)}${c.partial ? ' (partial: interrupted)' : ''}`,
+    ]),
+  ];
+  return columns(rows, []).map((line) => `  ${line}`);
+}
+
+/** The characters of a row (or of the header, with `draw` giving each column's), a gap mark before long gaps. */
+function strip(cols: Column[], draw: (i: number) => string): string {
+  return cols.map((c, i) => `${c.long_gap ? GAP : ''}${draw(i)}`).join('');
+}
+
+function rowLine(row: Row, cols: Column[], nameWidth: number, chalk: ChalkInstance): string {
+  const cells = strip(cols, (i) => {
+    const cell = row.cells[i];
+    return cell ? paintFor(chalk, cell.verdict)(VERDICT_SYMBOL[cell.verdict]) : ABSENT_SYMBOL;
+  });
+  const last = row.cells.at(-1);
+  const now = last ? paintFor(chalk, last.verdict)(outcomeCell(last)) : chalk.dim('(not in the last report)');
+  return `  ${printable(row.name).padEnd(nameWidth)}  ${cells}  ${now}`;
+}
+
+function timelineLines(timeline: Timeline, chalk: ChalkInstance): string[] {
+  const { columns: cols, rows } = timeline;
+  const nameWidth = Math.max(...rows.map((r) => printable(r.name).length));
+  // The last digit of each report's number: with the list above, enough to find a column.
+  const header = `  ${''.padEnd(nameWidth)}  ${strip(cols, (i) => String((i + 1) % 10))}  LAST`;
+  const lines = [chalk.bold(header)];
+  let service: string | undefined;
+  for (const row of rows) {
+    if (row.service !== service) lines.push(chalk.bold(printable(row.service)));
+    service = row.service;
+    lines.push(rowLine(row, cols, nameWidth, chalk));
+  }
+  return lines;
+}
+
+function legend(timeline: Timeline, chalk: ChalkInstance): string {
+  const verdicts = verdictsIn(timeline).map((v) => `${paintFor(chalk, v)(VERDICT_SYMBOL[v])} ${v}`);
+  const gap = timeline.columns.some((c) => c.long_gap)
+    ? [`${GAP} a pause over twice the usual before that report`]
+    : [];
+  return `legend: ${[...verdicts, '(blank) not in that report', ...gap].join('  ')}`;
+}
+
+export function renderHistory(timeline: Timeline, chalk: ChalkInstance): string {
+  const cols = timeline.columns;
+  const first = shortTime(cols[0]!.started_at);
+  const lines = [
+    chalk.bold(`${cols.length} report(s), from ${first} to ${shortTime(cols.at(-1)!.started_at)}`),
+    ...reportList(cols),
+    '',
+    ...timelineLines(timeline, chalk),
+    '',
+    legend(timeline, chalk),
+  ];
+  return `${lines.join('\n')}\n`;
+}
