@@ -206,6 +206,9 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
       : {}),
     ...(flags.json ? {} : { table: new RunTable() }),
   };
+  // A second Ctrl-C exits at once: no half-written temporary file is left behind.
+  const discard = () => sinks.report?.abortNow();
+  process.on('exit', discard);
   try {
     // The trace's lines are the progress with --verbose: a redrawn line would break them.
     const progress = progressLine(process.stderr, targets.length, !flags.verbose);
@@ -254,6 +257,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
   } finally {
     await sinks.report?.abort(); // nothing left of it unless it was put in place
+    process.off('exit', discard);
     interrupt.dispose();
     files.report?.release();
     files.prom?.release();

@@ -53,6 +53,11 @@ export class DocumentStream {
     return this.out.abort();
   }
 
+  /** Nothing of it is left, now (a process exiting at once). */
+  abortNow(): void {
+    this.out.abortNow();
+  }
+
   private piece(text: string) {
     this.push(`${this.written++ > 0 ? ',' : ''}\n    ${text}`);
   }
