@@ -17,8 +17,8 @@ import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
 
 export interface RunHooks {
-  /** Called as each target finishes (streaming output, progress). */
-  onResult?: (result: TargetResult, done: number, total: number) => void;
+  /** Called as each target finishes (streaming output, progress); `index` is the target's place in the list. */
+  onResult?: (result: TargetResult, done: number, total: number, index: number) => void;
   /** Called when a target starts. */
   onStart?: (target: Target) => void;
   /** Whether to return every result (default); without, they only stream past `onResult`. */
@@ -134,44 +134,47 @@ export async function runProbe(
     };
   };
   const withHelper = env.helper !== undefined;
-  const abandoned = new Set<string>();
-  const finish = async (target: Target, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
-    const m = probed === ABANDONED ? probed : await stopping.settle(measure(target, probed));
+  // Targets are known by their index in the list: no map from names, which would grow with it.
+  const abandoned: number[] = [];
+  const finish = async (at: number, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
+    const m = probed === ABANDONED ? probed : await stopping.settle(measure(targets[at]!, probed));
     if (m !== ABANDONED) return m;
-    abandoned.add(target.name);
+    abandoned.push(at);
     return undefined;
   };
 
-  const results: TargetResult[] = [];
+  const results: Array<{ r: TargetResult; at: number }> = [];
   const tally = new Tally();
-  const emit = (r: TargetResult) => {
+  const emit = (r: TargetResult, at: number) => {
     tally.add(r);
-    if (hooks.keepResults !== false) results.push(r);
-    hooks.onResult?.(r, tally.targets, targets.length);
+    if (hooks.keepResults !== false) results.push({ r, at });
+    hooks.onResult?.(r, tally.targets, targets.length, at);
   };
   // Controls go first. A result is emitted only when the controls have told whether the vantage
   // point is online, so results stream out final.
-  const controls = targets.filter((t) => t.role === 'control-domestic');
-  const rest = targets.filter((t) => t.role !== 'control-domestic');
+  const controls: number[] = [];
+  const rest: number[] = [];
+  targets.forEach((t, i) => (t.role === 'control-domestic' ? controls : rest).push(i));
   const controlsDone = controls.map(() => {
     let resolve!: (m: Measured | undefined) => void;
     return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
   });
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
-    const done = measured.filter((m) => m !== undefined);
-    const v = vantageOf(done.map((m) => m.verdict.verdict));
-    for (const m of done) emit(toResult(m, v, withHelper));
+    const v = vantageOf(measured.flatMap((m) => (m ? [m.verdict.verdict] : [])));
+    measured.forEach((m, i) => {
+      if (m) emit(toResult(m, v, withHelper), controls[i]!);
+    });
     return v;
   });
   await inSlots(
-    [...controls, ...rest],
+    controls.concat(rest),
     options.concurrency,
-    probe,
-    async (probed, target, index) => {
-      const m = await finish(target, probed);
+    (at) => probe(targets[at]!),
+    async (probed, at, index) => {
+      const m = await finish(at, probed);
       if (index < controls.length) return controlsDone[index]!.resolve(m);
       // Each measurement is dropped once emitted: nothing holds it until the run ends.
-      if (m) emit(toResult(m, await vantageKnown, withHelper));
+      if (m) emit(toResult(m, await vantageKnown, withHelper), at);
     },
     {
       maxAfters: options.concurrency * WINDOWS_PER_SLOT,
@@ -180,10 +183,6 @@ export async function runProbe(
     },
   );
   const vantage = await vantageKnown;
-
-  const order = new Map(targets.map((t, i) => [t.name, i]));
-  const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
-  results.sort((a, b) => byOrder(a.name, b.name));
   const checked = await stopping.settle(preflight);
   const facts = {
     vantage,
@@ -193,10 +192,11 @@ export async function runProbe(
     ms: env.clock.now() - origin,
   };
   const summary = summarize(tally, facts, env.helper?.summary());
-  if (!stopping.at) return { results, summary };
-  const left = [...abandoned].sort(byOrder);
+  const ordered = results.sort((a, b) => a.at - b.at).map(({ r }) => r);
+  if (!stopping.at) return { results: ordered, summary };
+  const left = abandoned.sort((a, b) => a - b).map((at) => targets[at]!.name);
   return {
-    results,
+    results: ordered,
     summary,
     interrupted: {
       at: stopping.at,

@@ -38,7 +38,11 @@ export function where(r: Pick<TargetResult, 'stage' | 'failure'>): string {
 
 function groupByService(results: TargetResult[]): Map<string, TargetResult[]> {
   const groups = new Map<string, TargetResult[]>();
-  for (const r of results) groups.set(r.service, [...(groups.get(r.service) ?? []), r]);
+  for (const r of results) {
+    const group = groups.get(r.service);
+    if (group) group.push(r);
+    else groups.set(r.service, [r]);
+  }
   return groups;
 }
 
@@ -84,9 +88,16 @@ export function verdictCell(
 export const outcomeCell = (o: TargetOutcome): string =>
   o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o);
 
+/** Each column's width: its widest cell's (a loop: spreading the rows into Math.max overflows the stack). */
+function widthsOf(rows: string[][]): number[] {
+  const widths = rows[0]!.map(() => 0);
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  return widths;
+}
+
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
 export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const widths = widthsOf(rows);
   return rows.map((row, r) =>
     row
       .map((cell, i) => {
@@ -228,14 +239,15 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
   let next = 0;
   for (const [service, group] of groups) {
     const count = group.length + group.filter((r) => r.quic).length;
-    lines.push(chalk.bold(service), ...laid.slice(next, next + count));
+    lines.push(chalk.bold(service));
+    for (const line of laid.slice(next, next + count)) lines.push(line);
     next += count;
   }
-  lines.push(
-    ...mismatches(results, chalk),
-    '',
-    chalk.bold(summaryText(summary)),
-    ...summary.notes.map((n) => chalk.yellow(`note: ${n}`)),
-  );
-  return `${lines.join('\n')}\n`;
+  for (const line of mismatches(results, chalk)) lines.push(line);
+  return `${[...lines, ...endLines(summary, chalk)].join('\n')}\n`;
+}
+
+/** The run's counts and its notes, under every table. */
+export function endLines(summary: RunSummary, chalk: ChalkInstance): string[] {
+  return ['', chalk.bold(summaryText(summary)), ...summary.notes.map((n) => chalk.yellow(`note: ${n}`))];
 }
