@@ -122,7 +122,7 @@ function connectDecision(connects: ConnectObservation[]): Decision | undefined {
   const f = worst.failure!;
   const at = hostPort(worst.address, worst.port);
   const reasons: Partial<Record<FailureString, string>> = {
-    connection_refused: `a RST answered the SYN to ${at} (connection refused)`,
+    connection_refused: `a RST answered the SYN to ${at} (connection refused, as a closed port answers too)`,
     connection_reset: `the connection to ${at} was reset as soon as it opened`,
     generic_timeout_error: `no answer to the SYN to ${at} within ${Math.round(worst.duration_ms)} ms`,
   };
@@ -238,7 +238,8 @@ const isBlocked = (o: { failure?: Failure } | undefined) =>
 function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedBy | undefined {
   const blocking: VerdictName[] = ['reset', 'timeout', 'closed', 'inconsistent'];
   if (!blocking.includes(d.verdict) || d.stage === undefined || d.stage === 'resolve') return undefined;
-  if (d.stage === 'connect') return 'ip';
+  // A closed port refuses as a censor's RST does: only the helper abroad can tell (control.ts).
+  if (d.stage === 'connect') return d.failure === 'connection_refused' ? undefined : 'ip';
   if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
   if (d.stage === 'tls_handshake' && net.isIP(target.host) !== 0) return 'unknown'; // an IP literal sends no SNI
   const decoy = decoyOf(checks, d.stage);
