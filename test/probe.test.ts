@@ -68,6 +68,7 @@ async function one(t: Target): Promise<TargetResult> {
 beforeAll(async () => {
   dns = await startDnsServer({
     'good.reachprobe.test': { answer: [HOST] },
+    'v6.reachprobe.test': { answer: ['::1'] },
     // The injector's forged answer first, the real one 60 ms later.
     'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 60 }],
     'missing.reachprobe.test': { rcode: 'NXDOMAIN' },
@@ -434,5 +435,19 @@ describe('scheduling', () => {
     // a and b did not overlap (0.2 ms: the report rounds times to 0.1 ms)
     expect(a[0]! >= b[1]! - 0.2 || b[0]! >= a[1]! - 0.2).toBe(true);
     expect(elapsed).toBeLessThan(2 * 400 + 400); // c ran beside them, not after
+  });
+});
+
+describe('addresses spelled two ways', () => {
+  it("dials the helper's extra address once when it is one of the answers under another spelling", async () => {
+    const t = target('dup', 'http://v6.reachprobe.test:9/');
+    const options: ProbeOptions = {
+      ...OPTIONS,
+      allowedAnswers: blockListOf(['127.0.0.0/8', '::1/128']),
+      alsoDial: new Map([['dup', ['0:0:0:0:0:0:0:1']]]),
+    };
+    const { results } = await runProbe([t], options, env);
+    const dials = results[0]!.checks.filter((c) => c.check === 'connect').map((c) => c.address);
+    expect(dials).toEqual(['::1']);
   });
 });

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { addRange, parseServer, type DnsServer } from '../model/addresses.js';
+import { addRange, canonicalAddress, parseServer, type DnsServer } from '../model/addresses.js';
 import { LABEL_PATTERN } from '../model/vantage-point.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
@@ -73,7 +73,7 @@ export function pin(value: string): Pin {
       'expected HOST:PORT:ADDR, e.g. www.google.com:443:142.250.1.1 or host:443:[::1].',
     );
   }
-  return { key: `${match[1]!.toLowerCase()}:${port}`, addresses };
+  return { key: `${match[1]!.toLowerCase()}:${port}`, addresses: addresses.map(canonicalAddress) };
 }
 
 export function collect<T>(parse: (value: string) => T) {

@@ -10,7 +10,7 @@ import { checkHttp } from '../checks/http.js';
 import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
-import { hostPort, impossibleReason, inList } from '../model/addresses.js';
+import { canonicalAddress, hostPort, impossibleReason, inList } from '../model/addresses.js';
 import { BLOCKING_FAILURES, type Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
@@ -114,8 +114,11 @@ const dialable = (address: string, options: ProbeOptions) =>
 
 /** The answers (so many at most), and the helper's extra addresses (the probe's) after them. */
 function toDial(target: Target, answers: string[], options: ProbeOptions): string[] {
-  const first = answers.slice(0, options.maxAddresses);
-  const extra = (options.alsoDial?.get(target.name) ?? []).filter((a) => !first.includes(a));
+  const first = answers.slice(0, options.maxAddresses).map(canonicalAddress);
+  // The probe's addresses, spelled as ours: one address is dialled once, however it was written.
+  const extra = (options.alsoDial?.get(target.name) ?? [])
+    .map(canonicalAddress)
+    .filter((a) => !first.includes(a));
   return [...first, ...extra.slice(0, options.maxAddresses)];
 }
 
