@@ -418,6 +418,18 @@ describe('parseTargets', () => {
     ]);
   });
 
+  it('measures an internationalised name under its punycode, whatever its case', () => {
+    const text = yaml(
+      'targets:',
+      '  - {name: lower, service: Yandex, url: "http://яндекс.рф/"}',
+      '  - {name: upper, service: Yandex, url: "https://Яндекс.рф/"}',
+    );
+    expect(parseTargets(text, FILE).map((t) => [t.host, t.url])).toEqual([
+      ['xn--d1acpjx3f.xn--p1ai', 'http://яндекс.рф/'],
+      ['xn--d1acpjx3f.xn--p1ai', 'https://Яндекс.рф/'],
+    ]);
+  });
+
   it('reads a top-level list and leaves out role and expect when not given', () => {
     const [t] = parseTargets(yaml('# list', '- {name: a, service: S, url: "http://a.example"}'), FILE);
     expect(t).toEqual({

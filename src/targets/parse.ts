@@ -5,6 +5,7 @@ import { ROLES, type ExpectedBlocking, type Role, type Scheme, type SourceRef, t
 import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
 import { QUIC_VERDICT_NAMES } from '../model/quic.js';
 import { checkKnown, fieldsOf, readBoolean, isEmpty, kind, readChoice, readStrings, readString, required, Source, stringValue, type Field, type Fields } from './yaml.js';
+import { shownHost } from './names.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
 const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'tags'];
@@ -164,7 +165,7 @@ export function targetFromUrl(name: string, url: string, source: SourceRef): Tar
   const endpoint = parseUrl(url, (problem) => {
     throw new InputError(problem, source.file, source.line);
   });
-  return { name, service: endpoint.host, url, ...endpoint, tags: [], source };
+  return { name, service: shownHost(endpoint.host), url, ...endpoint, tags: [], source };
 }
 
 /**
