@@ -1,6 +1,7 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
 import { MOCK_CA, type CertName } from '../src/mock/certs.js';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
@@ -69,6 +70,9 @@ beforeAll(async () => {
   dns = await startDnsServer({
     'good.reachprobe.test': { answer: [HOST] },
     'v6.reachprobe.test': { answer: ['::1'] },
+    'dual.reachprobe.test': { answer: [HOST, '::1'] },
+    // The GFW answers AAAA queries with Teredo addresses (GFWatch): forged beside a genuine A record.
+    'teredo.reachprobe.test': { answer: [HOST, '2001:0:4136:e378:8000:63bf:3fff:fdd2'] },
     // The injector's forged answer first, the real one 60 ms later.
     'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 60 }],
     'missing.reachprobe.test': { rcode: 'NXDOMAIN' },
@@ -449,5 +453,40 @@ describe('addresses spelled two ways', () => {
     const { results } = await runProbe([t], options, env);
     const dials = results[0]!.checks.filter((c) => c.check === 'connect').map((c) => c.address);
     expect(dials).toEqual(['::1']);
+  });
+});
+
+describe('both address families', () => {
+  it('judges IPv4 and IPv6 apart: refused over IPv4, a page over IPv6 is reachable, and says so', async () => {
+    // An HTTP server on ::1 only: the same port on 127.0.0.1 refuses.
+    const v6 = net.createServer((s) =>
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok')),
+    );
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const { port } = v6.address() as net.AddressInfo;
+    try {
+      const options: ProbeOptions = { ...OPTIONS, allowedAnswers: blockListOf(['127.0.0.0/8', '::1/128']) };
+      const { results } = await runProbe(
+        [target('dual', `http://dual.reachprobe.test:${port}/`)],
+        options,
+        env,
+      );
+      const r = results[0]!;
+      expect(r.verdict).toBe('reachable');
+      expect(r.families).toEqual({
+        ipv4: { addresses: [HOST], open: false, failure: 'connection_refused' },
+        ipv6: { addresses: ['::1'], open: true },
+      });
+      expect(r.reason).toMatch(/IPv4 fails \(connection_refused\) while IPv6 connects/);
+    } finally {
+      v6.close();
+    }
+  });
+
+  it('a Teredo AAAA answer (2001::/32) beside a genuine A record is forged', async () => {
+    const port = await server('ok');
+    const r = await one(target('teredo', `http://teredo.reachprobe.test:${port}/`));
+    expect(r.verdict).toBe('dns-poisoned');
+    expect(r.reason).toMatch(/2001:0:4136:e378:8000:63bf:3fff:fdd2 \(Teredo\)/);
   });
 });

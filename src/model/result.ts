@@ -3,7 +3,7 @@ import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
 import type { ExpectedBlocking, Role } from './target.js';
-import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
+import type { BlockedBy, Families, Heuristic, Lingering, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -31,6 +31,8 @@ export interface TargetResult {
   failure?: FailureString;
   /** What the block is keyed on: the server's address, the TLS name, the HTTP Host, or not known. */
   'blocked-by'?: BlockedBy;
+  /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
+  families?: Families;
   /** `possibly-residual`: another target was blocked on the same IP:port shortly before. */
   flags?: string[];
   /** What --residual-check saw: how long innocuous checks on the same IP:port stayed blocked. */

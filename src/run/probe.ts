@@ -112,9 +112,13 @@ const dialable = (address: string, options: ProbeOptions) =>
   impossibleReason(address, options.allowedAnswers) === undefined &&
   !(options.neverDial && inList(options.neverDial, address));
 
-/** The answers (so many at most), and the helper's extra addresses (the probe's) after them. */
+/** The answers (so many at most of each family), and the helper's extra addresses (the probe's) after them. */
 function toDial(target: Target, answers: string[], options: ProbeOptions): string[] {
-  const first = answers.slice(0, options.maxAddresses).map(canonicalAddress);
+  // So many of each family: both are dialled, as an application with happy eyeballs would.
+  const taken = { v4: 0, v6: 0 };
+  const first = answers
+    .map(canonicalAddress)
+    .filter((a) => ++taken[a.includes(':') ? 'v6' : 'v4'] <= options.maxAddresses);
   // The probe's addresses, spelled as ours: one address is dialled once, however it was written.
   const extra = (options.alsoDial?.get(target.name) ?? [])
     .map(canonicalAddress)

@@ -159,6 +159,7 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     ...(v.stage ? { stage: v.stage } : {}),
     ...(v.failure ? { failure: v.failure } : {}),
     ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
+    ...(v.families ? { families: v.families } : {}),
     ...residualFields(m.residual, v.verdict),
     ...(v.lingering ? { residual_check: v.lingering } : {}),
     reason: v.reason,
