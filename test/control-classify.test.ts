@@ -443,6 +443,30 @@ describe('compareWithControl', () => {
     expect(compared.verdict.measured).toBe('timeout');
   });
 
+  it('a redirect chain: blocked here at a hop when the helper got through, down when it met the same end', () => {
+    const t = target();
+    const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 302 })];
+    const first = classifyTarget(t, local, NO_DNS_CONTEXT);
+    const hopFailed = {
+      ...first,
+      verdict: 'reset' as const,
+      stage: 'tls_handshake' as const,
+      failure: 'connection_reset' as const,
+      redirects: [{ url: 'https://blocked.example/', verdict: 'reset' as const, reason: 'reset' }],
+    };
+    const through = compareWithControl(t, local, hopFailed, control({ verdict: 'reachable' }));
+    expect([through.blocking, through.accessible]).toEqual(['http-failure', false]);
+    const same = compareWithControl(t, local, hopFailed, control({ verdict: 'reset' }));
+    expect([same.verdict.verdict, same.blocking, same.accessible]).toEqual(['down', false, false]);
+    const dns = compareWithControl(
+      t,
+      local,
+      { ...hopFailed, verdict: 'dns-nxdomain', stage: 'resolve' },
+      control({ verdict: 'reachable' }),
+    );
+    expect(dns.blocking).toBe('dns');
+  });
+
   it('a RST to the SYN is blamed on the address only when the helper connects there', () => {
     const t = target();
     const local = [resolved(), dialled('connection_refused')];

@@ -70,6 +70,7 @@ beforeAll(async () => {
   dns = await startDnsServer({
     'good.reachprobe.test': { answer: [HOST] },
     'v6.reachprobe.test': { answer: ['::1'] },
+    'poisoned-free.reachprobe.test': { answer: [HOST] },
     'dual.reachprobe.test': { answer: [HOST, '::1'] },
     // The GFW answers AAAA queries with Teredo addresses (GFWatch): forged beside a genuine A record.
     'teredo.reachprobe.test': { answer: [HOST, '2001:0:4136:e378:8000:63bf:3fff:fdd2'] },
@@ -256,14 +257,60 @@ describe('verdicts from real loopback behaviour', () => {
     });
   });
 
-  it('a redirect loop cannot hold the probe: the redirect is recorded, not followed', async () => {
-    const r = await one(target('loop', `http://good.reachprobe.test:${await server('redirect-loop')}/`));
+  it('a redirect loop is followed until it comes back, and said as such', async () => {
+    const port = await server('redirect-loop');
+    const r = await one(target('loop', `http://good.reachprobe.test:${port}/`));
+    expect(r).toMatchObject({ verdict: 'http-failure', failure: 'unknown_failure' });
+    expect(r.reason).toContain(
+      `a redirect loop: the chain comes back to http://good.reachprobe.test:${port}/`,
+    );
+  });
+
+  it('with --max-redirects 0 a redirect is recorded, not followed', async () => {
+    const t = target('loop', `http://good.reachprobe.test:${await server('redirect-loop')}/`);
+    const { results } = await runProbe([t], { ...OPTIONS, maxRedirects: 0 }, env);
+    const r = results[0]!;
     expect(r.verdict).toBe('reachable');
+    expect(r.redirects).toBeUndefined();
     const http = r.checks.find((c) => c.check === 'http_round_trip' && !c.purpose);
-    expect(http && http.check === 'http_round_trip' && [http.status, http.location]).toEqual([
-      302,
-      'http://good.reachprobe.test/',
+    expect(http && http.check === 'http_round_trip' && http.status).toBe(302);
+  });
+
+  it('follows up to 10 redirects, each hop measured, and stops after more', async () => {
+    const port = await server('redirect-countdown');
+    const m = await probe(
+      target('three', `http://good.reachprobe.test:${port}/3`, { path: '/3' }),
+      target('fifteen', `http://good.reachprobe.test:${port}/15`, { path: '/15' }),
+    );
+    const three = m.get('three')!;
+    expect(three.verdict).toBe('reachable');
+    expect(three.redirects?.map((h) => [new URL(h.url).pathname, h.verdict])).toEqual([
+      ['/2', 'reachable'],
+      ['/1', 'reachable'],
+      ['/0', 'reachable'],
     ]);
+    expect(m.get('fifteen')).toMatchObject({ verdict: 'http-failure', failure: 'unknown_failure' });
+    expect(m.get('fifteen')!.reason).toMatch(/^more than 10 redirects: stopped/);
+    expect(m.get('fifteen')!.redirects).toHaveLength(10);
+  });
+
+  it('a Location without a host ends the chain, said as such', async () => {
+    const r = await one(target('broken', `http://good.reachprobe.test:${await server('redirect-broken')}/`));
+    expect(r.verdict).toBe('http-failure');
+    expect(r.reason).toMatch(/a redirect to "http:\/\/", which is no http\(s\) URL with a host/);
+  });
+
+  it("a redirect into a host reset by SNI is that hop's failure, naming its host", async () => {
+    const filtered = await startServer({ behaviour: 'ok', cert: 'good', resetSni: ['good.reachprobe.test'] });
+    const to = `https://good.reachprobe.test:${filtered.port}/`;
+    const shortener = await startServer({ behaviour: 'ok', redirectTo: () => to });
+    servers.push(filtered, shortener);
+    const r = await one(target('short', `http://poisoned-free.reachprobe.test:${shortener.port}/`));
+    expect(r).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset' });
+    expect(r.reason).toMatch(
+      /after 1 redirect\(s\) \(.* → https:\/\/good\.reachprobe\.test:\d+\/\), good\.reachprobe\.test failed: /,
+    );
+    expect(r.redirects).toMatchObject([{ url: to, verdict: 'reset', stage: 'tls_handshake' }]);
   });
 
   it('an endless body is read up to --max-body, and a trickling one cannot stretch the HTTP deadline', async () => {

@@ -7,6 +7,7 @@ import { find, own, type Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { Verdict } from '../model/verdict.js';
 import { pageDifferences } from './http-diff.js';
+import { isSuccess } from './run.js';
 
 export interface Comparison {
   verdict: Verdict;
@@ -34,6 +35,7 @@ export function compareWithControl(
   if (!control) return unknown(local);
   const verdict = { ...local, evidence: [...local.evidence, describeControl(control)] };
   if (control.refused !== undefined) return sameEverywhere(checks, verdict, control) ?? unknown(verdict);
+  if (verdict.redirects && !isSuccess(verdict.verdict)) return chain(verdict, control);
   switch (verdict.verdict) {
     case 'reachable':
     case 'connected':
@@ -68,6 +70,17 @@ function success(target: Target, checks: Observation[], local: Verdict, control:
   if (differences.length === 0) return said(local, false, true);
   const reason = `HTTP ${here.status} from ${here.address}, but not the page the helper abroad got: ${differences.join('; ')} (a blockpage, or a transparent proxy)`;
   return said({ ...local, verdict: 'http-diff', stage: 'http_round_trip', reason }, 'http-diff', false);
+}
+
+/**
+ * A redirect chain that failed here, against the helper's, which followed the same chain: the same
+ * end there is the site's own doing (a loop, a dead hop); a chain that got through there was
+ * blocked here at the hop that failed (by DNS, or else on the way to its page, as OONI says).
+ */
+function chain(local: Verdict, control: Control): Comparison {
+  if (control.verdict === local.verdict) return said(down(local, control), false, false);
+  if (control.verdict === undefined || !isSuccess(control.verdict)) return unknown(local);
+  return said(local, local.stage === 'resolve' ? 'dns' : 'http-failure', false);
 }
 
 /** Every address the local resolver gave (the system lookup's and the raw queries'). */

@@ -57,6 +57,7 @@ export interface CheckFlags {
   decoy?: boolean;
   decoyReuse?: number;
   tries?: number;
+  maxRedirects?: number;
   sniProbeAddr?: DnsServer;
   residualCheck?: number;
   helper?: string;
@@ -95,6 +96,7 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     allowedAnswers: blockListOf(flags.allowAnswers ?? []),
     decoyReuseMs: flags.decoyReuse ?? d.decoyReuseMs,
     tries: flags.tries ?? d.tries,
+    maxRedirects: flags.maxRedirects ?? d.maxRedirects,
     ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
     residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
     quic: flags.quic === undefined ? d.quic : flags.quic ? 'all' : 'off',

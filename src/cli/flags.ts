@@ -26,14 +26,18 @@ export const secondsUpTo =
   (value: string): number =>
     secondsWhere(value, (n) => n >= 0 && n <= max, `from 0 to ${max}`);
 
-export function positiveInteger(max: number) {
+/** A whole number from `min` to `max`, as an option's value. */
+function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return n;
   };
 }
+
+export const positiveInteger = (max: number) => wholeNumber(1, max);
+export const nonNegativeInteger = (max: number) => wholeNumber(0, max);
 
 /** An IP address with an optional port (`defaultPort` when none). */
 export function endpoint(value: string, defaultPort = 53): DnsServer {

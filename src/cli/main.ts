@@ -16,6 +16,7 @@ import {
   listenAddress,
   networkText,
   pin,
+  nonNegativeInteger,
   positiveInteger,
   seconds,
   secondsUpTo,
@@ -134,6 +135,11 @@ function program(): Commander.Command {
       '--tries <n>',
       "tries of a target's own check on fresh connections while it is reset (default 3)",
       positiveInteger(10),
+    )
+    .option(
+      '--max-redirects <n>',
+      'redirects followed, each hop measured as the target is (default 10; 0: recorded, not followed)',
+      nonNegativeInteger(50),
     )
     .option(
       '--sni-probe-addr <addr[:port]>',

@@ -38,6 +38,8 @@ export interface Listening {
  * - trickle: answers 200 and sends its body one byte every 100 ms (slowloris)
  * - bad-headers: answers with a status line, then a header line that is not a header
  * - redirect-loop: answers every request with a redirect to itself
+ * - redirect-countdown: a request for /N (N > 0) is redirected to /N-1, /0 answers 200 (httpbin's /redirect/N)
+ * - redirect-broken: answers with a redirect whose Location is "http://" (no host)
  */
 export const BEHAVIOURS = [
   'ok',
@@ -54,6 +56,8 @@ export const BEHAVIOURS = [
   'trickle',
   'bad-headers',
   'redirect-loop',
+  'redirect-countdown',
+  'redirect-broken',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -81,6 +85,8 @@ export interface ServerOptions extends Filters {
   cert?: CertName;
   /** Wait this long before answering a request: slow but healthy. */
   delayMs?: number;
+  /** Answer every request with a redirect there (a link shortener); asked when the request comes. */
+  redirectTo?: () => string;
 }
 
 export const BLOCKPAGE =
@@ -118,6 +124,7 @@ function onRequest(stream: net.Socket, then: (head: string) => void) {
   stream.on('data', read);
 }
 
+const hostWithPort = (head: string) => /^host:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
 const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
 
 /** Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it unless asked to keep it. */
@@ -130,7 +137,16 @@ function closesAfter(head: string): boolean {
 }
 
 /** Answers one request; `next` waits for the next request on a connection kept open. */
+const redirect = (stream: net.Socket, location: string) =>
+  void stream.end(
+    `HTTP/1.1 302 Found\r\nlocation: ${location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+  );
+
+/** /N of redirect-countdown: the number in the request's path. */
+const countdownOf = (head: string) => Number(/^\S+ \/(\d+)/.exec(head)?.[1] ?? 0);
+
 function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string, next: () => void) {
+  if (opts.redirectTo) return redirect(stream, opts.redirectTo());
   switch (opts.behaviour) {
     case 'reset-on-request':
       return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
@@ -143,9 +159,12 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
     case 'redirect-loop':
-      return void stream.end(
-        `HTTP/1.1 302 Found\r\nlocation: http://${hostOf(head) ?? 'localhost'}/\r\ncontent-length: 0\r\n\r\n`,
-      );
+      return redirect(stream, `http://${hostWithPort(head) ?? 'localhost'}/`);
+    case 'redirect-broken':
+      return redirect(stream, 'http://');
+    case 'redirect-countdown':
+      if (countdownOf(head) > 0) return redirect(stream, `/${countdownOf(head) - 1}`);
+      return respond(stream, raw, { ...opts, behaviour: 'ok' }, head, next);
     case 'bad-headers':
       return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':

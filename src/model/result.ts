@@ -3,7 +3,7 @@ import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
 import type { ExpectedBlocking, Role } from './target.js';
-import type { BlockedBy, Families, Heuristic, Lingering, VerdictName } from './verdict.js';
+import type { BlockedBy, Families, Heuristic, Lingering, RedirectHop, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -33,6 +33,8 @@ export interface TargetResult {
   'blocked-by'?: BlockedBy;
   /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
   families?: Families;
+  /** The redirects followed (--max-redirects), each hop measured as the target is. */
+  redirects?: RedirectHop[];
   /** `possibly-residual`: another target was blocked on the same IP:port shortly before. */
   flags?: string[];
   /** What --residual-check saw: how long innocuous checks on the same IP:port stayed blocked. */

@@ -71,6 +71,15 @@ export interface Families {
   ipv6: FamilyOutcome;
 }
 
+/** One redirect followed: where to, and what its own checks found there. */
+export interface RedirectHop {
+  url: string;
+  verdict: VerdictName;
+  stage?: Operation;
+  failure?: FailureString;
+  reason: string;
+}
+
 /** A verdict and the evidence behind it. */
 export interface Verdict {
   verdict: VerdictName;
@@ -89,6 +98,8 @@ export interface Verdict {
   heuristics?: Heuristic[];
   /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
   families?: Families;
+  /** The redirects followed (--max-redirects), each hop measured as the target is. */
+  redirects?: RedirectHop[];
   /** The verdict as measured, when the run context (vantage offline) or the control (down) replaced it. */
   measured?: VerdictName;
 }

@@ -1,4 +1,5 @@
 import { Stopwatch } from '../checks/stopwatch.js';
+import { classifyChain } from '../classify/redirects.js';
 import { classifyTarget } from '../classify/target.js';
 import {
   inContext,
@@ -23,6 +24,7 @@ import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
 import { offeredBy } from './quic.js';
+import { followRedirects, type Chain } from './redirects.js';
 import { needsDns, probeTarget, type ProbeContext, type ProbeRun, type Residual } from './probe.js';
 import type { QuicRun } from './quic.js';
 import { inSlots } from './slots.js';
@@ -68,6 +70,8 @@ export const INTERRUPT_GRACE_MS = 800;
 /** A target's probe, and when it began: what it left running (the DNS windows) ends outside its slot. */
 interface Probed {
   run: ProbeRun;
+  /** The redirects the target's answer led to, each hop measured. */
+  chain: Chain;
   began: number;
   at: Date;
 }
@@ -160,6 +164,7 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     ...(v.failure ? { failure: v.failure } : {}),
     ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
     ...(v.families ? { families: v.families } : {}),
+    ...(v.redirects ? { redirects: v.redirects } : {}),
     ...residualFields(m.residual, v.verdict),
     ...(v.lingering ? { residual_check: v.lingering } : {}),
     reason: v.reason,
@@ -305,13 +310,25 @@ export async function runProbe(
     const began = env.clock.now();
     const at = env.clock.date();
     hooks.onStart?.(target);
-    return stopping.settle(probeTarget(target, ctx).then((run) => ({ run, began, at })));
+    const probed = probeTarget(target, ctx).then(async (run) => {
+      const chain = await followRedirects(target, run, ctx, options.maxRedirects);
+      return { run, chain, began, at };
+    });
+    return stopping.settle(probed);
   };
-  const measure = async (target: Target, { run, began, at }: Probed): Promise<Measured> => {
+  const classifyHops = async (chain: Chain) =>
+    Promise.all(
+      chain.hops.map(async ({ target: hop, run }) => ({
+        target: hop,
+        verdict: classifyTarget(hop, [...(await run.dnsQueries), ...run.observations], await dnsContext),
+      })),
+    );
+  const measure = async (target: Target, { run, chain, began, at }: Probed): Promise<Measured> => {
     const chainMs = env.clock.now() - began;
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
-    const local = classifyTarget(target, checks, await dnsContext);
+    const first = classifyTarget(target, checks, await dnsContext);
+    const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
     const quic =
