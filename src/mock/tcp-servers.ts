@@ -8,6 +8,13 @@ import { CERTS, type CertName } from './certs.js';
 export const HOST = '127.0.0.1';
 
 /**
+ * The mock network's servers, forged answers and proxies live in 127.0.0.0/24: answers there are
+ * genuine in a mock run (--allow-answers), while the rest of 127.0.0.0/8 stays loopback, an answer no
+ * public name can have (OONI's "DNS hijacked to localhost" and "localhost for everyone" scenarios).
+ */
+export const MOCK_ADDRESSES = '127.0.0.0/24';
+
+/**
  * Where the mock network's helper connects from: "abroad". On Linux all of 127.0.0.0/8 is loopback,
  * so a server tells a client inside (127.0.0.1) from the helper by the source address, and the
  * censor's filters apply to clients inside only.
@@ -40,6 +47,7 @@ export interface Listening {
  * - redirect-loop: answers every request with a redirect to itself
  * - redirect-countdown: a request for /N (N > 0) is redirected to /N-1, /0 answers 200 (httpbin's /redirect/N)
  * - redirect-broken: answers with a redirect whose Location is "http://" (no host)
+ * - captcha: answers 403 with a CAPTCHA page of its own (a server that treats some visitors apart)
  */
 export const BEHAVIOURS = [
   'ok',
@@ -58,6 +66,7 @@ export const BEHAVIOURS = [
   'redirect-loop',
   'redirect-countdown',
   'redirect-broken',
+  'captcha',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -87,7 +96,12 @@ export interface ServerOptions extends Filters {
   delayMs?: number;
   /** Answer every request with a redirect there (a link shortener); asked when the request comes. */
   redirectTo?: () => string;
+  /** Listen there (a loopback address) at this port, instead of 127.0.0.1 at any port. */
+  at?: { address: string; port: number };
 }
+
+export const CAPTCHA_PAGE =
+  '<html><head><title>Just a moment...</title></head><body><p>Checking your browser before accessing the site.</p></body></html>\n';
 
 export const BLOCKPAGE =
   '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
@@ -106,10 +120,13 @@ function track(server: net.Server): () => Promise<void> {
     });
 }
 
-async function listen(server: net.Server): Promise<Listening> {
+async function listen(server: net.Server, address = HOST, port = 0): Promise<Listening> {
   const close = track(server);
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  return { address: HOST, port: (server.address() as net.AddressInfo).port, close };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, resolve);
+  });
+  return { address, port: (server.address() as net.AddressInfo).port, close };
 }
 
 /** Calls `then` with the request head once it has arrived whole. */
@@ -162,6 +179,10 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
       return redirect(stream, `http://${hostWithPort(head) ?? 'localhost'}/`);
     case 'redirect-broken':
       return redirect(stream, 'http://');
+    case 'captcha':
+      return void stream.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: ${CAPTCHA_PAGE.length}\r\nconnection: close\r\n\r\n${CAPTCHA_PAGE}`,
+      );
     case 'redirect-countdown':
       if (countdownOf(head) > 0) return redirect(stream, `/${countdownOf(head) - 1}`);
       return respond(stream, raw, { ...opts, behaviour: 'ok' }, head, next);
@@ -288,7 +309,7 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
     secure.on('error', () => {});
     serveHttp(face, secure, raw);
   });
-  return listen(server);
+  return listen(server, opts.at?.address, opts.at?.port);
 }
 
 /** A port nobody listens on: the kernel answers a SYN with a RST (connection refused). */

@@ -57,6 +57,7 @@ export interface TargetResult {
   timings: Timings;
   expect?: VerdictName;
   expect_blocking?: ExpectedBlocking;
+  expect_accessible?: boolean;
   expect_quic?: QuicVerdictName;
   expect_met: boolean;
   started_at: string;

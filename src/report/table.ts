@@ -110,6 +110,16 @@ function summaryText(s: RunSummary): string {
   return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
+/** OONI's values expected and got, for a target whose verdict was as expected but not its blocking or accessible. */
+function ooniValues(r: TargetResult): [string, string] {
+  const show = (blocking: unknown, accessible: unknown) =>
+    `blocking=${String(blocking)} accessible=${String(accessible)}`;
+  return [
+    show(r.expect_blocking ?? r.blocking, r.expect_accessible ?? r.accessible),
+    show(r.blocking, r.accessible),
+  ];
+}
+
 /** The targets (and their QUIC sides) that missed what they expected: name, expected, got, why. */
 function missedRows(results: TargetResult[]): string[][] {
   return results.flatMap((r) => {
@@ -117,8 +127,9 @@ function missedRows(results: TargetResult[]): string[][] {
     const quicMissed = q !== undefined && r.expect_quic !== undefined && q.verdict !== r.expect_quic;
     const rows: string[][] = [];
     // Missed over TCP (its verdict, or `expect_blocking`), unless the QUIC side alone missed.
-    if (r.expect !== undefined && (!quicMissed || r.verdict !== r.expect))
-      rows.push([r.name, r.expect, r.verdict, r.reason]);
+    if (r.expect !== undefined && r.verdict !== r.expect) rows.push([r.name, r.expect, r.verdict, r.reason]);
+    else if (!quicMissed && (r.expect_blocking !== undefined || r.expect_accessible !== undefined))
+      rows.push([r.name, ...ooniValues(r), r.reason]);
     if (quicMissed) rows.push([`${r.name} (quic)`, r.expect_quic!, q.verdict, q.reason]);
     return rows;
   });

@@ -4,6 +4,7 @@ import { classifyTarget } from '../classify/target.js';
 import {
   inContext,
   isSuccess,
+  meetsAccessible,
   meetsBlocking,
   meetsExpectation,
   meetsQuic,
@@ -177,10 +178,12 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
     ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
+    ...(target.expectAccessible !== undefined ? { expect_accessible: target.expectAccessible } : {}),
     ...(target.expectQuic ? { expect_quic: target.expectQuic } : {}),
     expect_met:
       meetsExpectation(v.verdict, target.expect) &&
       meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
+      meetsAccessible(blocking.accessible, target.expectAccessible, withHelper) &&
       meetsQuic(m.quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,

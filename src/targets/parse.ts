@@ -9,7 +9,7 @@ import { shownHost } from './names.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
 const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'tags'];
-const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'quic', 'expect_quic', 'tags'];
+const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'expect_accessible', 'quic', 'expect_quic', 'tags'];
 /** What `expect_blocking` may say: OONI's `blocking` values other than null (written false, or a string). */
 const URL_FORMS = 'expected https://host[:port]/path, http://host[:port]/path or tcp://host:port';
 
@@ -121,6 +121,7 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
   const expect = own.expect ?? defaults.expect;
   const expectBlocking = fields.get('expect_blocking');
   const expectQuic = fields.get('expect_quic');
+  const expectAccessible = fields.get('expect_accessible');
   const quic = own.quic ?? defaults.quic;
   const target: Target = {
     name,
@@ -130,6 +131,7 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
     ...(role && { role }),
     ...(expect && { expect }),
     ...(expectBlocking && { expectBlocking: readBlocking(src, expectBlocking, `${label}: field "expect_blocking"`) }),
+    ...(expectAccessible && { expectAccessible: readBoolean(src, expectAccessible, `${label}: field "expect_accessible"`) }),
     ...(quic !== undefined && { quic }),
     ...(expectQuic && { expectQuic: readChoice(src, expectQuic, `${label}: field "expect_quic"`, QUIC_VERDICT_NAMES) }),
     tags: [...new Set([...defaults.tags, ...own.tags])],
