@@ -5,7 +5,8 @@ import { own } from '../model/observation.js';
 import type { ChainEnd } from '../classify/redirects.js';
 import type { Target } from '../model/target.js';
 import { targetFromUrl } from '../targets/parse.js';
-import { probeTarget, type ProbeContext, type ProbeRun } from './probe.js';
+import type { ProbeContext } from './context.js';
+import { probeTarget, type ProbeRun } from './probe.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
