@@ -307,7 +307,7 @@ const ROWS: Row[] = [
     verdict: 'reset',
     stage: 'connect',
     failure: 'connection_refused',
-    reason: `a RST answered the SYN to ${V4}:443 (connection refused) (all 2 addresses failed)`,
+    reason: `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too) (all 2 addresses failed)`,
   },
   {
     name: 'connect: IPv4 refused, IPv6 no route (other order) -> the RST wins',
@@ -395,7 +395,7 @@ const ROWS: Row[] = [
     verdict: 'reset',
     stage: 'connect',
     failure: 'connection_refused',
-    reason: `a RST answered the SYN to ${V4}:443 (connection refused)`,
+    reason: `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too)`,
   },
   {
     name: 'connect: one timeout, one ok -> TLS and HTTP decide',
@@ -911,7 +911,9 @@ describe('classifyTarget', () => {
 
   it('brackets an IPv6 address before its port in the reason', () => {
     const v = classifyTarget(target(), [resolve([V6]), connect(V6, 'connection_refused')], context());
-    expect(v.reason).toBe(`a RST answered the SYN to [${V6}]:443 (connection refused)`);
+    expect(v.reason).toBe(
+      `a RST answered the SYN to [${V6}]:443 (connection refused, as a closed port answers too)`,
+    );
   });
 });
 
@@ -962,7 +964,16 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
     by: 'unknown',
   },
   { name: 'no decoy: unknown', checks: [...dialled(), tls('connection_reset', at(1, 2))], by: 'unknown' },
-  { name: 'a RST to the SYN: ip', checks: [resolve([V4]), connect(V4, 'connection_refused')], by: 'ip' },
+  {
+    name: 'a RST to the SYN: not said without a control (a closed port refuses too)',
+    checks: [resolve([V4]), connect(V4, 'connection_refused')],
+    by: undefined,
+  },
+  {
+    name: 'no answer to the SYN: ip',
+    checks: [resolve([V4]), connect(V4, 'generic_timeout_error')],
+    by: 'ip',
+  },
   {
     name: 'an SNI probe to a clean server passed with the name: unknown',
     checks: [

@@ -397,6 +397,36 @@ const ROWS: Row[] = [
     accessible: null,
     reason: /; the helper abroad got another certificate, not valid either$/,
   },
+  // A name whose records are loopback or private: for everyone, the name's own; only here, forged.
+  {
+    what: 'loopback for everyone (the helper resolves the same, and dials nothing): down, not censorship',
+    local: [resolved(['127.0.0.1'])],
+    control: control({
+      dns: { addresses: ['127.0.0.1'] },
+      tcp: [],
+      refused: 'resolves only to addresses the helper does not connect to (127.0.0.1)',
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /the helper abroad resolves it to the same 127\.0\.0\.1: the name's own records/,
+  },
+  {
+    what: 'private for everyone, and the helper says so over its resolver',
+    local: [resolved(['10.10.34.35'])],
+    control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+  },
+  {
+    what: 'loopback here only: a forged answer',
+    local: [resolved(['127.0.0.1'])],
+    control: control(),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
   // HTTP.
   {
     what: 'RST after the request here, a page abroad',
@@ -447,17 +477,52 @@ describe('compareWithControl', () => {
 
   it('a server down everywhere is never "blocked by" anything, and keeps what was measured', () => {
     const t = target();
-    const local = [resolved(), dialled('connection_refused')];
+    const local = [resolved(), dialled('generic_timeout_error')];
     const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
     expect(verdict.blockedBy).toBe('ip');
     const compared = compareWithControl(
       t,
       local,
       verdict,
-      control({ tcp: [{ address: HERE, port: 443, failure: 'connection_refused' }] }),
+      control({ tcp: [{ address: HERE, port: 443, failure: 'generic_timeout_error' }] }),
     );
     expect(compared.verdict.blockedBy).toBeUndefined();
-    expect(compared.verdict.measured).toBe('reset');
+    expect(compared.verdict.measured).toBe('timeout');
+  });
+
+  it('a redirect chain: blocked here at a hop when the helper got through, down when it met the same end', () => {
+    const t = target();
+    const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 302 })];
+    const first = classifyTarget(t, local, NO_DNS_CONTEXT);
+    const hopFailed = {
+      ...first,
+      verdict: 'reset' as const,
+      stage: 'tls_handshake' as const,
+      failure: 'connection_reset' as const,
+      redirects: [{ url: 'https://blocked.example/', verdict: 'reset' as const, reason: 'reset' }],
+    };
+    const through = compareWithControl(t, local, hopFailed, control({ verdict: 'reachable' }));
+    expect([through.blocking, through.accessible]).toEqual(['http-failure', false]);
+    const same = compareWithControl(t, local, hopFailed, control({ verdict: 'reset' }));
+    expect([same.verdict.verdict, same.blocking, same.accessible]).toEqual(['down', false, false]);
+    const dns = compareWithControl(
+      t,
+      local,
+      { ...hopFailed, verdict: 'dns-nxdomain', stage: 'resolve' },
+      control({ verdict: 'reachable' }),
+    );
+    expect(dns.blocking).toBe('dns');
+  });
+
+  it('a RST to the SYN is blamed on the address only when the helper connects there', () => {
+    const t = target();
+    const local = [resolved(), dialled('connection_refused')];
+    const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
+    // A closed port refuses too: alone, this machine cannot tell.
+    expect(verdict.blockedBy).toBeUndefined();
+    expect(compareWithControl(t, local, verdict, undefined).verdict.blockedBy).toBeUndefined();
+    const compared = compareWithControl(t, local, verdict, control());
+    expect([compared.blocking, compared.verdict.blockedBy]).toEqual(['tcp_ip', 'ip']);
   });
 
   it('an inconsistent block that the helper cannot explain stays undecided', () => {

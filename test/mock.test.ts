@@ -16,12 +16,12 @@ interface Ran {
   stderr: string;
 }
 
-function run(args: string[]): Promise<Ran> {
+function run(args: string[], timeout = 20_000): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
+      { timeout, env: { ...process.env, NO_COLOR: '1' } },
       (err, stdout, stderr) => {
         resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
       },
@@ -136,6 +136,31 @@ describe('check --mock', () => {
     // 26 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
     expect(summary.duration_ms as number).toBeLessThan(5000);
   });
+
+  it("ooni-qa: every OONI QA scenario meets OONI's blocking and accessible (or the documented better answer)", async () => {
+    // Fewer at once than the default: the scenario's 54 targets on 1 s deadlines, on a shared machine.
+    const r = await run(['check', '--mock', 'ooni-qa', '--json', '--concurrency', '8'], 90_000);
+    const results = lines(r.stdout);
+    const summary = results.pop()!;
+    const missed = results
+      .filter((x) => !x.expect_met)
+      .map((x) => `${x.name}: ${x.verdict} ${x.blocking} ${x.accessible}: ${x.reason}`);
+    expect(missed).toEqual([]);
+    expect(results.every((x) => x.expect_accessible !== undefined && x.expect_blocking !== undefined)).toBe(
+      true,
+    );
+    expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
+    expect(r.status).toBe(0);
+    const got = Object.fromEntries(results.map((x) => [x.name, x]));
+    // The cases that must never read as censorship.
+    expect(got.localhostWithHTTPS).toMatchObject({ verdict: 'down', blocking: false });
+    expect(got.dnsHijackingToProxyWithHTTPSURL).toMatchObject({ verdict: 'reachable', blocking: false });
+    expect(got.websiteDownNXDOMAIN).toMatchObject({ blocking: false, accessible: false });
+    // A redirect into a host reset by SNI names that host.
+    expect(got.redirectWithConsistentDNSAndThenConnectionResetForHTTPS!.reason).toMatch(
+      /hop-reset-https\.reachprobe\.test failed: .*reset after the TLS ClientHello/,
+    );
+  }, 100_000);
 
   it('clean: everything reachable', async () => {
     const r = await run(['check', '--mock', 'clean', '--json']);

@@ -294,6 +294,10 @@ describe('derived names', () => {
       'http:google.com',
     );
     expect(deriveName(unnamed('tcp://1.2.3.4:22', 'tcp', '1.2.3.4', 22, '/'))).toBe('tcp:1.2.3.4:22');
+    // An internationalised name is measured under punycode and shown in Unicode.
+    expect(deriveName(unnamed('http://яндекс.рф/', 'http', 'xn--d1acpjx3f.xn--p1ai', 80, '/'))).toBe(
+      'http:яндекс.рф',
+    );
     const long = `/${'a'.repeat(60)}`;
     expect(deriveName(unnamed(`https://x.example${long}`, 'https', 'x.example', 443, long))).toBe(
       `x.example/${'a'.repeat(39)}…`,

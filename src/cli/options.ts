@@ -14,6 +14,7 @@ import {
   listenAddress,
   networkText,
   pin,
+  nonNegativeInteger,
   positiveInteger,
   seconds,
   secondsUpTo,
@@ -142,6 +143,11 @@ export const CHECK = optionTable({
     value: 'n',
     help: "tries of a target's own check on fresh connections while it is reset (default 3)",
     parse: positiveInteger(10),
+  },
+  maxRedirects: {
+    value: 'n',
+    help: 'redirects followed, each hop measured as the target is (default 10; 0: recorded, not followed)',
+    parse: nonNegativeInteger(50),
   },
   sniProbeAddr: {
     value: 'addr[:port]',

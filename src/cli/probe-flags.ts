@@ -38,6 +38,7 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     allowedAnswers: blockListOf(flags.allowAnswers ?? []),
     decoyReuseMs: flags.decoyReuse ?? d.decoyReuseMs,
     tries: flags.tries ?? d.tries,
+    maxRedirects: flags.maxRedirects ?? d.maxRedirects,
     ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
     residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
     quic: flags.quic === undefined ? d.quic : flags.quic ? 'all' : 'off',

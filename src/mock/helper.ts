@@ -9,7 +9,7 @@ import { helperOptions } from '../helper/measure.js';
 import { Tokens } from '../helper/tokens.js';
 import { DEFAULT_OPTIONS, type StageTimeouts } from '../run/options.js';
 import { CERTS, MOCK_CA } from './certs.js';
-import { ABROAD, HOST, type Listening } from './tcp-servers.js';
+import { ABROAD, HOST, MOCK_ADDRESSES, type Listening } from './tcp-servers.js';
 
 // The mock network's view from abroad: a `reachprobe helper` (the same server, in this process)
 // that resolves with a resolver of its own (the true answers) and connects from ABROAD, where the
@@ -39,7 +39,7 @@ export async function startMockHelper(
     ...DEFAULT_OPTIONS,
     timeouts,
     quicTimeoutMs: timeouts.connect,
-    allowedAnswers: blockListOf(['127.0.0.0/8']),
+    allowedAnswers: blockListOf([MOCK_ADDRESSES]),
   });
   const env = {
     clock: systemClock,

@@ -43,6 +43,10 @@ export interface ServerSpec {
   delayMs?: number;
   /** The QUIC side of the server, on UDP at the same port: absent, nothing listens (ICMP port unreachable). */
   quic?: QuicSide;
+  /** Other loopback addresses it answers on, at the same port (a transparent proxy a forged answer leads to). */
+  alsoOn?: string[];
+  /** A link shortener: every request is redirected to this target's URL. */
+  redirectTo?: string;
 }
 
 /** `quic: ok` answers handshakes; `blackhole` drops all UDP to the port; `quic_block_sni` drops blocked names' flows. */
@@ -86,6 +90,8 @@ const SERVER_FIELDS = [
   'delay_ms',
   'quic',
   'quic_block_sni',
+  'also_on',
+  'redirect_to',
 ];
 const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
 const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
@@ -129,6 +135,10 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   if (times) spec.resetTimes = readInteger(src, times, `${what}: field "reset_times"`, 0, 1_000_000);
   const delay = get('delay_ms');
   if (delay) spec.delayMs = readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000);
+  const alsoOn = get('also_on');
+  if (alsoOn) spec.alsoOn = readAddresses(src, alsoOn, `${what}: field "also_on"`, false);
+  const redirectTo = get('redirect_to');
+  if (redirectTo) spec.redirectTo = readString(src, redirectTo, `${what}: field "redirect_to"`);
   const quic = get('quic');
   if (quic)
     spec.quic = { kind: readChoice(src, quic, `${what}: field "quic"`, ['ok', 'blackhole'] as const) };
@@ -220,6 +230,13 @@ export function parseScenario(text: string, file: string, name: string): Scenari
   const description = top.get('description');
   const scenarioTargets = targets.map((t, i) => readScenarioTarget(source, t, extras[i]!, servers));
   checkOneDnsPerName(source, scenarioTargets, extras);
+  for (const [serverName, spec] of servers) {
+    const to = spec.redirectTo;
+    if (to !== undefined && !targets.some((t) => t.name === to)) {
+      const field = readMapping(source, serversField, 'field "servers"').get(serverName)!;
+      source.fail(`server "${serverName}": field "redirect_to": no target "${to}"`, field.value);
+    }
+  }
   return {
     name,
     description: description ? readString(source, description, 'field "description"') : '',

@@ -8,6 +8,13 @@ import { CERTS, type CertName } from './certs.js';
 export const HOST = '127.0.0.1';
 
 /**
+ * The mock network's servers, forged answers and proxies live in 127.0.0.0/24: answers there are
+ * genuine in a mock run (--allow-answers), while the rest of 127.0.0.0/8 stays loopback, an answer no
+ * public name can have (OONI's "DNS hijacked to localhost" and "localhost for everyone" scenarios).
+ */
+export const MOCK_ADDRESSES = '127.0.0.0/24';
+
+/**
  * Where the mock network's helper connects from: "abroad". On Linux all of 127.0.0.0/8 is loopback,
  * so a server tells a client inside (127.0.0.1) from the helper by the source address, and the
  * censor's filters apply to clients inside only.
@@ -38,6 +45,9 @@ export interface Listening {
  * - trickle: answers 200 and sends its body one byte every 100 ms (slowloris)
  * - bad-headers: answers with a status line, then a header line that is not a header
  * - redirect-loop: answers every request with a redirect to itself
+ * - redirect-countdown: a request for /N (N > 0) is redirected to /N-1, /0 answers 200 (httpbin's /redirect/N)
+ * - redirect-broken: answers with a redirect whose Location is "http://" (no host)
+ * - captcha: answers 403 with a CAPTCHA page of its own (a server that treats some visitors apart)
  */
 export const BEHAVIOURS = [
   'ok',
@@ -54,6 +64,9 @@ export const BEHAVIOURS = [
   'trickle',
   'bad-headers',
   'redirect-loop',
+  'redirect-countdown',
+  'redirect-broken',
+  'captcha',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -81,7 +94,14 @@ export interface ServerOptions extends Filters {
   cert?: CertName;
   /** Wait this long before answering a request: slow but healthy. */
   delayMs?: number;
+  /** Answer every request with a redirect there (a link shortener); asked when the request comes. */
+  redirectTo?: () => string;
+  /** Listen there (a loopback address) at this port, instead of 127.0.0.1 at any port. */
+  at?: { address: string; port: number };
 }
+
+export const CAPTCHA_PAGE =
+  '<html><head><title>Just a moment...</title></head><body><p>Checking your browser before accessing the site.</p></body></html>\n';
 
 export const BLOCKPAGE =
   '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
@@ -100,10 +120,13 @@ function track(server: net.Server): () => Promise<void> {
     });
 }
 
-async function listen(server: net.Server): Promise<Listening> {
+async function listen(server: net.Server, address = HOST, port = 0): Promise<Listening> {
   const close = track(server);
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  return { address: HOST, port: (server.address() as net.AddressInfo).port, close };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, resolve);
+  });
+  return { address, port: (server.address() as net.AddressInfo).port, close };
 }
 
 /** Calls `then` with the request head once it has arrived whole. */
@@ -118,6 +141,7 @@ function onRequest(stream: net.Socket, then: (head: string) => void) {
   stream.on('data', read);
 }
 
+const hostWithPort = (head: string) => /^host:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
 const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
 
 /** Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it unless asked to keep it. */
@@ -130,7 +154,16 @@ function closesAfter(head: string): boolean {
 }
 
 /** Answers one request; `next` waits for the next request on a connection kept open. */
+const redirect = (stream: net.Socket, location: string) =>
+  void stream.end(
+    `HTTP/1.1 302 Found\r\nlocation: ${location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+  );
+
+/** /N of redirect-countdown: the number in the request's path. */
+const countdownOf = (head: string) => Number(/^\S+ \/(\d+)/.exec(head)?.[1] ?? 0);
+
 function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string, next: () => void) {
+  if (opts.redirectTo) return redirect(stream, opts.redirectTo());
   switch (opts.behaviour) {
     case 'reset-on-request':
       return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
@@ -143,9 +176,16 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
     case 'redirect-loop':
+      return redirect(stream, `http://${hostWithPort(head) ?? 'localhost'}/`);
+    case 'redirect-broken':
+      return redirect(stream, 'http://');
+    case 'captcha':
       return void stream.end(
-        `HTTP/1.1 302 Found\r\nlocation: http://${hostOf(head) ?? 'localhost'}/\r\ncontent-length: 0\r\n\r\n`,
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: ${CAPTCHA_PAGE.length}\r\nconnection: close\r\n\r\n${CAPTCHA_PAGE}`,
       );
+    case 'redirect-countdown':
+      if (countdownOf(head) > 0) return redirect(stream, `/${countdownOf(head) - 1}`);
+      return respond(stream, raw, { ...opts, behaviour: 'ok' }, head, next);
     case 'bad-headers':
       return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':
@@ -269,7 +309,7 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
     secure.on('error', () => {});
     serveHttp(face, secure, raw);
   });
-  return listen(server);
+  return listen(server, opts.at?.address, opts.at?.port);
 }
 
 /** A port nobody listens on: the kernel answers a SYN with a RST (connection refused). */

@@ -172,5 +172,53 @@ export function parseServer(text: string, defaultPort = 53): DnsServer | undefin
   const port = portText === undefined ? defaultPort : Number(portText);
   const addressOk = bracketed ? net.isIPv6(address) : net.isIP(address) !== 0;
   if (!addressOk || !Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  return { address, port };
+  return { address: canonicalAddress(address), port };
+}
+
+/** The eight 16-bit words of an IPv6 literal (an IPv4 tail counts for two); undefined if it is none. */
+function ipv6Words(address: string): number[] | undefined {
+  if (!net.isIPv6(address)) return undefined;
+  let text = address.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (s: string) => (s === '' ? [] : s.split(':').map((w) => parseInt(w, 16)));
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** The longest run of two or more zero words (the first of equals), as [start, length]; length 0 if none. */
+function longestZeros(words: number[]): [number, number] {
+  let best: [number, number] = [0, 0];
+  for (let i = 0; i < words.length;) {
+    let j = i;
+    while (j < words.length && words[j] === 0) j++;
+    if (j - i > best[1] && j - i >= 2) best = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  return best;
+}
+
+/**
+ * An address as RFC 5952 writes it: lower case, no leading zeros, the longest run of zero words
+ * (two or more, the first of equals) as "::", and an IPv4-mapped address with its IPv4 tail. One
+ * spelling per address, so that answers, dials and the helper's list compare as text (dns-packet
+ * writes fd77:0:0:2::48 as fd77::2:0:0:0:48). Anything else (IPv4, a name, a zone ID) is returned as is.
+ */
+export function canonicalAddress(address: string): string {
+  if (!address.includes(':') || address.includes('%')) return address;
+  const words = ipv6Words(address);
+  if (!words) return address;
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    const [c = 0, d = 0] = words.slice(6);
+    return `::ffff:${c >> 8}.${c & 255}.${d >> 8}.${d & 255}`;
+  }
+  const hex = words.map((w) => w.toString(16));
+  const [start, length] = longestZeros(words);
+  if (length === 0) return hex.join(':');
+  return `${hex.slice(0, start).join(':')}::${hex.slice(start + length).join(':')}`;
 }

@@ -4,7 +4,7 @@ import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
 import type { ServiceVerdict } from './service.js';
 import type { ExpectedBlocking, Role } from './target.js';
-import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
+import type { BlockedBy, Families, Heuristic, Lingering, RedirectHop, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -34,6 +34,10 @@ export interface TargetResult {
   failure?: FailureString;
   /** What the block is keyed on: the server's address, the TLS name, the HTTP Host, or not known. */
   'blocked-by'?: BlockedBy;
+  /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
+  families?: Families;
+  /** The redirects followed (--max-redirects), each hop measured as the target is. */
+  redirects?: RedirectHop[];
   /** `possibly-residual`: another target was blocked on the same IP:port shortly before. */
   flags?: string[];
   /** What --residual-check saw: how long innocuous checks on the same IP:port stayed blocked. */
@@ -56,6 +60,7 @@ export interface TargetResult {
   timings: Timings;
   expect?: VerdictName;
   expect_blocking?: ExpectedBlocking;
+  expect_accessible?: boolean;
   expect_quic?: QuicVerdictName;
   expect_met: boolean;
   started_at: string;

@@ -58,6 +58,28 @@ export interface Lingering {
   checks: number;
 }
 
+/** How the addresses of one family answered the SYN: one of them opened, or each failed (the most telling failure). */
+export interface FamilyOutcome {
+  addresses: string[];
+  open: boolean;
+  failure?: FailureString;
+}
+
+/** A name with addresses of both families: each judged on its own (absent for one family). */
+export interface Families {
+  ipv4: FamilyOutcome;
+  ipv6: FamilyOutcome;
+}
+
+/** One redirect followed: where to, and what its own checks found there. */
+export interface RedirectHop {
+  url: string;
+  verdict: VerdictName;
+  stage?: Operation;
+  failure?: FailureString;
+  reason: string;
+}
+
 /** A verdict and the evidence behind it. */
 export interface Verdict {
   verdict: VerdictName;
@@ -74,6 +96,10 @@ export interface Verdict {
   lingering?: Lingering;
   /** The DNS heuristics that fired (absent when none did). */
   heuristics?: Heuristic[];
+  /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
+  families?: Families;
+  /** The redirects followed (--max-redirects), each hop measured as the target is. */
+  redirects?: RedirectHop[];
   /** The verdict as measured, when the run context (vantage offline) or the control (down) replaced it. */
   measured?: VerdictName;
 }

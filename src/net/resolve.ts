@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import pLimit from 'p-limit';
 import { DeadlineError, dnsFailure } from './errors/classify.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
-import { formatServer, type DnsServer } from '../model/addresses.js';
+import { canonicalAddress, formatServer, type DnsServer } from '../model/addresses.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import { lookupUdp } from './dns-udp.js';
 
@@ -33,7 +33,7 @@ const LOOKUPS_AT_ONCE = 16;
 
 const lookupOutcome = (host: string): Promise<Outcome<string[]>> =>
   dns.promises.lookup(host, { all: true, verbatim: true }).then(
-    (found) => ok(found.map((a) => a.address)),
+    (found) => ok(found.map((a) => canonicalAddress(a.address))),
     (err: unknown) => failed<string[]>(dnsFailure(err)),
   );
 

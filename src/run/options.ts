@@ -43,6 +43,8 @@ export interface ProbeOptions {
   decoyReuseMs: number;
   /** How many times the target's own check is tried, on fresh connections, while it is reset. */
   tries: number;
+  /** Redirects followed, each hop measured as the target is (0: the redirect is recorded, not followed). */
+  maxRedirects: number;
   /** --sni-probe-addr: a known-clean server the target's SNI is also sent to, after a block. */
   sniProbe?: DnsServer;
   /** --residual-check: how long to keep re-checking a blocked IP:port with the decoy (0: not at all). */
@@ -105,6 +107,7 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   decoyName: 'www.example.org',
   decoyReuseMs: 10_000,
   tries: 3,
+  maxRedirects: 10,
   residualCheckMs: 0,
   quic: 'marked',
   quicTimeoutMs: 5000,

@@ -9,7 +9,7 @@ import {
 import { checkHttp } from '../checks/http.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
-import { hostPort, impossibleReason, inList } from '../model/addresses.js';
+import { canonicalAddress, hostPort, impossibleReason, inList } from '../model/addresses.js';
 import type { Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
@@ -110,10 +110,17 @@ const dialable = (address: string, options: ProbeOptions) =>
   impossibleReason(address, options.allowedAnswers) === undefined &&
   !(options.neverDial && inList(options.neverDial, address));
 
-/** The answers (so many at most), and the helper's extra addresses (the probe's) after them. */
+/** The answers (so many at most of each family), and the helper's extra addresses (the probe's) after them. */
 function toDial(target: Target, answers: string[], options: ProbeOptions): string[] {
-  const first = answers.slice(0, options.maxAddresses);
-  const extra = (options.alsoDial?.get(target.name) ?? []).filter((a) => !first.includes(a));
+  // So many of each family: both are dialled, as an application with happy eyeballs would.
+  const taken = { v4: 0, v6: 0 };
+  const first = answers
+    .map(canonicalAddress)
+    .filter((a) => ++taken[a.includes(':') ? 'v6' : 'v4'] <= options.maxAddresses);
+  // The probe's addresses, spelled as ours: one address is dialled once, however it was written.
+  const extra = (options.alsoDial?.get(target.name) ?? [])
+    .map(canonicalAddress)
+    .filter((a) => !first.includes(a));
   return [...first, ...extra.slice(0, options.maxAddresses)];
 }
 

@@ -1,4 +1,11 @@
-import { inContext, isSuccess, meetsBlocking, meetsExpectation, meetsQuic } from '../classify/run.js';
+import {
+  inContext,
+  isSuccess,
+  meetsAccessible,
+  meetsBlocking,
+  meetsExpectation,
+  meetsQuic,
+} from '../classify/run.js';
 import { classifyQuic } from '../classify/quic.js';
 import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control } from '../model/control.js';
@@ -106,6 +113,8 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     ...(v.stage ? { stage: v.stage } : {}),
     ...(v.failure ? { failure: v.failure } : {}),
     ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
+    ...(v.families ? { families: v.families } : {}),
+    ...(v.redirects ? { redirects: v.redirects } : {}),
     ...residualFields(m.residual, v.verdict),
     ...(v.lingering ? { residual_check: v.lingering } : {}),
     reason: v.reason,
@@ -118,10 +127,12 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
     ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
+    ...(target.expectAccessible !== undefined ? { expect_accessible: target.expectAccessible } : {}),
     ...(target.expectQuic ? { expect_quic: target.expectQuic } : {}),
     expect_met:
       meetsExpectation(v.verdict, target.expect) &&
       meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
+      meetsAccessible(blocking.accessible, target.expectAccessible, withHelper) &&
       meetsQuic(m.quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,

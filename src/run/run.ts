@@ -1,4 +1,5 @@
 import { Stopwatch } from '../checks/stopwatch.js';
+import { classifyChain } from '../classify/redirects.js';
 import { classifyTarget } from '../classify/target.js';
 import { vantageOf } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
@@ -11,6 +12,7 @@ import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
 import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
+import { followRedirects, type Chain } from './redirects.js';
 import { quicResultOf, toResult, type Measured } from './result.js';
 import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
@@ -58,6 +60,8 @@ export const INTERRUPT_GRACE_MS = 800;
 /** A target's probe, and when it began: what it left running (the DNS windows) ends outside its slot. */
 interface Probed {
   run: ProbeRun;
+  /** The redirects the target's answer led to, each hop measured. */
+  chain: Chain;
   began: number;
   at: Date;
 }
@@ -107,13 +111,25 @@ export async function runProbe(
     const began = env.clock.now();
     const at = env.clock.date();
     hooks.onStart?.(target);
-    return stopping.settle(probeTarget(target, ctx).then((run) => ({ run, began, at })));
+    const probed = probeTarget(target, ctx).then(async (run) => {
+      const chain = await followRedirects(target, run, ctx, options.maxRedirects);
+      return { run, chain, began, at };
+    });
+    return stopping.settle(probed);
   };
-  const measure = async (target: Target, { run, began, at }: Probed): Promise<Measured> => {
+  const classifyHops = async (chain: Chain) =>
+    Promise.all(
+      chain.hops.map(async ({ target: hop, run }) => ({
+        target: hop,
+        verdict: classifyTarget(hop, [...(await run.dnsQueries), ...run.observations], await dnsContext),
+      })),
+    );
+  const measure = async (target: Target, { run, chain, began, at }: Probed): Promise<Measured> => {
     const chainMs = env.clock.now() - began;
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
-    const local = classifyTarget(target, checks, await dnsContext);
+    const first = classifyTarget(target, checks, await dnsContext);
+    const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
     const quic =

@@ -121,10 +121,14 @@ function summaryText(s: RunSummary): string {
   return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
-/** A verdict as expected, but not the `blocking` its comparison with the helper was to find. */
-function blockingRow(r: TargetResult): string[] {
-  const why = r.blocking === null ? 'no control from the helper for this target' : r.reason;
-  return [r.name, `blocking=${String(r.expect_blocking)}`, `blocking=${String(r.blocking)}`, why];
+/** OONI's values expected and got, for a target whose verdict was as expected but not its blocking or accessible. */
+function ooniValues(r: TargetResult): [string, string] {
+  const show = (blocking: unknown, accessible: unknown) =>
+    `blocking=${String(blocking)} accessible=${String(accessible)}`;
+  return [
+    show(r.expect_blocking ?? r.blocking, r.expect_accessible ?? r.accessible),
+    show(r.blocking, r.accessible),
+  ];
 }
 
 /** The targets (and their QUIC sides) that missed what they expected: name, expected, got, why. */
@@ -133,9 +137,10 @@ function missedRows(results: TargetResult[]): string[][] {
     const q = r.quic;
     const quicMissed = q !== undefined && r.expect_quic !== undefined && q.verdict !== r.expect_quic;
     const rows: string[][] = [];
-    // Missed over TCP: its verdict, or else `expect_blocking` (unless the QUIC side alone missed).
+    // Missed over TCP (its verdict, or `expect_blocking`), unless the QUIC side alone missed.
     if (r.expect !== undefined && r.verdict !== r.expect) rows.push([r.name, r.expect, r.verdict, r.reason]);
-    else if (!quicMissed && r.expect_blocking !== undefined) rows.push(blockingRow(r));
+    else if (!quicMissed && (r.expect_blocking !== undefined || r.expect_accessible !== undefined))
+      rows.push([r.name, ...ooniValues(r), r.reason]);
     if (quicMissed) rows.push([`${r.name} (quic)`, r.expect_quic!, q.verdict, q.reason]);
     return rows;
   });
