@@ -41,6 +41,7 @@ export interface CheckFlags {
   dnsWindow?: number;
   concurrency?: number;
   maxBody?: number;
+  transfer?: number;
   sink?: DnsServer;
   sinkTimeout?: number;
   sinkCanary?: string[];
@@ -87,6 +88,7 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     dnsWindowMs: flags.dnsWindow ?? d.dnsWindowMs,
     concurrency: flags.concurrency ?? d.concurrency,
     maxBodyBytes: flags.maxBody ?? d.maxBodyBytes,
+    transferBytes: flags.transfer ?? d.transferBytes,
     pins: new Map((flags.resolve ?? []).map((p) => [p.key, p.addresses])),
     sinkTimeoutMs: flags.sinkTimeout ?? d.sinkTimeoutMs,
     sinkCanaries: flags.sinkCanary ?? d.sinkCanaries,
@@ -161,6 +163,7 @@ function describeOptions(
     dns_window_ms: options.dnsWindowMs,
     concurrency: options.concurrency,
     max_body_bytes: options.maxBodyBytes,
+    transfer_bytes: options.transferBytes,
     resolver: env.resolver.name,
     dns_server: env.dnsServer ? formatServer(env.dnsServer) : null,
     pins: Object.fromEntries(options.pins),

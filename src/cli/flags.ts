@@ -26,11 +26,11 @@ export const secondsUpTo =
   (value: string): number =>
     secondsWhere(value, (n) => n >= 0 && n <= max, `from 0 to ${max}`);
 
-export function positiveInteger(max: number) {
+export function positiveInteger(max: number, min = 1) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return n;
   };
 }

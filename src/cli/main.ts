@@ -82,8 +82,13 @@ function program(): Commander.Command {
     .option('--concurrency <n>', 'targets measured at once (default 32)', positiveInteger(1024))
     .option(
       '--max-body <bytes>',
-      'bytes of an HTTP body read at most (default 65536)',
+      'bytes of an HTTP body read at most with --transfer 0 (default 65536)',
       positiveInteger(1 << 30),
+    )
+    .option(
+      '--transfer <bytes>',
+      'bytes of an HTTP body downloaded at most, its rate measured (default 524288; 0: not measured)',
+      positiveInteger(1 << 30, 0),
     )
     .option(
       '--sink <addr[:port]>',

@@ -1,9 +1,12 @@
 import type { FailureString, Operation } from './failure.js';
+import type { Throughput } from './transfer.js';
 
 // Every verdict the tool can give, with the sentence `reachprobe check --help` explains it with.
 export const VERDICTS = {
   reachable: 'the service answered over TLS with a valid certificate, or over HTTP',
   connected: 'tcp:// target: the TCP handshake completed; nothing more can be checked for its protocol',
+  throttled:
+    'the page came, but 10x slower than the same URL with an innocuous name on the same address or from the helper abroad (or it froze where they did not): slowed, not blocked',
   'dns-poisoned':
     'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, impossible address, control mismatch confirmed by TLS)',
   'dns-nxdomain': 'the name does not exist, and no reply says otherwise',
@@ -68,7 +71,7 @@ export interface Verdict {
   reason: string;
   /** Facts that support the verdict, one per line. */
   evidence: string[];
-  /** What the block is keyed on, for a reset, timeout, closed or inconsistent connection. */
+  /** What the block is keyed on, for a reset, timeout, closed, inconsistent or throttled connection. */
   blockedBy?: BlockedBy;
   /** What --residual-check saw after the block: innocuous checks on the same IP:port, until one passed. */
   lingering?: Lingering;
@@ -76,4 +79,6 @@ export interface Verdict {
   heuristics?: Heuristic[];
   /** The verdict as measured, when the run context (vantage offline) or the control (down) replaced it. */
   measured?: VerdictName;
+  /** The transfer's rate and what the throttling rule made of it (with --transfer, on http(s) targets). */
+  throughput?: Throughput;
 }

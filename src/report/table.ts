@@ -13,6 +13,7 @@ export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
     case 'connected':
       return chalk.green;
     case 'dns-poisoned':
+    case 'throttled':
     case 'reset':
     case 'timeout':
     case 'closed':

@@ -17,7 +17,7 @@ import type { Target } from '../model/target.js';
 import type { DecoyObservation, PassedDecoys } from './decoys.js';
 import type { Blocks, EndpointLocks } from './locks.js';
 import { probeQuic, waitAtMost, wantsQuic, type QuicRun } from './quic.js';
-import type { ProbeEnv, ProbeOptions } from './options.js';
+import { bodyLimits, type ProbeEnv, type ProbeOptions } from './options.js';
 
 export interface ProbeContext {
   env: ProbeEnv;
@@ -258,12 +258,7 @@ function tlsOptions(host: string, address: string, port: number, ctx: ProbeConte
 
 function httpOptions(address: string, ctx: ProbeContext) {
   const { options } = ctx;
-  return {
-    address,
-    timeoutMs: options.timeouts.http,
-    maxBodyBytes: options.maxBodyBytes,
-    userAgent: options.userAgent,
-  };
+  return { address, timeoutMs: options.timeouts.http, userAgent: options.userAgent, ...bodyLimits(options) };
 }
 
 /** One try of the target's own check: TLS (for https) and HTTP, on `socket` or a fresh connection. */

@@ -167,6 +167,7 @@ function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetRes
     ...blocking,
     ...controlOf(m),
     ...(m.quic ? { quic: m.quic } : {}),
+    ...(v.throughput ? { throughput: v.throughput } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
