@@ -72,7 +72,7 @@ export interface Filters {
   blockpageHost?: string[];
   /** TLS interception: a ClientHello for one of these names gets a certificate for it from a CA nobody trusts. */
   interceptSni?: string[];
-  /** A policer: responses on a connection naming one of these (SNI over TLS, Host over HTTP) held to a rate. */
+  /** A policer: responses on a connection naming one of these (SNI over TLS, Host over HTTP; `*`: any) held to a rate. */
   police?: string[];
   /** The policer's rate (default 130 kbit/s). */
   policeBytesPerSecond?: number;
@@ -245,7 +245,8 @@ class Censor {
 
   /** The pace of a response: the server's own rate, the policer's over a named flow, the freeze. */
   paceOf(opts: ServerOptions, name: string | undefined): Pace {
-    const policed = name !== undefined && (this.filters.police?.includes(name.toLowerCase()) ?? false);
+    const names = this.filters.police ?? [];
+    const policed = names.includes('*') || (name !== undefined && names.includes(name.toLowerCase()));
     const police = policed ? (this.filters.policeBytesPerSecond ?? POLICER_BYTES_PER_SECOND) : Infinity;
     const rate = Math.min(opts.bytesPerSecond ?? Infinity, police);
     return {

@@ -17,6 +17,7 @@ import type { Target } from '../model/target.js';
 import type { DecoyObservation, PassedDecoys } from './decoys.js';
 import type { Blocks, EndpointLocks } from './locks.js';
 import { probeQuic, waitAtMost, wantsQuic, type QuicRun } from './quic.js';
+import { transferControl } from './throttle.js';
 import { bodyLimits, type ProbeEnv, type ProbeOptions } from './options.js';
 
 export interface ProbeContext {
@@ -400,6 +401,7 @@ async function useConnection(
     if (made) ctx.decoys.record(endpoint, target.scheme, target.name, made, decoyAt, env.clock.now());
     const decoyMet = reused ?? made;
     const steps = [...(decoyMet ? [decoyMet] : []), ...own];
+    steps.push(...(await transferControl(target, address, own, ctx))); // after a slow transfer only
     if (failure && BLOCKING_FAILURES.has(failure.failure)) {
       ctx.blocks.record(endpoint, target.name, env.clock.now());
       ctx.decoys.forget(endpoint);

@@ -7,9 +7,12 @@ import type { TargetResult } from '../../src/model/result.js';
 import type { Target } from '../../src/model/target.js';
 import { serverResolver } from '../../src/net/resolve.js';
 import { dialTcp } from '../../src/net/tcp.js';
-import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../../src/run/options.js';
+import type { Control, HelperSummary } from '../../src/model/control.js';
+import { dialerFrom } from '../../src/net/tcp.js';
+import { helperOptions, measureControls } from '../../src/run/control.js';
+import { DEFAULT_OPTIONS, type Controls, type ProbeEnv, type ProbeOptions } from '../../src/run/options.js';
 import { runProbe } from '../../src/run/run.js';
-import { HOST, startServer, type Listening, type ServerOptions } from '../../src/mock/tcp-servers.js';
+import { ABROAD, HOST, startServer, type Listening, type ServerOptions } from '../../src/mock/tcp-servers.js';
 
 export const SMALL: ProbeOptions = {
   ...DEFAULT_OPTIONS,
@@ -64,4 +67,37 @@ export async function measure(
   const pins = new Map(targets.map((t) => [`${t.host}:${t.port}`, [HOST]]));
   const { results } = await runProbe(targets, { ...SMALL, ...options, pins }, { ...ENV, ...env });
   return new Map(results.map((r) => [r.name, r]));
+}
+
+/**
+ * The helper abroad, measuring for real: the same pipeline `reachprobe helper` runs, from ABROAD
+ * (where the mock censor's filters do not apply), each target pinned to loopback as here.
+ */
+export class AbroadControls implements Controls {
+  private readonly got = new Map<string, Promise<Control | undefined>>();
+  constructor(private readonly options: Partial<ProbeOptions> = {}) {}
+
+  request(target: Target, addresses: string[]): void {
+    const pins = new Map([[`${target.host}:${target.port}`, [HOST]]]);
+    const options = helperOptions({ ...SMALL, ...this.options, pins });
+    const env: ProbeEnv = { ...ENV, dial: dialerFrom(ABROAD) };
+    const request = [{ name: target.name, url: target.url, addresses }];
+    let control: Control | undefined;
+    const measured = measureControls(request, options, env, (c) => (control = c));
+    this.got.set(
+      target.name,
+      measured.then(() => control),
+    );
+  }
+
+  get(target: Target): Promise<Control | undefined> {
+    return this.got.get(target.name) ?? Promise.resolve(undefined);
+  }
+
+  summary(): HelperSummary {
+    const n = this.got.size;
+    return { url: 'https://abroad.invalid', reachable: true, sent: n, controls: n, refused: 0 };
+  }
+
+  close = async () => {};
 }
