@@ -237,7 +237,7 @@ function optionsFor(mock: MockCheckOptions): ProbeOptions {
   const connect = mock.timeoutMs;
   return {
     ...d,
-    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: connect },
+    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: mock.httpTimeoutMs },
     dnsWindowMs: mock.dnsWindowMs,
     sinkTimeoutMs: mock.sinkTimeoutMs,
     quicTimeoutMs: connect,

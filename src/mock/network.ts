@@ -25,6 +25,8 @@ export interface MockCheckOptions {
   /** Every mock server is on loopback: such answers are genuine here. */
   allowAnswers: string[];
   timeoutMs: number;
+  /** The HTTP round trip's deadline, body included (the scenario's, or timeoutMs). */
+  httpTimeoutMs: number;
   dnsTimeoutMs: number;
   dnsWindowMs: number;
   sinkTimeoutMs: number;
@@ -70,6 +72,11 @@ function startOne(spec: ServerSpec): Promise<Listening> {
     ...(spec.lingerMs ? { lingerMs: spec.lingerMs } : {}),
     ...(spec.resetTimes !== undefined ? { resetTimes: spec.resetTimes } : {}),
     ...(spec.delayMs ? { delayMs: spec.delayMs } : {}),
+    ...(spec.bodyBytes !== undefined ? { bodyBytes: spec.bodyBytes } : {}),
+    ...(spec.bytesPerSecond ? { bytesPerSecond: spec.bytesPerSecond } : {}),
+    ...(spec.police ? { police: spec.police } : {}),
+    ...(spec.policeBytesPerSecond ? { policeBytesPerSecond: spec.policeBytesPerSecond } : {}),
+    ...(spec.freezeAfterBytes !== undefined ? { freezeAfterBytes: spec.freezeAfterBytes } : {}),
   });
 }
 
@@ -142,7 +149,7 @@ function argsFor(check: MockCheckOptions, caFile: string, tokenFile: string): st
     ...check.allowAnswers.flatMap((range) => ['--allow-answers', range]),
     ...['--timeout', seconds(check.timeoutMs), '--dns-timeout', seconds(check.dnsTimeoutMs)],
     ...['--dns-window', seconds(check.dnsWindowMs), '--sink-timeout', seconds(check.sinkTimeoutMs)],
-    ...['--quic-timeout', seconds(check.timeoutMs)],
+    ...['--quic-timeout', seconds(check.timeoutMs), '--http-timeout', seconds(check.httpTimeoutMs)],
   ];
 }
 
@@ -177,7 +184,8 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
     // The helper's resolver abroad gives the true answers, as the control resolver does.
     const abroadDns = await startDnsServer(script.control);
     open.push(abroadDns);
-    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http: TIMEOUT_MS };
+    const http = scenario.httpTimeoutMs ?? TIMEOUT_MS;
+    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http };
     const helper = await startMockHelper(abroadDns, twins, timeouts);
     open.push(helper);
     const targets = scenario.targets.map((t) => pointAt(t.target, servers.get(t.server)!.port));
@@ -188,6 +196,7 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
       ca: MOCK_CA,
       allowAnswers: ['127.0.0.0/8'],
       timeoutMs: TIMEOUT_MS,
+      httpTimeoutMs: http,
       dnsTimeoutMs: DNS_TIMEOUT_MS,
       dnsWindowMs: DNS_WINDOW_MS,
       sinkTimeoutMs: SINK_TIMEOUT_MS,

@@ -153,8 +153,10 @@ function answer(stream: net.Socket, opts: ServerOptions, head: string, pace: Pac
   const after = () => (close ? void stream.end() : next());
   const timer = setTimeout(() => {
     if (isPaced(pace)) return sendPaced(stream, Buffer.concat([Buffer.from(top), body]), pace, after);
+    stream.cork(); // head and body in one segment, as before bodies grew
     stream.write(top);
     stream.write(body);
+    stream.uncork();
     after();
   }, opts.delayMs ?? 0);
   stream.once('close', () => clearTimeout(timer));

@@ -248,7 +248,9 @@ async function decoyCheck(
     tls.socket?.destroy();
     return tagged(tls.observation, { purpose: 'decoy' });
   }
-  const http = await checkHttp(socket, target, { ...httpOptions(address, ctx), host: decoy }, watch);
+  // Whether the Host triggers a block is all the decoy asks: its body is read as before --transfer.
+  const unmeasured = { ...httpOptions(address, { ...ctx.options, transferBytes: 0 }), host: decoy };
+  const http = await checkHttp(socket, target, unmeasured, watch);
   return tagged(http, { purpose: 'decoy' });
 }
 
@@ -257,8 +259,7 @@ function tlsOptions(host: string, address: string, port: number, ctx: ProbeConte
   return { host, address, port, ca: ctx.env.ca, verify: true, timeoutMs: ctx.options.timeouts.tls };
 }
 
-function httpOptions(address: string, ctx: ProbeContext) {
-  const { options } = ctx;
+function httpOptions(address: string, options: ProbeOptions) {
   return { address, timeoutMs: options.timeouts.http, userAgent: options.userAgent, ...bodyLimits(options) };
 }
 
@@ -286,7 +287,7 @@ async function ownTry(
       if (!tls.socket) return { steps, failure: tls.observation.failure };
       socket = tls.socket;
     }
-    const http = await checkHttp(socket, target, httpOptions(address, ctx), watch);
+    const http = await checkHttp(socket, target, httpOptions(address, options), watch);
     steps.push(tagged(http, { try: attempt }));
     return { steps, failure: http.failure };
   } finally {
