@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunSummary, TargetResult } from '../model/result.js';
+import { rateText } from '../model/transfer.js';
 import type { VerdictName } from '../model/verdict.js';
 import type { TargetOutcome } from './target-outcome.js';
 
@@ -84,6 +85,12 @@ export function verdictCell(
  */
 export const outcomeCell = (o: TargetOutcome): string =>
   o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o);
+
+/** A slow page's rate beside its verdict ("reachable at 295 kbit/s"): a page that comes is not always usable. */
+function rated(r: TargetResult, cell: string): string {
+  const t = r.throughput;
+  return t?.slow && t.end !== 'frozen' ? `${cell} at ${rateText(t.rate_bytes_per_second)}` : cell;
+}
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
 export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
@@ -196,7 +203,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
   const quic = ordered.map((r) => quicRow(r, layout, chalk));
   const mainRows = ordered.map((r) => [
     `  ${r.name}`,
-    verdictCell(r),
+    rated(r, verdictCell(r)),
     ...(withExpect
       ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`]
       : []),
