@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { diffReports, type ChangeKind } from '../src/report/diff.js';
-import { renderDiff } from '../src/report/diff-text.js';
+import { diffReports, type ChangeKind } from '../src/report/diff/diff.js';
+import { renderDiff } from '../src/report/diff/text.js';
 import { reportOf, type Line } from './helpers/reports.js';
 
 type Expected = Array<[kind: ChangeKind, name: string, old: string | undefined, now: string | undefined]>;

@@ -7,7 +7,7 @@ import { parse } from 'csv-parse/sync';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport } from '../src/bench/collection.js';
-import { COLUMN_NAMES } from '../src/report/export-columns.js';
+import { COLUMN_NAMES } from '../src/report/export/columns.js';
 import { ROOT, run } from './helpers/cli.js';
 import { expectValidReport } from './helpers/schema.js';
 

@@ -1,8 +1,8 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, digestOf } from '../src/report/history.js';
-import { pageData, renderHistoryHtml, scriptSafeJson } from '../src/report/history-html.js';
-import { renderHistory } from '../src/report/history-text.js';
+import { buildTimeline, digestOf } from '../src/report/history/history.js';
+import { pageData, renderHistoryHtml, scriptSafeJson } from '../src/report/history/html.js';
+import { renderHistory } from '../src/report/history/text.js';
 import { reportOf, type Line } from './helpers/reports.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 23, 12, minute)).toISOString();
@@ -198,7 +198,8 @@ describe('renderHistoryHtml', () => {
 
 describe('the look of each verdict', () => {
   it('no two verdicts share a character or a colour', async () => {
-    const { VERDICT_COLOR, VERDICT_SYMBOL, ABSENT_SYMBOL } = await import('../src/report/verdict-style.js');
+    const { VERDICT_COLOR, VERDICT_SYMBOL, ABSENT_SYMBOL } =
+      await import('../src/report/terminal/verdict-style.js');
     const symbols = [...Object.values(VERDICT_SYMBOL), ABSENT_SYMBOL];
     expect(new Set(symbols).size).toBe(symbols.length);
     expect(new Set(Object.values(VERDICT_COLOR)).size).toBe(Object.values(VERDICT_COLOR).length);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport } from '../src/bench/collection.js';
-import { writeAtomically } from '../src/report/document.js';
+import { writeAtomically } from '../src/report/document/document.js';
 import { run } from './helpers/cli.js';
 
 let dir: string;

@@ -1,11 +1,11 @@
 // OONI's blocking (decided against a helper's control) in diff, history and the Prometheus metrics.
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { diffReports } from '../src/report/diff.js';
-import { renderDiff } from '../src/report/diff-text.js';
-import { buildTimeline, digestOf } from '../src/report/history.js';
-import { renderHistory } from '../src/report/history-text.js';
-import { renderPrometheus } from '../src/report/prometheus.js';
+import { diffReports } from '../src/report/diff/diff.js';
+import { renderDiff } from '../src/report/diff/text.js';
+import { buildTimeline, digestOf } from '../src/report/history/history.js';
+import { renderHistory } from '../src/report/history/text.js';
+import { renderPrometheus } from '../src/report/prometheus/prometheus.js';
 import { reportOf } from './helpers/reports.js';
 
 const plain = new Chalk({ level: 0 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/model/input-error.js';
-import { collectReports, readReport } from '../src/report/read.js';
+import { collectReports, readReport } from '../src/report/document/read.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReportDiff } from '../src/report/diff.js';
+import type { ReportDiff } from '../src/report/diff/diff.js';
 import { HISTORY_FIXTURES, mockReport, run } from './helpers/cli.js';
 
 let dir: string;

@@ -131,7 +131,10 @@ describe('parseTargets errors', () => {
       title: 'defaults cannot give a url',
       text: yaml('defaults:', '  url: https://a/', 'targets: []'),
       line: 2,
-      message: ['defaults: unknown field "url"', 'known fields: service, role, expect, quic, tags'],
+      message: [
+        'defaults: unknown field "url"',
+        'known fields: service, role, expect, quic, essential, tags',
+      ],
     },
     {
       title: 'entry not a mapping',
@@ -157,7 +160,7 @@ describe('parseTargets errors', () => {
       line: 3,
       message: [
         'target "a": unknown field "colour"',
-        'known fields: name, service, url, role, expect, expect_blocking, quic, expect_quic, tags',
+        'known fields: name, service, url, role, expect, expect_blocking, quic, expect_quic, essential, tags',
       ],
     },
     {
@@ -476,6 +479,20 @@ describe('parseTargets', () => {
   ])('splits %s', (url, scheme, host, port, path) => {
     const [t] = parseTargets(urlCase(url), FILE);
     expect(t).toMatchObject({ url, scheme, host, port, path });
+  });
+
+  it("reads essential from an entry or from defaults, an entry's own false winning", () => {
+    const text = yaml(
+      'defaults: { service: LINE, essential: true }',
+      'targets:',
+      entry('name: chat, url: "https://chat.example/"'),
+      entry('name: web, essential: false, url: "https://web.example/"'),
+    );
+    const [chat, web] = parseTargets(text, FILE);
+    expect(chat?.essential).toBe(true);
+    expect(web?.essential).toBeUndefined();
+    const bad = yaml('targets:', entry('name: a, service: S, essential: maybe, url: "https://a.example/"'));
+    expect(() => parseTargets(bad, FILE)).toThrow(/target "a": field "essential"/);
   });
 
   it('follows aliases', () => {

@@ -3,11 +3,11 @@ import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/model/result.js';
 import type { Throughput } from '../src/model/transfer.js';
-import { diffReports } from '../src/report/diff.js';
-import { renderDiff } from '../src/report/diff-text.js';
-import { COLUMN_NAMES, rowsOf } from '../src/report/export-columns.js';
-import { renderPrometheus } from '../src/report/prometheus.js';
-import { renderTable } from '../src/report/table.js';
+import { diffReports } from '../src/report/diff/diff.js';
+import { renderDiff } from '../src/report/diff/text.js';
+import { COLUMN_NAMES, rowsOf } from '../src/report/export/columns.js';
+import { renderPrometheus } from '../src/report/prometheus/prometheus.js';
+import { renderTable } from '../src/report/terminal/table.js';
 import { reportOf } from './helpers/reports.js';
 
 const plain = new Chalk({ level: 0 });

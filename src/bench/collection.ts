@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FailureString, Operation } from '../model/failure.js';
 import type { TargetResult } from '../model/result.js';
 import type { VerdictName } from '../model/verdict.js';
-import { SCHEMA_VERSION, type ReportDocument } from '../report/document.js';
+import { SCHEMA_VERSION, type ReportDocument } from '../report/document/document.js';
 
 // Made-up reports for the store's benchmark and tests: valid by the report schema, a resolve and a
 // connect check per target (what a real report has most of), but no TLS certificate or DNS replies,

@@ -1,13 +1,9 @@
-import { diffReports } from '../report/diff.js';
-import { renderDiff } from '../report/diff-text.js';
-import { readReport } from '../report/read.js';
+import { diffReports } from '../report/diff/diff.js';
+import { renderDiff } from '../report/diff/text.js';
+import { readReport } from '../report/document/read.js';
 import { chalkFor } from './color.js';
 import { EXIT } from './meta.js';
-
-export interface DiffFlags {
-  json?: boolean;
-  color?: boolean;
-}
+import type { DiffFlags } from './options.js';
 
 /** 0 nothing changed, 1 a verdict changed or a target appeared or vanished (for alerting); bad input throws (2). */
 export async function runDiff(oldFile: string, newFile: string, flags: DiffFlags): Promise<number> {

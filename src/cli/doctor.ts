@@ -8,10 +8,12 @@ import {
 } from '../run/doctor/index.js';
 import { InputError } from '../model/input-error.js';
 import { readTokens } from './files.js';
-import { envFrom, optionsFrom, withMockNetwork, type CheckFlags, type Given } from './check.js';
+import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags.js';
 import type { Pin } from './flags.js';
 import { EXIT } from './meta.js';
+import type { CheckFlags } from './options.js';
 import { targetsFrom } from './selection.js';
+import { shellQuote } from './shell.js';
 
 // `reachprobe doctor`: the preflight of a new vantage point, and the command line it recommends.
 
@@ -42,7 +44,10 @@ function helperOf(flags: DoctorFlags, given?: Given): HelperSettings | undefined
 
 const pinText = (p: Pin) => `${p.key}:${p.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',')}`;
 
-/** The settings the user gave that worked, as check options (key, value); the mock network's own are implied by --mock. */
+/**
+ * The settings the user gave that worked, as check options (key, value); the mock network's own
+ * are implied by --mock.
+ */
 function recommended(user: DoctorFlags, d: Diagnosis): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   if (user.mock !== undefined) out.push(['mock', user.mock]);
@@ -57,8 +62,6 @@ function recommended(user: DoctorFlags, d: Diagnosis): Array<[string, string]> {
   return out;
 }
 
-const quoted = (v: string) => (/^[\w@%+=:,./[\]-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
-
 function render(answers: Answer[], advice: Array<[string, string]>): string {
   const width = Math.max(...answers.map((a) => a.topic.length));
   const lines = answers.map((a) => `  ${MARK[a.status]}  ${a.topic.padEnd(width)}  ${a.says}`);
@@ -67,13 +70,16 @@ function render(answers: Answer[], advice: Array<[string, string]>): string {
     fix === 0
       ? 'Usable: nothing needs attention.'
       : `${fix} ${fix === 1 ? 'thing needs' : 'things need'} attention (FIX above).`;
-  const command = ['reachprobe check', ...advice.map(([k, v]) => `--${k} ${quoted(v)}`)].join(' ');
+  const command = ['reachprobe check', ...advice.map(([k, v]) => `--${k} ${shellQuote(v)}`)].join(' ');
   const yaml =
     advice.length === 0
       ? ''
       : `\nor, in $XDG_CONFIG_HOME/reachprobe/config.yaml (~/.config/reachprobe/config.yaml):\n${configYaml(advice)}`;
   const heading = fix === 0 ? 'Recommended:' : 'Recommended, with what works now (fix the FIX lines first):';
-  return `reachprobe doctor: is this vantage point ready?\n\n${lines.join('\n')}\n\n${verdict}\n\n${heading}\n  ${command}\n${yaml}\n`;
+  return (
+    `reachprobe doctor: is this vantage point ready?\n\n${lines.join('\n')}\n\n${verdict}\n\n` +
+    `${heading}\n  ${command}\n${yaml}\n`
+  );
 }
 
 function configYaml(advice: Array<[string, string]>): string {
@@ -91,7 +97,8 @@ function configYaml(advice: Array<[string, string]>): string {
 
 async function examine(paths: string[], flags: DoctorFlags, given?: Given): Promise<Diagnosis> {
   const options = optionsFrom(flags, given?.options);
-  // Every target of the files, whatever --only or --category a config file gives check: the controls are what doctor asks.
+  // Every target of the files, whatever --only or --category a config file gives check: the controls
+  // are what doctor asks.
   const targets = await targetsFrom(
     paths,
     flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {},
@@ -109,8 +116,7 @@ async function examine(paths: string[], flags: DoctorFlags, given?: Given): Prom
   }
 }
 
-export async function runDoctor(paths: string[], raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as DoctorFlags;
+export async function runDoctor(paths: string[], flags: DoctorFlags): Promise<number> {
   const diagnosis =
     flags.mock === undefined
       ? await examine(paths, flags)

@@ -1,14 +1,8 @@
 import { InputError } from '../model/input-error.js';
-import { AtomicStream } from '../report/atomic-stream.js';
-import { exportText, type Exported, type Sink, type TextFormat } from '../report/export.js';
+import { AtomicStream } from '../report/document/atomic-stream.js';
+import { exportText, type Exported, type Sink } from '../report/export/export.js';
 import { EXIT } from './meta.js';
-
-export type ExportFormat = TextFormat | 'parquet';
-
-export interface ExportFlags {
-  format: ExportFormat;
-  output?: string;
-}
+import type { ExportFlags } from './options.js';
 
 const stdout: Sink = {
   write: (text) =>

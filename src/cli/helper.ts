@@ -1,32 +1,12 @@
 import net from 'node:net';
-import os from 'node:os';
-import { blockListOf, formatServer, hostPort, inList, type DnsServer } from '../model/addresses.js';
+import { helperPipeline } from '../helper/pipeline.js';
+import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from '../helper/server.js';
+import { formatServer, hostPort } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
-import { dialerFrom } from '../net/tcp.js';
-import { helperOptions } from '../run/control.js';
-import { realEnv } from '../run/env.js';
-import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
 import { readCa, readPem, readTokens } from './files.js';
-import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from './helper-server.js';
+import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
-
-export interface HelperFlags {
-  listen: DnsServer;
-  cert: string;
-  key: string;
-  tokenFile: string;
-  ca?: string[];
-  allowAnswers?: string[];
-  basePath?: string;
-  resolver?: DnsServer;
-  sourceAddress?: string;
-  timeout?: number;
-  concurrency?: number;
-  maxTargets?: number;
-  maxMeasurements?: number;
-  rateLimit?: number;
-  maxRequestBytes?: number;
-}
+import type { HelperFlags } from './options.js';
 
 /** "/reachprobe" from "reachprobe/", "/reachprobe", "/reachprobe/"; "" for none or "/". */
 export function basePathOf(text: string | undefined): string {
@@ -35,45 +15,6 @@ export function basePathOf(text: string | undefined): string {
   if (!/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(trimmed))
     throw new InputError(`--base-path "${text}": letters, digits, . _ ~ - and / only`);
   return `/${trimmed}`;
-}
-
-/** The machine's own addresses: a target must not make the helper connect to itself (unless --allow-answers says so). */
-export function ownAddresses(allowed: net.BlockList): net.BlockList {
-  const own = new net.BlockList();
-  for (const info of Object.values(os.networkInterfaces()).flat()) {
-    if (info && !inList(allowed, info.address))
-      own.addAddress(info.address, info.family === 'IPv6' ? 'ipv6' : 'ipv4');
-  }
-  return own;
-}
-
-/** check's pipeline as a helper runs it, and the real network without the raw queries that look for injection. */
-function measuring(flags: HelperFlags): { options: ProbeOptions; env: ProbeEnv } {
-  const allowedAnswers = blockListOf(flags.allowAnswers ?? []);
-  const d = DEFAULT_OPTIONS;
-  const all = flags.timeout;
-  const options = helperOptions({
-    ...d,
-    timeouts: all ? { dns: all, connect: all, tls: all, http: all } : d.timeouts,
-    concurrency: flags.concurrency ?? d.concurrency,
-    allowedAnswers,
-    neverDial: ownAddresses(allowedAnswers),
-  });
-  const {
-    dnsServer: _raw,
-    sink: _sink,
-    ...real
-  } = realEnv({
-    ...(flags.resolver ? { resolver: flags.resolver } : {}),
-    controls: [],
-    ca: (flags.ca ?? []).map(readCa),
-    dnsTimeoutMs: options.timeouts.dns,
-    concurrency: options.concurrency,
-  });
-  return {
-    options,
-    env: { ...real, ...(flags.sourceAddress ? { dial: dialerFrom(flags.sourceAddress) } : {}) },
-  };
 }
 
 function limitsOf(flags: HelperFlags): HelperLimits {
@@ -85,17 +26,8 @@ function limitsOf(flags: HelperFlags): HelperLimits {
   };
 }
 
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', stop('SIGINT'));
-    process.once('SIGTERM', stop('SIGTERM'));
-  });
-}
-
 /** Runs the helper until SIGINT or SIGTERM; bad flags or files exit 2 before it listens. */
-export async function runHelper(raw: Record<string, unknown>): Promise<number> {
-  const flags = raw as unknown as HelperFlags;
+export async function runHelper(flags: HelperFlags): Promise<number> {
   if (flags.sourceAddress !== undefined && net.isIP(flags.sourceAddress) === 0)
     throw new InputError(`--source-address "${flags.sourceAddress}" is not an IP address`);
   const basePath = basePathOf(flags.basePath);
@@ -104,7 +36,14 @@ export async function runHelper(raw: Record<string, unknown>): Promise<number> {
     cert: readPem(flags.cert, 'certificate file'),
     key: readPem(flags.key, 'key file', 'PRIVATE KEY'),
   };
-  const { options, env } = measuring(flags);
+  const { options, env } = helperPipeline({
+    ...(flags.allowAnswers ? { allowAnswers: flags.allowAnswers } : {}),
+    ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.resolver ? { resolver: flags.resolver } : {}),
+    ...(flags.sourceAddress ? { sourceAddress: flags.sourceAddress } : {}),
+    ca: (flags.ca ?? []).map(readCa),
+  });
   const log = (line: string) => void process.stderr.write(`${line}\n`);
   const app = await buildHelper({ tokens, tls, basePath, limits: limitsOf(flags), options, env, log });
   try {

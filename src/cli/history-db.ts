@@ -1,25 +1,18 @@
 import type { ChalkInstance } from 'chalk';
 import { InputError } from '../model/input-error.js';
-import { buildGrid, compareGrid, type BucketSize, type Grid } from '../report/buckets.js';
-import { renderBucketsHtml } from '../report/buckets-html.js';
-import { renderBuckets, type Compared } from '../report/buckets-text.js';
-import { writeAtomically } from '../report/document.js';
+import { renderBucketsHtml } from '../report/buckets/html.js';
+import { renderBuckets, type Compared } from '../report/buckets/text.js';
+import { writeAtomically } from '../report/document/document.js';
+import { buildGrid, compareGrid, type Grid } from '../report/buckets/buckets.js';
 import { EXIT } from './meta.js';
+import type { HistoryFlags } from './options.js';
 
 // `history --db FILE`: the store's time buckets, in the terminal, as JSON, or as one page.
 
-export interface StoreHistoryFlags {
-  db: string;
-  html?: string;
-  by?: BucketSize;
-  since?: string;
-  until?: string;
-  label?: string[];
-  compare?: [string, string];
-  json?: boolean;
-}
+/** history's flags when --db gives a store. */
+export type StoreHistoryFlags = HistoryFlags & { db: string };
 
-function checkFlags(paths: string[], flags: StoreHistoryFlags & { last?: number }): void {
+function checkFlags(paths: string[], flags: StoreHistoryFlags): void {
   if (paths.length > 0)
     throw new InputError(
       '--db answers from the store: give no report files with it (`reachprobe ingest` adds them)',
@@ -56,7 +49,7 @@ async function writePage(file: string, grid: Grid, compared?: Compared): Promise
 
 export async function runStoreHistory(
   paths: string[],
-  flags: StoreHistoryFlags & { last?: number },
+  flags: StoreHistoryFlags,
   chalk: ChalkInstance,
 ): Promise<number> {
   checkFlags(paths, flags);

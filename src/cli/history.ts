@@ -1,18 +1,12 @@
 import { InputError } from '../model/input-error.js';
-import { writeAtomically } from '../report/document.js';
-import { buildTimeline, digestOf, type Timeline } from '../report/history.js';
-import { renderHistoryHtml } from '../report/history-html.js';
-import { renderHistory } from '../report/history-text.js';
-import { collectReports } from '../report/read.js';
+import { writeAtomically } from '../report/document/document.js';
+import { buildTimeline, digestOf, type Timeline } from '../report/history/history.js';
+import { renderHistoryHtml } from '../report/history/html.js';
+import { renderHistory } from '../report/history/text.js';
+import { collectReports } from '../report/document/read.js';
 import { chalkFor } from './color.js';
 import { EXIT } from './meta.js';
-
-export interface HistoryFlags {
-  html?: string;
-  last?: number;
-  color?: boolean;
-  db?: string;
-}
+import type { HistoryFlags } from './options.js';
 
 /** The options that only the store answers. */
 const STORE_ONLY = ['by', 'since', 'until', 'label', 'compare', 'json'] as const;
@@ -33,9 +27,9 @@ export async function runHistory(paths: string[], flags: HistoryFlags): Promise<
   const chalk = chalkFor(process.stdout, flags.color);
   if (flags.db !== undefined) {
     const { runStoreHistory } = await import('./history-db.js');
-    return runStoreHistory(paths, flags as Parameters<typeof runStoreHistory>[1], chalk);
+    return runStoreHistory(paths, { ...flags, db: flags.db }, chalk);
   }
-  const storeOnly = STORE_ONLY.filter((k) => (flags as Record<string, unknown>)[k] !== undefined);
+  const storeOnly = STORE_ONLY.filter((k) => flags[k] !== undefined);
   if (storeOnly.length > 0)
     throw new InputError(`--${storeOnly[0]} answers from the store: give --db FILE too`);
   if (paths.length === 0) throw new InputError('give report files or folders, or --db FILE');

@@ -1,10 +1,7 @@
 import type { InputError } from '../model/input-error.js';
 import { collectGarbage } from './heap.js';
 import { EXIT } from './meta.js';
-
-export interface IngestFlags {
-  db: string;
-}
+import type { IngestFlags } from './options.js';
 
 /** Adds the new reports of `paths` to the store; bad input throws (exit 2), and then nothing is added. */
 export async function runIngest(paths: string[], flags: IngestFlags): Promise<number> {

@@ -1,9 +1,3 @@
-import { readFileSync } from 'node:fs';
-
-export const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
 /**
  * 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal error,
  * 130 interrupted. `diff` says 1 when something changed: the same "look at this" status.

@@ -4,29 +4,11 @@ import path from 'node:path';
 import { loadScenario } from '../mock/scenario.js';
 import { startMockNetwork } from '../mock/network.js';
 import { InputError } from '../model/input-error.js';
-import { writeAtomically } from '../report/document.js';
+import { writeAtomically } from '../report/document/document.js';
+import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
-
-export interface MockFlags {
-  scenario?: string;
-  writeTargets?: string;
-  for?: number;
-}
-
-/** Resolves on SIGINT or SIGTERM, or after `ms` when given. */
-function stopSignal(ms: number | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    const timer = ms === undefined ? undefined : setTimeout(done, ms);
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-}
+import type { MockFlags } from './options.js';
+import { shellQuote } from './shell.js';
 
 function writeFile(file: string, text: string, what: string) {
   try {
@@ -35,8 +17,6 @@ function writeFile(file: string, text: string, what: string) {
     throw new InputError(`cannot write ${what}: ${(err as Error).message}`, file);
   }
 }
-
-const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
 
 /**
  * Runs a scenario's servers until interrupted (or for --for seconds). Prints the targets file (or
@@ -56,7 +36,7 @@ export async function runMock(flags: MockFlags): Promise<number> {
     writeFile(tokenFile, `${network.check.helper.token}\n`, "the mock helper's token");
     const targetsFile = flags.writeTargets ?? 'TARGETS.yaml';
     const command = ['reachprobe', 'check', targetsFile, ...network.checkArgs(caFile, tokenFile)]
-      .map(quote)
+      .map(shellQuote)
       .join(' ');
     if (flags.writeTargets) {
       await writeAtomically(flags.writeTargets, network.targetsYaml());
@@ -70,7 +50,7 @@ export async function runMock(flags: MockFlags): Promise<number> {
     process.stderr.write(
       `reachprobe: mock network "${scenario.name}" on ${network.check.resolver.address}, ${until}\n`,
     );
-    await stopSignal(flags.for);
+    await untilStopped(flags.for);
   } finally {
     await network.close();
   }

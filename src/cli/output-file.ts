@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../model/input-error.js';
-import { writeAtomically } from '../report/document.js';
+import { writeAtomically } from '../report/document/document.js';
 
 // The files a run writes (-o, --prom): a name from a template, made sure writable before anything is
 // measured, held under a lock for the run, and written atomically at the end.

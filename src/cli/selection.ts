@@ -1,17 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/input-error.js';
 import type { Target } from '../model/target.js';
+import type { SelectionFlags } from './options.js';
 import { filterTargets, loadTargets } from '../targets/load.js';
 
 const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
-
-/** The options that pick targets, the same for `check` and `targets`. */
-export interface SelectionFlags {
-  only?: string[];
-  service?: string[];
-  category?: string[];
-  serviceFrom?: 'host' | 'category';
-}
 
 /** The targets the paths (or the bundled ones) hold, through --only, --service and --category. */
 export async function targetsFrom(

@@ -1,17 +1,10 @@
-import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
+import { longFlag, withOptions } from './option-table.js';
+import { SELECTION, TARGETS, type CheckFlags, type TargetsFlags } from './options.js';
 
 // The commands for setting up a vantage point: `config`, `doctor` and `targets`, and the config file
 // every command that measures (or would) reads. They take check's options as check has them, so
 // an option added to check is theirs, and a config key, at once.
-
-const { Option } = createRequire(import.meta.url)('commander') as typeof Commander;
-
-export const configOption = () =>
-  new Option(
-    '--config <file>',
-    'read options from this YAML file (default: $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists)',
-  );
 
 export function addSetupCommands(cli: Commander.Command, check: Commander.Command): void {
   const config = cli
@@ -34,9 +27,10 @@ export function addSetupCommands(cli: Commander.Command, check: Commander.Comman
     )
     .addHelpText(
       'after',
-      '\nIt takes the options of check (and the config file), and tries the ones that reach the network.\nExit status: 0 usable, 1 something needs attention, 2 bad usage or input.',
+      '\nIt takes the options of check (and the config file), and tries the ones that reach the network.\n' +
+        'Exit status: 0 usable, 1 something needs attention, 2 bad usage or input.',
     )
-    .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
+    .action(async (paths: string[], flags: CheckFlags, command: Commander.Command) => {
       const [{ runDoctor }, { configuredPaths }] = await Promise.all([
         import('./doctor.js'),
         import('./config.js'),
@@ -52,18 +46,19 @@ export function addSetupCommands(cli: Commander.Command, check: Commander.Comman
     .argument(
       '[paths...]',
       'targets files (YAML, Citizen Lab CSV, a list of URLs; - for standard input) or folders of them',
-    )
-    .option('--json', 'one JSON object per target, a line each')
-    .action(async (paths: string[], flags: Record<string, unknown>, command: Commander.Command) => {
+    );
+  withOptions(targets, TARGETS).action(
+    async (paths: string[], flags: TargetsFlags, command: Commander.Command) => {
       const [{ runTargets }, { configuredPaths }] = await Promise.all([
         import('./targets.js'),
         import('./config.js'),
       ]);
       process.exitCode = await runTargets(configuredPaths(paths, command), flags);
-    });
+    },
+  );
   withOptionsOf(
     targets,
-    check.options.filter((o) => SELECTION.includes(o.long ?? '')),
+    check.options.filter((o) => SELECTED.includes(o.long ?? '')),
   );
   // Every command that reads the config file knows every key of it: config's options are them all.
   for (const command of [check, config, targets, doctor]) {
@@ -74,7 +69,7 @@ export function addSetupCommands(cli: Commander.Command, check: Commander.Comman
   }
 }
 
-const SELECTION = ['--only', '--service', '--category', '--service-from', '--config'];
+const SELECTED = [...Object.keys(SELECTION), 'config'].map(longFlag);
 
 /** Adds the options the command does not have yet. */
 function withOptionsOf(command: Commander.Command, options: readonly Commander.Option[]): void {
@@ -82,7 +77,10 @@ function withOptionsOf(command: Commander.Command, options: readonly Commander.O
   for (const option of options) if (!has.has(option.long)) command.addOption(option);
 }
 
-/** The values as typed, by attribute name, to print them as the user wrote them (seconds, not the milliseconds parsed). */
+/**
+ * The values as typed, by attribute name, to print them as the user wrote them (seconds, not the
+ * milliseconds parsed).
+ */
 function typedValues(command: Commander.Command): Map<string, string[]> {
   const raw = new Map<string, string[]>();
   for (const o of command.options) {

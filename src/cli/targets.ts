@@ -1,12 +1,9 @@
 import type { Target } from '../model/target.js';
 import { EXIT } from './meta.js';
-import { targetsFrom, type SelectionFlags } from './selection.js';
+import type { TargetsFlags } from './options.js';
+import { targetsFrom } from './selection.js';
 
 // `reachprobe targets`: what `check` would measure, read and filtered the same way, sending nothing.
-
-interface TargetsFlags extends SelectionFlags {
-  json?: boolean;
-}
 
 /** A target file may say `quic: true|false` once the model has the field; until then it is unknown. */
 const quicOf = (t: Target): boolean | null => {

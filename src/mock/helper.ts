@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { buildHelper, DEFAULT_LIMITS } from '../cli/helper-server.js';
+import { buildHelper, DEFAULT_LIMITS } from '../helper/server.js';
 import { blockListOf, hostPort, type DnsServer } from '../model/addresses.js';
 import { systemClock } from '../model/clock.js';
 import { serverResolver } from '../net/resolve.js';
 import { dialerFrom, type Dialer } from '../net/tcp.js';
-import { helperOptions } from '../run/control.js';
+import { helperOptions } from '../helper/measure.js';
 import { DEFAULT_OPTIONS, type StageTimeouts } from '../run/options.js';
 import { CERTS, MOCK_CA } from './certs.js';
 import { ABROAD, HOST, type Listening } from './tcp-servers.js';

@@ -2,6 +2,7 @@ import type { Blocking, Control, HelperSummary } from './control.js';
 import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
+import type { ServiceVerdict } from './service.js';
 import type { ExpectedBlocking, Role } from './target.js';
 import type { Throughput } from './transfer.js';
 import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
@@ -24,6 +25,8 @@ export interface TargetResult {
   service: string;
   url: string;
   role?: Role;
+  /** The targets file's `essential: true`: the service needs this endpoint. */
+  essential?: boolean;
   tags: string[];
   verdict: VerdictName;
   /** What was measured, when the run's context replaced the verdict (vantage offline). */
@@ -97,5 +100,7 @@ export interface RunSummary {
   dns_preflight: DnsPreflight;
   /** --helper: whether it answered, and how many controls came. */
   helper?: HelperSummary;
+  /** A verdict per service, from its targets' verdicts (absent in reports written before services were judged). */
+  services?: ServiceVerdict[];
   notes: string[];
 }

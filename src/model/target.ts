@@ -34,6 +34,8 @@ export interface Target {
   quic?: boolean;
   /** The QUIC verdict the target must get, in runs that measure it over QUIC. */
   expectQuic?: QuicVerdictName;
+  /** The service needs this endpoint: it is blocked only when its essential endpoints are (src/classify/service.ts). */
+  essential?: boolean;
   tags: string[];
   /** A Citizen Lab test list's category_code (NEWS, HUMR...): what --category picks. */
   category?: string;

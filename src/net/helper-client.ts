@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Control, ControlEnd, ControlRequest } from '../model/control.js';
-import { failureOf } from '../model/failure.js';
+import { failureOf, type Failure } from '../model/failure.js';
 import { trustStore } from './tls.js';
 
 // The probe's side of the conversation with a helper abroad: one POST per batch of targets, its
@@ -25,7 +25,19 @@ export type HelperAnswer =
       final: boolean;
       /** 429 or 503: how long the helper asked us to wait. */
       retryAfterMs?: number;
+      /** The HTTP status, when the helper answered with one. */
+      status?: number;
     };
+
+/** GET /v1/health: what the helper says of itself, its Date header, how long it took; or the Failure. */
+export interface HealthAnswer {
+  status?: number;
+  /** The body, parsed when it is JSON. */
+  body?: unknown;
+  date?: string;
+  ms: number;
+  failure?: Failure;
+}
 
 /** A control line is a few KiB; a helper that sends more in one line is not one. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -53,7 +65,33 @@ export function helperDispatcher(ca: string[], pins: Map<string, string[]>, time
   });
 }
 
-export const measureUrl = (base: string) => new URL(`${base.replace(/\/+$/, '')}/v1/measure`);
+const endpointUrl = (base: string, path: string) => new URL(`${base.replace(/\/+$/, '')}${path}`);
+export const measureUrl = (base: string) => endpointUrl(base, '/v1/measure');
+
+/** Asks GET /v1/health (with the token, when given: a helper says what it is only to a token holder). Never rejects. */
+export async function askHealth(
+  h: Omit<HelperEndpoint, 'token'> & { token?: string },
+): Promise<HealthAnswer> {
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  try {
+    const response = await request(endpointUrl(h.url, '/v1/health'), {
+      dispatcher: h.dispatcher,
+      headers: h.token === undefined ? {} : { authorization: `Bearer ${h.token}` },
+    });
+    const text = (await response.body.text()).slice(0, MAX_LINE_BYTES);
+    const date = [response.headers.date].flat()[0];
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: no body to read
+    }
+    return { status: response.statusCode, body, ...(date ? { date } : {}), ms: ms() };
+  } catch (err) {
+    return { ms: ms(), failure: failureOf(err, 'http_round_trip') };
+  }
+}
 
 const why = (err: unknown) => {
   const f = failureOf(err, 'http_round_trip');
@@ -109,10 +147,11 @@ async function refusal(response: Dispatcher.ResponseData): Promise<HelperAnswer>
       why: said,
       final: false,
       retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : 1000,
+      status,
     };
   }
   // A refused token or a wrong URL stays so for the rest of the run; a server error may pass.
-  return { ok: false, why: said, final: status === 401 || status === 403 || status === 404 };
+  return { ok: false, why: said, final: status === 401 || status === 403 || status === 404, status };
 }
 
 const protocolError = (message: string) =>

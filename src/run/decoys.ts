@@ -5,8 +5,8 @@ import type { Target } from '../model/target.js';
 export type DecoyObservation = TlsObservation | HttpObservation;
 
 /** The decoys kept apart on one IP:port: over TCP per scheme, and the QUIC handshake to the UDP port. */
-type Kind = Exclude<Target['scheme'], 'tcp'> | 'quic';
-type DecoyOf<K extends Kind> = K extends 'quic' ? QuicObservation : DecoyObservation;
+export type DecoyKind = Exclude<Target['scheme'], 'tcp'> | 'quic';
+export type DecoyOf<K extends DecoyKind> = K extends 'quic' ? QuicObservation : DecoyObservation;
 
 interface Passed {
   /** When the decoy started: its age is counted from there. */
@@ -16,10 +16,10 @@ interface Passed {
   observation: DecoyObservation | QuicObservation;
 }
 
-const TCP_KINDS: Kind[] = ['https', 'http'];
-const QUIC_KINDS: Kind[] = ['quic'];
+const TCP_KINDS: DecoyKind[] = ['https', 'http'];
+const QUIC_KINDS: DecoyKind[] = ['quic'];
 
-const key = (endpoint: string, kind: Kind) => `${kind} ${endpoint}`;
+const key = (endpoint: string, kind: DecoyKind) => `${kind} ${endpoint}`;
 
 /**
  * Decoys that passed, per IP:port and scheme, kept for the targets measured there after them. One
@@ -36,14 +36,14 @@ export class PassedDecoys {
   constructor(private readonly maxAgeMs: number) {}
 
   /** A copy of the decoy that passed on the IP:port at most `maxAgeMs` before `now`, naming whose it was. */
-  fresh<K extends Kind>(endpoint: string, kind: K, now: number): DecoyOf<K> | undefined {
+  fresh<K extends DecoyKind>(endpoint: string, kind: K, now: number): DecoyOf<K> | undefined {
     const seen = this.passed.get(key(endpoint, kind));
     if (!seen || now - seen.at > this.maxAgeMs) return undefined;
     return { ...seen.observation, shared_from: seen.target } as DecoyOf<K>;
   }
 
   /** Keeps a decoy made at `at` for `target`, if it passed; one that failed voids what the IP:port had. */
-  record<K extends Kind>(
+  record<K extends DecoyKind>(
     endpoint: string,
     kind: K,
     target: string,

@@ -7,29 +7,28 @@ import {
   type DnsQueryOptions,
 } from '../checks/dns.js';
 import { checkHttp } from '../checks/http.js';
-import type { Stopwatch } from '../checks/stopwatch.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
 import { hostPort, impossibleReason, inList } from '../model/addresses.js';
-import { BLOCKING_FAILURES, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
-import type { DecoyObservation, PassedDecoys } from './decoys.js';
-import type { Blocks, EndpointLocks } from './locks.js';
-import { probeQuic, waitAtMost, wantsQuic, type QuicRun } from './quic.js';
+import {
+  beginTurn,
+  decoyToMake,
+  dialFailed,
+  endTurn,
+  holdEndpoint,
+  isBlocking,
+  residualOf,
+  withinGrace,
+  type Turn,
+} from './attribution.js';
+import type { ProbeContext, Residual } from './context.js';
+import type { DecoyObservation } from './decoys.js';
+import { probeQuic, wantsQuic, type QuicRun } from './quic.js';
+import { bodyLimits, type ProbeOptions } from './options.js';
 import { transferControl } from './throttle.js';
-import { bodyLimits, type ProbeEnv, type ProbeOptions } from './options.js';
-
-export interface ProbeContext {
-  env: ProbeEnv;
-  options: ProbeOptions;
-  locks: EndpointLocks;
-  /** Where earlier targets of the run were blocked. */
-  blocks: Blocks;
-  /** Decoys that passed lately, reused by the next targets on the same IP:port. */
-  decoys: PassedDecoys;
-  watch: Stopwatch;
-}
 
 export interface ProbeRun {
   /** Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier, where this target's own would be). */
@@ -42,12 +41,6 @@ export interface ProbeRun {
   residual?: Residual;
   /** The QUIC handshakes, when the target is measured over QUIC. */
   quic?: QuicRun;
-}
-
-export interface Residual {
-  target: string;
-  endpoint: string;
-  ago_ms: number;
 }
 
 interface Chosen {
@@ -185,7 +178,7 @@ async function connectAndUse(
   const first = new Promise<Chosen | undefined>((resolve) => (pickFirst = resolve));
   const dials = addresses.map(async (address): Promise<ConnectObservation> => {
     const endpoint = hostPort(address, target.port);
-    const release = await ctx.locks.acquire(endpoint);
+    const release = await holdEndpoint(ctx, 'tcp', endpoint);
     let kept = false;
     try {
       const { observation, socket } = await checkConnect(
@@ -195,7 +188,7 @@ async function connectAndUse(
         ctx.options.timeouts.connect,
         ctx.watch,
       );
-      if (observation.failure) ctx.decoys.forget(endpoint);
+      if (observation.failure) dialFailed(ctx, endpoint);
       if (socket && !chosen) {
         chosen = { address, socket, release };
         kept = true;
@@ -210,11 +203,17 @@ async function connectAndUse(
   });
   const connects = Promise.all(dials).finally(() => pickFirst(undefined));
   const picked = await first;
-  const endpoint = picked && hostPort(picked.address, target.port);
-  const recent = endpoint && ctx.blocks.recent(endpoint, target.name, ctx.env.clock.now());
-  const later = picked ? await useConnection(target, picked, ctx, recent !== undefined) : [];
+  if (!picked) {
+    out.push(...(await connects));
+    return undefined;
+  }
+  const endpoint = hostPort(picked.address, target.port);
+  const scheme = target.scheme === 'tcp' ? undefined : target.scheme;
+  const turn = scheme && beginTurn(ctx, endpoint, target, scheme);
+  const residual = turn ? turn.residual : residualOf(ctx, 'tcp', endpoint, target);
+  const later = await useConnection(target, picked, ctx, turn);
   out.push(...(await connects), ...later);
-  return recent ? { ...recent, endpoint: endpoint! } : undefined;
+  return residual;
 }
 
 /** A reset or a FIN may be a probabilistic trigger: worth a fresh try. A timeout or a bad certificate is not. */
@@ -338,50 +337,31 @@ async function residualCheck(
       tagged(dialled.observation, { purpose: 'residual_check' }),
       ...(seen ? [tagged(seen, { purpose: 'residual_check' })] : []),
     );
-    const failure = dialled.observation.failure ?? seen?.failure;
-    if (!failure || !BLOCKING_FAILURES.has(failure.failure)) break;
+    if (!isBlocking(dialled.observation.failure ?? seen?.failure)) break;
   }
   return steps;
-}
-
-// A healthy server answers a ClientHello (or a request) in about one round trip, far less than a
-// twentieth of a deadline (0.5 s of the default 10 s): a decoy still silent then is being dropped,
-// and waiting out its whole deadline before the target's own check would make every dropped target
-// cost two deadlines. (Not a multiple of the connect time: on a busy machine that measures the
-// event loop's lag, not the network.)
-const DECOY_GRACE_SHARE = 1 / 20;
-
-/** How long the target's own check waits for the decoy before it starts beside it. */
-function decoyGraceMs(target: Target, ctx: ProbeContext): number {
-  const { timeouts } = ctx.options;
-  return (target.scheme === 'https' ? timeouts.tls : timeouts.http) * DECOY_GRACE_SHARE;
 }
 
 /**
  * The decoy first (unless there is none, or one passed lately on this IP:port), then the target's
  * own check, tried again on fresh connections while it is reset; then, after a block, the optional
  * SNI probe and residual check. The own check starts when the decoy is done, or beside it once the
- * decoy has stayed silent past its grace. Frees the IP:port lock at the end.
+ * decoy has stayed silent past its grace (attribution.ts). Frees the IP:port lock at the end.
  */
 async function useConnection(
   target: Target,
   chosen: Chosen,
   ctx: ProbeContext,
-  lingering: boolean,
+  turn: Turn<'https' | 'http'> | undefined,
 ): Promise<Observation[]> {
-  const { options, env } = ctx;
+  const { options } = ctx;
   const { address, release } = chosen;
-  const endpoint = hostPort(address, target.port);
-  // Right after another target's block on this IP:port, an innocuous check would only meet the
-  // lingering block: none is made (the result is flagged possibly residual instead).
-  const decoy = lingering ? undefined : options.decoyName;
   try {
-    if (target.scheme === 'tcp') return [];
-    // A reused decoy must be fresh now, right before the own check's first try; a new one is aged from now.
-    const decoyAt = env.clock.now();
-    const reused = decoy ? ctx.decoys.fresh(endpoint, target.scheme, decoyAt) : undefined;
-    const decoyRun = decoy && !reused ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
-    if (decoyRun) await waitAtMost(decoyRun, decoyGraceMs(target, ctx));
+    if (!turn) return []; // a tcp target: the connection was all
+    const decoy = decoyToMake(turn);
+    const decoyRun = decoy ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
+    if (decoyRun)
+      await withinGrace(decoyRun, target.scheme === 'https' ? options.timeouts.tls : options.timeouts.http);
     // The target's own check is always made, whatever the decoy met: a server may sit on, reset or
     // close a name it does not serve, and only the target's own check can say the target is blocked.
     const own: Observation[] = [];
@@ -399,16 +379,13 @@ async function useConnection(
       if (!failure || !RETRYABLE.has(failure.failure)) break;
     }
     const made = await decoyRun;
-    if (made) ctx.decoys.record(endpoint, target.scheme, target.name, made, decoyAt, env.clock.now());
-    const decoyMet = reused ?? made;
+    const decoyMet = turn.reused ?? made;
     const steps = [...(decoyMet ? [decoyMet] : []), ...own];
     steps.push(...(await transferControl(target, address, own, ctx))); // after a slow transfer only
-    if (failure && BLOCKING_FAILURES.has(failure.failure)) {
-      ctx.blocks.record(endpoint, target.name, env.clock.now());
-      ctx.decoys.forget(endpoint);
+    if (endTurn(ctx, turn, made, failure)) {
       steps.push(...(await sniProbe(target, ctx)));
-      if (decoy && options.residualCheckMs > 0)
-        steps.push(...(await residualCheck(target, address, decoy, ctx)));
+      if (turn.decoyName && options.residualCheckMs > 0)
+        steps.push(...(await residualCheck(target, address, turn.decoyName, ctx)));
     }
     return steps;
   } finally {

@@ -5,13 +5,13 @@
 import dgram from 'node:dgram';
 import { checkQuic } from '../checks/quic.js';
 import { hostPort } from '../model/addresses.js';
-import { BLOCKING_FAILURES } from '../model/failure.js';
 import { own, type Observation } from '../model/observation.js';
 import type { QuicEvidence, QuicObservation } from '../model/quic.js';
 import type { Target } from '../model/target.js';
 import { http3Alternative, parseAltSvc, type AltService } from '../net/alt-svc.js';
 import type { ProbeOptions } from './options.js';
-import type { ProbeContext, Residual } from './probe.js';
+import { beginTurn, decoyToMake, endTurn, holdEndpoint, withinGrace } from './attribution.js';
+import type { ProbeContext, Residual } from './context.js';
 
 export interface QuicRun {
   observations: QuicObservation[];
@@ -24,12 +24,6 @@ export function wantsQuic(target: Target, options: ProbeOptions): boolean {
   if (target.scheme !== 'https' || options.quic === 'off') return false;
   return target.quic ?? options.quic === 'all';
 }
-
-// As over TCP (probe.ts): a healthy server answers an Initial in a round trip; a decoy still
-// silent after a twentieth of the deadline is being dropped, and the own handshake starts beside it.
-const DECOY_GRACE_SHARE = 1 / 20;
-
-const udpKey = (endpoint: string) => `udp ${endpoint}`;
 
 /**
  * QUIC to the target's addresses: the first at once, the others when it did not answer (refused,
@@ -74,7 +68,7 @@ async function raceAddresses(
   // and any datagram from it (to the decoy or the own handshake) says it answers: only silence or
   // a refusal starts the others, all at once rather than one grace apart.
   await Promise.race([lockedThere, run]);
-  await waitAtMost(Promise.race([heardThere, run]), ctx.options.quicTimeoutMs * DECOY_GRACE_SHARE);
+  await withinGrace(Promise.race([heardThere, run]), ctx.options.quicTimeoutMs);
   const runs = [run, ...(answered ? [] : rest.map((address) => probeQuicAt(target, address, port, ctx)))];
   const done = await Promise.all(runs);
   const decisive = done.find((r) => ownOf(r).stage !== 'initial') ?? done[0]!;
@@ -101,7 +95,10 @@ interface RaceSignals {
   heard(): void;
 }
 
-/** One address and UDP port: the decoy (made, or reused), then the own handshake, under its lock. */
+/**
+ * One address and UDP port: the decoy (made, or reused), then the own handshake, in the target's
+ * turn there (attribution.ts).
+ */
 async function probeQuicAt(
   target: Target,
   address: string,
@@ -111,10 +108,10 @@ async function probeQuicAt(
 ): Promise<QuicRun> {
   const { options, env, watch } = ctx;
   const endpoint = hostPort(address, port);
-  const release = await ctx.locks.acquire(udpKey(endpoint));
+  const release = await holdEndpoint(ctx, 'quic', endpoint);
   signals?.locked();
   try {
-    const recent = ctx.blocks.recent(udpKey(endpoint), target.name, env.clock.now());
+    const turn = beginTurn(ctx, endpoint, target, 'quic');
     const source = env.udpSource;
     const createSocket = source
       ? (type: 'udp4' | 'udp6') => dgram.createSocket(type).bind({ address: source, port: 0 })
@@ -129,39 +126,24 @@ async function probeQuicAt(
       ...(createSocket ? { createSocket } : {}),
       ...(signals ? { onAnswer: signals.heard } : {}),
     };
-    // Right after a block there, a decoy would only meet the lingering blackhole: none is made.
-    const decoyName = recent ? undefined : options.decoyName;
-    // As over TCP, a decoy that passed there lately (for another name) stands for this one's.
-    const decoyAt = env.clock.now();
-    const reused = decoyName ? ctx.decoys.fresh(endpoint, 'quic', decoyAt) : undefined;
     // A reused decoy was answered there lately: the address answers.
-    if (reused) signals?.heard();
-    const decoy =
-      decoyName && !reused
-        ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch)
-        : undefined;
-    if (decoy) await waitAtMost(decoy, options.quicTimeoutMs * DECOY_GRACE_SHARE);
+    if (turn.reused) signals?.heard();
+    const decoyName = decoyToMake(turn);
+    const decoy = decoyName
+      ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch)
+      : undefined;
+    if (decoy) await withinGrace(decoy, options.quicTimeoutMs);
     const own = await checkQuic(base, watch);
     const made = await decoy;
-    if (made) ctx.decoys.record(endpoint, 'quic', target.name, made, decoyAt, env.clock.now());
-    if (own.failure && BLOCKING_FAILURES.has(own.failure.failure)) ctx.decoys.forget(endpoint, 'quic');
-    if (own.failure?.failure === 'generic_timeout_error')
-      ctx.blocks.record(udpKey(endpoint), target.name, env.clock.now());
-    const decoyMet = reused ?? made;
+    endTurn(ctx, turn, made, own.failure);
+    const decoyMet = turn.reused ?? made;
     return {
       observations: [...(decoyMet ? [decoyMet] : []), own],
-      ...(recent ? { residual: { ...recent, endpoint } } : {}),
+      ...(turn.residual ? { residual: turn.residual } : {}),
     };
   } finally {
     release();
   }
-}
-
-/** Waits for `work` at most `ms`; it goes on either way. */
-export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 /** What says the target speaks QUIC: its own HTTP answer's Alt-Svc offering h3, and `quic: true`. */

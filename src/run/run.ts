@@ -1,32 +1,20 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyTarget } from '../classify/target.js';
-import {
-  inContext,
-  isSuccess,
-  meetsBlocking,
-  meetsExpectation,
-  meetsQuic,
-  vantageOf,
-} from '../classify/run.js';
+import { vantageOf } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
-import { classifyQuic } from '../classify/quic.js';
-import type { QuicResult } from '../model/quic.js';
-import type { Blocking, Control, HelperSummary } from '../model/control.js';
-import { tenths } from '../model/clock.js';
-import { find, own, type Observation } from '../model/observation.js';
 import type { DnsContext } from '../classify/dns.js';
-import type { DnsPreflight, RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
+import type { RunSummary, TargetResult } from '../model/result.js';
 import type { Target } from '../model/target.js';
-import type { Verdict, VerdictName } from '../model/verdict.js';
 import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
-import { offeredBy } from './quic.js';
-import { needsDns, probeTarget, type ProbeContext, type ProbeRun, type Residual } from './probe.js';
-import type { QuicRun } from './quic.js';
+import type { ProbeContext } from './context.js';
+import { needsDns, probeTarget, type ProbeRun } from './probe.js';
+import { quicResultOf, toResult, type Measured } from './result.js';
 import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
+import { summarize, Tally } from './summary.js';
 
 export interface RunHooks {
   /** Called as each target finishes (streaming output, progress). */
@@ -70,198 +58,6 @@ interface Probed {
   run: ProbeRun;
   began: number;
   at: Date;
-}
-
-interface Measured {
-  target: Target;
-  residual?: Residual;
-  verdict: Verdict;
-  blocking: Blocking;
-  accessible: boolean | null;
-  control?: Control;
-  checks: Observation[];
-  quic?: QuicResult;
-  addresses: string[];
-  startedAt: Date;
-  chainMs: number;
-  totalMs: number;
-}
-
-function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Timings {
-  const first = <K extends Observation['check']>(kind: K) => find(checks, kind)[0];
-  // The last try of the target's own check is the one that decided.
-  const http = own(checks, 'http_round_trip').at(-1);
-  const tls = own(checks, 'tls_handshake').at(-1);
-  const used = http?.address ?? tls?.address;
-  const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
-  const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
-  const set = (key: keyof Timings, c: Observation | undefined) => c && (timings[key] = c.duration_ms);
-  set('resolve_ms', first('resolve'));
-  set('dns_query_ms', first('dns_query'));
-  set('connect_ms', connect);
-  set('tls_ms', tls);
-  set('http_ms', http);
-  return timings;
-}
-
-/** A failure right after another target's block on the same IP:port may only be the censor's lingering block. */
-function residualFields(residual: Residual | undefined, verdict: VerdictName) {
-  if (!residual || isSuccess(verdict)) return {};
-  return { flags: ['possibly-residual'], residual_of: residual };
-}
-
-/** The QUIC handshakes classified, flagged possibly residual after another target's block on the same UDP port. */
-function quicResultOf(
-  target: Target,
-  run: QuicRun,
-  checks: Observation[],
-  tcp: Verdict,
-  helperSaw: boolean,
-): QuicResult {
-  const classified = classifyQuic({
-    target,
-    checks: run.observations,
-    offeredBy: offeredBy(target, checks, helperSaw),
-    tcp,
-  });
-  return {
-    ...classified,
-    ...residualFields(run.residual, classified.verdict === 'not-offered' ? 'reachable' : classified.verdict),
-  };
-}
-
-/** OONI's keys: in an offline run no failure says anything, so neither do they. */
-function blockingOf(m: Measured, v: Verdict): Pick<TargetResult, 'blocking' | 'accessible'> {
-  return v.verdict === 'vantage-offline'
-    ? { blocking: null, accessible: null }
-    : { blocking: m.blocking, accessible: m.accessible };
-}
-
-/** What the helper saw, as the result carries it (its name and URL are the result's own). */
-function controlOf(m: Measured): Pick<TargetResult, 'control'> {
-  if (!m.control) return {};
-  const { type: _type, name: _name, url: _url, ...seen } = m.control;
-  return { control: seen };
-}
-
-function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetResult {
-  const { target } = m;
-  const v = inContext(m.verdict, vantage);
-  const blocking = blockingOf(m, v);
-  return {
-    name: target.name,
-    service: target.service,
-    url: target.url,
-    ...(target.role ? { role: target.role } : {}),
-    tags: target.tags,
-    verdict: v.verdict,
-    ...(v.measured ? { measured_verdict: v.measured } : {}),
-    ...(v.stage ? { stage: v.stage } : {}),
-    ...(v.failure ? { failure: v.failure } : {}),
-    ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
-    ...residualFields(m.residual, v.verdict),
-    ...(v.lingering ? { residual_check: v.lingering } : {}),
-    reason: v.reason,
-    evidence: v.evidence,
-    ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
-    ...blocking,
-    ...controlOf(m),
-    ...(m.quic ? { quic: m.quic } : {}),
-    ...(v.throughput ? { throughput: v.throughput } : {}),
-    addresses: m.addresses,
-    timings: timingsOf(m.checks, m.chainMs, m.totalMs),
-    ...(target.expect ? { expect: target.expect } : {}),
-    ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
-    ...(target.expectQuic ? { expect_quic: target.expectQuic } : {}),
-    expect_met:
-      meetsExpectation(v.verdict, target.expect) &&
-      meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
-      meetsQuic(m.quic?.verdict, target.expectQuic),
-    started_at: m.startedAt.toISOString(),
-    checks: m.checks,
-  };
-}
-
-function dnsNotes(preflight: DnsPreflight): string[] {
-  const notes: string[] = [];
-  const { sink, nxdomain } = preflight;
-  if (sink && !sink.usable)
-    notes.push(`the sink ${sink.server} is unusable (${sink.why}): its answers were not used as evidence`);
-  if (nxdomain && nxdomain.rewritten_to.length > 0) {
-    notes.push(
-      `the resolver answers ${nxdomain.rewritten_to.join(' ')} for names that do not exist (NXDOMAIN rewriting)`,
-    );
-  }
-  return notes;
-}
-
-/** What the summary needs of the results, kept as they stream past instead of the results themselves. */
-class Tally {
-  targets = 0;
-  unmet = 0;
-  foreign = 0;
-  foreignUp = 0;
-  readonly counts: Partial<Record<VerdictName, number>> = {};
-
-  add(r: TargetResult) {
-    this.targets++;
-    this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + 1;
-    if (!r.expect_met) this.unmet++;
-    if (r.role === 'control-foreign') {
-      this.foreign++;
-      if (isSuccess(r.verdict)) this.foreignUp++;
-    }
-  }
-}
-
-function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): string[] {
-  const notes: string[] = dnsNotes(preflight);
-  if (vantage === 'offline')
-    notes.push(
-      'every domestic control failed: this vantage point looks offline, and no result of this run means censorship',
-    );
-  if (vantage === 'unknown')
-    notes.push(
-      'no domestic control in this run (or none finished): an offline vantage point cannot be told from censorship',
-    );
-  if (vantage === 'online' && tally.foreign > 0 && tally.foreignUp === 0) {
-    notes.push(
-      'every foreign control failed: the border itself may be cut, so blocking may not be specific to these services',
-    );
-  }
-  return notes;
-}
-
-function helperNotes(helper: HelperSummary | undefined): string[] {
-  if (!helper || helper.controls === helper.sent) return [];
-  const missing = helper.sent - helper.controls;
-  return [
-    `${missing} of ${helper.sent} targets got no control from the helper (${helper.why ?? 'none came in time'}): their verdicts are this side's alone`,
-  ];
-}
-
-interface RunFacts {
-  vantage: Vantage;
-  preflight: DnsPreflight;
-  startedAt: Date;
-  endedAt: Date;
-  ms: number;
-}
-
-function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary | undefined): RunSummary {
-  const { vantage, preflight } = facts;
-  return {
-    started_at: facts.startedAt.toISOString(),
-    ended_at: facts.endedAt.toISOString(),
-    duration_ms: Math.round(facts.ms),
-    targets: tally.targets,
-    counts: tally.counts,
-    vantage,
-    unmet: tally.unmet,
-    dns_preflight: preflight,
-    ...(helper ? { helper } : {}),
-    notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
-  };
 }
 
 /**

@@ -4,7 +4,7 @@ import type {
   DuckDBDataChunkWriter,
   JSToDuckDBValueConverter,
 } from '@duckdb/node-api';
-import { COLUMNS, type Cell } from '../report/export-columns.js';
+import { COLUMNS, type Cell } from '../report/export/columns.js';
 
 // Export rows into a DuckDB table through its appender, in data chunks (DuckDB's own batching):
 // a few microseconds a row, where an INSERT per row would take tens.

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { BucketCount, BucketSize } from '../report/buckets.js';
+import type { BucketCount, BucketSize } from '../report/buckets/buckets.js';
 import type { VerdictName } from '../model/verdict.js';
 import { sqlString } from './duckdb.js';
 

@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../model/input-error.js';
-import { rowsOf } from '../report/export-columns.js';
-import { candidates, readReport, type Candidate, type ReadReport } from '../report/read.js';
+import { rowsOf } from '../report/export/columns.js';
+import { candidates, readReport, type Candidate, type ReadReport } from '../report/document/read.js';
 import { RowAppender, type JsValue } from './append.js';
 
 // `reachprobe ingest`: the reports of some folders into the store, each once. A report is known by

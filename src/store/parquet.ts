@@ -1,9 +1,9 @@
 import { rename, rm } from 'node:fs/promises';
 import type { InputError } from '../model/input-error.js';
-import { temporaryBeside } from '../report/atomic-stream.js';
-import { rowsOf } from '../report/export-columns.js';
-import { atLeastOne, type Exported } from '../report/export.js';
-import { eachReport } from '../report/read.js';
+import { temporaryBeside } from '../report/document/atomic-stream.js';
+import { rowsOf } from '../report/export/columns.js';
+import { atLeastOne, type Exported } from '../report/export/export.js';
+import { eachReport } from '../report/document/read.js';
 import { RowAppender } from './append.js';
 import { openDb, sqlString } from './duckdb.js';
 import { RESULTS_DDL } from './schema.js';

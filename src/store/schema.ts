@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { InputError } from '../model/input-error.js';
-import { COLUMNS, EXPORT_VERSION } from '../report/export-columns.js';
+import { COLUMNS, EXPORT_VERSION } from '../report/export/columns.js';
 
 // The store's tables (docs/store.md). `results` holds export-columns.ts's rows as they are, so a
 // query written for an export runs on the store too. STORE_VERSION changes when a table changes in

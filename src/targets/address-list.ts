@@ -12,13 +12,20 @@ export function readAddressList(file: string): net.BlockList {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read the address list: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
+    throw new InputError(
+      `cannot read the address list: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      file,
+    );
   }
   const list = new net.BlockList();
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
     if (line !== '' && !addRange(list, line)) {
-      throw new InputError(`"${line}" is not an IP address or CIDR range (like 1.2.3.0/24 or 2001:db8::/32)`, file, i + 1);
+      throw new InputError(
+        `"${line}" is not an IP address or CIDR range (like 1.2.3.0/24 or 2001:db8::/32)`,
+        file,
+        i + 1,
+      );
     }
   });
   return list;

@@ -8,7 +8,14 @@ import { linesOf, textChunks } from './text-stream.js';
 // and plain lists of URLs, one a line (OONI's --input-file). Neither names its targets.
 
 /** The header of a Citizen Lab test list, which is how such a file is recognised. */
-export const CITIZEN_LAB_COLUMNS = ['url', 'category_code', 'category_description', 'date_added', 'source', 'notes'];
+export const CITIZEN_LAB_COLUMNS = [
+  'url',
+  'category_code',
+  'category_description',
+  'date_added',
+  'source',
+  'notes',
+];
 const MAX_LINE = 64 * 1024;
 
 export interface ListOptions {
@@ -21,12 +28,15 @@ export async function readList(file: string, options: ListOptions = {}): Promise
   const { first, chunks } = await firstLine(textChunks(file));
   const header = first.replace(/^\uFEFF/, '').trim();
   // A .csv file is held to the header; a list is recognised as CSV by its header alone.
-  if (/\.csv$/i.test(file) || header.startsWith('url,category_code')) return readCitizenLab(chunks, file, options);
+  if (/\.csv$/i.test(file) || header.startsWith('url,category_code'))
+    return readCitizenLab(chunks, file, options);
   return readUrls(chunks, file);
 }
 
 /** The first line of the text, and every chunk again (the first ones included). */
-async function firstLine(source: AsyncGenerator<string>): Promise<{ first: string; chunks: AsyncIterable<string> }> {
+async function firstLine(
+  source: AsyncGenerator<string>,
+): Promise<{ first: string; chunks: AsyncIterable<string> }> {
   const seen: string[] = [];
   let text = '';
   for (let next = await source.next(); !next.done; next = await source.next()) {
@@ -49,7 +59,9 @@ async function readUrls(chunks: AsyncIterable<string>, file: string): Promise<Un
     last = line;
     const url = text.replace(/(^|\s)#.*$/s, '').trim();
     if (url === '') continue;
-    const hint = /\.ya?ml$|^\s*(targets|defaults)\s*:|^\s*-\s/.test(url) ? ' (a YAML targets file must be named *.yaml or *.yml)' : '';
+    const hint = /\.ya?ml$|^\s*(targets|defaults)\s*:|^\s*-\s/.test(url)
+      ? ' (a YAML targets file must be named *.yaml or *.yml)'
+      : '';
     targets.push(listed(url, [], undefined, (problem) => fail(`${problem}${hint}`, file, line), line, file));
   }
   if (targets.length === 0) fail('no targets: the list has no URLs', file, last);
@@ -57,9 +69,19 @@ async function readUrls(chunks: AsyncIterable<string>, file: string): Promise<Un
 }
 
 /** A Citizen Lab test list: one target a row, tagged with its category code. */
-async function readCitizenLab(chunks: AsyncIterable<string>, file: string, options: ListOptions): Promise<Unnamed[]> {
+async function readCitizenLab(
+  chunks: AsyncIterable<string>,
+  file: string,
+  options: ListOptions,
+): Promise<Unnamed[]> {
   const { parse } = await import('csv-parse');
-  const parser = parse({ bom: true, columns: checkHeader(file), info: true, max_record_size: MAX_LINE, skip_empty_lines: true });
+  const parser = parse({
+    bom: true,
+    columns: checkHeader(file),
+    info: true,
+    max_record_size: MAX_LINE,
+    skip_empty_lines: true,
+  });
   const source = Readable.from(chunks);
   source.on('error', (err) => parser.destroy(err));
   const targets: Unnamed[] = [];
@@ -67,7 +89,10 @@ async function readCitizenLab(chunks: AsyncIterable<string>, file: string, optio
   let ended = 1;
   let empty = 0;
   try {
-    for await (const { record, info } of source.pipe(parser) as AsyncIterable<{ record: Record<string, string>; info: { lines: number; empty_lines: number } }>) {
+    for await (const { record, info } of source.pipe(parser) as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number; empty_lines: number };
+    }>) {
       targets.push(row(record, ended + 1 + info.empty_lines - empty, file, options));
       ended = info.lines;
       empty = info.empty_lines;
@@ -86,7 +111,11 @@ function checkHeader(file: string) {
   return (header: string[]): string[] => {
     const names = header.map((h) => h.trim());
     if (names.join(',') !== CITIZEN_LAB_COLUMNS.join(',')) {
-      fail(`not a Citizen Lab test list header: expected "${CITIZEN_LAB_COLUMNS.join(',')}", got "${names.join(',')}"`, file, 1);
+      fail(
+        `not a Citizen Lab test list header: expected "${CITIZEN_LAB_COLUMNS.join(',')}", got "${names.join(',')}"`,
+        file,
+        1,
+      );
     }
     return names;
   };
@@ -97,14 +126,34 @@ function row(record: Record<string, string>, line: number, file: string, options
   const url = (record.url ?? '').trim();
   const category = (record.category_code ?? '').trim();
   if (url === '') at('column "url" is empty');
-  if (!/^[A-Za-z0-9_-]+$/.test(category)) at(category === '' ? 'column "category_code" is empty' : `column "category_code": "${category}" is not a code like NEWS or HUMR`);
+  if (!/^[A-Za-z0-9_-]+$/.test(category))
+    at(
+      category === ''
+        ? 'column "category_code" is empty'
+        : `column "category_code": "${category}" is not a code like NEWS or HUMR`,
+    );
   const service = options.serviceFrom === 'category' ? category : undefined;
   return listed(url, [category], service, (problem) => at(`column "url": ${problem}`), line, file, category);
 }
 
-function listed(url: string, tags: string[], service: string | undefined, problem: (p: string) => never, line: number, file: string, category?: string): Unnamed {
+function listed(
+  url: string,
+  tags: string[],
+  service: string | undefined,
+  problem: (p: string) => never,
+  line: number,
+  file: string,
+  category?: string,
+): Unnamed {
   const endpoint = parseUrl(url, problem);
-  return { service: service ?? bareHost(endpoint.host), url, ...endpoint, tags, ...(category ? { category } : {}), source: { file, line } };
+  return {
+    service: service ?? bareHost(endpoint.host),
+    url,
+    ...endpoint,
+    tags,
+    ...(category ? { category } : {}),
+    source: { file, line },
+  };
 }
 
 function fail(message: string, file: string, line: number): never {

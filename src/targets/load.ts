@@ -52,16 +52,27 @@ export function filterTargets(targets: Target[], filter: TargetFilter): Target[]
   for (const name of only) {
     if (!names.has(name)) throw new InputError(`unknown target name "${name}"${didYouMean(name, names)}`);
   }
-  const byService = picker('service', services, targets.map((t) => t.service));
-  const byCategory = picker('category', categories, targets.flatMap((t) => (t.category ? [t.category] : [])));
-  return targets.filter((t) => (only.length === 0 || only.includes(t.name)) && byService(t.service) && byCategory(t.category));
+  const byService = picker(
+    'service',
+    services,
+    targets.map((t) => t.service),
+  );
+  const byCategory = picker(
+    'category',
+    categories,
+    targets.flatMap((t) => (t.category ? [t.category] : [])),
+  );
+  return targets.filter(
+    (t) => (only.length === 0 || only.includes(t.name)) && byService(t.service) && byCategory(t.category),
+  );
 }
 
 /** Whether a value is among the wanted ones (all pass when none is wanted), ignoring case; a wanted value no target has is a typo. */
 function picker(what: string, wanted: string[], present: string[]): (value: string | undefined) => boolean {
   const known = new Set(present.map((v) => v.toLowerCase()));
   for (const value of wanted) {
-    if (!known.has(value.toLowerCase())) throw new InputError(`unknown ${what} "${value}"${didYouMean(value, known)}`);
+    if (!known.has(value.toLowerCase()))
+      throw new InputError(`unknown ${what} "${value}"${didYouMean(value, known)}`);
   }
   const set = new Set(wanted.map((v) => v.toLowerCase()));
   return (value) => set.size === 0 || (value !== undefined && set.has(value.toLowerCase()));
@@ -121,7 +132,11 @@ function checkUnique(targets: Target[]): void {
     const first = seen.get(t.name);
     if (first) {
       const where = (x: Target): string => `${x.source.file}:${x.source.line}`;
-      throw new InputError(`target "${t.name}": duplicate name, defined at ${where(first)} and ${where(t)}`, t.source.file, t.source.line);
+      throw new InputError(
+        `target "${t.name}": duplicate name, defined at ${where(first)} and ${where(t)}`,
+        t.source.file,
+        t.source.line,
+      );
     }
     seen.set(t.name, t);
   }

@@ -1,14 +1,46 @@
 import { isMap, isScalar, isSeq, type YAMLSeq } from 'yaml';
 import { InputError } from '../model/input-error.js';
 import { BLOCKING_VALUES } from '../model/control.js';
-import { ROLES, type ExpectedBlocking, type Role, type Scheme, type SourceRef, type Target } from '../model/target.js';
+import {
+  ROLES,
+  type ExpectedBlocking,
+  type Role,
+  type Scheme,
+  type SourceRef,
+  type Target,
+} from '../model/target.js';
 import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
 import { QUIC_VERDICT_NAMES } from '../model/quic.js';
-import { checkKnown, fieldsOf, readBoolean, isEmpty, kind, readChoice, readStrings, readString, required, Source, stringValue, type Field, type Fields } from './yaml.js';
+import {
+  checkKnown,
+  fieldsOf,
+  readBoolean,
+  isEmpty,
+  kind,
+  readChoice,
+  readStrings,
+  readString,
+  required,
+  Source,
+  stringValue,
+  type Field,
+  type Fields,
+} from './yaml.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
-const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'tags'];
-const TARGET_FIELDS = ['name', 'service', 'url', 'role', 'expect', 'expect_blocking', 'quic', 'expect_quic', 'tags'];
+const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'essential', 'tags'];
+const TARGET_FIELDS = [
+  'name',
+  'service',
+  'url',
+  'role',
+  'expect',
+  'expect_blocking',
+  'quic',
+  'expect_quic',
+  'essential',
+  'tags',
+];
 /** What `expect_blocking` may say: OONI's `blocking` values other than null (written false, or a string). */
 const URL_FORMS = 'expected https://host[:port]/path, http://host[:port]/path or tcp://host:port';
 
@@ -18,6 +50,7 @@ interface Shared {
   role?: Role;
   expect?: VerdictName;
   quic?: boolean;
+  essential?: boolean;
   tags: string[];
 }
 
@@ -54,7 +87,11 @@ export function parseTargets(text: string, file: string): Target[] {
   return parseTargetsFile(text, file).targets;
 }
 
-export function parseTargetsFile(text: string, file: string, ext: Extension = { topFields: [], targetFields: [] }): ParsedTargets {
+export function parseTargetsFile(
+  text: string,
+  file: string,
+  ext: Extension = { topFields: [], targetFields: [] },
+): ParsedTargets {
   const src = Source.parse(text, file);
   const { defaults, list, top } = topLevel(src, ext);
   if (list.items.length === 0) src.fail('no targets: the list is empty', list);
@@ -63,7 +100,8 @@ export function parseTargetsFile(text: string, file: string, ext: Extension = { 
   const targets = list.items.map((item, i) => {
     const { target, extra } = readTarget(src, item, i + 1, defaults, ext);
     const earlier = firstLine.get(target.name);
-    if (earlier !== undefined) src.fail(`target "${target.name}": duplicate name; first defined at line ${earlier}`, item);
+    if (earlier !== undefined)
+      src.fail(`target "${target.name}": duplicate name; first defined at line ${earlier}`, item);
     firstLine.set(target.name, target.source.line);
     extras.push(extra);
     return target;
@@ -80,7 +118,8 @@ function topLevel(src: Source, ext: Extension): { defaults: Shared; list: YAMLSe
   const root = src.resolve(src.doc.contents);
   if (isEmpty(root)) src.fail('no targets: the file is empty', 1);
   if (isSeq(root)) return { defaults: { tags: [] }, list: root, top: new Map() };
-  if (!isMap(root)) src.fail(`the file must be a mapping with "targets", or a list of targets; not ${kind(root)}`, root);
+  if (!isMap(root))
+    src.fail(`the file must be a mapping with "targets", or a list of targets; not ${kind(root)}`, root);
   const fields = fieldsOf(src, root);
   checkKnown(src, fields, [...TOP_FIELDS, ...ext.topFields], 'top level');
   const defaults = readDefaults(src, fields.get('defaults'));
@@ -95,32 +134,49 @@ function topLevel(src: Source, ext: Extension): { defaults: Shared; list: YAMLSe
 function readDefaults(src: Source, field: Field | undefined): Shared {
   if (!field) return { tags: [] };
   const map = src.resolve(field.value);
-  if (!isMap(map)) src.fail(`field "defaults": must be a mapping, not ${kind(map)}`, field.value ?? field.key);
+  if (!isMap(map))
+    src.fail(`field "defaults": must be a mapping, not ${kind(map)}`, field.value ?? field.key);
   const fields = fieldsOf(src, map);
   checkKnown(src, fields, DEFAULT_FIELDS, 'defaults');
   return readShared(src, fields, 'defaults');
 }
 
-function readTarget(src: Source, item: unknown, index: number, defaults: Shared, ext: Extension): { target: Target; extra: Fields } {
+function readTarget(
+  src: Source,
+  item: unknown,
+  index: number,
+  defaults: Shared,
+  ext: Extension,
+): { target: Target; extra: Fields } {
   const entry = src.resolve(item);
-  if (!isMap(entry)) src.fail(`target #${index}: must be a mapping with name, service and url; not ${kind(entry)}`, item);
+  if (!isMap(entry))
+    src.fail(`target #${index}: must be a mapping with name, service and url; not ${kind(entry)}`, item);
   const fields = fieldsOf(src, entry);
   // Name the target in messages when its name is usable, so an unknown key is reported before a
   // missing field: "nmae" → did you mean `name`? beats "field name is missing".
   const named = stringValue(src, fields.get('name'));
-  checkKnown(src, fields, [...TARGET_FIELDS, ...ext.targetFields], named ? `target "${named}"` : `target #${index}`);
+  checkKnown(
+    src,
+    fields,
+    [...TARGET_FIELDS, ...ext.targetFields],
+    named ? `target "${named}"` : `target #${index}`,
+  );
   const name = required(src, fields, 'name', `target #${index}`, item);
   const label = `target "${name}"`;
   const own = readShared(src, fields, label);
   const service = own.service ?? defaults.service;
-  if (service === undefined) src.fail(`${label}: field "service" is missing (give it here or in defaults)`, item);
+  if (service === undefined)
+    src.fail(`${label}: field "service" is missing (give it here or in defaults)`, item);
   const url = required(src, fields, 'url', label, item);
-  const endpoint = parseUrl(url, (problem) => src.fail(`${label}: field "url": ${problem}`, fields.get('url')?.value));
+  const endpoint = parseUrl(url, (problem) =>
+    src.fail(`${label}: field "url": ${problem}`, fields.get('url')?.value),
+  );
   const role = own.role ?? defaults.role;
   const expect = own.expect ?? defaults.expect;
   const expectBlocking = fields.get('expect_blocking');
   const expectQuic = fields.get('expect_quic');
   const quic = own.quic ?? defaults.quic;
+  const essential = own.essential ?? defaults.essential;
   const target: Target = {
     name,
     service,
@@ -128,9 +184,14 @@ function readTarget(src: Source, item: unknown, index: number, defaults: Shared,
     ...endpoint,
     ...(role && { role }),
     ...(expect && { expect }),
-    ...(expectBlocking && { expectBlocking: readBlocking(src, expectBlocking, `${label}: field "expect_blocking"`) }),
+    ...(expectBlocking && {
+      expectBlocking: readBlocking(src, expectBlocking, `${label}: field "expect_blocking"`),
+    }),
     ...(quic !== undefined && { quic }),
-    ...(expectQuic && { expectQuic: readChoice(src, expectQuic, `${label}: field "expect_quic"`, QUIC_VERDICT_NAMES) }),
+    ...(expectQuic && {
+      expectQuic: readChoice(src, expectQuic, `${label}: field "expect_quic"`, QUIC_VERDICT_NAMES),
+    }),
+    ...(essential && { essential }),
     tags: [...new Set([...defaults.tags, ...own.tags])],
     source: { file: src.file, line: src.line(item) },
   };
@@ -150,11 +211,13 @@ function readShared(src: Source, fields: Fields, label: string): Shared {
   const role = fields.get('role');
   const expect = fields.get('expect');
   const quic = fields.get('quic');
+  const essential = fields.get('essential');
   return {
     ...(service && { service: readString(src, service, `${label}: field "service"`) }),
     ...(role && { role: readChoice(src, role, `${label}: field "role"`, ROLES) }),
     ...(expect && { expect: readChoice(src, expect, `${label}: field "expect"`, VERDICT_NAMES) }),
     ...(quic && { quic: readBoolean(src, quic, `${label}: field "quic"`) }),
+    ...(essential && { essential: readBoolean(src, essential, `${label}: field "essential"`) }),
     tags: readStrings(src, fields.get('tags'), `${label}: field "tags"`),
   };
 }
@@ -177,7 +240,8 @@ export function parseUrl(text: string, fail: (problem: string) => never): Endpoi
   if (!parts) fail(`"${text}" is not a URL; ${URL_FORMS}`);
   const [, given = '', authority = '', rest = ''] = parts;
   const scheme = given.toLowerCase();
-  if (scheme !== 'https' && scheme !== 'http' && scheme !== 'tcp') fail(`unsupported scheme "${scheme}"; ${URL_FORMS}`);
+  if (scheme !== 'https' && scheme !== 'http' && scheme !== 'tcp')
+    fail(`unsupported scheme "${scheme}"; ${URL_FORMS}`);
   if (authority.includes('@')) fail('credentials (user:pass@) are not allowed in a target URL');
   const { host, port } = splitAuthority(authority, fail);
   // The host and path go through the WHATWG parser for normalisation: lower case, IDN to
@@ -194,15 +258,24 @@ export function parseUrl(text: string, fail: (problem: string) => never): Endpoi
     if (port === undefined) fail('a tcp:// URL needs a port, e.g. tcp://host:443');
     return { scheme, host: bare, port, path: '/' };
   }
-  return { scheme, host: bare, port: port ?? (scheme === 'https' ? 443 : 80), path: url.pathname + url.search };
+  return {
+    scheme,
+    host: bare,
+    port: port ?? (scheme === 'https' ? 443 : 80),
+    path: url.pathname + url.search,
+  };
 }
 
 /** "host", "host:port", "[v6]" or "[v6]:port" into host and an optional port. */
-function splitAuthority(authority: string, fail: (problem: string) => never): { host: string; port?: number } {
+function splitAuthority(
+  authority: string,
+  fail: (problem: string) => never,
+): { host: string; port?: number } {
   const match = /^(\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/s.exec(authority);
   if (!match) fail(`cannot read host and port from "${authority}"`);
   const [, host = '', port] = match;
-  if (port?.includes(':')) fail(`an IPv6 address goes in brackets, e.g. https://[2001:db8::1]/ ("${authority}")`);
+  if (port?.includes(':'))
+    fail(`an IPv6 address goes in brackets, e.g. https://[2001:db8::1]/ ("${authority}")`);
   if (host === '' || host === '[]') fail('the URL has no host');
   if (port === undefined) return { host };
   if (!/^\d+$/.test(port)) fail(`port "${port}" is not a number`);

@@ -41,14 +41,19 @@ function countLines(text: string): number {
 }
 
 /** The chunks as lines, numbered from 1, without their line ends; a line longer than `max` is refused. */
-export async function* linesOf(chunks: AsyncIterable<string>, file: string, max: number): AsyncGenerator<{ text: string; line: number }> {
+export async function* linesOf(
+  chunks: AsyncIterable<string>,
+  file: string,
+  max: number,
+): AsyncGenerator<{ text: string; line: number }> {
   let pending = '';
   let line = 1;
   for await (const chunk of chunks) {
     const parts = (pending + chunk).split('\n');
     pending = parts.pop()!;
     for (const text of parts) yield { text: text.replace(/\r$/, ''), line: line++ };
-    if (pending.length > max) throw new InputError(`line longer than ${max} characters; is it really a list of URLs?`, file, line);
+    if (pending.length > max)
+      throw new InputError(`line longer than ${max} characters; is it really a list of URLs?`, file, line);
   }
   if (pending !== '') yield { text: pending.replace(/\r$/, ''), line };
 }

@@ -1,4 +1,14 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type YAMLMap,
+} from 'yaml';
 import { InputError } from '../model/input-error.js';
 import { didYouMean } from './suggest.js';
 
@@ -34,7 +44,8 @@ export class Source {
     const [first] = doc.errors;
     if (!first) return source;
     // The package's own wording for this one speaks to programmers ("use parseAllDocuments").
-    const problem = first.code === 'MULTIPLE_DOCS' ? 'a file holds one document; remove the "---" line' : first.message;
+    const problem =
+      first.code === 'MULTIPLE_DOCS' ? 'a file holds one document; remove the "---" line' : first.message;
     return source.fail(`invalid YAML: ${problem}`, lines.linePos(first.pos[0]).line);
   }
 
@@ -50,7 +61,10 @@ export class Source {
   /** The node an alias (`*name`) stands for; other nodes as they are. */
   resolve(node: unknown): unknown {
     if (!isAlias(node)) return node;
-    return node.resolve(this.doc) ?? this.fail(`unknown alias "*${node.source}": no anchor "&${node.source}" before it`, node);
+    return (
+      node.resolve(this.doc) ??
+      this.fail(`unknown alias "*${node.source}": no anchor "&${node.source}" before it`, node)
+    );
   }
 }
 
@@ -82,7 +96,9 @@ export function required(src: Source, fields: Fields, name: string, label: strin
 /** The field's value when it is a non-blank string, else undefined. */
 export function stringValue(src: Source, field: Field | undefined): string | undefined {
   const node = src.resolve(field?.value);
-  return isScalar(node) && typeof node.value === 'string' && node.value.trim() !== '' ? node.value : undefined;
+  return isScalar(node) && typeof node.value === 'string' && node.value.trim() !== ''
+    ? node.value
+    : undefined;
 }
 
 export function readString(src: Source, field: Field, what: string): string {
@@ -94,7 +110,12 @@ export function readString(src: Source, field: Field, what: string): string {
   src.fail(`${what}: ${problem}`, field.value ?? field.key);
 }
 
-export function readChoice<T extends string>(src: Source, field: Field, what: string, choices: readonly T[]): T {
+export function readChoice<T extends string>(
+  src: Source,
+  field: Field,
+  what: string,
+  choices: readonly T[],
+): T {
   const value = readString(src, field, what);
   if ((choices as readonly string[]).includes(value)) return value as T;
   const hint = didYouMean(value, choices);
@@ -104,8 +125,11 @@ export function readChoice<T extends string>(src: Source, field: Field, what: st
 export function readStrings(src: Source, field: Field | undefined, what: string): string[] {
   if (!field) return [];
   const list = src.resolve(field.value);
-  if (!isSeq(list)) src.fail(`${what}: must be a list of strings, not ${kind(list)}`, field.value ?? field.key);
-  return list.items.map((item, i) => readString(src, { key: field.key, value: item }, `${what}: item ${i + 1}`));
+  if (!isSeq(list))
+    src.fail(`${what}: must be a list of strings, not ${kind(list)}`, field.value ?? field.key);
+  return list.items.map((item, i) =>
+    readString(src, { key: field.key, value: item }, `${what}: item ${i + 1}`),
+  );
 }
 
 export function isEmpty(node: unknown): boolean {
@@ -121,13 +145,15 @@ export function kind(node: unknown): string {
   return 'something else';
 }
 
-
 /** A whole number within bounds. */
 export function readInteger(src: Source, field: Field, what: string, min: number, max: number): number {
   const node = src.resolve(field.value);
   const value = isScalar(node) ? node.value : undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-  src.fail(`${what}: must be a whole number from ${min} to ${max}, not ${isScalar(node) ? JSON.stringify(value) : kind(node)}`, field.value ?? field.key);
+  src.fail(
+    `${what}: must be a whole number from ${min} to ${max}, not ${isScalar(node) ? JSON.stringify(value) : kind(node)}`,
+    field.value ?? field.key,
+  );
 }
 
 /** The node of a field that must be a mapping, as fields. */

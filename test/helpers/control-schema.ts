@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import { expect } from 'vitest';
 
 const SCHEMA = JSON.parse(
-  readFileSync(new URL('../../src/report/control.schema.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../src/helper/control.schema.json', import.meta.url), 'utf8'),
 ) as { $id: string };
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addSchema(SCHEMA);

@@ -1,7 +1,7 @@
 // Small report documents for the unit tests of diff and history: only what they read is filled in.
 import type { TargetResult } from '../../src/model/result.js';
 import type { VerdictName } from '../../src/model/verdict.js';
-import { legacyId, type ReadReport } from '../../src/report/read.js';
+import { legacyId, type ReadReport } from '../../src/report/document/read.js';
 
 export type Line = [name: string, verdict: VerdictName, extra?: Partial<TargetResult>];
 

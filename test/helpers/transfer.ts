@@ -9,7 +9,7 @@ import { serverResolver } from '../../src/net/resolve.js';
 import { dialTcp } from '../../src/net/tcp.js';
 import type { Control, HelperSummary } from '../../src/model/control.js';
 import { dialerFrom } from '../../src/net/tcp.js';
-import { helperOptions, measureControls } from '../../src/run/control.js';
+import { helperOptions, measureControls } from '../../src/helper/measure.js';
 import { DEFAULT_OPTIONS, type Controls, type ProbeEnv, type ProbeOptions } from '../../src/run/options.js';
 import { runProbe } from '../../src/run/run.js';
 import { ABROAD, HOST, startServer, type Listening, type ServerOptions } from '../../src/mock/tcp-servers.js';

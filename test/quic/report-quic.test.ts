@@ -2,9 +2,9 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { QuicResult, QuicVerdictName } from '../../src/model/quic.js';
-import { diffReports } from '../../src/report/diff.js';
-import { renderDiff } from '../../src/report/diff-text.js';
-import { renderPrometheus } from '../../src/report/prometheus.js';
+import { diffReports } from '../../src/report/diff/diff.js';
+import { renderDiff } from '../../src/report/diff/text.js';
+import { renderPrometheus } from '../../src/report/prometheus/prometheus.js';
 import { reportOf } from '../helpers/reports.js';
 
 const quic = (verdict: QuicVerdictName): QuicResult => ({

@@ -1,53 +1,41 @@
-import { fetchOnce, type WebAnswer } from '../../net/web.js';
-import { lookupFor, say, why, type DoctorInput, type Finding, type HelperSettings } from './types.js';
+import { CONTROL_SCHEMA_VERSION } from '../../model/control.js';
+import { askHealth, askHelper, helperDispatcher, type HealthAnswer } from '../../net/helper-client.js';
+import { say, why, type DoctorInput, type Finding } from './types.js';
 
-// The control-measurement helper abroad (`reachprobe helper`, protocol schema 1): GET /v1/health
-// without a token, then an empty measurement with it, which a good token gets answered with
-// JSON Lines ending in {"type":"end"} and a bad one with 401.
-
-const SCHEMA_VERSION = 1;
-
-function call(input: DoctorInput, helper: HelperSettings, path: string, token?: string): Promise<WebAnswer> {
-  const url = new URL(path, helper.url.endsWith('/') ? helper.url : `${helper.url}/`).href;
-  const port = Number(new URL(url).port || 443);
-  return fetchOnce({
-    url,
-    timeoutMs: helper.timeoutMs,
-    ca: input.env.ca,
-    lookup: lookupFor(input, port),
-    ...(token === undefined
-      ? {}
-      : {
-          method: 'POST' as const,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ schema_version: SCHEMA_VERSION, targets: [] }),
-        }),
-  });
-}
+// The control-measurement helper abroad (`reachprobe helper`), asked as check asks it (the same
+// client): GET /v1/health without a token, then an empty measurement with it, which a good token
+// gets answered with JSON Lines ending in {"type":"end"} and a bad one with 401.
 
 /** What is wrong with a health answer, if anything. */
-function healthProblem(a: WebAnswer): string | undefined {
+function healthProblem(a: HealthAnswer): string | undefined {
   if (a.failure) return why(a.failure);
   if (a.status !== 200) return `GET /v1/health answered HTTP ${a.status}`;
-  try {
-    const body = JSON.parse(a.body) as { status?: unknown; service?: unknown; schema_version?: unknown };
-    if (body.service !== 'reachprobe-helper' || body.status !== 'ok')
-      return 'GET /v1/health answered, but not as a reachprobe helper does';
-    if (body.schema_version !== SCHEMA_VERSION)
-      return `it speaks schema ${String(body.schema_version)}, this reachprobe ${SCHEMA_VERSION}`;
-  } catch {
+  if (typeof a.body !== 'object' || a.body === null)
     return 'GET /v1/health answered something that is not JSON';
-  }
+  const body = a.body as { status?: unknown; service?: unknown; schema_version?: unknown };
+  if (body.service !== 'reachprobe-helper' || body.status !== 'ok')
+    return 'GET /v1/health answered, but not as a reachprobe helper does';
+  if (body.schema_version !== CONTROL_SCHEMA_VERSION)
+    return `it speaks schema ${String(body.schema_version)}, this reachprobe ${CONTROL_SCHEMA_VERSION}`;
   return undefined;
 }
 
-function endsWell(a: WebAnswer): boolean {
-  const last = a.body.trim().split('\n').at(-1) ?? '';
-  try {
-    return (JSON.parse(last) as { type?: unknown }).type === 'end';
-  } catch {
-    return false;
-  }
+/** The pins of the helper's host:port, by host, as the helper's pool takes them. */
+function pinsFor(input: DoctorInput, url: string): Map<string, string[]> {
+  const port = new URL(url).port || '443';
+  const pins = new Map<string, string[]>();
+  for (const [key, addresses] of input.pins)
+    if (key.endsWith(`:${port}`)) pins.set(key.slice(0, -port.length - 1), addresses);
+  return pins;
+}
+
+/** Why the token is not good, if it is not. */
+async function tokenProblem(endpoint: Parameters<typeof askHelper>[0]): Promise<string | undefined> {
+  const answer = await askHelper(endpoint, { schema_version: CONTROL_SCHEMA_VERSION, targets: [] }, () => {});
+  if (answer.ok) return answer.end ? undefined : 'the token check answered without an end line';
+  if (answer.status === 401 || answer.status === 403)
+    return `refuses the token (HTTP ${answer.status}): check --helper-token-file`;
+  return `the token check failed: ${answer.why}`;
 }
 
 export async function helper(input: DoctorInput): Promise<Finding> {
@@ -57,33 +45,33 @@ export async function helper(input: DoctorInput): Promise<Finding> {
     return {
       answers: [say(topic, 'note', 'none configured (--helper URL): no control measurement from abroad')],
     };
-  const health = await call(input, h, 'v1/health');
-  const dates = health.date ? [{ from: 'the helper', date: health.date, receivedAt: Date.now() }] : [];
-  const problem = healthProblem(health);
-  if (problem)
-    return { answers: [say(topic, 'attention', `${h.url} does not answer as a helper: ${problem}`)], dates };
-  if ('problem' in h.token)
+  const dispatcher = helperDispatcher(input.env.ca, pinsFor(input, h.url), h.timeoutMs);
+  try {
+    const health = await askHealth({ url: h.url, dispatcher });
+    const dates = health.date ? [{ from: 'the helper', date: health.date, receivedAt: Date.now() }] : [];
+    const problem = healthProblem(health);
+    if (problem)
+      return {
+        answers: [say(topic, 'attention', `${h.url} does not answer as a helper: ${problem}`)],
+        dates,
+      };
+    if ('problem' in h.token)
+      return {
+        answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${h.token.problem}`)],
+        dates,
+      };
+    const tokenSays = await tokenProblem({ url: h.url, token: h.token.value, dispatcher });
+    if (tokenSays)
+      return {
+        answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${tokenSays}`)],
+        dates,
+      };
     return {
-      answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${h.token.problem}`)],
+      answers: [say(topic, 'ok', `${h.url} answers (${health.ms} ms) and accepts the token`)],
+      works: { helper: true },
       dates,
     };
-  const measured = await call(input, h, 'v1/measure', h.token.value);
-  const tokenSays =
-    measured.status === 401 || measured.status === 403
-      ? `refuses the token (HTTP ${measured.status}): check --helper-token-file`
-      : measured.failure
-        ? `the token check failed: ${why(measured.failure)}`
-        : measured.status !== 200 || !endsWell(measured)
-          ? `the token check answered HTTP ${measured.status} without an end line`
-          : undefined;
-  if (tokenSays)
-    return {
-      answers: [say(topic, 'attention', `${h.url} answers (${health.ms} ms), but ${tokenSays}`)],
-      dates,
-    };
-  return {
-    answers: [say(topic, 'ok', `${h.url} answers (${health.ms} ms) and accepts the token`)],
-    works: { helper: true },
-    dates,
-  };
+  } finally {
+    void dispatcher.destroy().catch(() => {});
+  }
 }

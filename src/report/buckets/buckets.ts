@@ -1,6 +1,6 @@
-import { isSuccess } from '../classify/run.js';
-import { InputError } from '../model/input-error.js';
-import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
+import { isSuccess } from '../../classify/run.js';
+import { InputError } from '../../model/input-error.js';
+import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
 
 // `history --db`: the store's verdict counts per time bucket as a grid, a row per vantage point
 // and target, a column per bucket (every bucket from the first to the last, empty ones too, so the

@@ -4,10 +4,10 @@ import bearerAuth from '@fastify/bearer-auth';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CONTROL_SCHEMA_VERSION, type ControlRequest } from '../model/control.js';
-import { CONTROL_SCHEMA } from '../report/control-schema.js';
-import { measureControls } from '../run/control.js';
+import { CONTROL_SCHEMA } from './schema.js';
+import { measureControls } from './measure.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
-import { VERSION } from './meta.js';
+import { VERSION } from '../model/version.js';
 
 // `reachprobe helper`: the control measurements from abroad, over HTTPS. fastify does the routing,
 // the body's size limit and its validation against control.schema.json, bearer-auth the tokens (in

@@ -1,9 +1,9 @@
-import { isSuccess } from '../classify/run.js';
-import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
+import { isSuccess } from '../../classify/run.js';
+import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
 import type { BucketRow, Grid } from './buckets.js';
-import { BUCKET_SCRIPT, BUCKET_STYLE } from './buckets-page.js';
-import { bucketName, differenceLine, headline, labelName, type Compared } from './buckets-text.js';
-import { renderPage } from './page-shell.js';
+import { BUCKET_SCRIPT, BUCKET_STYLE } from './page.js';
+import { bucketName, differenceLine, headline, labelName, type Compared } from './text.js';
+import { renderPage } from '../html/page-shell.js';
 
 // `history --db --html`: the grid as one page (page-shell.ts). Its size is set by targets x buckets,
 // never by how many reports the store holds: a cell carries only its verdict counts, and the

@@ -1,4 +1,4 @@
-import type { VerdictName } from '../model/verdict.js';
+import type { VerdictName } from '../../model/verdict.js';
 
 // How history draws a verdict: one character in the terminal, one colour in the HTML heatmap. A
 // Record over every verdict, so a new verdict cannot be added without a look of its own. Greens

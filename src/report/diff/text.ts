@@ -1,9 +1,10 @@
 import type { ChalkInstance } from 'chalk';
-import type { Change, ChangeKind, ReportDiff } from './diff.js';
-import type { TargetOutcome, ReportRef } from './target-outcome.js';
-import { BLOCKED_BY_WORDS, columns, outcomeCell, paintFor, where, type Paint } from './table.js';
-import { printable, shortTime } from './words.js';
-import { rateText } from '../model/transfer.js';
+import type { Change, ChangeKind, ReportDiff, ServiceChange } from './diff.js';
+import type { ServiceVerdict } from '../../model/service.js';
+import { rateText } from '../../model/transfer.js';
+import type { TargetOutcome, ReportRef } from '../document/target-outcome.js';
+import { BLOCKED_BY_WORDS, columns, outcomeCell, paintFor, where, type Paint } from '../terminal/table.js';
+import { printable, shortTime } from '../terminal/words.js';
 
 // `reachprobe diff` for people: one line per target that changed, what it was, what it is, and
 // where the newer failure happened.
@@ -63,6 +64,22 @@ function changeTable(changes: Change[], chalk: ChalkInstance): string[] {
   return columns(rows, paints);
 }
 
+const stateOf = (s: ServiceVerdict | undefined) => s?.state ?? '-';
+const howOf = (s: ServiceVerdict | undefined) => (s && s.how.length > 0 ? s.how.join(', ') : '');
+
+/** The services whose state changed: the first thing a reader wants. */
+function serviceTable(changes: ServiceChange[], chalk: ChalkInstance): string[] {
+  const rows = [
+    ['SERVICE', 'OLD', '', 'NEW', 'HOW'],
+    ...changes.map((c) => [printable(c.service), stateOf(c.old), '→', stateOf(c.new), howOf(c.new)]),
+  ];
+  const paints = [
+    rows[0]!.map(() => chalk.bold),
+    ...changes.map(() => [chalk.bold, undefined, chalk.dim, chalk.yellow, chalk.dim]),
+  ];
+  return columns(rows, paints);
+}
+
 function countsLine({ counts }: ReportDiff): string {
   const changed = counts.changed + counts.appeared + counts.vanished;
   if (changed === 0) return `nothing changed: ${counts.unchanged} targets, the same verdicts`;
@@ -88,6 +105,7 @@ function notes(diff: ReportDiff): string[] {
 
 export function renderDiff(diff: ReportDiff, chalk: ChalkInstance): string {
   const lines = [`${describe(diff.old)} → ${describe(diff.new)}`];
+  if (diff.services.length > 0) lines.push('', ...serviceTable(diff.services, chalk));
   if (diff.changes.length > 0) lines.push('', ...changeTable(diff.changes, chalk));
   lines.push('', chalk.bold(countsLine(diff)), ...notes(diff).map((n) => chalk.yellow(`note: ${n}`)));
   return `${lines.join('\n')}\n`;

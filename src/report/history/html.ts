@@ -1,13 +1,13 @@
-import { VERDICTS, type VerdictName } from '../model/verdict.js';
+import { VERDICTS, type VerdictName } from '../../model/verdict.js';
 import { verdictsIn, type Column, type Timeline } from './history.js';
-import type { TargetOutcome } from './target-outcome.js';
-import { PAGE_SCRIPT, PAGE_STYLE } from './history-page.js';
-import { renderPage } from './page-shell.js';
-import { BLOCKED_BY_WORDS, countsText, outcomeCell, where } from './table.js';
-import { VERDICT_COLOR } from './verdict-style.js';
-import { shortTime, span } from './words.js';
+import type { TargetOutcome } from '../document/target-outcome.js';
+import { PAGE_SCRIPT, PAGE_STYLE } from './page.js';
+import { renderPage } from '../html/page-shell.js';
+import { BLOCKED_BY_WORDS, countsText, outcomeCell, where } from '../terminal/table.js';
+import { VERDICT_COLOR } from '../terminal/verdict-style.js';
+import { shortTime, span } from '../terminal/words.js';
 
-export { scriptSafeJson } from './page-shell.js';
+export { scriptSafeJson } from '../html/page-shell.js';
 
 // `reachprobe history --html`: one page, nothing fetched, no report text parsed as HTML (page-shell.ts).
 

@@ -1,8 +1,8 @@
-import type { Blocking } from '../model/control.js';
-import type { FailureString, Operation } from '../model/failure.js';
-import type { QuicVerdictName } from '../model/quic.js';
-import type { TargetResult } from '../model/result.js';
-import type { BlockedBy, VerdictName } from '../model/verdict.js';
+import type { Blocking } from '../../model/control.js';
+import type { FailureString, Operation } from '../../model/failure.js';
+import type { QuicVerdictName } from '../../model/quic.js';
+import type { TargetResult } from '../../model/result.js';
+import type { BlockedBy, VerdictName } from '../../model/verdict.js';
 import type { ReadReport } from './read.js';
 
 // What diff and history show of a target in one report, and of the report itself: the verdict and

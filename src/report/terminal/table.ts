@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
-import type { RunSummary, TargetResult } from '../model/result.js';
-import { rateText } from '../model/transfer.js';
-import type { VerdictName } from '../model/verdict.js';
-import type { TargetOutcome } from './target-outcome.js';
+import type { RunSummary, TargetResult } from '../../model/result.js';
+import { rateText } from '../../model/transfer.js';
+import type { VerdictName } from '../../model/verdict.js';
+import type { TargetOutcome } from '../document/target-outcome.js';
 
 // The table people read: targets grouped by service, one line each, the reason in words.
 

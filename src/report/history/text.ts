@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import { verdictsIn, type Column, type Row, type Timeline } from './history.js';
-import { columns, countsText, outcomeCell, paintFor } from './table.js';
-import { ABSENT_SYMBOL, VERDICT_SYMBOL } from './verdict-style.js';
-import { printable, shortTime, span } from './words.js';
+import { columns, countsText, outcomeCell, paintFor } from '../terminal/table.js';
+import { ABSENT_SYMBOL, VERDICT_SYMBOL } from '../terminal/verdict-style.js';
+import { printable, shortTime, span } from '../terminal/words.js';
 
 // `reachprobe history` in the terminal: first the reports, numbered, with their times and counts
 // (the time axis, written out, since a one-character column has no room for a time); then one

@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
-import { InputError } from '../model/input-error.js';
-import { COLUMN_NAMES, rowObject, rowsOf, type Cell } from './export-columns.js';
-import { eachReport } from './read.js';
+import { InputError } from '../../model/input-error.js';
+import { COLUMN_NAMES, rowObject, rowsOf, type Cell } from './columns.js';
+import { eachReport } from '../document/read.js';
 
 // `reachprobe export` as text: the flat rows of export-columns.ts, one report at a time, so any
 // number of reports goes out in bounded memory.

@@ -1,6 +1,6 @@
-import { VERDICT_NAMES, type VerdictName } from '../model/verdict.js';
-import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from './target-outcome.js';
-import type { ReadReport } from './read.js';
+import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
+import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from '../document/target-outcome.js';
+import type { ReadReport } from '../document/read.js';
 
 // Many reports as one timeline: a column per report (oldest first), a row per target (grouped by
 // service), an outcome per cell. The renderers (terminal, HTML) only lay this out.

@@ -1,8 +1,9 @@
-import type { RunSummary, TargetResult, Timings, Vantage } from '../model/result.js';
-import type { VantagePoint } from '../model/vantage-point.js';
-import { BLOCKING_VALUES } from '../model/control.js';
-import { QUIC_VERDICT_NAMES } from '../model/quic.js';
-import { VERDICT_NAMES } from '../model/verdict.js';
+import type { RunSummary, TargetResult, Timings, Vantage } from '../../model/result.js';
+import type { VantagePoint } from '../../model/vantage-point.js';
+import { BLOCKING_VALUES } from '../../model/control.js';
+import { QUIC_VERDICT_NAMES } from '../../model/quic.js';
+import { SERVICE_STATES, type ServiceVerdict } from '../../model/service.js';
+import { VERDICT_NAMES } from '../../model/verdict.js';
 
 // Metrics in Prometheus' text format, for node_exporter's textfile collector (--prom FILE, written
 // atomically as the collector requires). Verdicts are state sets: every verdict has its series, 1
@@ -151,6 +152,19 @@ function runMetrics(m: Metrics, summary: RunSummary, partial: boolean): void {
   ]);
 }
 
+/** A state set per service: every state has its series, 1 for the one that holds. */
+function serviceMetrics(m: Metrics, services: ServiceVerdict[]): void {
+  m.gauge(
+    'reachprobe_service_state',
+    "1 for the service's state in the last run (usable, partly blocked, blocked, throttled, down, unknown), 0 for the others.",
+    services.flatMap((s) =>
+      SERVICE_STATES.map((state) =>
+        sample('reachprobe_service_state', { service: s.service, state }, Number(s.state === state)),
+      ),
+    ),
+  );
+}
+
 /** An info metric, as node_exporter's are: the labels carry the facts, the value is always 1. */
 function vantageMetric(m: Metrics, vantage: VantagePoint): void {
   const labels = { label: vantage.label, network: vantage.network ?? '', country: vantage.country ?? '' };
@@ -170,6 +184,7 @@ export function renderPrometheus(
   const m = new Metrics();
   targetMetrics(m, results, summary.helper !== undefined);
   runMetrics(m, summary, partial);
+  if (summary.services) serviceMetrics(m, summary.services);
   if (vantage) vantageMetric(m, vantage);
   return m.text();
 }

@@ -7,8 +7,8 @@ import {
   type Difference,
   type Grid,
 } from './buckets.js';
-import { countsText, paintFor } from './table.js';
-import { printable } from './words.js';
+import { countsText, paintFor } from '../terminal/table.js';
+import { printable } from '../terminal/words.js';
 
 // `history --db` in the terminal: a line per vantage point and target, a character per bucket
 // whose height is the share of its results that were reachable; then, with --compare, where the

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../model/input-error.js';
-import { VERDICT_NAMES } from '../model/verdict.js';
+import { InputError } from '../../model/input-error.js';
+import { VERDICT_NAMES } from '../../model/verdict.js';
 import { SCHEMA_VERSION, type ReportDocument } from './document.js';
 
 // Reads back the documents `check -o` wrote, for `diff` and `history`. The validation is light on

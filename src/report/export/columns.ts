@@ -1,5 +1,5 @@
-import type { TargetResult, Timings } from '../model/result.js';
-import type { ReadReport } from './read.js';
+import type { TargetResult, Timings } from '../../model/result.js';
+import type { ReadReport } from '../document/read.js';
 
 // The flat rows of `reachprobe export` and of the store (`ingest`): one per target per report.
 // docs/export.md documents every column; a test keeps the two in step. EXPORT_VERSION changes only

@@ -1,6 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
-import type { RunSummary, TargetResult } from '../model/result.js';
-import type { VantagePoint } from '../model/vantage-point.js';
+import type { RunSummary, TargetResult } from '../../model/result.js';
+import type { VantagePoint } from '../../model/vantage-point.js';
 import { temporaryBeside } from './atomic-stream.js';
 
 export const SCHEMA_VERSION = 1;

@@ -1,12 +1,14 @@
-import type { TargetResult } from '../model/result.js';
-import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from './target-outcome.js';
-import type { ReadReport } from './read.js';
+import type { TargetResult } from '../../model/result.js';
+import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from '../document/target-outcome.js';
+import type { ReadReport } from '../document/read.js';
+import { servicesOf } from '../../classify/service.js';
+import type { ServiceVerdict } from '../../model/service.js';
 
 // What changed between two reports, target by target (keyed by name): a verdict that changed, a
 // target that appeared or vanished. Only the verdict counts as a change (and the QUIC verdict and
 // OONI's blocking where both reports have them, and a transfer rate that fell or rose tenfold);
 // a reset that moved from one stage to another is the same verdict, and the detail is still shown
-// beside a real change.
+// beside a real change. Above the targets, the services whose state changed: what a reader asks first.
 
 export type ChangeKind = 'changed' | 'appeared' | 'vanished';
 
@@ -19,9 +21,18 @@ export interface Change {
   new?: TargetOutcome;
 }
 
+/** A service whose state changed (absent on one side: the service appeared or vanished). */
+export interface ServiceChange {
+  service: string;
+  old?: ServiceVerdict;
+  new?: ServiceVerdict;
+}
+
 export interface ReportDiff {
   old: ReportRef;
   new: ReportRef;
+  /** Services whose state changed, in the newer report's order, then those that vanished. */
+  services: ServiceChange[];
   counts: Record<ChangeKind | 'unchanged', number>;
   /** Changed, then appeared (both in the newer report's order), then vanished (in the older's). */
   changes: Change[];
@@ -54,6 +65,17 @@ function rateMoved(old: TargetOutcome, now: TargetOutcome): boolean {
   return a / b >= RATE_CHANGE || b / a >= RATE_CHANGE;
 }
 
+/** Judged from the results, so that reports written before services were judged compare too. */
+function serviceChanges(older: ReadReport, newer: ReadReport): ServiceChange[] {
+  const before = new Map(servicesOf(older.doc.results).map((s) => [s.service, s]));
+  const after = new Map(servicesOf(newer.doc.results).map((s) => [s.service, s]));
+  const names = [...after.keys(), ...[...before.keys()].filter((n) => !after.has(n))];
+  return names.flatMap((service) => {
+    const [old, now] = [before.get(service), after.get(service)];
+    return old?.state === now?.state ? [] : [{ service, ...(old && { old }), ...(now && { new: now }) }];
+  });
+}
+
 const ORDER: ChangeKind[] = ['changed', 'appeared', 'vanished'];
 
 export function diffReports(older: ReadReport, newer: ReadReport): ReportDiff {
@@ -67,6 +89,7 @@ export function diffReports(older: ReadReport, newer: ReadReport): ReportDiff {
   return {
     old: refOf(older),
     new: refOf(newer),
+    services: serviceChanges(older, newer),
     counts: {
       changed: count('changed'),
       appeared: count('appeared'),

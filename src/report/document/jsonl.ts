@@ -1,4 +1,4 @@
-import type { RunSummary, TargetResult } from '../model/result.js';
+import type { RunSummary, TargetResult } from '../../model/result.js';
 import type { InterruptedRun, ReportDocument } from './document.js';
 
 // JSON Lines for scripts: one object per target as it finishes, then the run's summary. Each line

@@ -16,8 +16,8 @@ import type { TargetResult } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Transfer, TransferFigures } from '../model/transfer.js';
 import { targetFromUrl } from '../targets/parse.js';
-import type { ProbeEnv, ProbeOptions } from './options.js';
-import { runProbe } from './run.js';
+import type { ProbeEnv, ProbeOptions } from '../run/options.js';
+import { runProbe } from '../run/run.js';
 
 // The helper's side: the targets a probe sent, measured by the very pipeline `check` runs (its own
 // resolver, then a connect to each of its addresses and each of the probe's, TLS, one GET), each

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import {
+  blockHow,
+  endpointState,
+  newServiceTally,
+  serviceVerdict,
+  tallyEndpoint,
+  type EndpointResult,
+} from '../src/classify/service.js';
+
+const ep = (name: string, verdict: EndpointResult['verdict'], more: Partial<EndpointResult> = {}) =>
+  ({ name, service: 'LINE', verdict, blocking: null, ...more }) as EndpointResult;
+
+describe('what one endpoint says about its service', () => {
+  it.each([
+    ['reachable', null, 'works'],
+    ['connected', null, 'works'],
+    ['reset', null, 'blocked'],
+    ['dns-poisoned', null, 'blocked'],
+    ['http-diff', null, 'blocked'],
+    ['throttled', null, 'throttled'],
+    ['down', false, 'down'],
+    // the helper met the same failure abroad: the server's fault, not a block
+    ['cert-invalid', false, 'down'],
+    ['reset', 'tcp_ip', 'blocked'],
+    // a name that does not exist, or a resolver that fails, is a censor's only with a control
+    ['dns-nxdomain', null, 'unknown'],
+    ['dns-failure', null, 'unknown'],
+    ['dns-nxdomain', 'dns', 'blocked'],
+    ['vantage-offline', null, 'unknown'],
+    ['unreachable', null, 'unknown'],
+    ['error', null, 'unknown'],
+  ] as const)('%s with blocking %s: %s', (verdict, blocking, state) => {
+    expect(endpointState(ep('x', verdict, { blocking }))).toBe(state);
+  });
+
+  it('says what a block is keyed on', () => {
+    expect(blockHow(ep('x', 'reset', { 'blocked-by': 'sni' }))).toBe('reset by SNI');
+    expect(blockHow(ep('x', 'timeout', { 'blocked-by': 'ip' }))).toBe('timeout by address');
+    expect(blockHow(ep('x', 'reset', { 'blocked-by': 'host' }))).toBe('reset by Host');
+    expect(blockHow(ep('x', 'reset', { 'blocked-by': 'unknown' }))).toBe('reset');
+    expect(blockHow(ep('x', 'dns-poisoned'))).toBe('dns-poisoned');
+  });
+});
+
+const verdictOf = (...endpoints: EndpointResult[]) => {
+  const tally = newServiceTally('LINE');
+  for (const e of endpoints) tallyEndpoint(tally, e);
+  return serviceVerdict(tally);
+};
+
+describe('a service verdict from its endpoints', () => {
+  const ok = (n: string, more?: Partial<EndpointResult>) => ep(n, 'reachable', more);
+  const rst = (n: string, more?: Partial<EndpointResult>) => ep(n, 'reset', { 'blocked-by': 'sni', ...more });
+  const slow = (n: string, more?: Partial<EndpointResult>) => ep(n, 'throttled', more);
+
+  it.each([
+    ['every endpoint works', [ok('a'), ok('b')], 'usable'],
+    ['one endpoint blocked beside working ones', [ok('a'), rst('b')], 'partly blocked'],
+    ['every endpoint blocked', [rst('a'), ep('b', 'dns-poisoned')], 'blocked'],
+    ['blocked and throttled, none works', [rst('a'), slow('b')], 'blocked'],
+    ['throttled and nothing else', [slow('a'), slow('b')], 'throttled'],
+    ['throttled beside working ones', [ok('a'), slow('b')], 'partly blocked'],
+    ['down everywhere', [ep('a', 'down', { blocking: false }), ep('b', 'down', { blocking: false })], 'down'],
+    ['works where it is not down', [ok('a'), ep('b', 'down', { blocking: false })], 'usable'],
+    ['blocked where it is not down', [rst('a'), ep('b', 'down', { blocking: false })], 'blocked'],
+    ['no evidence', [ep('a', 'vantage-offline'), ep('b', 'unreachable')], 'unknown'],
+    ['no evidence but one block', [ep('a', 'vantage-offline'), rst('b')], 'blocked'],
+    ['nothing measured', [], 'unknown'],
+  ] as const)('%s: %s', (_, endpoints, state) => {
+    expect(verdictOf(...endpoints).state).toBe(state);
+  });
+
+  it('essential endpoints decide: chat works, adding friends does not', () => {
+    const chat = ok('line-legy', { essential: true });
+    const friends = rst('line-friends', { essential: true });
+    const web = ok('line-www');
+    expect(verdictOf(chat, friends, web).state).toBe('partly blocked');
+    // every essential endpoint blocked: blocked, whatever the others do
+    expect(verdictOf(rst('a', { essential: true }), rst('b', { essential: true }), web).state).toBe(
+      'blocked',
+    );
+    // a non-essential endpoint blocked alone leaves the service partly blocked, never blocked
+    expect(verdictOf(ok('a', { essential: true }), rst('b')).state).toBe('partly blocked');
+    const v = verdictOf(chat, friends, web);
+    expect(v.essential).toBe(2);
+    expect(v.endpoints).toBe(3);
+  });
+
+  it('names how and where, most frequent first, and counts the rest', () => {
+    const v = verdictOf(
+      ep('a', 'dns-poisoned'),
+      rst('b'),
+      rst('c'),
+      rst('d'),
+      rst('e'),
+      rst('f'),
+      rst('g'),
+      ok('h'),
+    );
+    expect(v.how).toEqual(['reset by SNI', 'dns-poisoned']);
+    expect(v.blocked_endpoints).toHaveLength(5);
+    expect(v.blocked_endpoints[0]).toBe('a (dns-poisoned)');
+    expect(v.counts).toEqual({ works: 1, blocked: 7 });
+    expect(v.reason).toBe(
+      '7 of 8 endpoints blocked (a (dns-poisoned), b (reset by SNI), c (reset by SNI), d (reset by SNI), ' +
+        'e (reset by SNI), …), 1 work',
+    );
+  });
+
+  it('a service of controls is a control too', () => {
+    expect(verdictOf(ok('a', { role: 'control-domestic' })).role).toBe('control-domestic');
+    expect(verdictOf(ok('a', { role: 'control-domestic' }), ok('b')).role).toBeUndefined();
+  });
+});
