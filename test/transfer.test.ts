@@ -104,5 +104,13 @@ describe('the meter', () => {
     const t = b.m.finish('deadline');
     expect(t).toMatchObject({ end: 'deadline', duration_ms: 300, rate_bytes_per_second: 3333 });
     expect(t.frozen_at_bytes).toBeUndefined();
+    // A pause at the end of a transfer that ran most of the time is a stall, not a freeze.
+    const c = meter(250);
+    for (let ms = 10; ms <= 2000; ms += 10) {
+      c.at(ms);
+      c.m.add(100);
+    }
+    c.at(2800);
+    expect(c.m.finish('deadline')).toMatchObject({ end: 'deadline', stalls: 1, longest_stall_ms: 800 });
   });
 });

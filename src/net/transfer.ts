@@ -57,16 +57,19 @@ export class TransferMeter {
   }
 
   /**
-   * The transfer as it ended. A deadline that came after a stall's worth of silence found progress
-   * stopped: `frozen` at the bytes read so far. Otherwise the duration runs to the last byte (the
+   * The transfer as it ended. A deadline that came after a silence of a stall or more, and of at
+   * least half the transfer, found progress stopped: `frozen` at the bytes read so far (a freeze
+   * after 16 KB is silent for nearly all of it; a policer's drops, or a busy machine's pauses, leave
+   * shorter gaps between longer runs of bytes). Otherwise the duration runs to the last byte (the
    * whole body, or the limit) or to the deadline (bytes still coming).
    */
   finish(how: Exclude<TransferEnd, 'frozen'>): Transfer {
     const now = this.elapsed();
     let end: TransferEnd = how;
-    if (how === 'deadline' && now - this.lastAt >= this.opts.stallMs) {
-      end = 'frozen';
-      this.silence(now - this.lastAt);
+    const silent = now - this.lastAt;
+    if (how === 'deadline') {
+      this.silence(silent); // the silence the deadline cut short counts as much as any other
+      if (silent >= this.opts.stallMs && silent >= now / 2) end = 'frozen';
     }
     const duration = end === 'complete' || end === 'cut' ? this.lastAt : now;
     const samples: Array<[number, number]> = [...this.samples];
