@@ -12,7 +12,12 @@ import { queryDoh } from '../net/doh.js';
 import { queryUdp, resolutionOf, type FirstReply } from '../net/dns-udp.js';
 import { formatServer, type DnsServer } from '../model/addresses.js';
 import type { Resolver } from '../net/resolve.js';
+import { traceStep } from '../net/trace.js';
 import type { Stopwatch } from './stopwatch.js';
+
+/** For --verbose: what a lookup answered. */
+const answered = (o: { addresses: string[] }) => `answered ${o.addresses.join(', ') || 'no address'}`;
+const repliedWith = (r: DnsReply) => `${r.rcode} ${r.addresses.join(', ')}`.trim();
 
 /** What an application on this machine gets for the name: the addresses the other checks dial. */
 export async function checkResolve(
@@ -21,12 +26,15 @@ export async function checkResolve(
   timeoutMs: number,
   watch: Stopwatch,
 ): Promise<ResolveObservation> {
+  const traced = traceStep<ResolveObservation>('dns', () => `lookup ${host} (${resolver.name})`, answered);
   const stop = watch.start();
   const outcome = await resolver.lookup(host, timeoutMs);
   const base = { check: 'resolve' as const, host, resolver: resolver.name };
-  return outcome.ok
-    ? { ...base, ...stop(), addresses: outcome.value }
-    : { ...base, ...stop(), addresses: [], failure: outcome.failure };
+  return traced(
+    outcome.ok
+      ? { ...base, ...stop(), addresses: outcome.value }
+      : { ...base, ...stop(), addresses: [], failure: outcome.failure },
+  );
 }
 
 export interface DnsQueryOptions {
@@ -46,6 +54,12 @@ export async function checkDnsQuery(
   watch: Stopwatch,
   onFirst?: OnFirst,
 ): Promise<DnsQueryObservation> {
+  const traced = traceStep<DnsQueryObservation>(
+    'dns',
+    () => `${opts.type} query for ${host} to ${formatServer(opts.server)} (${opts.purpose})`,
+    (o) =>
+      `${o.replies.length} ${o.replies.length === 1 ? 'reply' : 'replies'}: ${o.replies.map(repliedWith).join('; ')}`,
+  );
   const stop = watch.start();
   const result = await queryUdp({ ...opts, name: host, clock: watch.clock }, onFirst);
   const observation: DnsQueryObservation = {
@@ -60,7 +74,7 @@ export async function checkDnsQuery(
     ignored: result.ignored,
   };
   if (result.failure) observation.failure = result.failure;
-  return observation;
+  return traced(observation);
 }
 
 export interface DohOptions {
@@ -72,6 +86,11 @@ export interface DohOptions {
 
 /** The control resolver's answer, over DNS-over-HTTPS. */
 export async function checkDoh(host: string, opts: DohOptions, watch: Stopwatch): Promise<DohObservation> {
+  const traced = traceStep<DohObservation>(
+    'control',
+    () => `DNS-over-HTTPS ${opts.type} query for ${host}, ${opts.url}`,
+    answered,
+  );
   const stop = watch.start();
   const { rcode, addresses, failure } = await queryDoh({ ...opts, name: host });
   const observation: DohObservation = {
@@ -84,7 +103,7 @@ export async function checkDoh(host: string, opts: DohOptions, watch: Stopwatch)
   };
   if (rcode !== undefined) observation.rcode = rcode;
   if (failure) observation.failure = failure;
-  return observation;
+  return traced(observation);
 }
 
 export interface ResolveByQuery {

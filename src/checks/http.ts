@@ -1,7 +1,9 @@
 import net from 'node:net';
 import type { HttpObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
+import { hostPort } from '../model/addresses.js';
 import { httpGet } from '../net/http.js';
+import { traceStep } from '../net/trace.js';
 import type { Stopwatch } from './stopwatch.js';
 
 export interface HttpCheckOptions {
@@ -28,8 +30,13 @@ export async function checkHttp(
   opts: HttpCheckOptions,
   watch: Stopwatch,
 ): Promise<HttpObservation> {
-  const stop = watch.start();
   const origin = originOf(target, opts.host);
+  const traced = traceStep<HttpObservation>(
+    opts.host === undefined ? 'http' : 'decoy',
+    () => `HTTP GET ${origin}${target.path}, ${hostPort(opts.address, target.port)}`,
+    (o) => `status ${o.status ?? '-'}, ${o.body_bytes} bytes`,
+  );
+  const stop = watch.start();
   const {
     failure,
     status,
@@ -69,5 +76,5 @@ export async function checkHttp(
   if (bodySha256 !== undefined) observation.body_sha256 = bodySha256;
   if (transfer) observation.transfer = transfer;
   if (failure) observation.failure = failure;
-  return observation;
+  return traced(observation);
 }

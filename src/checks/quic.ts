@@ -3,7 +3,9 @@
 import type dgram from 'node:dgram';
 import type { CheckPurpose } from '../model/observation.js';
 import type { QuicObservation } from '../model/quic.js';
+import { hostPort } from '../model/addresses.js';
 import { dialQuic, type QuicDialResult } from '../net/quic/dial.js';
+import { traceStep } from '../net/trace.js';
 import type { Stopwatch } from './stopwatch.js';
 import type { TlsCheckOptions } from './tls.js';
 
@@ -18,6 +20,11 @@ export interface QuicCheckOptions extends TlsCheckOptions {
 }
 
 export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promise<QuicObservation> {
+  const traced = traceStep<QuicObservation>(
+    opts.purpose === 'decoy' ? 'decoy' : 'quic',
+    () => `QUIC handshake, SNI ${opts.sni ?? opts.host}, ${hostPort(opts.address, opts.port)}`,
+    (o) => `${o.stage}`,
+  );
   const stop = watch.start();
   const result = await dialQuic({
     address: opts.address,
@@ -31,12 +38,12 @@ export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promi
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
     ...(opts.onAnswer ? { onAnswer: opts.onAnswer } : {}),
   });
-  return {
+  return traced({
     check: 'quic_handshake',
     ...(opts.purpose ? { purpose: opts.purpose } : {}),
     ...stop(),
     ...observed(result),
-  };
+  });
 }
 
 /** The dial's result in the report's field names; absent facts stay absent. */

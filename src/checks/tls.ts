@@ -1,7 +1,9 @@
 import net from 'node:net';
 import type tls from 'node:tls';
 import type { TlsObservation } from '../model/observation.js';
+import { hostPort } from '../model/addresses.js';
 import { handshake } from '../net/tls.js';
+import { traceStep } from '../net/trace.js';
 import type { Stopwatch } from './stopwatch.js';
 
 export interface TlsCheck {
@@ -21,6 +23,13 @@ export interface TlsCheckOptions {
 }
 
 export async function checkTls(tcp: net.Socket, opts: TlsCheckOptions, watch: Stopwatch): Promise<TlsCheck> {
+  // Only the decoy's certificate goes unchecked (and doctor's, which reads the server's clock).
+  const traced = traceStep<TlsObservation>(
+    opts.verify ? 'tls' : 'decoy',
+    () =>
+      `TLS handshake, SNI ${opts.host}${opts.verify ? '' : ' (certificate unchecked)'}, ` +
+      hostPort(opts.address, opts.port),
+  );
   const stop = watch.start();
   const { socket, ...details } = await handshake(tcp, {
     host: opts.host,
@@ -36,5 +45,6 @@ export async function checkTls(tcp: net.Socket, opts: TlsCheckOptions, watch: St
     ...stop(),
     ...details,
   };
+  traced(observation);
   return socket ? { observation, socket } : { observation };
 }

@@ -20,6 +20,7 @@ import { interruptOnSignals, type StopSignal } from './interrupt.js';
 import { OutputFile } from './output-file.js';
 import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags.js';
 import { targetsFrom } from './selection.js';
+import { tracedWhen } from './verbose.js';
 
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
 function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
@@ -69,10 +70,12 @@ function describeOptions(
 
 /** Runs `check`; returns the exit status. Bad input throws InputError before anything is measured. */
 export async function runCheck(paths: string[], flags: CheckFlags): Promise<number> {
-  if (flags.mock === undefined) return measure(paths, flags);
+  if (flags.mock === undefined) return tracedWhen(flags.verbose, () => measure(paths, flags));
   if (paths.length > 0)
     throw new InputError("--mock measures its scenario's own targets: give no targets files with it");
-  return withMockNetwork(flags, (mocked, given) => measure([], mocked, given));
+  return withMockNetwork(flags, (mocked, given) =>
+    tracedWhen(flags.verbose, () => measure([], mocked, given)),
+  );
 }
 
 interface Outputs {
@@ -171,7 +174,8 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
   const files = claimOutputs(flags, env.clock.date());
   const interrupt = interruptOnSignals(process.stderr);
   try {
-    const progress = progressLine(process.stderr, targets.length);
+    // The trace's lines are the progress with --verbose: a redrawn line would break them.
+    const progress = progressLine(process.stderr, targets.length, !flags.verbose);
     const run = await runProbe(targets, options, env, {
       // JSON Lines stream out as they come: the results are kept only for a table or a file.
       keepResults: !flags.json || files.report !== undefined || files.prom !== undefined,

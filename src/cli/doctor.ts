@@ -14,6 +14,7 @@ import { EXIT } from './meta.js';
 import type { CheckFlags } from './options.js';
 import { targetsFrom } from './selection.js';
 import { shellQuote } from './shell.js';
+import { tracedWhen } from './verbose.js';
 
 // `reachprobe doctor`: the preflight of a new vantage point, and the command line it recommends.
 
@@ -117,10 +118,11 @@ async function examine(paths: string[], flags: DoctorFlags, given?: Given): Prom
 }
 
 export async function runDoctor(paths: string[], flags: DoctorFlags): Promise<number> {
-  const diagnosis =
+  const diagnosis = await tracedWhen(flags.verbose, () =>
     flags.mock === undefined
-      ? await examine(paths, flags)
-      : await withMockNetwork(flags, (mocked, given) => examine([], mocked, given));
+      ? examine(paths, flags)
+      : withMockNetwork(flags, (mocked, given) => examine([], mocked, given)),
+  );
   process.stdout.write(render(diagnosis.answers, recommended(flags, diagnosis)));
   return diagnosis.answers.some((a) => a.status === 'attention') ? EXIT.unmet : EXIT.ok;
 }

@@ -6,6 +6,7 @@ import { InputError } from '../model/input-error.js';
 import { readCa, readPem, readTokens } from './files.js';
 import { untilStopped } from './interrupt.js';
 import { EXIT } from './meta.js';
+import { tracedWhen } from './verbose.js';
 import type { HelperFlags } from './options.js';
 
 /** "/reachprobe" from "reachprobe/", "/reachprobe", "/reachprobe/"; "" for none or "/". */
@@ -58,8 +59,10 @@ export async function runHelper(flags: HelperFlags): Promise<number> {
   log(
     `reachprobe helper: listening on https://${hostPort(flags.listen.address, port)}${basePath} with ${tokens.length} token(s)`,
   );
-  const signal = await untilStopped();
-  log(`reachprobe helper: ${signal}, stopping`);
-  await app.close();
+  await tracedWhen(flags.verbose, async () => {
+    const signal = await untilStopped();
+    log(`reachprobe helper: ${signal}, stopping`);
+    await app.close();
+  });
   return EXIT.ok;
 }

@@ -1,15 +1,57 @@
+import type { ChalkInstance } from 'chalk';
 import { InputError } from '../model/input-error.js';
 import { writeAtomically } from '../report/document/document.js';
 import { buildTimeline, digestOf, type Timeline } from '../report/history/history.js';
 import { renderHistoryHtml } from '../report/history/html.js';
 import { renderHistory } from '../report/history/text.js';
 import { collectReports } from '../report/document/read.js';
+import { buildEvents, sampleOf, type ServiceSample } from '../report/history/events.js';
+import { renderEvents } from '../report/history/events-text.js';
 import { chalkFor } from './color.js';
 import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';
 
-/** The options that only the store answers. */
+/** The options that only the store answers (and --json, which --events takes too). */
 const STORE_ONLY = ['by', 'since', 'until', 'label', 'compare', 'json'] as const;
+/** How many reports in a row a new state must hold before --events counts it. */
+const DEFAULT_HOLD = 2;
+
+/** --events from the store: each report's service states, from its rows. */
+async function storeSamples(paths: string[], flags: HistoryFlags & { db: string }): Promise<ServiceSample[]> {
+  if (paths.length > 0) throw new InputError('--db answers from the store: give no report files with it');
+  const [{ withStore }, { serviceSamples }] = await Promise.all([
+    import('../store/store.js'),
+    import('../store/events-query.js'),
+  ]);
+  const query = {
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+    ...(flags.label ? { labels: flags.label } : {}),
+  };
+  const samples = await withStore(flags.db, false, (c) => serviceSamples(c, query));
+  if (samples.length === 0)
+    throw new InputError('no result in the store for this span and these labels', flags.db);
+  return samples;
+}
+
+async function fileSamples(paths: string[]): Promise<ServiceSample[]> {
+  const { reports, skipped } = await collectReports(paths, sampleOf);
+  for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
+  return reports;
+}
+
+async function showEvents(
+  samples: ServiceSample[],
+  flags: HistoryFlags,
+  chalk: ChalkInstance,
+): Promise<number> {
+  const hold = flags.hold ?? DEFAULT_HOLD;
+  const events = buildEvents(samples, hold);
+  process.stdout.write(
+    flags.json ? `${JSON.stringify({ hold, events }, null, 2)}\n` : renderEvents(events, hold, chalk),
+  );
+  return EXIT.ok;
+}
 
 async function writePage(file: string, timeline: Timeline): Promise<void> {
   try {
@@ -25,14 +67,20 @@ async function writePage(file: string, timeline: Timeline): Promise<void> {
 /** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
 export async function runHistory(paths: string[], flags: HistoryFlags): Promise<number> {
   const chalk = chalkFor(process.stdout, flags.color);
+  if (flags.db !== undefined && flags.events)
+    return showEvents(await storeSamples(paths, { ...flags, db: flags.db }), flags, chalk);
   if (flags.db !== undefined) {
     const { runStoreHistory } = await import('./history-db.js');
     return runStoreHistory(paths, { ...flags, db: flags.db }, chalk);
   }
-  const storeOnly = STORE_ONLY.filter((k) => flags[k] !== undefined);
+  if (flags.hold !== undefined && !flags.events) throw new InputError('--hold goes with --events');
+  if (flags.events && flags.html !== undefined)
+    throw new InputError('--events prints; --html draws: give one');
+  const storeOnly = STORE_ONLY.filter((k) => flags[k] !== undefined && !(k === 'json' && flags.events));
   if (storeOnly.length > 0)
     throw new InputError(`--${storeOnly[0]} answers from the store: give --db FILE too`);
   if (paths.length === 0) throw new InputError('give report files or folders, or --db FILE');
+  if (flags.events) return showEvents(await fileSamples(paths), flags, chalk);
   const { reports, skipped } = await collectReports(paths, digestOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
   const timeline = buildTimeline(reports, flags.last);

@@ -219,6 +219,11 @@ export const CHECK = optionTable({
       'start a mock network (gfw, clean, or a scenario file) and measure its targets, all on loopback ' +
       '(with a helper abroad, unless --helper says otherwise)',
   },
+  verbose: {
+    help:
+      'print each step to stderr as it happens (DNS, connect, TLS, HTTP, QUIC, decoy, control), ' +
+      'with its failure: why a target failed',
+  },
   config: {
     value: 'file',
     help: 'read options from this YAML file (default: $XDG_CONFIG_HOME/reachprobe/config.yaml when it exists)',
@@ -290,6 +295,7 @@ export const HELPER = optionTable({
     help: 'bytes of a request body at most, 413 beyond (default 1048576)',
     parse: positiveInteger(1 << 30),
   },
+  verbose: { help: 'print each step of every measurement to stderr as it happens, beside the request lines' },
 });
 
 export const MOCK = optionTable({
@@ -338,7 +344,15 @@ export const HISTORY = optionTable({
     help: 'with --db: two vantage points side by side, and where they differ',
     parse: labelPair,
   },
-  json: { help: 'with --db: write the buckets as one JSON object' },
+  events: {
+    help: 'list when each service changed state, per vantage point (flapping folded: see --hold)',
+  },
+  hold: {
+    value: 'n',
+    help: 'with --events: a new state counts once it held for N reports in a row (default 2)',
+    parse: positiveInteger(1000),
+  },
+  json: { help: 'with --db or --events: write one JSON object' },
   color: colorSwitch('timeline'),
 });
 

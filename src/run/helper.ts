@@ -6,6 +6,7 @@ import {
 } from '../model/control.js';
 import type { Target } from '../model/target.js';
 import { askHelper, type HelperEndpoint } from '../net/helper-client.js';
+import { trace } from '../net/trace.js';
 import type { Controls } from './options.js';
 
 // The targets go to the helper in batches while the local measurements run: a batch leaves when it
@@ -120,6 +121,7 @@ export class HelperControls implements Controls {
       for (let attempt = 0; ; attempt++) {
         const left = batch.filter((t) => !this.done.has(t.name));
         if (left.length === 0 || this.givenUp) break;
+        trace('control', () => ({ what: `${left.length} target(s) sent to the helper ${this.s.url}` }));
         const answer = await askHelper(
           this.s,
           { schema_version: CONTROL_SCHEMA_VERSION, targets: left },
@@ -131,6 +133,7 @@ export class HelperControls implements Controls {
           break;
         }
         this.problem ??= answer.why;
+        trace('control', () => ({ what: `the helper ${this.s.url}`, outcome: answer.why }));
         if (answer.final) this.giveUp();
         if (answer.final || attempt >= RETRIES) break;
         await new Promise((r) => setTimeout(r, Math.min(answer.retryAfterMs ?? 500, MAX_RETRY_WAIT_MS)));
@@ -146,6 +149,11 @@ export class HelperControls implements Controls {
   private arrived(c: Control): void {
     const w = this.waiting.get(c.name);
     if (!w || this.done.has(c.name)) return; // not asked for, too late, or twice: ignored
+    trace('control', () => ({
+      what: `control of ${c.name}`,
+      outcome: c.refused === undefined ? `verdict ${c.verdict ?? 'none'}` : `refused: ${c.refused}`,
+      durationMs: c.duration_ms,
+    }));
     this.answered = true;
     this.received++;
     if (c.refused !== undefined) this.refusedCount++;
