@@ -5,8 +5,6 @@ import type { Throughput } from './transfer.js';
 export const VERDICTS = {
   reachable: 'the service answered over TLS with a valid certificate, or over HTTP',
   connected: 'tcp:// target: the TCP handshake completed; nothing more can be checked for its protocol',
-  throttled:
-    'the page came, but 10x slower than the same URL with an innocuous name on the same address or from the helper abroad (or it froze where they did not): slowed, not blocked',
   'dns-poisoned':
     'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, impossible address, control mismatch confirmed by TLS)',
   'dns-nxdomain': 'the name does not exist, and no reply says otherwise',
@@ -23,6 +21,8 @@ export const VERDICTS = {
   unreachable: 'no route to the address from here (a local network problem, not censorship)',
   'http-diff':
     'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
+  throttled:
+    'the page came, but 10x slower than the same URL with an innocuous name on the same address or from the helper abroad (or it froze where they did not): slowed, not blocked',
   down: 'the helper abroad met the same failure: the server is down or broken everywhere, not censorship',
   'vantage-offline':
     'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
