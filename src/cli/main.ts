@@ -70,9 +70,16 @@ function program(): Commander.Command {
   )
     .addHelpText(
       'after',
-      '\nOne line per request goes to stderr: time, method, route, status, a hash prefix of the token, ' +
-        'the count of targets, the time taken. Never a token, never a URL.\n' +
-        'Exit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input.',
+      [
+        '',
+        'Timeouts: a TLS handshake within 10 s, request headers within 30 s, a whole request within 60 s,',
+        'a connection with no byte either way for 30 s is closed; a request without a valid token is answered',
+        'and closed without reading its body. A client that goes away cancels its measurements.',
+        'One line per request goes to stderr: time, method, route, status (or "aborted"), a hash prefix of the',
+        'token, the count of targets, the time taken. Never a token, never a URL.',
+        'SIGHUP reloads the certificate, key and token file (a bad pair is refused, the old one kept).',
+        "Exit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input (a key that is not the certificate's).",
+      ].join('\n'),
     )
     .action(async (flags: HelperFlags) => {
       const { runHelper } = await import('./helper.js');

@@ -282,7 +282,16 @@ export const HELPER = optionTable({
   },
   maxMeasurements: {
     value: 'n',
-    help: 'targets measured at once for one token, all its requests together, 429 beyond (default 512)',
+    help:
+      'targets under way for one token, all its requests together, 429 beyond; ' +
+      'at least --max-targets (default 2000)',
+    parse: positiveInteger(1_000_000),
+  },
+  maxRunning: {
+    value: 'n',
+    help:
+      'targets measured at once, all tokens together (a request measures --concurrency at once), ' +
+      '503 beyond (default 256)',
     parse: positiveInteger(100_000),
   },
   rateLimit: {
@@ -294,6 +303,16 @@ export const HELPER = optionTable({
     value: 'n',
     help: 'bytes of a request body at most, 413 beyond (default 1048576)',
     parse: positiveInteger(1 << 30),
+  },
+  maxConnections: {
+    value: 'n',
+    help: 'connections open at once, all clients together; beyond, closed at once (default 1024)',
+    parse: positiveInteger(1_000_000),
+  },
+  maxConnectionsPerAddress: {
+    value: 'n',
+    help: 'connections open at once from one client address (IPv6: its /64); beyond, closed at once (default 32)',
+    parse: positiveInteger(1_000_000),
   },
   verbose: { help: 'print each step of every measurement to stderr as it happens, beside the request lines' },
 });

@@ -202,7 +202,10 @@ export function controlOf(r: TargetResult, skipped: string[] = []): Control {
   };
 }
 
-/** Measures the requested targets; each control goes to `onControl` as soon as it is done (refused ones first). */
+/**
+ * Measures the requested targets; each control goes to `onControl` as soon as it is done (refused
+ * ones first). When `signal` aborts, nothing more starts and every connection still open is closed.
+ */
 export async function measureControls(
   requests: ControlTarget[],
   options: ProbeOptions,
@@ -218,7 +221,8 @@ export async function measureControls(
   if (planned.targets.length > 0) {
     await runProbe(planned.targets, { ...options, alsoDial: planned.alsoDial }, env, {
       keepResults: false,
-      ...(signal ? { signal } : {}),
+      // A client that went away waits for nothing: its measurements are cancelled at once.
+      ...(signal ? { signal, graceMs: 0 } : {}),
       onResult: (r) => {
         const control = controlOf(r, planned.skipped.get(r.name));
         if (control.refused !== undefined) refused++;

@@ -6,6 +6,7 @@ import { systemClock } from '../model/clock.js';
 import { serverResolver } from '../net/resolve.js';
 import { dialerFrom, type Dialer } from '../net/tcp.js';
 import { helperOptions } from '../helper/measure.js';
+import { Tokens } from '../helper/tokens.js';
 import { DEFAULT_OPTIONS, type StageTimeouts } from '../run/options.js';
 import { CERTS, MOCK_CA } from './certs.js';
 import { ABROAD, HOST, type Listening } from './tcp-servers.js';
@@ -24,7 +25,8 @@ export interface MockHelper extends Listening {
 /** Dials from ABROAD; an IP:port the censor blocks in the kernel is dialled at its twin's port. */
 function dialAbroad(twins: Map<string, number>): Dialer {
   const dial = dialerFrom(ABROAD);
-  return (address, port, timeoutMs) => dial(address, twins.get(hostPort(address, port)) ?? port, timeoutMs);
+  return (address, port, timeoutMs, cancel) =>
+    dial(address, twins.get(hostPort(address, port)) ?? port, timeoutMs, cancel);
 }
 
 export async function startMockHelper(
@@ -48,7 +50,7 @@ export async function startMockHelper(
     controls: [],
   };
   const app = await buildHelper({
-    tokens: [token],
+    tokens: new Tokens([token]),
     tls: CERTS.good,
     basePath: '',
     limits: DEFAULT_LIMITS,

@@ -16,6 +16,8 @@ export interface ProbeContext {
   /** Decoys that passed lately, reused by the next targets on the same IP:port. */
   decoys: PassedDecoys;
   watch: Stopwatch;
+  /** Aborted when the run is given up: every connection and handshake still open is closed. */
+  cancel?: AbortSignal;
 }
 
 /** Another target was blocked on the same endpoint shortly before: a failure here may be its echo. */

@@ -125,6 +125,7 @@ async function probeQuicAt(
       timeoutMs: options.quicTimeoutMs,
       ...(createSocket ? { createSocket } : {}),
       ...(signals ? { onAnswer: signals.heard } : {}),
+      ...(ctx.cancel ? { cancel: ctx.cancel } : {}),
     };
     // A reused decoy was answered there lately: the address answers.
     if (turn.reused) signals?.heard();

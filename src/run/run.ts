@@ -25,6 +25,8 @@ export interface RunHooks {
   keepResults?: boolean;
   /** Aborted: start nothing more, and give the running targets a short grace before abandoning them. */
   signal?: AbortSignal;
+  /** That grace (default INTERRUPT_GRACE_MS); when it has passed, their connections are closed. */
+  graceMs?: number;
 }
 
 /** What an interrupted run did not measure. */
@@ -86,15 +88,18 @@ export async function runProbe(
     allowed: options.allowedAnswers,
     nxRewrite: p.nxdomain?.rewritten_to ?? [],
   }));
+  const stopping = new Stopping(hooks.signal, hooks.graceMs ?? INTERRUPT_GRACE_MS, env.clock);
+  const { cancel } = stopping;
   const ctx: ProbeContext = {
-    env,
+    // The run's dials close when it is given up.
+    env: { ...env, dial: (address, port, timeoutMs) => env.dial(address, port, timeoutMs, cancel) },
+    cancel,
     options,
     locks: new EndpointLocks(),
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
   };
-  const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
   // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
     // Time spent waiting for a slot is not the target's.

@@ -37,6 +37,8 @@ export interface QuicDialOptions {
   createSocket?: (type: 'udp4' | 'udp6') => dgram.Socket;
   /** Called at the first datagram from the server, whatever it holds: the address answers. */
   onAnswer?: () => void;
+  /** Ends the handshake and closes its socket at once (a run given up). */
+  cancel?: AbortSignal;
 }
 
 export interface QuicDialResult {
@@ -115,6 +117,11 @@ class Dial {
     this.deadline = setTimeout(() => this.finish(this.timeout()), this.opts.timeoutMs);
     this.socket.on('error', (err) => this.finish(failureOf(err)));
     this.socket.on('message', (datagram) => this.onDatagram(datagram));
+    const cancel = this.opts.cancel;
+    if (cancel?.aborted) return this.finish(failureOf(new Error('cancelled')));
+    const onCancel = () => this.finish(failureOf(new Error('cancelled: the run was given up')));
+    cancel?.addEventListener('abort', onCancel, { once: true });
+    this.socket.once('close', () => cancel?.removeEventListener('abort', onCancel));
     // The addresses come resolved: a name here would be looked up by dgram, outside our resolvers.
     if (net.isIP(this.opts.address) === 0)
       return this.finish(failureOf(new Error(`not an IP address: ${this.opts.address}`)));
