@@ -16,12 +16,19 @@ interface Ran {
   stderr: string;
 }
 
-function run(args: string[], timeout = 20_000): Promise<Ran> {
+const run = (args: string[], timeout = 20_000) => runWith([], args, timeout);
+
+/** With `setpriv` options first (to run as another user), or none. */
+function runWith(setpriv: string[], args: string[], timeout = 20_000): Promise<Ran> {
+  const [file, argv] =
+    setpriv.length > 0
+      ? ['setpriv', [...setpriv, process.execPath, BIN, ...args]]
+      : [process.execPath, [BIN, ...args]];
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
-      { timeout, env: { ...process.env, NO_COLOR: '1' } },
+      file,
+      argv,
+      { timeout, env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: os.tmpdir() } },
       (err, stdout, stderr) => {
         resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
       },
@@ -161,6 +168,31 @@ describe('check --mock', () => {
       /hop-reset-https\.reachprobe\.test failed: .*reset after the TLS ClientHello/,
     );
   }, 100_000);
+  it('throttle: every expectation met, as an unprivileged user (no qdisc, no root: the servers pace)', async () => {
+    // As root, the run drops to nobody: the mock network's throttling must not need privileges.
+    const asNobody = process.getuid?.() === 0 ? ['--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = await runWith(asNobody, ['check', '--mock', 'throttle', '--json']);
+    expect(r.stderr).toBe('');
+    const results = lines(r.stdout);
+    const summary = results.pop()!;
+    const missed = results
+      .filter((x) => x.verdict !== x.expect || x.blocking !== x.expect_blocking)
+      .map(
+        (x) =>
+          `${x.name}: expected ${x.expect}/${x.expect_blocking}, got ${x.verdict}/${x.blocking}: ${x.reason}`,
+      );
+    expect(missed).toEqual([]);
+    const by = Object.fromEntries(results.map((x) => [x.name, x['blocked-by']]));
+    expect(by).toMatchObject({ 'twitter-www': 'sni', 'vk-http': 'host', 'hosting-frozen': 'ip' });
+    const throughput = (name: string) =>
+      results.find((x) => x.name === name)!.throughput as Record<string, number | string>;
+    // The policer's 130 kbit/s is 16,250 bytes a second; the freeze comes after 16 KB.
+    expect(throughput('twitter-www').ceiling_bytes_per_second).toBeLessThan(30_000);
+    expect(throughput('hosting-frozen')).toMatchObject({ end: 'frozen' });
+    expect(throughput('large-download')).toMatchObject({ end: 'cut', bytes: 524_288, slow: false });
+    expect(summary).toMatchObject({ unmet: 0 });
+    expect(r.status).toBe(0);
+  });
 
   it('clean: everything reachable', async () => {
     const r = await run(['check', '--mock', 'clean', '--json']);

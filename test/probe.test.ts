@@ -26,6 +26,8 @@ const OPTIONS: ProbeOptions = {
   ...DEFAULT_OPTIONS,
   timeouts: { dns: 400, connect: 400, tls: 400, http: 400 },
   dnsWindowMs: 150,
+  // The body read as before --transfer (up to --max-body): transfer.test.ts measures transfers.
+  transferBytes: 0,
   allowedAnswers: blockListOf(['127.0.0.0/8']), // every server here is on loopback
 };
 

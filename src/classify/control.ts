@@ -8,12 +8,10 @@ import type { Target } from '../model/target.js';
 import type { Verdict } from '../model/verdict.js';
 import { pageDifferences } from './http-diff.js';
 import { isSuccess } from './run.js';
+import type { Comparison } from './comparison.js';
+import { withThroughput } from './throttle.js';
 
-export interface Comparison {
-  verdict: Verdict;
-  blocking: Blocking;
-  accessible: boolean | null;
-}
+export type { Comparison } from './comparison.js';
 
 const said = (verdict: Verdict, blocking: Blocking, accessible: boolean | null): Comparison => ({
   verdict,
@@ -26,7 +24,17 @@ const withReason = (v: Verdict, more: string): Verdict => ({ ...v, reason: `${v.
 /** The local verdict as is, when the control cannot say anything about it. */
 const unknown = (v: Verdict): Comparison => said(v, null, null);
 
+/** The local verdict refined by the control, then by the transfer's controls (throttling). */
 export function compareWithControl(
+  target: Target,
+  checks: Observation[],
+  local: Verdict,
+  control: Control | undefined,
+): Comparison {
+  return withThroughput(target, checks, compare(target, checks, local, control), control);
+}
+
+function compare(
   target: Target,
   checks: Observation[],
   local: Verdict,

@@ -46,6 +46,7 @@ function describeOptions(
     dns_window_ms: options.dnsWindowMs,
     concurrency: options.concurrency,
     max_body_bytes: options.maxBodyBytes,
+    transfer_bytes: options.transferBytes,
     resolver: env.resolver.name,
     dns_server: env.dnsServer ? formatServer(env.dnsServer) : null,
     pins: Object.fromEntries(options.pins),

@@ -30,7 +30,7 @@ export const secondsUpTo =
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
       throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return n;
   };

@@ -87,8 +87,13 @@ export const CHECK = optionTable({
   concurrency: { value: 'n', help: 'targets measured at once (default 32)', parse: positiveInteger(1024) },
   maxBody: {
     value: 'bytes',
-    help: 'bytes of an HTTP body read at most (default 65536)',
+    help: 'bytes of an HTTP body read at most with --transfer 0 (default 65536)',
     parse: positiveInteger(1 << 30),
+  },
+  transfer: {
+    value: 'bytes',
+    help: 'bytes of an HTTP body downloaded at most, its rate measured (default 524288; 0: not measured)',
+    parse: nonNegativeInteger(1 << 30),
   },
   sink: {
     value: 'addr[:port]',

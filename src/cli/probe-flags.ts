@@ -30,6 +30,7 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     dnsWindowMs: flags.dnsWindow ?? d.dnsWindowMs,
     concurrency: flags.concurrency ?? d.concurrency,
     maxBodyBytes: flags.maxBody ?? d.maxBodyBytes,
+    transferBytes: flags.transfer ?? d.transferBytes,
     pins: new Map((flags.resolve ?? []).map((p) => [p.key, p.addresses])),
     sinkTimeoutMs: flags.sinkTimeout ?? d.sinkTimeoutMs,
     sinkCanaries: flags.sinkCanary ?? d.sinkCanaries,
@@ -139,7 +140,7 @@ function optionsFor(mock: MockCheckOptions): ProbeOptions {
   const connect = mock.timeoutMs;
   return {
     ...d,
-    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: connect },
+    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: mock.httpTimeoutMs },
     dnsWindowMs: mock.dnsWindowMs,
     sinkTimeoutMs: mock.sinkTimeoutMs,
     quicTimeoutMs: connect,

@@ -14,6 +14,7 @@ import { InputError } from '../model/input-error.js';
 import { find, own } from '../model/observation.js';
 import type { TargetResult } from '../model/result.js';
 import type { Target } from '../model/target.js';
+import type { Transfer, TransferFigures } from '../model/transfer.js';
 import { targetFromUrl } from '../targets/parse.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
 import { runProbe } from '../run/run.js';
@@ -120,6 +121,7 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
     title,
     body_sha256,
     failure,
+    transfer,
   } = h;
   return {
     address,
@@ -133,8 +135,12 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
     ...(title !== undefined ? { title } : {}),
     ...(body_sha256 !== undefined ? { body_sha256 } : {}),
     ...(failure ? { failure: failure.failure } : {}),
+    ...(transfer ? { transfer: figuresOf(transfer) } : {}),
   };
 }
+
+/** A transfer without its samples: the probe compares rates, and a control line stays small. */
+const figuresOf = ({ samples: _samples, ...figures }: Transfer): TransferFigures => figures;
 
 /**
  * The helper's QUIC handshake for the probe. The helper marked the target `quic: true` only to measure

@@ -34,6 +34,8 @@ export interface MockCheckOptions {
   /** Every mock server is on loopback: such answers are genuine here. */
   allowAnswers: string[];
   timeoutMs: number;
+  /** The HTTP round trip's deadline, body included (the scenario's, or timeoutMs). */
+  httpTimeoutMs: number;
   dnsTimeoutMs: number;
   dnsWindowMs: number;
   sinkTimeoutMs: number;
@@ -83,6 +85,11 @@ function startOne(
     ...(spec.resetTimes !== undefined ? { resetTimes: spec.resetTimes } : {}),
     ...(spec.delayMs ? { delayMs: spec.delayMs } : {}),
     ...extra,
+    ...(spec.bodyBytes !== undefined ? { bodyBytes: spec.bodyBytes } : {}),
+    ...(spec.bytesPerSecond ? { bytesPerSecond: spec.bytesPerSecond } : {}),
+    ...(spec.police ? { police: spec.police } : {}),
+    ...(spec.policeBytesPerSecond ? { policeBytesPerSecond: spec.policeBytesPerSecond } : {}),
+    ...(spec.freezeAfterBytes !== undefined ? { freezeAfterBytes: spec.freezeAfterBytes } : {}),
   });
 }
 
@@ -156,7 +163,7 @@ function argsFor(check: MockCheckOptions, caFile: string, tokenFile: string): st
     ...check.allowAnswers.flatMap((range) => ['--allow-answers', range]),
     ...['--timeout', seconds(check.timeoutMs), '--dns-timeout', seconds(check.dnsTimeoutMs)],
     ...['--dns-window', seconds(check.dnsWindowMs), '--sink-timeout', seconds(check.sinkTimeoutMs)],
-    ...['--quic-timeout', seconds(check.timeoutMs)],
+    ...['--quic-timeout', seconds(check.timeoutMs), '--http-timeout', seconds(check.httpTimeoutMs)],
   ];
 }
 
@@ -198,7 +205,8 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
     // The helper's resolver abroad gives the true answers, as the control resolver does.
     const abroadDns = await startDnsServer(script.control);
     open.push(abroadDns);
-    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http: TIMEOUT_MS };
+    const http = scenario.httpTimeoutMs ?? TIMEOUT_MS;
+    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http };
     const helper = await startMockHelper(abroadDns, twins, timeouts);
     open.push(helper);
     const targets = scenario.targets.map((t) => pointAt(t.target, servers.get(t.server)!.port));
@@ -210,6 +218,7 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
       ca: MOCK_CA,
       allowAnswers: [MOCK_ADDRESSES],
       timeoutMs: TIMEOUT_MS,
+      httpTimeoutMs: http,
       dnsTimeoutMs: DNS_TIMEOUT_MS,
       dnsWindowMs: DNS_WINDOW_MS,
       sinkTimeoutMs: SINK_TIMEOUT_MS,

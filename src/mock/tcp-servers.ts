@@ -4,6 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { CERTS, type CertName } from './certs.js';
+import { bodyOf, isPaced, POLICER_BYTES_PER_SECOND, sendPaced, type Pace } from './throttle.js';
 
 export const HOST = '127.0.0.1';
 
@@ -84,6 +85,12 @@ export interface Filters {
   blockpageHost?: string[];
   /** TLS interception: a ClientHello for one of these names gets a certificate for it from a CA nobody trusts. */
   interceptSni?: string[];
+  /** A policer: responses on a connection naming one of these (SNI over TLS, Host over HTTP; `*`: any) held to a rate. */
+  police?: string[];
+  /** The policer's rate (default 130 kbit/s). */
+  policeBytesPerSecond?: number;
+  /** Every response to a client inside stops after this many bytes and the connection stays open, silent. */
+  freezeAfterBytes?: number;
 }
 
 export interface ServerOptions extends Filters {
@@ -98,6 +105,10 @@ export interface ServerOptions extends Filters {
   redirectTo?: () => string;
   /** Listen there (a loopback address) at this port, instead of 127.0.0.1 at any port. */
   at?: { address: string; port: number };
+  /** The size of the body `ok` answers with (default a line of text). */
+  bodyBytes?: number;
+  /** Send responses at this rate, to everyone: a server slow for all, not a censor. */
+  bytesPerSecond?: number;
 }
 
 export const CAPTCHA_PAGE =
@@ -153,6 +164,28 @@ function closesAfter(head: string): boolean {
   return /^[^\r\n]* HTTP\/1\.0\r?\n/.test(head) ? !tokens.includes('keep-alive') : tokens.includes('close');
 }
 
+const HELLO = Buffer.from('hello from a loopback server\n');
+
+/** The `ok` answer: the head, then the body as fast as the client reads or at the pace given. */
+function answer(stream: net.Socket, opts: ServerOptions, head: string, pace: Pace, next: () => void) {
+  // As an HTTP server does, the connection stays open for more requests unless the request asks
+  // to close it. (A server that closes after every answer makes undici take a stack trace per
+  // response, an error it builds to close its side: about 1% of a probe's CPU here.)
+  const close = closesAfter(head);
+  const body = opts.bodyBytes ? bodyOf(opts.bodyBytes) : HELLO;
+  const top = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n`;
+  const after = () => (close ? void stream.end() : next());
+  const timer = setTimeout(() => {
+    if (isPaced(pace)) return sendPaced(stream, Buffer.concat([Buffer.from(top), body]), pace, after);
+    stream.cork(); // head and body in one segment, as before bodies grew
+    stream.write(top);
+    stream.write(body);
+    stream.uncork();
+    after();
+  }, opts.delayMs ?? 0);
+  stream.once('close', () => clearTimeout(timer));
+}
+
 /** Answers one request; `next` waits for the next request on a connection kept open. */
 const redirect = (stream: net.Socket, location: string) =>
   void stream.end(
@@ -162,7 +195,14 @@ const redirect = (stream: net.Socket, location: string) =>
 /** /N of redirect-countdown: the number in the request's path. */
 const countdownOf = (head: string) => Number(/^\S+ \/(\d+)/.exec(head)?.[1] ?? 0);
 
-function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string, next: () => void) {
+function respond(
+  stream: net.Socket,
+  raw: net.Socket,
+  opts: ServerOptions,
+  head: string,
+  pace: Pace,
+  next: () => void,
+) {
   if (opts.redirectTo) return redirect(stream, opts.redirectTo());
   switch (opts.behaviour) {
     case 'reset-on-request':
@@ -185,26 +225,14 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
       );
     case 'redirect-countdown':
       if (countdownOf(head) > 0) return redirect(stream, `/${countdownOf(head) - 1}`);
-      return respond(stream, raw, { ...opts, behaviour: 'ok' }, head, next);
+      return respond(stream, raw, { ...opts, behaviour: 'ok' }, head, pace, next);
     case 'bad-headers':
       return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':
     case 'trickle':
       return streamBody(stream, opts.behaviour);
-    default: {
-      // As an HTTP server does, the connection stays open for more requests unless the request asks
-      // to close it. (A server that closes after every answer makes undici take a stack trace per
-      // response, an error it builds to close its side: about 1% of a probe's CPU here.)
-      const close = closesAfter(head);
-      const body = 'hello from a loopback server\n';
-      const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n${body}`;
-      const timer = setTimeout(() => {
-        if (close) return void stream.end(answer);
-        stream.write(answer);
-        next();
-      }, opts.delayMs ?? 0);
-      stream.once('close', () => clearTimeout(timer));
-    }
+    default:
+      return answer(stream, opts, head, pace, next);
   }
 }
 
@@ -256,6 +284,18 @@ class Censor {
   blockpageFor = (name: string | undefined) =>
     name !== undefined && (this.filters.blockpageHost?.includes(name) ?? false);
   intercepts = (name: string) => this.filters.interceptSni?.includes(name.toLowerCase()) ?? false;
+
+  /** The pace of a response: the server's own rate, the policer's over a named flow, the freeze. */
+  paceOf(opts: ServerOptions, name: string | undefined): Pace {
+    const names = this.filters.police ?? [];
+    const policed = names.includes('*') || (name !== undefined && names.includes(name.toLowerCase()));
+    const police = policed ? (this.filters.policeBytesPerSecond ?? POLICER_BYTES_PER_SECOND) : Infinity;
+    const rate = Math.min(opts.bytesPerSecond ?? Infinity, police);
+    return {
+      ...(rate !== Infinity ? { bytesPerSecond: rate } : {}),
+      ...(this.filters.freezeAfterBytes ? { freezeAfterBytes: this.filters.freezeAfterBytes } : {}),
+    };
+  }
 }
 
 /** A censor with no filters: what stands between the helper abroad and the servers. */
@@ -282,12 +322,16 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
   const context = pair ? tls.createSecureContext(pair) : undefined;
   const inside: Face = { opts, censor: new Censor(opts) };
   const abroad: Face = { opts: { ...opts, behaviour: opts.abroad ?? opts.behaviour }, censor: NO_CENSOR };
-  const serveHttp = ({ opts: o, censor }: Face, stream: net.Socket, raw: net.Socket): void =>
+  // The policer keys on what it can read: the SNI of a TLS flow (known once the handshake began),
+  // the Host of a plain one.
+  const serveHttp = (face: Face, stream: net.Socket, raw: net.Socket, sni?: () => string | undefined): void =>
     onRequest(stream, (head) => {
+      const { opts: o, censor } = face;
       const host = hostOf(head);
       if (censor.blocksHost(host)) return censor.trigger(raw);
       if (censor.blockpageFor(host)) return blockpage(stream);
-      respond(stream, raw, o, head, () => serveHttp({ opts: o, censor }, stream, raw));
+      const pace = censor.paceOf(o, sni ? sni() : host);
+      respond(stream, raw, o, head, pace, () => serveHttp(face, stream, raw, sni));
     });
   // No Nagle: a small answer must not wait for the ACK of the last one (40 ms of delayed ACK on Linux).
   const server = net.createServer({ noDelay: true }, (raw) => {
@@ -297,17 +341,19 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
     const early = FIRST_BYTES[face.opts.behaviour];
     if (early) return void raw.once('data', () => early(raw));
     if (!context) return serveHttp(face, raw, raw);
+    let sni: string | undefined;
     const secure = new tls.TLSSocket(raw, {
       isServer: true,
       secureContext: context,
       // The name in the ClientHello decides, before the server answers it: SNI filtering, interception.
       SNICallback: (name, done) => {
+        sni = name;
         if (censor.blocksSni(name)) return censor.trigger(raw);
         done(null, censor.intercepts(name) ? interceptContext() : context);
       },
     });
     secure.on('error', () => {});
-    serveHttp(face, secure, raw);
+    serveHttp(face, secure, raw, () => sni);
   });
   return listen(server, opts.at?.address, opts.at?.port);
 }

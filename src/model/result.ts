@@ -4,6 +4,7 @@ import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
 import type { ServiceVerdict } from './service.js';
 import type { ExpectedBlocking, Role } from './target.js';
+import type { Throughput } from './transfer.js';
 import type { BlockedBy, Families, Heuristic, Lingering, RedirectHop, VerdictName } from './verdict.js';
 
 export interface Timings {
@@ -56,6 +57,8 @@ export interface TargetResult {
   control?: Omit<Control, 'type' | 'name' | 'url'>;
   /** The QUIC handshake's verdict (absent when the target was not measured over QUIC). */
   quic?: QuicResult;
+  /** The transfer's rate here and the controls' (with --transfer, on http(s) targets that got a body). */
+  throughput?: Throughput;
   addresses: string[];
   timings: Timings;
   expect?: VerdictName;

@@ -1,4 +1,5 @@
 import type { FailureString, Operation } from './failure.js';
+import type { Throughput } from './transfer.js';
 
 // Every verdict the tool can give, with the sentence `reachprobe check --help` explains it with.
 export const VERDICTS = {
@@ -20,6 +21,8 @@ export const VERDICTS = {
   unreachable: 'no route to the address from here (a local network problem, not censorship)',
   'http-diff':
     'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
+  throttled:
+    'the page came, but 10x slower than the same URL with an innocuous name on the same address or from the helper abroad (or it froze where they did not): slowed, not blocked',
   down: 'the helper abroad met the same failure: the server is down or broken everywhere, not censorship',
   'vantage-offline':
     'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
@@ -90,7 +93,7 @@ export interface Verdict {
   reason: string;
   /** Facts that support the verdict, one per line. */
   evidence: string[];
-  /** What the block is keyed on, for a reset, timeout, closed or inconsistent connection. */
+  /** What the block is keyed on, for a reset, timeout, closed, inconsistent or throttled connection. */
   blockedBy?: BlockedBy;
   /** What --residual-check saw after the block: innocuous checks on the same IP:port, until one passed. */
   lingering?: Lingering;
@@ -102,4 +105,6 @@ export interface Verdict {
   redirects?: RedirectHop[];
   /** The verdict as measured, when the run context (vantage offline) or the control (down) replaced it. */
   measured?: VerdictName;
+  /** The transfer's rate and what the throttling rule made of it (with --transfer, on http(s) targets). */
+  throughput?: Throughput;
 }

@@ -21,7 +21,10 @@ export interface ProbeOptions {
   /** How long the raw DNS query keeps listening after the first reply. */
   dnsWindowMs: number;
   concurrency: number;
+  /** Body bytes read at most when the transfer is not measured (--max-body). */
   maxBodyBytes: number;
+  /** --transfer: body bytes read at most, their transfer measured (0: not measured; --max-body holds). */
+  transferBytes: number;
   /** At most this many of a name's addresses are dialled. */
   maxAddresses: number;
   /** --resolve HOST:PORT:ADDR pins, keyed "host:port". */
@@ -89,6 +92,19 @@ export interface ProbeEnv {
   helper?: Controls;
 }
 
+// A stall is a silence of a second between body bytes (the gaps a policer's drops leave), or a
+// quarter of the HTTP deadline when that is shorter, so a freeze can be told within short deadlines.
+const STALL_MS = 1000;
+
+/** What an HTTP check reads of a body: the limit, and the stall threshold when the transfer is measured. */
+export function bodyLimits(options: ProbeOptions): { maxBodyBytes: number; transferStallMs?: number } {
+  if (options.transferBytes === 0) return { maxBodyBytes: options.maxBodyBytes };
+  return {
+    maxBodyBytes: options.transferBytes,
+    transferStallMs: Math.min(STALL_MS, options.timeouts.http / 4),
+  };
+}
+
 export const DEFAULT_TIMEOUTS: StageTimeouts = { dns: 4000, connect: 10_000, tls: 10_000, http: 10_000 };
 
 export const DEFAULT_OPTIONS: ProbeOptions = {
@@ -96,6 +112,7 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   dnsWindowMs: 1000,
   concurrency: 32,
   maxBodyBytes: 64 * 1024,
+  transferBytes: 512 * 1024,
   maxAddresses: 8,
   pins: new Map(),
   userAgent: 'Mozilla/5.0 (compatible; reachprobe)',

@@ -27,7 +27,8 @@ import {
 import type { ProbeContext, Residual } from './context.js';
 import type { DecoyObservation } from './decoys.js';
 import { probeQuic, wantsQuic, type QuicRun } from './quic.js';
-import type { ProbeOptions } from './options.js';
+import { bodyLimits, type ProbeOptions } from './options.js';
+import { transferControl } from './throttle.js';
 
 export interface ProbeRun {
   /** Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier, where this target's own would be). */
@@ -260,7 +261,9 @@ async function decoyCheck(
     tls.socket?.destroy();
     return tagged(tls.observation, { purpose: 'decoy', transaction_id: id });
   }
-  const http = await checkHttp(socket, target, { ...httpOptions(address, ctx), host: decoy }, watch);
+  // Whether the Host triggers a block is all the decoy asks: its body is read as before --transfer.
+  const unmeasured = { ...httpOptions(address, { ...ctx.options, transferBytes: 0 }), host: decoy };
+  const http = await checkHttp(socket, target, unmeasured, watch);
   return tagged(http, { purpose: 'decoy', transaction_id: id });
 }
 
@@ -269,14 +272,8 @@ function tlsOptions(host: string, address: string, port: number, ctx: ProbeConte
   return { host, address, port, ca: ctx.env.ca, verify: true, timeoutMs: ctx.options.timeouts.tls };
 }
 
-function httpOptions(address: string, ctx: ProbeContext) {
-  const { options } = ctx;
-  return {
-    address,
-    timeoutMs: options.timeouts.http,
-    maxBodyBytes: options.maxBodyBytes,
-    userAgent: options.userAgent,
-  };
+function httpOptions(address: string, options: ProbeOptions) {
+  return { address, timeoutMs: options.timeouts.http, userAgent: options.userAgent, ...bodyLimits(options) };
 }
 
 /** One try of the target's own check: TLS (for https) and HTTP, on the connection given or a fresh one. */
@@ -305,7 +302,7 @@ async function ownTry(
       if (!tls.socket) return { steps, failure: tls.observation.failure };
       socket = tls.socket;
     }
-    const http = await checkHttp(socket, target, httpOptions(address, ctx), watch);
+    const http = await checkHttp(socket, target, httpOptions(address, ctx.options), watch);
     steps.push(tagged(http, { try: attempt, transaction_id: id }));
     return { steps, failure: http.failure };
   } finally {
@@ -401,6 +398,7 @@ async function useConnection(
     const made = await decoyRun;
     const decoyMet = turn.reused ?? made;
     const steps = [...(decoyMet ? [decoyMet] : []), ...own];
+    steps.push(...(await transferControl(target, address, own, ctx))); // after a slow transfer only
     if (endTurn(ctx, turn, made, failure)) {
       steps.push(...(await sniProbe(target, ctx)));
       if (turn.decoyName && options.residualCheckMs > 0)

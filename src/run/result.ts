@@ -123,6 +123,7 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     ...blocking,
     ...controlOf(m),
     ...(m.quic ? { quic: m.quic } : {}),
+    ...(v.throughput ? { throughput: v.throughput } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),

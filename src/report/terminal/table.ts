@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunSummary, TargetResult } from '../../model/result.js';
+import { rateText } from '../../model/transfer.js';
 import type { VerdictName } from '../../model/verdict.js';
 import type { TargetOutcome } from '../document/target-outcome.js';
 
@@ -13,6 +14,7 @@ export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
     case 'connected':
       return chalk.green;
     case 'dns-poisoned':
+    case 'throttled':
     case 'reset':
     case 'timeout':
     case 'closed':
@@ -93,6 +95,12 @@ function widthsOf(rows: string[][]): number[] {
   const widths = rows[0]!.map(() => 0);
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
   return widths;
+}
+
+/** A slow page's rate beside its verdict ("reachable at 295 kbit/s"): a page that comes is not always usable. */
+function rated(r: TargetResult, cell: string): string {
+  const t = r.throughput;
+  return t?.slow && t.end !== 'frozen' ? `${cell} at ${rateText(t.rate_bytes_per_second)}` : cell;
 }
 
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
@@ -217,7 +225,7 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
   const quic = ordered.map((r) => quicRow(r, layout, chalk));
   const mainRows = ordered.map((r) => [
     `  ${r.name}`,
-    verdictCell(r),
+    rated(r, verdictCell(r)),
     ...(withExpect
       ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`]
       : []),
