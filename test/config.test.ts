@@ -82,9 +82,11 @@ describe('reachprobe config', () => {
     const r = await run(['config', '--config', file], env());
     expect(r.status).toBe(0);
     expect(line(r.stdout, 'helper')).toEqual(['https://helper.example:8443/', `${file}:1`]);
-    // check reads the same file, and leaves to doctor the keys it has no option for.
+    // check reads such a file, and leaves to doctor the keys it has no option for (a helper
+    // without its token file is a usage mistake of its own, with --mock too).
+    const doctorOnly = await config('doctor-only.yaml', 'helper-resolve: helper.example:8443:127.0.0.1');
     const checked = await run(
-      ['check', '--mock', 'clean', '--only', 'control-domestic', '--config', file],
+      ['check', '--mock', 'clean', '--only', 'control-domestic', '--config', doctorOnly],
       env(),
     );
     expect(checked.status).toBe(0);

@@ -204,7 +204,7 @@ describe('reachprobe doctor on the mock network', () => {
     const r = await doctor();
     const command = r.stdout.split('\n').find((l) => l.startsWith('  reachprobe check '))!;
     expect(command).toMatch(new RegExp(`^  reachprobe check ${targetsFile} `));
-    expect(command).toContain('--allow-answers 127.0.0.0/8');
+    expect(command).toContain('--allow-answers 127.0.0.0/24');
     expect(r.stdout).toContain(`  targets: ${JSON.stringify(targetsFile)}`);
   });
 

@@ -70,7 +70,7 @@ describe('a check that misses its expect_blocking', () => {
     const r = await run(['check', '--mock', scenario]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
-      /1 target\(s\) did not meet their expect:\nTARGET +EXPECTED +GOT +WHY\nfine +blocking=dns +blocking=false +HTTP 200/,
+      /1 target\(s\) did not meet their expect:\nTARGET +EXPECTED +GOT +WHY\nfine +blocking=dns accessible=true +blocking=false accessible=true +HTTP 200/,
     );
   });
 });
