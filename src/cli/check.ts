@@ -22,6 +22,11 @@ import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags
 import { targetsFrom } from './selection.js';
 import { tracedWhen } from './verbose.js';
 
+/** On a terminal the table fits its width, unless --wide; piped, its lines stay whole (for grep). */
+const tableFit = (flags: CheckFlags) => ({
+  width: process.stdout.isTTY && !flags.wide ? process.stdout.columns : undefined,
+});
+
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
 function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
@@ -189,7 +194,10 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     const facts = { ...identity, ...completenessOf(interruptionOf(run, interrupt.signal)) };
     const { results, summary } = run;
     if (flags.json) process.stdout.write(`${summaryLine({ ...summary, ...facts })}\n`);
-    else process.stdout.write(renderTable(results, summary, chalkFor(process.stdout, flags.color)));
+    else
+      process.stdout.write(
+        renderTable(results, summary, chalkFor(process.stdout, flags.color), tableFit(flags)),
+      );
     await writeOutputs({ paths, flags, options, env }, run, facts, files);
     if (facts.partial) return EXIT.interrupted;
     return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;

@@ -2,10 +2,13 @@ import type { ChalkInstance } from 'chalk';
 import type { RunSummary, TargetResult } from '../../model/result.js';
 import type { VerdictName } from '../../model/verdict.js';
 import type { TargetOutcome } from '../document/target-outcome.js';
+import { servicesOf } from '../../classify/service.js';
+import type { Paint } from './columns.js';
+import { fitColumns, wrapWords, type Fitted } from './fit.js';
+import { serviceLine } from './service-line.js';
 
-// The table people read: targets grouped by service, one line each, the reason in words.
-
-export type Paint = (text: string) => string;
+// The table people read: targets grouped by service under a line with the service's verdict, one
+// line each, the reason in words; fitted to a terminal's width when given one (fit.ts says how).
 
 export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
   switch (verdict) {
@@ -84,20 +87,6 @@ export function verdictCell(
 export const outcomeCell = (o: TargetOutcome): string =>
   o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o);
 
-/** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
-export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row, r) =>
-    row
-      .map((cell, i) => {
-        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
-        return paints[r]?.[i]?.(padded) ?? padded;
-      })
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 /** "6 dns-poisoned, 5 reachable": the most frequent verdict first. */
 export function countsText(counts: RunSummary['counts']): string {
   return Object.entries(counts)
@@ -124,14 +113,16 @@ function missedRows(results: TargetResult[]): string[][] {
   });
 }
 
-function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
+function mismatches(results: TargetResult[], chalk: ChalkInstance, width?: number): string[] {
   const missed = missedRows(results.filter((r) => !r.expect_met));
   if (missed.length === 0) return [];
-  const rows = [['TARGET', 'EXPECTED', 'GOT', 'WHY'], ...missed];
+  const names = ['TARGET', 'EXPECTED', 'GOT', 'WHY'];
+  const rows = [names, ...missed];
   const paints = rows.map((_, i) =>
     i === 0 ? [chalk.bold, chalk.bold, chalk.bold, chalk.bold] : [undefined, chalk.green, chalk.red],
   );
-  return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...columns(rows, paints)];
+  const fitted = fitColumns(rows, paints, { width, names, dropOrder: [] });
+  return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...fitted.rows.flat()];
 }
 
 interface Layout {
@@ -183,7 +174,34 @@ function quicRow(
   };
 }
 
-export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
+export interface TableOptions {
+  /** The terminal's width, to fit every line to; undefined (piped output, --wide): whole lines. */
+  width?: number;
+}
+
+/**
+ * The columns a narrow terminal leaves out first: the least useful to the question "is it blocked?".
+ * The first three may go to keep reasons on their rows (the service's line says how it is blocked).
+ */
+const DROP_ORDER = ['time', 'expect', 'blocking', 'stage', 'blocked by'];
+const INLINE_DROPS = 3;
+
+/** "(to fit 80 columns: left out time, expect; reasons shortened; --wide prints everything)" */
+function fitNote(fitted: Fitted, width: number | undefined): string[] {
+  if (width === undefined || (fitted.dropped.length === 0 && !fitted.shortened)) return [];
+  const parts = [
+    ...(fitted.dropped.length > 0 ? [`left out ${fitted.dropped.join(', ')}`] : []),
+    ...(fitted.shortened ? ['reasons shortened'] : []),
+  ];
+  return wrapWords(`(to fit ${width} columns: ${parts.join('; ')}; --wide prints everything)`, width);
+}
+
+export function renderTable(
+  results: TargetResult[],
+  summary: RunSummary,
+  chalk: ChalkInstance,
+  { width }: TableOptions = {},
+): string {
   const withExpect = results.some((r) => r.expect !== undefined || r.expect_quic !== undefined);
   const withAttribution = results.some(
     (r) => r['blocked-by'] !== undefined || r.flags !== undefined || r.quic?.['blocked-by'] !== undefined,
@@ -217,19 +235,35 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
   // One set of column widths for the whole table (QUIC lines included); a service's name heads its rows.
   const rows = mainRows.flatMap((row, i) => [row, ...(quic[i] ? [quic[i].cells] : [])]);
   const paints = mainPaints.flatMap((p, i) => [p, ...(quic[i] ? [quic[i].paints] : [])]);
-  const laid = columns(rows, paints);
+  const names = [
+    'target',
+    'verdict',
+    ...(withExpect ? ['expect'] : []),
+    'stage',
+    ...(withControl ? ['blocking'] : []),
+    ...(withAttribution ? ['blocked by'] : []),
+    'time',
+    'reason',
+  ];
+  const present = (list: string[]) => list.map((n) => names.indexOf(n)).filter((i) => i >= 0);
+  const dropOrder = present(DROP_ORDER);
+  const inlineDrops = present(DROP_ORDER.slice(0, INLINE_DROPS)).length;
+  const fitted = fitColumns(rows, paints, { width, names, dropOrder, inlineDrops });
+  const verdicts = new Map((summary.services ?? servicesOf(results)).map((v) => [v.service, v]));
   const lines: string[] = [];
   let next = 0;
   for (const [service, group] of groups) {
     const count = group.length + group.filter((r) => r.quic).length;
-    lines.push(chalk.bold(service), ...laid.slice(next, next + count));
+    lines.push(serviceLine(service, verdicts.get(service), chalk, width));
+    lines.push(...fitted.rows.slice(next, next + count).flat());
     next += count;
   }
   lines.push(
-    ...mismatches(results, chalk),
+    ...fitNote(fitted, width).map((line) => chalk.dim(line)),
+    ...mismatches(results, chalk, width),
     '',
-    chalk.bold(summaryText(summary)),
-    ...summary.notes.map((n) => chalk.yellow(`note: ${n}`)),
+    ...wrapWords(summaryText(summary), width).map((line) => chalk.bold(line)),
+    ...summary.notes.flatMap((n) => wrapWords(`note: ${n}`, width, 6).map((line) => chalk.yellow(line))),
   );
   return `${lines.join('\n')}\n`;
 }
