@@ -75,7 +75,7 @@ export function fitColumns(rows: string[][], paints: Array<Array<Paint | undefin
   }
   const last = o.names.length - 1;
   const { fixed, ownLine } = plan(rows, o, width);
-  const dropped = o.names.filter((_, i) => i !== last && !fixed.includes(i));
+  const dropped = o.dropOrder.filter((i) => !fixed.includes(i)).map((i) => o.names[i]!);
   const capped = ownLine ? capFirst(rows, fixed, width) : rows;
   const room = ownLine ? width : width - padded(rows, fixed);
   const reasonOf = (r: number) => rows[r]![last]!;
