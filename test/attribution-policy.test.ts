@@ -24,7 +24,7 @@ import {
   withinGrace,
   type Channel,
 } from '../src/run/attribution.js';
-import type { ProbeContext } from '../src/run/context.js';
+import { Transactions, type ProbeContext } from '../src/run/context.js';
 import { PassedDecoys } from '../src/run/decoys.js';
 import { Blocks, EndpointLocks, RESIDUAL_WINDOW_MS } from '../src/run/locks.js';
 import { DEFAULT_OPTIONS } from '../src/run/options.js';
@@ -48,6 +48,7 @@ function context(decoyName: string | null = DECOY) {
     blocks: new Blocks(),
     decoys: new PassedDecoys(10_000),
     watch: new Stopwatch(clock, 0),
+    transactions: new Transactions(),
   };
   return { ctx, clock };
 }

@@ -7,7 +7,7 @@ import { startDnsServer, type MockDnsServer } from '../src/mock/dns-server.js';
 import { HOST, startServer, type Listening, type ServerOptions } from '../src/mock/tcp-servers.js';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
-import type { TlsObservation } from '../src/model/observation.js';
+import { find, type TlsObservation } from '../src/model/observation.js';
 import type { TargetResult } from '../src/model/result.js';
 import type { Target } from '../src/model/target.js';
 import { serverResolver } from '../src/net/resolve.js';
@@ -252,5 +252,38 @@ describe('lingering and probabilistic blocking', () => {
     });
     expect(tries(r)).toEqual(['connection_reset', 'connection_reset', 'ok']);
     expect(r.reason).toContain('in 2 of 3 tries; try 3 got HTTP 200');
+  });
+});
+
+describe('transaction ids', () => {
+  const ids = (r: TargetResult, check: 'connect' | 'tls_handshake', purpose?: 'decoy') =>
+    find(r.checks, check)
+      .filter((c) => c.purpose === purpose)
+      .map((c) => c.transaction_id);
+
+  it('the checks of one connection share its id: the decoy on the first one, each try on its own', async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
+    const r = (await measure([target('ids', `https://${BLOCKED}:${port}/`)])).get('ids')!;
+    const dialled = r.checks.find((c) => c.check === 'connect' && c.try === undefined);
+    const first = dialled && dialled.check === 'connect' ? dialled.transaction_id : undefined;
+    expect(first).toBeGreaterThan(0);
+    expect(ids(r, 'tls_handshake', 'decoy')).toEqual([first]);
+    const own = ids(r, 'connect').filter((id) => id !== first);
+    expect(own).toHaveLength(3); // three tries, each on a fresh connection
+    expect(new Set([first, ...own]).size).toBe(4);
+    expect(ids(r, 'tls_handshake')).toEqual(own);
+  });
+
+  it("the timings' connect is the one of the connection the own check used", async () => {
+    const port = await server({ behaviour: 'ok', cert: 'good' });
+    const r = (await measure([target('timed', `https://${BLOCKED}:${port}/`)])).get('timed')!;
+    expect(r.verdict).toBe('reachable');
+    const http = r.checks.find((c) => c.check === 'http_round_trip' && c.purpose === undefined)!;
+    const connect = r.checks.find(
+      (c) => c.check === 'connect' && 'transaction_id' in http && c.transaction_id === http.transaction_id,
+    )!;
+    // With a decoy on the first connection, the own check's is a fresh one, tagged as its first try.
+    expect(connect).toMatchObject({ check: 'connect', try: 1 });
+    expect(r.timings.connect_ms).toBe(connect.duration_ms);
   });
 });

@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import type net from 'node:net';
 import type { DnsContext } from '../src/classify/dns.js';
-import { inContext, isSuccess, meetsExpectation, vantageOf } from '../src/classify/run.js';
+import {
+  inContext,
+  isSuccess,
+  meetsBlocking,
+  meetsExpectation,
+  meetsQuic,
+  vantageOf,
+} from '../src/classify/run.js';
 import { classifyTarget, verdictOfFailure } from '../src/classify/target.js';
 import { blockListOf, impossibleReason } from '../src/model/addresses.js';
 import { FAILURES, type Failure, type FailureString, type Operation } from '../src/model/failure.js';
@@ -17,8 +24,10 @@ import type {
   ResolveObservation,
   TlsObservation,
 } from '../src/model/observation.js';
+import type { Blocking } from '../src/model/control.js';
+import type { QuicVerdictName } from '../src/model/quic.js';
 import type { Vantage } from '../src/model/result.js';
-import type { Scheme, Target } from '../src/model/target.js';
+import type { ExpectedBlocking, Scheme, Target } from '../src/model/target.js';
 import type { Verdict, VerdictName } from '../src/model/verdict.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +307,7 @@ const ROWS: Row[] = [
     verdict: 'reset',
     stage: 'connect',
     failure: 'connection_refused',
-    reason: `a RST answered the SYN to ${V4}:443 (connection refused) (all 2 addresses failed)`,
+    reason: `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too) (all 2 addresses failed)`,
   },
   {
     name: 'connect: IPv4 refused, IPv6 no route (other order) -> the RST wins',
@@ -321,6 +330,58 @@ const ROWS: Row[] = [
     reason: `no answer to the SYN to ${V4}:443 within 3000 ms (all 2 addresses failed)`,
   },
   {
+    name: 'connect: IPv4 timeout, IPv6 refused -> the RST wins over the timeout',
+    checks: [
+      resolve([V4, V6]),
+      connect(V4, 'generic_timeout_error', { duration_ms: 3000 }),
+      connect(V6, 'connection_refused'),
+    ],
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to [${V6}]:443`,
+  },
+  {
+    name: 'connect: IPv6 refused, IPv4 timeout (other order) -> the RST wins over the timeout',
+    checks: [
+      resolve([V6, V4]),
+      connect(V6, 'connection_refused'),
+      connect(V4, 'generic_timeout_error', { duration_ms: 3000 }),
+    ],
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_refused',
+    reason: `a RST answered the SYN to [${V6}]:443`,
+  },
+  {
+    name: 'connect: IPv4 closed at once, IPv6 timeout -> the timeout wins over another failure',
+    checks: [
+      resolve([V4, V6]),
+      connect(V4, 'eof_error'),
+      connect(V6, 'generic_timeout_error', { duration_ms: 3000 }),
+    ],
+    verdict: 'timeout',
+    stage: 'connect',
+    failure: 'generic_timeout_error',
+    reason: `no answer to the SYN to [${V6}]:443 within 3000 ms`,
+  },
+  {
+    name: 'connect: IPv6 no route, IPv4 closed at once -> any answer wins over no route',
+    checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'eof_error')],
+    verdict: 'closed',
+    stage: 'connect',
+    failure: 'eof_error',
+    reason: `connecting to ${V4}:443 failed`,
+  },
+  {
+    name: 'connect: reset once open',
+    checks: [resolve([V4]), connect(V4, 'connection_reset')],
+    verdict: 'reset',
+    stage: 'connect',
+    failure: 'connection_reset',
+    reason: `the connection to ${V4}:443 was reset as soon as it opened`,
+  },
+  {
     name: 'connect: every address unreachable',
     checks: [resolve([V6, V4]), connect(V6, 'network_unreachable'), connect(V4, 'host_unreachable')],
     verdict: 'unreachable',
@@ -334,7 +395,7 @@ const ROWS: Row[] = [
     verdict: 'reset',
     stage: 'connect',
     failure: 'connection_refused',
-    reason: `a RST answered the SYN to ${V4}:443 (connection refused)`,
+    reason: `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too)`,
   },
   {
     name: 'connect: one timeout, one ok -> TLS and HTTP decide',
@@ -412,6 +473,19 @@ const ROWS: Row[] = [
     reason: `the connection to ${V4}:443 was reset after the HTTP request (Host ${HOST})`,
   },
   {
+    name: 'HTTP: no complete response in time',
+    checks: [
+      resolve([V4]),
+      connect(V4),
+      tls(),
+      http(undefined, 'generic_timeout_error', { duration_ms: 5000.4 }),
+    ],
+    verdict: 'timeout',
+    stage: 'http_round_trip',
+    failure: 'generic_timeout_error',
+    reason: `no complete HTTP response from ${V4}:443 within 5000 ms`,
+  },
+  {
     name: 'HTTP: FIN before a complete response',
     checks: [resolve([V4]), connect(V4), tls(), http(undefined, 'eof_error')],
     verdict: 'closed',
@@ -426,6 +500,38 @@ const ROWS: Row[] = [
     stage: 'http_round_trip',
     failure: 'http_protocol_error',
     reason: `the HTTP request to https://${HOST}/ failed`,
+  },
+
+  // The target's own check over fresh connections (tries): some answered is inconsistent.
+  {
+    name: 'tries: reset in 2 of 3, one got a page -> inconsistent',
+    checks: [
+      resolve([V4]),
+      connect(V4),
+      tls('connection_reset'),
+      connect(V4, undefined, { try: 2 }),
+      tls(undefined, { try: 2 }),
+      http(200, undefined, { try: 2 }),
+      connect(V4, undefined, { try: 3 }),
+      tls('connection_reset', { try: 3 }),
+    ],
+    verdict: 'inconsistent',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: `reset after the TLS ClientHello (SNI ${HOST}), in 2 of 3 tries; try 2 got HTTP 200`,
+  },
+  {
+    name: 'tries: every try failed, the second at its fresh connection -> the first failure, in all tries',
+    checks: [
+      resolve([V4]),
+      connect(V4),
+      tls('connection_reset'),
+      connect(V4, 'connection_refused', { try: 2 }),
+    ],
+    verdict: 'reset',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: `reset after the TLS ClientHello (SNI ${HOST}) (all 2 tries)`,
   },
 
   // DNS heuristics: raw queries.
@@ -516,12 +622,14 @@ const ROWS: Row[] = [
   },
   {
     name: 'resolve: 198.18.0.7 from a resolver that answers anything (a fake-IP proxy) -> a DNS failure, not poisoning',
-    checks: [resolve(['198.18.0.7'])],
+    checks: [resolve(['198.18.0.7', '198.18.0.8'])],
     ctx: { nxRewrite: ['198.18.0.1'] },
     verdict: 'dns-failure',
     stage: 'resolve',
     failure: 'dns_server_misbehaving',
-    reason: 'a fake-IP proxy?',
+    reason:
+      'every answer (198.18.0.7 198.18.0.8) is an address no public name can have, from a resolver that' +
+      ' answers names that do not exist too (a captive portal, a fake-IP proxy?)',
     heuristics: ['impossible-address (weak)'],
   },
   {
@@ -600,6 +708,19 @@ const ROWS: Row[] = [
     failure: 'ssl_failed_handshake',
     reason: 'failed: ssl failed handshake',
     heuristics: ['control-mismatch (weak)'],
+  },
+  {
+    name: 'control shares one of two local addresses -> no mismatch, the certificate speaks',
+    checks: [
+      resolve([V4, V4B]),
+      doh([CONTROL, V4B]),
+      connect(V4),
+      tls('ssl_invalid_hostname', { address: V4 }),
+    ],
+    verdict: 'cert-invalid',
+    stage: 'tls_handshake',
+    failure: 'ssl_invalid_hostname',
+    reason: 'failed: ssl invalid hostname',
   },
   {
     name: 'control shares an address -> no mismatch, the certificate speaks',
@@ -681,9 +802,118 @@ describe('classifyTarget', () => {
 
   // An IPv6 address followed by ":443" reads as another IPv6 address (2606:4700::6812:2007:443 is
   // valid IPv6): reasons and evidence should bracket IPv6 literals, as URLs do.
+  const cname = {
+    ...reply([], 5),
+    answers: [
+      { type: 'CNAME', data: 'edge.example', ttl: 60 },
+      { type: 'CNAME', data: 'edge2.example', ttl: 60 },
+    ],
+    truncated: true,
+  };
+  const timedOut = withFailure('generic_timeout_error', 'resolve');
+  const EVIDENCE: Array<[Observation, string]> = [
+    [resolve([V4, V4B]), `resolve ${HOST} via system: ${V4} ${V4B} in 12 ms`],
+    [
+      query('sink', [reply([FORGED, V4])]),
+      `dns_query A ${HOST} to the sink ${SINK}: NOERROR ${FORGED} ${V4} after 3 ms (listened 150 ms after the first)`,
+    ],
+    [
+      { ...query('sink', [reply([FORGED])]), ...timedOut },
+      `dns_query A ${HOST} to the sink ${SINK}: generic_timeout_error (generic timeout error): NOERROR ${FORGED}` +
+        ' after 3 ms (listened 150 ms after the first)',
+    ],
+    [
+      { ...query('sink', []), ...withFailure('dns_refused_error', 'resolve') },
+      `dns_query A ${HOST} to the sink ${SINK}: dns_refused_error (dns refused error): no reply` +
+        ' (listened 150 ms after the first)',
+    ],
+    [
+      doh([CONTROL, V4]),
+      `doh_query A ${HOST} via https://dns.control.example/dns-query: ${CONTROL} ${V4} in 12 ms`,
+    ],
+    [
+      http(200, undefined, { try: 2 }),
+      `http_round_trip (try 2) GET https://${HOST}/ via ${V4}: HTTP 200, 1234 bytes in 12 ms`,
+    ],
+    [
+      resolve([], 'dns_nxdomain_error'),
+      `resolve ${HOST} via system: dns_nxdomain_error (dns nxdomain error) in 12 ms`,
+    ],
+    [
+      { ...query('sink', []), ...timedOut },
+      `dns_query A ${HOST} to the sink ${SINK}: no reply in 12 ms, as it should be`,
+    ],
+    [
+      query('sink', [reply([FORGED])]),
+      `dns_query A ${HOST} to the sink ${SINK}: NOERROR ${FORGED} after 3 ms (listened 150 ms after the first)`,
+    ],
+    [
+      { ...query('resolver', [cname, reply([], 7, 'NXDOMAIN')], 'AAAA'), ignored: ['a', 'b'] },
+      `dns_query AAAA ${HOST} to ${RESOLVER}: NOERROR (truncated) CNAME edge.example CNAME edge2.example after 5 ms; NXDOMAIN after 7 ms` +
+        ' (listened 150 ms after the first); 2 stray packet(s) ignored',
+    ],
+    [
+      { ...query('resolver', []), ...timedOut },
+      `dns_query A ${HOST} to ${RESOLVER}: generic_timeout_error (generic timeout error): no reply` +
+        ' (listened 150 ms after the first)',
+    ],
+    [doh([CONTROL]), `doh_query A ${HOST} via https://dns.control.example/dns-query: ${CONTROL} in 12 ms`],
+    [doh([]), `doh_query A ${HOST} via https://dns.control.example/dns-query: NOERROR in 12 ms`],
+    [
+      { ...doh([]), rcode: undefined },
+      `doh_query A ${HOST} via https://dns.control.example/dns-query: no answer in 12 ms`,
+    ],
+    [
+      doh([], 'dns_servfail_error'),
+      `doh_query A ${HOST} via https://dns.control.example/dns-query: dns_servfail_error (dns servfail error) in 12 ms`,
+    ],
+    [connect(V6, undefined, { duration_ms: 12.6 }), `connect [${V6}]:443: open in 13 ms`],
+    [connect(V4, undefined, { try: 2 }), `connect (try 2) ${V4}:443: open in 12 ms`],
+    [connect(V4, undefined, { try: 1 }), `connect ${V4}:443: open in 12 ms`],
+    [tls(), `tls_handshake ${V4}:443 SNI ${HOST}: TLSv1.3 TLS_AES_128_GCM_SHA256 in 12 ms`],
+    [
+      tls(undefined, { version: undefined, cipher: undefined, sni: undefined }),
+      `tls_handshake ${V4}:443: TLS in 12 ms`,
+    ],
+    [
+      tls('connection_reset', { purpose: 'decoy', sni: 'www.example.org', shared_from: 't12' }),
+      `tls_handshake (decoy, made for t12) ${V4}:443 SNI www.example.org: connection_reset (connection reset) in 12 ms`,
+    ],
+    [
+      tls(undefined, { purpose: 'sni_probe', cipher: undefined }),
+      `tls_handshake (sni probe) ${V4}:443 SNI ${HOST}: TLSv1.3 in 12 ms`,
+    ],
+    [
+      http(302, undefined, { location: 'http://warning.example/', body_bytes: 0 }),
+      `http_round_trip GET https://${HOST}/ via ${V4}: HTTP 302 -> http://warning.example/, 0 bytes in 12 ms`,
+    ],
+    [
+      http(200, undefined, {
+        body_bytes: 65536,
+        body_truncated: true,
+        title: 'News',
+        host_header: 'other.example',
+      }),
+      `http_round_trip GET https://${HOST}/ (Host other.example) via ${V4}: HTTP 200, 65536 bytes (capped), title "News" in 12 ms`,
+    ],
+    [
+      http(undefined, 'connection_reset'),
+      `http_round_trip GET https://${HOST}/ via ${V4}: connection_reset (connection reset) in 12 ms`,
+    ],
+    [
+      http(403, 'eof_error'),
+      `http_round_trip GET https://${HOST}/ via ${V4}: HTTP 403, eof_error (eof error) in 12 ms`,
+    ],
+  ];
+  it.each(EVIDENCE.map(([o, line]) => [line, o] as const))('evidence: %s', (line, observation) => {
+    expect(classifyTarget(target(), [observation], context()).evidence).toStrictEqual([line]);
+  });
+
   it('brackets an IPv6 address before its port in the reason', () => {
     const v = classifyTarget(target(), [resolve([V6]), connect(V6, 'connection_refused')], context());
-    expect(v.reason).toBe(`a RST answered the SYN to [${V6}]:443 (connection refused)`);
+    expect(v.reason).toBe(
+      `a RST answered the SYN to [${V6}]:443 (connection refused, as a closed port answers too)`,
+    );
   });
 });
 
@@ -727,8 +957,23 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
     checks: [...dialled(), decoy('eof_error', 10), ...ownReset()],
     by: 'unknown',
   },
+  {
+    name: 'an IP literal sends no SNI: a decoy that passed says nothing of a name, unknown',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4, undefined, at(0, 1)), decoy(undefined, 30), ...ownReset()],
+    by: 'unknown',
+  },
   { name: 'no decoy: unknown', checks: [...dialled(), tls('connection_reset', at(1, 2))], by: 'unknown' },
-  { name: 'a RST to the SYN: ip', checks: [resolve([V4]), connect(V4, 'connection_refused')], by: 'ip' },
+  {
+    name: 'a RST to the SYN: not said without a control (a closed port refuses too)',
+    checks: [resolve([V4]), connect(V4, 'connection_refused')],
+    by: undefined,
+  },
+  {
+    name: 'no answer to the SYN: ip',
+    checks: [resolve([V4]), connect(V4, 'generic_timeout_error')],
+    by: 'ip',
+  },
   {
     name: 'an SNI probe to a clean server passed with the name: unknown',
     checks: [
@@ -755,6 +1000,33 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
 describe('blocked-by', () => {
   it.each(BLOCKED_BY)('$name', (row) => {
     expect(classifyTarget(row.target ?? target(), row.checks, context()).blockedBy).toBe(row.by);
+  });
+});
+
+describe('lingering (--residual-check)', () => {
+  // The own check ends at 43 ms; innocuous checks (the decoy's name) follow on the same IP:port.
+  const residual = (f: FailureString | undefined, start: number): Observation[] => [
+    connect(V4, undefined, { purpose: 'residual_check', ...at(start, 1) }),
+    tls(f, { purpose: 'residual_check', sni: 'www.example.org', ...at(start + 1, 2) }),
+  ];
+  const checked = (...later: Observation[]) =>
+    classifyTarget(target(), [...dialled(), decoy(undefined, 30), ...ownReset(), ...later], context());
+
+  it('the last innocuous check still blocked: how long after the block, and how many were made', () => {
+    const v = checked(...residual('connection_reset', 543), ...residual('connection_reset', 1543));
+    expect(v.lingering).toStrictEqual({ still_blocked: true, after_ms: 1501, checks: 2 });
+    expect(v.reason).toMatch(/; innocuous checks were still blocked 1\.5 s later$/);
+    expect(v.verdict).toBe('reset');
+  });
+
+  it('the last innocuous check passed again', () => {
+    const v = checked(...residual('connection_reset', 543), ...residual(undefined, 2543));
+    expect(v.lingering).toStrictEqual({ still_blocked: false, after_ms: 2501, checks: 2 });
+    expect(v.reason).toMatch(/; innocuous checks passed again 2\.5 s later$/);
+  });
+
+  it('none made: no lingering', () => {
+    expect(checked().lingering).toBeUndefined();
   });
 });
 
@@ -791,6 +1063,30 @@ describe('impossibleReason', () => {
     ['64:ff9b::a9fe:a9fe', 'link-local through NAT64'], // 169.254.169.254 behind a NAT64 gateway
     ['64:ff9b::127.0.0.1', 'loopback through NAT64'],
     ['64:ff9b::808:808', undefined], // 8.8.8.8 behind one: public
+    ['64:ff9b:1::808:808', 'local-use NAT64 (RFC 8215)'], // not globally reachable, whatever it carries
+    ['2002:7f00:1::1', 'loopback through 6to4'],
+    ['2002:a9fe:a9fe::', 'link-local through 6to4'],
+    ['2002:808:808::1', undefined], // 6to4 of 8.8.8.8: public
+    ['::ffff:0:7f00:1', 'loopback through IPv4-translated'], // ::ffff:0:0:0/96 (SIIT)
+    ['::ffff:0:a00:1', 'private (RFC 1918) through IPv4-translated'],
+    ['::ffff:0:808:808', undefined],
+    ['::ffff:10.0.0.1', 'private (RFC 1918)'], // IPv4-mapped, judged as the IPv4 address inside
+    ['::ffff:8.8.8.8', undefined],
+    ['fec0::1', 'site-local (deprecated)'],
+    ['feff:ffff::1', 'site-local (deprecated)'], // the end of fec0::/10
+    ['ff00::1', 'multicast'], // fe80::/10, fec0::/10 and ff00::/8 leave nothing between them
+    ['100::1', 'discard-only'],
+    ['100::ffff:ffff:ffff:ffff', 'discard-only'],
+    ['100:0:0:1::1', 'reserved'], // the dummy prefix, next to the discard-only one
+    ['100:0:0:2::1', undefined],
+    ['192.88.99.1', 'reserved'], // the former 6to4 relay anycast
+    ['5f00::1', 'reserved'], // SRv6 segment identifiers
+    ['2001:10::1', 'reserved'], // ORCHID
+    ['2001:2::1', 'benchmarking'],
+    ['2001:3::1', undefined], // AMT: globally reachable, and outside Teredo's 2001::/32
+    ['3fff::1', 'documentation'],
+    ['3fff:0fff:ffff::1', 'documentation'],
+    ['3fff:1000::1', undefined], // just past 3fff::/20
     ['8.8.8.8', undefined],
     ['149.154.167.51', undefined],
     ['2a03:2880::1', undefined],
@@ -806,6 +1102,8 @@ describe('impossibleReason', () => {
     ['10.1.2.4', ['10.1.2.3'], 'private (RFC 1918)'],
     ['10.1.2.3', ['192.168.0.0/16'], 'private (RFC 1918)'],
     ['fd00::1', ['fc00::/7'], undefined],
+    ['64:ff9b:1::808:808', ['64:ff9b:1::/48'], undefined], // a helper behind a local-use NAT64
+    ['64:ff9b:1::7f00:1', ['64:ff9b:1::/48'], 'loopback through local-use NAT64'],
   ])('%s with %j allowed -> %s', (address, allowed, label) => {
     expect(impossibleReason(address, blockListOf(allowed))).toBe(label);
   });
@@ -886,5 +1184,24 @@ describe('run context (src/classify/run.ts)', () => {
     ['vantage-offline', 'reset', false],
   ])('meetsExpectation(%s, expect %s) -> %s', (verdict, expected, met) => {
     expect(meetsExpectation(verdict, expected)).toBe(met);
+  });
+
+  it.each<[Blocking, ExpectedBlocking | undefined, boolean, boolean]>([
+    ['tcp_ip', 'tcp_ip', true, true],
+    ['dns', 'tcp_ip', true, false],
+    [null, 'tcp_ip', true, false], // the control is missing: nothing was compared
+    ['dns', 'tcp_ip', false, true], // no helper in this run: nothing to compare
+    ['dns', undefined, true, true],
+  ])('meetsBlocking(%s, expect %s, helper %s) -> %s', (blocking, expected, withHelper, met) => {
+    expect(meetsBlocking(blocking, expected, withHelper)).toBe(met);
+  });
+
+  it.each<[QuicVerdictName | undefined, QuicVerdictName | undefined, boolean]>([
+    ['timeout', 'timeout', true],
+    ['reachable', 'timeout', false],
+    [undefined, 'timeout', true], // not measured over QUIC
+    ['timeout', undefined, true],
+  ])('meetsQuic(%s, expect %s) -> %s', (verdict, expected, met) => {
+    expect(meetsQuic(verdict, expected)).toBe(met);
   });
 });

@@ -3,7 +3,7 @@
 // and the reason out. Then the page comparison's measures one by one.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { compareWithControl } from '../src/classify/control.js';
+import { compareWithControl, describeControl } from '../src/classify/control.js';
 import {
   bodyProportion,
   pageDifferences,
@@ -252,6 +252,31 @@ const ROWS: Row[] = [
     blocking: 'dns',
     accessible: false,
   },
+  {
+    what: 'a resolver failure here, and the helper did not resolve (an IP literal): undecided',
+    local: [resolved([], 'dns_servfail_error')],
+    control: control({ dns: undefined, tcp: [] }),
+    verdict: 'dns-failure',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'forged answers here, NXDOMAIN abroad: injection all the same',
+    local: [resolved(['127.0.0.1'])],
+    control: control({ dns: { addresses: [], failure: 'dns_nxdomain_error' }, tcp: [] }),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
+  {
+    what: 'tcp://: connected here is accessible, no page to compare',
+    scheme: 'tcp',
+    local: [resolved(), dialled()],
+    control: control(),
+    verdict: 'connected',
+    blocking: false,
+    accessible: true,
+  },
   // TCP.
   {
     what: 'RST to SYN here, the same address opens abroad',
@@ -281,7 +306,19 @@ const ROWS: Row[] = [
     verdict: 'down',
     blocking: false,
     accessible: false,
-    reason: /fails from abroad too .*: not censorship/,
+    reason: new RegExp(
+      `fails from abroad too \\(the helper: ${THERE}:443 connection_refused, ${HERE}:443 connection_refused\\):` +
+        ' not censorship$',
+    ),
+  },
+  {
+    what: 'refused here, and the helper cannot even resolve the name: down',
+    local: [resolved(), dialled('connection_refused')],
+    control: control({ dns: { addresses: [], failure: 'dns_servfail_error' }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: resolving failed, dns_servfail_error\)/,
   },
   {
     what: "the local answer leads nowhere from anywhere, the helper's does",
@@ -351,6 +388,45 @@ const ROWS: Row[] = [
     accessible: false,
     reason: /trust store or clock/,
   },
+  {
+    what: 'another certificate abroad, not valid either: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', FAKE)],
+    control: control({ tls: { ...tlsOk(), failure: 'ssl_invalid_hostname', valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+    reason: /; the helper abroad got another certificate, not valid either$/,
+  },
+  // A name whose records are loopback or private: for everyone, the name's own; only here, forged.
+  {
+    what: 'loopback for everyone (the helper resolves the same, and dials nothing): down, not censorship',
+    local: [resolved(['127.0.0.1'])],
+    control: control({
+      dns: { addresses: ['127.0.0.1'] },
+      tcp: [],
+      refused: 'resolves only to addresses the helper does not connect to (127.0.0.1)',
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /the helper abroad resolves it to the same 127\.0\.0\.1: the name's own records/,
+  },
+  {
+    what: 'private for everyone, and the helper says so over its resolver',
+    local: [resolved(['10.10.34.35'])],
+    control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+  },
+  {
+    what: 'loopback here only: a forged answer',
+    local: [resolved(['127.0.0.1'])],
+    control: control(),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
   // HTTP.
   {
     what: 'RST after the request here, a page abroad',
@@ -377,6 +453,7 @@ const ROWS: Row[] = [
     verdict: 'down',
     blocking: false,
     accessible: false,
+    reason: /\(the helper: HTTP http_protocol_error\): not censorship$/,
   },
 ];
 
@@ -400,17 +477,52 @@ describe('compareWithControl', () => {
 
   it('a server down everywhere is never "blocked by" anything, and keeps what was measured', () => {
     const t = target();
-    const local = [resolved(), dialled('connection_refused')];
+    const local = [resolved(), dialled('generic_timeout_error')];
     const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
     expect(verdict.blockedBy).toBe('ip');
     const compared = compareWithControl(
       t,
       local,
       verdict,
-      control({ tcp: [{ address: HERE, port: 443, failure: 'connection_refused' }] }),
+      control({ tcp: [{ address: HERE, port: 443, failure: 'generic_timeout_error' }] }),
     );
     expect(compared.verdict.blockedBy).toBeUndefined();
-    expect(compared.verdict.measured).toBe('reset');
+    expect(compared.verdict.measured).toBe('timeout');
+  });
+
+  it('a redirect chain: blocked here at a hop when the helper got through, down when it met the same end', () => {
+    const t = target();
+    const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 302 })];
+    const first = classifyTarget(t, local, NO_DNS_CONTEXT);
+    const hopFailed = {
+      ...first,
+      verdict: 'reset' as const,
+      stage: 'tls_handshake' as const,
+      failure: 'connection_reset' as const,
+      redirects: [{ url: 'https://blocked.example/', verdict: 'reset' as const, reason: 'reset' }],
+    };
+    const through = compareWithControl(t, local, hopFailed, control({ verdict: 'reachable' }));
+    expect([through.blocking, through.accessible]).toEqual(['http-failure', false]);
+    const same = compareWithControl(t, local, hopFailed, control({ verdict: 'reset' }));
+    expect([same.verdict.verdict, same.blocking, same.accessible]).toEqual(['down', false, false]);
+    const dns = compareWithControl(
+      t,
+      local,
+      { ...hopFailed, verdict: 'dns-nxdomain', stage: 'resolve' },
+      control({ verdict: 'reachable' }),
+    );
+    expect(dns.blocking).toBe('dns');
+  });
+
+  it('a RST to the SYN is blamed on the address only when the helper connects there', () => {
+    const t = target();
+    const local = [resolved(), dialled('connection_refused')];
+    const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
+    // A closed port refuses too: alone, this machine cannot tell.
+    expect(verdict.blockedBy).toBeUndefined();
+    expect(compareWithControl(t, local, verdict, undefined).verdict.blockedBy).toBeUndefined();
+    const compared = compareWithControl(t, local, verdict, control());
+    expect([compared.blocking, compared.verdict.blockedBy]).toEqual(['tcp_ip', 'ip']);
   });
 
   it('an inconsistent block that the helper cannot explain stays undecided', () => {
@@ -444,6 +556,64 @@ describe('compareWithControl', () => {
   });
 });
 
+describe('describeControl: the evidence line of what the helper saw', () => {
+  const V6 = '2606:4700::6812:2007';
+  const failedTls: ControlTls = {
+    address: THERE,
+    port: 443,
+    handshake: false,
+    failure: 'generic_timeout_error',
+    trusted: false,
+    valid_for_name: false,
+  };
+  const noPage: ControlHttp = {
+    address: THERE,
+    port: 80,
+    body_bytes: 0,
+    body_truncated: false,
+    failure: 'generic_timeout_error',
+  };
+  it.each<[string, Control, string]>([
+    ['refused', control({ refused: 'loopback address', tcp: [] }), 'refused, loopback address'],
+    [
+      'everything worked',
+      control({ dns: { addresses: [THERE, HERE] }, tls: tlsOk(), http: pageAbroad(), verdict: 'reachable' }),
+      `resolve ${THERE} ${HERE}; connect ${THERE}:443 open; connect ${HERE}:443 open; tls TLSv1.3, certificate` +
+        ` issued by CN=Let's Encrypt R11, valid for the name; http HTTP 200, 5100 bytes, title "Site - news";` +
+        ' its verdict reachable',
+    ],
+    [
+      'everything failed',
+      control({
+        dns: { addresses: [], failure: 'dns_nxdomain_error' },
+        tcp: [{ address: V6, port: 443, failure: 'connection_refused' }],
+        tls: failedTls,
+        http: noPage,
+        verdict: 'timeout',
+      }),
+      `resolve dns_nxdomain_error; connect [${V6}]:443 connection_refused; tls generic_timeout_error;` +
+        ' http generic_timeout_error; its verdict timeout',
+    ],
+    [
+      'the bare minimum',
+      control({
+        dns: { addresses: [] },
+        tcp: [],
+        tls: { ...tlsOk(), version: undefined, valid_for_name: false },
+        http: pageAbroad({ status: undefined, title: undefined }),
+      }),
+      "resolve (nothing); tls ok, certificate issued by CN=Let's Encrypt R11; http 5100 bytes; its verdict none",
+    ],
+    [
+      'an IP literal: no resolve, no certificate',
+      control({ dns: undefined, tcp: [], tls: { ...tlsOk(), certificate: undefined } }),
+      'tls TLSv1.3; its verdict none',
+    ],
+  ])('%s', (_what, c, line) => {
+    expect(describeControl(c)).toBe(`control (helper abroad): ${line}`);
+  });
+});
+
 describe('the page comparison', () => {
   const here = page();
   it('the same body is the same page, whatever else', () => {
@@ -461,7 +631,10 @@ describe('the page comparison', () => {
     expect(pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten' }))).toEqual([]);
     expect(
       pageDifferences(here, pageAbroad({ title: 'Seite - Nachrichten', header_names: ['content-type'] })),
-    ).toHaveLength(1);
+    ).toEqual([
+      'the title "Site - news" and 5000 bytes here, "Seite - Nachrichten" and 5100 bytes abroad,' +
+        ' and no uncommon header in common',
+    ]);
   });
   it('body proportion is 0.7 at the edge, and two capped bodies are equal', () => {
     expect(
@@ -473,6 +646,37 @@ describe('the page comparison', () => {
     expect(
       bodyProportion({ body_bytes: 0, body_truncated: false }, { body_bytes: 0, body_truncated: false }),
     ).toBe(1);
+  });
+  it("another title: 70% of the length is the same page (OONI's threshold), less is a blockpage", () => {
+    // An uncommon header in common, so the length decides; 5000 bytes here, and abroad:
+    const other = (body_bytes: number) =>
+      pageDifferences(here, pageAbroad({ title: 'Blocked', header_names: ['x-site-id'], body_bytes }));
+    expect(other(3500)).toEqual([]);
+    expect(other(3499)).toEqual([
+      'the title "Site - news" and 5000 bytes here, "Blocked" and 3499 bytes abroad',
+    ]);
+    expect(other(3000)).toHaveLength(1);
+  });
+  it('redirects (300 to 399) compare by the host they lead to', () => {
+    const redirect = (status: number, location: string) => ({ status, location, body_bytes: 0 });
+    const to = (h: number, hl: string, a: number, al: string) =>
+      pageDifferences(page(redirect(h, hl)), pageAbroad(redirect(a, al)));
+    expect(to(302, 'http://warning.rt.ru/', 302, 'https://site.example/en/')).toEqual([
+      'a redirect to http://warning.rt.ru/ here, to https://site.example/en/ abroad',
+    ]);
+    expect(to(300, 'http://warning.rt.ru/', 300, 'https://site.example/en/')).toHaveLength(1);
+    expect(to(302, 'https://site.example/a', 302, 'https://site.example/b')).toEqual([]);
+    expect(to(399, 'http://warning.rt.ru/', 399, 'https://site.example/')).toHaveLength(1);
+    expect(to(400, 'http://warning.rt.ru/', 400, 'https://site.example/')).toEqual([]);
+    expect(to(200, 'http://warning.rt.ru/', 200, 'https://site.example/')).toEqual([]);
+  });
+  it('a server error abroad starts at 500; without a body hash on either side, the pages are compared', () => {
+    expect(pageDifferences(page({ status: 404 }), pageAbroad({ status: 500 }))).toEqual([]);
+    expect(pageDifferences(page({ status: 404 }), pageAbroad({ status: 499 }))).toEqual([
+      'status 404 here, 499 abroad',
+    ]);
+    const blockpage = page({ title: 'Access denied', body_bytes: 300, body_sha256: undefined });
+    expect(pageDifferences(blockpage, pageAbroad({ body_sha256: undefined }))).toHaveLength(1);
   });
   it('titles match when equal or sharing a word of five letters', () => {
     expect(titleMatch('Google', 'google')).toBe(true);

@@ -53,6 +53,13 @@ describe('queryUdp', () => {
     expect(server.queries).toEqual([{ name: 'Example.COM', type: 'A' }]);
   });
 
+  it('writes an AAAA answer as RFC 5952 does (dns-packet would write fd77::2:0:0:0:48)', async () => {
+    const server = await serve({ 'v6.example': { answer: ['fd77:0:0:2:0:0:0:48'] } });
+    const result = await ask(server, 'v6.example', { type: 'AAAA' });
+    expect(result.replies[0]?.addresses).toEqual(['fd77:0:0:2::48']);
+    expect(result.replies[0]?.answers[0]?.data).toBe('fd77:0:0:2::48');
+  });
+
   it('records a forged reply and the real one that follows, in order', async () => {
     const server = await serve({
       'blocked.example': [{ answer: ['127.0.0.66'] }, { answer: ['127.0.0.10'], delayMs: 150 }],

@@ -200,6 +200,14 @@ describe('reachprobe doctor on the mock network', () => {
     );
   });
 
+  it('recommends a command that measures the same targets with the answers it accepted', async () => {
+    const r = await doctor();
+    const command = r.stdout.split('\n').find((l) => l.startsWith('  reachprobe check '))!;
+    expect(command).toMatch(new RegExp(`^  reachprobe check ${targetsFile} `));
+    expect(command).toContain('--allow-answers 127.0.0.0/8');
+    expect(r.stdout).toContain(`  targets: ${JSON.stringify(targetsFile)}`);
+  });
+
   it('asks the controls whatever --only picks for check', async () => {
     const r = await doctor('--only', 'google-www');
     expect(line(r, 'network')).toMatch(/^ok .*yes: control-domestic/);
@@ -208,6 +216,8 @@ describe('reachprobe doctor on the mock network', () => {
   it('runs on the mock network by itself with --mock', async () => {
     const r = await run(['doctor', '--mock', 'gfw']);
     expect(line(r, 'network')).toMatch(/^ok /);
+    // The gfw scenario's foreign control serves QUIC, so it answers the version probe.
+    expect(line(r, 'UDP 443')).toMatch(/^ok .*gets out: control-foreign \(127\.0\.0\.1:\d+\) answered/);
     expect(r.stdout).toContain('reachprobe check --mock gfw');
     expect(r.status).toBe(0);
   });

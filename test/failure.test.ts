@@ -1,14 +1,24 @@
-// failureOf: real-looking errors, as Node's net, tls, dns and undici raise them, to one failure string.
+// The classifiers of src/net/errors: real-looking errors, as Node's net, tls, dns and undici raise them,
+// to one failure string, by the operation they happened in.
 import { describe, expect, it } from 'vitest';
 import { verdictOfFailure } from '../src/classify/target.js';
+import { FAILURES, type Failure, type FailureString, type Operation } from '../src/model/failure.js';
 import {
+  connectFailure,
   DeadlineError,
-  FAILURES,
-  failureOf,
-  type Failure,
-  type FailureString,
-  type Operation,
-} from '../src/model/failure.js';
+  dnsFailure,
+  httpFailure,
+  tlsFailure,
+} from '../src/net/errors/classify.js';
+
+/** Each operation's classifier, by the operation a row names. */
+const CLASSIFIERS: Record<Operation, (err: unknown) => Failure> = {
+  resolve: dnsFailure,
+  connect: connectFailure,
+  tls_handshake: tlsFailure,
+  http_round_trip: httpFailure,
+};
+const failureOf = (err: unknown, operation: Operation) => CLASSIFIERS[operation](err);
 
 /** An Error shaped like Node's system errors: `code`, and `syscall` when the kernel call is known. */
 function sysError(code: string, syscall: string | undefined, message: string): Error {

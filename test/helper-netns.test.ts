@@ -2,7 +2,7 @@
 // "world" holds the server (10.77.0.1) and the censor's filter, "inside" the probe (10.77.1.2),
 // "abroad" the helper (10.77.2.2), each joined to world by a veth pair. The filter drops what
 // inside sends to the server's TLS port: an IP block, which no loopback server can fake. Nothing
-// leaves the namespaces. Needs root, iproute2 and nftables; skipped, saying so, elsewhere.
+// leaves the namespaces. Needs root, iproute2 and nftables; skipped, saying so, elsewhere; failed in CI.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, run } from './helpers/cli.js';
 import { helperFiles, spawnHelper, type HelperFiles, type HelperProcess } from './helpers/helper-process.js';
+import { unavailable } from './helpers/required.js';
 import { expectValidJsonLines } from './helpers/schema.js';
 
 const id = randomBytes(3).toString('hex');
@@ -31,8 +32,7 @@ function tools(): string | undefined {
   return undefined;
 }
 
-const missing = tools();
-if (missing) console.warn(`helper-netns.test.ts: skipped (${missing})`);
+const missing = unavailable('the tests in network namespaces', tools());
 
 function build(): void {
   for (const ns of Object.values(NS)) sh('ip', 'netns', 'add', ns);

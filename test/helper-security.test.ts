@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHelper, DEFAULT_LIMITS, tokenLabel, type HelperLimits } from '../src/helper/server.js';
+import { buildHelper, DEFAULT_LIMITS, type HelperLimits } from '../src/helper/server.js';
+import { tokenLabel, Tokens } from '../src/helper/tokens.js';
 import { ownAddresses } from '../src/helper/pipeline.js';
 import { blockListOf, hostPort, inList } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
@@ -64,7 +65,7 @@ async function helper(limits: Partial<HelperLimits> = {}, dialDelayMs = 0): Prom
   });
   const env = { clock: systemClock, resolver, dial, ca: [], controls: [] };
   const app = await buildHelper({
-    tokens: [TOKEN, OTHER],
+    tokens: new Tokens([TOKEN, OTHER]),
     tls: CERTS.good,
     basePath: '/rp',
     limits: { ...DEFAULT_LIMITS, ...limits },
@@ -99,10 +100,16 @@ beforeAll(async () => {
 afterAll(() => h.app.close());
 
 describe('the helper over HTTP', () => {
-  it('health needs no token and says nothing about targets; other methods are 405', async () => {
+  it('health needs no token and says only "ok" without one, what it is with one; other methods are 405', async () => {
     const r = await h.app.inject({ method: 'GET', url: '/rp/v1/health' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({
+    expect(r.json()).toEqual({ status: 'ok' });
+    const known = await h.app.inject({
+      method: 'GET',
+      url: '/rp/v1/health',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(known.json()).toEqual({
       status: 'ok',
       service: 'reachprobe-helper',
       version: expect.any(String),
@@ -190,7 +197,9 @@ describe('the helper over HTTP', () => {
     await sleep(50);
     const second = await measure(limited.app, request(['https://slow.test/c', 'https://slow.test/d']));
     expect(second.statusCode).toBe(429);
-    expect(second.json().message).toMatch(/at most 4 measurements at once for a token \(3 under way\)/);
+    expect(second.json().message).toMatch(
+      /at most 4 targets under way for a token \(3 now\): send at most 1 now, or wait for them/,
+    );
     expect(
       (await measure(limited.app, request(['https://slow.test/e', 'https://slow.test/f']), OTHER)).statusCode,
     ).toBe(200); // another token's own budget

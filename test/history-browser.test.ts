@@ -1,14 +1,12 @@
 // The history page in a real browser: Debian's headless Chromium loads it from disk (nothing else:
 // the page forbids itself any fetch), runs its script, and draws the heatmap. Skipped, saying so,
-// where /usr/bin/chromium is not installed (.ci/run installs it).
+// where /usr/bin/chromium is not installed; failed in CI (.ci/run installs it).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium as load, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
 import { HISTORY_FIXTURES, mockReport, run } from './helpers/cli.js';
-
-if (!hasChromium) console.warn(`history-browser.test.ts${SKIPPED}`);
 
 /** What a hostile server could have put in a reason: markup that would run if the page parsed it. */
 const HOSTILE = '</script><b id=injected>x</b><img src=x onerror=document.title=1>';

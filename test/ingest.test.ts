@@ -172,7 +172,12 @@ describe('bad input', () => {
     [
       'a store of a newer version',
       "UPDATE meta SET value = '99' WHERE key = 'store_version'",
-      /store version 99 is newer than this reachprobe reads \(1\): upgrade/,
+      /store version 99 is newer than this reachprobe reads \(2\): upgrade/,
+    ],
+    [
+      'a store from before the transfer rates',
+      "UPDATE meta SET value = '1' WHERE key = 'store_version'",
+      /store version 1 is not the one this reachprobe reads \(2\): ingest the reports into a new store/,
     ],
     ['a DuckDB file that is no store', 'DROP TABLE meta', /a DuckDB database, but not a reachprobe store/],
   ])('%s: exit 2, untouched', async (_, sql, message) => {

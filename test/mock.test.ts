@@ -16,12 +16,19 @@ interface Ran {
   stderr: string;
 }
 
-function run(args: string[]): Promise<Ran> {
+const run = (args: string[], timeout = 20_000) => runWith([], args, timeout);
+
+/** With `setpriv` options first (to run as another user), or none. */
+function runWith(setpriv: string[], args: string[], timeout = 20_000): Promise<Ran> {
+  const [file, argv] =
+    setpriv.length > 0
+      ? ['setpriv', [...setpriv, process.execPath, BIN, ...args]]
+      : [process.execPath, [BIN, ...args]];
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
-      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
+      file,
+      argv,
+      { timeout, env: { ...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: os.tmpdir() } },
       (err, stdout, stderr) => {
         resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
       },
@@ -135,6 +142,56 @@ describe('check --mock', () => {
     });
     // 26 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
     expect(summary.duration_ms as number).toBeLessThan(5000);
+  });
+
+  it("ooni-qa: every OONI QA scenario meets OONI's blocking and accessible (or the documented better answer)", async () => {
+    // Fewer at once than the default: the scenario's 54 targets on 1 s deadlines, on a shared machine.
+    const r = await run(['check', '--mock', 'ooni-qa', '--json', '--concurrency', '8'], 90_000);
+    const results = lines(r.stdout);
+    const summary = results.pop()!;
+    const missed = results
+      .filter((x) => !x.expect_met)
+      .map((x) => `${x.name}: ${x.verdict} ${x.blocking} ${x.accessible}: ${x.reason}`);
+    expect(missed).toEqual([]);
+    expect(results.every((x) => x.expect_accessible !== undefined && x.expect_blocking !== undefined)).toBe(
+      true,
+    );
+    expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
+    expect(r.status).toBe(0);
+    const got = Object.fromEntries(results.map((x) => [x.name, x]));
+    // The cases that must never read as censorship.
+    expect(got.localhostWithHTTPS).toMatchObject({ verdict: 'down', blocking: false });
+    expect(got.dnsHijackingToProxyWithHTTPSURL).toMatchObject({ verdict: 'reachable', blocking: false });
+    expect(got.websiteDownNXDOMAIN).toMatchObject({ blocking: false, accessible: false });
+    // A redirect into a host reset by SNI names that host.
+    expect(got.redirectWithConsistentDNSAndThenConnectionResetForHTTPS!.reason).toMatch(
+      /hop-reset-https\.reachprobe\.test failed: .*reset after the TLS ClientHello/,
+    );
+  }, 100_000);
+  it('throttle: every expectation met, as an unprivileged user (no qdisc, no root: the servers pace)', async () => {
+    // As root, the run drops to nobody: the mock network's throttling must not need privileges.
+    const asNobody = process.getuid?.() === 0 ? ['--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = await runWith(asNobody, ['check', '--mock', 'throttle', '--json']);
+    expect(r.stderr).toBe('');
+    const results = lines(r.stdout);
+    const summary = results.pop()!;
+    const missed = results
+      .filter((x) => x.verdict !== x.expect || x.blocking !== x.expect_blocking)
+      .map(
+        (x) =>
+          `${x.name}: expected ${x.expect}/${x.expect_blocking}, got ${x.verdict}/${x.blocking}: ${x.reason}`,
+      );
+    expect(missed).toEqual([]);
+    const by = Object.fromEntries(results.map((x) => [x.name, x['blocked-by']]));
+    expect(by).toMatchObject({ 'twitter-www': 'sni', 'vk-http': 'host', 'hosting-frozen': 'ip' });
+    const throughput = (name: string) =>
+      results.find((x) => x.name === name)!.throughput as Record<string, number | string>;
+    // The policer's 130 kbit/s is 16,250 bytes a second; the freeze comes after 16 KB.
+    expect(throughput('twitter-www').ceiling_bytes_per_second).toBeLessThan(30_000);
+    expect(throughput('hosting-frozen')).toMatchObject({ end: 'frozen' });
+    expect(throughput('large-download')).toMatchObject({ end: 'cut', bytes: 524_288, slow: false });
+    expect(summary).toMatchObject({ unmet: 0 });
+    expect(r.status).toBe(0);
   });
 
   it('clean: everything reachable', async () => {

@@ -1,6 +1,7 @@
 // Every verdict, produced end to end (resolve, raw DNS, connect, TLS, HTTP, classify) from a real
 // network behaviour on loopback.
 import { MOCK_CA, type CertName } from '../src/mock/certs.js';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
@@ -25,6 +26,8 @@ const OPTIONS: ProbeOptions = {
   ...DEFAULT_OPTIONS,
   timeouts: { dns: 400, connect: 400, tls: 400, http: 400 },
   dnsWindowMs: 150,
+  // The body read as before --transfer (up to --max-body): transfer.test.ts measures transfers.
+  transferBytes: 0,
   allowedAnswers: blockListOf(['127.0.0.0/8']), // every server here is on loopback
 };
 
@@ -68,6 +71,11 @@ async function one(t: Target): Promise<TargetResult> {
 beforeAll(async () => {
   dns = await startDnsServer({
     'good.reachprobe.test': { answer: [HOST] },
+    'v6.reachprobe.test': { answer: ['::1'] },
+    'poisoned-free.reachprobe.test': { answer: [HOST] },
+    'dual.reachprobe.test': { answer: [HOST, '::1'] },
+    // The GFW answers AAAA queries with Teredo addresses (GFWatch): forged beside a genuine A record.
+    'teredo.reachprobe.test': { answer: [HOST, '2001:0:4136:e378:8000:63bf:3fff:fdd2'] },
     // The injector's forged answer first, the real one 60 ms later.
     'poisoned.reachprobe.test': [{ answer: ['127.0.0.66'] }, { answer: [HOST], delayMs: 60 }],
     'missing.reachprobe.test': { rcode: 'NXDOMAIN' },
@@ -251,14 +259,60 @@ describe('verdicts from real loopback behaviour', () => {
     });
   });
 
-  it('a redirect loop cannot hold the probe: the redirect is recorded, not followed', async () => {
-    const r = await one(target('loop', `http://good.reachprobe.test:${await server('redirect-loop')}/`));
+  it('a redirect loop is followed until it comes back, and said as such', async () => {
+    const port = await server('redirect-loop');
+    const r = await one(target('loop', `http://good.reachprobe.test:${port}/`));
+    expect(r).toMatchObject({ verdict: 'http-failure', failure: 'unknown_failure' });
+    expect(r.reason).toContain(
+      `a redirect loop: the chain comes back to http://good.reachprobe.test:${port}/`,
+    );
+  });
+
+  it('with --max-redirects 0 a redirect is recorded, not followed', async () => {
+    const t = target('loop', `http://good.reachprobe.test:${await server('redirect-loop')}/`);
+    const { results } = await runProbe([t], { ...OPTIONS, maxRedirects: 0 }, env);
+    const r = results[0]!;
     expect(r.verdict).toBe('reachable');
+    expect(r.redirects).toBeUndefined();
     const http = r.checks.find((c) => c.check === 'http_round_trip' && !c.purpose);
-    expect(http && http.check === 'http_round_trip' && [http.status, http.location]).toEqual([
-      302,
-      'http://good.reachprobe.test/',
+    expect(http && http.check === 'http_round_trip' && http.status).toBe(302);
+  });
+
+  it('follows up to 10 redirects, each hop measured, and stops after more', async () => {
+    const port = await server('redirect-countdown');
+    const m = await probe(
+      target('three', `http://good.reachprobe.test:${port}/3`, { path: '/3' }),
+      target('fifteen', `http://good.reachprobe.test:${port}/15`, { path: '/15' }),
+    );
+    const three = m.get('three')!;
+    expect(three.verdict).toBe('reachable');
+    expect(three.redirects?.map((h) => [new URL(h.url).pathname, h.verdict])).toEqual([
+      ['/2', 'reachable'],
+      ['/1', 'reachable'],
+      ['/0', 'reachable'],
     ]);
+    expect(m.get('fifteen')).toMatchObject({ verdict: 'http-failure', failure: 'unknown_failure' });
+    expect(m.get('fifteen')!.reason).toMatch(/^more than 10 redirects: stopped/);
+    expect(m.get('fifteen')!.redirects).toHaveLength(10);
+  });
+
+  it('a Location without a host ends the chain, said as such', async () => {
+    const r = await one(target('broken', `http://good.reachprobe.test:${await server('redirect-broken')}/`));
+    expect(r.verdict).toBe('http-failure');
+    expect(r.reason).toMatch(/a redirect to "http:\/\/", which is no http\(s\) URL with a host/);
+  });
+
+  it("a redirect into a host reset by SNI is that hop's failure, naming its host", async () => {
+    const filtered = await startServer({ behaviour: 'ok', cert: 'good', resetSni: ['good.reachprobe.test'] });
+    const to = `https://good.reachprobe.test:${filtered.port}/`;
+    const shortener = await startServer({ behaviour: 'ok', redirectTo: () => to });
+    servers.push(filtered, shortener);
+    const r = await one(target('short', `http://poisoned-free.reachprobe.test:${shortener.port}/`));
+    expect(r).toMatchObject({ verdict: 'reset', stage: 'tls_handshake', failure: 'connection_reset' });
+    expect(r.reason).toMatch(
+      /after 1 redirect\(s\) \(.* → https:\/\/good\.reachprobe\.test:\d+\/\), good\.reachprobe\.test failed: /,
+    );
+    expect(r.redirects).toMatchObject([{ url: to, verdict: 'reset', stage: 'tls_handshake' }]);
   });
 
   it('an endless body is read up to --max-body, and a trickling one cannot stretch the HTTP deadline', async () => {
@@ -434,5 +488,54 @@ describe('scheduling', () => {
     // a and b did not overlap (0.2 ms: the report rounds times to 0.1 ms)
     expect(a[0]! >= b[1]! - 0.2 || b[0]! >= a[1]! - 0.2).toBe(true);
     expect(elapsed).toBeLessThan(2 * 400 + 400); // c ran beside them, not after
+  });
+});
+
+describe('addresses spelled two ways', () => {
+  it("dials the helper's extra address once when it is one of the answers under another spelling", async () => {
+    const t = target('dup', 'http://v6.reachprobe.test:9/');
+    const options: ProbeOptions = {
+      ...OPTIONS,
+      allowedAnswers: blockListOf(['127.0.0.0/8', '::1/128']),
+      alsoDial: new Map([['dup', ['0:0:0:0:0:0:0:1']]]),
+    };
+    const { results } = await runProbe([t], options, env);
+    const dials = results[0]!.checks.filter((c) => c.check === 'connect').map((c) => c.address);
+    expect(dials).toEqual(['::1']);
+  });
+});
+
+describe('both address families', () => {
+  it('judges IPv4 and IPv6 apart: refused over IPv4, a page over IPv6 is reachable, and says so', async () => {
+    // An HTTP server on ::1 only: the same port on 127.0.0.1 refuses.
+    const v6 = net.createServer((s) =>
+      s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok')),
+    );
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    const { port } = v6.address() as net.AddressInfo;
+    try {
+      const options: ProbeOptions = { ...OPTIONS, allowedAnswers: blockListOf(['127.0.0.0/8', '::1/128']) };
+      const { results } = await runProbe(
+        [target('dual', `http://dual.reachprobe.test:${port}/`)],
+        options,
+        env,
+      );
+      const r = results[0]!;
+      expect(r.verdict).toBe('reachable');
+      expect(r.families).toEqual({
+        ipv4: { addresses: [HOST], open: false, failure: 'connection_refused' },
+        ipv6: { addresses: ['::1'], open: true },
+      });
+      expect(r.reason).toMatch(/IPv4 fails \(connection_refused\) while IPv6 connects/);
+    } finally {
+      v6.close();
+    }
+  });
+
+  it('a Teredo AAAA answer (2001::/32) beside a genuine A record is forged', async () => {
+    const port = await server('ok');
+    const r = await one(target('teredo', `http://teredo.reachprobe.test:${port}/`));
+    expect(r.verdict).toBe('dns-poisoned');
+    expect(r.reason).toMatch(/2001:0:4136:e378:8000:63bf:3fff:fdd2 \(Teredo\)/);
   });
 });

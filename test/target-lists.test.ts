@@ -193,6 +193,18 @@ describe('bad lines: FILE:LINE and the reason', () => {
       message: 'invalid CSV',
     },
     {
+      title: 'a quote left open on a row followed by others: the line of the quote, not the last',
+      ext: '.csv',
+      lines: [
+        HEADER,
+        'https://a.example/,NEWS,,,,',
+        '"https://b.example/,NEWS,,,,',
+        'https://c.example/,NEWS,,,,',
+      ],
+      line: 3,
+      message: 'invalid CSV: a quote opened on this line is never closed',
+    },
+    {
       title: 'an empty url',
       ext: '.csv',
       lines: [HEADER, ',NEWS,,,,'],
@@ -282,6 +294,10 @@ describe('derived names', () => {
       'http:google.com',
     );
     expect(deriveName(unnamed('tcp://1.2.3.4:22', 'tcp', '1.2.3.4', 22, '/'))).toBe('tcp:1.2.3.4:22');
+    // An internationalised name is measured under punycode and shown in Unicode.
+    expect(deriveName(unnamed('http://яндекс.рф/', 'http', 'xn--d1acpjx3f.xn--p1ai', 80, '/'))).toBe(
+      'http:яндекс.рф',
+    );
     const long = `/${'a'.repeat(60)}`;
     expect(deriveName(unnamed(`https://x.example${long}`, 'https', 'x.example', 443, long))).toBe(
       `x.example/${'a'.repeat(39)}…`,

@@ -160,7 +160,7 @@ describe('parseTargets errors', () => {
       line: 3,
       message: [
         'target "a": unknown field "colour"',
-        'known fields: name, service, url, role, expect, expect_blocking, quic, expect_quic, essential, tags',
+        'known fields: name, service, url, role, expect, expect_blocking, expect_accessible, quic, expect_quic, essential, tags',
       ],
     },
     {
@@ -418,6 +418,18 @@ describe('parseTargets', () => {
         tags: ['a', 'b'],
         source: { file: FILE, line: 2 },
       },
+    ]);
+  });
+
+  it('measures an internationalised name under its punycode, whatever its case', () => {
+    const text = yaml(
+      'targets:',
+      '  - {name: lower, service: Yandex, url: "http://яндекс.рф/"}',
+      '  - {name: upper, service: Yandex, url: "https://Яндекс.рф/"}',
+    );
+    expect(parseTargets(text, FILE).map((t) => [t.host, t.url])).toEqual([
+      ['xn--d1acpjx3f.xn--p1ai', 'http://яндекс.рф/'],
+      ['xn--d1acpjx3f.xn--p1ai', 'https://Яндекс.рф/'],
     ]);
   });
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CERTS } from '../mock/certs.js';
 import { loadTargets } from '../targets/load.js';
+import { scaleRun } from './scale.js';
 import { tlsLoop } from './tls-loop.js';
 import { scenarioYaml, type Mix } from './scenario.js';
 import type { ListFigures } from './read-list.js';
@@ -25,6 +26,10 @@ const { values: args } = parseArgs({
     'no-curl': { type: 'boolean', default: false },
     // The QUIC runs instead of the others (they take minutes of their own).
     quic: { type: 'boolean', default: false },
+    // A million targets instead of the others (minutes; not in the default run).
+    scale: { type: 'boolean', default: false },
+    // The large-transfer run alone.
+    transfer: { type: 'boolean', default: false },
   },
 });
 const SIZES = args.targets.split(',').map(Number);
@@ -39,10 +44,16 @@ interface Mock {
 }
 
 /** Starts `reachprobe mock` on a generated scenario in its own process, so it is not measured. */
-async function startMock(name: string, count: number, mix: Mix, quic?: 'ok' | 'blackhole'): Promise<Mock> {
+async function startMock(
+  name: string,
+  count: number,
+  mix: Mix,
+  quic?: 'ok' | 'blackhole',
+  bodyBytes?: number,
+): Promise<Mock> {
   const scenario = path.join(work, `${name}.yaml`);
   const targetsFile = path.join(work, `${name}-targets.yaml`);
-  writeFileSync(scenario, scenarioYaml(count, mix, quic));
+  writeFileSync(scenario, scenarioYaml(count, mix, quic, bodyBytes));
   const child = spawn(
     process.execPath,
     [BIN, 'mock', '--scenario', scenario, '--write-targets', targetsFile],
@@ -479,6 +490,26 @@ async function quicBoundRun(count: number) {
   }
 }
 
+const TRANSFER_BYTES = 512 * 1024;
+
+/** Every target a 512 KiB page, each read whole and its transfer measured (the default --transfer). */
+async function transferRun(count: number) {
+  const mix = { reachable: 1, poisoned: 0, reset: 0, timeout: 0 };
+  const mock = await startMock(`transfer-${count}`, count, mix, undefined, TRANSFER_BYTES);
+  try {
+    // A deadline that a loaded machine's transfers fit in: the figure is the rate, not a timeout.
+    const m = await measure(mock, ['--http-timeout', '10', '--transfer', String(TRANSFER_BYTES)]);
+    const mb = (count * TRANSFER_BYTES) / 2 ** 20;
+    console.log(`\n${count} targets serving ${TRANSFER_BYTES / 1024} KiB each, concurrency ${CONCURRENCY}`);
+    console.log(
+      `        ${f(count / (m.runMs / 1000))} targets/s, ${f(mb / (m.runMs / 1000))} MiB/s of bodies (${f(mb)} MiB in ${f(m.runMs)} ms); verdicts ${JSON.stringify(m.counts)}`,
+    );
+    goal('with 512 KiB transfers, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
+  } finally {
+    await mock.stop();
+  }
+}
+
 async function main() {
   const cpus = os.cpus();
   console.log(
@@ -486,6 +517,8 @@ async function main() {
   );
   const withCurl = !args['no-curl'] && (await hasCurl());
   try {
+    if (args.scale) return await scaleRun(work, 64);
+    if (args.transfer) return await transferRun(Math.min(...SIZES));
     if (args.quic) {
       await quicBoundRun(10 * CONCURRENCY);
       return await quicRun(Math.max(...SIZES));
@@ -494,6 +527,7 @@ async function main() {
     await boundRun(10 * CONCURRENCY);
     await throughputRun(Math.max(...SIZES), withCurl);
     await listRun();
+    await transferRun(Math.min(...SIZES));
     const help = await helpStartupMs();
     console.log('');
     goal('reachprobe --help starts in under 150 ms', help < 150, `${f(help)} ms (median of 7)`);

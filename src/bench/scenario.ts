@@ -10,9 +10,13 @@ export interface Mix {
 
 const SERVERS = 64;
 
-/** `quic`: the web servers' QUIC side (none by default: their UDP ports are closed). */
-export function scenarioYaml(count: number, mix: Mix, quic?: 'ok' | 'blackhole'): string {
-  const web = quic ? `{ tls: good, quic: ${quic} }` : '{ tls: good }';
+/**
+ * `quic`: the web servers' QUIC side (none by default: their UDP ports are closed); `bodyBytes`:
+ * the size of the pages they serve (a line of text by default).
+ */
+export function scenarioYaml(count: number, mix: Mix, quic?: 'ok' | 'blackhole', bodyBytes?: number): string {
+  const body = bodyBytes !== undefined ? `, body_bytes: ${bodyBytes}` : '';
+  const web = quic ? `{ tls: good, quic: ${quic}${body} }` : `{ tls: good${body} }`;
   const servers = [
     ...Array.from({ length: SERVERS }, (_, i) => `  web-${i}: ${web}`),
     ...Array.from({ length: SERVERS }, (_, i) => `  stall-${i}: { behaviour: stall }`),

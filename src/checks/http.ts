@@ -13,6 +13,8 @@ export interface HttpCheckOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   userAgent: string;
+  /** Measure the body's transfer, with this stall threshold (see httpGet). */
+  transferStallMs?: number;
 }
 
 /** The origin as a browser would send it in the Host header: brackets for IPv6, no default port. */
@@ -46,12 +48,14 @@ export async function checkHttp(
     bodyTruncated,
     title,
     bodySha256,
+    transfer,
   } = await httpGet(socket, {
     origin,
     path: target.path,
     timeoutMs: opts.timeoutMs,
     maxBodyBytes: opts.maxBodyBytes,
     userAgent: opts.userAgent,
+    ...(opts.transferStallMs !== undefined ? { transferStallMs: opts.transferStallMs } : {}),
   });
   const observation: HttpObservation = {
     check: 'http_round_trip',
@@ -70,6 +74,7 @@ export async function checkHttp(
   if (headerNames !== undefined) observation.header_names = headerNames;
   if (title !== undefined) observation.title = title;
   if (bodySha256 !== undefined) observation.body_sha256 = bodySha256;
+  if (transfer) observation.transfer = transfer;
   if (failure) observation.failure = failure;
   return traced(observation);
 }

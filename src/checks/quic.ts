@@ -17,6 +17,7 @@ export interface QuicCheckOptions extends TlsCheckOptions {
   /** Tests pass their own (a fixed source port, say). */
   createSocket?: (type: 'udp4' | 'udp6') => dgram.Socket;
   onAnswer?: () => void;
+  cancel?: AbortSignal;
 }
 
 export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promise<QuicObservation> {
@@ -37,6 +38,7 @@ export async function checkQuic(opts: QuicCheckOptions, watch: Stopwatch): Promi
     clock: watch.clock,
     ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
     ...(opts.onAnswer ? { onAnswer: opts.onAnswer } : {}),
+    ...(opts.cancel ? { cancel: opts.cancel } : {}),
   });
   return traced({
     check: 'quic_handshake',

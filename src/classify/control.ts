@@ -3,16 +3,15 @@
 // the server's, not a censor's; what works abroad and fails here is blocked here.
 import { hostPort } from '../model/addresses.js';
 import type { Blocking, Control } from '../model/control.js';
-import { own, type Observation } from '../model/observation.js';
+import { find, own, type Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { Verdict } from '../model/verdict.js';
 import { pageDifferences } from './http-diff.js';
+import { isSuccess } from './run.js';
+import type { Comparison } from './comparison.js';
+import { withThroughput } from './throttle.js';
 
-export interface Comparison {
-  verdict: Verdict;
-  blocking: Blocking;
-  accessible: boolean | null;
-}
+export type { Comparison } from './comparison.js';
 
 const said = (verdict: Verdict, blocking: Blocking, accessible: boolean | null): Comparison => ({
   verdict,
@@ -25,7 +24,17 @@ const withReason = (v: Verdict, more: string): Verdict => ({ ...v, reason: `${v.
 /** The local verdict as is, when the control cannot say anything about it. */
 const unknown = (v: Verdict): Comparison => said(v, null, null);
 
+/** The local verdict refined by the control, then by the transfer's controls (throttling). */
 export function compareWithControl(
+  target: Target,
+  checks: Observation[],
+  local: Verdict,
+  control: Control | undefined,
+): Comparison {
+  return withThroughput(target, checks, compare(target, checks, local, control), control);
+}
+
+function compare(
   target: Target,
   checks: Observation[],
   local: Verdict,
@@ -33,7 +42,8 @@ export function compareWithControl(
 ): Comparison {
   if (!control) return unknown(local);
   const verdict = { ...local, evidence: [...local.evidence, describeControl(control)] };
-  if (control.refused !== undefined) return unknown(verdict);
+  if (control.refused !== undefined) return sameEverywhere(checks, verdict, control) ?? unknown(verdict);
+  if (verdict.redirects && !isSuccess(verdict.verdict)) return chain(verdict, control);
   switch (verdict.verdict) {
     case 'reachable':
     case 'connected':
@@ -41,7 +51,7 @@ export function compareWithControl(
     case 'dns-poisoned':
     case 'dns-nxdomain':
     case 'dns-failure':
-      return dns(verdict, control);
+      return dns(checks, verdict, control);
     case 'cert-invalid':
       return certificate(checks, verdict, control);
     case 'reset':
@@ -70,9 +80,48 @@ function success(target: Target, checks: Observation[], local: Verdict, control:
   return said({ ...local, verdict: 'http-diff', stage: 'http_round_trip', reason }, 'http-diff', false);
 }
 
-function dns(local: Verdict, control: Control): Comparison {
+/**
+ * A redirect chain that failed here, against the helper's, which followed the same chain: the same
+ * end there is the site's own doing (a loop, a dead hop); a chain that got through there was
+ * blocked here at the hop that failed (by DNS, or else on the way to its page, as OONI says).
+ */
+function chain(local: Verdict, control: Control): Comparison {
+  if (control.verdict === local.verdict) return said(down(local, control), false, false);
+  if (control.verdict === undefined || !isSuccess(control.verdict)) return unknown(local);
+  return said(local, local.stage === 'resolve' ? 'dns' : 'http-failure', false);
+}
+
+/** Every address the local resolver gave (the system lookup's and the raw queries'). */
+function localAnswers(checks: Observation[]): string[] {
+  const resolved = find(checks, 'resolve').flatMap((r) => r.addresses);
+  const raw = find(checks, 'dns_query')
+    .filter((q) => q.purpose === 'resolver')
+    .flatMap((q) => q.replies.flatMap((r) => r.addresses));
+  return [...new Set([...resolved, ...raw])];
+}
+
+/**
+ * A name whose records are loopback or private for everyone (the helper resolves it to the very same
+ * addresses) is the name's own doing, not an injector's: "dns-poisoned" by the impossible-address
+ * heuristic alone becomes `down`, not censorship (OONI: blocking false, accessible false). Another
+ * strong heuristic (raced replies, a sink's answer) is injection whatever the name's records.
+ */
+function sameEverywhere(checks: Observation[], local: Verdict, control: Control): Comparison | undefined {
+  const strong = (local.heuristics ?? []).filter((h) => h.strong);
+  const abroad = control.dns?.addresses ?? [];
+  const here = localAnswers(checks);
+  if (local.verdict !== 'dns-poisoned' || strong.some((h) => h.name !== 'impossible-address'))
+    return undefined;
+  if (here.length === 0 || !here.every((a) => abroad.includes(a))) return undefined;
+  const reason = `${local.reason}; the helper abroad resolves it to the same ${abroad.join(' ')}: the name's own records, not an injection (not censorship)`;
+  return said({ ...local, verdict: 'down', measured: local.verdict, reason }, false, false);
+}
+
+function dns(checks: Observation[], local: Verdict, control: Control): Comparison {
   const abroad = control.dns;
   if (!abroad) return unknown(local);
+  const same = sameEverywhere(checks, local, control);
+  if (same) return same;
   if (abroad.failure === undefined)
     return said(
       withReason(local, `the helper abroad resolved it to ${abroad.addresses.join(' ')}`),
@@ -143,6 +192,8 @@ function failure(checks: Observation[], local: Verdict, control: Control): Compa
     else if (connected.length > 0) blocking = 'dns';
   } else if (local.stage === 'tls_handshake' && control.tls?.handshake) blocking = 'http-failure';
   else if (local.stage === 'http_round_trip' && control.http?.status !== undefined) blocking = 'http-failure';
+  // The helper connects where this machine is refused: the server's address is what is blocked.
+  if (blocking === 'tcp_ip') return said({ ...local, blockedBy: 'ip' }, blocking, false);
   if (blocking !== false) return said(local, blocking, false);
   // Some tries here got an answer: the server is not down; the helper's failure cannot explain them.
   if (local.verdict === 'inconsistent') return unknown(local);

@@ -74,7 +74,8 @@ function ownReason(own: QuicObservation, offered: boolean | null, offeredBy: Qui
 export function classifyQuic(input: QuicInput): QuicClassified {
   const { target, checks, offeredBy, tcp } = input;
   // The run puts the deciding handshake last (after those at addresses or a port that did not decide),
-  // and the decoy that counts is the one made at its address and port.
+  // and the decoy that counts is the one made at its address and port (a handshake, and so a
+  // transaction, of its own: what joins the two is the endpoint).
   const own = checks.findLast((c) => c.purpose === undefined) ?? checks[checks.length - 1]!;
   const decoy = checks.findLast(
     (c) => c.purpose === 'decoy' && c.address === own.address && c.port === own.port,
@@ -84,9 +85,15 @@ export function classifyQuic(input: QuicInput): QuicClassified {
   let verdict: QuicVerdictName = f ? VERDICT_OF_FAILURE[f.failure] : 'reachable';
   if (f?.failure === 'connection_refused' && offered === false) verdict = 'not-offered';
   // A timeout without evidence of QUIC is only a timeout: many services simply do not speak it.
+  // A forged DNS answer is nobody's server: what QUIC met there says nothing about who blocks what.
+  const forged = tcp.verdict === 'dns-poisoned';
   const by =
-    BLOCK_VERDICTS.includes(verdict) && offered === true ? blockedByOf(target, own, decoy) : undefined;
-  const together = quicAgainstTcp(tcp, verdict, offered);
+    BLOCK_VERDICTS.includes(verdict) && offered === true && !forged
+      ? blockedByOf(target, own, decoy)
+      : undefined;
+  const together = forged
+    ? `${own.address} came from forged DNS answers (nobody's server): no claim about QUIC itself`
+    : quicAgainstTcp(tcp, verdict, offered);
   const reason = [ownReason(own, offered, offeredBy), together].filter(Boolean).join('; ');
   const timings = { total_ms: own.duration_ms, ...pick(own, ['handshake_ms', 'first_response_ms']) };
   return {

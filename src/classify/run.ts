@@ -37,6 +37,15 @@ export function meetsBlocking(
   return expected === undefined || !withHelper || blocking === expected;
 }
 
+/** `expect_accessible`, in a run with a helper, as `expect_blocking`. */
+export function meetsAccessible(
+  accessible: boolean | null,
+  expected: boolean | undefined,
+  withHelper: boolean,
+): boolean {
+  return expected === undefined || !withHelper || accessible === expected;
+}
+
 /** `expect_quic`, in a run that measured the target over QUIC (without a QUIC result nothing is compared). */
 export function meetsQuic(
   verdict: QuicVerdictName | undefined,

@@ -15,7 +15,7 @@ import { isSuccess } from './run.js';
 export interface EndpointResult {
   name: string;
   service: string;
-  verdict: VerdictName | 'throttled';
+  verdict: VerdictName;
   'blocked-by'?: BlockedBy;
   blocking: Blocking;
   role?: Role;
@@ -31,7 +31,7 @@ const KEYED_ON: Record<Exclude<BlockedBy, 'unknown'>, string> = { ip: 'address',
 const NAMED = 5;
 
 export function endpointState(r: EndpointResult): EndpointState {
-  if (isSuccess(r.verdict as VerdictName)) return 'works';
+  if (isSuccess(r.verdict)) return 'works';
   if (r.verdict === 'throttled') return 'throttled';
   if (r.verdict === 'down') return 'down';
   if (NO_EVIDENCE.has(r.verdict)) return 'unknown';

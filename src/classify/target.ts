@@ -13,7 +13,15 @@ import {
 } from '../model/observation.js';
 import { hostPort } from '../model/addresses.js';
 import type { Target } from '../model/target.js';
-import type { BlockedBy, Heuristic, Lingering, Verdict, VerdictName } from '../model/verdict.js';
+import type {
+  BlockedBy,
+  Families,
+  FamilyOutcome,
+  Heuristic,
+  Lingering,
+  Verdict,
+  VerdictName,
+} from '../model/verdict.js';
 import { dnsHeuristics, type DnsContext } from './dns.js';
 import { describeObservation } from './evidence.js';
 
@@ -122,7 +130,7 @@ function connectDecision(connects: ConnectObservation[]): Decision | undefined {
   const f = worst.failure!;
   const at = hostPort(worst.address, worst.port);
   const reasons: Partial<Record<FailureString, string>> = {
-    connection_refused: `a RST answered the SYN to ${at} (connection refused)`,
+    connection_refused: `a RST answered the SYN to ${at} (connection refused, as a closed port answers too)`,
     connection_reset: `the connection to ${at} was reset as soon as it opened`,
     generic_timeout_error: `no answer to the SYN to ${at} within ${Math.round(worst.duration_ms)} ms`,
   };
@@ -238,7 +246,8 @@ const isBlocked = (o: { failure?: Failure } | undefined) =>
 function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedBy | undefined {
   const blocking: VerdictName[] = ['reset', 'timeout', 'closed', 'inconsistent'];
   if (!blocking.includes(d.verdict) || d.stage === undefined || d.stage === 'resolve') return undefined;
-  if (d.stage === 'connect') return 'ip';
+  // A closed port refuses as a censor's RST does: only the helper abroad can tell (control.ts).
+  if (d.stage === 'connect') return d.failure === 'connection_refused' ? undefined : 'ip';
   if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
   if (d.stage === 'tls_handshake' && net.isIP(target.host) !== 0) return 'unknown'; // an IP literal sends no SNI
   const decoy = decoyOf(checks, d.stage);
@@ -295,9 +304,44 @@ function lingeringOf(checks: Observation[]): Lingering | undefined {
 const lingeringNote = (l: Lingering) =>
   `innocuous checks ${l.still_blocked ? 'were still blocked' : 'passed again'} ${(l.after_ms / 1000).toFixed(1)} s later`;
 
+function familyOutcome(dials: ConnectObservation[]): FamilyOutcome {
+  const open = dials.some((c) => !c.failure);
+  const worst = open
+    ? undefined
+    : dials.reduce((a, b) => (telling(b.failure!) < telling(a.failure!) ? b : a)).failure;
+  return { addresses: dials.map((c) => c.address), open, ...(worst ? { failure: worst.failure } : {}) };
+}
+
+/** IPv4 and IPv6 judged apart, when the probe dialled addresses of both. */
+function familiesOf(checks: Observation[]): Families | undefined {
+  const dials = own(checks, 'connect').filter((c) => c.try === undefined);
+  const v6 = dials.filter((c) => c.address.includes(':'));
+  const v4 = dials.filter((c) => !c.address.includes(':'));
+  if (v4.length === 0 || v6.length === 0) return undefined;
+  return { ipv4: familyOutcome(v4), ipv6: familyOutcome(v6) };
+}
+
+/**
+ * One family open and the other not: an application with happy eyeballs uses the open one (so the
+ * verdict is its), and the reader is told the other failed. No route over IPv6 is this machine's
+ * network (no IPv6 here), never a censor's.
+ */
+function familiesNote(f: Families): string | undefined {
+  const say = (name: string, o: FamilyOutcome) => {
+    if (o.open) return `${name} connects`;
+    const local = o.failure && VERDICT_OF_FAILURE[o.failure] === 'unreachable';
+    return `${name} fails (${o.failure}${local ? ': no route from here, not censorship' : ''})`;
+  };
+  if (f.ipv4.open === f.ipv6.open) return undefined;
+  return `${say('IPv4', f.ipv4)} while ${say('IPv6', f.ipv6)}`;
+}
+
 export function classifyTarget(target: Target, checks: Observation[], dns: DnsContext): Verdict {
   const heuristics = dnsHeuristics(checks, dns);
-  const decision = decide(target, checks, heuristics);
+  const families = familiesOf(checks);
+  const note = families && familiesNote(families);
+  const decided = decide(target, checks, heuristics);
+  const decision = note ? { ...decided, reason: `${decided.reason}; ${note}` } : decided;
   const lingering = lingeringOf(checks);
   const verdict: Verdict = { ...decision, evidence: checks.map(describeObservation) };
   if (lingering) {
@@ -307,5 +351,6 @@ export function classifyTarget(target: Target, checks: Observation[], dns: DnsCo
   const by = blockedBy(decision, target, checks);
   if (by) verdict.blockedBy = by;
   if (heuristics.length > 0) verdict.heuristics = heuristics;
+  if (families) verdict.families = families;
   return verdict;
 }

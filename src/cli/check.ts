@@ -7,7 +7,8 @@ import type { VantagePoint } from '../model/vantage-point.js';
 import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document/document.js';
 import { renderPrometheus } from '../report/prometheus/prometheus.js';
 import { resultLine, summaryLine } from '../report/document/jsonl.js';
-import { renderTable } from '../report/terminal/table.js';
+import { DocumentStream, type DocumentHead } from '../report/document/stream.js';
+import { RunTable } from '../report/terminal/run-table.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
 import { runProbe, type RunOutput } from '../run/run.js';
 import { chalkFor } from './color.js';
@@ -50,6 +51,7 @@ function describeOptions(
     dns_window_ms: options.dnsWindowMs,
     concurrency: options.concurrency,
     max_body_bytes: options.maxBodyBytes,
+    transfer_bytes: options.transferBytes,
     resolver: env.resolver.name,
     dns_server: env.dnsServer ? formatServer(env.dnsServer) : null,
     pins: Object.fromEntries(options.pins),
@@ -144,28 +146,54 @@ const completenessOf = (interrupted: InterruptedRun | undefined): Completeness =
   ...(interrupted ? { interrupted } : {}),
 });
 
-async function writeOutputs(
-  run: Run,
-  { results, summary }: RunOutput,
-  facts: Identity & Completeness,
-  { report, prom }: Outputs,
-) {
-  const { flags } = run;
-  const { report_id, vantage_point, ...completeness } = facts;
-  if (report) {
-    const doc: ReportDocument = {
-      schema_version: SCHEMA_VERSION,
-      report_id,
-      tool: { name: 'reachprobe', version: VERSION },
-      ...(vantage_point ? { vantage_point } : {}),
-      ...completeness,
-      options: describeOptions(run.paths, flags, run.options, run.env),
-      summary,
-      results,
-    };
-    await report.write(`${JSON.stringify(doc, null, 2)}\n`);
+/** The document's fields known before the run. */
+function headOf(run: Run, { report_id, vantage_point }: Identity): DocumentHead {
+  return {
+    schema_version: SCHEMA_VERSION,
+    report_id,
+    tool: { name: 'reachprobe', version: VERSION },
+    ...(vantage_point ? { vantage_point } : {}),
+    options: describeOptions(run.paths, run.flags, run.options, run.env),
+  };
+}
+
+/** What each output does with a result as it comes, and at the end of the run. */
+interface Sinks {
+  report?: DocumentStream;
+  table?: RunTable;
+}
+
+/** One output's end: its name, for the message that says it failed. */
+type Ending = [name: string, finish: () => Promise<void> | void];
+
+/**
+ * Ends every output, the -o report first: one that fails (a full disk, a table that cannot render)
+ * costs no other. Returns what failed, each named.
+ */
+async function endOutputs(endings: Ending[]): Promise<Array<{ name: string; error: unknown }>> {
+  const failed = [];
+  for (const [name, finish] of endings) {
+    try {
+      await finish();
+    } catch (error) {
+      failed.push({ name, error });
+    }
   }
-  if (prom) await prom.write(renderPrometheus(results, summary, completeness.partial, vantage_point));
+  return failed;
+}
+
+/** Says which outputs failed and why; bad input (an unwritable file) is status 2, anything else 3. */
+function reportFailures(failed: Array<{ name: string; error: unknown }>): number {
+  for (const { name, error } of failed) {
+    const why =
+      error instanceof InputError
+        ? error.describe()
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`reachprobe: ${name} failed, the other outputs were written: ${why}\n`);
+  }
+  return failed.every(({ error }) => error instanceof InputError) ? EXIT.usage : EXIT.internal;
 }
 
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
@@ -177,33 +205,84 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
   const env = envFrom(flags, options, given?.ca ?? [], given?.helperToken);
   const files = claimOutputs(flags, env.clock.date());
   const interrupt = interruptOnSignals(process.stderr);
+  // Results stream to every output as they come: only Prometheus' per-target metrics keep them.
+  const sinks: Sinks = {
+    ...(files.report
+      ? { report: new DocumentStream(files.report.file, headOf({ paths, flags, options, env }, identity)) }
+      : {}),
+    ...(flags.json ? {} : { table: new RunTable() }),
+  };
+  // A second Ctrl-C exits at once: no half-written temporary file is left behind.
+  const discard = () => sinks.report?.abortNow();
+  process.on('exit', discard);
   try {
     // The trace's lines are the progress with --verbose: a redrawn line would break them.
     const progress = progressLine(process.stderr, targets.length, !flags.verbose);
     const run = await runProbe(targets, options, env, {
-      // JSON Lines stream out as they come: the results are kept only for a table or a file.
-      keepResults: !flags.json || files.report !== undefined || files.prom !== undefined,
+      keepResults: files.prom !== undefined,
       signal: interrupt.signal,
       onStart: (t) => progress.started(t),
-      onResult: (r) => {
+      onResult: (r, _done, _total, at) => {
         progress.finished(r.name);
         if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
+        sinks.report?.add(r, at);
+        sinks.table?.add(r, at);
       },
     }).finally(() => Promise.all([env.doh?.destroy(), env.helper?.close()]));
     progress.clear();
     const facts = { ...identity, ...completenessOf(interruptionOf(run, interrupt.signal)) };
     const { results, summary } = run;
-    if (flags.json) process.stdout.write(`${summaryLine({ ...summary, ...facts })}\n`);
-    else
-      process.stdout.write(
-        renderTable(results, summary, chalkFor(process.stdout, flags.color), tableFit(flags)),
-      );
-    await writeOutputs({ paths, flags, options, env }, run, facts, files);
+    const { report_id: _id, vantage_point, ...completeness } = facts;
+    const { report, table } = sinks;
+    const endings: Ending[] = [];
+    if (report && files.report)
+      endings.push([
+        `the report ${files.report.file}`,
+        async () => {
+          await written(files.report!, report.finish({ ...completeness, summary }));
+          // Said to a person watching, as history --html and export say it; a cron job's stderr stays quiet.
+          if (process.stderr.isTTY)
+            process.stderr.write(`wrote ${files.report!.file}: ${summary.targets} target(s)\n`);
+        },
+      ]);
+    if (files.prom) {
+      const prom = files.prom;
+      endings.push([
+        `the metrics ${prom.file}`,
+        () => prom.write(renderPrometheus(results, summary, facts.partial, vantage_point)),
+      ]);
+    }
+    if (flags.json)
+      endings.push([
+        'the summary line',
+        () => void process.stdout.write(`${summaryLine({ ...summary, ...facts })}\n`),
+      ]);
+    if (table)
+      endings.push([
+        'the table',
+        () =>
+          void process.stdout.write(
+            table.render(summary, chalkFor(process.stdout, flags.color), tableFit(flags)),
+          ),
+      ]);
+    const failed = await endOutputs(endings);
+    if (failed.length > 0) return reportFailures(failed);
     if (facts.partial) return EXIT.interrupted;
     return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
   } finally {
+    await sinks.report?.abort(); // nothing left of it unless it was put in place
+    process.off('exit', discard);
     interrupt.dispose();
     files.report?.release();
     files.prom?.release();
+  }
+}
+
+/** A write of an output file, its failure an InputError naming the file (as OutputFile.write says it). */
+async function written(file: OutputFile, writing: Promise<void>): Promise<void> {
+  try {
+    await writing;
+  } catch (err) {
+    throw new InputError(`cannot write: ${(err as Error).message}`, file.file);
   }
 }

@@ -46,12 +46,14 @@ function helperOf(flags: DoctorFlags, given?: Given): HelperSettings | undefined
 const pinText = (p: Pin) => `${p.key}:${p.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',')}`;
 
 /**
- * The settings the user gave that worked, as check options (key, value); the mock network's own
- * are implied by --mock.
+ * The targets and settings the user gave that worked, as check options (key, value; `targets` are the
+ * positional paths); the mock network's own are implied by --mock.
  */
-function recommended(user: DoctorFlags, d: Diagnosis): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
+function recommended(paths: string[], user: DoctorFlags, d: Diagnosis): Array<[string, string]> {
+  const out: Array<[string, string]> = paths.map((p) => ['targets', p]);
   if (user.mock !== undefined) out.push(['mock', user.mock]);
+  // Answers the doctor accepted as genuine (a lab's private addresses) must be accepted by check too.
+  for (const range of user.allowAnswers ?? []) out.push(['allow-answers', range]);
   if (user.resolver && d.works.rawDns) out.push(['resolver', formatServer(user.resolver)]);
   for (const file of user.ca ?? []) out.push(['ca', file]);
   if (user.sink && d.works.sink) out.push(['sink', formatServer(user.sink)]);
@@ -71,7 +73,10 @@ function render(answers: Answer[], advice: Array<[string, string]>): string {
     fix === 0
       ? 'Usable: nothing needs attention.'
       : `${fix} ${fix === 1 ? 'thing needs' : 'things need'} attention (FIX above).`;
-  const command = ['reachprobe check', ...advice.map(([k, v]) => `--${k} ${shellQuote(v)}`)].join(' ');
+  const command = [
+    'reachprobe check',
+    ...advice.map(([k, v]) => (k === 'targets' ? '' : `--${k} `) + shellQuote(v)),
+  ].join(' ');
   const yaml =
     advice.length === 0
       ? ''
@@ -123,6 +128,6 @@ export async function runDoctor(paths: string[], flags: DoctorFlags): Promise<nu
       ? examine(paths, flags)
       : withMockNetwork(flags, (mocked, given) => examine([], mocked, given)),
   );
-  process.stdout.write(render(diagnosis.answers, recommended(flags, diagnosis)));
+  process.stdout.write(render(diagnosis.answers, recommended(paths, flags, diagnosis)));
   return diagnosis.answers.some((a) => a.status === 'attention') ? EXIT.unmet : EXIT.ok;
 }

@@ -3,14 +3,19 @@ import { InputError } from '../model/input-error.js';
 
 // The files options name: read whole, each mistake an InputError naming the file (and line).
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file (ENOENT)',
+  EACCES: 'permission denied (EACCES)',
+  EISDIR: 'a folder, not a file (EISDIR)',
+};
+
 function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(
-      `cannot read the ${what}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      file,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = (code && READ_ERRORS[code]) ?? code ?? (err as Error).message;
+    throw new InputError(`cannot read the ${what}: ${why}`, file);
   }
 }
 

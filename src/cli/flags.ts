@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import type * as Commander from 'commander';
-import { addRange, parseServer, type DnsServer } from '../model/addresses.js';
+import { addRange, canonicalAddress, parseServer, type DnsServer } from '../model/addresses.js';
 import { LABEL_PATTERN } from '../model/vantage-point.js';
 
 // Parsers for option values. Each throws commander's InvalidArgumentError, which the CLI reports
@@ -26,14 +26,18 @@ export const secondsUpTo =
   (value: string): number =>
     secondsWhere(value, (n) => n >= 0 && n <= max, `from 0 to ${max}`);
 
-export function positiveInteger(max: number) {
+/** A whole number from `min` to `max`, as an option's value. */
+function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}.`);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
     return n;
   };
 }
+
+export const positiveInteger = (max: number) => wholeNumber(1, max);
+export const nonNegativeInteger = (max: number) => wholeNumber(0, max);
 
 /** An IP address with an optional port (`defaultPort` when none). */
 export function endpoint(value: string, defaultPort = 53): DnsServer {
@@ -73,7 +77,7 @@ export function pin(value: string): Pin {
       'expected HOST:PORT:ADDR, e.g. www.google.com:443:142.250.1.1 or host:443:[::1].',
     );
   }
-  return { key: `${match[1]!.toLowerCase()}:${port}`, addresses };
+  return { key: `${match[1]!.toLowerCase()}:${port}`, addresses: addresses.map(canonicalAddress) };
 }
 
 export function collect<T>(parse: (value: string) => T) {

@@ -47,13 +47,21 @@ async function writePage(file: string, grid: Grid, compared?: Compared): Promise
   );
 }
 
+/** The labels a store holds, to name them when a query finds nothing. */
+function heldText(labels: Array<string | null>): string {
+  if (labels.length === 0) return 'the store is empty';
+  const named = labels.filter((l): l is string => l !== null);
+  const unlabelled = labels.length > named.length ? ['results without a label'] : [];
+  return `the store has ${[...named.map((l) => `--label ${l}`), ...unlabelled].join(', ')}`;
+}
+
 export async function runStoreHistory(
   paths: string[],
   flags: StoreHistoryFlags,
   chalk: ChalkInstance,
 ): Promise<number> {
   checkFlags(paths, flags);
-  const [{ withStore }, { bucketCounts }] = await Promise.all([
+  const [{ withStore }, { bucketCounts, labelsIn }] = await Promise.all([
     import('../store/store.js'),
     import('../store/buckets-query.js'),
   ]);
@@ -65,9 +73,15 @@ export async function runStoreHistory(
     ...(flags.until ? { until: flags.until } : {}),
     ...(labels ? { labels } : {}),
   };
-  const counts = await withStore(flags.db, false, (c) => bucketCounts(c, query));
+  const { counts, labels: held } = await withStore(flags.db, false, async (c) => {
+    const found = await bucketCounts(c, query);
+    return { counts: found, labels: found.length === 0 ? await labelsIn(c) : [] };
+  });
   if (counts.length === 0)
-    throw new InputError('no result in the store for this span and these labels', flags.db);
+    throw new InputError(
+      `no result in the store for this span and these labels (${heldText(held)})`,
+      flags.db,
+    );
   const whole = buildGrid(counts, by, query);
   const side = flags.compare ? compareGrid(whole, flags.compare) : undefined;
   const grid = side?.grid ?? whole;

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { InputError } from '../model/input-error.js';
 import { writeAtomically } from '../report/document/document.js';
-import { buildTimeline, digestOf, type Timeline } from '../report/history/history.js';
+import { buildTimeline, digestOf, type Digest, type Timeline } from '../report/history/history.js';
 import { renderHistoryHtml } from '../report/history/html.js';
 import { renderHistory } from '../report/history/text.js';
 import { collectReports } from '../report/document/read.js';
@@ -12,7 +12,7 @@ import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';
 
 /** The options that only the store answers (and --json, which --events takes too). */
-const STORE_ONLY = ['by', 'since', 'until', 'label', 'compare', 'json'] as const;
+const STORE_ONLY = ['by', 'since', 'until', 'compare', 'json'] as const;
 /** How many reports in a row a new state must hold before --events counts it. */
 const DEFAULT_HOLD = 2;
 
@@ -34,10 +34,10 @@ async function storeSamples(paths: string[], flags: HistoryFlags & { db: string 
   return samples;
 }
 
-async function fileSamples(paths: string[]): Promise<ServiceSample[]> {
+async function fileSamples(paths: string[], labels: string[] | undefined): Promise<ServiceSample[]> {
   const { reports, skipped } = await collectReports(paths, sampleOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
-  return reports;
+  return labels ? reports.filter((r) => labels.includes(r.label)) : reports;
 }
 
 async function showEvents(
@@ -64,6 +64,17 @@ async function writePage(file: string, timeline: Timeline): Promise<void> {
   );
 }
 
+/** --label: only the reports of these vantage points. */
+function ofLabels(reports: Digest[], wanted: string[] | undefined): Digest[] {
+  if (wanted === undefined) return reports;
+  const kept = reports.filter((r) => r.label !== undefined && wanted.includes(r.label));
+  if (kept.length > 0) return kept;
+  const held = [...new Set(reports.flatMap((r) => (r.label === undefined ? [] : [r.label])))];
+  throw new InputError(
+    `no report of --label ${wanted.join(',')} (${held.length ? `the reports have ${held.join(', ')}` : 'no report has a label'})`,
+  );
+}
+
 /** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
 export async function runHistory(paths: string[], flags: HistoryFlags): Promise<number> {
   const chalk = chalkFor(process.stdout, flags.color);
@@ -80,10 +91,10 @@ export async function runHistory(paths: string[], flags: HistoryFlags): Promise<
   if (storeOnly.length > 0)
     throw new InputError(`--${storeOnly[0]} answers from the store: give --db FILE too`);
   if (paths.length === 0) throw new InputError('give report files or folders, or --db FILE');
-  if (flags.events) return showEvents(await fileSamples(paths), flags, chalk);
+  if (flags.events) return showEvents(await fileSamples(paths, flags.label), flags, chalk);
   const { reports, skipped } = await collectReports(paths, digestOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
-  const timeline = buildTimeline(reports, flags.last);
+  const timeline = buildTimeline(ofLabels(reports, flags.label), flags.last);
   if (flags.html !== undefined) await writePage(flags.html, timeline);
   else process.stdout.write(renderHistory(timeline, chalk));
   return EXIT.ok;

@@ -34,7 +34,9 @@ function program(): Commander.Command {
     )
     .version(VERSION)
     .exitOverride()
-    .showHelpAfterError('(reachprobe --help for usage)');
+    .showHelpAfterError('(reachprobe --help for usage)')
+    // Every message of the tool starts with its name, commander's usage errors too.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'reachprobe: ')) });
 
   const check = withOptions(
     cli
@@ -70,9 +72,16 @@ function program(): Commander.Command {
   )
     .addHelpText(
       'after',
-      '\nOne line per request goes to stderr: time, method, route, status, a hash prefix of the token, ' +
-        'the count of targets, the time taken. Never a token, never a URL.\n' +
-        'Exit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input.',
+      [
+        '',
+        'Timeouts: a TLS handshake within 10 s, request headers within 30 s, a whole request within 60 s,',
+        'a connection with no byte either way for 30 s is closed; a request without a valid token is answered',
+        'and closed without reading its body. A client that goes away cancels its measurements.',
+        'One line per request goes to stderr: time, method, route, status (or "aborted"), a hash prefix of the',
+        'token, the count of targets, the time taken. Never a token, never a URL.',
+        'SIGHUP reloads the certificate, key and token file (a bad pair is refused, the old one kept).',
+        "Exit status: 0 stopped by SIGINT or SIGTERM, 2 bad usage or input (a key that is not the certificate's).",
+      ].join('\n'),
     )
     .action(async (flags: HelperFlags) => {
       const { runHelper } = await import('./helper.js');
@@ -166,20 +175,36 @@ function program(): Commander.Command {
       const { runExport } = await import('./export.js');
       process.exitCode = await runExport(paths, flags);
     });
+  // A subcommand's usage error points to that subcommand's help (the settings above are inherited).
+  for (const sub of cli.commands) sub.showHelpAfterError(`(reachprobe ${sub.name()} --help for usage)`);
   return cli;
 }
 
 const REPORT_PATHS =
   'report files, or folders: every *.json in them (files there that are not reports are skipped, with a warning)';
 
+/** `head` then the words, filled into lines of at most `width` columns, the next ones indented as the first. */
+function fill(head: string, text: string, width: number): string {
+  const lines: string[] = [];
+  let line = head;
+  for (const word of text.split(' ')) {
+    const next = line === '' || line.endsWith(' ') ? line + word : `${line} ${word}`;
+    if (line.trim() !== '' && next.length > width) {
+      lines.push(line);
+      line = ' '.repeat(head.length) + word;
+    } else line = next;
+  }
+  return [...lines, line].join('\n');
+}
+
+/** The verdicts and exit statuses, within 100 columns. */
 function verdictHelp(): string {
   const width = Math.max(...VERDICT_NAMES.map((v) => v.length));
-  const lines = VERDICT_NAMES.map((v) => `  ${v.padEnd(width)}  ${VERDICTS[v]}`);
-  return (
-    `\nVerdicts:\n${lines.join('\n')}\n\nExit status: 0 every target met its expect (or is reachable), ` +
-    '1 otherwise, 2 bad usage or input, 3 internal error,\n' +
-    '130 interrupted (Ctrl-C, SIGTERM: the report holds what finished, marked partial).'
-  );
+  const lines = VERDICT_NAMES.map((v) => fill(`  ${v.padEnd(width)}  `, VERDICTS[v], 100));
+  const exit =
+    'Exit status: 0 every target met its expect (or is reachable), 1 otherwise, 2 bad usage or input, 3 internal ' +
+    'error, 130 interrupted (Ctrl-C, SIGTERM: the report holds what finished, marked partial).';
+  return `\nVerdicts:\n${lines.join('\n')}\n\n${fill('', exit, 100)}`;
 }
 
 function exitStatusOf(err: Commander.CommanderError): number {

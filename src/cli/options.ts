@@ -14,6 +14,7 @@ import {
   listenAddress,
   networkText,
   pin,
+  nonNegativeInteger,
   positiveInteger,
   seconds,
   secondsUpTo,
@@ -86,8 +87,13 @@ export const CHECK = optionTable({
   concurrency: { value: 'n', help: 'targets measured at once (default 32)', parse: positiveInteger(1024) },
   maxBody: {
     value: 'bytes',
-    help: 'bytes of an HTTP body read at most (default 65536)',
+    help: 'bytes of an HTTP body read at most with --transfer 0 (default 65536)',
     parse: positiveInteger(1 << 30),
+  },
+  transfer: {
+    value: 'bytes',
+    help: 'bytes of an HTTP body downloaded at most, its rate measured (default 524288; 0: not measured)',
+    parse: nonNegativeInteger(1 << 30),
   },
   sink: {
     value: 'addr[:port]',
@@ -142,6 +148,11 @@ export const CHECK = optionTable({
     value: 'n',
     help: "tries of a target's own check on fresh connections while it is reset (default 3)",
     parse: positiveInteger(10),
+  },
+  maxRedirects: {
+    value: 'n',
+    help: 'redirects followed, each hop measured as the target is (default 10; 0: recorded, not followed)',
+    parse: nonNegativeInteger(50),
   },
   sniProbeAddr: {
     value: 'addr[:port]',
@@ -278,7 +289,16 @@ export const HELPER = optionTable({
   },
   maxMeasurements: {
     value: 'n',
-    help: 'targets measured at once for one token, all its requests together, 429 beyond (default 512)',
+    help:
+      'targets under way for one token, all its requests together, 429 beyond; ' +
+      'at least --max-targets (default 2000)',
+    parse: positiveInteger(1_000_000),
+  },
+  maxRunning: {
+    value: 'n',
+    help:
+      'targets measured at once, all tokens together (a request measures --concurrency at once), ' +
+      '503 beyond (default 256)',
     parse: positiveInteger(100_000),
   },
   rateLimit: {
@@ -290,6 +310,16 @@ export const HELPER = optionTable({
     value: 'n',
     help: 'bytes of a request body at most, 413 beyond (default 1048576)',
     parse: positiveInteger(1 << 30),
+  },
+  maxConnections: {
+    value: 'n',
+    help: 'connections open at once, all clients together; beyond, closed at once (default 1024)',
+    parse: positiveInteger(1_000_000),
+  },
+  maxConnectionsPerAddress: {
+    value: 'n',
+    help: 'connections open at once from one client address (IPv6: its /64); beyond, closed at once (default 32)',
+    parse: positiveInteger(1_000_000),
   },
   verbose: { help: 'print each step of every measurement to stderr as it happens, beside the request lines' },
 });
@@ -332,7 +362,7 @@ export const HISTORY = optionTable({
   },
   label: {
     value: 'names',
-    help: 'with --db: only these vantage points (repeatable, or comma-separated)',
+    help: 'only these vantage points (repeatable, or comma-separated): reports of other labels are left out',
     parse: labels,
   },
   compare: {

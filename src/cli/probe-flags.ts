@@ -30,6 +30,7 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     dnsWindowMs: flags.dnsWindow ?? d.dnsWindowMs,
     concurrency: flags.concurrency ?? d.concurrency,
     maxBodyBytes: flags.maxBody ?? d.maxBodyBytes,
+    transferBytes: flags.transfer ?? d.transferBytes,
     pins: new Map((flags.resolve ?? []).map((p) => [p.key, p.addresses])),
     sinkTimeoutMs: flags.sinkTimeout ?? d.sinkTimeoutMs,
     sinkCanaries: flags.sinkCanary ?? d.sinkCanaries,
@@ -38,6 +39,7 @@ export function optionsFrom(flags: CheckFlags, d: ProbeOptions = DEFAULT_OPTIONS
     allowedAnswers: blockListOf(flags.allowAnswers ?? []),
     decoyReuseMs: flags.decoyReuse ?? d.decoyReuseMs,
     tries: flags.tries ?? d.tries,
+    maxRedirects: flags.maxRedirects ?? d.maxRedirects,
     ...(flags.sniProbeAddr ? { sniProbe: flags.sniProbeAddr } : {}),
     residualCheckMs: flags.residualCheck ?? d.residualCheckMs,
     quic: flags.quic === undefined ? d.quic : flags.quic ? 'all' : 'off',
@@ -91,6 +93,7 @@ export async function withMockNetwork<T>(
 ): Promise<T> {
   // The mock network's code (servers, certificates) is loaded only for a mock run: 13-25 ms off the
   // start of every real one.
+  usableBeforeMock(flags);
   const [{ startMockNetwork }, { loadScenario }] = await Promise.all([
     import('../mock/network.js'),
     import('../mock/scenario.js'),
@@ -110,6 +113,16 @@ export async function withMockNetwork<T>(
   }
 }
 
+/** Mistakes in what --mock does not replace, told before its servers start rather than after. */
+function usableBeforeMock(flags: CheckFlags): void {
+  if (flags.helper !== undefined && flags.helperTokenFile === undefined)
+    throw new InputError(
+      "--helper needs --helper-token-file: the mock network's token is for its own helper only",
+    );
+  if (flags.helperTokenFile !== undefined) readTokens(flags.helperTokenFile);
+  for (const file of flags.ca ?? []) readCa(file);
+}
+
 /** Where the mock network is: the command line may point elsewhere. */
 function flagsFor(mock: MockCheckOptions): CheckFlags {
   return {
@@ -127,7 +140,7 @@ function optionsFor(mock: MockCheckOptions): ProbeOptions {
   const connect = mock.timeoutMs;
   return {
     ...d,
-    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: connect },
+    timeouts: { dns: mock.dnsTimeoutMs, connect, tls: connect, http: mock.httpTimeoutMs },
     dnsWindowMs: mock.dnsWindowMs,
     sinkTimeoutMs: mock.sinkTimeoutMs,
     quicTimeoutMs: connect,

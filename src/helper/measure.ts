@@ -14,6 +14,7 @@ import { InputError } from '../model/input-error.js';
 import { find, own } from '../model/observation.js';
 import type { TargetResult } from '../model/result.js';
 import type { Target } from '../model/target.js';
+import type { Transfer, TransferFigures } from '../model/transfer.js';
 import { targetFromUrl } from '../targets/parse.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
 import { runProbe } from '../run/run.js';
@@ -120,6 +121,7 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
     title,
     body_sha256,
     failure,
+    transfer,
   } = h;
   return {
     address,
@@ -133,8 +135,12 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
     ...(title !== undefined ? { title } : {}),
     ...(body_sha256 !== undefined ? { body_sha256 } : {}),
     ...(failure ? { failure: failure.failure } : {}),
+    ...(transfer ? { transfer: figuresOf(transfer) } : {}),
   };
 }
+
+/** A transfer without its samples: the probe compares rates, and a control line stays small. */
+const figuresOf = ({ samples: _samples, ...figures }: Transfer): TransferFigures => figures;
 
 /**
  * The helper's QUIC handshake for the probe. The helper marked the target `quic: true` only to measure
@@ -196,7 +202,10 @@ export function controlOf(r: TargetResult, skipped: string[] = []): Control {
   };
 }
 
-/** Measures the requested targets; each control goes to `onControl` as soon as it is done (refused ones first). */
+/**
+ * Measures the requested targets; each control goes to `onControl` as soon as it is done (refused
+ * ones first). When `signal` aborts, nothing more starts and every connection still open is closed.
+ */
 export async function measureControls(
   requests: ControlTarget[],
   options: ProbeOptions,
@@ -212,7 +221,8 @@ export async function measureControls(
   if (planned.targets.length > 0) {
     await runProbe(planned.targets, { ...options, alsoDial: planned.alsoDial }, env, {
       keepResults: false,
-      ...(signal ? { signal } : {}),
+      // A client that went away waits for nothing: its measurements are cancelled at once.
+      ...(signal ? { signal, graceMs: 0 } : {}),
       onResult: (r) => {
         const control = controlOf(r, planned.skipped.get(r.name));
         if (control.refused !== undefined) refused++;

@@ -6,9 +6,10 @@ import { systemClock } from '../model/clock.js';
 import { serverResolver } from '../net/resolve.js';
 import { dialerFrom, type Dialer } from '../net/tcp.js';
 import { helperOptions } from '../helper/measure.js';
+import { Tokens } from '../helper/tokens.js';
 import { DEFAULT_OPTIONS, type StageTimeouts } from '../run/options.js';
 import { CERTS, MOCK_CA } from './certs.js';
-import { ABROAD, HOST, type Listening } from './tcp-servers.js';
+import { ABROAD, HOST, MOCK_ADDRESSES, type Listening } from './tcp-servers.js';
 
 // The mock network's view from abroad: a `reachprobe helper` (the same server, in this process)
 // that resolves with a resolver of its own (the true answers) and connects from ABROAD, where the
@@ -24,7 +25,8 @@ export interface MockHelper extends Listening {
 /** Dials from ABROAD; an IP:port the censor blocks in the kernel is dialled at its twin's port. */
 function dialAbroad(twins: Map<string, number>): Dialer {
   const dial = dialerFrom(ABROAD);
-  return (address, port, timeoutMs) => dial(address, twins.get(hostPort(address, port)) ?? port, timeoutMs);
+  return (address, port, timeoutMs, cancel) =>
+    dial(address, twins.get(hostPort(address, port)) ?? port, timeoutMs, cancel);
 }
 
 export async function startMockHelper(
@@ -37,7 +39,7 @@ export async function startMockHelper(
     ...DEFAULT_OPTIONS,
     timeouts,
     quicTimeoutMs: timeouts.connect,
-    allowedAnswers: blockListOf(['127.0.0.0/8']),
+    allowedAnswers: blockListOf([MOCK_ADDRESSES]),
   });
   const env = {
     clock: systemClock,
@@ -48,7 +50,7 @@ export async function startMockHelper(
     controls: [],
   };
   const app = await buildHelper({
-    tokens: [token],
+    tokens: new Tokens([token]),
     tls: CERTS.good,
     basePath: '',
     limits: DEFAULT_LIMITS,

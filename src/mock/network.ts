@@ -7,7 +7,16 @@ import { startDohServer } from './doh-server.js';
 import { startMockHelper } from './helper.js';
 import { SERVER_ADDRESS, type Scenario, type ServerSpec } from './scenario.js';
 import { startQuicResponder } from './quic-server.js';
-import { ABROAD, closedPort, HOST, startBlackhole, startServer, type Listening } from './tcp-servers.js';
+import {
+  ABROAD,
+  closedPort,
+  HOST,
+  MOCK_ADDRESSES,
+  startBlackhole,
+  startServer,
+  type Listening,
+  type ServerOptions,
+} from './tcp-servers.js';
 import { CERTS, MOCK_CA } from './certs.js';
 
 export interface Endpoint {
@@ -25,6 +34,8 @@ export interface MockCheckOptions {
   /** Every mock server is on loopback: such answers are genuine here. */
   allowAnswers: string[];
   timeoutMs: number;
+  /** The HTTP round trip's deadline, body included (the scenario's, or timeoutMs). */
+  httpTimeoutMs: number;
   dnsTimeoutMs: number;
   dnsWindowMs: number;
   sinkTimeoutMs: number;
@@ -55,7 +66,10 @@ const SINK_TIMEOUT_MS = 1000;
 /** Drops or refuses in the kernel: a listener cannot tell who is abroad, so the helper meets a twin instead. */
 const inKernel = (spec: ServerSpec) => spec.kind === 'blackhole' || spec.kind === 'refused';
 
-function startOne(spec: ServerSpec): Promise<Listening> {
+function startOne(
+  spec: ServerSpec,
+  extra: Pick<ServerOptions, 'at' | 'redirectTo'> = {},
+): Promise<Listening> {
   if (spec.kind === 'blackhole') return startBlackhole();
   if (spec.kind === 'refused')
     return closedPort().then((port) => ({ address: HOST, port, close: async () => {} }));
@@ -70,6 +84,12 @@ function startOne(spec: ServerSpec): Promise<Listening> {
     ...(spec.lingerMs ? { lingerMs: spec.lingerMs } : {}),
     ...(spec.resetTimes !== undefined ? { resetTimes: spec.resetTimes } : {}),
     ...(spec.delayMs ? { delayMs: spec.delayMs } : {}),
+    ...extra,
+    ...(spec.bodyBytes !== undefined ? { bodyBytes: spec.bodyBytes } : {}),
+    ...(spec.bytesPerSecond ? { bytesPerSecond: spec.bytesPerSecond } : {}),
+    ...(spec.police ? { police: spec.police } : {}),
+    ...(spec.policeBytesPerSecond ? { policeBytesPerSecond: spec.policeBytesPerSecond } : {}),
+    ...(spec.freezeAfterBytes !== undefined ? { freezeAfterBytes: spec.freezeAfterBytes } : {}),
   });
 }
 
@@ -124,6 +144,7 @@ function targetsYaml(scenario: Scenario, targets: Target[]): string {
     ...(t.role ? { role: t.role } : {}),
     ...(t.expect ? { expect: t.expect } : {}),
     ...(t.expectBlocking !== undefined ? { expect_blocking: t.expectBlocking } : {}),
+    ...(t.expectAccessible !== undefined ? { expect_accessible: t.expectAccessible } : {}),
     ...(t.quic !== undefined ? { quic: t.quic } : {}),
     ...(t.expectQuic ? { expect_quic: t.expectQuic } : {}),
     ...(t.tags.length > 0 ? { tags: t.tags } : {}),
@@ -142,7 +163,7 @@ function argsFor(check: MockCheckOptions, caFile: string, tokenFile: string): st
     ...check.allowAnswers.flatMap((range) => ['--allow-answers', range]),
     ...['--timeout', seconds(check.timeoutMs), '--dns-timeout', seconds(check.dnsTimeoutMs)],
     ...['--dns-window', seconds(check.dnsWindowMs), '--sink-timeout', seconds(check.sinkTimeoutMs)],
-    ...['--quic-timeout', seconds(check.timeoutMs)],
+    ...['--quic-timeout', seconds(check.timeoutMs), '--http-timeout', seconds(check.httpTimeoutMs)],
   ];
 }
 
@@ -155,10 +176,17 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
   try {
     const servers = new Map<string, Listening>();
     const twins = new Map<string, number>();
+    // A shortener's Location is its target's URL, known once every server has its port.
+    const urls = new Map<string, string>();
     for (const [name, spec] of scenario.servers) {
-      const server = await startOne(spec);
+      const to = spec.redirectTo;
+      const redirect = to === undefined ? {} : { redirectTo: () => urls.get(to) ?? 'http://' };
+      const server = await startOne(spec, redirect);
       open.push(server);
       servers.set(name, server);
+      for (const address of spec.alsoOn ?? []) {
+        open.push(await startOne(spec, { ...redirect, at: { address, port: server.port } }));
+      }
       const quic = await startQuicSide(spec, server.port);
       if (quic) open.push(quic);
       if (spec.abroad && inKernel(spec)) {
@@ -177,17 +205,20 @@ export async function startMockNetwork(scenario: Scenario): Promise<MockNetwork>
     // The helper's resolver abroad gives the true answers, as the control resolver does.
     const abroadDns = await startDnsServer(script.control);
     open.push(abroadDns);
-    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http: TIMEOUT_MS };
+    const http = scenario.httpTimeoutMs ?? TIMEOUT_MS;
+    const timeouts = { dns: DNS_TIMEOUT_MS, connect: TIMEOUT_MS, tls: TIMEOUT_MS, http };
     const helper = await startMockHelper(abroadDns, twins, timeouts);
     open.push(helper);
     const targets = scenario.targets.map((t) => pointAt(t.target, servers.get(t.server)!.port));
+    for (const t of targets) urls.set(t.name, t.url);
     const check: MockCheckOptions = {
       resolver,
       sink,
       controlDoh: doh.url,
       ca: MOCK_CA,
-      allowAnswers: ['127.0.0.0/8'],
+      allowAnswers: [MOCK_ADDRESSES],
       timeoutMs: TIMEOUT_MS,
+      httpTimeoutMs: http,
       dnsTimeoutMs: DNS_TIMEOUT_MS,
       dnsWindowMs: DNS_WINDOW_MS,
       sinkTimeoutMs: SINK_TIMEOUT_MS,

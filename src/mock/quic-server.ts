@@ -54,6 +54,26 @@ export interface QuicResponder {
   close(): Promise<void>;
 }
 
+/**
+ * A long-header packet of a version other than 1 draws a Version Negotiation packet offering 1, as a
+ * real server answers (RFC 9000 §6, §17.2.1): the doctor's UDP 443 probe asks exactly that.
+ */
+function versionNegotiation(datagram: Buffer): Buffer | undefined {
+  if (datagram.length < 7 || (datagram[0]! & 0x80) === 0) return undefined;
+  const version = datagram.readUInt32BE(1);
+  if (version === 1 || version === 0) return undefined;
+  const dcidEnd = 6 + datagram[5]!;
+  if (datagram.length < dcidEnd + 1) return undefined;
+  const scidEnd = dcidEnd + 1 + datagram[dcidEnd]!;
+  if (datagram.length < scidEnd) return undefined;
+  const dcid = datagram.subarray(6, dcidEnd);
+  const scid = datagram.subarray(dcidEnd + 1, scidEnd);
+  const head = Buffer.from([0xc0, 0, 0, 0, 0]);
+  const supported = Buffer.from([0, 0, 0, 1]);
+  // Their source ID becomes our destination ID, and theirs our source.
+  return Buffer.concat([head, Buffer.from([scid.length]), scid, Buffer.from([dcid.length]), dcid, supported]);
+}
+
 /** Connections remembered (by client address and port): the mock serves tests, not crowds. */
 const MAX_SESSIONS = 1024;
 
@@ -71,6 +91,8 @@ export async function startQuicResponder(opts: QuicResponderOptions = {}): Promi
       return;
     }
     const reply = (bytes: Buffer) => socket.send(bytes, from.port, from.address);
+    const negotiation = versionNegotiation(datagram);
+    if (negotiation) return reply(negotiation);
     const initial = readClientInitial(datagram);
     const session = sessions.get(flow);
     if (!initial) {

@@ -41,8 +41,21 @@ export interface ServerSpec {
   lingerMs?: number;
   resetTimes?: number;
   delayMs?: number;
+  /** The size of the body `ok` answers with. */
+  bodyBytes?: number;
+  /** The server's own rate, for everyone (not a censor). */
+  bytesPerSecond?: number;
+  /** The censor's policer: names (SNI, or Host over plain HTTP; `*` any) held to `policeBytesPerSecond`. */
+  police?: string[];
+  policeBytesPerSecond?: number;
+  /** The censor freezes every connection from inside after so many bytes. */
+  freezeAfterBytes?: number;
   /** The QUIC side of the server, on UDP at the same port: absent, nothing listens (ICMP port unreachable). */
   quic?: QuicSide;
+  /** Other loopback addresses it answers on, at the same port (a transparent proxy a forged answer leads to). */
+  alsoOn?: string[];
+  /** A link shortener: every request is redirected to this target's URL. */
+  redirectTo?: string;
 }
 
 /** `quic: ok` answers handshakes; `blackhole` drops all UDP to the port; `quic_block_sni` drops blocked names' flows. */
@@ -66,6 +79,8 @@ export interface ScenarioTarget {
 export interface Scenario {
   name: string;
   description: string;
+  /** `http_timeout_seconds`: the HTTP deadline, when a scenario's transfers need more than the others' second. */
+  httpTimeoutMs?: number;
   servers: Map<string, ServerSpec>;
   targets: ScenarioTarget[];
 }
@@ -86,6 +101,13 @@ const SERVER_FIELDS = [
   'delay_ms',
   'quic',
   'quic_block_sni',
+  'also_on',
+  'redirect_to',
+  'body_bytes',
+  'rate_kbit',
+  'police',
+  'police_kbit',
+  'freeze_after_bytes',
 ];
 const TARGET_FIELDS = ['server', 'dns', 'sink', 'control'];
 const REPLY_FIELDS = ['answer', 'rcode', 'silent', 'delay_ms', 'any_type'];
@@ -129,6 +151,11 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
   if (times) spec.resetTimes = readInteger(src, times, `${what}: field "reset_times"`, 0, 1_000_000);
   const delay = get('delay_ms');
   if (delay) spec.delayMs = readInteger(src, delay, `${what}: field "delay_ms"`, 0, 60_000);
+  const alsoOn = get('also_on');
+  if (alsoOn) spec.alsoOn = readAddresses(src, alsoOn, `${what}: field "also_on"`, false);
+  const redirectTo = get('redirect_to');
+  if (redirectTo) spec.redirectTo = readString(src, redirectTo, `${what}: field "redirect_to"`);
+  readPace(src, fields, what, spec);
   const quic = get('quic');
   if (quic)
     spec.quic = { kind: readChoice(src, quic, `${what}: field "quic"`, ['ok', 'blackhole'] as const) };
@@ -138,6 +165,27 @@ function readServer(src: Source, field: Field, name: string): ServerSpec {
     spec.quic.blockSni = names('quic_block_sni');
   }
   return spec;
+}
+
+/** body_bytes, rate_kbit (the server's own), police and police_kbit, freeze_after_bytes (the censor's). */
+function readPace(src: Source, fields: Fields, what: string, spec: ServerSpec): void {
+  const integer = (key: string, min: number, max: number) => {
+    const field = fields.get(key);
+    return field ? readInteger(src, field, `${what}: field "${key}"`, min, max) : undefined;
+  };
+  const body = integer('body_bytes', 0, 64 * 1024 * 1024);
+  const rate = integer('rate_kbit', 1, 10_000_000);
+  const police = fields.get('police');
+  const policeRate = integer('police_kbit', 1, 10_000_000);
+  const freeze = integer('freeze_after_bytes', 0, 64 * 1024 * 1024);
+  if (body !== undefined) spec.bodyBytes = body;
+  if (rate !== undefined) spec.bytesPerSecond = (rate * 1000) / 8;
+  if (police) spec.police = readStrings(src, police, `${what}: field "police"`).map((n) => n.toLowerCase());
+  if (policeRate !== undefined) {
+    if (!police) src.fail(`${what}: field "police_kbit" needs "police"`, fields.get('police_kbit')!.key);
+    spec.policeBytesPerSecond = (policeRate * 1000) / 8;
+  }
+  if (freeze !== undefined) spec.freezeAfterBytes = freeze;
 }
 
 function readReply(src: Source, field: Field, what: string): DnsBehaviour {
@@ -207,7 +255,7 @@ function checkOneDnsPerName(src: Source, targets: ScenarioTarget[], extras: Fiel
 
 export function parseScenario(text: string, file: string, name: string): Scenario {
   const { targets, source, top, extras } = parseTargetsFile(text, file, {
-    topFields: ['description', 'servers'],
+    topFields: ['description', 'servers', 'http_timeout_seconds'],
     targetFields: TARGET_FIELDS,
   });
   const serversField =
@@ -218,11 +266,22 @@ export function parseScenario(text: string, file: string, name: string): Scenari
     servers.set(serverName, readServer(source, field, serverName));
   }
   const description = top.get('description');
+  const httpTimeout = top.get('http_timeout_seconds');
   const scenarioTargets = targets.map((t, i) => readScenarioTarget(source, t, extras[i]!, servers));
   checkOneDnsPerName(source, scenarioTargets, extras);
+  for (const [serverName, spec] of servers) {
+    const to = spec.redirectTo;
+    if (to !== undefined && !targets.some((t) => t.name === to)) {
+      const field = readMapping(source, serversField, 'field "servers"').get(serverName)!;
+      source.fail(`server "${serverName}": field "redirect_to": no target "${to}"`, field.value);
+    }
+  }
   return {
     name,
     description: description ? readString(source, description, 'field "description"') : '',
+    ...(httpTimeout
+      ? { httpTimeoutMs: readInteger(source, httpTimeout, 'field "http_timeout_seconds"', 1, 60) * 1000 }
+      : {}),
     servers,
     targets: scenarioTargets,
   };

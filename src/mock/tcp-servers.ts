@@ -4,8 +4,16 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { CERTS, type CertName } from './certs.js';
+import { bodyOf, isPaced, POLICER_BYTES_PER_SECOND, sendPaced, type Pace } from './throttle.js';
 
 export const HOST = '127.0.0.1';
+
+/**
+ * The mock network's servers, forged answers and proxies live in 127.0.0.0/24: answers there are
+ * genuine in a mock run (--allow-answers), while the rest of 127.0.0.0/8 stays loopback, an answer no
+ * public name can have (OONI's "DNS hijacked to localhost" and "localhost for everyone" scenarios).
+ */
+export const MOCK_ADDRESSES = '127.0.0.0/24';
 
 /**
  * Where the mock network's helper connects from: "abroad". On Linux all of 127.0.0.0/8 is loopback,
@@ -38,6 +46,9 @@ export interface Listening {
  * - trickle: answers 200 and sends its body one byte every 100 ms (slowloris)
  * - bad-headers: answers with a status line, then a header line that is not a header
  * - redirect-loop: answers every request with a redirect to itself
+ * - redirect-countdown: a request for /N (N > 0) is redirected to /N-1, /0 answers 200 (httpbin's /redirect/N)
+ * - redirect-broken: answers with a redirect whose Location is "http://" (no host)
+ * - captcha: answers 403 with a CAPTCHA page of its own (a server that treats some visitors apart)
  */
 export const BEHAVIOURS = [
   'ok',
@@ -54,6 +65,9 @@ export const BEHAVIOURS = [
   'trickle',
   'bad-headers',
   'redirect-loop',
+  'redirect-countdown',
+  'redirect-broken',
+  'captcha',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -71,6 +85,12 @@ export interface Filters {
   blockpageHost?: string[];
   /** TLS interception: a ClientHello for one of these names gets a certificate for it from a CA nobody trusts. */
   interceptSni?: string[];
+  /** A policer: responses on a connection naming one of these (SNI over TLS, Host over HTTP; `*`: any) held to a rate. */
+  police?: string[];
+  /** The policer's rate (default 130 kbit/s). */
+  policeBytesPerSecond?: number;
+  /** Every response to a client inside stops after this many bytes and the connection stays open, silent. */
+  freezeAfterBytes?: number;
 }
 
 export interface ServerOptions extends Filters {
@@ -81,7 +101,18 @@ export interface ServerOptions extends Filters {
   cert?: CertName;
   /** Wait this long before answering a request: slow but healthy. */
   delayMs?: number;
+  /** Answer every request with a redirect there (a link shortener); asked when the request comes. */
+  redirectTo?: () => string;
+  /** Listen there (a loopback address) at this port, instead of 127.0.0.1 at any port. */
+  at?: { address: string; port: number };
+  /** The size of the body `ok` answers with (default a line of text). */
+  bodyBytes?: number;
+  /** Send responses at this rate, to everyone: a server slow for all, not a censor. */
+  bytesPerSecond?: number;
 }
+
+export const CAPTCHA_PAGE =
+  '<html><head><title>Just a moment...</title></head><body><p>Checking your browser before accessing the site.</p></body></html>\n';
 
 export const BLOCKPAGE =
   '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
@@ -100,10 +131,13 @@ function track(server: net.Server): () => Promise<void> {
     });
 }
 
-async function listen(server: net.Server): Promise<Listening> {
+async function listen(server: net.Server, address = HOST, port = 0): Promise<Listening> {
   const close = track(server);
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  return { address: HOST, port: (server.address() as net.AddressInfo).port, close };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, address, resolve);
+  });
+  return { address, port: (server.address() as net.AddressInfo).port, close };
 }
 
 /** Calls `then` with the request head once it has arrived whole. */
@@ -118,6 +152,7 @@ function onRequest(stream: net.Socket, then: (head: string) => void) {
   stream.on('data', read);
 }
 
+const hostWithPort = (head: string) => /^host:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
 const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
 
 /** Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it unless asked to keep it. */
@@ -129,8 +164,46 @@ function closesAfter(head: string): boolean {
   return /^[^\r\n]* HTTP\/1\.0\r?\n/.test(head) ? !tokens.includes('keep-alive') : tokens.includes('close');
 }
 
+const HELLO = Buffer.from('hello from a loopback server\n');
+
+/** The `ok` answer: the head, then the body as fast as the client reads or at the pace given. */
+function answer(stream: net.Socket, opts: ServerOptions, head: string, pace: Pace, next: () => void) {
+  // As an HTTP server does, the connection stays open for more requests unless the request asks
+  // to close it. (A server that closes after every answer makes undici take a stack trace per
+  // response, an error it builds to close its side: about 1% of a probe's CPU here.)
+  const close = closesAfter(head);
+  const body = opts.bodyBytes ? bodyOf(opts.bodyBytes) : HELLO;
+  const top = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n`;
+  const after = () => (close ? void stream.end() : next());
+  const timer = setTimeout(() => {
+    if (isPaced(pace)) return sendPaced(stream, Buffer.concat([Buffer.from(top), body]), pace, after);
+    stream.cork(); // head and body in one segment, as before bodies grew
+    stream.write(top);
+    stream.write(body);
+    stream.uncork();
+    after();
+  }, opts.delayMs ?? 0);
+  stream.once('close', () => clearTimeout(timer));
+}
+
 /** Answers one request; `next` waits for the next request on a connection kept open. */
-function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head: string, next: () => void) {
+const redirect = (stream: net.Socket, location: string) =>
+  void stream.end(
+    `HTTP/1.1 302 Found\r\nlocation: ${location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+  );
+
+/** /N of redirect-countdown: the number in the request's path. */
+const countdownOf = (head: string) => Number(/^\S+ \/(\d+)/.exec(head)?.[1] ?? 0);
+
+function respond(
+  stream: net.Socket,
+  raw: net.Socket,
+  opts: ServerOptions,
+  head: string,
+  pace: Pace,
+  next: () => void,
+) {
+  if (opts.redirectTo) return redirect(stream, opts.redirectTo());
   switch (opts.behaviour) {
     case 'reset-on-request':
       return raw.resetAndDestroy(); // on the TCP socket: a TLS socket cannot send a RST
@@ -143,28 +216,23 @@ function respond(stream: net.Socket, raw: net.Socket, opts: ServerOptions, head:
     case 'truncated-body':
       return void stream.end('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly a little');
     case 'redirect-loop':
+      return redirect(stream, `http://${hostWithPort(head) ?? 'localhost'}/`);
+    case 'redirect-broken':
+      return redirect(stream, 'http://');
+    case 'captcha':
       return void stream.end(
-        `HTTP/1.1 302 Found\r\nlocation: http://${hostOf(head) ?? 'localhost'}/\r\ncontent-length: 0\r\n\r\n`,
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: ${CAPTCHA_PAGE.length}\r\nconnection: close\r\n\r\n${CAPTCHA_PAGE}`,
       );
+    case 'redirect-countdown':
+      if (countdownOf(head) > 0) return redirect(stream, `/${countdownOf(head) - 1}`);
+      return respond(stream, raw, { ...opts, behaviour: 'ok' }, head, pace, next);
     case 'bad-headers':
       return void stream.end('HTTP/1.1 200 OK\r\nthis is not a header\r\ncontent-length: 0\r\n\r\n');
     case 'endless-body':
     case 'trickle':
       return streamBody(stream, opts.behaviour);
-    default: {
-      // As an HTTP server does, the connection stays open for more requests unless the request asks
-      // to close it. (A server that closes after every answer makes undici take a stack trace per
-      // response, an error it builds to close its side: about 1% of a probe's CPU here.)
-      const close = closesAfter(head);
-      const body = 'hello from a loopback server\n';
-      const answer = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n${body}`;
-      const timer = setTimeout(() => {
-        if (close) return void stream.end(answer);
-        stream.write(answer);
-        next();
-      }, opts.delayMs ?? 0);
-      stream.once('close', () => clearTimeout(timer));
-    }
+    default:
+      return answer(stream, opts, head, pace, next);
   }
 }
 
@@ -216,6 +284,18 @@ class Censor {
   blockpageFor = (name: string | undefined) =>
     name !== undefined && (this.filters.blockpageHost?.includes(name) ?? false);
   intercepts = (name: string) => this.filters.interceptSni?.includes(name.toLowerCase()) ?? false;
+
+  /** The pace of a response: the server's own rate, the policer's over a named flow, the freeze. */
+  paceOf(opts: ServerOptions, name: string | undefined): Pace {
+    const names = this.filters.police ?? [];
+    const policed = names.includes('*') || (name !== undefined && names.includes(name.toLowerCase()));
+    const police = policed ? (this.filters.policeBytesPerSecond ?? POLICER_BYTES_PER_SECOND) : Infinity;
+    const rate = Math.min(opts.bytesPerSecond ?? Infinity, police);
+    return {
+      ...(rate !== Infinity ? { bytesPerSecond: rate } : {}),
+      ...(this.filters.freezeAfterBytes ? { freezeAfterBytes: this.filters.freezeAfterBytes } : {}),
+    };
+  }
 }
 
 /** A censor with no filters: what stands between the helper abroad and the servers. */
@@ -242,12 +322,16 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
   const context = pair ? tls.createSecureContext(pair) : undefined;
   const inside: Face = { opts, censor: new Censor(opts) };
   const abroad: Face = { opts: { ...opts, behaviour: opts.abroad ?? opts.behaviour }, censor: NO_CENSOR };
-  const serveHttp = ({ opts: o, censor }: Face, stream: net.Socket, raw: net.Socket): void =>
+  // The policer keys on what it can read: the SNI of a TLS flow (known once the handshake began),
+  // the Host of a plain one.
+  const serveHttp = (face: Face, stream: net.Socket, raw: net.Socket, sni?: () => string | undefined): void =>
     onRequest(stream, (head) => {
+      const { opts: o, censor } = face;
       const host = hostOf(head);
       if (censor.blocksHost(host)) return censor.trigger(raw);
       if (censor.blockpageFor(host)) return blockpage(stream);
-      respond(stream, raw, o, head, () => serveHttp({ opts: o, censor }, stream, raw));
+      const pace = censor.paceOf(o, sni ? sni() : host);
+      respond(stream, raw, o, head, pace, () => serveHttp(face, stream, raw, sni));
     });
   // No Nagle: a small answer must not wait for the ACK of the last one (40 ms of delayed ACK on Linux).
   const server = net.createServer({ noDelay: true }, (raw) => {
@@ -257,19 +341,21 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
     const early = FIRST_BYTES[face.opts.behaviour];
     if (early) return void raw.once('data', () => early(raw));
     if (!context) return serveHttp(face, raw, raw);
+    let sni: string | undefined;
     const secure = new tls.TLSSocket(raw, {
       isServer: true,
       secureContext: context,
       // The name in the ClientHello decides, before the server answers it: SNI filtering, interception.
       SNICallback: (name, done) => {
+        sni = name;
         if (censor.blocksSni(name)) return censor.trigger(raw);
         done(null, censor.intercepts(name) ? interceptContext() : context);
       },
     });
     secure.on('error', () => {});
-    serveHttp(face, secure, raw);
+    serveHttp(face, secure, raw, () => sni);
   });
-  return listen(server);
+  return listen(server, opts.at?.address, opts.at?.port);
 }
 
 /** A port nobody listens on: the kernel answers a SYN with a RST (connection refused). */

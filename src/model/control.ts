@@ -1,6 +1,7 @@
 import type { FailureString } from './failure.js';
 import type { CertificateSummary, HttpObservation } from './observation.js';
 import type { QuicStage, QuicVerdictName } from './quic.js';
+import type { TransferFigures } from './transfer.js';
 import type { VerdictName } from './verdict.js';
 
 // The conversation with a helper abroad (`reachprobe helper`, OONI's test helper's role): what the
@@ -56,7 +57,11 @@ export type ControlHttp = Pick<
   | 'body_truncated'
   | 'title'
   | 'body_sha256'
-> & { failure?: FailureString };
+> & {
+  failure?: FailureString;
+  /** The helper's transfer of the body, without its samples (when the helper measures transfers). */
+  transfer?: TransferFigures;
+};
 
 export interface ControlQuic {
   verdict: QuicVerdictName;

@@ -1,4 +1,5 @@
 import type { Failure } from './failure.js';
+import type { Transfer } from './transfer.js';
 
 // The raw facts each check records. They go into the JSON report unchanged (field names are the
 // report's), and `classify` reads nothing else.
@@ -72,9 +73,11 @@ export interface DohObservation extends Timed {
 /**
  * Why a connection-level check was made, when it is not the target's own: `decoy` is the innocuous
  * check made first on the same IP:port (another SNI or Host), `sni_probe` the target's SNI sent to a
- * known-clean address, `residual_check` an innocuous check repeated after a block to see it last.
+ * known-clean address, `residual_check` an innocuous check repeated after a block to see it last,
+ * `transfer_control` the same URL fetched on the same IP:port with the innocuous name, after a slow
+ * transfer (to tell a throttler keyed on the name from a slow path).
  */
-export type CheckPurpose = 'decoy' | 'sni_probe' | 'residual_check';
+export type CheckPurpose = 'decoy' | 'sni_probe' | 'residual_check' | 'transfer_control';
 
 /** Fields of every connect, TLS and HTTP check. */
 interface Attempt {
@@ -83,6 +86,11 @@ interface Attempt {
   try?: number;
   /** A decoy reused from another target measured on the same IP:port shortly before: that target's name. */
   shared_from?: string;
+  /**
+   * The connection it was made on, numbered in the run: the connect, TLS and HTTP checks of one
+   * connection share it (a reused decoy keeps the one it was made on, for the other target).
+   */
+  transaction_id?: number;
 }
 
 export interface ConnectObservation extends Timed, Attempt {
@@ -139,6 +147,8 @@ export interface HttpObservation extends Timed, Attempt {
   title?: string;
   /** SHA-256 (hex) of the body bytes read (up to the cap). */
   body_sha256?: string;
+  /** The body's transfer over time (with --transfer). */
+  transfer?: Transfer;
   failure?: Failure;
 }
 

@@ -40,8 +40,8 @@ export interface QuicResult {
 export type QuicStage = 'initial' | 'handshake' | 'complete';
 
 /**
- * A failure of the QUIC handshake, labelled with OONI's operation for it. The failure strings are
- * the one taxonomy's; the shared Operation type gets a QUIC step when the classifier reads QUIC.
+ * A failure of the QUIC handshake, labelled with OONI's operation for it by QUIC's own classifier
+ * (src/net/errors). The failure strings are the one taxonomy's.
  */
 export type QuicFailure = Omit<Failure, 'operation'> & { operation: 'quic_handshake' };
 
@@ -57,6 +57,8 @@ export interface QuicObservation extends Timed {
   purpose?: CheckPurpose;
   /** A decoy reused from another target measured on the same address and UDP port shortly before: that target's name. */
   shared_from?: string;
+  /** The handshake's own connection, numbered in the run as TCP's are (each handshake has one of its own). */
+  transaction_id?: number;
   address: string;
   port: number;
   /** The UDP source port: the GFW inspects only flows whose source port is above the destination's. */

@@ -4,7 +4,8 @@ import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
 import type { ServiceVerdict } from './service.js';
 import type { ExpectedBlocking, Role } from './target.js';
-import type { BlockedBy, Heuristic, Lingering, VerdictName } from './verdict.js';
+import type { Throughput } from './transfer.js';
+import type { BlockedBy, Families, Heuristic, Lingering, RedirectHop, VerdictName } from './verdict.js';
 
 export interface Timings {
   resolve_ms?: number;
@@ -34,6 +35,10 @@ export interface TargetResult {
   failure?: FailureString;
   /** What the block is keyed on: the server's address, the TLS name, the HTTP Host, or not known. */
   'blocked-by'?: BlockedBy;
+  /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
+  families?: Families;
+  /** The redirects followed (--max-redirects), each hop measured as the target is. */
+  redirects?: RedirectHop[];
   /** `possibly-residual`: another target was blocked on the same IP:port shortly before. */
   flags?: string[];
   /** What --residual-check saw: how long innocuous checks on the same IP:port stayed blocked. */
@@ -52,10 +57,13 @@ export interface TargetResult {
   control?: Omit<Control, 'type' | 'name' | 'url'>;
   /** The QUIC handshake's verdict (absent when the target was not measured over QUIC). */
   quic?: QuicResult;
+  /** The transfer's rate here and the controls' (with --transfer, on http(s) targets that got a body). */
+  throughput?: Throughput;
   addresses: string[];
   timings: Timings;
   expect?: VerdictName;
   expect_blocking?: ExpectedBlocking;
+  expect_accessible?: boolean;
   expect_quic?: QuicVerdictName;
   expect_met: boolean;
   started_at: string;

@@ -30,6 +30,8 @@ export interface Target {
   expect?: VerdictName;
   /** Checked only in runs with a helper: without one, nothing says what `blocking` is. */
   expectBlocking?: ExpectedBlocking;
+  /** OONI's `accessible` as the comparison with the helper must find it; checked only in runs with a helper. */
+  expectAccessible?: boolean;
   /** `quic:` in the targets file: measure (true) or never measure (false) over QUIC; absent: only with --quic. */
   quic?: boolean;
   /** The QUIC verdict the target must get, in runs that measure it over QUIC. */

@@ -1,4 +1,5 @@
 import type { FailureString, Operation } from './failure.js';
+import type { Throughput } from './transfer.js';
 
 // Every verdict the tool can give, with the sentence `reachprobe check --help` explains it with.
 export const VERDICTS = {
@@ -20,6 +21,8 @@ export const VERDICTS = {
   unreachable: 'no route to the address from here (a local network problem, not censorship)',
   'http-diff':
     'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
+  throttled:
+    'the page came, but 10x slower than the same URL with an innocuous name on the same address or from the helper abroad (or it froze where they did not): slowed, not blocked',
   down: 'the helper abroad met the same failure: the server is down or broken everywhere, not censorship',
   'vantage-offline':
     'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',
@@ -58,6 +61,28 @@ export interface Lingering {
   checks: number;
 }
 
+/** How the addresses of one family answered the SYN: one of them opened, or each failed (the most telling failure). */
+export interface FamilyOutcome {
+  addresses: string[];
+  open: boolean;
+  failure?: FailureString;
+}
+
+/** A name with addresses of both families: each judged on its own (absent for one family). */
+export interface Families {
+  ipv4: FamilyOutcome;
+  ipv6: FamilyOutcome;
+}
+
+/** One redirect followed: where to, and what its own checks found there. */
+export interface RedirectHop {
+  url: string;
+  verdict: VerdictName;
+  stage?: Operation;
+  failure?: FailureString;
+  reason: string;
+}
+
 /** A verdict and the evidence behind it. */
 export interface Verdict {
   verdict: VerdictName;
@@ -68,12 +93,18 @@ export interface Verdict {
   reason: string;
   /** Facts that support the verdict, one per line. */
   evidence: string[];
-  /** What the block is keyed on, for a reset, timeout, closed or inconsistent connection. */
+  /** What the block is keyed on, for a reset, timeout, closed, inconsistent or throttled connection. */
   blockedBy?: BlockedBy;
   /** What --residual-check saw after the block: innocuous checks on the same IP:port, until one passed. */
   lingering?: Lingering;
   /** The DNS heuristics that fired (absent when none did). */
   heuristics?: Heuristic[];
+  /** Per address family, when the name has addresses of both: the verdict is what happy eyeballs gets. */
+  families?: Families;
+  /** The redirects followed (--max-redirects), each hop measured as the target is. */
+  redirects?: RedirectHop[];
   /** The verdict as measured, when the run context (vantage offline) or the control (down) replaced it. */
   measured?: VerdictName;
+  /** The transfer's rate and what the throttling rule made of it (with --transfer, on http(s) targets). */
+  throughput?: Throughput;
 }

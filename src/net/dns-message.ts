@@ -1,4 +1,5 @@
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import { canonicalAddress } from '../model/addresses.js';
 import type { DnsAnswer } from '../model/observation.js';
 
 // DNS messages as both transports (UDP and DNS-over-HTTPS) send and read them.
@@ -52,5 +53,6 @@ function answerData(a: Answer): string {
   if (a.type === 'OPT') return JSON.stringify(a.options); // has no data; only a hostile server puts one here
   if (a.type === 'TXT') return (Array.isArray(a.data) ? a.data : [a.data]).map(String).join('');
   if (a.type === 'MX') return `${a.data.preference ?? 0} ${a.data.exchange}`;
+  if (a.type === 'AAAA') return canonicalAddress(a.data); // dns-packet's spelling is not RFC 5952's
   return typeof a.data === 'string' ? a.data : JSON.stringify(a.data);
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
-import type { DnsServer } from '../model/addresses.js';
+import { canonicalAddress, type DnsServer } from '../model/addresses.js';
 import { bareName, decodeMessage, type QueryType } from './dns-message.js';
 
 // Raw DNS queries share UDP sockets: one socket per query cost a socket, a bind and a close three
@@ -125,7 +125,5 @@ class SharedSocket {
 /** Node reports a peer's IPv6 address compressed and in lower case; the user may not have. Both are IP literals. */
 export function sameAddress(a: string, b: string): boolean {
   if (a === b) return true;
-  const canonical = (s: string) =>
-    s.includes(':') && !s.includes('%') ? new URL(`http://[${s}]/`).hostname : s;
-  return canonical(a) === canonical(b);
+  return canonicalAddress(a) === canonicalAddress(b);
 }

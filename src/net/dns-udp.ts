@@ -1,6 +1,7 @@
 import { formatServer, type DnsServer } from '../model/addresses.js';
 import { tenths, type Clock } from '../model/clock.js';
-import { DeadlineError, failureOf, failureOfRcode, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { DeadlineError, dnsFailure, rcodeFailure } from './errors/classify.js';
 import type { DnsReply } from '../model/observation.js';
 import {
   bareName,
@@ -56,7 +57,7 @@ export function queryUdp(
       if (result.replies.length === 0) onFirst?.(undefined, failure);
       resolve(result);
     };
-    const fail = (err: unknown) => finish(failureOf(err, 'resolve'));
+    const fail = (err: unknown) => finish(dnsFailure(err));
     // Timers fire before the poll phase reads datagrams that are already waiting: after a stall of
     // the event loop, a reply that came in time would be dropped. So each timer ends the query one
     // turn later, after the waiting replies are read.
@@ -131,11 +132,11 @@ export function resolutionOf(a: FirstReply, aaaa: FirstReply): { addresses: stri
   if (!reply)
     return {
       addresses: [],
-      failure: a.failure ?? aaaa.failure ?? failureOf(new Error('no reply'), 'resolve'),
+      failure: a.failure ?? aaaa.failure ?? dnsFailure(new Error('no reply')),
     };
   return {
     addresses: [],
-    failure: failureOfRcode(reply.rcode, `${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`),
+    failure: rcodeFailure(reply.rcode, `${reply.rcode} for ${a.reply ? 'A' : 'AAAA'}`),
   };
 }
 

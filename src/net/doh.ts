@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { DeadlineError, dohFailure } from './errors/classify.js';
 import type { DnsAnswer } from '../model/observation.js';
 import { bareName, contentOf, decodeMessage, encodeQuery, type QueryType } from './dns-message.js';
 import { trustStore } from './tls.js';
@@ -84,7 +85,7 @@ function decodeOrBlame(bytes: Buffer) {
 const failedWith = (err: unknown): DohResult => ({
   answers: [],
   addresses: [],
-  failure: failureOf(err, 'resolve'),
+  failure: dohFailure(err),
 });
 
 /**

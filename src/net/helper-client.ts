@@ -2,7 +2,8 @@ import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Control, ControlEnd, ControlRequest } from '../model/control.js';
-import { failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { fetchFailure } from './errors/classify.js';
 import { trustStore } from './tls.js';
 
 // The probe's side of the conversation with a helper abroad: one POST per batch of targets, its
@@ -89,12 +90,12 @@ export async function askHealth(
     }
     return { status: response.statusCode, body, ...(date ? { date } : {}), ms: ms() };
   } catch (err) {
-    return { ms: ms(), failure: failureOf(err, 'http_round_trip') };
+    return { ms: ms(), failure: fetchFailure(err) };
   }
 }
 
 const why = (err: unknown) => {
-  const f = failureOf(err, 'http_round_trip');
+  const f = fetchFailure(err);
   return `${f.failure} (${f.message})`;
 };
 

@@ -1,7 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import type net from 'node:net';
 import { Client, type Dispatcher } from 'undici';
-import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { DeadlineError, httpFailure } from './errors/classify.js';
+import type { Transfer } from '../model/transfer.js';
+import { TransferMeter } from './transfer.js';
 
 export interface HttpGetOptions {
   /** scheme://host[:port]: sets the Host header; the connection itself is the socket given. */
@@ -10,6 +13,12 @@ export interface HttpGetOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   userAgent: string;
+  /**
+   * Measure the body's transfer, with this stall threshold: a deadline that comes while bytes are
+   * still arriving then cuts the body (a slow transfer is data, not a failure); one that comes after
+   * a stall's silence is a freeze, and the timeout it always was.
+   */
+  transferStallMs?: number;
 }
 
 export interface HttpGetResult {
@@ -25,6 +34,7 @@ export interface HttpGetResult {
   title?: string;
   /** SHA-256 (hex) of the body bytes read. */
   bodySha256?: string;
+  transfer?: Transfer;
   failure?: Failure;
 }
 
@@ -99,7 +109,7 @@ const gone = () =>
 export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpGetResult> {
   const result: HttpGetResult = { bodyBytes: 0, bodyTruncated: false };
   if (socket.destroyed || socket.readableEnded)
-    return Promise.resolve({ ...result, failure: failureOf(gone(), 'http_round_trip') });
+    return Promise.resolve({ ...result, failure: httpFailure(gone()) });
   return new Promise((resolve) => {
     let handedOver = false;
     const client = new Client(opts.origin, {
@@ -112,21 +122,30 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
     });
     let done = false;
     let body: BodyReader | undefined;
-    const finish = (err?: unknown) => {
+    let meter: TransferMeter | undefined;
+    const began = performance.now();
+    const finish = (err?: unknown, how: 'complete' | 'cut' | 'failed' = err ? 'failed' : 'complete') => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (err !== undefined) result.failure = failureOf(err, 'http_round_trip');
+      if (err !== undefined) result.failure = httpFailure(err);
+      if (meter) result.transfer = meter.finish(how);
       body?.finish(result);
       resolve(result);
       // Destroying the client ends the request wherever it is, even before undici has sent it.
       client.destroy(DONE).catch(() => {});
       socket.destroy();
     };
-    const timer = setTimeout(
-      () => finish(new DeadlineError('HTTP round trip', opts.timeoutMs)),
-      opts.timeoutMs,
-    );
+    const deadline = () => {
+      const transfer = meter?.finish('deadline');
+      meter = undefined;
+      if (transfer) result.transfer = transfer;
+      if (transfer?.end !== 'deadline') return finish(new DeadlineError('HTTP round trip', opts.timeoutMs));
+      // Still arriving: the deadline cut the body, as the limit would have.
+      result.bodyTruncated = true;
+      finish();
+    };
+    const timer = setTimeout(deadline, opts.timeoutMs);
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {}, // its presence tells undici this handler speaks the current API
       onResponseStart(_controller, statusCode, headers) {
@@ -140,13 +159,23 @@ export function httpGet(socket: net.Socket, opts: HttpGetOptions): Promise<HttpG
           .map((h) => h.toLowerCase())
           .sort();
         body = new BodyReader();
+        if (opts.transferStallMs !== undefined)
+          meter = new TransferMeter({
+            limitBytes: opts.maxBodyBytes,
+            stallMs: opts.transferStallMs,
+            ttfbMs: performance.now() - began,
+          });
       },
       onResponseData(_controller, chunk) {
-        body?.add(chunk);
-        result.bodyBytes += chunk.length;
+        // A measured transfer stops exactly where --transfer says, the chunk past it cut there.
+        const room = opts.maxBodyBytes - result.bodyBytes;
+        const kept = meter && chunk.length > room ? chunk.subarray(0, room) : chunk;
+        body?.add(kept);
+        meter?.add(kept.length);
+        result.bodyBytes += kept.length;
         if (result.bodyBytes < opts.maxBodyBytes) return;
         result.bodyTruncated = true;
-        finish(); // enough read: an endless body cannot hold us
+        finish(undefined, 'cut'); // enough read: an endless body cannot hold us
       },
       onResponseEnd: () => finish(),
       onResponseError: (_controller, err) => finish(err),

@@ -1,8 +1,8 @@
 import dns from 'node:dns';
 import pLimit from 'p-limit';
-import { DeadlineError, failureOf } from '../model/failure.js';
+import { DeadlineError, dnsFailure } from './errors/classify.js';
 import { failed, ok, type Outcome } from '../model/outcome.js';
-import { formatServer, type DnsServer } from '../model/addresses.js';
+import { canonicalAddress, formatServer, type DnsServer } from '../model/addresses.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import { lookupUdp } from './dns-udp.js';
 
@@ -18,7 +18,7 @@ export interface Resolver {
 function withDeadline<T>(work: Promise<Outcome<T>>, ms: number): Promise<Outcome<T>> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Outcome<T>>((resolve) => {
-    timer = setTimeout(() => resolve(failed(failureOf(new DeadlineError('DNS lookup', ms), 'resolve'))), ms);
+    timer = setTimeout(() => resolve(failed(dnsFailure(new DeadlineError('DNS lookup', ms)))), ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
@@ -33,8 +33,8 @@ const LOOKUPS_AT_ONCE = 16;
 
 const lookupOutcome = (host: string): Promise<Outcome<string[]>> =>
   dns.promises.lookup(host, { all: true, verbatim: true }).then(
-    (found) => ok(found.map((a) => a.address)),
-    (err: unknown) => failed<string[]>(failureOf(err, 'resolve')),
+    (found) => ok(found.map((a) => canonicalAddress(a.address))),
+    (err: unknown) => failed<string[]>(dnsFailure(err)),
   );
 
 /** getaddrinfo, with /etc/hosts and the system's resolvers: exactly what an app on this machine sees. */

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
-import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { DeadlineError, tlsFailure } from './errors/classify.js';
 import type { CertificateSummary } from '../model/observation.js';
 
 export interface HandshakeOptions {
@@ -108,12 +109,12 @@ const CHAIN_PROBLEMS: Record<string, string> = {
  */
 function certificateProblem(socket: tls.TLSSocket, nameProblem: Error | undefined): Failure | undefined {
   if (socket.authorized) return undefined;
-  if (nameProblem) return failureOf(nameProblem, 'tls_handshake');
+  if (nameProblem) return tlsFailure(nameProblem);
   const code = String(socket.authorizationError);
   const err = Object.assign(new Error(CHAIN_PROBLEMS[code] ?? `the certificate is not trusted (${code})`), {
     code,
   });
-  return failureOf(err, 'tls_handshake');
+  return tlsFailure(err);
 }
 
 const contexts = new Map<string, tls.SecureContext>();
@@ -205,10 +206,9 @@ export function handshake(tcp: net.Socket, opts: HandshakeOptions): Promise<Hand
       if (!result.socket) secure.destroy();
       resolve(result);
     };
-    const onError = (err: Error) => finish({ failure: failureOf(err, 'tls_handshake') });
+    const onError = (err: Error) => finish({ failure: tlsFailure(err) });
     const timer = setTimeout(
-      () =>
-        finish({ failure: failureOf(new DeadlineError('TLS handshake', opts.timeoutMs), 'tls_handshake') }),
+      () => finish({ failure: tlsFailure(new DeadlineError('TLS handshake', opts.timeoutMs)) }),
       opts.timeoutMs,
     );
     secure.once('error', onError);

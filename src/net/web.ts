@@ -1,6 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
-import { DeadlineError, failureOf, type Failure } from '../model/failure.js';
+import type { Failure } from '../model/failure.js';
+import { DeadlineError, fetchFailure } from './errors/classify.js';
 import type { Outcome } from '../model/outcome.js';
 import { trustStore } from './tls.js';
 
@@ -94,7 +95,7 @@ export async function fetchOnce(req: WebRequest): Promise<WebAnswer> {
     };
   } catch (err) {
     const cause = signal.aborted ? new DeadlineError(`request to ${req.url}`, req.timeoutMs) : err;
-    return { body: '', ms: ms(), failure: failureOf(cause, 'http_round_trip') };
+    return { body: '', ms: ms(), failure: fetchFailure(cause) };
   } finally {
     void dispatcher.destroy().catch(() => {});
   }

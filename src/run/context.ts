@@ -16,6 +16,21 @@ export interface ProbeContext {
   /** Decoys that passed lately, reused by the next targets on the same IP:port. */
   decoys: PassedDecoys;
   watch: Stopwatch;
+  /** Aborted when the run is given up: every connection and handshake still open is closed. */
+  cancel?: AbortSignal;
+  transactions: Transactions;
+}
+
+/**
+ * Numbers the connections of a run (OONI's transaction ids): the connect, TLS and HTTP observations
+ * of one connection, or a QUIC handshake, carry its number, so results join them by it.
+ */
+export class Transactions {
+  private last = 0;
+
+  next(): number {
+    return ++this.last;
+  }
 }
 
 /** Another target was blocked on the same endpoint shortly before: a failure here may be its echo. */

@@ -21,7 +21,10 @@ export interface ProbeOptions {
   /** How long the raw DNS query keeps listening after the first reply. */
   dnsWindowMs: number;
   concurrency: number;
+  /** Body bytes read at most when the transfer is not measured (--max-body). */
   maxBodyBytes: number;
+  /** --transfer: body bytes read at most, their transfer measured (0: not measured; --max-body holds). */
+  transferBytes: number;
   /** At most this many of a name's addresses are dialled. */
   maxAddresses: number;
   /** --resolve HOST:PORT:ADDR pins, keyed "host:port". */
@@ -43,6 +46,8 @@ export interface ProbeOptions {
   decoyReuseMs: number;
   /** How many times the target's own check is tried, on fresh connections, while it is reset. */
   tries: number;
+  /** Redirects followed, each hop measured as the target is (0: the redirect is recorded, not followed). */
+  maxRedirects: number;
   /** --sni-probe-addr: a known-clean server the target's SNI is also sent to, after a block. */
   sniProbe?: DnsServer;
   /** --residual-check: how long to keep re-checking a blocked IP:port with the decoy (0: not at all). */
@@ -87,6 +92,19 @@ export interface ProbeEnv {
   helper?: Controls;
 }
 
+// A stall is a silence of a second between body bytes (the gaps a policer's drops leave), or a
+// quarter of the HTTP deadline when that is shorter, so a freeze can be told within short deadlines.
+const STALL_MS = 1000;
+
+/** What an HTTP check reads of a body: the limit, and the stall threshold when the transfer is measured. */
+export function bodyLimits(options: ProbeOptions): { maxBodyBytes: number; transferStallMs?: number } {
+  if (options.transferBytes === 0) return { maxBodyBytes: options.maxBodyBytes };
+  return {
+    maxBodyBytes: options.transferBytes,
+    transferStallMs: Math.min(STALL_MS, options.timeouts.http / 4),
+  };
+}
+
 export const DEFAULT_TIMEOUTS: StageTimeouts = { dns: 4000, connect: 10_000, tls: 10_000, http: 10_000 };
 
 export const DEFAULT_OPTIONS: ProbeOptions = {
@@ -94,6 +112,7 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   dnsWindowMs: 1000,
   concurrency: 32,
   maxBodyBytes: 64 * 1024,
+  transferBytes: 512 * 1024,
   maxAddresses: 8,
   pins: new Map(),
   userAgent: 'Mozilla/5.0 (compatible; reachprobe)',
@@ -105,6 +124,7 @@ export const DEFAULT_OPTIONS: ProbeOptions = {
   decoyName: 'www.example.org',
   decoyReuseMs: 10_000,
   tries: 3,
+  maxRedirects: 10,
   residualCheckMs: 0,
   quic: 'marked',
   quicTimeoutMs: 5000,

@@ -9,7 +9,7 @@ import {
 import { checkHttp } from '../checks/http.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
-import { hostPort, impossibleReason, inList } from '../model/addresses.js';
+import { canonicalAddress, hostPort, impossibleReason, inList } from '../model/addresses.js';
 import type { Failure } from '../model/failure.js';
 import type { ConnectObservation, Observation, ResolveObservation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
@@ -27,7 +27,8 @@ import {
 import type { ProbeContext, Residual } from './context.js';
 import type { DecoyObservation } from './decoys.js';
 import { probeQuic, wantsQuic, type QuicRun } from './quic.js';
-import type { ProbeOptions } from './options.js';
+import { bodyLimits, type ProbeOptions } from './options.js';
+import { transferControl } from './throttle.js';
 
 export interface ProbeRun {
   /** Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier, where this target's own would be). */
@@ -42,9 +43,14 @@ export interface ProbeRun {
   quic?: QuicRun;
 }
 
-interface Chosen {
-  address: string;
+/** An open connection, and its transaction id. */
+interface Connection {
   socket: net.Socket;
+  id: number;
+}
+
+interface Chosen extends Connection {
+  address: string;
   release: () => void;
 }
 
@@ -105,10 +111,17 @@ const dialable = (address: string, options: ProbeOptions) =>
   impossibleReason(address, options.allowedAnswers) === undefined &&
   !(options.neverDial && inList(options.neverDial, address));
 
-/** The answers (so many at most), and the helper's extra addresses (the probe's) after them. */
+/** The answers (so many at most of each family), and the helper's extra addresses (the probe's) after them. */
 function toDial(target: Target, answers: string[], options: ProbeOptions): string[] {
-  const first = answers.slice(0, options.maxAddresses);
-  const extra = (options.alsoDial?.get(target.name) ?? []).filter((a) => !first.includes(a));
+  // So many of each family: both are dialled, as an application with happy eyeballs would.
+  const taken = { v4: 0, v6: 0 };
+  const first = answers
+    .map(canonicalAddress)
+    .filter((a) => ++taken[a.includes(':') ? 'v6' : 'v4'] <= options.maxAddresses);
+  // The probe's addresses, spelled as ours: one address is dialled once, however it was written.
+  const extra = (options.alsoDial?.get(target.name) ?? [])
+    .map(canonicalAddress)
+    .filter((a) => !first.includes(a));
   return [...first, ...extra.slice(0, options.maxAddresses)];
 }
 
@@ -180,16 +193,10 @@ async function connectAndUse(
     const release = await holdEndpoint(ctx, 'tcp', endpoint);
     let kept = false;
     try {
-      const { observation, socket } = await checkConnect(
-        ctx.env.dial,
-        address,
-        target.port,
-        ctx.options.timeouts.connect,
-        ctx.watch,
-      );
+      const { observation, socket, id } = await dial(ctx, address, target.port);
       if (observation.failure) dialFailed(ctx, endpoint);
       if (socket && !chosen) {
-        chosen = { address, socket, release };
+        chosen = { address, socket, id, release };
         kept = true;
         pickFirst(chosen);
       } else {
@@ -220,8 +227,16 @@ const RETRYABLE = new Set(['connection_reset', 'eof_error']);
 
 const tagged = <T extends Observation>(
   o: T,
-  extra: Partial<Pick<ConnectObservation, 'purpose' | 'try'>>,
+  extra: Partial<Pick<ConnectObservation, 'purpose' | 'try' | 'transaction_id'>>,
 ): T => Object.assign(o, extra);
+
+/** A connection of its own: its connect observation, and the checks made on it, carry its transaction id. */
+async function dial(ctx: ProbeContext, address: string, port: number) {
+  const id = ctx.transactions.next();
+  const dialled = await checkConnect(ctx.env.dial, address, port, ctx.options.timeouts.connect, ctx.watch);
+  dialled.observation.transaction_id = id;
+  return { ...dialled, id };
+}
 
 /**
  * The innocuous check, on the connection already open: the same IP:port with another name (as SNI
@@ -230,7 +245,7 @@ const tagged = <T extends Observation>(
  */
 async function decoyCheck(
   target: Target,
-  socket: net.Socket,
+  { socket, id }: Connection,
   address: string,
   decoy: string,
   ctx: ProbeContext,
@@ -244,10 +259,12 @@ async function decoyCheck(
       watch,
     );
     tls.socket?.destroy();
-    return tagged(tls.observation, { purpose: 'decoy' });
+    return tagged(tls.observation, { purpose: 'decoy', transaction_id: id });
   }
-  const http = await checkHttp(socket, target, { ...httpOptions(address, ctx), host: decoy }, watch);
-  return tagged(http, { purpose: 'decoy' });
+  // Whether the Host triggers a block is all the decoy asks: its body is read as before --transfer.
+  const unmeasured = { ...httpOptions(address, { ...ctx.options, transferBytes: 0 }), host: decoy };
+  const http = await checkHttp(socket, target, unmeasured, watch);
+  return tagged(http, { purpose: 'decoy', transaction_id: id });
 }
 
 /** A handshake where the name `host` is checked (and sent as SNI) against `address`:`port`. */
@@ -255,42 +272,38 @@ function tlsOptions(host: string, address: string, port: number, ctx: ProbeConte
   return { host, address, port, ca: ctx.env.ca, verify: true, timeoutMs: ctx.options.timeouts.tls };
 }
 
-function httpOptions(address: string, ctx: ProbeContext) {
-  const { options } = ctx;
-  return {
-    address,
-    timeoutMs: options.timeouts.http,
-    maxBodyBytes: options.maxBodyBytes,
-    userAgent: options.userAgent,
-  };
+function httpOptions(address: string, options: ProbeOptions) {
+  return { address, timeoutMs: options.timeouts.http, userAgent: options.userAgent, ...bodyLimits(options) };
 }
 
-/** One try of the target's own check: TLS (for https) and HTTP, on `socket` or a fresh connection. */
+/** One try of the target's own check: TLS (for https) and HTTP, on the connection given or a fresh one. */
 async function ownTry(
   target: Target,
   address: string,
-  given: net.Socket | undefined,
+  given: Connection | undefined,
   attempt: number,
   ctx: ProbeContext,
 ) {
-  const { options, env, watch } = ctx;
+  const { watch } = ctx;
   const steps: Observation[] = [];
-  let socket = given;
+  let socket = given?.socket;
+  let id = given?.id;
   if (!socket) {
-    const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
+    const dialled = await dial(ctx, address, target.port);
     steps.push(tagged(dialled.observation, { try: attempt }));
     if (!dialled.socket) return { steps, failure: dialled.observation.failure };
     socket = dialled.socket;
+    id = dialled.id;
   }
   try {
     if (target.scheme === 'https') {
       const tls = await checkTls(socket, tlsOptions(target.host, address, target.port, ctx), watch);
-      steps.push(tagged(tls.observation, { try: attempt }));
+      steps.push(tagged(tls.observation, { try: attempt, transaction_id: id }));
       if (!tls.socket) return { steps, failure: tls.observation.failure };
       socket = tls.socket;
     }
-    const http = await checkHttp(socket, target, httpOptions(address, ctx), watch);
-    steps.push(tagged(http, { try: attempt }));
+    const http = await checkHttp(socket, target, httpOptions(address, ctx.options), watch);
+    steps.push(tagged(http, { try: attempt, transaction_id: id }));
     return { steps, failure: http.failure };
   } finally {
     socket.destroy();
@@ -301,18 +314,17 @@ async function ownTry(
 async function sniProbe(target: Target, ctx: ProbeContext): Promise<Observation[]> {
   const server = ctx.options.sniProbe;
   if (!server || target.scheme !== 'https' || net.isIP(target.host) !== 0) return []; // an IP literal sends no SNI
-  const { options, env, watch } = ctx;
-  const dialled = await checkConnect(env.dial, server.address, server.port, options.timeouts.connect, watch);
+  const dialled = await dial(ctx, server.address, server.port);
   if (!dialled.socket) return [tagged(dialled.observation, { purpose: 'sni_probe' })];
   const tls = await checkTls(
     dialled.socket,
     tlsOptions(target.host, server.address, server.port, ctx),
-    watch,
+    ctx.watch,
   );
   tls.socket?.destroy();
   return [
     tagged(dialled.observation, { purpose: 'sni_probe' }),
-    tagged(tls.observation, { purpose: 'sni_probe' }),
+    tagged(tls.observation, { purpose: 'sni_probe', transaction_id: dialled.id }),
   ];
 }
 
@@ -327,14 +339,16 @@ async function residualCheck(
   decoy: string,
   ctx: ProbeContext,
 ): Promise<Observation[]> {
-  const { options, env, watch } = ctx;
+  const { options, env } = ctx;
   const steps: Observation[] = [];
   const until = env.clock.now() + options.residualCheckMs;
   while (env.clock.now() < until) {
     const wait = steps.length === 0 ? RESIDUAL_FIRST_MS : RESIDUAL_STEP_MS;
     await new Promise((resolve) => setTimeout(resolve, Math.min(wait, until - env.clock.now())));
-    const dialled = await checkConnect(env.dial, address, target.port, options.timeouts.connect, watch);
-    const seen = dialled.socket ? await decoyCheck(target, dialled.socket, address, decoy, ctx) : undefined;
+    const dialled = await dial(ctx, address, target.port);
+    const seen = dialled.socket
+      ? await decoyCheck(target, { socket: dialled.socket, id: dialled.id }, address, decoy, ctx)
+      : undefined;
     dialled.socket?.destroy();
     steps.push(
       tagged(dialled.observation, { purpose: 'residual_check' }),
@@ -362,7 +376,7 @@ async function useConnection(
   try {
     if (!turn) return []; // a tcp target: the connection was all
     const decoy = decoyToMake(turn);
-    const decoyRun = decoy ? decoyCheck(target, chosen.socket, address, decoy, ctx) : undefined;
+    const decoyRun = decoy ? decoyCheck(target, chosen, address, decoy, ctx) : undefined;
     if (decoyRun)
       await withinGrace(decoyRun, target.scheme === 'https' ? options.timeouts.tls : options.timeouts.http);
     // The target's own check is always made, whatever the decoy met: a server may sit on, reset or
@@ -373,7 +387,7 @@ async function useConnection(
       const tried = await ownTry(
         target,
         address,
-        attempt === 1 && !decoyRun ? chosen.socket : undefined,
+        attempt === 1 && !decoyRun ? chosen : undefined,
         attempt,
         ctx,
       );
@@ -384,6 +398,7 @@ async function useConnection(
     const made = await decoyRun;
     const decoyMet = turn.reused ?? made;
     const steps = [...(decoyMet ? [decoyMet] : []), ...own];
+    steps.push(...(await transferControl(target, address, own, ctx))); // after a slow transfer only
     if (endTurn(ctx, turn, made, failure)) {
       steps.push(...(await sniProbe(target, ctx)));
       if (turn.decoyName && options.residualCheckMs > 0)

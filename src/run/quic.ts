@@ -3,7 +3,7 @@
 // target's own handshake, under that (address, port, udp) lock. Beside the TCP chain: the two
 // filters are separate, and waiting for one would double a blocked target's time.
 import dgram from 'node:dgram';
-import { checkQuic } from '../checks/quic.js';
+import { checkQuic, type QuicCheckOptions } from '../checks/quic.js';
 import { hostPort } from '../model/addresses.js';
 import { own, type Observation } from '../model/observation.js';
 import type { QuicEvidence, QuicObservation } from '../model/quic.js';
@@ -106,7 +106,7 @@ async function probeQuicAt(
   ctx: ProbeContext,
   signals?: RaceSignals,
 ): Promise<QuicRun> {
-  const { options, env, watch } = ctx;
+  const { options, env } = ctx;
   const endpoint = hostPort(address, port);
   const release = await holdEndpoint(ctx, 'quic', endpoint);
   signals?.locked();
@@ -125,15 +125,16 @@ async function probeQuicAt(
       timeoutMs: options.quicTimeoutMs,
       ...(createSocket ? { createSocket } : {}),
       ...(signals ? { onAnswer: signals.heard } : {}),
+      ...(ctx.cancel ? { cancel: ctx.cancel } : {}),
     };
     // A reused decoy was answered there lately: the address answers.
     if (turn.reused) signals?.heard();
     const decoyName = decoyToMake(turn);
     const decoy = decoyName
-      ? checkQuic({ ...base, sni: decoyName, verify: false, purpose: 'decoy' }, watch)
+      ? handshake(ctx, { ...base, sni: decoyName, verify: false, purpose: 'decoy' })
       : undefined;
     if (decoy) await withinGrace(decoy, options.quicTimeoutMs);
-    const own = await checkQuic(base, watch);
+    const own = await handshake(ctx, base);
     const made = await decoy;
     endTurn(ctx, turn, made, own.failure);
     const decoyMet = turn.reused ?? made;
@@ -144,6 +145,14 @@ async function probeQuicAt(
   } finally {
     release();
   }
+}
+
+/** One QUIC handshake, a connection of its own: its observation carries its transaction id. */
+async function handshake(ctx: ProbeContext, opts: QuicCheckOptions): Promise<QuicObservation> {
+  const id = ctx.transactions.next();
+  const observation = await checkQuic(opts, ctx.watch);
+  observation.transaction_id = id;
+  return observation;
 }
 
 /** What says the target speaks QUIC: its own HTTP answer's Alt-Svc offering h3, and `quic: true`. */

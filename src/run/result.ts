@@ -1,4 +1,11 @@
-import { inContext, isSuccess, meetsBlocking, meetsExpectation, meetsQuic } from '../classify/run.js';
+import {
+  inContext,
+  isSuccess,
+  meetsAccessible,
+  meetsBlocking,
+  meetsExpectation,
+  meetsQuic,
+} from '../classify/run.js';
 import { classifyQuic } from '../classify/quic.js';
 import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control } from '../model/control.js';
@@ -34,8 +41,11 @@ function timingsOf(checks: Observation[], chainMs: number, totalMs: number): Tim
   // The last try of the target's own check is the one that decided.
   const http = own(checks, 'http_round_trip').at(-1);
   const tls = own(checks, 'tls_handshake').at(-1);
-  const used = http?.address ?? tls?.address;
-  const connect = checks.find((c) => c.check === 'connect' && (used === undefined || c.address === used));
+  // The connect of the connection they were made on (the first one when none was).
+  const used = (http ?? tls)?.transaction_id;
+  const connect = checks.find(
+    (c) => c.check === 'connect' && (used === undefined || c.transaction_id === used),
+  );
   const timings: Timings = { chain_ms: tenths(chainMs), total_ms: tenths(totalMs) };
   const set = (key: keyof Timings, c: Observation | undefined) => c && (timings[key] = c.duration_ms);
   set('resolve_ms', first('resolve'));
@@ -103,6 +113,8 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     ...(v.stage ? { stage: v.stage } : {}),
     ...(v.failure ? { failure: v.failure } : {}),
     ...(v.blockedBy ? { 'blocked-by': v.blockedBy } : {}),
+    ...(v.families ? { families: v.families } : {}),
+    ...(v.redirects ? { redirects: v.redirects } : {}),
     ...residualFields(m.residual, v.verdict),
     ...(v.lingering ? { residual_check: v.lingering } : {}),
     reason: v.reason,
@@ -111,14 +123,17 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     ...blocking,
     ...controlOf(m),
     ...(m.quic ? { quic: m.quic } : {}),
+    ...(v.throughput ? { throughput: v.throughput } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
     ...(target.expect ? { expect: target.expect } : {}),
     ...(target.expectBlocking !== undefined ? { expect_blocking: target.expectBlocking } : {}),
+    ...(target.expectAccessible !== undefined ? { expect_accessible: target.expectAccessible } : {}),
     ...(target.expectQuic ? { expect_quic: target.expectQuic } : {}),
     expect_met:
       meetsExpectation(v.verdict, target.expect) &&
       meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
+      meetsAccessible(blocking.accessible, target.expectAccessible, withHelper) &&
       meetsQuic(m.quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,

@@ -1,4 +1,5 @@
 import { Stopwatch } from '../checks/stopwatch.js';
+import { classifyChain } from '../classify/redirects.js';
 import { classifyTarget } from '../classify/target.js';
 import { vantageOf } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
@@ -9,22 +10,25 @@ import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
 import { dnsPreflight } from './preflight.js';
-import type { ProbeContext } from './context.js';
+import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
+import { followRedirects, type Chain } from './redirects.js';
 import { quicResultOf, toResult, type Measured } from './result.js';
 import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
 
 export interface RunHooks {
-  /** Called as each target finishes (streaming output, progress). */
-  onResult?: (result: TargetResult, done: number, total: number) => void;
+  /** Called as each target finishes (streaming output, progress); `index` is the target's place in the list. */
+  onResult?: (result: TargetResult, done: number, total: number, index: number) => void;
   /** Called when a target starts. */
   onStart?: (target: Target) => void;
   /** Whether to return every result (default); without, they only stream past `onResult`. */
   keepResults?: boolean;
   /** Aborted: start nothing more, and give the running targets a short grace before abandoning them. */
   signal?: AbortSignal;
+  /** That grace (default INTERRUPT_GRACE_MS); when it has passed, their connections are closed. */
+  graceMs?: number;
 }
 
 /** What an interrupted run did not measure. */
@@ -56,6 +60,8 @@ export const INTERRUPT_GRACE_MS = 800;
 /** A target's probe, and when it began: what it left running (the DNS windows) ends outside its slot. */
 interface Probed {
   run: ProbeRun;
+  /** The redirects the target's answer led to, each hop measured. */
+  chain: Chain;
   began: number;
   at: Date;
 }
@@ -86,28 +92,44 @@ export async function runProbe(
     allowed: options.allowedAnswers,
     nxRewrite: p.nxdomain?.rewritten_to ?? [],
   }));
+  const stopping = new Stopping(hooks.signal, hooks.graceMs ?? INTERRUPT_GRACE_MS, env.clock);
+  const { cancel } = stopping;
   const ctx: ProbeContext = {
-    env,
+    // The run's dials close when it is given up.
+    env: { ...env, dial: (address, port, timeoutMs) => env.dial(address, port, timeoutMs, cancel) },
+    cancel,
     options,
     locks: new EndpointLocks(),
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
+    transactions: new Transactions(),
   };
-  const stopping = new Stopping(hooks.signal, INTERRUPT_GRACE_MS, env.clock);
   // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
     // Time spent waiting for a slot is not the target's.
     const began = env.clock.now();
     const at = env.clock.date();
     hooks.onStart?.(target);
-    return stopping.settle(probeTarget(target, ctx).then((run) => ({ run, began, at })));
+    const probed = probeTarget(target, ctx).then(async (run) => {
+      const chain = await followRedirects(target, run, ctx, options.maxRedirects);
+      return { run, chain, began, at };
+    });
+    return stopping.settle(probed);
   };
-  const measure = async (target: Target, { run, began, at }: Probed): Promise<Measured> => {
+  const classifyHops = async (chain: Chain) =>
+    Promise.all(
+      chain.hops.map(async ({ target: hop, run }) => ({
+        target: hop,
+        verdict: classifyTarget(hop, [...(await run.dnsQueries), ...run.observations], await dnsContext),
+      })),
+    );
+  const measure = async (target: Target, { run, chain, began, at }: Probed): Promise<Measured> => {
     const chainMs = env.clock.now() - began;
     const checks = [...(await run.dnsQueries), ...run.observations];
     const totalMs = env.clock.now() - began;
-    const local = classifyTarget(target, checks, await dnsContext);
+    const first = classifyTarget(target, checks, await dnsContext);
+    const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
     const quic =
@@ -128,44 +150,47 @@ export async function runProbe(
     };
   };
   const withHelper = env.helper !== undefined;
-  const abandoned = new Set<string>();
-  const finish = async (target: Target, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
-    const m = probed === ABANDONED ? probed : await stopping.settle(measure(target, probed));
+  // Targets are known by their index in the list: no map from names, which would grow with it.
+  const abandoned: number[] = [];
+  const finish = async (at: number, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
+    const m = probed === ABANDONED ? probed : await stopping.settle(measure(targets[at]!, probed));
     if (m !== ABANDONED) return m;
-    abandoned.add(target.name);
+    abandoned.push(at);
     return undefined;
   };
 
-  const results: TargetResult[] = [];
+  const results: Array<{ r: TargetResult; at: number }> = [];
   const tally = new Tally();
-  const emit = (r: TargetResult) => {
+  const emit = (r: TargetResult, at: number) => {
     tally.add(r);
-    if (hooks.keepResults !== false) results.push(r);
-    hooks.onResult?.(r, tally.targets, targets.length);
+    if (hooks.keepResults !== false) results.push({ r, at });
+    hooks.onResult?.(r, tally.targets, targets.length, at);
   };
   // Controls go first. A result is emitted only when the controls have told whether the vantage
   // point is online, so results stream out final.
-  const controls = targets.filter((t) => t.role === 'control-domestic');
-  const rest = targets.filter((t) => t.role !== 'control-domestic');
+  const controls: number[] = [];
+  const rest: number[] = [];
+  targets.forEach((t, i) => (t.role === 'control-domestic' ? controls : rest).push(i));
   const controlsDone = controls.map(() => {
     let resolve!: (m: Measured | undefined) => void;
     return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
   });
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
-    const done = measured.filter((m) => m !== undefined);
-    const v = vantageOf(done.map((m) => m.verdict.verdict));
-    for (const m of done) emit(toResult(m, v, withHelper));
+    const v = vantageOf(measured.flatMap((m) => (m ? [m.verdict.verdict] : [])));
+    measured.forEach((m, i) => {
+      if (m) emit(toResult(m, v, withHelper), controls[i]!);
+    });
     return v;
   });
   await inSlots(
-    [...controls, ...rest],
+    controls.concat(rest),
     options.concurrency,
-    probe,
-    async (probed, target, index) => {
-      const m = await finish(target, probed);
+    (at) => probe(targets[at]!),
+    async (probed, at, index) => {
+      const m = await finish(at, probed);
       if (index < controls.length) return controlsDone[index]!.resolve(m);
       // Each measurement is dropped once emitted: nothing holds it until the run ends.
-      if (m) emit(toResult(m, await vantageKnown, withHelper));
+      if (m) emit(toResult(m, await vantageKnown, withHelper), at);
     },
     {
       maxAfters: options.concurrency * WINDOWS_PER_SLOT,
@@ -174,10 +199,6 @@ export async function runProbe(
     },
   );
   const vantage = await vantageKnown;
-
-  const order = new Map(targets.map((t, i) => [t.name, i]));
-  const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
-  results.sort((a, b) => byOrder(a.name, b.name));
   const checked = await stopping.settle(preflight);
   const facts = {
     vantage,
@@ -187,10 +208,11 @@ export async function runProbe(
     ms: env.clock.now() - origin,
   };
   const summary = summarize(tally, facts, env.helper?.summary());
-  if (!stopping.at) return { results, summary };
-  const left = [...abandoned].sort(byOrder);
+  const ordered = results.sort((a, b) => a.at - b.at).map(({ r }) => r);
+  if (!stopping.at) return { results: ordered, summary };
+  const left = abandoned.sort((a, b) => a - b).map((at) => targets[at]!.name);
   return {
-    results,
+    results: ordered,
     summary,
     interrupted: {
       at: stopping.at,

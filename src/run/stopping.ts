@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../model/clock.js';
 
 export const ABANDONED = Symbol('abandoned');
@@ -11,13 +12,19 @@ export class Stopping {
   /** How to abandon each piece of work still waited for. A set, not one shared promise raced with
    * each piece: such a promise would keep every finished piece's value alive until the run ends. */
   private readonly waiting = new Set<() => void>();
+  private readonly cancelling = new AbortController();
+  /** Aborted when the grace has passed: what is abandoned is cancelled too (its sockets closed). */
+  readonly cancel: AbortSignal = this.cancelling.signal;
 
   constructor(signal: AbortSignal | undefined, graceMs: number, clock: Clock) {
+    // Every dial and handshake of the run under way listens to it: hundreds, not a leak.
+    setMaxListeners(0, this.cancel);
     const stop = () => {
       this.at = clock.date();
       // Unreferenced: a run whose work all finished within the grace need not wait for it.
       setTimeout(() => {
         for (const abandon of this.waiting) abandon();
+        this.cancelling.abort();
       }, graceMs).unref();
     };
     if (signal?.aborted) stop();

@@ -40,3 +40,9 @@ export async function bucketCounts(c: DuckDBConnection, q: BucketQuery): Promise
     n: Number(n),
   }));
 }
+
+/** The labels the store holds results for, null for results without one: what --label can name. */
+export async function labelsIn(c: DuckDBConnection): Promise<Array<string | null>> {
+  const reader = await c.runAndReadAll('SELECT DISTINCT label FROM results ORDER BY label NULLS LAST');
+  return reader.getRowsJS().map(([label]) => (label === null ? null : String(label)));
+}

@@ -155,14 +155,18 @@ function closeAppenders(to: Appenders): void {
   to.reports.close();
 }
 
-/** Adds the new reports in `paths` to the store on `c`, in one transaction; bad files in folders go to `skip`. */
+/**
+ * Adds the new reports in `paths` (files, or folders and their subfolders) to the store on `c`, in one
+ * transaction; bad files in folders go to `skip`.
+ */
 export async function ingest(
   c: DuckDBConnection,
   paths: string[],
   skip: (err: InputError) => void,
   { afterBatch, size }: Batches = { afterBatch: () => undefined, size: BATCH },
 ): Promise<Ingested> {
-  const list = await candidates(paths);
+  // The store keeps an archive: cron's reports go into a folder a month (-o 'reports/%Y-%m/...').
+  const list = await candidates(paths, true);
   const before = await known(c);
   if (list.length === 0) throw new InputError(`no *.json file in ${paths.join(', ')}`);
   await c.run('BEGIN TRANSACTION');

@@ -6,7 +6,8 @@ import { COLUMNS, EXPORT_VERSION } from '../report/export/columns.js';
 // query written for an export runs on the store too. STORE_VERSION changes when a table changes in
 // a way an older reachprobe would misread; a store of another version is refused, never altered.
 
-export const STORE_VERSION = 1;
+// 2: results gained the transfer rates (rate_bytes_per_second and its controls').
+export const STORE_VERSION = 2;
 
 export const RESULTS_DDL = `CREATE TABLE results (${COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')})`;
 

@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url';
 import type { Target } from '../model/target.js';
 
 // Names for targets whose format has none (URL lists, Citizen Lab CSV files): derived from the URL
@@ -8,8 +9,14 @@ export type Unnamed = Omit<Target, 'name'>;
 
 const PATH_CHARS = 40;
 
+/**
+ * A host as a reader writes it: an internationalised name in Unicode (яндекс.рф), though it is
+ * measured under its punycode one (xn--d1acpjx3f.xn--p1ai), which the URL parser made of it.
+ */
+export const shownHost = (host: string): string => (host.includes('xn--') && domainToUnicode(host)) || host;
+
 /** The host without a leading "www." (the same service to a reader), as a service name too. */
-export const bareHost = (host: string): string => host.replace(/^www\./, '');
+export const bareHost = (host: string): string => shownHost(host).replace(/^www\./, '');
 
 /**
  * "example.com", "example.com/news", "example.com:8443/x", "http:example.com", "tcp:example.com:22":

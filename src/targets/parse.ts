@@ -26,6 +26,7 @@ import {
   type Field,
   type Fields,
 } from './yaml.js';
+import { shownHost } from './names.js';
 
 const TOP_FIELDS = ['defaults', 'targets'];
 const DEFAULT_FIELDS = ['service', 'role', 'expect', 'quic', 'essential', 'tags'];
@@ -36,6 +37,7 @@ const TARGET_FIELDS = [
   'role',
   'expect',
   'expect_blocking',
+  'expect_accessible',
   'quic',
   'expect_quic',
   'essential',
@@ -175,6 +177,7 @@ function readTarget(
   const expect = own.expect ?? defaults.expect;
   const expectBlocking = fields.get('expect_blocking');
   const expectQuic = fields.get('expect_quic');
+  const expectAccessible = fields.get('expect_accessible');
   const quic = own.quic ?? defaults.quic;
   const essential = own.essential ?? defaults.essential;
   const target: Target = {
@@ -186,6 +189,9 @@ function readTarget(
     ...(expect && { expect }),
     ...(expectBlocking && {
       expectBlocking: readBlocking(src, expectBlocking, `${label}: field "expect_blocking"`),
+    }),
+    ...(expectAccessible && {
+      expectAccessible: readBoolean(src, expectAccessible, `${label}: field "expect_accessible"`),
     }),
     ...(quic !== undefined && { quic }),
     ...(expectQuic && {
@@ -227,7 +233,7 @@ export function targetFromUrl(name: string, url: string, source: SourceRef): Tar
   const endpoint = parseUrl(url, (problem) => {
     throw new InputError(problem, source.file, source.line);
   });
-  return { name, service: endpoint.host, url, ...endpoint, tags: [], source };
+  return { name, service: shownHost(endpoint.host), url, ...endpoint, tags: [], source };
 }
 
 /**

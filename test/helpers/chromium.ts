@@ -1,15 +1,20 @@
 // Debian's headless Chromium, for the tests of the pages: with a profile of its own and nothing that
-// reaches out on its own. Tests skip, saying so, where /usr/bin/chromium is not installed (.ci/run installs it).
+// reaches out on its own. Tests skip, saying so, where /usr/bin/chromium is not installed, and fail
+// in CI (.ci/run installs it).
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { exec } from './cli.js';
+import { CHROMIUM, unavailable } from './required.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
-export const SKIPPED = hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium)`;
+const missing = unavailable(
+  'the tests in headless Chromium',
+  existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`,
+);
+export const hasChromium = missing === undefined;
+export const SKIPPED = hasChromium ? '' : ` (SKIPPED: ${missing})`;
 
 /** Loads `page` (a file) with `args` (--dump-dom, --screenshot=...); a profile folder is made in `dir`. */
 export async function chromium(page: string, dir: string, ...args: string[]): Promise<string> {

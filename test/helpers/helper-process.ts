@@ -29,6 +29,12 @@ export async function helperFiles(dir: string): Promise<HelperFiles> {
   return files;
 }
 
+/** The flags that give a helper its files, and a loopback port of its own. */
+export const helperArgs = (files: HelperFiles, key = files.key) => [
+  ...['--listen', '127.0.0.1:0', '--cert', files.cert],
+  ...['--key', key, '--token-file', files.tokens],
+];
+
 export interface HelperProcess {
   url: string;
   child: ChildProcessWithoutNullStreams;

@@ -1,15 +1,14 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CERTS, MOCK_CA } from '../../src/mock/certs.js';
-import { failureOf } from '../../src/model/failure.js';
+import { quicFailure } from '../../src/net/errors/classify.js';
 import { chainProblem } from '../../src/net/quic/tls/chain.js';
 import { certificateOf, publicKeyOf, signedBy } from '../../src/net/quic/tls/x509.js';
 
 const der = (pem: string) => new X509Certificate(pem).raw;
 const now = new Date('2030-01-01T00:00:00Z');
 const failure = (problem: { code: string; message: string } | undefined) =>
-  problem &&
-  failureOf(Object.assign(new Error(problem.message), { code: problem.code }), 'tls_handshake').failure;
+  problem && quicFailure(Object.assign(new Error(problem.message), { code: problem.code })).failure;
 
 describe('certificate chain and name, against the trust store of TLS over TCP', () => {
   it('accepts a leaf of the mock CA for its names once the CA is trusted', () => {

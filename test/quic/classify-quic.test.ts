@@ -139,6 +139,14 @@ describe('classifyQuic', () => {
     expect(got.evidence.length).toBeGreaterThanOrEqual(checks.length);
   });
 
+  it("an address from forged DNS answers is nobody's server: no blocked-by, and said so", () => {
+    const checks = [decoy('connection_refused'), hs('connection_refused')];
+    const got = classifyQuic({ target, checks, offeredBy: ['alt-svc'], tcp: { verdict: 'dns-poisoned' } });
+    expect(got.verdict).toBe('reset');
+    expect(got['blocked-by']).toBeUndefined();
+    expect(got.reason).toMatch(/127\.0\.0\.1 came from forged DNS answers/);
+  });
+
   it('an IP literal sends no SNI: a blocked handshake there is blocked-by unknown', () => {
     const got = classifyQuic({
       target: { ...target, host: '192.0.2.1' },

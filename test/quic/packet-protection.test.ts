@@ -100,6 +100,29 @@ describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
     });
   });
 
+  it('refuses an authentic packet with a reserved header bit set, and accepts the spin and key phase bits', () => {
+    const keys = initialKeys(dcid).server;
+    const payload = hex(A.SERVER_PAYLOAD);
+    const long = (first: number) => {
+      const header = hex(A.SERVER_PLAIN_HEADER);
+      header[0] = first;
+      return unprotect(keys, protect(keys, header, 2, 1, payload), 18, -1);
+    };
+    expect(long(0xc1)).toMatchObject({ pn: 1 });
+    expect(long(0xc1 | 0x08)).toEqual({ reason: 'reserved header bits set' });
+    expect(long(0xc1 | 0x04)).toEqual({ reason: 'reserved header bits set' });
+    const one = packetKeys(SUITES.get(0x1303)!, hex(A.CHACHA_SECRET));
+    const short = (first: number) => {
+      const header = hex(A.CHACHA_PLAIN_HEADER);
+      header[0] = first;
+      const packet = protect(one, header, 3, A.CHACHA_PN, hex(A.CHACHA_PAYLOAD));
+      return unprotect(one, packet, 1, A.CHACHA_PN - 1);
+    };
+    expect(short(0x42 | 0x20 | 0x04)).toMatchObject({ pn: A.CHACHA_PN }); // spin bit, key phase 1
+    expect(short(0x42 | 0x10)).toEqual({ reason: 'reserved header bits set' });
+    expect(short(0x42 | 0x08)).toEqual({ reason: 'reserved header bits set' });
+  });
+
   it('seals long packets that its own parser opens, with a token', () => {
     const keys = initialKeys(dcid).client;
     const fields = { type: 'initial' as const, dcid, scid: hex('0a0b'), token: hex('746f6b656e') };
@@ -117,6 +140,19 @@ describe('packet numbers (RFC 9000 A.3)', () => {
     expect(decodePacketNumber(0xa82f30ea, 0x9b32, 16)).toBe(0xa82f9b32);
     expect(decodePacketNumber(-1, 0, 8)).toBe(0);
     expect(decodePacketNumber(0xff, 0x01, 8)).toBe(0x101);
+  });
+
+  it('picks the number closest to the next expected one, at the edges of its half-window', () => {
+    // Expected 0x100, 8 bits: the window is (0x80, 0x180].
+    expect(decodePacketNumber(0xff, 0x80, 8)).toBe(0x180);
+    expect(decodePacketNumber(0xff, 0x81, 8)).toBe(0x81);
+    // Expected 0x1c0: the window is (0x140, 0x240].
+    expect(decodePacketNumber(0x1bf, 0x40, 8)).toBe(0x240);
+    expect(decodePacketNumber(0x1bf, 0x41, 8)).toBe(0x141);
+    // Nothing received yet: 0xff is above the half-window, but there is no number below it.
+    expect(decodePacketNumber(-1, 0xff, 8)).toBe(0xff);
+    // The window never moves past the largest packet number, 2^62 - 1.
+    expect(decodePacketNumber(2 ** 62 - 2 ** 31, 0, 32)).toBe(2 ** 62 - 2 ** 32);
   });
 });
 

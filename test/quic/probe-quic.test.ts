@@ -90,6 +90,17 @@ describe('QUIC in check', () => {
     expect(q.checks[0]!.sni).toBe('www.example.org');
   });
 
+  it('each handshake is a transaction of its own, apart from the TCP chain beside it', async () => {
+    const port = await site({});
+    const r = (await probe([target('tx', 'tx.reachprobe.test', port, { quic: true })])).get('tx')!;
+    const quic = quicOf(r).checks.map((c) => c.transaction_id);
+    const tcp = r.checks.map((c) => ('transaction_id' in c ? c.transaction_id : undefined));
+    expect(quic).toHaveLength(2);
+    expect(quic.every((id) => id !== undefined && id > 0)).toBe(true);
+    expect(new Set(quic).size).toBe(2);
+    expect(tcp.filter((id) => quic.includes(id))).toEqual([]);
+  });
+
   it('not-offered: nothing listens on the UDP port and nothing says the service speaks QUIC', async () => {
     const port = await site(false);
     const r = (await probe([target('none', 'none.reachprobe.test', port)], 'all')).get('none')!;

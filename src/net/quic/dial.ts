@@ -5,18 +5,12 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, tenths, type Clock } from '../../model/clock.js';
-import { DeadlineError, failureOf as classify } from '../../model/failure.js';
+import { DeadlineError, quicFailure } from '../errors/classify.js';
 import type { CertificateSummary } from '../../model/observation.js';
 import type { QuicFailure, QuicStage } from '../../model/quic.js';
 import { certificateView, summarize } from '../tls.js';
 import { QuicClientConnection } from './connection.js';
 import type { IgnoredPackets } from './ignored.js';
-
-/** The QUIC handshake is TLS inside QUIC: its errors classify as those of a TLS handshake do. */
-const failureOf = (err: unknown): QuicFailure => ({
-  ...classify(err, 'tls_handshake'),
-  operation: 'quic_handshake',
-});
 
 export interface QuicDialOptions {
   address: string;
@@ -37,6 +31,8 @@ export interface QuicDialOptions {
   createSocket?: (type: 'udp4' | 'udp6') => dgram.Socket;
   /** Called at the first datagram from the server, whatever it holds: the address answers. */
   onAnswer?: () => void;
+  /** Ends the handshake and closes its socket at once (a run given up). */
+  cancel?: AbortSignal;
 }
 
 export interface QuicDialResult {
@@ -113,11 +109,16 @@ class Dial {
   start(): void {
     this.started = this.clock.now();
     this.deadline = setTimeout(() => this.finish(this.timeout()), this.opts.timeoutMs);
-    this.socket.on('error', (err) => this.finish(failureOf(err)));
+    this.socket.on('error', (err) => this.finish(quicFailure(err)));
     this.socket.on('message', (datagram) => this.onDatagram(datagram));
+    const cancel = this.opts.cancel;
+    if (cancel?.aborted) return this.finish(quicFailure(new Error('cancelled')));
+    const onCancel = () => this.finish(quicFailure(new Error('cancelled: the run was given up')));
+    cancel?.addEventListener('abort', onCancel, { once: true });
+    this.socket.once('close', () => cancel?.removeEventListener('abort', onCancel));
     // The addresses come resolved: a name here would be looked up by dgram, outside our resolvers.
     if (net.isIP(this.opts.address) === 0)
-      return this.finish(failureOf(new Error(`not an IP address: ${this.opts.address}`)));
+      return this.finish(quicFailure(new Error(`not an IP address: ${this.opts.address}`)));
     try {
       this.socket.connect(this.opts.port, this.opts.address, () => {
         if (this.finished) return;
@@ -125,7 +126,7 @@ class Dial {
         this.sendInitial();
       });
     } catch (err) {
-      this.finish(failureOf(err));
+      this.finish(quicFailure(err));
     }
   }
 
@@ -137,7 +138,7 @@ class Dial {
     if (this.finished) return;
     this.datagramsSent++;
     this.socket.send(datagram, (err) => {
-      if (err) this.finish(failureOf(err));
+      if (err) this.finish(quicFailure(err));
     });
   }
 
@@ -171,13 +172,15 @@ class Dial {
 
   private handshakeFailure(): QuicFailure | undefined {
     const c = this.connection;
-    if (c.failure) return failureOf(c.failure);
+    if (c.failure) return quicFailure(c.failure);
     const problem = c.outcome?.certificateProblem;
-    return problem ? failureOf(Object.assign(new Error(problem.message), { code: problem.code })) : undefined;
+    return problem
+      ? quicFailure(Object.assign(new Error(problem.message), { code: problem.code }))
+      : undefined;
   }
 
   private timeout(): QuicFailure {
-    const failure = failureOf(new DeadlineError('QUIC handshake', this.opts.timeoutMs));
+    const failure = quicFailure(new DeadlineError('QUIC handshake', this.opts.timeoutMs));
     const what = this.connection.heard
       ? 'the server answered, but the handshake did not complete'
       : `no answer to ${this.connection.initialsSent} Initial packet(s)`;

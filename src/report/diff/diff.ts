@@ -6,9 +6,9 @@ import type { ServiceVerdict } from '../../model/service.js';
 
 // What changed between two reports, target by target (keyed by name): a verdict that changed, a
 // target that appeared or vanished. Only the verdict counts as a change (and the QUIC verdict and
-// OONI's blocking where both reports have them); a reset that moved from one stage to another is
-// the same verdict, and the detail is still shown beside a real change. Above the targets, the
-// services whose state changed: what a reader asks first.
+// OONI's blocking where both reports have them, and a transfer rate that fell or rose tenfold);
+// a reset that moved from one stage to another is the same verdict, and the detail is still shown
+// beside a real change. Above the targets, the services whose state changed: what a reader asks first.
 
 export type ChangeKind = 'changed' | 'appeared' | 'vanished';
 
@@ -48,12 +48,21 @@ function changeOf(
     // A QUIC verdict, or blocking, counts when both runs had it (a run without --quic or --helper is no change of it).
     const changed = (key: 'quic_verdict' | 'blocking') =>
       old[key] !== undefined && now[key] !== undefined && old[key] !== now[key];
-    if (before.verdict === after.verdict && !changed('quic_verdict') && !changed('blocking'))
-      return undefined;
+    const same = !changed('quic_verdict') && !changed('blocking') && !rateMoved(old, now);
+    if (before.verdict === after.verdict && same) return undefined;
     return { change: 'changed', name, service: after.service, old, new: now };
   }
   if (after) return { change: 'appeared', name, service: after.service, new: outcomeOf(after) };
   return { change: 'vanished', name, service: before!.service, old: outcomeOf(before!) };
+}
+
+/** Throttling's own scale: a rate ten times lower (or higher) than before is news, whatever the verdict. */
+const RATE_CHANGE = 10;
+
+function rateMoved(old: TargetOutcome, now: TargetOutcome): boolean {
+  const [a, b] = [old.rate_bytes_per_second, now.rate_bytes_per_second];
+  if (a === undefined || b === undefined || a <= 0 || b <= 0) return false;
+  return a / b >= RATE_CHANGE || b / a >= RATE_CHANGE;
 }
 
 /** Judged from the results, so that reports written before services were judged compare too. */

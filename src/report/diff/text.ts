@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Change, ChangeKind, ReportDiff, ServiceChange } from './diff.js';
 import type { ServiceVerdict } from '../../model/service.js';
+import { rateText } from '../../model/transfer.js';
 import type { TargetOutcome, ReportRef } from '../document/target-outcome.js';
 import { columns, type Paint } from '../terminal/columns.js';
 import { BLOCKED_BY_WORDS, outcomeCell, paintFor, where } from '../terminal/table.js';
@@ -19,7 +20,16 @@ function detail(c: Change): string {
   return [where(o), by ? BLOCKED_BY_WORDS[by] : ''].filter(Boolean).join(', ');
 }
 
-const verdictOf = (o: TargetOutcome | undefined) => (o ? outcomeCell(o) : '-');
+const verdictOf = (o: TargetOutcome | undefined, rates: boolean) => {
+  if (!o) return '-';
+  const rate =
+    rates && o.rate_bytes_per_second !== undefined ? ` at ${rateText(o.rate_bytes_per_second)}` : '';
+  return `${outcomeCell(o)}${rate}`;
+};
+
+/** Both sides' rates, where both were measured: a rate that moved tenfold may be the only change. */
+const bothRated = (c: Change) =>
+  c.old?.rate_bytes_per_second !== undefined && c.new?.rate_bytes_per_second !== undefined;
 
 function changeTable(changes: Change[], chalk: ChalkInstance): string[] {
   const kindPaint: Record<ChangeKind, Paint> = {
@@ -34,9 +44,9 @@ function changeTable(changes: Change[], chalk: ChalkInstance): string[] {
       printable(c.service),
       printable(c.name),
       c.change,
-      verdictOf(c.old),
+      verdictOf(c.old, bothRated(c)),
       '→',
-      verdictOf(c.new),
+      verdictOf(c.new, bothRated(c)),
       detail(c),
     ]),
   ];

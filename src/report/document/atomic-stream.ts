@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 
@@ -30,6 +30,14 @@ export class AtomicStream {
     if (this.failed) throw this.failed;
   }
 
+  /**
+   * Writes without waiting for the disk, for a caller that cannot wait (results as they come): the
+   * stream buffers what the disk has not taken yet, and a failure is thrown by \`close\`.
+   */
+  send(text: string): void {
+    if (!this.failed) this.out.write(text);
+  }
+
   /** Flushes and closes the temporary file, leaving it in place (for a caller that converts it). */
   async close(): Promise<void> {
     if (!this.out.closed) {
@@ -42,7 +50,20 @@ export class AtomicStream {
   /** Puts the finished file in place. */
   async commit(): Promise<void> {
     await this.close();
+    // On disk before it takes the name: a crash right after must not leave an empty report there.
+    const handle = await open(this.temporary, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(this.temporary, this.file);
+  }
+
+  /** Nothing of it is left, now: for a process that exits at once (a second Ctrl-C). */
+  abortNow(): void {
+    this.out.destroy();
+    rmSync(this.temporary, { force: true });
   }
 
   /** Nothing of it is left. */

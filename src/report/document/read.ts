@@ -138,20 +138,33 @@ export interface Candidate {
   named: boolean;
 }
 
-/** Every *.json directly in the folder, by name; hidden files are skipped (writeAtomically's temporary files are). */
-async function jsonFilesIn(dir: string): Promise<Candidate[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
-  return names.map((n) => ({ file: path.join(dir, n), named: false }));
+/**
+ * Every *.json in the folder, by name (and, `deep`, in its subfolders: cron's `%Y-%m/` ones); hidden
+ * files and folders are skipped (writeAtomically's temporary files are).
+ */
+async function jsonFilesIn(dir: string, deep: boolean): Promise<Candidate[]> {
+  const entries = (await readdir(dir, { withFileTypes: true, recursive: deep }))
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter(
+      (file) =>
+        !path
+          .relative(dir, file)
+          .split(path.sep)
+          .some((part) => part.startsWith('.')),
+    );
+  return entries.sort().map((file) => ({ file, named: false }));
 }
 
-export async function candidates(paths: string[]): Promise<Candidate[]> {
+/** The report files of `paths`: files as named, folders for the *.json in them (`deep`: in subfolders too). */
+export async function candidates(paths: string[], deep = false): Promise<Candidate[]> {
   const found: Candidate[][] = [];
   for (const p of paths) {
     const isDir = await stat(p).then(
       (s) => s.isDirectory(),
       () => false,
     ); // a missing file fails in readReport
-    found.push(isDir ? await jsonFilesIn(p) : [{ file: p, named: true }]);
+    found.push(isDir ? await jsonFilesIn(p, deep) : [{ file: p, named: true }]);
   }
   return found.flat();
 }

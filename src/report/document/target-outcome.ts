@@ -18,6 +18,8 @@ export interface TargetOutcome {
   quic_verdict?: QuicVerdictName;
   /** OONI's blocking, when a helper's control decided it. */
   blocking?: Exclude<Blocking, null>;
+  /** The transfer's rate (body bytes a second), when it was measured. */
+  rate_bytes_per_second?: number;
   reason: string;
 }
 
@@ -31,6 +33,7 @@ export function outcomeOf(r: TargetResult): TargetOutcome {
     ...(r.quic ? { quic_verdict: r.quic.verdict } : {}),
     // Reports from before the helper have no blocking at all.
     ...(r.blocking !== null && r.blocking !== undefined ? { blocking: r.blocking } : {}),
+    ...(r.throughput ? { rate_bytes_per_second: r.throughput.rate_bytes_per_second } : {}),
     reason: r.reason,
   };
 }

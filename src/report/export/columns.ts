@@ -30,6 +30,10 @@ interface Column {
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const timing = (key: keyof Timings) => (t: Result) => t.timings?.[key] ?? null;
+const rate =
+  (key: 'rate_bytes_per_second' | 'same_path_rate_bytes_per_second' | 'abroad_rate_bytes_per_second') =>
+  (t: Result) =>
+    t.throughput?.[key] ?? null;
 
 /** false (not blocked) stays apart from null (not known): as text, "false", "dns", "tcp_ip"... */
 const blocking = (t: Result): string | null => (t.blocking === false ? 'false' : text(t.blocking));
@@ -71,6 +75,9 @@ export const COLUMNS: readonly Column[] = [
   { name: 'http_ms', type: 'DOUBLE', of: timing('http_ms') },
   { name: 'chain_ms', type: 'DOUBLE', of: timing('chain_ms') },
   { name: 'total_ms', type: 'DOUBLE', of: timing('total_ms') },
+  { name: 'rate_bytes_per_second', type: 'DOUBLE', of: rate('rate_bytes_per_second') },
+  { name: 'same_path_rate_bytes_per_second', type: 'DOUBLE', of: rate('same_path_rate_bytes_per_second') },
+  { name: 'abroad_rate_bytes_per_second', type: 'DOUBLE', of: rate('abroad_rate_bytes_per_second') },
 ];
 
 export const COLUMN_NAMES = COLUMNS.map((c) => c.name);

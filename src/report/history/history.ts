@@ -8,17 +8,22 @@ import type { ReadReport } from '../document/read.js';
 /** What history keeps of a report: enough for its column, not the checks and evidence. */
 export interface Digest {
   ref: ReportRef;
+  /** The vantage point's label (`check --label`), when the report has one. */
+  label?: string;
   results: Array<{ name: string; service: string; outcome: TargetOutcome }>;
 }
 
 export function digestOf(r: ReadReport): Digest {
   return {
     ref: refOf(r),
+    ...(r.doc.vantage_point ? { label: r.doc.vantage_point.label } : {}),
     results: r.doc.results.map((t) => ({ name: t.name, service: t.service, outcome: outcomeOf(t) })),
   };
 }
 
 export interface Column extends ReportRef {
+  /** The vantage point's label, when the report has one. */
+  label?: string;
   /** Targets per verdict in this report. */
   counts: Partial<Record<VerdictName, number>>;
   /** Time since the previous report started (absent for the first). */
@@ -29,6 +34,8 @@ export interface Column extends ReportRef {
 
 export interface Row {
   name: string;
+  /** The vantage point, when the reports come from more than one: a row per target and label. */
+  label?: string;
   /** The service in the latest report that has the target. */
   service: string;
   /** One per column; undefined where the report has no such target. */
@@ -62,6 +69,7 @@ function columnsOf(digests: Digest[]): Column[] {
     const after = i === 0 ? undefined : gaps[i - 1]!;
     return {
       ...d.ref,
+      ...(d.label === undefined ? {} : { label: d.label }),
       counts,
       ...(after === undefined ? {} : { after_ms: after }),
       long_gap: after !== undefined && after > 2 * usual,
@@ -70,21 +78,32 @@ function columnsOf(digests: Digest[]): Column[] {
 }
 
 function rowsOf(digests: Digest[]): Row[] {
+  // Two vantage points alternating in one row would read as flapping: each gets rows of its own.
+  const apart = new Set(digests.map((d) => d.label)).size > 1;
   const rows = new Map<string, Row>();
   digests.forEach((d, column) => {
+    const label = apart ? d.label : undefined;
     for (const { name, service, outcome } of d.results) {
-      const row = rows.get(name) ?? {
+      const key = JSON.stringify([name, label ?? null]);
+      const row = rows.get(key) ?? {
         name,
+        ...(label === undefined ? {} : { label }),
         service,
         cells: new Array<TargetOutcome | undefined>(digests.length).fill(undefined),
       };
       row.service = service; // the latest wins: a target moved to another service shows under the new one
       row.cells[column] = outcome;
-      rows.set(name, row);
+      rows.set(key, row);
     }
   });
   const services = [...new Set([...rows.values()].map((r) => r.service))];
-  return [...rows.values()].sort((a, b) => services.indexOf(a.service) - services.indexOf(b.service));
+  const names = [...new Set([...rows.values()].map((r) => r.name))];
+  // A target's rows (one per vantage point) stay together, in the order the targets first appear.
+  return [...rows.values()].sort(
+    (a, b) =>
+      services.indexOf(a.service) - services.indexOf(b.service) ||
+      names.indexOf(a.name) - names.indexOf(b.name),
+  );
 }
 
 /** The timeline of the reports, or of the `last` most recent ones. */
@@ -92,6 +111,10 @@ export function buildTimeline(digests: Digest[], last?: number): Timeline {
   const shown = chronological(digests).slice(last === undefined ? 0 : -last);
   return { columns: columnsOf(shown), rows: rowsOf(shown) };
 }
+
+/** A row's name as shown: the target, and its vantage point when the timeline has several. */
+export const rowName = (row: Row): string =>
+  row.label === undefined ? row.name : `${row.name} @${row.label}`;
 
 /** The verdicts the timeline shows, in the usual order (for a legend of only what is there). */
 export function verdictsIn(timeline: Timeline): VerdictName[] {

@@ -1,5 +1,5 @@
 import { VERDICTS, type VerdictName } from '../../model/verdict.js';
-import { verdictsIn, type Column, type Timeline } from './history.js';
+import { rowName, verdictsIn, type Column, type Timeline } from './history.js';
 import type { TargetOutcome } from '../document/target-outcome.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page.js';
 import { renderPage } from '../html/page-shell.js';
@@ -62,7 +62,7 @@ export function pageData(timeline: Timeline): PageData {
   return {
     heading: `${cols.length} report(s) from ${shortTime(cols[0]!.started_at)} to ${shortTime(cols.at(-1)!.started_at)}; ${timeline.rows.length} target(s)`,
     columns: cols.map((c) => ({
-      label: `${shortTime(c.started_at)}${c.partial ? ' (partial)' : ''}`,
+      label: `${shortTime(c.started_at)}${c.label === undefined ? '' : ` @${c.label}`}${c.partial ? ' (partial)' : ''}`,
       title: columnTitle(c),
       long_gap: c.long_gap,
       partial: c.partial,
@@ -71,9 +71,9 @@ export function pageData(timeline: Timeline): PageData {
     })),
     rows: timeline.rows.map((r) => ({
       service: r.service,
-      name: r.name,
+      name: rowName(r),
       cells: r.cells.map((o, i) =>
-        o ? { verdict: o.verdict, title: cellTitle(r.name, cols[i]!, o) } : null,
+        o ? { verdict: o.verdict, title: cellTitle(rowName(r), cols[i]!, o) } : null,
       ),
     })),
     verdicts: verdictsIn(timeline).map((v) => ({ name: v, description: VERDICTS[v] })),

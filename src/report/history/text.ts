@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { verdictsIn, type Column, type Row, type Timeline } from './history.js';
+import { rowName, verdictsIn, type Column, type Row, type Timeline } from './history.js';
 import { columns } from '../terminal/columns.js';
 import { countsText, outcomeCell, paintFor } from '../terminal/table.js';
 import { ABSENT_SYMBOL, VERDICT_SYMBOL } from '../terminal/verdict-style.js';
@@ -13,12 +13,15 @@ import { printable, shortTime, span } from '../terminal/words.js';
 const GAP = '¦';
 
 function reportList(cols: Column[]): string[] {
+  // The vantage point of each report, when any has one (`check --label`).
+  const labelled = cols.some((c) => c.label !== undefined);
   const rows = [
-    ['#', 'STARTED (UTC)', 'AFTER', 'TARGETS', 'VERDICTS', 'FILE'],
+    ['#', 'STARTED (UTC)', 'AFTER', ...(labelled ? ['LABEL'] : []), 'TARGETS', 'VERDICTS', 'FILE'],
     ...cols.map((c, i) => [
       String(i + 1),
       shortTime(c.started_at),
       c.after_ms === undefined ? '' : `+${span(c.after_ms)}${c.long_gap ? ` ${GAP}` : ''}`,
+      ...(labelled ? [printable(c.label ?? '-')] : []),
       String(c.targets),
       countsText(c.counts),
       `${printable(c.file)}${c.partial ? ' (partial: interrupted)' : ''}`,
@@ -37,14 +40,16 @@ function rowLine(row: Row, cols: Column[], nameWidth: number, chalk: ChalkInstan
     const cell = row.cells[i];
     return cell ? paintFor(chalk, cell.verdict)(VERDICT_SYMBOL[cell.verdict]) : ABSENT_SYMBOL;
   });
-  const last = row.cells.at(-1);
+  // The last report of the row's own vantage point, when rows are kept apart by label.
+  const last =
+    row.cells[row.label === undefined ? cols.length - 1 : cols.findLastIndex((c) => c.label === row.label)];
   const now = last ? paintFor(chalk, last.verdict)(outcomeCell(last)) : chalk.dim('(not in the last report)');
-  return `  ${printable(row.name).padEnd(nameWidth)}  ${cells}  ${now}`;
+  return `  ${printable(rowName(row)).padEnd(nameWidth)}  ${cells}  ${now}`;
 }
 
 function timelineLines(timeline: Timeline, chalk: ChalkInstance): string[] {
   const { columns: cols, rows } = timeline;
-  const nameWidth = Math.max(...rows.map((r) => printable(r.name).length));
+  const nameWidth = Math.max(...rows.map((r) => printable(rowName(r)).length));
   // The last digit of each report's number: with the list above, enough to find a column.
   const header = `  ${''.padEnd(nameWidth)}  ${strip(cols, (i) => String((i + 1) % 10))}  LAST`;
   const lines = [chalk.bold(header)];

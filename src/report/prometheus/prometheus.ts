@@ -101,6 +101,16 @@ function targetMetrics(m: Metrics, results: TargetResult[], withHelper: boolean)
     );
   }
   if (withHelper) controlMetrics(m, results, who);
+  const rated = results.filter((r) => r.throughput);
+  if (rated.length > 0) {
+    m.gauge(
+      'reachprobe_target_rate_bytes_per_second',
+      "The body's transfer rate here, bytes a second (targets whose transfer was measured: --transfer).",
+      rated.map((r) =>
+        sample('reachprobe_target_rate_bytes_per_second', who(r), r.throughput!.rate_bytes_per_second),
+      ),
+    );
+  }
   m.gauge(
     'reachprobe_target_duration_seconds',
     'How long each step of the check took (chain: until the last connection step; total: with the DNS listen windows).',

@@ -2,9 +2,16 @@
 
 export type Paint = (text: string) => string;
 
+/** Each column's width: its widest cell's (a loop: spreading the rows into Math.max overflows the stack). */
+export function widthsOf(rows: string[][]): number[] {
+  const widths = rows[0]!.map(() => 0);
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
+  return widths;
+}
+
 /** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
 export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const widths = widthsOf(rows);
   return rows.map((row, r) =>
     row
       .map((cell, i) => {

@@ -1,4 +1,4 @@
-import { columns, type Paint } from './columns.js';
+import { columns, widthsOf, type Paint } from './columns.js';
 
 // Fits a table to a terminal's width so the terminal never wraps it: a wrapped line breaks every
 // column under it. The last column (the reason: free text, often 300 characters) gives way first:
@@ -34,8 +34,10 @@ export const ellipsis = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 
 /** The width of the columns `fixed`, padded, with the gap after each. */
-const padded = (rows: string[][], fixed: readonly number[]): number =>
-  fixed.reduce((sum, i) => sum + Math.max(...rows.map((row) => row[i]!.length)) + 2, 0);
+function padded(rows: string[][], fixed: readonly number[]): number {
+  const widths = widthsOf(rows);
+  return fixed.reduce((sum, i) => sum + widths[i]! + 2, 0);
+}
 
 interface Plan {
   /** The columns kept, the reason aside. */
@@ -61,7 +63,7 @@ function capFirst(rows: string[][], fixed: number[], width: number): string[][] 
   const over = padded(rows, fixed) - 2 - width;
   if (over <= 0) return rows;
   const first = fixed[0]!;
-  const max = Math.max(2, Math.max(...rows.map((row) => row[first]!.length)) - over);
+  const max = Math.max(2, widthsOf(rows)[first]! - over);
   return rows.map((row) => row.map((cell, i) => (i === first ? ellipsis(cell, max) : cell)));
 }
 

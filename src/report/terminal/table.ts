@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { RunSummary, TargetResult } from '../../model/result.js';
+import { rateText } from '../../model/transfer.js';
 import type { VerdictName } from '../../model/verdict.js';
 import type { TargetOutcome } from '../document/target-outcome.js';
 import { servicesOf } from '../../classify/service.js';
@@ -16,6 +17,7 @@ export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
     case 'connected':
       return chalk.green;
     case 'dns-poisoned':
+    case 'throttled':
     case 'reset':
     case 'timeout':
     case 'closed':
@@ -41,7 +43,11 @@ export function where(r: Pick<TargetResult, 'stage' | 'failure'>): string {
 
 function groupByService(results: TargetResult[]): Map<string, TargetResult[]> {
   const groups = new Map<string, TargetResult[]>();
-  for (const r of results) groups.set(r.service, [...(groups.get(r.service) ?? []), r]);
+  for (const r of results) {
+    const group = groups.get(r.service);
+    if (group) group.push(r);
+    else groups.set(r.service, [r]);
+  }
   return groups;
 }
 
@@ -87,6 +93,12 @@ export function verdictCell(
 export const outcomeCell = (o: TargetOutcome): string =>
   o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o);
 
+/** A slow page's rate beside its verdict ("reachable at 295 kbit/s"): a page that comes is not always usable. */
+function rated(r: TargetResult, cell: string): string {
+  const t = r.throughput;
+  return t?.slow && t.end !== 'frozen' ? `${cell} at ${rateText(t.rate_bytes_per_second)}` : cell;
+}
+
 /** "6 dns-poisoned, 5 reachable": the most frequent verdict first. */
 export function countsText(counts: RunSummary['counts']): string {
   return Object.entries(counts)
@@ -99,6 +111,16 @@ function summaryText(s: RunSummary): string {
   return `${s.targets} targets in ${seconds(s.duration_ms)}: ${countsText(s.counts)}; vantage ${s.vantage}`;
 }
 
+/** OONI's values expected and got, for a target whose verdict was as expected but not its blocking or accessible. */
+function ooniValues(r: TargetResult): [string, string] {
+  const show = (blocking: unknown, accessible: unknown) =>
+    `blocking=${String(blocking)} accessible=${String(accessible)}`;
+  return [
+    show(r.expect_blocking ?? r.blocking, r.expect_accessible ?? r.accessible),
+    show(r.blocking, r.accessible),
+  ];
+}
+
 /** The targets (and their QUIC sides) that missed what they expected: name, expected, got, why. */
 function missedRows(results: TargetResult[]): string[][] {
   return results.flatMap((r) => {
@@ -106,8 +128,9 @@ function missedRows(results: TargetResult[]): string[][] {
     const quicMissed = q !== undefined && r.expect_quic !== undefined && q.verdict !== r.expect_quic;
     const rows: string[][] = [];
     // Missed over TCP (its verdict, or `expect_blocking`), unless the QUIC side alone missed.
-    if (r.expect !== undefined && (!quicMissed || r.verdict !== r.expect))
-      rows.push([r.name, r.expect, r.verdict, r.reason]);
+    if (r.expect !== undefined && r.verdict !== r.expect) rows.push([r.name, r.expect, r.verdict, r.reason]);
+    else if (!quicMissed && (r.expect_blocking !== undefined || r.expect_accessible !== undefined))
+      rows.push([r.name, ...ooniValues(r), r.reason]);
     if (quicMissed) rows.push([`${r.name} (quic)`, r.expect_quic!, q.verdict, q.reason]);
     return rows;
   });
@@ -213,7 +236,7 @@ export function renderTable(
   const quic = ordered.map((r) => quicRow(r, layout, chalk));
   const mainRows = ordered.map((r) => [
     `  ${r.name}`,
-    verdictCell(r),
+    rated(r, verdictCell(r)),
     ...(withExpect
       ? [r.expect === undefined ? '' : r.expect_met ? 'as expected' : `expected ${r.expect}`]
       : []),
@@ -255,15 +278,19 @@ export function renderTable(
   for (const [service, group] of groups) {
     const count = group.length + group.filter((r) => r.quic).length;
     lines.push(serviceLine(service, verdicts.get(service), chalk, width));
-    lines.push(...fitted.rows.slice(next, next + count).flat());
+    for (const row of fitted.rows.slice(next, next + count)) lines.push(...row);
     next += count;
   }
-  lines.push(
-    ...fitNote(fitted, width).map((line) => chalk.dim(line)),
-    ...mismatches(results, chalk, width),
+  for (const line of fitNote(fitted, width)) lines.push(chalk.dim(line));
+  for (const line of mismatches(results, chalk, width)) lines.push(line);
+  return `${[...lines, ...endLines(summary, chalk, width)].join('\n')}\n`;
+}
+
+/** The run's counts and its notes, under every table (broken between words to fit `width`). */
+export function endLines(summary: RunSummary, chalk: ChalkInstance, width?: number): string[] {
+  return [
     '',
     ...wrapWords(summaryText(summary), width).map((line) => chalk.bold(line)),
     ...summary.notes.flatMap((n) => wrapWords(`note: ${n}`, width, 6).map((line) => chalk.yellow(line))),
-  );
-  return `${lines.join('\n')}\n`;
+  ];
 }

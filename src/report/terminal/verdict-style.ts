@@ -8,6 +8,7 @@ import type { VerdictName } from '../../model/verdict.js';
 export const VERDICT_SYMBOL: Record<VerdictName, string> = {
   reachable: '.',
   connected: ':',
+  throttled: 'S',
   'dns-poisoned': 'P',
   'dns-nxdomain': 'N',
   'dns-failure': 'D',
@@ -31,6 +32,7 @@ export const ABSENT_SYMBOL = ' ';
 export const VERDICT_COLOR: Record<VerdictName, string> = {
   reachable: '#2e9e4f',
   connected: '#8fd19e',
+  throttled: '#f768a1',
   'dns-poisoned': '#7f0000',
   'dns-nxdomain': '#f0b400',
   'dns-failure': '#c98a00',

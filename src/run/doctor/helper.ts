@@ -3,8 +3,9 @@ import { askHealth, askHelper, helperDispatcher, type HealthAnswer } from '../..
 import { say, why, type DoctorInput, type Finding } from './types.js';
 
 // The control-measurement helper abroad (`reachprobe helper`), asked as check asks it (the same
-// client): GET /v1/health without a token, then an empty measurement with it, which a good token
-// gets answered with JSON Lines ending in {"type":"end"} and a bad one with 401.
+// client): GET /v1/health (with the token: only to a token holder does a helper say what it is),
+// then an empty measurement, which a good token gets answered with JSON Lines ending in
+// {"type":"end"} and a bad one with 401.
 
 /** What is wrong with a health answer, if anything. */
 function healthProblem(a: HealthAnswer): string | undefined {
@@ -13,9 +14,10 @@ function healthProblem(a: HealthAnswer): string | undefined {
   if (typeof a.body !== 'object' || a.body === null)
     return 'GET /v1/health answered something that is not JSON';
   const body = a.body as { status?: unknown; service?: unknown; schema_version?: unknown };
-  if (body.service !== 'reachprobe-helper' || body.status !== 'ok')
+  // Without a token it accepts, a helper says only that it is healthy: the token check tells the rest.
+  if (body.status !== 'ok' || (body.service !== undefined && body.service !== 'reachprobe-helper'))
     return 'GET /v1/health answered, but not as a reachprobe helper does';
-  if (body.schema_version !== CONTROL_SCHEMA_VERSION)
+  if (body.service !== undefined && body.schema_version !== CONTROL_SCHEMA_VERSION)
     return `it speaks schema ${String(body.schema_version)}, this reachprobe ${CONTROL_SCHEMA_VERSION}`;
   return undefined;
 }
@@ -47,7 +49,8 @@ export async function helper(input: DoctorInput): Promise<Finding> {
     };
   const dispatcher = helperDispatcher(input.env.ca, pinsFor(input, h.url), h.timeoutMs);
   try {
-    const health = await askHealth({ url: h.url, dispatcher });
+    const token = 'value' in h.token ? h.token.value : undefined;
+    const health = await askHealth({ url: h.url, dispatcher, ...(token !== undefined ? { token } : {}) });
     const dates = health.date ? [{ from: 'the helper', date: health.date, receivedAt: Date.now() }] : [];
     const problem = healthProblem(health);
     if (problem)

@@ -1,7 +1,8 @@
 // The certificate check of a QUIC handshake: the chain to a trusted authority and the name, against
 // the trust store TLS over TCP uses (the system CAs, plus `--ca`). Over TCP OpenSSL does this inside
 // the handshake; here the chain comes out of our own TLS messages, so it is built and checked with
-// X509Certificate. The problems carry OpenSSL's codes, so failureOf classifies them as over TCP.
+// X509Certificate. The problems carry OpenSSL's codes, so quicFailure (net/errors) reads them as
+// tlsFailure does over TCP.
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { certificateView } from '../../tls.js';

@@ -15,7 +15,7 @@ import { certificateVerifyProblem, schemeName } from './signature.js';
 import { certificateOf } from './x509.js';
 import { generateKeyShare, sharedSecret, type KeyShare } from './x25519.js';
 
-/** A handshake that cannot go on; `code` is what failureOf classifies (ERR_SSL_*, certificate codes). */
+/** A handshake that cannot go on; `code` is what quicFailure (net/errors) reads (ERR_SSL_*, certificate codes). */
 export class HandshakeFailure extends Error {
   constructor(
     readonly code: string,
