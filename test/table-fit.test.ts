@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary, TargetResult } from '../src/model/result.js';
 import type { ServiceVerdict } from '../src/model/service.js';
 import { fitColumns, MIN_REASON } from '../src/report/terminal/fit.js';
+import { FULL_TABLE_TARGETS, RunTable } from '../src/report/terminal/run-table.js';
 import { renderTable } from '../src/report/terminal/table.js';
 
 const plain = new Chalk({ level: 0 });
@@ -97,6 +98,18 @@ describe('the check table, fitted to a width', () => {
     const row = lines.find((l) => l.startsWith('  line-gd2'))!;
     expect(row).toMatch(/^ {2}line-gd2 +reset +blocked by the name \(TLS SNI\)$/);
     expect(lines.join(' ')).toMatch(/left out time, expect, blocking, stage;/);
+  });
+});
+
+describe('the table of a large run, fitted to a width', () => {
+  it('its targets not reached and its counts fit too', () => {
+    const table = new RunTable();
+    for (let i = 0; i <= FULL_TABLE_TARGETS; i++) table.add(result(`t${i}`, 'LINE', 'reset'), i);
+    const text = table.render({ ...summary, notes: [LONG] } as unknown as RunSummary, plain, { width: 80 });
+    const lines = text.trimEnd().split('\n');
+    expect(longest(lines)).toBeLessThanOrEqual(80);
+    expect(lines.some((l) => /^ {2}t0 +reset +the connection .*…$/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('note: the connection'))).toHaveLength(1);
   });
 });
 
