@@ -15,7 +15,9 @@ export function columns(rows: string[][], paints: Array<Array<Paint | undefined>
   return rows.map((row, r) =>
     row
       .map((cell, i) => {
-        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
+        // No padding after the last cell that has text: inside colour codes, trimEnd cannot remove it.
+        const last = i === row.length - 1 || row.slice(i + 1).every((c) => c === '');
+        const padded = last ? cell : cell.padEnd(widths[i]!);
         return paints[r]?.[i]?.(padded) ?? padded;
       })
       .join('  ')
