@@ -193,7 +193,7 @@ describe('a run against loopback servers', () => {
     );
     const r = await run(['check', targets, ...loopbackArgs]);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^Example\n {2}claims-blocked +reachable +expected reset/m);
+    expect(r.stdout).toMatch(/^Example — usable\n {2}claims-blocked +reachable +expected reset/m);
     expect(r.stdout).toMatch(/claims-blocked +reset +reachable/); // the mismatch table: expected, then got
     expect(r.stdout).toContain('1 targets in');
     expect(r.stdout).not.toContain('\x1b[');

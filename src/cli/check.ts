@@ -23,6 +23,11 @@ import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags
 import { targetsFrom } from './selection.js';
 import { tracedWhen } from './verbose.js';
 
+/** On a terminal the table fits its width, unless --wide; piped, its lines stay whole (for grep). */
+const tableFit = (flags: CheckFlags) => ({
+  width: process.stdout.isTTY && !flags.wide ? process.stdout.columns : undefined,
+});
+
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
 function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
@@ -255,7 +260,10 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     if (table)
       endings.push([
         'the table',
-        () => void process.stdout.write(table.render(summary, chalkFor(process.stdout, flags.color))),
+        () =>
+          void process.stdout.write(
+            table.render(summary, chalkFor(process.stdout, flags.color), tableFit(flags)),
+          ),
       ]);
     const failed = await endOutputs(endings);
     if (failed.length > 0) return reportFailures(failed);

@@ -201,6 +201,7 @@ export const CHECK = optionTable({
     parse: countryCode,
   },
   color: colorSwitch('table'),
+  wide: { help: 'print every column and whole reasons even on a terminal (piped output always has them)' },
   helper: {
     value: 'url',
     help:

@@ -3,7 +3,8 @@ import type { Change, ChangeKind, ReportDiff, ServiceChange } from './diff.js';
 import type { ServiceVerdict } from '../../model/service.js';
 import { rateText } from '../../model/transfer.js';
 import type { TargetOutcome, ReportRef } from '../document/target-outcome.js';
-import { BLOCKED_BY_WORDS, columns, outcomeCell, paintFor, where, type Paint } from '../terminal/table.js';
+import { columns, type Paint } from '../terminal/columns.js';
+import { BLOCKED_BY_WORDS, outcomeCell, paintFor, where } from '../terminal/table.js';
 import { printable, shortTime } from '../terminal/words.js';
 
 // `reachprobe diff` for people: one line per target that changed, what it was, what it is, and

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { rowName, verdictsIn, type Column, type Row, type Timeline } from './history.js';
-import { columns, countsText, outcomeCell, paintFor } from '../terminal/table.js';
+import { columns } from '../terminal/columns.js';
+import { countsText, outcomeCell, paintFor } from '../terminal/table.js';
 import { ABSENT_SYMBOL, VERDICT_SYMBOL } from '../terminal/verdict-style.js';
 import { printable, shortTime, span } from '../terminal/words.js';
 

@@ -1,7 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import { isSuccess } from '../../classify/run.js';
 import type { RunSummary, TargetResult } from '../../model/result.js';
-import { columns, endLines, paintFor, renderTable, where } from './table.js';
+import { columns } from './columns.js';
+import { fitColumns } from './fit.js';
+import { endLines, paintFor, renderTable, where, type TableOptions } from './table.js';
 
 // The table of a run, fed as results come: every target's line for a run a person reads line by
 // line; past that, what a person can read of a large run (per-service counts, the first targets
@@ -43,12 +45,18 @@ export class RunTable {
     } else this.unlisted++;
   }
 
-  render(summary: RunSummary, chalk: ChalkInstance): string {
+  render(summary: RunSummary, chalk: ChalkInstance, options: TableOptions = {}): string {
     if (this.kept) {
       const inOrder = this.kept.sort((a, b) => a.at - b.at).map(({ r }) => r);
-      return renderTable(inOrder, summary, chalk);
+      return renderTable(inOrder, summary, chalk, options);
     }
-    return `${[...this.serviceLines(chalk), ...this.notReachedLines(chalk), ...endLines(summary, chalk)].join('\n')}\n`;
+    const { width } = options;
+    const lines = [
+      ...this.serviceLines(chalk),
+      ...this.notReachedLines(chalk, width),
+      ...endLines(summary, chalk, width),
+    ];
+    return `${lines.join('\n')}\n`;
   }
 
   /** A line per service when the services are few enough to read; otherwise none. */
@@ -67,13 +75,15 @@ export class RunTable {
     ];
   }
 
-  private notReachedLines(chalk: ChalkInstance): string[] {
+  private notReachedLines(chalk: ChalkInstance, width: number | undefined): string[] {
     if (this.notReached.length === 0) return [];
     const shown = this.notReached.length;
     const title = `${number(this.notReachedCount)} targets not reached${shown < this.notReachedCount ? ` (the first ${shown})` : ''}:`;
     const rows = this.notReached.map((r) => [`  ${r.name}`, r.verdict, where(r), r.reason]);
     const paints = this.notReached.map((r) => [undefined, paintFor(chalk, r.verdict), chalk.dim]);
-    return ['', chalk.bold(title), ...columns(rows, paints)];
+    const names = ['target', 'verdict', 'stage', 'reason'];
+    const fitted = fitColumns(rows, paints, { width, names, dropOrder: [2] });
+    return ['', chalk.bold(title), ...fitted.rows.flat()];
   }
 }
 

@@ -3,10 +3,13 @@ import type { RunSummary, TargetResult } from '../../model/result.js';
 import { rateText } from '../../model/transfer.js';
 import type { VerdictName } from '../../model/verdict.js';
 import type { TargetOutcome } from '../document/target-outcome.js';
+import { servicesOf } from '../../classify/service.js';
+import type { Paint } from './columns.js';
+import { fitColumns, wrapWords, type Fitted } from './fit.js';
+import { serviceLine } from './service-line.js';
 
-// The table people read: targets grouped by service, one line each, the reason in words.
-
-export type Paint = (text: string) => string;
+// The table people read: targets grouped by service under a line with the service's verdict, one
+// line each, the reason in words; fitted to a terminal's width when given one (fit.ts says how).
 
 export function paintFor(chalk: ChalkInstance, verdict: VerdictName): Paint {
   switch (verdict) {
@@ -90,31 +93,10 @@ export function verdictCell(
 export const outcomeCell = (o: TargetOutcome): string =>
   o.blocking ? `${verdictCell(o)}, blocking ${o.blocking}` : verdictCell(o);
 
-/** Each column's width: its widest cell's (a loop: spreading the rows into Math.max overflows the stack). */
-function widthsOf(rows: string[][]): number[] {
-  const widths = rows[0]!.map(() => 0);
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i]!, cell.length)));
-  return widths;
-}
-
 /** A slow page's rate beside its verdict ("reachable at 295 kbit/s"): a page that comes is not always usable. */
 function rated(r: TargetResult, cell: string): string {
   const t = r.throughput;
   return t?.slow && t.end !== 'frozen' ? `${cell} at ${rateText(t.rate_bytes_per_second)}` : cell;
-}
-
-/** Lays out rows so each column is as wide as its widest cell (measured before colouring). */
-export function columns(rows: string[][], paints: Array<Array<Paint | undefined>>): string[] {
-  const widths = widthsOf(rows);
-  return rows.map((row, r) =>
-    row
-      .map((cell, i) => {
-        const padded = i === row.length - 1 ? cell : cell.padEnd(widths[i]!);
-        return paints[r]?.[i]?.(padded) ?? padded;
-      })
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 /** "6 dns-poisoned, 5 reachable": the most frequent verdict first. */
@@ -154,14 +136,16 @@ function missedRows(results: TargetResult[]): string[][] {
   });
 }
 
-function mismatches(results: TargetResult[], chalk: ChalkInstance): string[] {
+function mismatches(results: TargetResult[], chalk: ChalkInstance, width?: number): string[] {
   const missed = missedRows(results.filter((r) => !r.expect_met));
   if (missed.length === 0) return [];
-  const rows = [['TARGET', 'EXPECTED', 'GOT', 'WHY'], ...missed];
+  const names = ['TARGET', 'EXPECTED', 'GOT', 'WHY'];
+  const rows = [names, ...missed];
   const paints = rows.map((_, i) =>
     i === 0 ? [chalk.bold, chalk.bold, chalk.bold, chalk.bold] : [undefined, chalk.green, chalk.red],
   );
-  return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...columns(rows, paints)];
+  const fitted = fitColumns(rows, paints, { width, names, dropOrder: [] });
+  return ['', chalk.bold(`${missed.length} target(s) did not meet their expect:`), ...fitted.rows.flat()];
 }
 
 interface Layout {
@@ -213,7 +197,34 @@ function quicRow(
   };
 }
 
-export function renderTable(results: TargetResult[], summary: RunSummary, chalk: ChalkInstance): string {
+export interface TableOptions {
+  /** The terminal's width, to fit every line to; undefined (piped output, --wide): whole lines. */
+  width?: number;
+}
+
+/**
+ * The columns a narrow terminal leaves out first: the least useful to the question "is it blocked?".
+ * The first three may go to keep reasons on their rows (the service's line says how it is blocked).
+ */
+const DROP_ORDER = ['time', 'expect', 'blocking', 'stage', 'blocked by'];
+const INLINE_DROPS = 3;
+
+/** "(to fit 80 columns: left out time, expect; reasons shortened; --wide prints everything)" */
+function fitNote(fitted: Fitted, width: number | undefined): string[] {
+  if (width === undefined || (fitted.dropped.length === 0 && !fitted.shortened)) return [];
+  const parts = [
+    ...(fitted.dropped.length > 0 ? [`left out ${fitted.dropped.join(', ')}`] : []),
+    ...(fitted.shortened ? ['reasons shortened'] : []),
+  ];
+  return wrapWords(`(to fit ${width} columns: ${parts.join('; ')}; --wide prints everything)`, width);
+}
+
+export function renderTable(
+  results: TargetResult[],
+  summary: RunSummary,
+  chalk: ChalkInstance,
+  { width }: TableOptions = {},
+): string {
   const withExpect = results.some((r) => r.expect !== undefined || r.expect_quic !== undefined);
   const withAttribution = results.some(
     (r) => r['blocked-by'] !== undefined || r.flags !== undefined || r.quic?.['blocked-by'] !== undefined,
@@ -247,20 +258,39 @@ export function renderTable(results: TargetResult[], summary: RunSummary, chalk:
   // One set of column widths for the whole table (QUIC lines included); a service's name heads its rows.
   const rows = mainRows.flatMap((row, i) => [row, ...(quic[i] ? [quic[i].cells] : [])]);
   const paints = mainPaints.flatMap((p, i) => [p, ...(quic[i] ? [quic[i].paints] : [])]);
-  const laid = columns(rows, paints);
+  const names = [
+    'target',
+    'verdict',
+    ...(withExpect ? ['expect'] : []),
+    'stage',
+    ...(withControl ? ['blocking'] : []),
+    ...(withAttribution ? ['blocked by'] : []),
+    'time',
+    'reason',
+  ];
+  const present = (list: string[]) => list.map((n) => names.indexOf(n)).filter((i) => i >= 0);
+  const dropOrder = present(DROP_ORDER);
+  const inlineDrops = present(DROP_ORDER.slice(0, INLINE_DROPS)).length;
+  const fitted = fitColumns(rows, paints, { width, names, dropOrder, inlineDrops });
+  const verdicts = new Map((summary.services ?? servicesOf(results)).map((v) => [v.service, v]));
   const lines: string[] = [];
   let next = 0;
   for (const [service, group] of groups) {
     const count = group.length + group.filter((r) => r.quic).length;
-    lines.push(chalk.bold(service));
-    for (const line of laid.slice(next, next + count)) lines.push(line);
+    lines.push(serviceLine(service, verdicts.get(service), chalk, width));
+    for (const row of fitted.rows.slice(next, next + count)) lines.push(...row);
     next += count;
   }
-  for (const line of mismatches(results, chalk)) lines.push(line);
-  return `${[...lines, ...endLines(summary, chalk)].join('\n')}\n`;
+  for (const line of fitNote(fitted, width)) lines.push(chalk.dim(line));
+  for (const line of mismatches(results, chalk, width)) lines.push(line);
+  return `${[...lines, ...endLines(summary, chalk, width)].join('\n')}\n`;
 }
 
-/** The run's counts and its notes, under every table. */
-export function endLines(summary: RunSummary, chalk: ChalkInstance): string[] {
-  return ['', chalk.bold(summaryText(summary)), ...summary.notes.map((n) => chalk.yellow(`note: ${n}`))];
+/** The run's counts and its notes, under every table (broken between words to fit `width`). */
+export function endLines(summary: RunSummary, chalk: ChalkInstance, width?: number): string[] {
+  return [
+    '',
+    ...wrapWords(summaryText(summary), width).map((line) => chalk.bold(line)),
+    ...summary.notes.flatMap((n) => wrapWords(`note: ${n}`, width, 6).map((line) => chalk.yellow(line))),
+  ];
 }
