@@ -1,34 +1,19 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { BucketCount, BucketSize } from '../report/buckets/buckets.js';
 import type { VerdictName } from '../model/verdict.js';
-import { sqlString } from './duckdb.js';
+import { whereOf, type Span } from './span.js';
 
 // The one query `history --db` asks the store: results per label, target, time bucket and
 // verdict. DuckDB sums a year of rows; what comes back is a row per target, bucket and verdict.
 
-export interface BucketQuery {
+export interface BucketQuery extends Span {
   by: BucketSize;
-  /** ISO times: --since is inclusive, --until exclusive. */
-  since?: string;
-  until?: string;
-  /** Only these labels (--label, or the two of --compare). */
-  labels?: string[];
 }
 
 export async function bucketCounts(c: DuckDBConnection, q: BucketQuery): Promise<BucketCount[]> {
-  const where: string[] = [];
-  const values: Record<string, string> = {};
-  if (q.since !== undefined) {
-    where.push('started_at >= $since::TIMESTAMP');
-    values.since = q.since;
-  }
-  if (q.until !== undefined) {
-    where.push('started_at < $until::TIMESTAMP');
-    values.until = q.until;
-  }
-  if (q.labels !== undefined) where.push(`label IN (${q.labels.map(sqlString).join(', ')})`);
+  const { where, values } = whereOf(q);
   const sql = `SELECT label, service, target, date_trunc('${q.by}', started_at) AS bucket, verdict, count(*)::INTEGER AS n
-    FROM results ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    FROM results ${where}
     GROUP BY ALL ORDER BY bucket, label, target, verdict`;
   const reader = await c.runAndReadAll(sql, values);
   return reader.getRowsJS().map(([label, service, target, bucket, verdict, n]) => ({
