@@ -27,7 +27,9 @@ export async function bucketCounts(c: DuckDBConnection, q: BucketQuery): Promise
     values.until = q.until;
   }
   if (q.labels !== undefined) where.push(`label IN (${q.labels.map(sqlString).join(', ')})`);
-  const sql = `SELECT label, service, target, date_trunc('${q.by}', started_at) AS bucket, verdict, count(*)::INTEGER AS n
+  const sql =
+    `SELECT label, service, target, date_trunc('${q.by}', started_at) AS bucket, ` +
+    `verdict, count(*)::INTEGER AS n
     FROM results ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     GROUP BY ALL ORDER BY bucket, label, target, verdict`;
   const reader = await c.runAndReadAll(sql, values);
