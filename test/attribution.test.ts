@@ -116,20 +116,25 @@ describe('blocked-by', () => {
     ]);
   });
 
-  it('ip, at the cost of one deadline: a dropped decoy does not hold the own check for a deadline of its own', async () => {
-    const port = await server({ behaviour: 'stall' });
-    const r = (await measure([target('dropped', `https://${BLOCKED}:${port}/`)])).get('dropped')!;
-    expect(r).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake', 'blocked-by': 'ip' });
-    expect(tries(r, 'decoy')).toEqual(['generic_timeout_error']);
-    const [decoy, mine] = [
-      r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy')!,
-      r.checks.find((c) => c.check === 'connect' && c.try === 1)!,
-    ];
-    // The own check started after the decoy's grace (a twentieth of the 500 ms deadline here), long before its deadline.
-    expect(mine.started_ms - decoy.started_ms).toBeGreaterThanOrEqual(24);
-    expect(mine.started_ms - decoy.started_ms).toBeLessThan(250);
-    expect(r.timings.chain_ms).toBeLessThan(2 * OPTIONS.timeouts.tls);
-  });
+  it(
+    'ip, at the cost of one deadline: a dropped decoy does not hold the ' +
+      'own check for a deadline of its own',
+    async () => {
+      const port = await server({ behaviour: 'stall' });
+      const r = (await measure([target('dropped', `https://${BLOCKED}:${port}/`)])).get('dropped')!;
+      expect(r).toMatchObject({ verdict: 'timeout', stage: 'tls_handshake', 'blocked-by': 'ip' });
+      expect(tries(r, 'decoy')).toEqual(['generic_timeout_error']);
+      const [decoy, mine] = [
+        r.checks.find((c) => c.check === 'tls_handshake' && c.purpose === 'decoy')!,
+        r.checks.find((c) => c.check === 'connect' && c.try === 1)!,
+      ];
+      // The own check started after the decoy's grace (a twentieth of the 500 ms deadline here), long before
+      // its deadline.
+      expect(mine.started_ms - decoy.started_ms).toBeGreaterThanOrEqual(24);
+      expect(mine.started_ms - decoy.started_ms).toBeLessThan(250);
+      expect(r.timings.chain_ms).toBeLessThan(2 * OPTIONS.timeouts.tls);
+    },
+  );
 
   it('sni, from the decoy another target made on the same IP:port moments before', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: ['late.reachprobe.test'] });
@@ -200,7 +205,8 @@ describe('blocked-by', () => {
 
   it('an SNI probe to a clean server that blocks the name there too confirms sni', async () => {
     const port = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
-    const clean = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] }); // the censor sees the name anywhere
+    // the censor sees the name anywhere
+    const clean = await server({ behaviour: 'ok', cert: 'good', resetSni: [BLOCKED] });
     const r = (
       await measure([target('probe', `https://${BLOCKED}:${port}/`)], {
         sniProbe: { address: HOST, port: clean },

@@ -307,7 +307,9 @@ const ROWS: Row[] = [
     verdict: 'reset',
     stage: 'connect',
     failure: 'connection_refused',
-    reason: `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too) (all 2 addresses failed)`,
+    reason:
+      `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too) (all 2 ` +
+      `addresses failed)`,
   },
   {
     name: 'connect: IPv4 refused, IPv6 no route (other order) -> the RST wins',
@@ -444,7 +446,9 @@ const ROWS: Row[] = [
     verdict: 'cert-invalid',
     stage: 'tls_handshake',
     failure: 'ssl_invalid_hostname',
-    reason: `the TLS handshake with ${V4}:443 (SNI ${HOST}) failed: Host: ${HOST}. is not in the cert's altnames: DNS:block.isp; certificate issued by CN=ISP Blockpage CA`,
+    reason:
+      `the TLS handshake with ${V4}:443 (SNI ${HOST}) failed: Host: ${HOST}. is not in the cert's ` +
+      `altnames: DNS:block.isp; certificate issued by CN=ISP Blockpage CA`,
   },
   {
     name: 'TLS: no answer to the ClientHello',
@@ -650,7 +654,9 @@ const ROWS: Row[] = [
 
   // The DoH control.
   {
-    name: 'control disagrees and the local address has a certificate for another name -> poisoned (control-mismatch-tls)',
+    name:
+      'control disagrees and the local address has a certificate for another name -> poisoned ' +
+      '(control-mismatch-tls)',
     checks: [
       resolve([FORGED]),
       doh([CONTROL]),
@@ -659,7 +665,9 @@ const ROWS: Row[] = [
     ],
     verdict: 'dns-poisoned',
     stage: 'resolve',
-    reason: `control-mismatch-tls: local answer ${FORGED} shares no address with the control's ${CONTROL}, and ${FORGED} has no valid certificate for the name (ssl_invalid_hostname)`,
+    reason:
+      `control-mismatch-tls: local answer ${FORGED} shares no address with the control's ${CONTROL}, ` +
+      `and ${FORGED} has no valid certificate for the name (ssl_invalid_hostname)`,
     heuristics: ['control-mismatch-tls'],
   },
   {
@@ -677,7 +685,9 @@ const ROWS: Row[] = [
     heuristics: ['control-mismatch (weak)'],
   },
   {
-    name: 'the resolver says NXDOMAIN, the control has an address -> dns-nxdomain, with the contradiction as weak evidence',
+    name:
+      'the resolver says NXDOMAIN, the control has an address -> dns-nxdomain, with the contradiction ' +
+      'as weak evidence',
     checks: [resolve([], 'dns_nxdomain_error'), doh([CONTROL])],
     verdict: 'dns-nxdomain',
     stage: 'resolve',
@@ -849,7 +859,8 @@ describe('classifyTarget', () => {
     ],
     [
       { ...query('resolver', [cname, reply([], 7, 'NXDOMAIN')], 'AAAA'), ignored: ['a', 'b'] },
-      `dns_query AAAA ${HOST} to ${RESOLVER}: NOERROR (truncated) CNAME edge.example CNAME edge2.example after 5 ms; NXDOMAIN after 7 ms` +
+      `dns_query AAAA ${HOST} to ${RESOLVER}: NOERROR (truncated) CNAME edge.example CNAME ` +
+        `edge2.example after 5 ms; NXDOMAIN after 7 ms` +
         ' (listened 150 ms after the first); 2 stray packet(s) ignored',
     ],
     [
@@ -894,7 +905,8 @@ describe('classifyTarget', () => {
         title: 'News',
         host_header: 'other.example',
       }),
-      `http_round_trip GET https://${HOST}/ (Host other.example) via ${V4}: HTTP 200, 65536 bytes (capped), title "News" in 12 ms`,
+      `http_round_trip GET https://${HOST}/ (Host other.example) via ${V4}: HTTP 200, 65536 bytes ` +
+        `(capped), title "News" in 12 ms`,
     ],
     [
       http(undefined, 'connection_reset'),
@@ -1091,7 +1103,8 @@ describe('impossibleReason', () => {
     ['149.154.167.51', undefined],
     ['2a03:2880::1', undefined],
     ['not-an-address', undefined],
-    ['0000:0000:0000:0000:0000:ffff:255.255.255.255%eth0', undefined], // net.isIPv6 takes it; a SocketAddress cannot hold it
+    // net.isIPv6 takes it; a SocketAddress cannot hold it
+    ['0000:0000:0000:0000:0000:ffff:255.255.255.255%eth0', undefined],
   ])('%s -> %s', (address, label) => {
     expect(impossibleReason(address, NONE)).toBe(label);
   });

@@ -149,40 +149,44 @@ describe('bad input', () => {
 });
 
 describe('a run against loopback servers', () => {
-  it('--json streams one line per target and a summary; -o writes the document atomically; exit 0 when every expect is met', async () => {
-    const targets = await mixedTargets();
-    const out = path.join(dir, 'report.json');
-    const r = await run(['check', targets, ...loopbackArgs, '--json', '-o', out]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l.type)).toEqual(['result', 'result', 'result', 'result', 'summary']);
-    const byName = Object.fromEntries(lines.slice(0, 4).map((l) => [l.name, l]));
-    expect(byName.fine).toMatchObject({ verdict: 'reachable', addresses: [HOST], service: 'Loopback' });
-    expect(byName['sni-reset']).toMatchObject({
-      verdict: 'reset',
-      stage: 'tls_handshake',
-      failure: 'connection_reset',
-    });
-    expect(byName.poisoned).toMatchObject({ verdict: 'dns-poisoned', stage: 'resolve' });
-    expect(byName.refused).toMatchObject({
-      verdict: 'reset',
-      stage: 'connect',
-      failure: 'connection_refused',
-    });
-    for (const l of lines.slice(0, 4)) expect(l).toHaveProperty('timings.total_ms');
-    expect(lines[4]).toMatchObject({ targets: 4, unmet: 0, vantage: 'unknown' });
+  it(
+    '--json streams one line per target and a summary; -o writes the document atomically; exit 0 when ' +
+      'every expect is met',
+    async () => {
+      const targets = await mixedTargets();
+      const out = path.join(dir, 'report.json');
+      const r = await run(['check', targets, ...loopbackArgs, '--json', '-o', out]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.map((l) => l.type)).toEqual(['result', 'result', 'result', 'result', 'summary']);
+      const byName = Object.fromEntries(lines.slice(0, 4).map((l) => [l.name, l]));
+      expect(byName.fine).toMatchObject({ verdict: 'reachable', addresses: [HOST], service: 'Loopback' });
+      expect(byName['sni-reset']).toMatchObject({
+        verdict: 'reset',
+        stage: 'tls_handshake',
+        failure: 'connection_reset',
+      });
+      expect(byName.poisoned).toMatchObject({ verdict: 'dns-poisoned', stage: 'resolve' });
+      expect(byName.refused).toMatchObject({
+        verdict: 'reset',
+        stage: 'connect',
+        failure: 'connection_refused',
+      });
+      for (const l of lines.slice(0, 4)) expect(l).toHaveProperty('timings.total_ms');
+      expect(lines[4]).toMatchObject({ targets: 4, unmet: 0, vantage: 'unknown' });
 
-    expectValidJsonLines(r.stdout);
-    const doc = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
-    expectValidReport(doc);
-    expect(doc).toMatchObject({ schema_version: 1, tool: { name: 'reachprobe' }, summary: { targets: 4 } });
-    expect((doc.results as unknown[]).length).toBe(4);
-    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
+      expectValidJsonLines(r.stdout);
+      const doc = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+      expectValidReport(doc);
+      expect(doc).toMatchObject({ schema_version: 1, tool: { name: 'reachprobe' }, summary: { targets: 4 } });
+      expect((doc.results as unknown[]).length).toBe(4);
+      expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  );
 
   it('the table groups by service, shows expected-vs-got, and exits 1 when a target misses its expect', async () => {
     const ok = await startServer({ behaviour: 'ok' });

@@ -181,23 +181,27 @@ describe('check and targets with a config file', () => {
 });
 
 describe('config keys come from the options themselves', () => {
-  it('takes an option added to a command later as a key, parsed by its own parser, with suggestions among them all', async () => {
-    const command = new Command('probe')
-      .option('--added-later <n>', 'an option another branch adds', positiveInteger(9))
-      .option('--other <x>', 'another');
-    command.parse(['--other', 'given'], { from: 'user' });
-    const good = await config('later.yaml', 'added-later: 7', 'other: from-file');
-    const loaded = applyConfig(command, good, command.options);
-    expect(command.opts()).toEqual({ addedLater: 7, other: 'given' });
-    expect(loaded.lines.get('addedLater')).toBe(1);
-    const typo = await config('later-typo.yaml', 'added-latr: 7');
-    expect(() => applyConfig(command, typo, command.options)).toThrow(InputError);
-    expect(() => applyConfig(command, typo, command.options)).toThrow(
-      'unknown field "added-latr" (did you mean `added-later`?)',
-    );
-    const refused = await config('later-bad.yaml', 'added-later: 70');
-    expect(() => applyConfig(command, refused, command.options)).toThrow(
-      '"added-later": expected a whole number from 1 to 9.',
-    );
-  });
+  it(
+    'takes an option added to a command later as a key, parsed by its own parser, with suggestions ' +
+      'among them all',
+    async () => {
+      const command = new Command('probe')
+        .option('--added-later <n>', 'an option another branch adds', positiveInteger(9))
+        .option('--other <x>', 'another');
+      command.parse(['--other', 'given'], { from: 'user' });
+      const good = await config('later.yaml', 'added-later: 7', 'other: from-file');
+      const loaded = applyConfig(command, good, command.options);
+      expect(command.opts()).toEqual({ addedLater: 7, other: 'given' });
+      expect(loaded.lines.get('addedLater')).toBe(1);
+      const typo = await config('later-typo.yaml', 'added-latr: 7');
+      expect(() => applyConfig(command, typo, command.options)).toThrow(InputError);
+      expect(() => applyConfig(command, typo, command.options)).toThrow(
+        'unknown field "added-latr" (did you mean `added-later`?)',
+      );
+      const refused = await config('later-bad.yaml', 'added-later: 70');
+      expect(() => applyConfig(command, refused, command.options)).toThrow(
+        '"added-later": expected a whole number from 1 to 9.',
+      );
+    },
+  );
 });

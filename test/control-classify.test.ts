@@ -367,8 +367,10 @@ const ROWS: Row[] = [
     verdict: 'cert-invalid',
     blocking: 'http-failure',
     accessible: false,
-    reason:
-      /issued by CN=Security Certificate \(SHA-256 1122334455667788…\); abroad .* issued by CN=Let's Encrypt R11 .*: TLS interception/,
+    reason: new RegExp(
+      /issued by CN=Security Certificate \(SHA-256 1122334455667788…\)/.source +
+        /; abroad .* issued by CN=Let's Encrypt R11 .*: TLS interception/.source,
+    ),
   },
   {
     what: 'a misconfigured server: the same bad certificate abroad',

@@ -56,41 +56,45 @@ describe('PassedDecoys', () => {
     expect(decoys.fresh(AT, 'https', 1)).toBeDefined();
   });
 
-  it('never keeps a failed decoy, nor any with maxAgeMs 0; a failure over TCP voids both schemes, one over QUIC the QUIC decoy only', () => {
-    const decoys = new PassedDecoys(10_000);
-    decoys.record(AT, 'https', 'first', handshake(true), 0, 0);
-    expect(decoys.fresh(AT, 'https', 1)).toBeUndefined();
-    decoys.record(AT, 'https', 'first', handshake(), 0, 0);
-    decoys.record(AT, 'http', 'second', handshake(), 0, 0);
-    decoys.record(AT, 'quic', 'third', quicHandshake(), 0, 0);
-    expect(decoys.fresh(AT, 'quic', 1)?.shared_from).toBe('third');
-    decoys.forget(AT, 'quic');
-    expect(decoys.fresh(AT, 'quic', 1)).toBeUndefined();
-    expect(decoys.fresh(AT, 'https', 1)?.shared_from).toBe('first'); // a dropped UDP port says nothing of TCP
-    decoys.record(AT, 'quic', 'third', quicHandshake(), 0, 0);
-    decoys.forget(AT);
-    expect([decoys.fresh(AT, 'https', 1), decoys.fresh(AT, 'http', 1)]).toEqual([undefined, undefined]);
-    expect(decoys.fresh(AT, 'quic', 1)?.shared_from).toBe('third');
-    decoys.record(AT, 'https', 'fourth', handshake(), 0, 0);
-    decoys.record(
-      AT,
-      'quic',
-      'fifth',
-      {
-        ...quicHandshake(),
-        failure: { failure: 'generic_timeout_error', operation: 'quic_handshake', message: 'x' },
-      },
-      0,
-      0,
-    );
-    expect([decoys.fresh(AT, 'https', 1)?.shared_from, decoys.fresh(AT, 'quic', 1)]).toEqual([
-      'fourth',
-      undefined,
-    ]);
-    const never = new PassedDecoys(0);
-    never.record(AT, 'https', 'first', handshake(), 0, 0);
-    expect(never.fresh(AT, 'https', 0)).toBeUndefined();
-  });
+  it(
+    'never keeps a failed decoy, nor any with maxAgeMs 0; a failure over TCP voids both schemes, one ' +
+      'over QUIC the QUIC decoy only',
+    () => {
+      const decoys = new PassedDecoys(10_000);
+      decoys.record(AT, 'https', 'first', handshake(true), 0, 0);
+      expect(decoys.fresh(AT, 'https', 1)).toBeUndefined();
+      decoys.record(AT, 'https', 'first', handshake(), 0, 0);
+      decoys.record(AT, 'http', 'second', handshake(), 0, 0);
+      decoys.record(AT, 'quic', 'third', quicHandshake(), 0, 0);
+      expect(decoys.fresh(AT, 'quic', 1)?.shared_from).toBe('third');
+      decoys.forget(AT, 'quic');
+      expect(decoys.fresh(AT, 'quic', 1)).toBeUndefined();
+      expect(decoys.fresh(AT, 'https', 1)?.shared_from).toBe('first'); // a dropped UDP port says nothing of TCP
+      decoys.record(AT, 'quic', 'third', quicHandshake(), 0, 0);
+      decoys.forget(AT);
+      expect([decoys.fresh(AT, 'https', 1), decoys.fresh(AT, 'http', 1)]).toEqual([undefined, undefined]);
+      expect(decoys.fresh(AT, 'quic', 1)?.shared_from).toBe('third');
+      decoys.record(AT, 'https', 'fourth', handshake(), 0, 0);
+      decoys.record(
+        AT,
+        'quic',
+        'fifth',
+        {
+          ...quicHandshake(),
+          failure: { failure: 'generic_timeout_error', operation: 'quic_handshake', message: 'x' },
+        },
+        0,
+        0,
+      );
+      expect([decoys.fresh(AT, 'https', 1)?.shared_from, decoys.fresh(AT, 'quic', 1)]).toEqual([
+        'fourth',
+        undefined,
+      ]);
+      const never = new PassedDecoys(0);
+      never.record(AT, 'https', 'first', handshake(), 0, 0);
+      expect(never.fresh(AT, 'https', 0)).toBeUndefined();
+    },
+  );
 
   it('a newer decoy replaces an older one, and outlives the expired ones it sweeps', () => {
     const decoys = new PassedDecoys(100);

@@ -145,7 +145,8 @@ describe('renderDiff', () => {
       reportOf([['a', 'reachable']], early),
       reportOf([], late, 'n.json', true),
       [
-        'note: NEW is a partial report (the run was interrupted): targets it lacks may only not have been measured (shown as vanished)',
+        'note: NEW is a partial report (the run was interrupted): targets it lacks may only not have ' +
+          'been measured (shown as vanished)',
       ],
     ],
     [

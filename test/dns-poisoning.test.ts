@@ -215,19 +215,23 @@ describe('strong evidence: dns-poisoned', () => {
     expect(names(out)).toContain('wrong-type');
   });
 
-  it('no heuristic overrides a valid certificate: the address is proven genuine, the signals stay evidence', async () => {
-    const out = await measure(
-      {
-        resolver: { 'proven.reachprobe.test': { answer: [HOST], anyType: true } },
-        sink: { 'proven.reachprobe.test': { answer: ['127.0.0.77'] } },
-        resolverFallback: { answer: [HOST] }, // rewrites NXDOMAIN to the very same address
-      },
-      [target('proven', 'proven.reachprobe.test', good)],
-    );
-    expect(out.results[0]!.verdict).toBe('reachable');
-    // This resolver answers names that do not exist too: a wrong-type answer is its doing, so weak.
-    expect(names(out)).toEqual(['sink-answer', 'wrong-type (weak)', 'nxdomain-rewrite (weak)']);
-  });
+  it(
+    'no heuristic overrides a valid certificate: the address is proven genuine, the signals stay ' +
+      'evidence',
+    async () => {
+      const out = await measure(
+        {
+          resolver: { 'proven.reachprobe.test': { answer: [HOST], anyType: true } },
+          sink: { 'proven.reachprobe.test': { answer: ['127.0.0.77'] } },
+          resolverFallback: { answer: [HOST] }, // rewrites NXDOMAIN to the very same address
+        },
+        [target('proven', 'proven.reachprobe.test', good)],
+      );
+      expect(out.results[0]!.verdict).toBe('reachable');
+      // This resolver answers names that do not exist too: a wrong-type answer is its doing, so weak.
+      expect(names(out)).toEqual(['sink-answer', 'wrong-type (weak)', 'nxdomain-rewrite (weak)']);
+    },
+  );
 
   it('an impossible answer (private, Teredo) is reported and never dialled', async () => {
     const out = await measure(
@@ -304,19 +308,23 @@ describe('the DNS path itself', () => {
     ).toBe(true);
   });
 
-  it('a resolver that rewrites NXDOMAIN is detected; a name that got the rewrite is dns-nxdomain, not reachable', async () => {
-    const out = await measure(
-      {
-        resolver: { 'www.reachprobe.test': { answer: [HOST] } },
-        resolverFallback: { answer: ['127.0.0.99'] },
-      },
-      [target('real', 'www.reachprobe.test', good), target('typo', 'wwww.reachprobe.test', good)],
-    );
-    expect(out.summary.dns_preflight.nxdomain!.rewritten_to).toEqual(['127.0.0.99']);
-    expect(out.summary.notes.join(' ')).toContain('NXDOMAIN rewriting');
-    expect(out.results.map((r) => r.verdict)).toEqual(['reachable', 'dns-nxdomain']);
-    expect(names(out, 1)).toEqual(['nxdomain-rewrite (weak)']);
-  });
+  it(
+    'a resolver that rewrites NXDOMAIN is detected; a name that got the rewrite is dns-nxdomain, not ' +
+      'reachable',
+    async () => {
+      const out = await measure(
+        {
+          resolver: { 'www.reachprobe.test': { answer: [HOST] } },
+          resolverFallback: { answer: ['127.0.0.99'] },
+        },
+        [target('real', 'www.reachprobe.test', good), target('typo', 'wwww.reachprobe.test', good)],
+      );
+      expect(out.summary.dns_preflight.nxdomain!.rewritten_to).toEqual(['127.0.0.99']);
+      expect(out.summary.notes.join(' ')).toContain('NXDOMAIN rewriting');
+      expect(out.results.map((r) => r.verdict)).toEqual(['reachable', 'dns-nxdomain']);
+      expect(names(out, 1)).toEqual(['nxdomain-rewrite (weak)']);
+    },
+  );
 
   it('an honest resolver says NXDOMAIN for the random name', async () => {
     const out = await measure({ resolver: { 'www.reachprobe.test': { answer: [HOST] } } }, [

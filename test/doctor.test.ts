@@ -145,7 +145,8 @@ describe('reachprobe doctor on the mock network', () => {
       const file = join(dir, 'control.yaml');
       await writeFile(
         file,
-        `targets:\n  - { name: ctl, service: C, role: control-domestic, url: "https://ctl.reachprobe.test:${late.port}/v1/health" }\n`,
+        `targets:\n  - { name: ctl, service: C, role: control-domestic, url: ` +
+          `"https://ctl.reachprobe.test:${late.port}/v1/health" }\n`,
       );
       // No --ca: the mock CA is not trusted, and the question is only whether, and when, it answers.
       const resolver = `${network.check.resolver.address}:${network.check.resolver.port}`;

@@ -123,7 +123,8 @@ describe('export --format parquet', () => {
     expect((rows[0]!.started_at as Date).toISOString()).toBe(at(0).toISOString());
     expect(rows[0]!.chain_ms).toBe(180.4);
     const types = await c.runAndReadAll(
-      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${out}')) WHERE column_name IN ('started_at', 'partial', 'export_version')`,
+      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${out}')) WHERE ` +
+        `column_name IN ('started_at', 'partial', 'export_version')`,
     );
     expect(types.getRows()).toEqual([
       ['export_version', 'INTEGER'],

@@ -201,7 +201,8 @@ const ROWS: Row[] = [
     name: 'ERR_TLS_CERT_ALTNAME_INVALID',
     err: Object.assign(
       new Error(
-        "Hostname/IP does not match certificate's altnames: Host: blocked.example. is not in the cert's altnames: DNS:block.isp",
+        "Hostname/IP does not match certificate's altnames: Host: blocked.example. is not in the " +
+          "cert's altnames: DNS:block.isp",
       ),
       {
         code: 'ERR_TLS_CERT_ALTNAME_INVALID',
@@ -213,7 +214,8 @@ const ROWS: Row[] = [
     failure: 'ssl_invalid_hostname',
     code: 'ERR_TLS_CERT_ALTNAME_INVALID',
     message:
-      "Hostname/IP does not match certificate's altnames: Host: blocked.example. is not in the cert's altnames: DNS:block.isp",
+      "Hostname/IP does not match certificate's altnames: Host: blocked.example. is not in the " +
+      "cert's altnames: DNS:block.isp",
   },
   {
     name: 'DEPTH_ZERO_SELF_SIGNED_CERT',

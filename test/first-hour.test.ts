@@ -63,14 +63,18 @@ describe('a check that misses its expect_blocking', () => {
         'servers:',
         '  web: { tls: good }',
         'targets:',
-        '  - { name: fine, service: S, url: "https://fine.reachprobe.test/", server: web, expect: reachable, expect_blocking: dns }',
+        '  - { name: fine, service: S, url: "https://fine.reachprobe.test/", server: web, expect: ' +
+          'reachable, expect_blocking: dns }',
         '',
       ].join('\n'),
     );
     const r = await run(['check', '--mock', scenario]);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
-      /1 target\(s\) did not meet their expect:\nTARGET +EXPECTED +GOT +WHY\nfine +blocking=dns accessible=true +blocking=false accessible=true +HTTP 200/,
+      new RegExp(
+        /1 target\(s\) did not meet their expect:\nTARGET +EXPECTED +GOT +WHY/.source +
+          /\nfine +blocking=dns accessible=true +blocking=false accessible=true +HTTP 200/.source,
+      ),
     );
   });
 });
@@ -132,7 +136,8 @@ describe('ingest of a folder of folders', () => {
     const none = await run(['history', '--db', db, '--label', 'bj-1']);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain(
-      'no result in the store for this span and these labels (the store has --label ha-mock-1, --label sh-mock-1, results without a label)',
+      'no result in the store for this span and these labels (the store has --label ha-mock-1, ' +
+        '--label sh-mock-1, results without a label)',
     );
   }, 60_000); // three runs that open DuckDB
 });

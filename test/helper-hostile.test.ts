@@ -152,7 +152,9 @@ describe('every connection bounded in time', () => {
 
   it('a body that stops is closed at the idle timeout; one that trickles, at the request timeout', async () => {
     const h = await start({ headersMs: 1000, requestMs: 2500, idleMs: 1000 });
-    const head = `POST /v1/measure HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n`;
+    const head =
+      `POST /v1/measure HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: ` +
+      `application/json\r\nContent-Length: 5000\r\n\r\n`;
     const stopped = await rawTls(h.port);
     let began = performance.now();
     stopped.socket.write(`${head}{"schema_version":1,`);

@@ -21,7 +21,8 @@ import { controlLines, expectValidRequest } from './helpers/control-schema.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const OTHER = 'other-token-0123456789abcdef';
-const OWN = '192.0.2.77'; // stands for one of the helper's own addresses (in the lab range: only its being own refuses it)
+// stands for one of the helper's own addresses (in the lab range: only its being own refuses it)
+const OWN = '192.0.2.77';
 const LAB = '192.0.2.10'; // documentation range, opened as a lab would with --allow-answers
 
 /** Names and their answers: rebind.test points at loopback, as a DNS rebinding attack does. */
@@ -179,52 +180,61 @@ describe('the helper over HTTP', () => {
     await small.app.close();
   });
 
-  it('429 over the targets of one request, the measurements of a token at once, and its requests a minute', async () => {
-    const limited = await helper(
-      { targetsPerRequest: 3, measurementsPerToken: 4, requestsPerMinute: 6 },
-      300,
-    );
-    const many = await measure(
-      limited.app,
-      request(['https://lab.test/', 'https://lab.test/a', 'https://lab.test/b', 'https://lab.test/c']),
-    );
-    expect(many.statusCode).toBe(429);
-    expect(many.json().message).toMatch(/at most 3 targets a request/);
-    const first = measure(
-      limited.app,
-      request(['https://slow.test/', 'https://slow.test/a', 'https://slow.test/b']),
-    );
-    await sleep(50);
-    const second = await measure(limited.app, request(['https://slow.test/c', 'https://slow.test/d']));
-    expect(second.statusCode).toBe(429);
-    expect(second.json().message).toMatch(
-      /at most 4 targets under way for a token \(3 now\): send at most 1 now, or wait for them/,
-    );
-    expect(
-      (await measure(limited.app, request(['https://slow.test/e', 'https://slow.test/f']), OTHER)).statusCode,
-    ).toBe(200); // another token's own budget
-    expect((await first).statusCode).toBe(200);
-    expect((await measure(limited.app, request(['https://slow.test/g']))).statusCode).toBe(200); // freed once done
-    const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await measure(limited.app, request([]))).statusCode);
-    expect(statuses.at(-1)).toBe(429); // the seventh request of the minute
-    await limited.app.close();
-  });
+  it(
+    '429 over the targets of one request, the measurements of a token at ' +
+      'once, and its requests a minute',
+    async () => {
+      const limited = await helper(
+        { targetsPerRequest: 3, measurementsPerToken: 4, requestsPerMinute: 6 },
+        300,
+      );
+      const many = await measure(
+        limited.app,
+        request(['https://lab.test/', 'https://lab.test/a', 'https://lab.test/b', 'https://lab.test/c']),
+      );
+      expect(many.statusCode).toBe(429);
+      expect(many.json().message).toMatch(/at most 3 targets a request/);
+      const first = measure(
+        limited.app,
+        request(['https://slow.test/', 'https://slow.test/a', 'https://slow.test/b']),
+      );
+      await sleep(50);
+      const second = await measure(limited.app, request(['https://slow.test/c', 'https://slow.test/d']));
+      expect(second.statusCode).toBe(429);
+      expect(second.json().message).toMatch(
+        /at most 4 targets under way for a token \(3 now\): send at most 1 now, or wait for them/,
+      );
+      expect(
+        (await measure(limited.app, request(['https://slow.test/e', 'https://slow.test/f']), OTHER))
+          .statusCode,
+      ).toBe(200); // another token's own budget
+      expect((await first).statusCode).toBe(200);
+      expect((await measure(limited.app, request(['https://slow.test/g']))).statusCode).toBe(200); // freed once done
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await measure(limited.app, request([]))).statusCode);
+      expect(statuses.at(-1)).toBe(429); // the seventh request of the minute
+      await limited.app.close();
+    },
+  );
 
-  it('one log line per request: a hash prefix of the token, the count, the time; never the token, never a URL', async () => {
-    h.logged.length = 0;
-    await measure(h.app, request(['https://secret-site.test/path']));
-    await measure(h.app, request([]), 'wrong-token-0123456789');
-    expect(h.logged).toHaveLength(2);
-    expect(h.logged[0]).toMatch(
-      new RegExp(`POST /rp/v1/measure 200 token=${tokenLabel(TOKEN)} targets=1 \\d+ ms$`),
-    );
-    expect(h.logged[1]).toMatch(/POST \/rp\/v1\/measure 401 token=- targets=0/);
-    for (const line of h.logged) {
-      expect(line).not.toContain(TOKEN);
-      expect(line).not.toContain('secret-site');
-    }
-  });
+  it(
+    'one log line per request: a hash prefix of the token, the count, ' +
+      'the time; never the token, never a URL',
+    async () => {
+      h.logged.length = 0;
+      await measure(h.app, request(['https://secret-site.test/path']));
+      await measure(h.app, request([]), 'wrong-token-0123456789');
+      expect(h.logged).toHaveLength(2);
+      expect(h.logged[0]).toMatch(
+        new RegExp(`POST /rp/v1/measure 200 token=${tokenLabel(TOKEN)} targets=1 \\d+ ms$`),
+      );
+      expect(h.logged[1]).toMatch(/POST \/rp\/v1\/measure 401 token=- targets=0/);
+      for (const line of h.logged) {
+        expect(line).not.toContain(TOKEN);
+        expect(line).not.toContain('secret-site');
+      }
+    },
+  );
 });
 
 describe('the helper never connects where no public name can be', () => {
@@ -257,26 +267,30 @@ describe('the helper never connects where no public name can be', () => {
     expect(h.dialled).toEqual([]);
   });
 
-  it('a name that resolves to loopback or link-local (DNS rebinding) is refused; one in an allowed lab range is measured', async () => {
-    h.dialled.length = 0;
-    const r = await measure(
-      h.app,
-      request(['https://rebind.test/', 'https://metadata.test/', 'https://lab.test/']),
-    );
-    const byName = Object.fromEntries(
-      controlLines(r.body)
-        .slice(0, -1)
-        .map((c) => [c.url, c]),
-    );
-    expect(byName['https://rebind.test/']).toMatchObject({
-      refused: 'resolves only to addresses the helper does not connect to (127.0.0.1)',
-    });
-    expect(byName['https://metadata.test/']).toMatchObject({
-      refused: expect.stringContaining('169.254.169.254'),
-    });
-    expect(byName['https://lab.test/']?.refused).toBeUndefined();
-    expect(h.dialled).toEqual([`${LAB}:443`]);
-  });
+  it(
+    'a name that resolves to loopback or link-local (DNS rebinding) is refused; one in an allowed lab ' +
+      'range is measured',
+    async () => {
+      h.dialled.length = 0;
+      const r = await measure(
+        h.app,
+        request(['https://rebind.test/', 'https://metadata.test/', 'https://lab.test/']),
+      );
+      const byName = Object.fromEntries(
+        controlLines(r.body)
+          .slice(0, -1)
+          .map((c) => [c.url, c]),
+      );
+      expect(byName['https://rebind.test/']).toMatchObject({
+        refused: 'resolves only to addresses the helper does not connect to (127.0.0.1)',
+      });
+      expect(byName['https://metadata.test/']).toMatchObject({
+        refused: expect.stringContaining('169.254.169.254'),
+      });
+      expect(byName['https://lab.test/']?.refused).toBeUndefined();
+      expect(h.dialled).toEqual([`${LAB}:443`]);
+    },
+  );
 
   it("the probe's addresses: the public (or allowed) ones are dialled too, the others named and skipped", async () => {
     h.dialled.length = 0;
@@ -298,44 +312,48 @@ describe('the helper never connects where no public name can be', () => {
     for (const address of mine) expect(inList(own, address), address).toBe(!address.startsWith('127.'));
   });
 
-  it('property: whatever the body, the answer is 200, 400, 413, 415 or 429, never a server error, and a 200 is valid lines', async () => {
-    const urls = fc.oneof(
-      fc.webUrl(),
-      fc.constantFrom(
-        'https://lab.test/',
-        'http://[::1]/',
-        'tcp://lab.test:5222',
-        'ftp://x/',
-        'https://a b/',
-      ),
-      fc.string(),
-    );
-    const target = fc.record(
-      {
-        name: fc.string({ maxLength: 20 }),
-        url: urls,
-        addresses: fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()), { maxLength: 3 }),
-      },
-      { requiredKeys: [] },
-    );
-    const body = fc.oneof(
-      fc.json(),
-      fc.string(),
-      fc.record(
+  it(
+    'property: whatever the body, the answer is 200, 400, 413, 415 or 429, never a server error, and a ' +
+      '200 is valid lines',
+    async () => {
+      const urls = fc.oneof(
+        fc.webUrl(),
+        fc.constantFrom(
+          'https://lab.test/',
+          'http://[::1]/',
+          'tcp://lab.test:5222',
+          'ftp://x/',
+          'https://a b/',
+        ),
+        fc.string(),
+      );
+      const target = fc.record(
         {
-          schema_version: fc.oneof(fc.constant(1), fc.integer()),
-          targets: fc.array(target, { maxLength: 4 }),
+          name: fc.string({ maxLength: 20 }),
+          url: urls,
+          addresses: fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()), { maxLength: 3 }),
         },
         { requiredKeys: [] },
-      ),
-    );
-    await fc.assert(
-      fc.asyncProperty(body, async (b) => {
-        const r = await measure(h.app, undefined, TOKEN, typeof b === 'string' ? b : JSON.stringify(b));
-        expect([200, 400, 413, 415, 429]).toContain(r.statusCode);
-        if (r.statusCode === 200) controlLines(r.body);
-      }),
-      { numRuns: 150 },
-    );
-  });
+      );
+      const body = fc.oneof(
+        fc.json(),
+        fc.string(),
+        fc.record(
+          {
+            schema_version: fc.oneof(fc.constant(1), fc.integer()),
+            targets: fc.array(target, { maxLength: 4 }),
+          },
+          { requiredKeys: [] },
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          const r = await measure(h.app, undefined, TOKEN, typeof b === 'string' ? b : JSON.stringify(b));
+          expect([200, 400, 413, 415, 429]).toContain(r.statusCode);
+          if (r.statusCode === 200) controlLines(r.body);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
 });

@@ -138,7 +138,10 @@ describe('check --helper, against a spawned helper', () => {
     expect(byName['down-refused']!.reason).toMatch(/fails from abroad too .*: not censorship/);
     expect(byName['down-refused']!['blocked-by']).toBeUndefined();
     expect(byName.interception!.reason).toMatch(
-      /issued by CN=self-signed.reachprobe.test.*; abroad the helper got one issued by CN=reachprobe test CA.*TLS interception/,
+      new RegExp(
+        /issued by CN=self-signed.reachprobe.test.*/.source +
+          /; abroad the helper got one issued by CN=reachprobe test CA.*TLS interception/.source,
+      ),
     );
     expect(byName.blockpage!.reason).toMatch(/title "Access denied"/);
     expect(byName.works).toMatchObject({
@@ -244,42 +247,46 @@ describe('a helper that cannot help: the run goes on with local verdicts, and th
     }
   });
 
-  it('what the probe sends is a valid request, with its token, its targets and their addresses; a 503 is asked again', async () => {
-    const bodies: unknown[] = [];
-    const auth: string[] = [];
-    const busy = https.createServer(CERTS.good, (req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        bodies.push(JSON.parse(body));
-        auth.push(String(req.headers.authorization));
-        res
-          .writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' })
-          .end('{"message":"busy"}');
+  it(
+    'what the probe sends is a valid request, with its token, its targets and their addresses; a 503 ' +
+      'is asked again',
+    async () => {
+      const bodies: unknown[] = [];
+      const auth: string[] = [];
+      const busy = https.createServer(CERTS.good, (req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          bodies.push(JSON.parse(body));
+          auth.push(String(req.headers.authorization));
+          res
+            .writeHead(503, { 'retry-after': '0', 'content-type': 'application/json' })
+            .end('{"message":"busy"}');
+        });
       });
-    });
-    await new Promise<void>((ok) => busy.listen(0, HOST, ok));
-    try {
-      const { summary } = await localOnly([
-        '--helper',
-        `https://127.0.0.1:${(busy.address() as net.AddressInfo).port}`,
-        '--helper-token-file',
-        files.tokens,
-      ]);
-      expect(summary).toMatchObject({ reachable: false, why: 'the helper answered HTTP 503: busy' });
-      bodies.forEach(expectValidRequest);
-      expect(new Set(auth)).toEqual(new Set([`Bearer ${TOKEN}`]));
-      const sent = bodies.flatMap(
-        (b) => (b as { targets: Array<{ name: string; addresses: string[] }> }).targets,
-      );
-      // Each target sent once per try (three tries of each batch), with the probe's answers.
-      expect(sent.filter((t) => t.name === 'works')).toHaveLength(3);
-      expect(sent.find((t) => t.name === 'works')!.addresses).toEqual([HOST]);
-      expect(sent.find((t) => t.name === 'dns-forged')!.addresses).toEqual([]);
-    } finally {
-      busy.close();
-    }
-  });
+      await new Promise<void>((ok) => busy.listen(0, HOST, ok));
+      try {
+        const { summary } = await localOnly([
+          '--helper',
+          `https://127.0.0.1:${(busy.address() as net.AddressInfo).port}`,
+          '--helper-token-file',
+          files.tokens,
+        ]);
+        expect(summary).toMatchObject({ reachable: false, why: 'the helper answered HTTP 503: busy' });
+        bodies.forEach(expectValidRequest);
+        expect(new Set(auth)).toEqual(new Set([`Bearer ${TOKEN}`]));
+        const sent = bodies.flatMap(
+          (b) => (b as { targets: Array<{ name: string; addresses: string[] }> }).targets,
+        );
+        // Each target sent once per try (three tries of each batch), with the probe's answers.
+        expect(sent.filter((t) => t.name === 'works')).toHaveLength(3);
+        expect(sent.find((t) => t.name === 'works')!.addresses).toEqual([HOST]);
+        expect(sent.find((t) => t.name === 'dns-forged')!.addresses).toEqual([]);
+      } finally {
+        busy.close();
+      }
+    },
+  );
 
   it('--helper without a token file is a usage error, before anything is measured', async () => {
     const r = await run([...probeArgs(), '--helper', helper.url]);

@@ -52,7 +52,10 @@ describe.skipIf(!hasChromium)(`the history page in headless Chromium${SKIPPED}`,
       /<th class="name">news<\/th><td class="cell v-reachable" title="news at [^"]*\nreachable\n/,
     );
     expect(dom).toMatch(
-      /<td class="cell v-reset" title="news at [^"]*\nreset, blocking http-failure\ntls_handshake: connection_reset\nblocked by the name \(TLS SNI\)\n/,
+      new RegExp(
+        /<td class="cell v-reset" title="news at [^"]*\nreset, blocking http-failure/.source +
+          /\ntls_handshake: connection_reset\nblocked by the name \(TLS SNI\)\n/.source,
+      ),
     );
     expect(dom).toMatch(/<td class="cell absent" title="video: not in this report"/);
     // Each column labelled with its report's start time.

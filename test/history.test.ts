@@ -24,29 +24,33 @@ describe('buildTimeline', () => {
     expect(t.rows[0]!.cells.map((c) => c?.verdict)).toEqual(['reachable', 'timeout', 'reset']);
   });
 
-  it('one row per target, grouped by service in the order they first appear; a report without the target leaves a hole', () => {
-    const t = timelineOf([
-      [
-        0,
+  it(
+    'one row per target, grouped by service in the order they first appear; a report without the ' +
+      'target leaves a hole',
+    () => {
+      const t = timelineOf([
         [
-          ['a', 'reachable', { service: 'X' }],
-          ['b', 'reset', { service: 'Y' }],
+          0,
+          [
+            ['a', 'reachable', { service: 'X' }],
+            ['b', 'reset', { service: 'Y' }],
+          ],
         ],
-      ],
-      [
-        5,
         [
-          ['c', 'timeout', { service: 'X' }],
-          ['b', 'reset', { service: 'Y' }],
+          5,
+          [
+            ['c', 'timeout', { service: 'X' }],
+            ['b', 'reset', { service: 'Y' }],
+          ],
         ],
-      ],
-    ]);
-    expect(t.rows.map((r) => [r.service, r.name, r.cells.map((c) => c?.verdict ?? null)])).toEqual([
-      ['X', 'a', ['reachable', null]],
-      ['X', 'c', [null, 'timeout']],
-      ['Y', 'b', ['reset', 'reset']],
-    ]);
-  });
+      ]);
+      expect(t.rows.map((r) => [r.service, r.name, r.cells.map((c) => c?.verdict ?? null)])).toEqual([
+        ['X', 'a', ['reachable', null]],
+        ['X', 'c', [null, 'timeout']],
+        ['Y', 'b', ['reset', 'reset']],
+      ]);
+    },
+  );
 
   it.each<[string, number[], boolean[]]>([
     ['regular reports: no gap', [0, 5, 10, 15], [false, false, false, false]],
@@ -157,7 +161,8 @@ describe('renderHistoryHtml', () => {
 
   it('forbids itself every fetch, and loads nothing', () => {
     expect(page).toContain(
-      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';`,
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ` +
+        `'unsafe-inline'; script-src 'unsafe-inline';`,
     );
     const markup = page.replace(/<script type="application\/json" id="data">.*<\/script>/, '');
     expect(markup).not.toMatch(/\b(src|href)=/);

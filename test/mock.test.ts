@@ -51,123 +51,139 @@ afterAll(async () => {
 });
 
 describe('check --mock', () => {
-  it('gfw --quic: every expect_quic met, with the QUIC filter, the UDP blackhole, ICMP unreachable and QUIC against TCP', async () => {
-    const r = await run(['check', '--mock', 'gfw', '--quic', '--json']);
-    expect(r.stderr).toBe('');
-    const results = lines(r.stdout);
-    const summary = results.pop()!;
-    expect(summary).toMatchObject({ unmet: 0 });
-    expect(r.status).toBe(0);
-    type Quic = { verdict: string; 'blocked-by'?: string; reason: string };
-    const quic = new Map(results.filter((x) => x.quic).map((x) => [x.name as string, x.quic as Quic]));
-    const quicOf = (name: unknown) => quic.get(name as string);
-    const missed = results
-      .filter((x) => x.expect_quic !== undefined && quicOf(x.name)?.verdict !== x.expect_quic)
-      .map((x) => x.name);
-    expect(missed).toEqual([]);
-    expect(new Set([...quic.values()].map((q) => q.verdict))).toEqual(
-      new Set(['reachable', 'timeout', 'reset', 'not-offered', 'cert-invalid']),
-    );
-    expect(quic.get('quic-sni')).toMatchObject({
-      'blocked-by': 'sni',
-      reason: expect.stringContaining('the QUIC filter'),
-    });
-    expect(quic.get('ip-blackhole')).toMatchObject({
-      'blocked-by': 'ip',
-      reason: expect.stringContaining('IP block'),
-    });
-    expect(quic.get('sni-rst')?.reason).toContain('the TCP SNI filter alone');
-    // The helper abroad ran the QUIC check too (the filters spare it): evidence that QUIC is offered.
-    const control = (name: string) =>
-      (results.find((x) => x.name === name)!.control as { quic?: { verdict: string } } | undefined)?.quic;
-    expect(control('quic-sni')).toMatchObject({ verdict: 'reachable' });
-    expect(control('slow-healthy')).toMatchObject({ verdict: 'not-offered' });
-    expect(quic.get('quic-sni')).toMatchObject({ offered_by: ['target', 'helper'] });
-  });
+  it(
+    'gfw --quic: every expect_quic met, with the QUIC filter, the UDP blackhole, ICMP unreachable and ' +
+      'QUIC against TCP',
+    async () => {
+      const r = await run(['check', '--mock', 'gfw', '--quic', '--json']);
+      expect(r.stderr).toBe('');
+      const results = lines(r.stdout);
+      const summary = results.pop()!;
+      expect(summary).toMatchObject({ unmet: 0 });
+      expect(r.status).toBe(0);
+      type Quic = { verdict: string; 'blocked-by'?: string; reason: string };
+      const quic = new Map(results.filter((x) => x.quic).map((x) => [x.name as string, x.quic as Quic]));
+      const quicOf = (name: unknown) => quic.get(name as string);
+      const missed = results
+        .filter((x) => x.expect_quic !== undefined && quicOf(x.name)?.verdict !== x.expect_quic)
+        .map((x) => x.name);
+      expect(missed).toEqual([]);
+      expect(new Set([...quic.values()].map((q) => q.verdict))).toEqual(
+        new Set(['reachable', 'timeout', 'reset', 'not-offered', 'cert-invalid']),
+      );
+      expect(quic.get('quic-sni')).toMatchObject({
+        'blocked-by': 'sni',
+        reason: expect.stringContaining('the QUIC filter'),
+      });
+      expect(quic.get('ip-blackhole')).toMatchObject({
+        'blocked-by': 'ip',
+        reason: expect.stringContaining('IP block'),
+      });
+      expect(quic.get('sni-rst')?.reason).toContain('the TCP SNI filter alone');
+      // The helper abroad ran the QUIC check too (the filters spare it): evidence that QUIC is offered.
+      const control = (name: string) =>
+        (results.find((x) => x.name === name)!.control as { quic?: { verdict: string } } | undefined)?.quic;
+      expect(control('quic-sni')).toMatchObject({ verdict: 'reachable' });
+      expect(control('slow-healthy')).toMatchObject({ verdict: 'not-offered' });
+      expect(quic.get('quic-sni')).toMatchObject({ offered_by: ['target', 'helper'] });
+    },
+  );
 
-  it('gfw: every target gets the verdict its expect says, exit 0, in far less than the sum of its timeouts', async () => {
-    const r = await run(['check', '--mock', 'gfw', '--json']);
-    expect(r.stderr).toBe('');
-    const results = lines(r.stdout);
-    const summary = results.pop()!;
-    const missed = results
-      .filter((x) => x.verdict !== x.expect)
-      .map((x) => `${x.name}: expected ${x.expect}, got ${x.verdict}`);
-    expect(missed).toEqual([]);
-    // Each decided against the mock network's helper abroad, as the scenario's expect_blocking says.
-    const blocking = results
-      .filter((x) => x.blocking !== x.expect_blocking)
-      .map((x) => `${x.name}: expected blocking ${x.expect_blocking}, got ${x.blocking}`);
-    expect(blocking).toEqual([]);
-    expect(new Set(results.map((x) => x.blocking))).toEqual(
-      new Set([false, 'dns', 'tcp_ip', 'http-failure', 'http-diff']),
-    );
-    expect(summary.helper).toMatchObject({
-      reachable: true,
-      sent: results.length,
-      controls: results.length,
-      refused: 0,
-    });
-    expect(r.status).toBe(0);
-    expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
-    // Every verdict a censor causes is in the scenario.
-    expect(new Set(results.map((x) => x.verdict))).toEqual(
-      new Set([
-        'reachable',
-        'connected',
-        'dns-poisoned',
-        'dns-nxdomain',
-        'reset',
-        'timeout',
-        'closed',
-        'cert-invalid',
-        'inconsistent',
-        'http-diff',
-        'down',
-      ]),
-    );
-    // And says what each block is keyed on.
-    const by = Object.fromEntries(
-      results.map((x) => [x.name, [x['blocked-by'], ...((x.flags as string[] | undefined) ?? [])].join(' ')]),
-    );
-    expect(by).toMatchObject({
-      'ip-rst': 'ip',
-      'ip-blackhole': 'ip',
-      'tls-stall': 'ip',
-      'sni-rst': 'sni',
-      'sni-flaky': 'sni',
-      'http-host-rst': 'host',
-      'linger-trigger': 'sni',
-      'linger-residual': 'unknown possibly-residual',
-    });
-    // 26 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
-    expect(summary.duration_ms as number).toBeLessThan(5000);
-  });
+  it(
+    'gfw: every target gets the verdict its expect says, exit 0, in far less than the sum of its ' +
+      'timeouts',
+    async () => {
+      const r = await run(['check', '--mock', 'gfw', '--json']);
+      expect(r.stderr).toBe('');
+      const results = lines(r.stdout);
+      const summary = results.pop()!;
+      const missed = results
+        .filter((x) => x.verdict !== x.expect)
+        .map((x) => `${x.name}: expected ${x.expect}, got ${x.verdict}`);
+      expect(missed).toEqual([]);
+      // Each decided against the mock network's helper abroad, as the scenario's expect_blocking says.
+      const blocking = results
+        .filter((x) => x.blocking !== x.expect_blocking)
+        .map((x) => `${x.name}: expected blocking ${x.expect_blocking}, got ${x.blocking}`);
+      expect(blocking).toEqual([]);
+      expect(new Set(results.map((x) => x.blocking))).toEqual(
+        new Set([false, 'dns', 'tcp_ip', 'http-failure', 'http-diff']),
+      );
+      expect(summary.helper).toMatchObject({
+        reachable: true,
+        sent: results.length,
+        controls: results.length,
+        refused: 0,
+      });
+      expect(r.status).toBe(0);
+      expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
+      // Every verdict a censor causes is in the scenario.
+      expect(new Set(results.map((x) => x.verdict))).toEqual(
+        new Set([
+          'reachable',
+          'connected',
+          'dns-poisoned',
+          'dns-nxdomain',
+          'reset',
+          'timeout',
+          'closed',
+          'cert-invalid',
+          'inconsistent',
+          'http-diff',
+          'down',
+        ]),
+      );
+      // And says what each block is keyed on.
+      const by = Object.fromEntries(
+        results.map((x) => [
+          x.name,
+          [x['blocked-by'], ...((x.flags as string[] | undefined) ?? [])].join(' '),
+        ]),
+      );
+      expect(by).toMatchObject({
+        'ip-rst': 'ip',
+        'ip-blackhole': 'ip',
+        'tls-stall': 'ip',
+        'sni-rst': 'sni',
+        'sni-flaky': 'sni',
+        'http-host-rst': 'host',
+        'linger-trigger': 'sni',
+        'linger-residual': 'unknown possibly-residual',
+      });
+      // 26 targets with 1 s deadlines at up to four stages and three tries each: the sum is minutes.
+      expect(summary.duration_ms as number).toBeLessThan(5000);
+    },
+  );
 
-  it("ooni-qa: every OONI QA scenario meets OONI's blocking and accessible (or the documented better answer)", async () => {
-    // Fewer at once than the default: the scenario's 54 targets on 1 s deadlines, on a shared machine.
-    const r = await run(['check', '--mock', 'ooni-qa', '--json', '--concurrency', '8'], 90_000);
-    const results = lines(r.stdout);
-    const summary = results.pop()!;
-    const missed = results
-      .filter((x) => !x.expect_met)
-      .map((x) => `${x.name}: ${x.verdict} ${x.blocking} ${x.accessible}: ${x.reason}`);
-    expect(missed).toEqual([]);
-    expect(results.every((x) => x.expect_accessible !== undefined && x.expect_blocking !== undefined)).toBe(
-      true,
-    );
-    expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
-    expect(r.status).toBe(0);
-    const got = Object.fromEntries(results.map((x) => [x.name, x]));
-    // The cases that must never read as censorship.
-    expect(got.localhostWithHTTPS).toMatchObject({ verdict: 'down', blocking: false });
-    expect(got.dnsHijackingToProxyWithHTTPSURL).toMatchObject({ verdict: 'reachable', blocking: false });
-    expect(got.websiteDownNXDOMAIN).toMatchObject({ blocking: false, accessible: false });
-    // A redirect into a host reset by SNI names that host.
-    expect(got.redirectWithConsistentDNSAndThenConnectionResetForHTTPS!.reason).toMatch(
-      /hop-reset-https\.reachprobe\.test failed: .*reset after the TLS ClientHello/,
-    );
-  }, 100_000);
+  it(
+    "ooni-qa: every OONI QA scenario meets OONI's blocking and " +
+      'accessible (or the documented better answer)',
+    async () => {
+      // Fewer at once than the default: the scenario's 54 targets on 1 s deadlines, on a shared machine.
+      const r = await run(['check', '--mock', 'ooni-qa', '--json', '--concurrency', '8'], 90_000);
+      const results = lines(r.stdout);
+      const summary = results.pop()!;
+      const missed = results
+        .filter((x) => !x.expect_met)
+        .map((x) => `${x.name}: ${x.verdict} ${x.blocking} ${x.accessible}: ${x.reason}`);
+      expect(missed).toEqual([]);
+      expect(results.every((x) => x.expect_accessible !== undefined && x.expect_blocking !== undefined)).toBe(
+        true,
+      );
+      expect(summary).toMatchObject({ unmet: 0, vantage: 'online' });
+      expect(r.status).toBe(0);
+      const got = Object.fromEntries(results.map((x) => [x.name, x]));
+      // The cases that must never read as censorship.
+      expect(got.localhostWithHTTPS).toMatchObject({ verdict: 'down', blocking: false });
+      expect(got.dnsHijackingToProxyWithHTTPSURL).toMatchObject({ verdict: 'reachable', blocking: false });
+      expect(got.websiteDownNXDOMAIN).toMatchObject({ blocking: false, accessible: false });
+      // A redirect into a host reset by SNI names that host.
+      expect(got.redirectWithConsistentDNSAndThenConnectionResetForHTTPS!.reason).toMatch(
+        /hop-reset-https\.reachprobe\.test failed: .*reset after the TLS ClientHello/,
+      );
+    },
+    100_000,
+  );
   it('throttle: every expectation met, as an unprivileged user (no qdisc, no root: the servers pace)', async () => {
     // As root, the run drops to nobody: the mock network's throttling must not need privileges.
     const asNobody = process.getuid?.() === 0 ? ['--reuid=65534', '--regid=65534', '--clear-groups'] : [];
@@ -207,7 +223,8 @@ describe('check --mock', () => {
     const scenario = path.join(dir, 'wrong-expect.yaml');
     await writeFile(
       scenario,
-      'servers:\n  gone: { behaviour: refused }\ntargets:\n  - { name: hopeful, service: S, url: "https://a.reachprobe.test/", server: gone, expect: reachable }\n',
+      'servers:\n  gone: { behaviour: refused }\ntargets:\n  - { name: hopeful, service: S, url: ' +
+        '"https://a.reachprobe.test/", server: gone, expect: reachable }\n',
     );
     const r = await run(['check', '--mock', scenario]);
     expect(r.status).toBe(1);
@@ -217,22 +234,26 @@ describe('check --mock', () => {
 
   it.each([
     [
-      'servers:\n  web: { tls: good }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: wbe }\n',
+      'servers:\n  web: { tls: good }\ntargets:\n  - { name: a, service: S, url: ' +
+        '"https://a.reachprobe.test/", server: wbe }\n',
       4,
       'no server "wbe" (did you mean `web`?)',
     ],
     [
-      'servers:\n  web: { tls: god }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n',
+      'servers:\n  web: { tls: god }\ntargets:\n  - { name: a, service: S, url: ' +
+        '"https://a.reachprobe.test/", server: web }\n',
       2,
       'field "tls": "god" is not one of',
     ],
     [
-      'servers:\n  web: { behavior: stall }\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n',
+      'servers:\n  web: { behavior: stall }\ntargets:\n  - { name: a, service: S, url: ' +
+        '"https://a.reachprobe.test/", server: web }\n',
       2,
       'unknown field "behavior" (did you mean `behaviour`?)',
     ],
     [
-      'servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [not-an-ip] }]\n',
+      'servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: ' +
+        'https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [not-an-ip] }]\n',
       8,
       '"not-an-ip" is not an IP address',
     ],
@@ -242,12 +263,15 @@ describe('check --mock', () => {
       'a scenario needs "servers"',
     ],
     [
-      'servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [server], any_type: no }]\n',
+      'servers:\n  web: {}\ntargets:\n  - name: a\n    service: S\n    url: ' +
+        'https://a.reachprobe.test/\n    server: web\n    dns: [{ answer: [server], any_type: no }]\n',
       8,
       'field "any_type": must be true or false',
     ],
     [
-      'servers:\n  web: {}\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", server: web }\n  - { name: b, service: S, url: "http://a.reachprobe.test/", server: web, dns: [{ rcode: NXDOMAIN }] }\n',
+      'servers:\n  web: {}\ntargets:\n  - { name: a, service: S, url: "https://a.reachprobe.test/", ' +
+        'server: web }\n  - { name: b, service: S, url: "http://a.reachprobe.test/", server: web, dns: ' +
+        '[{ rcode: NXDOMAIN }] }\n',
       5,
       'DNS for a.reachprobe.test is scripted by target "a" (line 4)',
     ],
@@ -334,22 +358,26 @@ describe('a mock server that answers', () => {
     return { ask, closedByServer, socket };
   }
 
-  it('keeps the connection open for more requests unless the request asks it to close, as an HTTP/1.1 server does', async () => {
-    const server = await startServer({ behaviour: 'ok' });
-    try {
-      const c = connect(server.port);
-      const first = await c.ask('GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\n\r\n');
-      expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-      expect(first).not.toMatch(/^connection:/im);
-      expect(await c.closedByServer()).toBe(false);
-      const last = await c.ask('GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\nConnection: close\r\n\r\n');
-      expect(last).toMatch(/^connection: close\r$/im);
-      expect(await c.closedByServer()).toBe(true);
-      c.socket.destroy();
-    } finally {
-      await server.close();
-    }
-  });
+  it(
+    'keeps the connection open for more requests unless the request asks it to close, as an HTTP/1.1 ' +
+      'server does',
+    async () => {
+      const server = await startServer({ behaviour: 'ok' });
+      try {
+        const c = connect(server.port);
+        const first = await c.ask('GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\n\r\n');
+        expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+        expect(first).not.toMatch(/^connection:/im);
+        expect(await c.closedByServer()).toBe(false);
+        const last = await c.ask('GET / HTTP/1.1\r\nhost: a.reachprobe.test\r\nConnection: close\r\n\r\n');
+        expect(last).toMatch(/^connection: close\r$/im);
+        expect(await c.closedByServer()).toBe(true);
+        c.socket.destroy();
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   it('closes after answering an HTTP/1.0 request, unless it asks to keep the connection', async () => {
     const server = await startServer({ behaviour: 'ok' });

@@ -41,26 +41,32 @@ describe('blocking in reports', () => {
     expect(renderHistory(buildTimeline([first, second]), plain)).toContain('http-diff, blocking http-diff');
   });
 
-  it('prometheus: reachprobe_target_blocking (a state set, null included) and accessible, in runs with a helper only', () => {
-    const timings = { chain_ms: 1, total_ms: 1 };
-    const base = {
-      ...reportOf([]).doc.summary,
-      counts: {},
-      unmet: 0,
-      vantage: 'online' as const,
-      duration_ms: 1,
-    };
-    const helper = { url: 'https://helper.test/', reachable: true, sent: 2, controls: 1, refused: 0 };
-    const results = reportOf([
-      ['a', 'reset', { blocking: 'http-failure', accessible: false, timings }],
-      ['b', 'reset', { blocking: null, accessible: null, timings }],
-    ]).doc.results;
-    const text = renderPrometheus(results, { ...base, helper }, false);
-    expect(text).toContain('reachprobe_target_blocking{target="a",service="S-a",blocking="http-failure"} 1');
-    expect(text).toContain('reachprobe_target_blocking{target="a",service="S-a",blocking="false"} 0');
-    expect(text).toContain('reachprobe_target_blocking{target="b",service="S-b",blocking="null"} 1');
-    expect(text).toContain('reachprobe_target_accessible{target="a",service="S-a"} 0');
-    expect(text).not.toMatch(/reachprobe_target_accessible\{target="b"/);
-    expect(renderPrometheus(results, base, false)).not.toContain('blocking');
-  });
+  it(
+    'prometheus: reachprobe_target_blocking (a state set, null included) and accessible, in runs with ' +
+      'a helper only',
+    () => {
+      const timings = { chain_ms: 1, total_ms: 1 };
+      const base = {
+        ...reportOf([]).doc.summary,
+        counts: {},
+        unmet: 0,
+        vantage: 'online' as const,
+        duration_ms: 1,
+      };
+      const helper = { url: 'https://helper.test/', reachable: true, sent: 2, controls: 1, refused: 0 };
+      const results = reportOf([
+        ['a', 'reset', { blocking: 'http-failure', accessible: false, timings }],
+        ['b', 'reset', { blocking: null, accessible: null, timings }],
+      ]).doc.results;
+      const text = renderPrometheus(results, { ...base, helper }, false);
+      expect(text).toContain(
+        'reachprobe_target_blocking{target="a",service="S-a",blocking="http-failure"} 1',
+      );
+      expect(text).toContain('reachprobe_target_blocking{target="a",service="S-a",blocking="false"} 0');
+      expect(text).toContain('reachprobe_target_blocking{target="b",service="S-b",blocking="null"} 1');
+      expect(text).toContain('reachprobe_target_accessible{target="a",service="S-a"} 0');
+      expect(text).not.toMatch(/reachprobe_target_accessible\{target="b"/);
+      expect(renderPrometheus(results, base, false)).not.toContain('blocking');
+    },
+  );
 });

@@ -28,10 +28,18 @@ describe('reachprobe diff', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(
-      /^News +news +changed +reachable +→ +reset, blocking http-failure +tls_handshake: connection_reset, blocked by the name \(TLS SNI\)$/m,
+      new RegExp(
+        /^News +news +changed +reachable +→ +reset, blocking http-failure/.source +
+          / +tls_handshake: connection_reset, blocked by the name \(TLS SNI\)$/.source,
+        'm',
+      ),
     );
     expect(r.stdout).toMatch(
-      /^Video +video +appeared +- +→ +reset, blocking tcp_ip +connect: connection_refused, blocked by the server's address$/m,
+      new RegExp(
+        /^Video +video +appeared +- +→ +reset, blocking tcp_ip/.source +
+          / +connect: connection_refused, blocked by the server's address$/.source,
+        'm',
+      ),
     );
     expect(r.stdout).toMatch(/^Legacy +retired +vanished +reachable +→ +-$/m);
     expect(r.stdout).not.toMatch(/\bchat\b/);
@@ -125,7 +133,8 @@ describe('reachprobe history', () => {
     const r = await run(['history', folder]);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe(
-      `reachprobe: skipped ${path.join(folder, 'package.json')}: not a reachprobe report (no "tool": {"name": "reachprobe"})\n`,
+      `reachprobe: skipped ${path.join(folder, 'package.json')}: not a reachprobe report (no "tool": ` +
+        `{"name": "reachprobe"})\n`,
     );
     expect(r.stdout).toContain('2 report(s), from');
     expect(r.stdout).toMatch(/^ {2}news +\.R +reset, blocking http-failure$/m);

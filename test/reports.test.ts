@@ -152,34 +152,38 @@ async function startedRun(args: string[]) {
 }
 
 describe('an interrupted run', () => {
-  it('the first SIGINT writes a partial report of what finished, valid against the schema, and exits 130 within about a second', async () => {
-    const out = path.join(dir, 'partial.json');
-    // Two at a time, so that some targets are still queued when the signal comes.
-    const run = await startedRun(['-o', out, '--concurrency', '2']);
-    const signalled = performance.now();
-    run.child.kill('SIGINT');
-    const [code] = await run.exited;
-    const tookMs = performance.now() - signalled;
-    expect(code, run.output().stderr).toBe(130);
-    expect(tookMs).toBeLessThan(2500);
+  it(
+    'the first SIGINT writes a partial report of what finished, valid against the schema, and exits ' +
+      '130 within about a second',
+    async () => {
+      const out = path.join(dir, 'partial.json');
+      // Two at a time, so that some targets are still queued when the signal comes.
+      const run = await startedRun(['-o', out, '--concurrency', '2']);
+      const signalled = performance.now();
+      run.child.kill('SIGINT');
+      const [code] = await run.exited;
+      const tookMs = performance.now() - signalled;
+      expect(code, run.output().stderr).toBe(130);
+      expect(tookMs).toBeLessThan(2500);
 
-    const doc = await readReport(out);
-    expectValidReport(doc);
-    expect(doc.partial).toBe(true);
-    const { interrupted } = doc;
-    expect(interrupted).toMatchObject({ signal: 'SIGINT' });
-    expect(doc.results.length + interrupted!.abandoned.length + interrupted!.not_started).toBe(GFW_TARGETS);
-    expect(interrupted!.not_started).toBeGreaterThan(0);
-    expect(doc.summary.targets).toBe(doc.results.length);
-    expect(doc.summary.notes.some((n) => n.startsWith('interrupted by SIGINT'))).toBe(true);
-    // No result for an abandoned target: a check cut short is not a block.
-    const names = new Set(doc.results.map((res) => res.name));
-    for (const name of interrupted!.abandoned) expect(names.has(name)).toBe(false);
+      const doc = await readReport(out);
+      expectValidReport(doc);
+      expect(doc.partial).toBe(true);
+      const { interrupted } = doc;
+      expect(interrupted).toMatchObject({ signal: 'SIGINT' });
+      expect(doc.results.length + interrupted!.abandoned.length + interrupted!.not_started).toBe(GFW_TARGETS);
+      expect(interrupted!.not_started).toBeGreaterThan(0);
+      expect(doc.summary.targets).toBe(doc.results.length);
+      expect(doc.summary.notes.some((n) => n.startsWith('interrupted by SIGINT'))).toBe(true);
+      // No result for an abandoned target: a check cut short is not a block.
+      const names = new Set(doc.results.map((res) => res.name));
+      for (const name of interrupted!.abandoned) expect(names.has(name)).toBe(false);
 
-    const lines = expectValidJsonLines(run.output().stdout);
-    expect(lines.at(-1)).toMatchObject({ type: 'summary', partial: true });
-    expect(existsSync(`${out}.lock`)).toBe(false);
-  });
+      const lines = expectValidJsonLines(run.output().stdout);
+      expect(lines.at(-1)).toMatchObject({ type: 'summary', partial: true });
+      expect(existsSync(`${out}.lock`)).toBe(false);
+    },
+  );
 
   it('a second SIGINT exits at once, writing no report', async () => {
     const out = path.join(dir, 'twice.json');

@@ -190,20 +190,25 @@ describe('docs/store.md', () => {
 });
 
 describe.skipIf(!hasChromium)(`the bucketed page in headless Chromium${SKIPPED}`, () => {
-  it('draws a cell per vantage point, target and day with data; its colour is the share reachable, its hover the counts', async () => {
-    const page = path.join(dir, 'buckets.html');
-    const r = await run(['history', '--db', db, '--html', page]);
-    expect(r.status, r.stderr).toBe(0);
-    const dom = await chromium(page, dir, '--dump-dom');
-    expect(dom).toContain('data-drawn="12"'); // the non-empty cells of the --by day grid above
-    expect(titlesIn(dom)).toContain('a, 2026-11-23: 50% reachable (1 of 2)\nreachable 1\nreset 1');
-    expect(dom).toMatch(/<td class="cell s5" data-share="0\.500" title="a, 2026-11-23/);
-    expect(dom).toMatch(/<td class="cell s10" data-share="1\.000" title="b, 2026-11-23/);
-    expect(dom).toMatch(/<td class="cell s0" data-share="0\.000" title="a, 2026-11-24/);
-    expect(titlesIn(dom)).toContain('a, 2026-11-25: no report');
-    expect(dom).toMatch(/<th colspan="5">bj-1 \/ svc-0<\/th>/);
-    expect(dom).toMatch(/<th colspan="5">\(no label\) \/ svc-1<\/th>/);
-  }, 90_000);
+  it(
+    'draws a cell per vantage point, target and day with data; its colour is the share reachable, its ' +
+      'hover the counts',
+    async () => {
+      const page = path.join(dir, 'buckets.html');
+      const r = await run(['history', '--db', db, '--html', page]);
+      expect(r.status, r.stderr).toBe(0);
+      const dom = await chromium(page, dir, '--dump-dom');
+      expect(dom).toContain('data-drawn="12"'); // the non-empty cells of the --by day grid above
+      expect(titlesIn(dom)).toContain('a, 2026-11-23: 50% reachable (1 of 2)\nreachable 1\nreset 1');
+      expect(dom).toMatch(/<td class="cell s5" data-share="0\.500" title="a, 2026-11-23/);
+      expect(dom).toMatch(/<td class="cell s10" data-share="1\.000" title="b, 2026-11-23/);
+      expect(dom).toMatch(/<td class="cell s0" data-share="0\.000" title="a, 2026-11-24/);
+      expect(titlesIn(dom)).toContain('a, 2026-11-25: no report');
+      expect(dom).toMatch(/<th colspan="5">bj-1 \/ svc-0<\/th>/);
+      expect(dom).toMatch(/<th colspan="5">\(no label\) \/ svc-1<\/th>/);
+    },
+    90_000,
+  );
 
   it('with --compare, lists where the two differ', async () => {
     const page = path.join(dir, 'compare.html');

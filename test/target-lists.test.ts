@@ -35,23 +35,27 @@ async function errorOf(load: Promise<unknown>): Promise<InputError> {
 }
 
 describe('Citizen Lab test lists', () => {
-  it('reads one target a row, at the line it starts on: service from the host, tag and category from category_code', async () => {
-    const csv = await file(
-      '.csv',
-      HEADER,
-      'https://www.bbc.com/zhongwen/simp/,NEWS,News Media,2014-04-15,citizenlab,',
-      'http://www.hrw.org/,HUMR,Human Rights Issues,2014-04-15,citizenlab,"a note, with a comma',
-      'over two lines"',
-      '',
-      'https://twitter.com/,GRP,Social Networking,2017-04-12,,',
-    );
-    const targets = await loadTargets([csv]);
-    expect(targets.map((t) => [t.name, t.service, t.url, t.tags, t.category, t.source.line])).toEqual([
-      ['bbc.com/zhongwen/simp', 'bbc.com', 'https://www.bbc.com/zhongwen/simp/', ['NEWS'], 'NEWS', 2],
-      ['http:hrw.org', 'hrw.org', 'http://www.hrw.org/', ['HUMR'], 'HUMR', 3],
-      ['twitter.com', 'twitter.com', 'https://twitter.com/', ['GRP'], 'GRP', 6],
-    ]);
-  });
+  it(
+    'reads one target a row, at the line it starts on: service from the host, tag and category from ' +
+      'category_code',
+    async () => {
+      const csv = await file(
+        '.csv',
+        HEADER,
+        'https://www.bbc.com/zhongwen/simp/,NEWS,News Media,2014-04-15,citizenlab,',
+        'http://www.hrw.org/,HUMR,Human Rights Issues,2014-04-15,citizenlab,"a note, with a comma',
+        'over two lines"',
+        '',
+        'https://twitter.com/,GRP,Social Networking,2017-04-12,,',
+      );
+      const targets = await loadTargets([csv]);
+      expect(targets.map((t) => [t.name, t.service, t.url, t.tags, t.category, t.source.line])).toEqual([
+        ['bbc.com/zhongwen/simp', 'bbc.com', 'https://www.bbc.com/zhongwen/simp/', ['NEWS'], 'NEWS', 2],
+        ['http:hrw.org', 'hrw.org', 'http://www.hrw.org/', ['HUMR'], 'HUMR', 3],
+        ['twitter.com', 'twitter.com', 'https://twitter.com/', ['GRP'], 'GRP', 6],
+      ]);
+    },
+  );
 
   it('takes the service from the category when asked, and filters by category ignoring case', async () => {
     const csv = await file(

@@ -15,7 +15,9 @@ beforeAll(async () => {
   csv = join(dir, 'cn.csv');
   await writeFile(
     csv,
-    `${HEADER}\nhttps://www.bbc.com/zhongwen/,NEWS,News Media,2014-04-15,citizenlab,\nhttps://www.hrw.org/,HUMR,Human Rights Issues,2014-04-15,citizenlab,\n`,
+    `${HEADER}\nhttps://www.bbc.com/zhongwen/,NEWS,News ` +
+      `Media,2014-04-15,citizenlab,\nhttps://www.hrw.org/,HUMR,Human Rights ` +
+      `Issues,2014-04-15,citizenlab,\n`,
   );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -160,7 +160,8 @@ describe('parseTargets errors', () => {
       line: 3,
       message: [
         'target "a": unknown field "colour"',
-        'known fields: name, service, url, role, expect, expect_blocking, expect_accessible, quic, expect_quic, essential, tags',
+        'known fields: name, service, url, role, expect, expect_blocking, expect_accessible, quic, ' +
+          'expect_quic, essential, tags',
       ],
     },
     {

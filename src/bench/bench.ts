@@ -110,7 +110,8 @@ function measure(mock: Mock, extra: string[] = []): Promise<Measured> {
   ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [MEASURE, ...cliArgs], { maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
-      if (err && !stdout) return reject(new Error(`${err.message}\n${stderr}`)); // an unmet expectation exits 1 with figures
+      // an unmet expectation exits 1 with figures
+      if (err && !stdout) return reject(new Error(`${err.message}\n${stderr}`));
       resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured);
     });
   });
@@ -136,7 +137,9 @@ async function curlRun(mock: Mock): Promise<CurlRun> {
   const lines = (await loadTargets([mock.targetsFile])).map((t) => `${t.host}:${t.port}:127.0.0.1 ${t.url}`);
   const list = path.join(work, 'curl-list.txt');
   writeFileSync(list, `${lines.join('\n')}\n`);
-  const script = `xargs -P ${CONCURRENCY} -L 1 sh -c 'curl -s -o /dev/null --max-time ${DEADLINE_S} --cacert ${ca} --resolve "$0" "$1"; echo $?' < ${list}`;
+  const script =
+    `xargs -P ${CONCURRENCY} -L 1 sh -c 'curl -s -o /dev/null --max-time ${DEADLINE_S} --cacert ${ca} ` +
+    `--resolve "$0" "$1"; echo $?' < ${list}`;
   const started = performance.now();
   const stdout = await new Promise<string>((resolve) =>
     execFile('bash', ['-c', script], { maxBuffer: 1 << 26 }, (_e, out) => resolve(out)),
@@ -182,16 +185,21 @@ async function mixedRun(count: number) {
     const m = await measure(mock);
     const worst = Math.max(...m.timeoutRatios);
     console.log(
-      `\nmixed run, ${count} targets (70% reachable HTTPS, 10% DNS-poisoned, 10% reset, 10% timeout), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`,
+      `\nmixed run, ${count} targets (70% reachable HTTPS, 10% DNS-poisoned, 10% reset, 10% ` +
+        `timeout), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`,
     );
     console.log(`  verdicts: ${verdicts(m.counts)}`);
     console.log(
-      `  ${f(rate(count, m.runMs))} targets/s, run ${f(m.runMs / 1000, 2)} s (${f(m.wallMs / 1000, 2)} s end to end), CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB`,
+      `  ${f(rate(count, m.runMs))} targets/s, run ${f(m.runMs / 1000, 2)} s ` +
+        `(${f(m.wallMs / 1000, 2)} s end to end), CPU ${f(m.cpuMs / 1000, 2)} s, peak ` +
+        `RSS ${f(m.maxRssMb)} MB`,
     );
     goal(
       'a timed-out check ends within 5% of its deadline',
       worst <= 1.05,
-      `worst ${f(worst, 3)}x, median ${f(m.timeoutRatios.sort((a, b) => a - b)[m.timeoutRatios.length >> 1] ?? 0, 3)}x over ${m.timeoutRatios.length} timeouts`,
+      `worst ${f(worst, 3)}x, ` +
+        `median ${f(m.timeoutRatios.sort((a, b) => a - b)[m.timeoutRatios.length >> 1] ?? 0, 3)}x ` +
+        `over ${m.timeoutRatios.length} timeouts`,
     );
     if (count >= 10_000)
       goal('peak RSS under 200 MB at 10,000 targets', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
@@ -270,7 +278,10 @@ async function helperRun(mock: Mock, count: number, alone: Measured) {
     const helperRss = helper.peakRssMb();
     const share = Math.min(rate(count, m.runMs), rate(count, cold.runMs)) / rate(count, alone.runMs);
     console.log(
-      `  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s (${verdicts(m.counts)}); the run before it: ${f(rate(count, cold.runMs))} targets/s (${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`,
+      `  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target ` +
+        `again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s ` +
+        `(${verdicts(m.counts)}); the run before it: ${f(rate(count, cold.runMs))} targets/s ` +
+        `(${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`,
     );
     goal('with a helper, at least 40% of the rate without', share >= 0.4, `${f(share * 100)}%`);
     goal(
@@ -295,15 +306,18 @@ async function boundRun(count: number) {
     const m = await measure(mock);
     const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
     console.log(
-      `\n${count} targets that all time out (TLS handshake stalls), concurrency ${CONCURRENCY}, deadline ${DEADLINE_S} s`,
+      `\n${count} targets that all time out (TLS handshake stalls), concurrency ${CONCURRENCY}, ` +
+        `deadline ${DEADLINE_S} s`,
     );
     goal(
       'bounded: about ceil(N/C) deadlines, plus < 10%',
       m.runMs <= bound * 1.1,
-      `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x; the sum would be ${count * DEADLINE_S} s)`,
+      `the run ${f(m.runMs)} ms against ${bound} ms (${f(m.runMs / bound, 3)}x; the sum would ` +
+        `be ${count * DEADLINE_S} s)`,
     );
     console.log(
-      `        end to end, with loading the measuring code, reading the targets and a full GC before it: ${f(m.wallMs)} ms (${f(m.wallMs / bound, 3)}x)`,
+      `        end to end, with loading the measuring code, reading the targets and a full GC before ` +
+        `it: ${f(m.wallMs)} ms (${f(m.wallMs / bound, 3)}x)`,
     );
   } finally {
     await mock.stop();
@@ -322,16 +336,21 @@ async function throughputRun(count: number, withCurl: boolean) {
     const after = await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY);
     const loopRate = (rate(count, before.wallMs) + rate(count, after.wallMs)) / 2;
     console.log(
-      `  bare node:tls loop (handshake + GET), before and after: ${f(rate(count, before.wallMs))} and ${f(rate(count, after.wallMs))} /s, mean ${f(loopRate)} /s (${before.ok} and ${after.ok} ok)`,
+      `  bare node:tls loop (handshake + GET), before and after: ${f(rate(count, before.wallMs))} ` +
+        `and ${f(rate(count, after.wallMs))} /s, mean ${f(loopRate)} /s (${before.ok} and ${after.ok} ok)`,
     );
     // Both are timed from the targets in memory to the last result: the loop reads the same file first.
     const ours = rate(count, m.runMs);
     const endToEnd = rate(count, m.wallMs);
     console.log(
-      `  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per IP:port, TLS, GET): ${f(ours)} targets/s, run ${f(m.runMs / 1000, 2)} s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`,
+      `  reachprobe full pipeline (resolver, raw A/AAAA/TXT queries, connect, decoy TLS reused per ` +
+        `IP:port, TLS, GET): ${f(ours)} targets/s, run ${f(m.runMs / 1000, 2)} s, ` +
+        `CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (${verdicts(m.counts)})`,
     );
     console.log(
-      `    end to end, with loading the measuring code, reading the ${count} targets and a full GC: ${f(endToEnd)} targets/s, ${f(m.wallMs / 1000, 2)} s (${f((endToEnd / loopRate) * 100)}% of the loop)`,
+      `    end to end, with loading the measuring code, reading the ${count} targets and a full ` +
+        `GC: ${f(endToEnd)} targets/s, ${f(m.wallMs / 1000, 2)} s (${f((endToEnd / loopRate) * 100)}% ` +
+        `of the loop)`,
     );
     goal('at least 70% of the bare TLS+GET rate', ours >= 0.7 * loopRate, `${f((ours / loopRate) * 100)}%`);
     await helperRun(mock, count, m);
@@ -340,16 +359,21 @@ async function throughputRun(count: number, withCurl: boolean) {
     const each = await measure(mock, ['--decoy-reuse', '0']);
     const eachRate = rate(count, each.runMs);
     console.log(
-      `  a decoy for every target (--decoy-reuse 0, as when no two targets share an IP:port): ${f(eachRate)} targets/s (${f((eachRate / loopRate) * 100)}% of the loop), CPU ${f(each.cpuMs / 1000, 2)} s, peak RSS ${f(each.maxRssMb)} MB`,
+      `  a decoy for every target (--decoy-reuse 0, as when no two targets share an ` +
+        `IP:port): ${f(eachRate)} targets/s (${f((eachRate / loopRate) * 100)}% of the loop), ` +
+        `CPU ${f(each.cpuMs / 1000, 2)} s, peak RSS ${f(each.maxRssMb)} MB`,
     );
     const bare = await measure(mock, ['--no-decoy']);
     const bareRate = rate(count, bare.runMs);
     console.log(
-      `  without the decoy handshake (--no-decoy), the same work as the loop plus DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`,
+      `  without the decoy handshake (--no-decoy), the same work as the loop plus ` +
+        `DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), ` +
+        `CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`,
     );
     const controlled = await measure(full);
     console.log(
-      `  with the sink and a DoH control too: ${f(rate(count, controlled.runMs))} targets/s, CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`,
+      `  with the sink and a DoH control too: ${f(rate(count, controlled.runMs))} targets/s, ` +
+        `CPU ${f(controlled.cpuMs / 1000, 2)} s, peak RSS ${f(controlled.maxRssMb)} MB`,
     );
     if (withCurl) {
       const c = await curlRun(mock);
@@ -402,7 +426,9 @@ async function listRun() {
   writeFileSync(plain, `# generated\n${urls.join('\n')}\n`);
   writeFileSync(
     csv,
-    `url,category_code,category_description,date_added,source,notes\n${urls.map((u, i) => `${u},${['NEWS', 'HUMR', 'POLR'][i % 3]},x,2014-04-15,citizenlab,`).join('\n')}\n`,
+    'url,category_code,category_description,date_added,source,notes\n' +
+      urls.map((u, i) => `${u},${['NEWS', 'HUMR', 'POLR'][i % 3]},x,2014-04-15,citizenlab,`).join('\n') +
+      '\n',
   );
   console.log(`\na list of ${LIST_SIZE.toLocaleString('en')} URLs, read in a process of its own`);
   for (const [label, file, mode] of [
@@ -445,7 +471,8 @@ async function quicRun(count: number) {
   const mock = withoutControls(await startMock(`quic-${count}`, count, REACHABLE, 'ok'));
   try {
     console.log(
-      `\n${count} reachable HTTPS targets that speak QUIC, concurrency ${CONCURRENCY}: --quic against the same run without`,
+      `\n${count} reachable HTTPS targets that speak QUIC, concurrency ${CONCURRENCY}: --quic ` +
+        `against the same run without`,
     );
     const before = await measure(mock);
     const m = await measure(mock, ['--quic']);
@@ -453,10 +480,14 @@ async function quicRun(count: number) {
     const plain = (rate(count, before.runMs) + rate(count, after.runMs)) / 2;
     const ours = rate(count, m.runMs);
     console.log(
-      `  without QUIC, before and after: ${f(rate(count, before.runMs))} and ${f(rate(count, after.runMs))} targets/s, peak RSS ${f(before.maxRssMb)} and ${f(after.maxRssMb)} MB`,
+      `  without QUIC, before and after: ${f(rate(count, before.runMs))} ` +
+        `and ${f(rate(count, after.runMs))} targets/s, peak RSS ${f(before.maxRssMb)} ` +
+        `and ${f(after.maxRssMb)} MB`,
     );
     console.log(
-      `  with --quic (the own QUIC handshake per target, a QUIC decoy per address and port reused as over TCP): ${f(ours)} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB (QUIC: ${verdicts(m.quicCounts)})`,
+      `  with --quic (the own QUIC handshake per target, a QUIC decoy per address and port reused as ` +
+        `over TCP): ${f(ours)} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB ` +
+        `(QUIC: ${verdicts(m.quicCounts)})`,
     );
     goal('with --quic, at least 40% of the rate without', ours >= 0.4 * plain, `${f((ours / plain) * 100)}%`);
     goal('with --quic, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
@@ -473,7 +504,8 @@ async function quicBoundRun(count: number) {
     const bound = Math.ceil(count / CONCURRENCY) * DEADLINE_S * 1000;
     const worst = Math.max(...m.quicTimeoutRatios);
     console.log(
-      `\n${count} targets whose QUIC times out (UDP blackholed, TLS fine), concurrency ${CONCURRENCY}, QUIC deadline ${DEADLINE_S} s`,
+      `\n${count} targets whose QUIC times out (UDP blackholed, TLS fine), ` +
+        `concurrency ${CONCURRENCY}, QUIC deadline ${DEADLINE_S} s`,
     );
     goal(
       'bounded: about ceil(N/C) QUIC deadlines, plus < 10%',
@@ -502,7 +534,8 @@ async function transferRun(count: number) {
     const mb = (count * TRANSFER_BYTES) / 2 ** 20;
     console.log(`\n${count} targets serving ${TRANSFER_BYTES / 1024} KiB each, concurrency ${CONCURRENCY}`);
     console.log(
-      `        ${f(count / (m.runMs / 1000))} targets/s, ${f(mb / (m.runMs / 1000))} MiB/s of bodies (${f(mb)} MiB in ${f(m.runMs)} ms); verdicts ${JSON.stringify(m.counts)}`,
+      `        ${f(count / (m.runMs / 1000))} targets/s, ${f(mb / (m.runMs / 1000))} MiB/s of bodies ` +
+        `(${f(mb)} MiB in ${f(m.runMs)} ms); verdicts ${JSON.stringify(m.counts)}`,
     );
     goal('with 512 KiB transfers, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
   } finally {
@@ -513,7 +546,8 @@ async function transferRun(count: number) {
 async function main() {
   const cpus = os.cpus();
   console.log(
-    `reachprobe benchmark on ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    `reachprobe benchmark on ${cpus.length} ` +
+      `x ${cpus[0]?.model ?? 'cpu'}, ${f(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   const withCurl = !args['no-curl'] && (await hasCurl());
   try {

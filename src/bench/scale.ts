@@ -46,7 +46,8 @@ export async function scaleRun(work: string, concurrency: number): Promise<void>
   const report = path.join(work, 'million.json');
   await writeClosedPorts(list, SCALE_TARGETS);
   console.log(
-    `\nscale: ${SCALE_TARGETS.toLocaleString('en-US')} tcp:// targets on closed loopback ports, concurrency ${concurrency}`,
+    `\nscale: ${SCALE_TARGETS.toLocaleString('en-US')} tcp:// targets on closed loopback ports, ` +
+      `concurrency ${concurrency}`,
   );
   const common = ['check', list, '--concurrency', String(concurrency)];
   for (const [label, extra] of [
@@ -64,6 +65,7 @@ export async function scaleRun(work: string, concurrency: number): Promise<void>
   }
   const ingest = await peakOf(['ingest', report, '--db', path.join(work, 'million.duckdb')]);
   console.log(
-    `  ingest of that report: ${f(ingest.wallMs / 1000, 1)} s, peak RSS ${f(ingest.maxRssMb)} MB, exit ${ingest.status}`,
+    `  ingest of that report: ${f(ingest.wallMs / 1000, 1)} s, peak RSS ${f(ingest.maxRssMb)} MB, ` +
+      `exit ${ingest.status}`,
   );
 }

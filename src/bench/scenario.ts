@@ -41,7 +41,10 @@ function target(i: number, kind: keyof Mix): string {
     case 'reachable':
       return `${base}, server: web-${s}, expect: reachable }`;
     case 'poisoned':
-      return `${base}, server: web-${s}, dns: [{ answer: [127.0.0.66] }, { answer: [server], delay_ms: 20 }], expect: dns-poisoned }`;
+      return (
+        `${base}, server: web-${s}, dns: [{ answer: [127.0.0.66] }, { answer: [server], delay_ms: 20 ` +
+        `}], expect: dns-poisoned }`
+      );
     case 'reset':
       return `${base}, server: refused-${s}, expect: reset }`;
     case 'timeout':

@@ -29,7 +29,10 @@ function noise(...parts: number[]): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-/** Most targets reachable (a rare timeout), ten always blocked, ten blocked on some days, differently per vantage point. */
+/**
+ * Most targets reachable (a rare timeout), ten always blocked, ten blocked on some days, differently per
+ * vantage point.
+ */
 function verdictOf(label: number, report: number, i: number): VerdictName {
   if (i >= 30 && i < 40) return (['reset', 'dns-poisoned', 'timeout'] as const)[i % 3]!;
   if (i >= 40) return noise(label, i, Math.floor(report / 144)) < 0.3 ? 'reset' : 'reachable';
@@ -86,7 +89,9 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'reachprobe-bench-store-'));
 try {
   const full = perLabel === YEAR;
   console.log(
-    `store benchmark: ${LABELS.length} vantage points x ${perLabel} reports x ${TARGETS.length} targets${full ? ' (a year at 10 minutes)' : ' (NOT the full size: the goals are for 52,560)'}, in ${root}`,
+    `store benchmark: ${LABELS.length} vantage points x ${perLabel} reports x ${TARGETS.length} ` +
+      `targets${full ? ' (a year at 10 minutes)' : ' (NOT the full size: the goals are for 52,560)'}, ` +
+      `in ${root}`,
   );
   const made = generate(root);
   console.log(
@@ -95,7 +100,8 @@ try {
   const db = path.join(root, 'store.duckdb');
   const first = await measure(root, ['ingest', ...made.folders, '--db', db]);
   console.log(
-    `  ingest from scratch: ${f(first.wallMs / 1000)} s, peak RSS ${f(first.maxRssMb, 0)} MB; store ${f(statSync(db).size / 1e6, 0)} MB`,
+    `  ingest from scratch: ${f(first.wallMs / 1000)} s, peak RSS ${f(first.maxRssMb, 0)} MB; ` +
+      `store ${f(statSync(db).size / 1e6, 0)} MB`,
   );
   const again = await measure(root, ['ingest', ...made.folders, '--db', db]);
   console.log(
@@ -105,7 +111,8 @@ try {
   const history = await measure(root, ['history', '--db', db, '--by', 'day', '--html', page]);
   const pageMb = statSync(page).size / 1e6;
   console.log(
-    `  history --db --by day --html: ${f(history.wallMs / 1000, 2)} s, peak RSS ${f(history.maxRssMb, 0)} MB, page ${f(pageMb, 2)} MB`,
+    `  history --db --by day --html: ${f(history.wallMs / 1000, 2)} s, peak ` +
+      `RSS ${f(history.maxRssMb, 0)} MB, page ${f(pageMb, 2)} MB`,
   );
   goal('ingest from scratch within 10 minutes', first.wallMs < 600_000, `${f(first.wallMs / 1000)} s`);
   goal('ingest from scratch under 500 MB peak RSS', first.maxRssMb < 500, `${f(first.maxRssMb, 0)} MB`);

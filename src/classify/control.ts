@@ -76,7 +76,9 @@ function success(target: Target, checks: Observation[], local: Verdict, control:
     return unknown(withReason(local, 'the helper abroad got no page to compare it with'));
   const differences = pageDifferences(here, abroad);
   if (differences.length === 0) return said(local, false, true);
-  const reason = `HTTP ${here.status} from ${here.address}, but not the page the helper abroad got: ${differences.join('; ')} (a blockpage, or a transparent proxy)`;
+  const reason =
+    `HTTP ${here.status} from ${here.address}, but not the page the helper abroad ` +
+    `got: ${differences.join('; ')} (a blockpage, or a transparent proxy)`;
   return said({ ...local, verdict: 'http-diff', stage: 'http_round_trip', reason }, 'http-diff', false);
 }
 
@@ -113,7 +115,9 @@ function sameEverywhere(checks: Observation[], local: Verdict, control: Control)
   if (local.verdict !== 'dns-poisoned' || strong.some((h) => h.name !== 'impossible-address'))
     return undefined;
   if (here.length === 0 || !here.every((a) => abroad.includes(a))) return undefined;
-  const reason = `${local.reason}; the helper abroad resolves it to the same ${abroad.join(' ')}: the name's own records, not an injection (not censorship)`;
+  const reason =
+    `${local.reason}; the helper abroad resolves it to the same ${abroad.join(' ')}: the name's own ` +
+    `records, not an injection (not censorship)`;
   return said({ ...local, verdict: 'down', measured: local.verdict, reason }, false, false);
 }
 
@@ -128,7 +132,8 @@ function dns(checks: Observation[], local: Verdict, control: Control): Compariso
       'dns',
       false,
     );
-  // Forged answers are injection whatever the name's state abroad; a name that fails to resolve on both sides is not censored.
+  // Forged answers are injection whatever the name's state abroad; a name that fails to resolve on both sides
+  // is not censored.
   if (local.verdict === 'dns-poisoned') return said(local, 'dns', false);
   return said(
     withReason(local, `the helper abroad could not resolve it either (${abroad.failure}): not censorship`),
@@ -151,14 +156,17 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
   if (abroad.valid_for_name && !same) {
     const mine = here ? `issued by ${here.issuer} (SHA-256 ${short(here.fingerprint256)}…)` : 'not the one';
     const theirs = `issued by ${abroad.certificate?.issuer} (SHA-256 ${short(abroad.certificate?.fingerprint256)}…)`;
-    const reason = `the certificate here is ${mine}; abroad the helper got one ${theirs}, valid for the name: TLS interception`;
+    const reason =
+      `the certificate here is ${mine}; abroad the helper got one ${theirs}, valid for the name: TLS ` +
+      `interception`;
     return said({ ...local, reason }, 'http-failure', false);
   }
   if (abroad.valid_for_name) {
     return said(
       withReason(
         local,
-        "the helper abroad got the same certificate and trusts it: this machine's trust store or clock is the difference, not censorship",
+        "the helper abroad got the same certificate and trusts it: this machine's trust store or " +
+          'clock is the difference, not censorship',
       ),
       false,
       false,
@@ -168,7 +176,8 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
     return said(
       withReason(
         local,
-        `the helper abroad got the same certificate (${abroad.failure ?? 'not valid'}): a misconfigured server, not censorship`,
+        `the helper abroad got the same certificate (${abroad.failure ?? 'not valid'}): a ` +
+          `misconfigured server, not censorship`,
       ),
       false,
       false,

@@ -44,7 +44,9 @@ function sinkAnswer(checks: Observation[], ctx: DnsContext): Heuristic[] {
     .map((q) => ({
       name: 'sink-answer',
       strong: true,
-      detail: `${q.server}, which runs no DNS server, answered ${q.query_type} ${q.host}: ${q.replies.map(answerText).join('; ')}`,
+      detail:
+        `${q.server}, which runs no DNS server, ` +
+        `answered ${q.query_type} ${q.host}: ${q.replies.map(answerText).join('; ')}`,
     }));
 }
 
@@ -54,7 +56,9 @@ function differingReplies(checks: Observation[]): Heuristic[] {
     .map((q) => ({
       name: 'differing-replies',
       strong: true,
-      detail: `${q.replies.length} differing replies to one ${q.query_type} query: ${q.replies.map(answerText).join('; ')}`,
+      detail:
+        `${q.replies.length} differing replies to one ${q.query_type} ` +
+        `query: ${q.replies.map(answerText).join('; ')}`,
     }));
 }
 
@@ -125,7 +129,9 @@ function controlMismatch(checks: Observation[]): Heuristic[] {
   if (resolved.failure || resolved.addresses.some((a) => control.has(a))) return [];
   const tls = own(checks, 'tls_handshake')[0];
   if (tls && !tls.failure) return [];
-  const detail = `local answer ${resolved.addresses.join(' ')} shares no address with the control's ${[...control].join(' ')}`;
+  const detail =
+    `local answer ${resolved.addresses.join(' ')} shares no address with the ` +
+    `control's ${[...control].join(' ')}`;
   if (tls?.failure && CONFIRMING.has(tls.failure.failure)) {
     return [
       {

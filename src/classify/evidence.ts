@@ -32,23 +32,35 @@ export function describeObservation(o: Observation): string {
 function describe(o: Observation): string {
   switch (o.check) {
     case 'resolve':
-      return `resolve ${o.host} via ${o.resolver}: ${o.failure ? failed(o.failure) : o.addresses.join(' ')} in ${ms(o.duration_ms)}`;
+      return (
+        `resolve ${o.host} via ${o.resolver}: ${o.failure ? failed(o.failure) : o.addresses.join(' ')} ` +
+        `in ${ms(o.duration_ms)}`
+      );
     case 'dns_query': {
       if (o.purpose === 'sink' && o.replies.length === 0 && o.failure?.failure === 'generic_timeout_error') {
-        return `dns_query ${o.query_type} ${o.host} to the sink ${o.server}: no reply in ${ms(o.duration_ms)}, as it should be`;
+        return (
+          `dns_query ${o.query_type} ${o.host} to the sink ${o.server}: no reply ` +
+          `in ${ms(o.duration_ms)}, as it should be`
+        );
       }
       const replies = o.replies.length > 0 ? o.replies.map(reply).join('; ') : 'no reply';
       const ignored = o.ignored.length > 0 ? `; ${o.ignored.length} stray packet(s) ignored` : '';
       const failure = o.failure ? `: ${failed(o.failure)}` : '';
       const to = o.purpose === 'sink' ? `the sink ${o.server}` : o.server;
-      return `dns_query ${o.query_type} ${o.host} to ${to}${failure}: ${replies} (listened ${ms(o.window_ms)} after the first)${ignored}`;
+      return (
+        `dns_query ${o.query_type} ${o.host} to ${to}${failure}: ${replies} ` +
+        `(listened ${ms(o.window_ms)} after the first)${ignored}`
+      );
     }
     case 'doh_query': {
       const answer = o.failure ? failed(o.failure) : o.addresses.join(' ') || (o.rcode ?? 'no answer');
       return `doh_query ${o.query_type} ${o.host} via ${o.url}: ${answer} in ${ms(o.duration_ms)}`;
     }
     case 'connect':
-      return `connect ${hostPort(o.address, o.port)}: ${o.failure ? failed(o.failure) : 'open'} in ${ms(o.duration_ms)}`;
+      return (
+        `connect ${hostPort(o.address, o.port)}: ${o.failure ? failed(o.failure) : 'open'} ` +
+        `in ${ms(o.duration_ms)}`
+      );
     case 'tls_handshake': {
       const sni = o.sni ? ` SNI ${o.sni}` : '';
       const outcome = o.failure ? failed(o.failure) : `${o.version ?? 'TLS'} ${o.cipher ?? ''}`.trim();
@@ -57,7 +69,9 @@ function describe(o: Observation): string {
     case 'http_round_trip': {
       const status =
         o.status === undefined ? '' : `HTTP ${o.status}${o.location ? ` -> ${o.location}` : ''}, `;
-      const body = `${o.body_bytes} bytes${o.body_truncated ? ' (capped)' : ''}${o.title === undefined ? '' : `, title "${o.title}"`}`;
+      const body =
+        `${o.body_bytes} ` +
+        `bytes${o.body_truncated ? ' (capped)' : ''}${o.title === undefined ? '' : `, title "${o.title}"`}`;
       const outcome = o.failure ? `${status}${failed(o.failure)}` : `${status}${body}`;
       const host = o.host_header ? ` (Host ${o.host_header})` : '';
       return `http_round_trip GET ${o.url}${host} via ${o.address}: ${outcome} in ${ms(o.duration_ms)}`;

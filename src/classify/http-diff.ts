@@ -67,7 +67,9 @@ export function pageDifferences(here: Page, abroad: ControlHttp): string[] {
   const lengths = bodyProportion(here, abroad) >= BODY_PROPORTION;
   const headers = uncommonHeadersMatch(here.header_names ?? [], abroad.header_names ?? []);
   // A dynamic page keeps its title (and usually its length); a blockpage has neither the title nor the length.
-  const pages = `the title ${quote(here.title)} and ${here.body_bytes} bytes here, ${quote(abroad.title)} and ${abroad.body_bytes} bytes abroad`;
+  const pages =
+    `the title ${quote(here.title)} and ${here.body_bytes} bytes here, ${quote(abroad.title)} ` +
+    `and ${abroad.body_bytes} bytes abroad`;
   if (!titles && !lengths) differences.push(pages);
   else if (!titles && !headers) differences.push(`${pages}, and no uncommon header in common`);
   return differences;
@@ -94,7 +96,10 @@ export function bodyProportion(a: Page, b: Pick<Page, 'body_bytes' | 'body_trunc
   return large === 0 ? 1 : small / large;
 }
 
-/** Titles match when equal, or when they share a word of five letters or more (OONI's rule); no title on either side says nothing. */
+/**
+ * Titles match when equal, or when they share a word of five letters or more (OONI's rule); no title on
+ * either side says nothing.
+ */
 export function titleMatch(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined && b === undefined) return true;
   if (a === undefined || b === undefined) return false;

@@ -32,7 +32,10 @@ export function describeQuic(o: QuicObservation): string {
     ? `${o.failure.failure} (${o.failure.message})`
     : `complete, ${[o.alpn, o.cipher].filter(Boolean).join(' ')}`;
   const sent = `${o.initials_sent} Initial(s) sent, ${o.datagrams_received} datagram(s) received`;
-  return `quic_handshake${tag} ${hostPort(o.address, o.port)}${sni}${from}: ${outcome}; stage ${o.stage}; ${sent}; in ${ms(o.duration_ms)}`;
+  return (
+    `quic_handshake${tag} ${hostPort(o.address, o.port)}${sni}${from}: ${outcome}; ` +
+    `stage ${o.stage}; ${sent}; in ${ms(o.duration_ms)}`
+  );
 }
 
 /** true with evidence or an answer; false when refused with none; null when nothing tells. */
@@ -60,7 +63,8 @@ function ownReason(own: QuicObservation, offered: boolean | null, offeredBy: Qui
   switch (f.failure) {
     case 'generic_timeout_error':
       return offered === null
-        ? `no answer to QUIC Initials to ${at}${sni} within ${ms(own.duration_ms)}; nothing says this service speaks QUIC, so this is no claim of a block`
+        ? `no answer to QUIC Initials to ${at}${sni} within ${ms(own.duration_ms)}; nothing says this ` +
+            `service speaks QUIC, so this is no claim of a block`
         : `no answer to QUIC Initials to ${at}${sni} within ${ms(own.duration_ms)}${why}`;
     case 'connection_refused':
       return offered === false

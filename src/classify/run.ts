@@ -6,12 +6,18 @@ import type { ExpectedBlocking } from '../model/target.js';
 import type { QuicVerdictName } from '../model/quic.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
 
-/** A verdict that says the target works (`connected` exists only for tcp:// targets, where a handshake is all there is). */
+/**
+ * A verdict that says the target works (`connected` exists only for tcp:// targets, where a handshake is all
+ * there is).
+ */
 export function isSuccess(verdict: VerdictName): boolean {
   return verdict === 'reachable' || verdict === 'connected';
 }
 
-/** `unknown` without domestic controls; offline when every one failed: from such a vantage point nothing is reachable. */
+/**
+ * `unknown` without domestic controls; offline when every one failed: from such a vantage point nothing is
+ * reachable.
+ */
 export function vantageOf(domesticControls: VerdictName[]): Vantage {
   if (domesticControls.length === 0) return 'unknown';
   return domesticControls.some(isSuccess) ? 'online' : 'offline';

@@ -129,7 +129,10 @@ function reasonOf(state: ServiceState, t: ServiceTally, how: string[]): string {
     case 'throttled':
       return `no ${scope} works at full speed: ${how.join(', ')}`;
     case 'partly blocked':
-      return `${bad} of ${n} endpoints blocked (${t.named.join(', ')}${bad > t.named.length ? ', …' : ''}), ${t.all.works} work`;
+      return (
+        `${bad} of ${n} endpoints blocked ` +
+        `(${t.named.join(', ')}${bad > t.named.length ? ', …' : ''}), ${t.all.works} work`
+      );
     case 'down':
       return 'every endpoint that gave evidence fails from abroad too: down, not censorship';
     case 'unknown':

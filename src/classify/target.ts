@@ -98,7 +98,9 @@ function dnsDecision(checks: Observation[], heuristics: Heuristic[]): Decision |
       verdict: 'dns-failure',
       stage: 'resolve',
       failure: 'dns_server_misbehaving',
-      reason: `every answer (${resolved.addresses.join(' ')}) is an address no public name can have, from a resolver that answers names that do not exist too (a captive portal, a fake-IP proxy?)`,
+      reason:
+        `every answer (${resolved.addresses.join(' ')}) is an address no public name can have, from a ` +
+        `resolver that answers names that do not exist too (a captive portal, a fake-IP proxy?)`,
     };
   }
   if (!resolved?.failure) return undefined;
@@ -160,8 +162,12 @@ function httpDecision(http: HttpObservation | undefined): Decision | undefined {
   if (!http || !f) return undefined;
   const host = new URL(http.url).host;
   const reasons: Partial<Record<FailureString, string>> = {
-    connection_reset: `the connection to ${hostPort(http.address, http.port)} was reset after the HTTP request (Host ${host})`,
-    generic_timeout_error: `no complete HTTP response from ${hostPort(http.address, http.port)} within ${Math.round(http.duration_ms)} ms`,
+    connection_reset:
+      `the connection to ${hostPort(http.address, http.port)} was reset after the HTTP request ` +
+      `(Host ${host})`,
+    generic_timeout_error:
+      `no complete HTTP response from ${hostPort(http.address, http.port)} ` +
+      `within ${Math.round(http.duration_ms)} ms`,
     eof_error: `${hostPort(http.address, http.port)} closed the connection before a complete HTTP response`,
   };
   return fromFailure(f, reasons[f.failure] ?? `the HTTP request to ${http.url} failed: ${f.message}`);
@@ -302,7 +308,8 @@ function lingeringOf(checks: Observation[]): Lingering | undefined {
 }
 
 const lingeringNote = (l: Lingering) =>
-  `innocuous checks ${l.still_blocked ? 'were still blocked' : 'passed again'} ${(l.after_ms / 1000).toFixed(1)} s later`;
+  `innocuous checks ${l.still_blocked ? 'were still blocked' : 'passed again'} ` +
+  `${(l.after_ms / 1000).toFixed(1)} s later`;
 
 function familyOutcome(dials: ConnectObservation[]): FamilyOutcome {
   const open = dials.some((c) => !c.failure);

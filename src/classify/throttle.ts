@@ -102,7 +102,9 @@ export function assessThrottle(i: ThrottleInput): ThrottleDecision {
   if (same === 'faster') {
     const key = i.scheme === 'https' ? 'sni' : 'host';
     const name = i.scheme === 'https' ? 'SNI' : 'Host';
-    const reason = `${here}; the same URL on the same address with an innocuous ${name} ${pace}: ${controlText('same path', i.samePath!)}, throttled by ${name}`;
+    const reason =
+      `${here}; the same URL on the same address with an ` +
+      `innocuous ${name} ${pace}: ${controlText('same path', i.samePath!)}, throttled by ${name}`;
     return { throughput, throttled: { blockedBy: key, reason } };
   }
   if (abroad === 'faster') {
@@ -118,7 +120,10 @@ export function assessThrottle(i: ThrottleInput): ThrottleDecision {
 function noteOf(here: string, same: Compared, abroad: Compared): string {
   if (abroad === 'not-faster') return `${here}, slow from abroad too: the server or its path, not censorship`;
   if (same === 'not-faster')
-    return `${here}, as slow with an innocuous name on the same path and no control abroad: a slow path cannot be told from a throttled address, nothing claimed`;
+    return (
+      `${here}, as slow with an innocuous name on the same path and no control abroad: a slow path ` +
+      `cannot be told from a throttled address, nothing claimed`
+    );
   return `${here}, and no control to compare it with: nothing claimed`;
 }
 

@@ -78,12 +78,14 @@ export async function runHelper(flags: HelperFlags): Promise<number> {
   } catch (err) {
     await app.close();
     throw new InputError(
-      `cannot listen on ${formatServer(flags.listen)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      `cannot listen ` +
+        `on ${formatServer(flags.listen)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
   const { port } = app.server.address() as net.AddressInfo;
   log(
-    `reachprobe helper: listening on https://${hostPort(flags.listen.address, port)}${basePath} with ${tokens.count} token(s)`,
+    `reachprobe helper: listening on https://${hostPort(flags.listen.address, port)}${basePath} ` +
+      `with ${tokens.count} token(s)`,
   );
   const reload = () => {
     try {

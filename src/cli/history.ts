@@ -71,7 +71,8 @@ function ofLabels(reports: Digest[], wanted: string[] | undefined): Digest[] {
   if (kept.length > 0) return kept;
   const held = [...new Set(reports.flatMap((r) => (r.label === undefined ? [] : [r.label])))];
   throw new InputError(
-    `no report of --label ${wanted.join(',')} (${held.length ? `the reports have ${held.join(', ')}` : 'no report has a label'})`,
+    `no report of --label ${wanted.join(',')} ` +
+      `(${held.length ? `the reports have ${held.join(', ')}` : 'no report has a label'})`,
   );
 }
 

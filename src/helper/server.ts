@@ -65,7 +65,10 @@ export const DEFAULT_LIMITS: HelperLimits = {
 /** Why these limits contradict each other, if they do: a request within them must be measurable. */
 export function limitsProblem(l: HelperLimits): string | undefined {
   if (l.measurementsPerToken < l.targetsPerRequest)
-    return `--max-measurements (${l.measurementsPerToken}) is below --max-targets (${l.targetsPerRequest}): a request of ${l.targetsPerRequest} targets could never be measured`;
+    return (
+      `--max-measurements (${l.measurementsPerToken}) is below --max-targets (${l.targetsPerRequest}): ` +
+      `a request of ${l.targetsPerRequest} targets could never be measured`
+    );
   if (l.requestMs < l.headersMs)
     return `the request timeout (${l.requestMs} ms) is below the headers timeout (${l.headersMs} ms)`;
   return undefined;
@@ -110,7 +113,8 @@ export async function buildHelper(s: HelperServerSettings): Promise<FastifyInsta
   const note = (request: FastifyRequest, what: Seen) => seen.set(request, { ...seen.get(request), ...what });
   const line = (method: string, route: string, status: string | number, ms: number, who: Seen = {}) =>
     s.log(
-      `${new Date().toISOString()} ${method} ${route} ${status} token=${who.token ?? '-'} targets=${who.targets ?? 0} ${Math.round(ms)} ms`,
+      `${new Date().toISOString()} ${method} ${route} ${status} token=${who.token ?? '-'} ` +
+        `targets=${who.targets ?? 0} ${Math.round(ms)} ms`,
     );
   const app = Fastify({
     https: {
@@ -225,7 +229,8 @@ export async function buildHelper(s: HelperServerSettings): Promise<FastifyInsta
             if (targets.length > limits.targetsPerRequest)
               return refuse(
                 429,
-                `at most ${limits.targetsPerRequest} targets a request (this one has ${targets.length}): send smaller batches`,
+                `at most ${limits.targetsPerRequest} targets a request (this one ` +
+                  `has ${targets.length}): send smaller batches`,
               );
             const twice = duplicateName(targets);
             if (twice) return refuse(400, twice);

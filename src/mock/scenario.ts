@@ -58,7 +58,10 @@ export interface ServerSpec {
   redirectTo?: string;
 }
 
-/** `quic: ok` answers handshakes; `blackhole` drops all UDP to the port; `quic_block_sni` drops blocked names' flows. */
+/**
+ * `quic: ok` answers handshakes; `blackhole` drops all UDP to the port; `quic_block_sni` drops blocked names'
+ * flows.
+ */
 export interface QuicSide {
   kind: 'ok' | 'blackhole';
   blockSni?: string[];
@@ -246,7 +249,8 @@ function checkOneDnsPerName(src: Source, targets: ScenarioTarget[], extras: Fiel
     const scripted = ['dns', 'sink', 'control'].find((key) => extras[i]!.has(key));
     if (scripted) {
       src.fail(
-        `target "${t.target.name}": field "${scripted}": DNS for ${t.target.host} is scripted by target "${earlier.target.name}" (line ${earlier.target.source.line})`,
+        `target "${t.target.name}": field "${scripted}": DNS for ${t.target.host} is scripted by ` +
+          `target "${earlier.target.name}" (line ${earlier.target.source.line})`,
         extras[i]!.get(scripted)!.key,
       );
     }

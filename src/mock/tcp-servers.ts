@@ -85,7 +85,10 @@ export interface Filters {
   blockpageHost?: string[];
   /** TLS interception: a ClientHello for one of these names gets a certificate for it from a CA nobody trusts. */
   interceptSni?: string[];
-  /** A policer: responses on a connection naming one of these (SNI over TLS, Host over HTTP; `*`: any) held to a rate. */
+  /**
+   * A policer: responses on a connection naming one of these (SNI over TLS, Host over HTTP; `*`: any) held to
+   * a rate.
+   */
   police?: string[];
   /** The policer's rate (default 130 kbit/s). */
   policeBytesPerSecond?: number;
@@ -112,10 +115,12 @@ export interface ServerOptions extends Filters {
 }
 
 export const CAPTCHA_PAGE =
-  '<html><head><title>Just a moment...</title></head><body><p>Checking your browser before accessing the site.</p></body></html>\n';
+  '<html><head><title>Just a moment...</title></head><body><p>Checking your browser before accessing ' +
+  'the site.</p></body></html>\n';
 
 export const BLOCKPAGE =
-  '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is blocked by order of the authorities.</p></body></html>\n';
+  '<html><head><title>Access denied</title></head><body><h1>Access denied</h1><p>This site is ' +
+  'blocked by order of the authorities.</p></body></html>\n';
 
 function track(server: net.Server): () => Promise<void> {
   const sockets = new Set<net.Socket>();
@@ -155,7 +160,10 @@ function onRequest(stream: net.Socket, then: (head: string) => void) {
 const hostWithPort = (head: string) => /^host:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
 const hostOf = (head: string) => /^host:\s*([^\s:]+)/im.exec(head)?.[1]?.toLowerCase();
 
-/** Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it unless asked to keep it. */
+/**
+ * Whether the answer closes the connection: HTTP/1.1 keeps it open unless asked to close, HTTP/1.0 closes it
+ * unless asked to keep it.
+ */
 function closesAfter(head: string): boolean {
   const tokens = (/^connection:(.*)$/im.exec(head)?.[1] ?? '')
     .toLowerCase()
@@ -173,7 +181,10 @@ function answer(stream: net.Socket, opts: ServerOptions, head: string, pace: Pac
   // response, an error it builds to close its side: about 1% of a probe's CPU here.)
   const close = closesAfter(head);
   const body = opts.bodyBytes ? bodyOf(opts.bodyBytes) : HELLO;
-  const top = `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: reachprobe-mock\r\n\r\n`;
+  const top =
+    `HTTP/1.1 200 ` +
+    `OK\r\ncontent-length: ${body.length}\r\n${close ? 'connection: close\r\n' : ''}server: ` +
+    `reachprobe-mock\r\n\r\n`;
   const after = () => (close ? void stream.end() : next());
   const timer = setTimeout(() => {
     if (isPaced(pace)) return sendPaced(stream, Buffer.concat([Buffer.from(top), body]), pace, after);
@@ -221,7 +232,9 @@ function respond(
       return redirect(stream, 'http://');
     case 'captcha':
       return void stream.end(
-        `HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\ncontent-length: ${CAPTCHA_PAGE.length}\r\nconnection: close\r\n\r\n${CAPTCHA_PAGE}`,
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: ` +
+          `text/html\r\ncontent-length: ${CAPTCHA_PAGE.length}\r\nconnection: ` +
+          `close\r\n\r\n${CAPTCHA_PAGE}`,
       );
     case 'redirect-countdown':
       if (countdownOf(head) > 0) return redirect(stream, `/${countdownOf(head) - 1}`);
@@ -303,7 +316,8 @@ const NO_CENSOR = new Censor({});
 
 const blockpage = (stream: net.Socket) =>
   void stream.end(
-    `HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: ${BLOCKPAGE.length}\r\nconnection: close\r\n\r\n${BLOCKPAGE}`,
+    `HTTP/1.1 200 OK\r\ncontent-type: ` +
+      `text/html\r\ncontent-length: ${BLOCKPAGE.length}\r\nconnection: close\r\n\r\n${BLOCKPAGE}`,
   );
 
 /** The interceptor's certificate: for the name, from a CA no client trusts. */

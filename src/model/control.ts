@@ -105,7 +105,10 @@ export interface ControlEnd {
 
 export type ControlLine = Control | ControlEnd;
 
-/** OONI's `blocking`: what failed where the helper succeeded; false when nothing is blocked; null when the control cannot say. */
+/**
+ * OONI's `blocking`: what failed where the helper succeeded; false when nothing is blocked; null when the
+ * control cannot say.
+ */
 export type Blocking = false | 'dns' | 'tcp_ip' | 'http-failure' | 'http-diff' | null;
 
 /** The values a control can decide, as words (`false` is the string here): targets files and metrics spell them so. */

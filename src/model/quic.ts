@@ -8,7 +8,10 @@ import { VERDICT_NAMES, type BlockedBy, type VerdictName } from './verdict.js';
 export type QuicVerdictName = VerdictName | 'not-offered';
 export const QUIC_VERDICT_NAMES: readonly QuicVerdictName[] = [...VERDICT_NAMES, 'not-offered'];
 
-/** What says the service speaks QUIC: the Alt-Svc header over TCP, the target's `quic: true`, the helper's handshake. */
+/**
+ * What says the service speaks QUIC: the Alt-Svc header over TCP, the target's `quic: true`, the helper's
+ * handshake.
+ */
 export type QuicEvidence = 'alt-svc' | 'target' | 'helper';
 
 /** A target's QUIC measurement, classified: `quic` in its result. */
@@ -55,7 +58,10 @@ export interface QuicObservation extends Timed {
   check: 'quic_handshake';
   /** `decoy` for the innocuous handshake (another SNI) made first to the same address and port. */
   purpose?: CheckPurpose;
-  /** A decoy reused from another target measured on the same address and UDP port shortly before: that target's name. */
+  /**
+   * A decoy reused from another target measured on the same address and UDP port shortly before: that
+   * target's name.
+   */
   shared_from?: string;
   /** The handshake's own connection, numbered in the run as TCP's are (each handshake has one of its own). */
   transaction_id?: number;

@@ -6,7 +6,8 @@ export const VERDICTS = {
   reachable: 'the service answered over TLS with a valid certificate, or over HTTP',
   connected: 'tcp:// target: the TCP handshake completed; nothing more can be checked for its protocol',
   'dns-poisoned':
-    'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, impossible address, control mismatch confirmed by TLS)',
+    'the DNS answers were forged: strong evidence (a sink answered, replies raced, wrong type, ' +
+    'impossible address, control mismatch confirmed by TLS)',
   'dns-nxdomain': 'the name does not exist, and no reply says otherwise',
   'dns-failure': 'the name could not be resolved (resolver timeout, SERVFAIL, refusal, no answer)',
   reset:
@@ -20,9 +21,11 @@ export const VERDICTS = {
   'http-failure': 'the server answered with bytes that are not HTTP',
   unreachable: 'no route to the address from here (a local network problem, not censorship)',
   'http-diff':
-    'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, length, title): a blockpage or a transparent proxy',
+    'both answered over plain HTTP, but the page here is not the one the helper abroad got (status, ' +
+    'length, title): a blockpage or a transparent proxy',
   throttled:
-    'the page came, but 10x slower than the same URL with an innocuous name on the same address or from the helper abroad (or it froze where they did not): slowed, not blocked',
+    'the page came, but 10x slower than the same URL with an innocuous name on the same address or ' +
+    'from the helper abroad (or it froze where they did not): slowed, not blocked',
   down: 'the helper abroad met the same failure: the server is down or broken everywhere, not censorship',
   'vantage-offline':
     'every domestic control failed: this vantage point is offline, so this failure says nothing about censorship',

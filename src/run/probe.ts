@@ -31,7 +31,10 @@ import { bodyLimits, type ProbeOptions } from './options.js';
 import { transferControl } from './throttle.js';
 
 export interface ProbeRun {
-  /** Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier, where this target's own would be). */
+  /**
+   * Resolve, connect, TLS and HTTP observations, in the order they were made (a reused decoy, made earlier,
+   * where this target's own would be).
+   */
   observations: Observation[];
   /** The raw and control DNS queries, still listening for late replies: await them outside the connection slot. */
   dnsQueries: Promise<Observation[]>;

@@ -34,7 +34,10 @@ export interface RunHooks {
 /** What an interrupted run did not measure. */
 export interface Interruption {
   at: Date;
-  /** Running when the signal came and not finished within the grace: no result, since a cut-off check is not a block. */
+  /**
+   * Running when the signal came and not finished within the grace: no result, since a cut-off check is not a
+   * block.
+   */
   abandoned: string[];
   notStarted: number;
 }

@@ -63,7 +63,8 @@ function helperNotes(helper: HelperSummary | undefined): string[] {
   if (!helper || helper.controls === helper.sent) return [];
   const missing = helper.sent - helper.controls;
   return [
-    `${missing} of ${helper.sent} targets got no control from the helper (${helper.why ?? 'none came in time'}): their verdicts are this side's alone`,
+    `${missing} of ${helper.sent} targets got no control from the helper ` +
+      `(${helper.why ?? 'none came in time'}): their verdicts are this side's alone`,
   ];
 }
 

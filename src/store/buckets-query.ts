@@ -12,7 +12,9 @@ export interface BucketQuery extends Span {
 
 export async function bucketCounts(c: DuckDBConnection, q: BucketQuery): Promise<BucketCount[]> {
   const { where, values } = whereOf(q);
-  const sql = `SELECT label, service, target, date_trunc('${q.by}', started_at) AS bucket, verdict, count(*)::INTEGER AS n
+  const sql =
+    `SELECT label, service, target, date_trunc('${q.by}', started_at) AS bucket, ` +
+    `verdict, count(*)::INTEGER AS n
     FROM results ${where}
     GROUP BY ALL ORDER BY bucket, label, target, verdict`;
   const reader = await c.runAndReadAll(sql, values);

@@ -39,7 +39,8 @@ function describeOpenError(err: unknown, file: string): InputError {
   const lock = /Conflicting lock is held in .*?\(PID (\d+)\)/.exec(message);
   if (lock)
     return new InputError(
-      `another process (pid ${lock[1]}) is using the store: an ingest or history --db still running; try again when it ends`,
+      `another process (pid ${lock[1]}) is using the store: an ingest or history --db still running; ` +
+        `try again when it ends`,
       file,
     );
   if (/lock/i.test(message))

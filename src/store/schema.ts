@@ -14,11 +14,13 @@ export const RESULTS_DDL = `CREATE TABLE results (${COLUMNS.map((c) => `${c.name
 const TABLES = [
   'CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)',
   // One row per report: its id, and when and from where it was made.
-  `CREATE TABLE reports (report_id VARCHAR PRIMARY KEY, label VARCHAR, started_at TIMESTAMP NOT NULL, targets INTEGER NOT NULL,
+  `CREATE TABLE reports (report_id VARCHAR PRIMARY KEY, label VARCHAR, started_at TIMESTAMP NOT NULL, ` +
+    `targets INTEGER NOT NULL,
     partial BOOLEAN NOT NULL, ingested_at TIMESTAMP NOT NULL)`,
   // One row per file read: a repeat ingest passes over a file of a path it has, unread. Its size
   // and modification time are kept for whoever wonders whether it changed since.
-  'CREATE TABLE files (path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ms DOUBLE NOT NULL, report_id VARCHAR NOT NULL)',
+  'CREATE TABLE files (path VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ms DOUBLE NOT NULL, ' +
+    'report_id VARCHAR NOT NULL)',
   RESULTS_DDL,
 ];
 
@@ -69,7 +71,8 @@ export async function prepareStore(
     );
   if (version !== STORE_VERSION)
     throw new InputError(
-      `store version ${version} is not the one this reachprobe reads (${STORE_VERSION}): ingest the reports into a new store`,
+      `store version ${version} is not the one this reachprobe reads (${STORE_VERSION}): ingest the ` +
+        `reports into a new store`,
       file,
     );
 }

@@ -100,7 +100,8 @@ async function readCitizenLab(
   } catch (err) {
     if (err instanceof InputError) throw err;
     const { lines, message, code } = err as Error & { lines?: number; code?: string };
-    // An open quote runs to the end of the file, where csv-parse reports it: the quote is on the line after the last row.
+    // An open quote runs to the end of the file, where csv-parse reports it: the quote is on the line after
+    // the last row.
     if (code === 'CSV_QUOTE_NOT_CLOSED')
       fail('invalid CSV: a quote opened on this line is never closed', file, ended + 1);
     fail(`invalid CSV: ${message.replace(/ on line \d+\.?$/, '')}`, file, lines ?? 1);

@@ -67,7 +67,10 @@ export function filterTargets(targets: Target[], filter: TargetFilter): Target[]
   );
 }
 
-/** Whether a value is among the wanted ones (all pass when none is wanted), ignoring case; a wanted value no target has is a typo. */
+/**
+ * Whether a value is among the wanted ones (all pass when none is wanted), ignoring case; a wanted value no
+ * target has is a typo.
+ */
 function picker(what: string, wanted: string[], present: string[]): (value: string | undefined) => boolean {
   const known = new Set(present.map((v) => v.toLowerCase()));
   for (const value of wanted) {

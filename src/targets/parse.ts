@@ -228,7 +228,10 @@ function readShared(src: Source, fields: Fields, label: string): Shared {
   };
 }
 
-/** A target from a URL alone, as a helper is asked for one: the service is its host. Throws InputError with the problem. */
+/**
+ * A target from a URL alone, as a helper is asked for one: the service is its host. Throws InputError with
+ * the problem.
+ */
 export function targetFromUrl(name: string, url: string, source: SourceRef): Target {
   const endpoint = parseUrl(url, (problem) => {
     throw new InputError(problem, source.file, source.line);

@@ -42,20 +42,24 @@ describe('the mock QUIC responder', () => {
     expect(initial?.dcid.toString('hex')).toBe(A.DCID);
   });
 
-  it('completes the server side of our handshake with the mock certificate, and sees our CONNECTION_CLOSE', async () => {
-    const { port, stats } = await start();
-    const result = await dial(port, 'www.reachprobe.test');
-    expect(result.failure).toBeUndefined();
-    expect(result).toMatchObject({
-      stage: 'complete',
-      alpn: 'h3',
-      cipher: 'TLS_AES_128_GCM_SHA256',
-      signatureScheme: 'ecdsa_secp256r1_sha256',
-    });
-    expect(result.certificate?.subject).toBe('CN=good, O=reachprobe tests');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(stats).toMatchObject({ handshakes: 1, closes: 1, dropped: 0 });
-  });
+  it(
+    'completes the server side of our handshake with the mock certificate, and sees our ' +
+      'CONNECTION_CLOSE',
+    async () => {
+      const { port, stats } = await start();
+      const result = await dial(port, 'www.reachprobe.test');
+      expect(result.failure).toBeUndefined();
+      expect(result).toMatchObject({
+        stage: 'complete',
+        alpn: 'h3',
+        cipher: 'TLS_AES_128_GCM_SHA256',
+        signatureScheme: 'ecdsa_secp256r1_sha256',
+      });
+      expect(result.certificate?.subject).toBe('CN=good, O=reachprobe tests');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(stats).toMatchObject({ handshakes: 1, closes: 1, dropped: 0 });
+    },
+  );
 
   it('serves a certificate for another name: ssl_invalid_hostname', async () => {
     const { port } = await start({ identity: CERTS['wrong-name'] });

@@ -59,27 +59,31 @@ describe('QUIC parsing of random bytes', () => {
     );
   });
 
-  it('the connection takes random datagrams, and authentic Initials of random frames or CRYPTO data, without throwing', () => {
-    fc.assert(
-      fc.property(
-        fc.array(bytes, { maxLength: 8 }),
-        fc.array(bytes, { maxLength: 4 }),
-        (datagrams, payloads) => {
-          const c = connection();
-          const ids = clientIds(c.initialDatagram());
-          const keys = initialKeys(ids.dcid).server;
-          for (const d of datagrams) c.receive(d);
-          payloads.forEach((p, pn) => {
-            // Every other payload is CRYPTO data, so the TLS reader gets random bytes too.
-            const frames = pn % 2 ? cryptoFrame(0, p) : p;
-            const payload =
-              frames.length < 20 ? Buffer.concat([frames, Buffer.alloc(20 - frames.length)]) : frames;
-            c.receive(sealLong(keys, { type: 'initial', dcid: ids.scid, scid: SERVER_CID }, pn, payload));
-          });
-          expect(['initial', 'handshake', 'failed']).toContain(c.phase);
-        },
-      ),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    'the connection takes random datagrams, and authentic Initials of random frames or CRYPTO data, ' +
+      'without throwing',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(bytes, { maxLength: 8 }),
+          fc.array(bytes, { maxLength: 4 }),
+          (datagrams, payloads) => {
+            const c = connection();
+            const ids = clientIds(c.initialDatagram());
+            const keys = initialKeys(ids.dcid).server;
+            for (const d of datagrams) c.receive(d);
+            payloads.forEach((p, pn) => {
+              // Every other payload is CRYPTO data, so the TLS reader gets random bytes too.
+              const frames = pn % 2 ? cryptoFrame(0, p) : p;
+              const payload =
+                frames.length < 20 ? Buffer.concat([frames, Buffer.alloc(20 - frames.length)]) : frames;
+              c.receive(sealLong(keys, { type: 'initial', dcid: ids.scid, scid: SERVER_CID }, pn, payload));
+            });
+            expect(['initial', 'handshake', 'failed']).toContain(c.phase);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

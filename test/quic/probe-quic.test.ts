@@ -136,25 +136,29 @@ describe('QUIC in check', () => {
     expect(q.reason).toContain('the QUIC filter');
   });
 
-  it('a QUIC decoy that passed stands for the next name on the same address and UDP port, saying whose it was', async () => {
-    const port = await site({ blockedSni: ['blocked.reachprobe.test'] });
-    const results = await probe([
-      target('one', 'one.reachprobe.test', port, { quic: true }),
-      target('blocked', 'blocked.reachprobe.test', port, { quic: true }),
-    ]);
-    const [one, blocked] = [quicOf(results.get('one')), quicOf(results.get('blocked'))];
-    const [early, late] = one.checks[0]!.shared_from === undefined ? [one, blocked] : [blocked, one];
-    expect(early.checks.map((c) => c.purpose ?? 'own')).toEqual(['decoy', 'own']);
-    expect(late.checks[0]).toMatchObject({
-      purpose: 'decoy',
-      stage: 'complete',
-      shared_from: early === one ? 'one' : 'blocked',
-    });
-    expect(late.checks[0]!.started_ms).toBe(early.checks[0]!.started_ms); // made once, before either own handshake
-    expect(late.evidence[0]).toContain(`(decoy, made for ${early === one ? 'one' : 'blocked'})`);
-    // The reused decoy attributes the block as a fresh one would.
-    expect(quicOf(results.get('blocked'))).toMatchObject({ verdict: 'timeout', 'blocked-by': 'sni' });
-  });
+  it(
+    'a QUIC decoy that passed stands for the next name on the same ' +
+      'address and UDP port, saying whose it was',
+    async () => {
+      const port = await site({ blockedSni: ['blocked.reachprobe.test'] });
+      const results = await probe([
+        target('one', 'one.reachprobe.test', port, { quic: true }),
+        target('blocked', 'blocked.reachprobe.test', port, { quic: true }),
+      ]);
+      const [one, blocked] = [quicOf(results.get('one')), quicOf(results.get('blocked'))];
+      const [early, late] = one.checks[0]!.shared_from === undefined ? [one, blocked] : [blocked, one];
+      expect(early.checks.map((c) => c.purpose ?? 'own')).toEqual(['decoy', 'own']);
+      expect(late.checks[0]).toMatchObject({
+        purpose: 'decoy',
+        stage: 'complete',
+        shared_from: early === one ? 'one' : 'blocked',
+      });
+      expect(late.checks[0]!.started_ms).toBe(early.checks[0]!.started_ms); // made once, before either own handshake
+      expect(late.evidence[0]).toContain(`(decoy, made for ${early === one ? 'one' : 'blocked'})`);
+      // The reused decoy attributes the block as a fresh one would.
+      expect(quicOf(results.get('blocked'))).toMatchObject({ verdict: 'timeout', 'blocked-by': 'sni' });
+    },
+  );
 
   it('blocked-by ip, then possibly-residual: a later target on the same UDP port makes no decoy', async () => {
     const port = await site({ blackhole: true });

@@ -58,7 +58,10 @@ export function mostCommon(c: Cell): VerdictName {
   );
 }
 
-/** The start of the bucket holding `t`: hours and days are fixed in UTC; weeks start on Monday, as date_trunc('week') does. */
+/**
+ * The start of the bucket holding `t`: hours and days are fixed in UTC; weeks start on Monday, as
+ * date_trunc('week') does.
+ */
 function truncate(t: number, by: BucketSize): number {
   const monday = by === 'week' ? 4 * 86_400_000 : 0; // 1970-01-01 was a Thursday
   return Math.floor((t - monday) / STEP_MS[by]) * STEP_MS[by] + monday;
@@ -106,7 +109,8 @@ export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}
       cells: new Array<Cell | undefined>(starts.length).fill(undefined),
       latest: -1,
     };
-    if (i >= row.latest) [row.service, row.latest] = [c.service, i]; // a target moved to another service shows under the new one
+    // a target moved to another service shows under the new one
+    if (i >= row.latest) [row.service, row.latest] = [c.service, i];
     const cell = (row.cells[i] ??= { counts: {}, total: 0 });
     cell.counts[c.verdict] = (cell.counts[c.verdict] ?? 0) + c.n;
     cell.total += c.n;
@@ -119,7 +123,10 @@ export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}
   return { by, starts, rows: ordered.map(({ latest: _, ...row }) => row) };
 }
 
-/** Where two vantage points saw a target differently: buckets in which both have it and their most common verdicts differ. */
+/**
+ * Where two vantage points saw a target differently: buckets in which both have it and their most common
+ * verdicts differ.
+ */
 export interface Difference {
   service: string;
   name: string;

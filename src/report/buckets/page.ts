@@ -5,16 +5,19 @@
 // the counts, says how many of each verdict. Text goes in with textContent and title only, never
 // innerHTML: the data holds strings from reports.
 
-export const BUCKET_STYLE = `
+export const BUCKET_STYLE =
+  `
 #scale { display: flex; align-items: center; gap: .4em; margin: .8em 0 1.2em; }
-#scale .ramp { width: 160px; height: 12px; border: 1px solid #0003; background: linear-gradient(90deg, hsl(0,70%,45%), hsl(60,70%,45%), hsl(120,70%,40%)); }
+#scale .ramp { width: 160px; height: 12px; border: 1px solid #0003; ` +
+  `background: linear-gradient(90deg, hsl(0,70%,45%), hsl(60,70%,45%), hsl(120,70%,40%)); }
 th.time { font-size: 10px; }
 td.cell { width: 9px; min-width: 9px; height: 14px; border-radius: 1px; }
 #differences li { margin: .2em 0; }
 ${Array.from({ length: 11 }, (_, i) => `.s${i} { background: hsl(${i * 12},70%,${i === 10 ? 40 : 45}%); }`).join('\n')}
 `;
 
-export const BUCKET_SCRIPT = `
+export const BUCKET_SCRIPT =
+  `
   document.getElementById('heading').textContent = data.heading;
   const scale = document.getElementById('scale');
   const absent = el('span', 'swatch absent');
@@ -47,7 +50,8 @@ export const BUCKET_SCRIPT = `
     // Tenths, rounded down: only a cell where every result was reachable is the full green.
     const td = el('td', 'cell s' + Math.floor(share * 10));
     td.dataset.share = share.toFixed(3);
-    td.title = row.name + ', ' + data.buckets[i] + ': ' + Math.round(share * 100) + '% reachable (' + ok + ' of ' + total + ')\\n' + lines.join('\\n');
+    td.title = row.name + ', ' + data.buckets[i] + ': ' + Math.round(share * 100) + '% reachable (' + ok + ` +
+  `' of ' + total + ')\\n' + lines.join('\\n');
     drawn++;
     return td;
   };

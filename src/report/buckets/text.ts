@@ -63,7 +63,11 @@ export function differenceLine(d: Difference, grid: Grid, labels: [string, strin
     d.first === d.last
       ? bucketName(d.first, grid.by)
       : `${bucketName(d.first, grid.by)} to ${bucketName(d.last, grid.by)}`;
-  return `${printable(d.service)} / ${printable(d.name)}: ${d.buckets} of ${d.of} ${grid.by}(s), ${span}: ${labels[0]} mostly ${d.verdicts[0]}, ${labels[1]} mostly ${d.verdicts[1]}`;
+  return (
+    `${printable(d.service)} / ${printable(d.name)}: ${d.buckets} ` +
+    `of ${d.of} ${grid.by}(s), ${span}: ${labels[0]} mostly ${d.verdicts[0]}, ${labels[1]} ` +
+    `mostly ${d.verdicts[1]}`
+  );
 }
 
 /** Two vantage points side by side, and where they differ (compareGrid). */
@@ -75,7 +79,10 @@ export interface Compared {
 export function headline({ starts, by, rows }: Grid): string {
   const labels = new Set(rows.map((r) => r.label)).size;
   const targets = new Set(rows.map((r) => r.name)).size;
-  return `${starts.length} ${by} bucket(s) (UTC) from ${bucketName(starts[0]!, by)} to ${bucketName(starts.at(-1)!, by)}; ${labels} vantage point(s), ${targets} target(s)`;
+  return (
+    `${starts.length} ${by} bucket(s) (UTC) from ${bucketName(starts[0]!, by)} ` +
+    `to ${bucketName(starts.at(-1)!, by)}; ${labels} vantage point(s), ${targets} target(s)`
+  );
 }
 
 export function renderBuckets(grid: Grid, chalk: ChalkInstance, compared?: Compared): string {
@@ -85,7 +92,8 @@ export function renderBuckets(grid: Grid, chalk: ChalkInstance, compared?: Compa
     chalk.bold(head),
     ...rowLines(grid, chalk, compared !== undefined),
     '',
-    `legend: a character per ${by}, its height the share of results that were reachable (${LEVELS.at(-1)} all, ${LEVELS[0]} none), ${NONE} no report`,
+    `legend: a character per ${by}, its height the share of results that were reachable ` +
+      `(${LEVELS.at(-1)} all, ${LEVELS[0]} none), ${NONE} no report`,
   ];
   if (compared) {
     const { labels: pair, differences } = compared;

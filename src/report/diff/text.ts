@@ -84,7 +84,10 @@ function serviceTable(changes: ServiceChange[], chalk: ChalkInstance): string[] 
 function countsLine({ counts }: ReportDiff): string {
   const changed = counts.changed + counts.appeared + counts.vanished;
   if (changed === 0) return `nothing changed: ${counts.unchanged} targets, the same verdicts`;
-  return `${counts.changed} changed, ${counts.appeared} appeared, ${counts.vanished} vanished; ${counts.unchanged} unchanged`;
+  return (
+    `${counts.changed} changed, ${counts.appeared} appeared, ${counts.vanished} ` +
+    `vanished; ${counts.unchanged} unchanged`
+  );
 }
 
 /** What could make the diff misleading. */

@@ -6,7 +6,10 @@ import type { InterruptedRun, ReportDocument } from './document.js';
 
 export const resultLine = (r: TargetResult): string => JSON.stringify({ type: 'result', ...r });
 
-/** What the summary line says of the run besides its summary: which run, from where, and whether it was interrupted (then the lines before are only what finished). */
+/**
+ * What the summary line says of the run besides its summary: which run, from where, and whether it was
+ * interrupted (then the lines before are only what finished).
+ */
 export type RunFacts = Pick<ReportDocument, 'report_id' | 'vantage_point' | 'partial'> & {
   interrupted?: InterruptedRun;
 };

@@ -115,7 +115,10 @@ function checkDocument(doc: unknown, file: string): ReportDocument {
   return doc as unknown as ReportDocument;
 }
 
-/** Reads one report; an unreadable file, bad JSON or a document that is not a report is an InputError naming the file. */
+/**
+ * Reads one report; an unreadable file, bad JSON or a document that is not a report is an InputError naming
+ * the file.
+ */
 export async function readReport(file: string): Promise<ReadReport> {
   let text: string;
   try {

@@ -37,7 +37,10 @@ export class DocumentStream {
     }
   }
 
-  /** Writes the results still held (those after a target that has none: interrupted), the end, and puts the file in place. */
+  /**
+   * Writes the results still held (those after a target that has none: interrupted), the end, and puts the
+   * file in place.
+   */
   async finish(tail: DocumentTail): Promise<void> {
     for (const at of [...this.early.keys()].sort((a, b) => a - b)) this.piece(this.early.get(at)!);
     this.early.clear();

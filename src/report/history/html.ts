@@ -60,7 +60,9 @@ function cellTitle(name: string, c: Column, o: TargetOutcome): string {
 export function pageData(timeline: Timeline): PageData {
   const cols = timeline.columns;
   return {
-    heading: `${cols.length} report(s) from ${shortTime(cols[0]!.started_at)} to ${shortTime(cols.at(-1)!.started_at)}; ${timeline.rows.length} target(s)`,
+    heading:
+      `${cols.length} report(s) from ${shortTime(cols[0]!.started_at)} ` +
+      `to ${shortTime(cols.at(-1)!.started_at)}; ${timeline.rows.length} target(s)`,
     columns: cols.map((c) => ({
       label: `${shortTime(c.started_at)}${c.label === undefined ? '' : ` @${c.label}`}${c.partial ? ' (partial)' : ''}`,
       title: columnTitle(c),

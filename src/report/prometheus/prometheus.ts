@@ -50,7 +50,8 @@ function controlMetrics(
   const states = [...BLOCKING_VALUES, 'null'];
   m.gauge(
     'reachprobe_target_blocking',
-    "OONI's blocking as the helper's control decided it: 1 for the target's value in the last run, 0 for the others (null: no usable control).",
+    "OONI's blocking as the helper's control decided it: 1 for the target's value in the last run, 0 " +
+      'for the others (null: no usable control).',
     results.flatMap((r) =>
       states.map((b) =>
         sample(
@@ -63,7 +64,8 @@ function controlMetrics(
   );
   m.gauge(
     'reachprobe_target_accessible',
-    "OONI's accessible: 1 when the service works from here as the control tells it, 0 when not (no sample without a control).",
+    "OONI's accessible: 1 when the service works from here as the control tells it, 0 when not (no " +
+      'sample without a control).',
     results.flatMap((r) =>
       typeof r.accessible === 'boolean'
         ? [sample('reachprobe_target_accessible', who(r), Number(r.accessible))]
@@ -156,7 +158,8 @@ function runMetrics(m: Metrics, summary: RunSummary, partial: boolean): void {
 function serviceMetrics(m: Metrics, services: ServiceVerdict[]): void {
   m.gauge(
     'reachprobe_service_state',
-    "1 for the service's state in the last run (usable, partly blocked, blocked, throttled, down, unknown), 0 for the others.",
+    "1 for the service's state in the last run (usable, partly blocked, blocked, throttled, down, " +
+      'unknown), 0 for the others.',
     services.flatMap((s) =>
       SERVICE_STATES.map((state) =>
         sample('reachprobe_service_state', { service: s.service, state }, Number(s.state === state)),

@@ -78,7 +78,9 @@ export class RunTable {
   private notReachedLines(chalk: ChalkInstance, width: number | undefined): string[] {
     if (this.notReached.length === 0) return [];
     const shown = this.notReached.length;
-    const title = `${number(this.notReachedCount)} targets not reached${shown < this.notReachedCount ? ` (the first ${shown})` : ''}:`;
+    const title =
+      `${number(this.notReachedCount)} targets not ` +
+      `reached${shown < this.notReachedCount ? ` (the first ${shown})` : ''}:`;
     const rows = this.notReached.map((r) => [`  ${r.name}`, r.verdict, where(r), r.reason]);
     const paints = this.notReached.map((r) => [undefined, paintFor(chalk, r.verdict), chalk.dim]);
     const names = ['target', 'verdict', 'stage', 'reason'];

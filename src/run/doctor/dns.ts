@@ -18,13 +18,15 @@ export async function resolver(input: DoctorInput): Promise<Finding> {
         say(
           topic,
           'attention',
-          `the system's (getaddrinfo); no nameserver is known for the raw UDP query (none in /etc/resolv.conf): give --resolver ADDR`,
+          `the system's (getaddrinfo); no nameserver is known for the raw UDP query (none in ` +
+            `/etc/resolv.conf): give --resolver ADDR`,
         ),
       ],
     };
   const name =
     env.resolver.name === 'system'
-      ? `the system's (getaddrinfo); raw UDP queries go to ${formatServer(server)}, the first nameserver in /etc/resolv.conf, and it`
+      ? `the system's (getaddrinfo); raw UDP queries go to ${formatServer(server)}, the first ` +
+        `nameserver in /etc/resolv.conf, and it`
       : `--resolver ${env.resolver.name}`;
   const query = await checkDnsQuery(
     options.nxProbeDomain,
@@ -43,7 +45,8 @@ export async function resolver(input: DoctorInput): Promise<Finding> {
         say(
           topic,
           'ok',
-          `${name} answers raw UDP queries (${reply.rcode} for ${options.nxProbeDomain} in ${Math.round(reply.after_ms)} ms${odd})`,
+          `${name} answers raw UDP queries (${reply.rcode} for ${options.nxProbeDomain} ` +
+            `in ${Math.round(reply.after_ms)} ms${odd})`,
         ),
       ],
       works: { rawDns: true },
@@ -58,7 +61,8 @@ export async function resolver(input: DoctorInput): Promise<Finding> {
       say(
         topic,
         'attention',
-        `${name} ${problem} (${failure}): forged answers racing real ones will not be seen; give --resolver with a server that answers`,
+        `${name} ${problem} (${failure}): forged answers racing real ones will not be seen; give ` +
+          `--resolver with a server that answers`,
       ),
     ],
   };
@@ -73,7 +77,8 @@ export async function sink(input: DoctorInput): Promise<Finding> {
         say(
           topic,
           'note',
-          'none configured (--sink ADDR, an address abroad that runs no DNS server): injection that only a sink shows will not be seen',
+          'none configured (--sink ADDR, an address abroad that runs no DNS server): injection that ' +
+            'only a sink shows will not be seen',
         ),
       ],
     };

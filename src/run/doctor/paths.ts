@@ -21,7 +21,8 @@ export function ipv6(): Finding {
         say(
           topic,
           'note',
-          'no global IPv6 address here: IPv6 addresses of targets will be unreachable (a local fact, never counted as censorship)',
+          'no global IPv6 address here: IPv6 addresses of targets will be unreachable (a local fact, ' +
+            'never counted as censorship)',
         ),
       ],
     };
@@ -64,7 +65,8 @@ export async function udp443(input: DoctorInput): Promise<Finding> {
       say(
         topic,
         'note',
-        `unknown: ${where} did not answer a QUIC version probe (${probe.why}): UDP 443 is blocked, or that server has no QUIC`,
+        `unknown: ${where} did not answer a QUIC version probe (${probe.why}): UDP 443 is blocked, ` +
+          `or that server has no QUIC`,
       ),
     ],
   };

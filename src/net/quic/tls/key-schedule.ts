@@ -22,7 +22,10 @@ export function masterSecret(hash: HashName, handshake: Buffer): Buffer {
   return hkdfExtract(hash, deriveSecret(hash, handshake, 'derived', emptyHash(hash)), zeros(hash));
 }
 
-/** The client's and server's secrets of a stage: 'hs' with the hash up to ServerHello, 'ap' up to the server Finished. */
+/**
+ * The client's and server's secrets of a stage: 'hs' with the hash up to ServerHello, 'ap' up to the server
+ * Finished.
+ */
 export function trafficSecrets(
   hash: HashName,
   secret: Buffer,

@@ -44,7 +44,10 @@ export function certificateVerifyProblem(
 ): string | undefined {
   const scheme = SIGNATURE_SCHEMES.get(schemeId);
   if (!scheme)
-    return `CertificateVerify with signature scheme 0x${schemeId.toString(16).padStart(4, '0')}, which we did not offer`;
+    return (
+      `CertificateVerify with signature scheme 0x${schemeId.toString(16).padStart(4, '0')}, which we ` +
+      `did not offer`
+    );
   const key: KeyObject = publicKeyOf(leaf);
   if (
     key.asymmetricKeyType !== scheme.key ||
