@@ -11,6 +11,7 @@ import { dialTcp } from '../src/net/tcp.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../src/run/options.js';
 import { runProbe } from '../src/run/run.js';
 import type { Target } from '../src/model/target.js';
+import { targetAt } from './helpers/targets.js';
 import { startDnsServer, type DnsBehaviour, type DnsServerScript } from '../src/mock/dns-server.js';
 import { startDohServer } from '../src/mock/doh-server.js';
 import {
@@ -43,17 +44,7 @@ async function server(behaviour: Behaviour, cert?: CertName): Promise<number> {
   return s.port;
 }
 
-const target = (name: string, host: string, port: number, scheme: 'https' | 'http' = 'https'): Target => ({
-  name,
-  service: 'Test',
-  url: `${scheme}://${host}:${port}/`,
-  scheme,
-  host,
-  port,
-  path: '/',
-  tags: [],
-  source: { file: 'test', line: 1 },
-});
+const target = targetAt;
 
 interface World {
   resolver: DnsServerScript;

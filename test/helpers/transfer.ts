@@ -12,6 +12,7 @@ import { dialerFrom } from '../../src/net/tcp.js';
 import { helperOptions, measureControls } from '../../src/helper/measure.js';
 import { DEFAULT_OPTIONS, type Controls, type ProbeEnv, type ProbeOptions } from '../../src/run/options.js';
 import { runProbe } from '../../src/run/run.js';
+import { targetAt } from './targets.js';
 import { ABROAD, HOST, startServer, type Listening, type ServerOptions } from '../../src/mock/tcp-servers.js';
 
 export const SMALL: ProbeOptions = {
@@ -44,18 +45,7 @@ export class Servers {
 }
 
 export function pinned(name: string, scheme: 'http' | 'https', port: number): Target {
-  const host = `${name}.reachprobe.test`;
-  return {
-    name,
-    service: 'Test',
-    url: `${scheme}://${host}:${port}/`,
-    scheme,
-    host,
-    port,
-    path: '/',
-    tags: [],
-    source: { file: 'test', line: 1 },
-  };
+  return targetAt(name, `${name}.reachprobe.test`, port, scheme);
 }
 
 /** Measures the targets, each pinned to loopback. */
