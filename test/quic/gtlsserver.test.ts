@@ -32,19 +32,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Resolves once something holds the port: our own bind of it then fails with EADDRINUSE. */
-async function bound(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+/**
+ * Resolves once something holds the port (our own bind of it then fails with EADDRINUSE), false if the
+ * server exited first. The deadline is generous: under a loaded CI machine gtlsserver took over 2 s.
+ */
+async function bound(port: number, child: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
     const s = dgram.createSocket('udp4');
     const inUse = await new Promise<boolean>((r) => {
       s.once('error', () => r(true));
       s.bind(port, '127.0.0.1', () => r(false));
     });
     await new Promise<void>((r) => s.close(() => r()));
-    if (inUse) return;
+    if (inUse) return child.exitCode === null;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`gtlsserver did not bind port ${port}`);
+  throw new Error(`gtlsserver did not bind port ${port} in 15 s`);
 }
 
 const CHAIN = join(import.meta.dirname, '../fixtures/quic-chain');
@@ -62,18 +67,22 @@ async function server(
     writeFileSync(key, CERTS[cert].key);
     writeFileSync(pem, CERTS[cert].cert);
   }
-  const port = await freePort();
-  const child = spawn(
-    GTLSSERVER!,
-    ['--no-quic-dump', '--no-http-dump', ...options, '127.0.0.1', String(port), key, pem],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  servers.push(child);
-  let log = '';
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  await bound(port);
-  return { port, log: () => log };
+  // The port is free when we pick it, but another socket may take it before the server binds it: then
+  // the server exits, and we try again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      GTLSSERVER!,
+      ['--no-quic-dump', '--no-http-dump', ...options, '127.0.0.1', String(port), key, pem],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    servers.push(child);
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    if (await bound(port, child)) return { port, log: () => log };
+    if (attempt === 3) throw new Error(`gtlsserver exited three times; its last words: ${log}`);
+  }
 }
 
 const dial = (port: number, opts: { host?: string; ca?: string[] } = {}) =>
