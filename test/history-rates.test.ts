@@ -1,14 +1,14 @@
 // history's transfer rates, through real report files and a real store: a target throttled on the
 // second day shows its rate (each report's, or a bucket's median) falling tenfold and more, in the
 // terminal, in the page and in --db's JSON; a target whose transfer was never measured has no rate line.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport } from '../src/bench/collection.js';
 import type { Throughput } from '../src/model/transfer.js';
 import { chromium, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
-import { run } from './helpers/cli.js';
+import { ingestReports, run } from './helpers/cli.js';
 
 let dir: string;
 let folder: string;
@@ -34,8 +34,7 @@ const throughput = (rate: number): Throughput => ({
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-history-rates-'));
   folder = path.join(dir, 'reports');
-  await mkdir(folder);
-  for (const [i, [day, hour, x, y]] of REPORTS.entries()) {
+  const reports = REPORTS.map(([day, hour, x, y]) => {
     const doc = makeReport({
       label: 'bj-1',
       at: new Date(Date.UTC(2026, 10, day, hour)),
@@ -46,11 +45,9 @@ beforeAll(async () => {
       if (r.name === 'x') r.throughput = throughput(x);
       if (r.name === 'y') r.throughput = throughput(y);
     }
-    await writeFile(path.join(folder, `${i}.json`), JSON.stringify(doc));
-  }
-  db = path.join(dir, 'store.duckdb');
-  const r = await run(['ingest', folder, '--db', db]);
-  expect(r.status, r.stderr).toBe(0);
+    return doc;
+  });
+  db = await ingestReports(folder, reports);
 }, 30_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
