@@ -167,7 +167,7 @@ export async function runProbe(
   };
 
   const results: Array<{ r: TargetResult; at: number }> = [];
-  const tally = new Tally();
+  const tally = new Tally(targets);
   const emit = (m: Measured, vantage: Vantage, at: number) => {
     if (hooks.onMeasured) return hooks.onMeasured(m, at);
     const r = toResult(m, vantage, withHelper);
