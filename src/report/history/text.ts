@@ -4,6 +4,7 @@ import { columns } from '../terminal/columns.js';
 import { countsText, outcomeCell, paintFor } from '../terminal/table.js';
 import { ABSENT_SYMBOL, VERDICT_SYMBOL } from '../terminal/verdict-style.js';
 import { printable, shortTime, span } from '../terminal/words.js';
+import { displayWidth, padTo } from '../terminal/width.js';
 
 // `reachprobe history` in the terminal: first the reports, numbered, with their times and counts
 // (the time axis, written out, since a one-character column has no room for a time); then one
@@ -44,12 +45,12 @@ function rowLine(row: Row, cols: Column[], nameWidth: number, chalk: ChalkInstan
   const last =
     row.cells[row.label === undefined ? cols.length - 1 : cols.findLastIndex((c) => c.label === row.label)];
   const now = last ? paintFor(chalk, last.verdict)(outcomeCell(last)) : chalk.dim('(not in the last report)');
-  return `  ${printable(rowName(row)).padEnd(nameWidth)}  ${cells}  ${now}`;
+  return `  ${padTo(printable(rowName(row)), nameWidth)}  ${cells}  ${now}`;
 }
 
 function timelineLines(timeline: Timeline, chalk: ChalkInstance): string[] {
   const { columns: cols, rows } = timeline;
-  const nameWidth = Math.max(...rows.map((r) => printable(rowName(r)).length));
+  const nameWidth = Math.max(...rows.map((r) => displayWidth(printable(rowName(r)))));
   // The last digit of each report's number: with the list above, enough to find a column.
   const header = `  ${''.padEnd(nameWidth)}  ${strip(cols, (i) => String((i + 1) % 10))}  LAST`;
   const lines = [chalk.bold(header)];
