@@ -112,9 +112,9 @@ describe('renderHistory (terminal)', () => {
     expect(text).toMatch(/^ {2}4 +2026-11-23 13:00:00Z +\+50m00s ¦ +1 +1 dns-poisoned +r60\.json$/m);
   });
 
-  it('a line per target: a character per report, a mark before a long pause, and the last verdict', () => {
+  it('a line per service and per target: a character per report, a mark before a long pause, the last state', () => {
     expect(text).toMatch(
-      /^Svc\n {2}a +\.RR¦P +dns-poisoned\n {2}gone +R {2}¦ {3}\(not in the last report\)$/m,
+      /^Svc +pBB¦B +blocked\n {2}a +\.RR¦P +dns-poisoned\n {2}gone +R {2}¦ {3}\(not in the last report\)$/m,
     );
     expect(text).toMatch(/^ +123¦4 +LAST$/m);
   });
@@ -133,6 +133,9 @@ describe('renderHistory (terminal)', () => {
         plain,
       ),
     ).toMatch(/legend: R reset {2}\(blank\) not in that report\n$/);
+    expect(text).toContain(
+      'services: . usable  p partly blocked  B blocked  S throttled  W down  ? unknown\n',
+    );
   });
 
   it('control characters from a report do not reach the terminal', () => {

@@ -117,11 +117,15 @@ describe('reachprobe history', () => {
         'm',
       ),
     );
-    expect(r.stdout).toMatch(/^Control \(domestic\)\n {2}control-domestic +\.\.\. +reachable$/m);
-    expect(r.stdout).toMatch(/^News\n {2}news +\.RR +reset, blocking http-failure$/m);
-    expect(r.stdout).toMatch(/^Chat\n {2}chat +\.\.\. +reachable$/m);
-    expect(r.stdout).toMatch(/^Legacy\n {2}retired +\. {4}\(not in the last report\)$/m);
-    expect(r.stdout).toMatch(/^Video\n {2}video + RR +reset, blocking tcp_ip$/m);
+    expect(r.stdout).toMatch(
+      /^Control \(domestic\) +\.\.\. +usable\n {2}control-domestic +\.\.\. +reachable$/m,
+    );
+    expect(r.stdout).toMatch(/^News +\.BB +blocked\n {2}news +\.RR +reset, blocking http-failure$/m);
+    expect(r.stdout).toMatch(/^Chat +\.\.\. +usable\n {2}chat +\.\.\. +reachable$/m);
+    expect(r.stdout).toMatch(
+      /^Legacy +\. {4}\(not in the last report\)\n {2}retired +\. {4}\(not in the last report\)$/m,
+    );
+    expect(r.stdout).toMatch(/^Video + BB +blocked\n {2}video + RR +reset, blocking tcp_ip$/m);
     expect(r.stdout).toContain('legend: . reachable  R reset  (blank) not in that report');
   });
 
