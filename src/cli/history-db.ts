@@ -55,12 +55,40 @@ function heldText(labels: Array<string | null>): string {
   return `the store has ${[...named.map((l) => `--label ${l}`), ...unlabelled].join(', ')}`;
 }
 
+/** `--services`: a service's state per bucket and vantage point, from each report's rows. */
+async function runServiceBuckets(flags: StoreHistoryFlags, chalk: ChalkInstance): Promise<number> {
+  if (flags.html !== undefined || flags.compare)
+    throw new InputError('--services prints (or --json): give no --html or --compare with it');
+  const [{ withStore }, { serviceSamples }, { buildServiceGrid, renderServiceBuckets }] = await Promise.all([
+    import('../store/store.js'),
+    import('../store/events-query.js'),
+    import('../report/buckets/services.js'),
+  ]);
+  const by = flags.by ?? 'day';
+  const span = {
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+    ...(flags.label ? { labels: flags.label } : {}),
+  };
+  const samples = await withStore(flags.db, false, (c) => serviceSamples(c, span));
+  if (samples.length === 0)
+    throw new InputError('no result in the store for this span and these labels', flags.db);
+  const grid = buildServiceGrid(samples, by, span);
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ by, buckets: grid.starts, services: grid.rows.map((r) => ({ ...r, cells: r.cells.map((c) => c ?? null) })) })}\n`
+      : renderServiceBuckets(grid, chalk),
+  );
+  return EXIT.ok;
+}
+
 export async function runStoreHistory(
   paths: string[],
   flags: StoreHistoryFlags,
   chalk: ChalkInstance,
 ): Promise<number> {
   checkFlags(paths, flags);
+  if (flags.services) return runServiceBuckets(flags, chalk);
   const [{ withStore }, { bucketCounts, labelsIn }] = await Promise.all([
     import('../store/store.js'),
     import('../store/buckets-query.js'),

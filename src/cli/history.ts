@@ -12,7 +12,7 @@ import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';
 
 /** The options that only the store answers (and --json, which --events takes too). */
-const STORE_ONLY = ['by', 'since', 'until', 'compare', 'json'] as const;
+const STORE_ONLY = ['by', 'since', 'until', 'compare', 'services', 'json'] as const;
 /** How many reports in a row a new state must hold before --events counts it. */
 const DEFAULT_HOLD = 2;
 
@@ -79,6 +79,8 @@ function ofLabels(reports: Digest[], wanted: string[] | undefined): Digest[] {
 /** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
 export async function runHistory(paths: string[], flags: HistoryFlags): Promise<number> {
   const chalk = chalkFor(process.stdout, flags.color);
+  if (flags.services && flags.events)
+    throw new InputError('--events lists changes per service already: give --events or --services');
   if (flags.db !== undefined && flags.events)
     return showEvents(await storeSamples(paths, { ...flags, db: flags.db }), flags, chalk);
   if (flags.db !== undefined) {
