@@ -74,9 +74,10 @@ async function runServiceBuckets(flags: StoreHistoryFlags, chalk: ChalkInstance)
   if (samples.length === 0)
     throw new InputError('no result in the store for this span and these labels', flags.db);
   const grid = buildServiceGrid(samples, by, span);
+  const services = grid.rows.map((r) => ({ ...r, cells: r.cells.map((c) => c ?? null) }));
   process.stdout.write(
     flags.json
-      ? `${JSON.stringify({ by, buckets: grid.starts, services: grid.rows.map((r) => ({ ...r, cells: r.cells.map((c) => c ?? null) })) })}\n`
+      ? `${JSON.stringify({ by, buckets: grid.starts, services })}\n`
       : renderServiceBuckets(grid, chalk),
   );
   return EXIT.ok;
