@@ -2,7 +2,6 @@ import type { ChalkInstance } from 'chalk';
 import { InputError } from '../model/input-error.js';
 import { writeAtomically } from '../report/document/document.js';
 import { buildTimeline, digestOf, type Digest, type Timeline } from '../report/history/history.js';
-import { renderHistoryHtml } from '../report/history/html.js';
 import { renderHistory } from '../report/history/text.js';
 import { collectReports } from '../report/document/read.js';
 import { buildEvents, sampleOf, type ServiceSample } from '../report/history/events.js';
@@ -54,13 +53,20 @@ async function showEvents(
 }
 
 async function writePage(file: string, timeline: Timeline): Promise<void> {
+  // Plot and d3 (about 490 kB) are read only here, for the page.
+  const [{ renderHistoryHtml }, { plotLibraries }] = await Promise.all([
+    import('../report/history/html.js'),
+    import('../report/html/plot-library.js'),
+  ]);
+  const page = renderHistoryHtml(timeline, await plotLibraries());
   try {
-    await writeAtomically(file, renderHistoryHtml(timeline));
+    await writeAtomically(file, page);
   } catch (err) {
     throw new InputError(`cannot write the page: ${(err as Error).message}`, file);
   }
   process.stdout.write(
-    `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.rows.length} target(s)\n`,
+    `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.services.length} service row(s), ` +
+      `${timeline.rows.length} target row(s), ${Math.round(page.length / 1024)} kB\n`,
   );
 }
 
