@@ -15,24 +15,6 @@ const STORE_ONLY = ['by', 'since', 'until', 'compare', 'services', 'json'] as co
 /** How many reports in a row a new state must hold before --events counts it. */
 const DEFAULT_HOLD = 2;
 
-/** --events from the store: each report's service states, from its rows. */
-async function storeSamples(paths: string[], flags: HistoryFlags & { db: string }): Promise<ServiceSample[]> {
-  if (paths.length > 0) throw new InputError('--db answers from the store: give no report files with it');
-  const [{ withStore }, { serviceSamples }] = await Promise.all([
-    import('../store/store.js'),
-    import('../store/events-query.js'),
-  ]);
-  const query = {
-    ...(flags.since ? { since: flags.since } : {}),
-    ...(flags.until ? { until: flags.until } : {}),
-    ...(flags.label ? { labels: flags.label } : {}),
-  };
-  const samples = await withStore(flags.db, false, (c) => serviceSamples(c, query));
-  if (samples.length === 0)
-    throw new InputError('no result in the store for this span and these labels', flags.db);
-  return samples;
-}
-
 async function fileSamples(paths: string[], labels: string[] | undefined): Promise<ServiceSample[]> {
   const { reports, skipped } = await collectReports(paths, sampleOf);
   for (const err of skipped) process.stderr.write(`reachprobe: skipped ${err.describe()}\n`);
@@ -87,8 +69,10 @@ export async function runHistory(paths: string[], flags: HistoryFlags): Promise<
   const chalk = chalkFor(process.stdout, flags.color);
   if (flags.services && flags.events)
     throw new InputError('--events lists changes per service already: give --events or --services');
-  if (flags.db !== undefined && flags.events)
+  if (flags.db !== undefined && flags.events) {
+    const { storeSamples } = await import('./history-db.js');
     return showEvents(await storeSamples(paths, { ...flags, db: flags.db }), flags, chalk);
+  }
   if (flags.db !== undefined) {
     const { runStoreHistory } = await import('./history-db.js');
     return runStoreHistory(paths, { ...flags, db: flags.db }, chalk);
