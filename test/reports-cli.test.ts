@@ -164,8 +164,9 @@ describe('reachprobe history', () => {
     const page = path.join(dir, 'history.html');
     const r = await run(['history', before, after, again, '--html', page]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`wrote ${page}: 3 report(s), 5 target(s)\n`);
     const html = await readFile(page, 'utf8');
+    const kB = Math.round(Buffer.byteLength(html) / 1024);
+    expect(r.stdout).toBe(`wrote ${page}: 3 report(s), 5 service row(s), 5 target row(s), ${kB} kB\n`);
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('"name":"news"');
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -48,7 +48,7 @@ async function writePage(file: string, timeline: Timeline): Promise<void> {
   }
   process.stdout.write(
     `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.services.length} service row(s), ` +
-      `${timeline.rows.length} target row(s), ${Math.round(page.length / 1024)} kB\n`,
+      `${timeline.rows.length} target row(s), ${Math.round(Buffer.byteLength(page) / 1024)} kB\n`,
   );
 }
 
