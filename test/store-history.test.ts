@@ -152,6 +152,29 @@ describe('history --db', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('--services: a line per vantage point and service, the state most reports of each day had', async () => {
+    const r = await run(['history', '--db', db, '--by', 'day', '--services', '--no-color']);
+    expect(r.status, r.stderr).toBe(0);
+    // svc-0 is target a, svc-1 target b (makeReport); a tie (usable once, blocked once) reads as blocked.
+    expect(r.stdout).toMatch(/^bj-1\n {2}svc-0 {2}BB·\. {2}usable in 2 of 4 report\(s\); last: usable$/m);
+    expect(r.stdout).toMatch(/^ {2}svc-1 {2}\.\.·\. {2}usable in 4 of 4 report\(s\); last: usable$/m);
+    expect(r.stdout).toMatch(/^sh-1\n {2}svc-0 {2}\.\.·· {2}usable in 2 of 2/m);
+    expect(r.stdout).toMatch(/^ {2}svc-1 {2}B\.·· {2}usable in 1 of 2 report\(s\); last: usable$/m);
+    expect(r.stdout).toContain('4 day bucket(s) (UTC) from 2026-11-23 to 2026-11-26; 2 service(s)');
+    const json = JSON.parse(
+      (await run(['history', '--db', db, '--services', '--json', '--label', 'bj-1'])).stdout,
+    ) as { buckets: string[]; services: Array<{ label: string; service: string; cells: unknown[] }> };
+    expect(json.buckets).toEqual([day(23), day(24), day(25), day(26)]);
+    expect(json.services[0]).toEqual({
+      label: 'bj-1',
+      service: 'svc-0',
+      cells: [{ usable: 1, blocked: 1 }, { blocked: 1 }, null, { usable: 1 }],
+    });
+    const refused = await run(['history', '--services', 'x.json']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--services answers from the store: give --db FILE too');
+  });
+
   it('without --db the store options are refused, and a missing store is named', async () => {
     const r = await run(['history', path.join(dir, 'reports'), '--by', 'week']);
     expect(r.status).toBe(2);

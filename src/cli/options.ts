@@ -386,6 +386,9 @@ export const HISTORY = optionTable({
     help: 'with --events: a new state counts once it held for N reports in a row (default 2)',
     parse: positiveInteger(1000),
   },
+  services: {
+    help: 'with --db: a line per vantage point and service, its state in each bucket (not per target)',
+  },
   json: { help: 'with --db or --events: write one JSON object' },
   color: colorSwitch('timeline'),
 });

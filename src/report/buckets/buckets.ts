@@ -72,7 +72,7 @@ export function mostCommon(c: Cell): VerdictName {
  * The start of the bucket holding `t`: hours and days are fixed in UTC; weeks start on Monday, as
  * date_trunc('week') does.
  */
-function truncate(t: number, by: BucketSize): number {
+export function truncate(t: number, by: BucketSize): number {
   const monday = by === 'week' ? 4 * 86_400_000 : 0; // 1970-01-01 was a Thursday
   return Math.floor((t - monday) / STEP_MS[by]) * STEP_MS[by] + monday;
 }
@@ -83,8 +83,9 @@ export interface Span {
   until?: string;
 }
 
-function startsOf(counts: BucketCount[], by: BucketSize, span: Span): string[] {
-  const times = counts.map((c) => Date.parse(c.bucket));
+/** Every bucket's start from the first of `buckets` (ISO starts) to the last, the span's too. */
+export function startsOf(buckets: string[], by: BucketSize, span: Span): string[] {
+  const times = buckets.map((b) => Date.parse(b));
   if (span.since !== undefined) times.push(truncate(Date.parse(span.since), by));
   if (span.until !== undefined) times.push(truncate(Date.parse(span.until) - 1, by));
   if (times.length === 0) return [];
@@ -119,7 +120,11 @@ export function buildGrid(
   span: Span = {},
   rates: BucketRate[] = [],
 ): Grid {
-  const starts = startsOf(counts, by, span);
+  const starts = startsOf(
+    counts.map((c) => c.bucket),
+    by,
+    span,
+  );
   const column = new Map(starts.map((s, i) => [s, i]));
   const rows = new Map<string, BucketRow & { latest: number }>();
   for (const c of counts) {
