@@ -3,7 +3,7 @@
 // the server's, not a censor's; what works abroad and fails here is blocked here.
 import { hostPort } from '../model/addresses.js';
 import type { Blocking, Control } from '../model/control.js';
-import { find, own, type Observation } from '../model/observation.js';
+import { find, own, ownDials, type Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { Verdict } from '../model/verdict.js';
 import { pageDifferences } from './http-diff.js';
@@ -185,14 +185,8 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
   return unknown(withReason(local, 'the helper abroad got another certificate, not valid either'));
 }
 
-/** The probe's own dials: the addresses it measured. */
-const dialled = (checks: Observation[]) =>
-  own(checks, 'connect')
-    .filter((c) => c.try === undefined)
-    .map((c) => c.address);
-
 function failure(checks: Observation[], local: Verdict, control: Control): Comparison {
-  const mine = dialled(checks);
+  const mine = ownDials(checks).map((c) => c.address);
   const connected = control.tcp.filter((t) => t.failure === undefined);
   let blocking: Blocking = false;
   if (local.stage === 'connect') {

@@ -1,7 +1,7 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyChain } from '../classify/redirects.js';
 import { classifyTarget } from '../classify/target.js';
-import { vantageOf } from '../classify/run.js';
+import { ipv6Of, ipv6Opened, vantageOf, type RunContext } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { RunSummary, TargetResult } from '../model/result.js';
@@ -179,11 +179,15 @@ export async function runProbe(
     return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
   });
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
-    const v = vantageOf(measured.flatMap((m) => (m ? [m.verdict.verdict] : [])));
+    const done = measured.filter((m) => m !== undefined);
+    const context: RunContext = {
+      vantage: vantageOf(done.map((m) => m.verdict.verdict)),
+      ipv6: ipv6Of(done.flatMap((m) => ipv6Opened(m.checks) ?? [])),
+    };
     measured.forEach((m, i) => {
-      if (m) emit(toResult(m, v, withHelper), controls[i]!);
+      if (m) emit(toResult(m, context, withHelper), controls[i]!);
     });
-    return v;
+    return context;
   });
   await inSlots(
     controls.concat(rest),
@@ -201,10 +205,11 @@ export async function runProbe(
       skipped: (_t, index) => controlsDone[index]?.resolve(undefined),
     },
   );
-  const vantage = await vantageKnown;
+  const context = await vantageKnown;
   const checked = await stopping.settle(preflight);
   const facts = {
-    vantage,
+    vantage: context.vantage,
+    ipv6: context.ipv6,
     preflight: checked === ABANDONED ? {} : checked,
     startedAt,
     endedAt: env.clock.date(),
