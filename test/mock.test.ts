@@ -177,6 +177,11 @@ describe('check --mock', () => {
       expect(got.localhostWithHTTPS).toMatchObject({ verdict: 'down', blocking: false });
       expect(got.dnsHijackingToProxyWithHTTPSURL).toMatchObject({ verdict: 'reachable', blocking: false });
       expect(got.websiteDownNXDOMAIN).toMatchObject({ blocking: false, accessible: false });
+      // The server's own CAPTCHA over valid TLS: not censorship, but said.
+      expect(got.cloudflareCAPTCHAWithHTTPS).toMatchObject({ verdict: 'reachable', blocking: false });
+      expect(got.cloudflareCAPTCHAWithHTTPS!.reason).toMatch(
+        /the server answered this vantage point differently from the helper abroad/,
+      );
       // A redirect into a host reset by SNI names that host.
       expect(got.redirectWithConsistentDNSAndThenConnectionResetForHTTPS!.reason).toMatch(
         /hop-reset-https\.reachprobe\.test failed: .*reset after the TLS ClientHello/,
