@@ -80,6 +80,11 @@ describe('check --mock', () => {
         reason: expect.stringContaining('IP block'),
       });
       expect(quic.get('sni-rst')?.reason).toContain('the TCP SNI filter alone');
+      // The raced (forged) answer is nobody's server: QUIC never dials it.
+      const race = results.find((x) => x.name === 'dns-race')!;
+      expect(race.verdict).toBe('dns-poisoned');
+      expect(quic.has('dns-race')).toBe(false);
+      expect(JSON.stringify(race.checks)).not.toMatch(/"check":"quic[^}]*127\.0\.0\.66/);
       // The helper abroad ran the QUIC check too (the filters spare it): evidence that QUIC is offered.
       const control = (name: string) =>
         (results.find((x) => x.name === name)!.control as { quic?: { verdict: string } } | undefined)?.quic;
