@@ -227,6 +227,12 @@ describe('probe inside, helper abroad, an nft filter between the probe and the s
         ipv6: { open: false, failure: 'generic_timeout_error' },
       });
       expect(byName.dual!.reason).toMatch(/IPv6 fails .*IPv6 does not work from this vantage point/);
+      // The helper judged the families apart too: both open abroad.
+      expect((byName.dual!.control as { families: unknown }).families).toMatchObject({
+        ipv4: { open: true },
+        ipv6: { open: true },
+      });
+      expect(byName.dual!.evidence).toContainEqual(expect.stringMatching(/control .*IPv4 open, IPv6 open/));
       expect((byName.v6only!.control as { tcp: unknown }).tcp).toEqual([{ address: SERVER6, port: 8080 }]);
     },
   );

@@ -5,7 +5,7 @@ import { hostPort } from '../model/addresses.js';
 import type { Blocking, Control, ControlHttp } from '../model/control.js';
 import { find, own, ownDials, type HttpObservation, type Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
-import type { Verdict } from '../model/verdict.js';
+import type { FamilyOutcome, Verdict } from '../model/verdict.js';
 import { pageDifferences } from './http-diff.js';
 import { isSuccess } from './run.js';
 import type { Comparison } from './comparison.js';
@@ -252,6 +252,10 @@ export function describeControl(c: Control): string {
       c.dns.failure ? `resolve ${c.dns.failure}` : `resolve ${c.dns.addresses.join(' ') || '(nothing)'}`,
     );
   for (const t of c.tcp) parts.push(`connect ${hostPort(t.address, t.port)} ${t.failure ?? 'open'}`);
+  if (c.families) {
+    const say = (o: FamilyOutcome) => (o.open ? 'open' : (o.failure ?? 'failed'));
+    parts.push(`IPv4 ${say(c.families.ipv4)}, IPv6 ${say(c.families.ipv6)}`);
+  }
   if (c.tls) {
     const cert = c.tls.certificate
       ? `, certificate issued by ${c.tls.certificate.issuer}${c.tls.valid_for_name ? ', valid for the name' : ''}`

@@ -176,6 +176,7 @@ export function controlOf(r: TargetResult, skipped: string[] = []): Control {
     name: r.name,
     url: r.url,
     tcp,
+    ...(r.families ? { families: r.families } : {}),
     verdict: r.verdict,
     duration_ms: r.timings.total_ms,
   };
