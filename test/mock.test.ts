@@ -52,8 +52,7 @@ afterAll(async () => {
 
 describe('check --mock', () => {
   it(
-    'gfw --quic: every expect_quic met, with the QUIC filter, the UDP blackhole, ICMP unreachable and ' +
-      'QUIC against TCP',
+    'gfw --quic: every expect_quic met, with the QUIC filter, the UDP blackhole and ' + 'QUIC against TCP',
     async () => {
       const r = await run(['check', '--mock', 'gfw', '--quic', '--json']);
       expect(r.stderr).toBe('');
@@ -69,7 +68,9 @@ describe('check --mock', () => {
         .map((x) => x.name);
       expect(missed).toEqual([]);
       expect(new Set([...quic.values()].map((q) => q.verdict))).toEqual(
-        new Set(['reachable', 'timeout', 'reset', 'not-offered', 'cert-invalid']),
+        // No reset: the one ICMP refusal here was the forged address, no longer dialled (test/quic/probe-quic.test.ts
+        // has a refused QUIC port of a real server).
+        new Set(['reachable', 'timeout', 'not-offered', 'cert-invalid']),
       );
       expect(quic.get('quic-sni')).toMatchObject({
         'blocked-by': 'sni',
