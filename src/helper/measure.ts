@@ -180,6 +180,7 @@ export function controlOf(m: Measured, skipped: string[] = []): Control {
     name: target.name,
     url: target.url,
     tcp,
+    ...(m.verdict.families ? { families: m.verdict.families } : {}),
     verdict: m.verdict.verdict,
     duration_ms: tenths(m.totalMs),
   };

@@ -1,17 +1,19 @@
 import {
+  contextSaysNothing,
   inContext,
   isSuccess,
   meetsAccessible,
   meetsBlocking,
   meetsExpectation,
   meetsQuic,
+  type RunContext,
 } from '../classify/run.js';
 import { classifyQuic } from '../classify/quic.js';
 import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control } from '../model/control.js';
 import { tenths } from '../model/clock.js';
 import { find, own, type Observation } from '../model/observation.js';
-import type { TargetResult, Timings, Vantage } from '../model/result.js';
+import type { TargetResult, Timings } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
 import type { Residual } from './context.js';
@@ -83,9 +85,9 @@ function quicResultOf(
   };
 }
 
-/** OONI's keys: in an offline run no failure says anything, so neither do they. */
+/** OONI's keys: where the run's context says a failure means nothing (offline, no IPv6 here), neither do they. */
 function blockingOf(m: Measured, v: Verdict): Pick<TargetResult, 'blocking' | 'accessible'> {
-  return v.verdict === 'vantage-offline'
+  return contextSaysNothing(v, m.verdict)
     ? { blocking: null, accessible: null }
     : { blocking: m.blocking, accessible: m.accessible };
 }
@@ -98,9 +100,9 @@ function controlOf(m: Measured): Pick<TargetResult, 'control'> {
 }
 
 /** The result as reports carry it, the verdict read in the run's context (is the vantage point online?). */
-export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetResult {
+export function toResult(m: Measured, context: RunContext, withHelper: boolean): TargetResult {
   const { target } = m;
-  const v = inContext(m.verdict, vantage);
+  const v = inContext(m.verdict, context, m.checks);
   const blocking = blockingOf(m, v);
   const quic =
     m.quic && quicResultOf(target, m.quic, m.checks, m.verdict, m.control?.quic?.stage === 'complete');

@@ -1,10 +1,10 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyChain } from '../classify/redirects.js';
 import { classifyTarget } from '../classify/target.js';
-import { vantageOf } from '../classify/run.js';
+import { ipv6Of, ipv6Opened, vantageOf, type RunContext } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import type { DnsContext } from '../classify/dns.js';
-import type { RunSummary, TargetResult, Vantage } from '../model/result.js';
+import type { RunSummary, TargetResult } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
@@ -168,9 +168,9 @@ export async function runProbe(
 
   const results: Array<{ r: TargetResult; at: number }> = [];
   const tally = new Tally(targets);
-  const emit = (m: Measured, vantage: Vantage, at: number) => {
+  const emit = (m: Measured, context: RunContext, at: number) => {
     if (hooks.onMeasured) return hooks.onMeasured(m, at);
-    const r = toResult(m, vantage, withHelper);
+    const r = toResult(m, context, withHelper);
     tally.add(r);
     if (hooks.keepResults !== false) results.push({ r, at });
     hooks.onResult?.(r, tally.targets, targets.length, at);
@@ -185,11 +185,15 @@ export async function runProbe(
     return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
   });
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
-    const v = vantageOf(measured.flatMap((m) => (m ? [m.verdict.verdict] : [])));
+    const done = measured.filter((m) => m !== undefined);
+    const context: RunContext = {
+      vantage: vantageOf(done.map((m) => m.verdict.verdict)),
+      ipv6: ipv6Of(done.flatMap((m) => ipv6Opened(m.checks) ?? [])),
+    };
     measured.forEach((m, i) => {
-      if (m) emit(m, v, controls[i]!);
+      if (m) emit(m, context, controls[i]!);
     });
-    return v;
+    return context;
   });
   await inSlots(
     controls.concat(rest),
@@ -207,10 +211,11 @@ export async function runProbe(
       skipped: (_t, index) => controlsDone[index]?.resolve(undefined),
     },
   );
-  const vantage = await vantageKnown;
+  const context = await vantageKnown;
   const checked = await stopping.settle(preflight);
   const facts = {
-    vantage,
+    vantage: context.vantage,
+    ipv6: context.ipv6,
     preflight: checked === ABANDONED ? {} : checked,
     startedAt,
     endedAt: env.clock.date(),
