@@ -2,11 +2,12 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { formatServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
-import type { Target } from '../model/target.js';
+import type { TargetList } from '../model/target.js';
 import type { VantagePoint } from '../model/vantage-point.js';
 import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document/document.js';
 import { renderPrometheus } from '../report/prometheus/prometheus.js';
 import { resultLine, summaryLine } from '../report/document/jsonl.js';
+import { drained } from '../report/document/atomic-stream.js';
 import { DocumentStream, type DocumentHead } from '../report/document/stream.js';
 import { RunTable } from '../report/terminal/run-table.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
@@ -20,7 +21,7 @@ import { progressLine } from './progress.js';
 import { interruptOnSignals, type StopSignal } from './interrupt.js';
 import { OutputFile } from './output-file.js';
 import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags.js';
-import { targetsFrom } from './selection.js';
+import { targetListFrom } from './selection.js';
 import { tracedWhen } from './verbose.js';
 
 /** On a terminal the table fits its width, unless --wide; piped, its lines stay whole (for grep). */
@@ -29,13 +30,17 @@ const tableFit = (flags: CheckFlags) => ({
 });
 
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
-function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
+function decoyFor(flags: CheckFlags, targets: TargetList, fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
-  return (
-    flags.decoySni ??
-    targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ??
-    fallback
-  );
+  return flags.decoySni ?? foreignControlName(targets) ?? fallback;
+}
+
+function foreignControlName(targets: TargetList): string | undefined {
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets.at(i)!;
+    if (t.role === 'control-foreign' && net.isIP(t.host) === 0) return t.host;
+  }
+  return undefined;
 }
 
 function describeOptions(
@@ -199,7 +204,7 @@ function reportFailures(failed: Array<{ name: string; error: unknown }>): number
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
   const options = optionsFrom(flags, given?.options);
   const identity = identityOf(flags);
-  const targets = await targetsFrom(paths, flags, given?.targets);
+  const targets = await targetListFrom(paths, flags, given?.targets);
   collectGarbage(); // what reading the targets left, before it sizes the heap for the whole run
   options.decoyName = decoyFor(flags, targets, options.decoyName);
   const env = envFrom(flags, options, given?.ca ?? [], given?.helperToken);
@@ -221,6 +226,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     const run = await runProbe(targets, options, env, {
       keepResults: files.prom !== undefined,
       signal: interrupt.signal,
+      ready: () => (flags.json ? drained(process.stdout) : undefined) ?? sinks.report?.behind(),
       onStart: (t) => progress.started(t),
       onResult: (r, _done, _total, at) => {
         progress.finished(r.name);

@@ -2,9 +2,10 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../model/input-error.js';
-import type { Target } from '../model/target.js';
+import type { Target, TargetList } from '../model/target.js';
+import { arrayOf, JoinedTargets, ListedTargets } from './listed.js';
 import { readList, type ListOptions } from './lists.js';
-import { nameAll, type Unnamed } from './names.js';
+import { deriveName, type Unnamed } from './names.js';
 import { parseTargets } from './parse.js';
 import { didYouMean } from './suggest.js';
 import { osError } from './text-stream.js';
@@ -20,17 +21,46 @@ const isYaml = (file: string) => /\.ya?ml$/i.test(file);
  * on standard input. Target names must be unique across all of them; lists' targets get derived ones.
  */
 export async function loadTargets(paths: string[], options: ListOptions = {}): Promise<Target[]> {
+  return arrayOf(await loadTargetList(paths, options));
+}
+
+/**
+ * The targets as loadTargets reads them, those of lists kept compact (ListedTargets): what a run of a
+ * million targets holds of its list.
+ */
+export async function loadTargetList(paths: string[], options: ListOptions = {}): Promise<TargetList> {
   if (paths.length === 0) throw new InputError('no targets file or folder given');
-  const entries: Array<Target | Unnamed> = [];
-  for (const path of paths) {
-    for (const file of path === '-' ? [path] : await filesIn(path)) {
-      const read = isYaml(file) ? parseTargets(await readText(file), file) : await readList(file, options);
-      for (const entry of read) entries.push(entry); // not push(...read): 100,000 arguments overflow the stack
-    }
-  }
-  const targets = nameAll(entries);
-  checkUnique(targets);
-  return targets;
+  const files: string[] = [];
+  for (const path of paths) files.push(...(path === '-' ? [path] : await filesIn(path)));
+  // The YAML files first, for their names: a list's derived name never takes one given explicitly.
+  const named = new Map<string, Target[]>();
+  for (const file of files.filter(isYaml)) named.set(file, parseTargets(await readText(file), file));
+  const explicit = [...named.values()].flat();
+  checkUnique(explicit);
+  const taken = new Set(explicit.map((t) => t.name));
+  const parts: TargetList[] = [];
+  for (const file of files) parts.push(named.get(file) ?? (await readListed(file, options, taken)));
+  return new JoinedTargets(parts);
+}
+
+/**
+ * A list's targets, named in order: the first to derive a name gets it, the next ones "#2", "#3"... So
+ * collisions settle by list order, the same every run.
+ */
+async function readListed(file: string, options: ListOptions, taken: Set<string>): Promise<ListedTargets> {
+  let list!: ListedTargets;
+  await readList(file, options, (remake) => {
+    list = new ListedTargets(remake);
+    return (entry: Unnamed) => {
+      const base = deriveName(entry);
+      let name = base;
+      let n = 1;
+      while (taken.has(name)) name = `${base}#${++n}`;
+      taken.add(name);
+      list.add(entry, n > 1 ? n : undefined);
+    };
+  });
+  return list;
 }
 
 export interface TargetFilter {
@@ -43,11 +73,13 @@ export interface TargetFilter {
 }
 
 /**
- * The targets that pass every filter given, in their original order. A name or service that
- * matches no target is an InputError: it is a typo, and measuring nothing would hide it.
+ * The targets that pass every filter given, in their original order; with no filter, the list itself. A name
+ * or service that matches no target is an InputError: it is a typo, and measuring nothing would hide it.
  */
-export function filterTargets(targets: Target[], filter: TargetFilter): Target[] {
+export function filterTargets<L extends TargetList>(list: L, filter: TargetFilter): L | Target[] {
   const { only = [], services = [], categories = [] } = filter;
+  if (only.length + services.length + categories.length === 0) return list;
+  const targets = arrayOf(list);
   const names = new Set(targets.map((t) => t.name));
   for (const name of only) {
     if (!names.has(name)) throw new InputError(`unknown target name "${name}"${didYouMean(name, names)}`);
