@@ -8,6 +8,7 @@ import { main } from '../src/cli/main.js';
 import type { RunSummary, TargetResult } from '../src/model/result.js';
 import { FULL_TABLE_TARGETS, RunTable } from '../src/report/terminal/run-table.js';
 import { renderTable } from '../src/report/terminal/table.js';
+import { TargetSeries } from '../src/report/prometheus/series.js';
 import { expectValidReport } from './helpers/schema.js';
 
 const chalk = new Chalk({ level: 0 });
@@ -74,6 +75,23 @@ describe('the table at scale', () => {
     expect(few.render(summaryOf(FULL_TABLE_TARGETS), chalk)).toBe(
       renderTable(results, summaryOf(FULL_TABLE_TARGETS), chalk),
     );
+  });
+});
+
+describe('Prometheus at scale', () => {
+  it('has series per target up to the cap, in list order; past it only the run and the services', () => {
+    const few = new TargetSeries(3);
+    for (const i of [2, 0, 1]) few.add(result(i, 's'), i);
+    const text = few.render(summaryOf(3), false);
+    const verdictOf =
+      /^reachprobe_target_verdict\{target="(t\d)",service="s",verdict="(?:reset|connected)"\} 1$/gm;
+    expect([...text.matchAll(verdictOf)].map((m) => m[1])).toEqual(['t0', 't1', 't2']);
+    const many = new TargetSeries(3);
+    for (let i = 0; i < 10; i++) many.add(result(i, 's'), i);
+    const over = many.render(summaryOf(10), false);
+    expect(over).not.toMatch(/^reachprobe_target_/m);
+    expect(over).toMatch(/^reachprobe_run_targets\{verdict="reset"\} 1$/m);
+    expect(over).toMatch(/^# 10 targets: more than 3 for series per target/);
   });
 });
 

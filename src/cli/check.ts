@@ -5,7 +5,7 @@ import { InputError } from '../model/input-error.js';
 import type { TargetList } from '../model/target.js';
 import type { VantagePoint } from '../model/vantage-point.js';
 import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document/document.js';
-import { renderPrometheus } from '../report/prometheus/prometheus.js';
+import { TargetSeries } from '../report/prometheus/series.js';
 import { resultLine, summaryLine } from '../report/document/jsonl.js';
 import { drained } from '../report/document/atomic-stream.js';
 import { DocumentStream, type DocumentHead } from '../report/document/stream.js';
@@ -166,6 +166,7 @@ function headOf(run: Run, { report_id, vantage_point }: Identity): DocumentHead 
 interface Sinks {
   report?: DocumentStream;
   table?: RunTable;
+  prom?: TargetSeries;
 }
 
 /** One output's end: its name, for the message that says it failed. */
@@ -210,12 +211,13 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
   const env = envFrom(flags, options, given?.ca ?? [], given?.helperToken);
   const files = claimOutputs(flags, env.clock.date());
   const interrupt = interruptOnSignals(process.stderr);
-  // Results stream to every output as they come: only Prometheus' per-target metrics keep them.
+  // Results stream to every output as they come: each keeps only what it needs of them.
   const sinks: Sinks = {
     ...(files.report
       ? { report: new DocumentStream(files.report.file, headOf({ paths, flags, options, env }, identity)) }
       : {}),
     ...(flags.json ? {} : { table: new RunTable() }),
+    ...(files.prom ? { prom: new TargetSeries() } : {}),
   };
   // A second Ctrl-C exits at once: no half-written temporary file is left behind.
   const discard = () => sinks.report?.abortNow();
@@ -224,7 +226,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     // The trace's lines are the progress with --verbose: a redrawn line would break them.
     const progress = progressLine(process.stderr, targets.length, !flags.verbose);
     const run = await runProbe(targets, options, env, {
-      keepResults: files.prom !== undefined,
+      keepResults: false,
       signal: interrupt.signal,
       ready: () => (flags.json ? drained(process.stdout) : undefined) ?? sinks.report?.behind(),
       onStart: (t) => progress.started(t),
@@ -233,13 +235,14 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
         if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
         sinks.report?.add(r, at);
         sinks.table?.add(r, at);
+        sinks.prom?.add(r, at);
       },
     }).finally(() => Promise.all([env.doh?.destroy(), env.helper?.close()]));
     progress.clear();
     const facts = { ...identity, ...completenessOf(interruptionOf(run, interrupt.signal)) };
-    const { results, summary } = run;
+    const { summary } = run;
     const { report_id: _id, vantage_point, ...completeness } = facts;
-    const { report, table } = sinks;
+    const { report, table, prom: series } = sinks;
     const endings: Ending[] = [];
     if (report && files.report)
       endings.push([
@@ -251,11 +254,11 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
             process.stderr.write(`wrote ${files.report!.file}: ${summary.targets} target(s)\n`);
         },
       ]);
-    if (files.prom) {
+    if (files.prom && series) {
       const prom = files.prom;
       endings.push([
         `the metrics ${prom.file}`,
-        () => prom.write(renderPrometheus(results, summary, facts.partial, vantage_point)),
+        () => prom.write(series.render(summary, facts.partial, vantage_point)),
       ]);
     }
     if (flags.json)
