@@ -8,6 +8,7 @@ import { readList, type ListOptions } from './lists.js';
 import { deriveName, type Unnamed } from './names.js';
 import { parseTargets } from './parse.js';
 import { didYouMean } from './suggest.js';
+import { TakenNames } from './taken.js';
 import { osError } from './text-stream.js';
 
 /** Targets files are hand-written lists; anything bigger is the wrong file. */
@@ -33,30 +34,49 @@ export async function loadTargetList(paths: string[], options: ListOptions = {})
   const files: string[] = [];
   for (const path of paths) files.push(...(path === '-' ? [path] : await filesIn(path)));
   // The YAML files first, for their names: a list's derived name never takes one given explicitly.
-  const named = new Map<string, Target[]>();
-  for (const file of files.filter(isYaml)) named.set(file, parseTargets(await readText(file), file));
-  const explicit = [...named.values()].flat();
+  const named: Array<Target[] | undefined> = [];
+  for (const file of files) named.push(isYaml(file) ? parseTargets(await readText(file), file) : undefined);
+  const explicit = named.flatMap((targets) => targets ?? []);
   checkUnique(explicit);
-  const taken = new Set(explicit.map((t) => t.name));
+  // A derived name is numbered by its place among them all: its list, and its place there.
+  const lists: ListedTargets[] = [];
+  const nameOf = (ref: number): string => {
+    let i = ref;
+    for (const list of lists) {
+      if (i < list.length) return list.at(i)!.name;
+      i -= list.length;
+    }
+    throw new RangeError(`no derived name numbered ${ref}`);
+  };
+  const taken = new TakenNames(new Set(explicit.map((t) => t.name)), nameOf);
   const parts: TargetList[] = [];
-  for (const file of files) parts.push(named.get(file) ?? (await readListed(file, options, taken)));
+  for (const [i, file] of files.entries())
+    parts.push(named[i] ?? (await readListed(file, options, taken, lists)));
   return new JoinedTargets(parts);
 }
 
 /**
  * A list's targets, named in order: the first to derive a name gets it, the next ones "#2", "#3"... So
- * collisions settle by list order, the same every run.
+ * collisions settle by list order, the same every run. The list joins `lists` (those read before) as soon
+ * as it starts, so that its names can be made again while it is read.
  */
-async function readListed(file: string, options: ListOptions, taken: Set<string>): Promise<ListedTargets> {
+async function readListed(
+  file: string,
+  options: ListOptions,
+  taken: TakenNames,
+  lists: ListedTargets[],
+): Promise<ListedTargets> {
+  const before = lists.reduce((n, l) => n + l.length, 0);
   let list!: ListedTargets;
   await readList(file, options, (remake) => {
     list = new ListedTargets(remake);
+    lists.push(list);
     return (entry: Unnamed) => {
       const base = deriveName(entry);
       let name = base;
       let n = 1;
       while (taken.has(name)) name = `${base}#${++n}`;
-      taken.add(name);
+      taken.add(name, before + list.length);
       list.add(entry, n > 1 ? n : undefined);
     };
   });
