@@ -41,6 +41,14 @@ export class ListedTargets implements TargetList {
     if (suffix !== undefined) this.suffixes.set(i, suffix);
   }
 
+  /** Gives back what the arrays grew past the list (up to half of them), once it is read. */
+  trim(): void {
+    this.bytes = Buffer.from(this.bytes.subarray(0, this.used));
+    this.ends = this.ends.slice(0, this.length);
+    this.lines = this.lines.slice(0, this.length);
+    this.categoryOf = this.categoryOf.slice(0, this.length);
+  }
+
   at(index: number): Target | undefined {
     if (index < 0 || index >= this.length) return undefined;
     const url = this.bytes.toString('utf8', index === 0 ? 0 : this.ends[index - 1], this.ends[index]);
@@ -66,7 +74,7 @@ export class ListedTargets implements TargetList {
 
   private grow() {
     const grown = <A extends Uint32Array | Uint16Array>(a: A, make: (n: number) => A): A => {
-      const b = make(a.length * 2);
+      const b = make(Math.max(a.length * 2, 1 << 10));
       b.set(a);
       return b;
     };

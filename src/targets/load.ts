@@ -80,6 +80,7 @@ async function readListed(
       list.add(entry, n > 1 ? n : undefined);
     };
   });
+  list.trim();
   return list;
 }
 
