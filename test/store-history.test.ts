@@ -1,6 +1,6 @@
 // `history --db`: time buckets from the store, against a small collection whose counts are worked
 // out by hand below; the terminal, JSON and --compare; the page in headless Chromium.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { makeReport } from '../src/bench/collection.js';
 import type { VerdictName } from '../src/model/verdict.js';
 import { chromium, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ROOT, run } from './helpers/cli.js';
+import { ingestReports, ROOT, run } from './helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -26,20 +26,15 @@ const COLLECTION: Array<[string | undefined, number, number, VerdictName, Verdic
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-store-history-'));
-  const folder = path.join(dir, 'reports');
-  await mkdir(folder);
-  for (const [i, [label, day, hour, a, b]] of COLLECTION.entries()) {
-    const doc = makeReport({
+  const reports = COLLECTION.map(([label, day, hour, a, b]) =>
+    makeReport({
       ...(label ? { label } : {}),
       at: new Date(Date.UTC(2026, 10, day, hour)),
       targets: ['a', 'b'],
       verdictOf: (t) => (t === 'a' ? a : b),
-    });
-    await writeFile(path.join(folder, `${i}.json`), JSON.stringify(doc));
-  }
-  db = path.join(dir, 'store.duckdb');
-  const r = await run(['ingest', folder, '--db', db]);
-  expect(r.status, r.stderr).toBe(0);
+    }),
+  );
+  db = await ingestReports(path.join(dir, 'reports'), reports);
 }, 30_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -61,7 +61,7 @@ export async function runStoreHistory(
   chalk: ChalkInstance,
 ): Promise<number> {
   checkFlags(paths, flags);
-  const [{ withStore }, { bucketCounts, labelsIn }] = await Promise.all([
+  const [{ withStore }, { bucketCounts, bucketRates, labelsIn }] = await Promise.all([
     import('../store/store.js'),
     import('../store/buckets-query.js'),
   ]);
@@ -73,16 +73,21 @@ export async function runStoreHistory(
     ...(flags.until ? { until: flags.until } : {}),
     ...(labels ? { labels } : {}),
   };
-  const { counts, labels: held } = await withStore(flags.db, false, async (c) => {
+  const {
+    counts,
+    rates,
+    labels: held,
+  } = await withStore(flags.db, false, async (c) => {
     const found = await bucketCounts(c, query);
-    return { counts: found, labels: found.length === 0 ? await labelsIn(c) : [] };
+    if (found.length === 0) return { counts: found, rates: [], labels: await labelsIn(c) };
+    return { counts: found, rates: await bucketRates(c, query), labels: [] };
   });
   if (counts.length === 0)
     throw new InputError(
       `no result in the store for this span and these labels (${heldText(held)})`,
       flags.db,
     );
-  const whole = buildGrid(counts, by, query);
+  const whole = buildGrid(counts, by, query, rates);
   const side = flags.compare ? compareGrid(whole, flags.compare) : undefined;
   const grid = side?.grid ?? whole;
   const compared =

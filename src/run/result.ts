@@ -29,7 +29,8 @@ export interface Measured {
   accessible: boolean | null;
   control?: Control;
   checks: Observation[];
-  quic?: QuicResult;
+  /** The QUIC handshakes as observed, classified by whoever builds from them (a result, a control). */
+  quic?: QuicRun;
   addresses: string[];
   startedAt: Date;
   chainMs: number;
@@ -63,7 +64,7 @@ function residualFields(residual: Residual | undefined, verdict: VerdictName) {
 }
 
 /** The QUIC handshakes classified, flagged possibly residual after another target's block on the same UDP port. */
-export function quicResultOf(
+function quicResultOf(
   target: Target,
   run: QuicRun,
   checks: Observation[],
@@ -101,6 +102,8 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
   const { target } = m;
   const v = inContext(m.verdict, vantage);
   const blocking = blockingOf(m, v);
+  const quic =
+    m.quic && quicResultOf(target, m.quic, m.checks, m.verdict, m.control?.quic?.stage === 'complete');
   return {
     name: target.name,
     service: target.service,
@@ -122,7 +125,7 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
     ...blocking,
     ...controlOf(m),
-    ...(m.quic ? { quic: m.quic } : {}),
+    ...(quic ? { quic } : {}),
     ...(v.throughput ? { throughput: v.throughput } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
@@ -134,7 +137,7 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
       meetsExpectation(v.verdict, target.expect) &&
       meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
       meetsAccessible(blocking.accessible, target.expectAccessible, withHelper) &&
-      meetsQuic(m.quic?.verdict, target.expectQuic),
+      meetsQuic(quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,
   };

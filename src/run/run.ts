@@ -4,7 +4,7 @@ import { classifyTarget } from '../classify/target.js';
 import { vantageOf } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import type { DnsContext } from '../classify/dns.js';
-import type { RunSummary, TargetResult } from '../model/result.js';
+import type { RunSummary, TargetResult, Vantage } from '../model/result.js';
 import type { Target, TargetList } from '../model/target.js';
 import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
@@ -13,7 +13,7 @@ import { dnsPreflight } from './preflight.js';
 import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import { followRedirects, type Chain } from './redirects.js';
-import { quicResultOf, toResult, type Measured } from './result.js';
+import { toResult, type Measured } from './result.js';
 import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
@@ -21,6 +21,12 @@ import { summarize, Tally } from './summary.js';
 export interface RunHooks {
   /** Called as each target finishes (streaming output, progress); `index` is the target's place in the list. */
   onResult?: (result: TargetResult, done: number, total: number, index: number) => void;
+  /**
+   * Takes each target's measurement (its observations and verdict) in place of a result: the helper
+   * builds its controls from them. With it, no result is built, `onResult` is not called and the
+   * summary counts no target.
+   */
+  onMeasured?: (measured: Measured, index: number) => void;
   /** Called when a target starts. */
   onStart?: (target: Target) => void;
   /**
@@ -74,8 +80,13 @@ interface Probed {
   at: Date;
 }
 
+/** Each target in turn, made as it is asked for: a list's are not held. */
+function* each(targets: TargetList): Generator<Target> {
+  for (let i = 0; i < targets.length; i++) yield targets.at(i)!;
+}
+
 const someOf = (targets: TargetList, test: (t: Target) => boolean): boolean => {
-  for (let i = 0; i < targets.length; i++) if (test(targets.at(i)!)) return true;
+  for (const t of each(targets)) if (test(t)) return true;
   return false;
 };
 
@@ -160,8 +171,6 @@ export async function runProbe(
     const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
-    const quic =
-      run.quic && quicResultOf(target, run.quic, checks, verdict, control?.quic?.stage === 'complete');
     return {
       target,
       verdict,
@@ -169,7 +178,7 @@ export async function runProbe(
       accessible,
       ...(control ? { control } : {}),
       checks,
-      ...(quic ? { quic } : {}),
+      ...(run.quic ? { quic: run.quic } : {}),
       addresses: run.addresses,
       startedAt: at,
       chainMs,
@@ -188,8 +197,10 @@ export async function runProbe(
   };
 
   const results: Array<{ r: TargetResult; at: number }> = [];
-  const tally = new Tally();
-  const emit = (r: TargetResult, at: number) => {
+  const tally = new Tally(each(targets));
+  const emit = (m: Measured, vantage: Vantage, at: number) => {
+    if (hooks.onMeasured) return hooks.onMeasured(m, at);
+    const r = toResult(m, vantage, withHelper);
     tally.add(r);
     if (hooks.keepResults !== false) results.push({ r, at });
     hooks.onResult?.(r, tally.targets, targets.length, at);
@@ -204,7 +215,7 @@ export async function runProbe(
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
     const v = vantageOf(measured.flatMap((m) => (m ? [m.verdict.verdict] : [])));
     measured.forEach((m, i) => {
-      if (m) emit(toResult(m, v, withHelper), controls[i]!);
+      if (m) emit(m, v, controls[i]!);
     });
     return v;
   });
@@ -216,7 +227,7 @@ export async function runProbe(
       const m = await finish(at, probed);
       if (index < controls.length) return controlsDone[index]!.resolve(m);
       // Each measurement is dropped once emitted: nothing holds it until the run ends.
-      if (m) emit(toResult(m, await vantageKnown, withHelper), at);
+      if (m) emit(m, await vantageKnown, at);
     },
     {
       maxAfters: options.concurrency * WINDOWS_PER_SLOT,

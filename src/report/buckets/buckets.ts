@@ -25,9 +25,19 @@ export interface BucketCount {
   n: number;
 }
 
+/** The median transfer rate of a target's results in a bucket, where any was measured. */
+export interface BucketRate {
+  label: string | null;
+  target: string;
+  bucket: string;
+  median_rate_bytes_per_second: number;
+}
+
 export interface Cell {
   counts: Partial<Record<VerdictName, number>>;
   total: number;
+  /** The median transfer rate of the bucket's results that measured one (body bytes a second). */
+  median_rate_bytes_per_second?: number;
 }
 
 export interface BucketRow {
@@ -95,7 +105,20 @@ function byLabel(a: BucketRow, b: BucketRow): number {
   return a.label < b.label ? -1 : 1;
 }
 
-export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}): Grid {
+/** Each rate into the cell of its row and bucket (a rate comes from a result, so the cell is there). */
+function addRates(rows: Map<string, BucketRow>, column: Map<string, number>, rates: BucketRate[]): void {
+  for (const r of rates) {
+    const cell = rows.get(rowKey(r.label, r.target))?.cells[column.get(new Date(r.bucket).toISOString())!];
+    if (cell) cell.median_rate_bytes_per_second = r.median_rate_bytes_per_second;
+  }
+}
+
+export function buildGrid(
+  counts: BucketCount[],
+  by: BucketSize,
+  span: Span = {},
+  rates: BucketRate[] = [],
+): Grid {
   const starts = startsOf(counts, by, span);
   const column = new Map(starts.map((s, i) => [s, i]));
   const rows = new Map<string, BucketRow & { latest: number }>();
@@ -116,6 +139,7 @@ export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}
     cell.total += c.n;
     rows.set(key, row);
   }
+  addRates(rows, column, rates);
   const services = [...new Set([...rows.values()].map((r) => r.service))];
   const ordered = [...rows.values()].sort(
     (a, b) => byLabel(a, b) || services.indexOf(a.service) - services.indexOf(b.service),

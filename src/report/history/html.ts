@@ -1,3 +1,4 @@
+import { rateText } from '../../model/transfer.js';
 import { VERDICTS, type VerdictName } from '../../model/verdict.js';
 import { rowName, verdictsIn, type Column, type Timeline } from './history.js';
 import type { TargetOutcome } from '../document/target-outcome.js';
@@ -53,6 +54,7 @@ function cellTitle(name: string, c: Column, o: TargetOutcome): string {
     outcomeCell(o),
     ...(o.stage ? [where(o)] : []),
     ...(by ? [BLOCKED_BY_WORDS[by]] : []),
+    ...(o.rate_bytes_per_second !== undefined ? [`transfer at ${rateText(o.rate_bytes_per_second)}`] : []),
     o.reason,
   ].join('\n');
 }

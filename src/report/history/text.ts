@@ -3,6 +3,7 @@ import { rowName, verdictsIn, type Column, type Row, type Timeline } from './his
 import { columns } from '../terminal/columns.js';
 import { countsText, outcomeCell, paintFor } from '../terminal/table.js';
 import { ABSENT_SYMBOL, VERDICT_SYMBOL } from '../terminal/verdict-style.js';
+import { fastest, rateGlyph, rateLegend, rateSpan } from '../terminal/rates.js';
 import { printable, shortTime, span } from '../terminal/words.js';
 
 // `reachprobe history` in the terminal: first the reports, numbered, with their times and counts
@@ -47,6 +48,15 @@ function rowLine(row: Row, cols: Column[], nameWidth: number, chalk: ChalkInstan
   return `  ${printable(rowName(row)).padEnd(nameWidth)}  ${cells}  ${now}`;
 }
 
+/** Under a row whose reports measured a rate: a character per report, its height the rate there. */
+function rateLine(row: Row, cols: Column[], nameWidth: number, chalk: ChalkInstance): string[] {
+  const rates = row.cells.map((c) => c?.rate_bytes_per_second);
+  if (rates.every((r) => r === undefined)) return [];
+  const top = fastest(rates);
+  const cells = strip(cols, (i) => rateGlyph(rates[i], top, chalk));
+  return [`  ${''.padEnd(nameWidth)}  ${cells}  ${rateSpan(rates, 'rate')}`];
+}
+
 function timelineLines(timeline: Timeline, chalk: ChalkInstance): string[] {
   const { columns: cols, rows } = timeline;
   const nameWidth = Math.max(...rows.map((r) => printable(rowName(r)).length));
@@ -57,7 +67,7 @@ function timelineLines(timeline: Timeline, chalk: ChalkInstance): string[] {
   for (const row of rows) {
     if (row.service !== service) lines.push(chalk.bold(printable(row.service)));
     service = row.service;
-    lines.push(rowLine(row, cols, nameWidth, chalk));
+    lines.push(rowLine(row, cols, nameWidth, chalk), ...rateLine(row, cols, nameWidth, chalk));
   }
   return lines;
 }
@@ -67,7 +77,9 @@ function legend(timeline: Timeline, chalk: ChalkInstance): string {
   const gap = timeline.columns.some((c) => c.long_gap)
     ? [`${GAP} a pause over twice the usual before that report`]
     : [];
-  return `legend: ${[...verdicts, '(blank) not in that report', ...gap].join('  ')}`;
+  const line = `legend: ${[...verdicts, '(blank) not in that report', ...gap].join('  ')}`;
+  const rated = timeline.rows.some((r) => r.cells.some((c) => c?.rate_bytes_per_second !== undefined));
+  return rated ? `${line}\n${rateLegend("the transfer rate of a report's target")}` : line;
 }
 
 export function renderHistory(timeline: Timeline, chalk: ChalkInstance): string {
