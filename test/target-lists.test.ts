@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/model/input-error.js';
 import { filterTargets, loadTargets } from '../src/targets/load.js';
+import { TakenNames } from '../src/targets/taken.js';
 import { deriveName } from '../src/targets/names.js';
 import type { Unnamed } from '../src/targets/names.js';
 
@@ -330,5 +331,25 @@ describe('derived names', () => {
       'example.com#5',
     ]);
     expect((await loadTargets([yaml, txt])).map((t) => t.name)).toEqual(first);
+  });
+});
+
+describe('TakenNames', () => {
+  it('finds a taken name among thousands, and tells apart two names of the same hash', () => {
+    const names: string[] = [];
+    const taken = new TakenNames(new Set(['given']), (ref) => names[ref]!);
+    const take = (name: string) => {
+      taken.add(name, names.length);
+      names.push(name);
+    };
+    for (let i = 0; i < 5_000; i++) take(`tcp:127.0.0.1:${i}`);
+    expect(taken.has('given')).toBe(true);
+    expect(taken.has('tcp:127.0.0.1:4999')).toBe(true);
+    expect(taken.has('tcp:127.0.0.1:5000')).toBe(false);
+    // These two have the same 32-bit FNV-1a hash.
+    take('tcp:127.0.0.1:17288/17288');
+    expect(taken.has('tcp:127.0.0.1:25429/25429')).toBe(false);
+    take('tcp:127.0.0.1:25429/25429');
+    expect(taken.has('tcp:127.0.0.1:25429/25429')).toBe(true);
   });
 });

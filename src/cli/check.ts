@@ -2,11 +2,12 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { formatServer } from '../model/addresses.js';
 import { InputError } from '../model/input-error.js';
-import type { Target } from '../model/target.js';
+import type { TargetList } from '../model/target.js';
 import type { VantagePoint } from '../model/vantage-point.js';
 import { SCHEMA_VERSION, type InterruptedRun, type ReportDocument } from '../report/document/document.js';
-import { renderPrometheus } from '../report/prometheus/prometheus.js';
+import { TargetSeries } from '../report/prometheus/series.js';
 import { resultLine, summaryLine } from '../report/document/jsonl.js';
+import { drained } from '../report/document/atomic-stream.js';
 import { DocumentStream, type DocumentHead } from '../report/document/stream.js';
 import { RunTable } from '../report/terminal/run-table.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
@@ -20,7 +21,7 @@ import { progressLine } from './progress.js';
 import { interruptOnSignals, type StopSignal } from './interrupt.js';
 import { OutputFile } from './output-file.js';
 import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags.js';
-import { targetsFrom } from './selection.js';
+import { targetListFrom } from './selection.js';
 import { tracedWhen } from './verbose.js';
 
 /** On a terminal the table fits its width, unless --wide; piped, its lines stay whole (for grep). */
@@ -29,13 +30,17 @@ const tableFit = (flags: CheckFlags) => ({
 });
 
 /** --decoy-sni, or a foreign control's name (innocuous by definition), or the default; none with --no-decoy. */
-function decoyFor(flags: CheckFlags, targets: Target[], fallback: string | undefined): string | undefined {
+function decoyFor(flags: CheckFlags, targets: TargetList, fallback: string | undefined): string | undefined {
   if (flags.decoy === false) return undefined;
-  return (
-    flags.decoySni ??
-    targets.find((t) => t.role === 'control-foreign' && net.isIP(t.host) === 0)?.host ??
-    fallback
-  );
+  return flags.decoySni ?? foreignControlName(targets) ?? fallback;
+}
+
+function foreignControlName(targets: TargetList): string | undefined {
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets.at(i)!;
+    if (t.role === 'control-foreign' && net.isIP(t.host) === 0) return t.host;
+  }
+  return undefined;
 }
 
 function describeOptions(
@@ -162,6 +167,7 @@ function headOf(run: Run, { report_id, vantage_point }: Identity): DocumentHead 
 interface Sinks {
   report?: DocumentStream;
   table?: RunTable;
+  prom?: TargetSeries;
 }
 
 /** One output's end: its name, for the message that says it failed. */
@@ -200,18 +206,19 @@ function reportFailures(failed: Array<{ name: string; error: unknown }>): number
 async function measure(paths: string[], flags: CheckFlags, given?: Given): Promise<number> {
   const options = optionsFrom(flags, given?.options);
   const identity = identityOf(flags);
-  const targets = await targetsFrom(paths, flags, given?.targets);
+  const targets = await targetListFrom(paths, flags, given?.targets);
   collectGarbage(); // what reading the targets left, before it sizes the heap for the whole run
   options.decoyName = decoyFor(flags, targets, options.decoyName);
   const env = envFrom(flags, options, given?.ca ?? [], given?.helperToken);
   const files = claimOutputs(flags, env.clock.date());
   const interrupt = interruptOnSignals(process.stderr);
-  // Results stream to every output as they come: only Prometheus' per-target metrics keep them.
+  // Results stream to every output as they come: each keeps only what it needs of them.
   const sinks: Sinks = {
     ...(files.report
       ? { report: new DocumentStream(files.report.file, headOf({ paths, flags, options, env }, identity)) }
       : {}),
     ...(flags.json ? {} : { table: new RunTable() }),
+    ...(files.prom ? { prom: new TargetSeries() } : {}),
   };
   // A second Ctrl-C exits at once: no half-written temporary file is left behind.
   const discard = () => sinks.report?.abortNow();
@@ -220,21 +227,23 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     // The trace's lines are the progress with --verbose: a redrawn line would break them.
     const progress = progressLine(process.stderr, targets.length, !flags.verbose);
     const run = await runProbe(targets, options, env, {
-      keepResults: files.prom !== undefined,
+      keepResults: false,
       signal: interrupt.signal,
+      ready: () => (flags.json ? drained(process.stdout) : undefined) ?? sinks.report?.behind(),
       onStart: (t) => progress.started(t),
       onResult: (r, _done, _total, at) => {
         progress.finished(r.name);
         if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
         sinks.report?.add(r, at);
         sinks.table?.add(r, at);
+        sinks.prom?.add(r, at);
       },
     }).finally(() => Promise.all([env.doh?.destroy(), env.helper?.close()]));
     progress.clear();
     const facts = { ...identity, ...completenessOf(interruptionOf(run, interrupt.signal)) };
-    const { results, summary } = run;
+    const { summary } = run;
     const { report_id: _id, vantage_point, ...completeness } = facts;
-    const { report, table } = sinks;
+    const { report, table, prom: series } = sinks;
     const endings: Ending[] = [];
     if (report && files.report)
       endings.push([
@@ -246,11 +255,11 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
             process.stderr.write(`wrote ${files.report!.file}: ${summary.targets} target(s)\n`);
         },
       ]);
-    if (files.prom) {
+    if (files.prom && series) {
       const prom = files.prom;
       endings.push([
         `the metrics ${prom.file}`,
-        () => prom.write(renderPrometheus(results, summary, facts.partial, vantage_point)),
+        () => prom.write(series.render(summary, facts.partial, vantage_point)),
       ]);
     }
     if (flags.json)

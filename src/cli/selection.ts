@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/input-error.js';
-import type { Target } from '../model/target.js';
+import type { Target, TargetList } from '../model/target.js';
+import { arrayOf } from '../targets/listed.js';
 import type { SelectionFlags } from './options.js';
-import { filterTargets, loadTargets } from '../targets/load.js';
+import { filterTargets, loadTargetList } from '../targets/load.js';
 
 const BUNDLED_TARGETS = fileURLToPath(new URL('../../targets/', import.meta.url));
 
@@ -12,9 +13,18 @@ export async function targetsFrom(
   flags: SelectionFlags,
   given?: Target[],
 ): Promise<Target[]> {
+  return arrayOf(await targetListFrom(paths, flags, given));
+}
+
+/** The same, those of lists kept compact: what a run holds of a million-target list. */
+export async function targetListFrom(
+  paths: string[],
+  flags: SelectionFlags,
+  given?: Target[],
+): Promise<TargetList> {
   const all =
     given ??
-    (await loadTargets(
+    (await loadTargetList(
       paths.length > 0 ? paths : [BUNDLED_TARGETS],
       flags.serviceFrom ? { serviceFrom: flags.serviceFrom } : {},
     ));

@@ -43,3 +43,12 @@ export interface Target {
   category?: string;
   source: SourceRef;
 }
+
+/**
+ * Targets by their place in the list: an array, or a list that keeps a million of them compact and makes
+ * each Target when asked (src/targets/listed.ts).
+ */
+export interface TargetList {
+  readonly length: number;
+  at(index: number): Target | undefined;
+}

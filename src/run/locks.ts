@@ -28,12 +28,27 @@ export class EndpointLocks {
 /** The censor blocks a client/server/port triple for minutes after a trigger (90 to 180 s seen). */
 export const RESIDUAL_WINDOW_MS = 180_000;
 
-/** Where a target was blocked, and when: a later check there may only see the lingering block. */
+/**
+ * Where a target was blocked, and when: a later check there may only see the lingering block. A block past
+ * the residual window is forgotten, so a run of a million blocked endpoints holds only the last minutes'.
+ */
 export class Blocks {
+  // In the order blocks were recorded (an endpoint seen again moves to the end): the sweep in `record`
+  // stops at the first one still within the window, and `recent` checks the age itself.
   private readonly last = new Map<string, { target: string; at: number }>();
 
   record(endpoint: string, target: string, at: number) {
+    this.last.delete(endpoint);
     this.last.set(endpoint, { target, at });
+    for (const [old, seen] of this.last) {
+      if (at - seen.at <= RESIDUAL_WINDOW_MS) break;
+      this.last.delete(old);
+    }
+  }
+
+  /** The endpoints whose block is remembered. */
+  get size(): number {
+    return this.last.size;
   }
 
   /** The block another target saw on this endpoint within the residual window, if any. */

@@ -5,7 +5,7 @@ import { ipv6Of, ipv6Opened, vantageOf, type RunContext } from '../classify/run.
 import { compareWithControl } from '../classify/control.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { RunSummary, TargetResult } from '../model/result.js';
-import type { Target } from '../model/target.js';
+import type { Target, TargetList } from '../model/target.js';
 import { PassedDecoys } from './decoys.js';
 import { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
@@ -29,6 +29,11 @@ export interface RunHooks {
   onMeasured?: (measured: Measured, index: number) => void;
   /** Called when a target starts. */
   onStart?: (target: Target) => void;
+  /**
+   * Before a target starts: a promise while an output is behind the results (a disk, a pipe), so that the run
+   * waits for it instead of piling results up in memory; undefined when none is.
+   */
+  ready?: () => Promise<void> | undefined;
   /** Whether to return every result (default); without, they only stream past `onResult`. */
   keepResults?: boolean;
   /** Aborted: start nothing more, and give the running targets a short grace before abandoning them. */
@@ -75,12 +80,37 @@ interface Probed {
   at: Date;
 }
 
+/** Each target in turn, made as it is asked for: a list's are not held. */
+function* each(targets: TargetList): Generator<Target> {
+  for (let i = 0; i < targets.length; i++) yield targets.at(i)!;
+}
+
+const someOf = (targets: TargetList, test: (t: Target) => boolean): boolean => {
+  for (const t of each(targets)) if (test(t)) return true;
+  return false;
+};
+
+/**
+ * The places of the domestic controls, and the order the targets are measured in: the controls, then the
+ * others in list order. Places in a typed array: 4 bytes a target, where an array of numbers takes 8.
+ */
+function controlsFirst(targets: TargetList): { controls: number[]; order: Uint32Array } {
+  const controls: number[] = [];
+  const order = new Uint32Array(targets.length);
+  for (let i = 0; i < targets.length; i++) if (targets.at(i)!.role === 'control-domestic') controls.push(i);
+  order.set(controls);
+  const isControl = new Set(controls);
+  let next = controls.length;
+  for (let i = 0; i < targets.length; i++) if (!isControl.has(i)) order[next++] = i;
+  return { controls, order };
+}
+
 /**
  * Measures every target, at most `concurrency` at once and never two on one server IP:port.
  * Domestic controls go first: whether they work decides what every other failure can mean.
  */
 export async function runProbe(
-  targets: Target[],
+  targets: TargetList,
   options: ProbeOptions,
   env: ProbeEnv,
   hooks: RunHooks = {},
@@ -93,7 +123,7 @@ export async function runProbe(
     env,
     options,
     watch,
-    targets.some((t) => needsDns(t, options)),
+    someOf(targets, (t) => needsDns(t, options)),
   );
   const dnsContext = preflight.then((p): DnsContext => ({
     sinkUsable: p.sink?.usable ?? false,
@@ -160,14 +190,14 @@ export async function runProbe(
   // Targets are known by their index in the list: no map from names, which would grow with it.
   const abandoned: number[] = [];
   const finish = async (at: number, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
-    const m = probed === ABANDONED ? probed : await stopping.settle(measure(targets[at]!, probed));
+    const m = probed === ABANDONED ? probed : await stopping.settle(measure(targets.at(at)!, probed));
     if (m !== ABANDONED) return m;
     abandoned.push(at);
     return undefined;
   };
 
   const results: Array<{ r: TargetResult; at: number }> = [];
-  const tally = new Tally(targets);
+  const tally = new Tally(each(targets));
   const emit = (m: Measured, context: RunContext, at: number) => {
     if (hooks.onMeasured) return hooks.onMeasured(m, at);
     const r = toResult(m, context, withHelper);
@@ -177,9 +207,7 @@ export async function runProbe(
   };
   // Controls go first. A result is emitted only when the controls have told whether the vantage
   // point is online, so results stream out final.
-  const controls: number[] = [];
-  const rest: number[] = [];
-  targets.forEach((t, i) => (t.role === 'control-domestic' ? controls : rest).push(i));
+  const { controls, order } = controlsFirst(targets);
   const controlsDone = controls.map(() => {
     let resolve!: (m: Measured | undefined) => void;
     return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
@@ -196,9 +224,9 @@ export async function runProbe(
     return context;
   });
   await inSlots(
-    controls.concat(rest),
+    order,
     options.concurrency,
-    (at) => probe(targets[at]!),
+    (at) => probe(targets.at(at)!),
     async (probed, at, index) => {
       const m = await finish(at, probed);
       if (index < controls.length) return controlsDone[index]!.resolve(m);
@@ -207,6 +235,7 @@ export async function runProbe(
     },
     {
       maxAfters: options.concurrency * WINDOWS_PER_SLOT,
+      ...(hooks.ready ? { ready: hooks.ready } : {}),
       stopped: () => stopping.stopped,
       skipped: (_t, index) => controlsDone[index]?.resolve(undefined),
     },
@@ -224,7 +253,7 @@ export async function runProbe(
   const summary = summarize(tally, facts, env.helper?.summary());
   const ordered = results.sort((a, b) => a.at - b.at).map(({ r }) => r);
   if (!stopping.at) return { results: ordered, summary };
-  const left = abandoned.sort((a, b) => a - b).map((at) => targets[at]!.name);
+  const left = abandoned.sort((a, b) => a - b).map((at) => targets.at(at)!.name);
   return {
     results: ordered,
     summary,

@@ -1,6 +1,14 @@
+/** Items by their place: an array, or a list that makes each when asked. */
+export interface Items<T> {
+  readonly length: number;
+  at(index: number): T | undefined;
+}
+
 export interface SlotHooks<T> {
   /** At most this many `after`s at once: beyond, no item is taken until one ends (default: no limit). */
   maxAfters?: number;
+  /** Before an item is taken: a promise while what takes the results is behind, which the item waits for. */
+  ready?: () => Promise<void> | undefined;
   /** Once true, no more items are taken. */
   stopped?: () => boolean;
   /** Called, after the last item was taken, for each item never taken because of `stopped`. */
@@ -15,7 +23,7 @@ export interface SlotHooks<T> {
  * Resolves when every `after` has ended; rejects with the first error.
  */
 export async function inSlots<T, R>(
-  items: readonly T[],
+  items: Items<T>,
   slots: number,
   work: (item: T) => Promise<R>,
   after: (result: R, item: T, index: number) => Promise<void>,
@@ -45,8 +53,13 @@ export async function inSlots<T, R>(
         await new Promise<void>((resolve) => waiting.push(resolve));
         continue; // the run may have stopped meanwhile
       }
+      const behind = hooks.ready?.();
+      if (behind) {
+        await behind;
+        continue;
+      }
       const index = next++;
-      const item = items[index]!;
+      const item = items.at(index)!;
       working++;
       const result = await work(item);
       working--;
@@ -54,7 +67,7 @@ export async function inSlots<T, R>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(slots, items.length) }, worker));
-  for (let index = next; index < items.length; index++) hooks.skipped?.(items[index]!, index);
+  for (let index = next; index < items.length; index++) hooks.skipped?.(items.at(index)!, index);
   while (running.size > 0) await Promise.all(running);
   if (failure) throw failure.error;
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { InputError } from '../model/input-error.js';
+import type { Remake } from './listed.js';
 import { bareHost, type Unnamed } from './names.js';
 import { parseUrl } from './parse.js';
 import { linesOf, textChunks } from './text-stream.js';
@@ -23,14 +24,29 @@ export interface ListOptions {
   serviceFrom?: 'host' | 'category';
 }
 
-/** Reads a list file (or `-`, standard input) of either kind, told apart by its first line. */
-export async function readList(file: string, options: ListOptions = {}): Promise<Unnamed[]> {
+/** What takes each target of a list as it is read. */
+export type Keep = (entry: Unnamed) => void;
+
+/**
+ * Reads a list file (or `-`, standard input) of either kind, told apart by its first line. Once the kind is
+ * known, `start` is told how a kept target is made again (see ListedTargets) and returns what takes each
+ * target as it is read.
+ */
+export async function readList(
+  file: string,
+  options: ListOptions,
+  start: (remake: Remake) => Keep,
+): Promise<void> {
   const { first, chunks } = await firstLine(textChunks(file));
   const header = first.replace(/^\uFEFF/, '').trim();
   // A .csv file is held to the header; a list is recognised as CSV by its header alone.
-  if (/\.csv$/i.test(file) || header.startsWith('url,category_code'))
-    return readCitizenLab(chunks, file, options);
-  return readUrls(chunks, file);
+  if (/\.csv$/i.test(file) || header.startsWith('url,category_code')) {
+    // The row's other columns were checked as it was read: only its URL and category make the target.
+    const keep = start((url, line, category) => entryOf(url, line, file, category!, options));
+    return readCitizenLab(chunks, file, options, keep);
+  }
+  const keep = start((url, line) => listed(url, [], undefined, (p) => fail(p, file, line), line, file));
+  return readUrls(chunks, file, keep);
 }
 
 /** The first line of the text, and every chunk again (the first ones included). */
@@ -52,8 +68,8 @@ async function firstLine(
 }
 
 /** One URL a line; blank lines and `#` comments (a whole line, or after white space) are skipped. */
-async function readUrls(chunks: AsyncIterable<string>, file: string): Promise<Unnamed[]> {
-  const targets: Unnamed[] = [];
+async function readUrls(chunks: AsyncIterable<string>, file: string, keep: Keep): Promise<void> {
+  let kept = 0;
   let last = 1;
   for await (const { text, line } of linesOf(chunks, file, MAX_LINE)) {
     last = line;
@@ -62,10 +78,10 @@ async function readUrls(chunks: AsyncIterable<string>, file: string): Promise<Un
     const hint = /\.ya?ml$|^\s*(targets|defaults)\s*:|^\s*-\s/.test(url)
       ? ' (a YAML targets file must be named *.yaml or *.yml)'
       : '';
-    targets.push(listed(url, [], undefined, (problem) => fail(`${problem}${hint}`, file, line), line, file));
+    keep(listed(url, [], undefined, (problem) => fail(`${problem}${hint}`, file, line), line, file));
+    kept++;
   }
-  if (targets.length === 0) fail('no targets: the list has no URLs', file, last);
-  return targets;
+  if (kept === 0) fail('no targets: the list has no URLs', file, last);
 }
 
 /** A Citizen Lab test list: one target a row, tagged with its category code. */
@@ -73,7 +89,8 @@ async function readCitizenLab(
   chunks: AsyncIterable<string>,
   file: string,
   options: ListOptions,
-): Promise<Unnamed[]> {
+  keep: Keep,
+): Promise<void> {
   const { parse } = await import('csv-parse');
   const parser = parse({
     bom: true,
@@ -84,7 +101,7 @@ async function readCitizenLab(
   });
   const source = Readable.from(chunks);
   source.on('error', (err) => parser.destroy(err));
-  const targets: Unnamed[] = [];
+  let kept = 0;
   // csv-parse gives the line a record ends on; a row's line is where it starts (a note may span lines).
   let ended = 1;
   let empty = 0;
@@ -93,7 +110,8 @@ async function readCitizenLab(
       record: Record<string, string>;
       info: { lines: number; empty_lines: number };
     }>) {
-      targets.push(row(record, ended + 1 + info.empty_lines - empty, file, options));
+      keep(row(record, ended + 1 + info.empty_lines - empty, file, options));
+      kept++;
       ended = info.lines;
       empty = info.empty_lines;
     }
@@ -106,8 +124,7 @@ async function readCitizenLab(
       fail('invalid CSV: a quote opened on this line is never closed', file, ended + 1);
     fail(`invalid CSV: ${message.replace(/ on line \d+\.?$/, '')}`, file, lines ?? 1);
   }
-  if (targets.length === 0) fail('no targets: the list has a header and no rows', file, 1);
-  return targets;
+  if (kept === 0) fail('no targets: the list has a header and no rows', file, 1);
 }
 
 /** csv-parse's `columns` callback: the header must be Citizen Lab's, in its order. */
@@ -136,8 +153,13 @@ function row(record: Record<string, string>, line: number, file: string, options
         ? 'column "category_code" is empty'
         : `column "category_code": "${category}" is not a code like NEWS or HUMR`,
     );
+  return entryOf(url, line, file, category, options);
+}
+
+function entryOf(url: string, line: number, file: string, category: string, options: ListOptions): Unnamed {
   const service = options.serviceFrom === 'category' ? category : undefined;
-  return listed(url, [category], service, (problem) => at(`column "url": ${problem}`), line, file, category);
+  const problem = (p: string) => fail(`column "url": ${p}`, file, line);
+  return listed(url, [category], service, problem, line, file, category);
 }
 
 function listed(

@@ -2,11 +2,13 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../model/input-error.js';
-import type { Target } from '../model/target.js';
+import type { Target, TargetList } from '../model/target.js';
+import { arrayOf, JoinedTargets, ListedTargets } from './listed.js';
 import { readList, type ListOptions } from './lists.js';
-import { nameAll, type Unnamed } from './names.js';
+import { deriveName, type Unnamed } from './names.js';
 import { parseTargets } from './parse.js';
 import { didYouMean } from './suggest.js';
+import { TakenNames } from './taken.js';
 import { osError } from './text-stream.js';
 
 /** Targets files are hand-written lists; anything bigger is the wrong file. */
@@ -20,17 +22,66 @@ const isYaml = (file: string) => /\.ya?ml$/i.test(file);
  * on standard input. Target names must be unique across all of them; lists' targets get derived ones.
  */
 export async function loadTargets(paths: string[], options: ListOptions = {}): Promise<Target[]> {
+  return arrayOf(await loadTargetList(paths, options));
+}
+
+/**
+ * The targets as loadTargets reads them, those of lists kept compact (ListedTargets): what a run of a
+ * million targets holds of its list.
+ */
+export async function loadTargetList(paths: string[], options: ListOptions = {}): Promise<TargetList> {
   if (paths.length === 0) throw new InputError('no targets file or folder given');
-  const entries: Array<Target | Unnamed> = [];
-  for (const path of paths) {
-    for (const file of path === '-' ? [path] : await filesIn(path)) {
-      const read = isYaml(file) ? parseTargets(await readText(file), file) : await readList(file, options);
-      for (const entry of read) entries.push(entry); // not push(...read): 100,000 arguments overflow the stack
+  const files: string[] = [];
+  for (const path of paths) files.push(...(path === '-' ? [path] : await filesIn(path)));
+  // The YAML files first, for their names: a list's derived name never takes one given explicitly.
+  const named: Array<Target[] | undefined> = [];
+  for (const file of files) named.push(isYaml(file) ? parseTargets(await readText(file), file) : undefined);
+  const explicit = named.flatMap((targets) => targets ?? []);
+  checkUnique(explicit);
+  // A derived name is numbered by its place among them all: its list, and its place there.
+  const lists: ListedTargets[] = [];
+  const nameOf = (ref: number): string => {
+    let i = ref;
+    for (const list of lists) {
+      if (i < list.length) return list.at(i)!.name;
+      i -= list.length;
     }
-  }
-  const targets = nameAll(entries);
-  checkUnique(targets);
-  return targets;
+    throw new RangeError(`no derived name numbered ${ref}`);
+  };
+  const taken = new TakenNames(new Set(explicit.map((t) => t.name)), nameOf);
+  const parts: TargetList[] = [];
+  for (const [i, file] of files.entries())
+    parts.push(named[i] ?? (await readListed(file, options, taken, lists)));
+  return new JoinedTargets(parts);
+}
+
+/**
+ * A list's targets, named in order: the first to derive a name gets it, the next ones "#2", "#3"... So
+ * collisions settle by list order, the same every run. The list joins `lists` (those read before) as soon
+ * as it starts, so that its names can be made again while it is read.
+ */
+async function readListed(
+  file: string,
+  options: ListOptions,
+  taken: TakenNames,
+  lists: ListedTargets[],
+): Promise<ListedTargets> {
+  const before = lists.reduce((n, l) => n + l.length, 0);
+  let list!: ListedTargets;
+  await readList(file, options, (remake) => {
+    list = new ListedTargets(remake);
+    lists.push(list);
+    return (entry: Unnamed) => {
+      const base = deriveName(entry);
+      let name = base;
+      let n = 1;
+      while (taken.has(name)) name = `${base}#${++n}`;
+      taken.add(name, before + list.length);
+      list.add(entry, n > 1 ? n : undefined);
+    };
+  });
+  list.trim();
+  return list;
 }
 
 export interface TargetFilter {
@@ -43,11 +94,13 @@ export interface TargetFilter {
 }
 
 /**
- * The targets that pass every filter given, in their original order. A name or service that
- * matches no target is an InputError: it is a typo, and measuring nothing would hide it.
+ * The targets that pass every filter given, in their original order; with no filter, the list itself. A name
+ * or service that matches no target is an InputError: it is a typo, and measuring nothing would hide it.
  */
-export function filterTargets(targets: Target[], filter: TargetFilter): Target[] {
+export function filterTargets<L extends TargetList>(list: L, filter: TargetFilter): L | Target[] {
   const { only = [], services = [], categories = [] } = filter;
+  if (only.length + services.length + categories.length === 0) return list;
+  const targets = arrayOf(list);
   const names = new Set(targets.map((t) => t.name));
   for (const name of only) {
     if (!names.has(name)) throw new InputError(`unknown target name "${name}"${didYouMean(name, names)}`);

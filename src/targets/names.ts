@@ -31,19 +31,3 @@ export function deriveName(t: Unnamed): string {
   const scheme = t.scheme === 'https' ? '' : `${t.scheme}:`;
   return `${scheme}${host}${port}${path}`;
 }
-
-/**
- * Names every unnamed target, in order, never taking a name given explicitly: the first to derive a
- * name gets it, the next ones "#2", "#3"... So collisions settle by list order, the same every run.
- */
-export function nameAll(entries: Array<Target | Unnamed>): Target[] {
-  const taken = new Set(entries.flatMap((e) => ('name' in e ? [e.name] : [])));
-  return entries.map((e) => {
-    if ('name' in e) return e;
-    const base = deriveName(e);
-    let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}#${n}`;
-    taken.add(name);
-    return { name, ...e };
-  });
-}

@@ -3,6 +3,7 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 
 // A file written piece by piece, in bounded memory, that readers see whole or not at all: the
 // pieces go to a hidden temporary file in the same folder, renamed over the target at the end.
@@ -11,6 +12,30 @@ import path from 'node:path';
 export function temporaryBeside(file: string, suffix = 'tmp'): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.${suffix}`);
 }
+
+/**
+ * While the stream holds more than its high-water mark that the file or pipe has not taken yet: a promise
+ * that settles when it has (or the stream failed or closed, which its writer learns otherwise); else undefined.
+ */
+export function drained(stream: Writable): Promise<void> | undefined {
+  if (!stream.writableNeedDrain || stream.destroyed) return undefined;
+  // One wait per stream, however many workers ask: not three listeners each.
+  let waiting = waits.get(stream);
+  if (!waiting) {
+    const ac = new AbortController();
+    const events = ['drain', 'error', 'close'].map((e) =>
+      once(stream, e, { signal: ac.signal }).catch(() => {}),
+    );
+    waiting = Promise.race(events).then(() => {
+      ac.abort(); // the other two listeners go
+      waits.delete(stream);
+    });
+    waits.set(stream, waiting);
+  }
+  return waiting;
+}
+
+const waits = new WeakMap<Writable, Promise<void>>();
 
 export class AtomicStream {
   readonly temporary: string;
@@ -32,10 +57,16 @@ export class AtomicStream {
 
   /**
    * Writes without waiting for the disk, for a caller that cannot wait (results as they come): the
-   * stream buffers what the disk has not taken yet, and a failure is thrown by \`close\`.
+   * stream buffers what the disk has not taken yet (the caller waits on `behind` before making more),
+   * and a failure is thrown by \`close\`.
    */
   send(text: string): void {
     if (!this.failed) this.out.write(text);
+  }
+
+  /** While the disk is behind: a promise that settles when it has caught up (see `drained`). */
+  behind(): Promise<void> | undefined {
+    return drained(this.out);
   }
 
   /** Flushes and closes the temporary file, leaving it in place (for a caller that converts it). */

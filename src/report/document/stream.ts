@@ -51,6 +51,11 @@ export class DocumentStream {
     await this.out.commit();
   }
 
+  /** While the disk is behind the results: a promise that settles when it has caught up. */
+  behind(): Promise<void> | undefined {
+    return this.out.behind();
+  }
+
   /** Nothing of it is left. */
   abort(): Promise<void> {
     return this.out.abort();
