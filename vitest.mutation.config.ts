@@ -10,6 +10,7 @@ export default defineConfig({
       'test/control-classify.test.ts',
       'test/failure.test.ts',
       'test/service.test.ts',
+      'test/throttle-rule.test.ts',
       'test/quic/classify-quic.test.ts',
       'test/quic/chain.test.ts',
       'test/quic/check.test.ts',
