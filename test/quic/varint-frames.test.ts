@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reader } from '../../src/net/quic/bytes.js';
+import { Reader, tryParse, vector } from '../../src/net/quic/bytes.js';
 import { CryptoStream } from '../../src/net/quic/crypto-stream.js';
 import {
   ackEliciting,
@@ -67,6 +67,57 @@ describe('varints (RFC 9000 §16 and A.1)', () => {
     expect(() => encodeVarint(64, 1)).toThrow(RangeError);
     expect(decodeVarint(hex('9d7f3e'), 0)).toBeUndefined();
     expect(() => new Reader(hex('c2')).varint('x')).toThrow(/truncated/);
+  });
+});
+
+describe('the byte reader and vectors', () => {
+  it('reads each width big-endian and each vector prefix, then demands nothing is left', () => {
+    const r = new Reader(
+      hex('01' + '0203' + '040506' + '0708090a' + '02aabb' + '0001cc' + '000001dd' + '01ee' + '4002f0f1'),
+    );
+    expect([r.u8('a'), r.u16('b'), r.u24('c'), r.u32('d')]).toEqual([0x01, 0x0203, 0x040506, 0x0708090a]);
+    expect([r.vector(1, 'e'), r.vector(2, 'f'), r.vector(3, 'g')]).toEqual([
+      hex('aabb'),
+      hex('cc'),
+      hex('dd'),
+    ]);
+    expect([r.vector('varint', 'h'), r.vector('varint', 'i')]).toEqual([hex('ee'), hex('f0f1')]);
+    expect(() => r.done('all')).not.toThrow();
+  });
+
+  it('keeps a sub-reader inside its bounds, even when the buffer goes on', () => {
+    const r = new Reader(hex('aabbcc' + '40' + '01ff'));
+    const sub = r.sub(4, 'sub');
+    expect(r.pos).toBe(4);
+    expect(sub.bytes(3, 'x')).toEqual(hex('aabbcc'));
+    expect(() => sub.varint('cut')).toThrow(/cut: truncated variable-length integer/);
+    expect(sub.u8('last')).toBe(0x40);
+    expect(() => sub.varint('none')).toThrow(/none: truncated/); // the parent's next byte is not its
+    expect(() => sub.u8('more')).toThrow(/more: 1 bytes wanted, 0 left/);
+    expect(() => r.done('rest')).toThrow(/rest: 2 unexpected trailing bytes/);
+    expect(() => r.bytes(-1, 'negative')).toThrow(/negative/);
+    expect(() => r.bytes(1.5, 'fraction')).toThrow(/fraction/);
+    expect(r.bytes(2, 'rest')).toEqual(hex('01ff'));
+  });
+
+  it('writes each vector prefix, refusing data its prefix cannot count', () => {
+    expect(vector(1, Buffer.alloc(255)).subarray(0, 1)).toEqual(hex('ff'));
+    expect(() => vector(1, Buffer.alloc(256))).toThrow(/256 bytes do not fit a 1-byte length/);
+    expect(vector(2, Buffer.alloc(256)).subarray(0, 2)).toEqual(hex('0100'));
+    expect(vector(3, hex('aa'))).toEqual(hex('000001aa'));
+    expect(vector('varint', Buffer.alloc(64)).subarray(0, 2)).toEqual(hex('4040'));
+  });
+
+  it('turns Malformed into a reason and lets any other error (a bug) through', () => {
+    expect(tryParse(() => new Reader(hex('')).u8('byte'))).toEqual({
+      ok: false,
+      reason: 'byte: 1 bytes wanted, 0 left',
+    });
+    expect(() =>
+      tryParse(() => {
+        throw new TypeError('a bug');
+      }),
+    ).toThrow(TypeError);
   });
 });
 
