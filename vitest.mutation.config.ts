@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: [
       'test/classify.test.ts',
+      'test/classify-redirects.test.ts',
       'test/control-classify.test.ts',
       'test/failure.test.ts',
       'test/service.test.ts',
