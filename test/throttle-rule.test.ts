@@ -173,7 +173,9 @@ describe('what the throttling rule says', () => {
       same_path_rate_bytes_per_second: 48_000,
       abroad_rate_bytes_per_second: 50_000,
       ratio: 3.1,
-      note: `the body came at ${kbit} (settling at ${rateText(15_000)}), slow from abroad too: the server or its path, not censorship`,
+      note:
+        `the body came at ${kbit} (settling at ${rateText(15_000)}), slow from abroad too: the server or ` +
+        'its path, not censorship',
     });
     expect(assessThrottle({ scheme: 'https', own: fast, abroad: fast }).throughput.ratio).toBeUndefined();
     expect(ownText({ ...assessThrottle({ scheme: 'http', own: frozen }).throughput })).toBe(
