@@ -6,6 +6,7 @@ import { diffReports } from '../src/report/diff/diff.js';
 import { renderDiff } from '../src/report/diff/text.js';
 import { renderPrometheus } from '../src/report/prometheus/prometheus.js';
 import { servicesOf } from '../src/classify/service.js';
+import type { RunSummary } from '../src/model/result.js';
 import { reportOf, type Line } from './helpers/reports.js';
 
 const plain = new Chalk({ level: 0 });
@@ -55,8 +56,9 @@ describe('services in diff', () => {
 });
 
 describe('services in Prometheus', () => {
-  it('reachprobe_service_state is a state set per service', () => {
-    const report = reportOf([line('a', 'LINE', 'reset', 'sni'), line('b', 'LINE', 'reachable')]);
+  /** The metrics of a report of `lines`, its summary given `more`. */
+  const metricsOf = (lines: Line[], more: Partial<RunSummary> = {}) => {
+    const report = reportOf(lines);
     const summary = {
       ...report.doc.summary,
       counts: {},
@@ -64,11 +66,24 @@ describe('services in Prometheus', () => {
       vantage: 'online' as const,
       duration_ms: 1,
       services: servicesOf(report.doc.results),
+      ...more,
     };
     const results = report.doc.results.map((r) => ({ ...r, timings: { chain_ms: 1, total_ms: 1 } }));
-    const text = renderPrometheus(results, summary, false);
+    return renderPrometheus(results, summary, false);
+  };
+
+  it('reachprobe_service_state is a state set per service', () => {
+    const text = metricsOf([line('a', 'LINE', 'reset', 'sni'), line('b', 'LINE', 'reachable')]);
     expect(text).toContain('reachprobe_service_state{service="LINE",state="partly blocked"} 1');
     expect(text).toContain('reachprobe_service_state{service="LINE",state="usable"} 0');
     expect(text.match(/^reachprobe_service_state\{/gm)).toHaveLength(6);
+  });
+
+  it('counts the services the summary does not list, per state', () => {
+    const unlisted_services = { services: 7, states: { usable: 3, blocked: 4 } };
+    const text = metricsOf([line('a', 'LINE', 'reset', 'sni')], { unlisted_services });
+    expect(text).toContain('reachprobe_services_unlisted{state="usable"} 3');
+    expect(text).toContain('reachprobe_services_unlisted{state="blocked"} 4');
+    expect(text).toContain('reachprobe_services_unlisted{state="down"} 0');
   });
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   blockHow,
   endpointState,
+  LISTED_SINGLES,
   newServiceTally,
+  ServiceTallies,
   servicesOf,
   serviceVerdict,
   tallyEndpoint,
@@ -146,5 +148,49 @@ describe('a service verdict from its endpoints', () => {
       ['LINE', 'blocked', 1, { blocked: 1 }],
     ]);
     expect(verdicts[1]).toMatchObject({ essential: 0, how: ['reset'], blocked_endpoints: ['l1 (reset)'] });
+  });
+});
+
+describe('the services a run lists', () => {
+  const on = (service: string, name: string, verdict: EndpointResult['verdict']) =>
+    ({ name, service, verdict, blocking: null }) as EndpointResult;
+  /** A URL list's hosts: `n` services of one target each, every `usable`-th of them working. */
+  const hosts = (n: number, usable: number) =>
+    Array.from({ length: n }, (_, i) => on(`h${i}`, `t${i}`, i % usable === 0 ? 'connected' : 'reset'));
+  const tallied = (results: EndpointResult[]) => {
+    const tallies = new ServiceTallies(results);
+    for (const r of results) tallies.add(r);
+    return { listed: tallies.verdicts(), unlisted: tallies.unlistedServices() };
+  };
+
+  it('lists every service while the single-target ones are few enough', () => {
+    const results = [...hosts(LISTED_SINGLES, 2), on('LINE', 'a', 'reset'), on('LINE', 'b', 'connected')];
+    const { listed, unlisted } = tallied(results);
+    expect(listed).toHaveLength(LISTED_SINGLES + 1);
+    expect(listed[0]).toMatchObject({ service: 'h0', state: 'usable' });
+    expect(unlisted).toBeUndefined();
+  });
+
+  it('past the limit: every grouped service, the first single ones not usable, the rest counted', () => {
+    const many = hosts(3 * LISTED_SINGLES, 3);
+    const grouped = [on('LINE', 'a', 'connected'), on('LINE', 'b', 'connected')];
+    const results = [many[0]!, ...grouped, ...many.slice(1)];
+    const { listed, unlisted } = tallied(results);
+    // LINE works, and is listed as a service of two targets; h0 works, and is not.
+    expect(listed.map((v) => v.service).slice(0, 3)).toEqual(['LINE', 'h1', 'h2']);
+    expect(listed).toHaveLength(1 + LISTED_SINGLES);
+    expect(listed.slice(1).every((v) => v.state === 'blocked' && v.endpoints === 1)).toBe(true);
+    expect(listed.at(-1)!.service).toBe(`h${1.5 * LISTED_SINGLES - 1}`);
+    expect(unlisted).toEqual({
+      services: 2 * LISTED_SINGLES,
+      states: { usable: LISTED_SINGLES, blocked: LISTED_SINGLES },
+    });
+  });
+
+  it("without the run's targets (a report read back), lists every service", () => {
+    const tallies = new ServiceTallies();
+    for (const r of hosts(2 * LISTED_SINGLES, 2)) tallies.add(r);
+    expect(tallies.verdicts()).toHaveLength(2 * LISTED_SINGLES);
+    expect(tallies.unlistedServices()).toBeUndefined();
   });
 });

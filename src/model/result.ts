@@ -2,7 +2,7 @@ import type { Blocking, Control, HelperSummary } from './control.js';
 import type { FailureString, Operation } from './failure.js';
 import type { DnsQueryObservation, Observation } from './observation.js';
 import type { QuicResult, QuicVerdictName } from './quic.js';
-import type { ServiceVerdict } from './service.js';
+import type { ServiceVerdict, UnlistedServices } from './service.js';
 import type { ExpectedBlocking, Role } from './target.js';
 import type { Throughput } from './transfer.js';
 import type { BlockedBy, Families, Heuristic, Lingering, RedirectHop, VerdictName } from './verdict.js';
@@ -107,5 +107,7 @@ export interface RunSummary {
   helper?: HelperSummary;
   /** A verdict per service, from its targets' verdicts (absent in reports written before services were judged). */
   services?: ServiceVerdict[];
+  /** The services not in `services` (single-target ones past a limit), counted by state. */
+  unlisted_services?: UnlistedServices;
   notes: string[];
 }

@@ -34,3 +34,9 @@ export interface ServiceVerdict {
   /** One sentence a person can read. */
   reason: string;
 }
+
+/** The services a run's summary leaves out (docs/verdicts.md#services says which), counted by state. */
+export interface UnlistedServices {
+  services: number;
+  states: Partial<Record<ServiceState, number>>;
+}

@@ -163,7 +163,7 @@ export async function runProbe(
   };
 
   const results: Array<{ r: TargetResult; at: number }> = [];
-  const tally = new Tally();
+  const tally = new Tally(targets);
   const emit = (r: TargetResult, at: number) => {
     tally.add(r);
     if (hooks.keepResults !== false) results.push({ r, at });

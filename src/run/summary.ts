@@ -26,8 +26,12 @@ export class Tally {
   foreign = 0;
   foreignUp = 0;
   readonly counts: Partial<Record<VerdictName, number>> = {};
-  /** One small tally per service (never the results): what its verdict needs. */
-  readonly services = new ServiceTallies();
+  /** One small tally per listed service (never the results): what its verdict needs. */
+  readonly services: ServiceTallies;
+
+  constructor(targets: Iterable<{ service: string }>) {
+    this.services = new ServiceTallies(targets);
+  }
 
   add(r: TargetResult) {
     this.targets++;
@@ -79,6 +83,7 @@ export interface RunFacts {
 /** The run's summary: its counts and the notes that say what its results can mean. */
 export function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary | undefined): RunSummary {
   const { vantage, preflight } = facts;
+  const unlisted = tally.services.unlistedServices();
   return {
     started_at: facts.startedAt.toISOString(),
     ended_at: facts.endedAt.toISOString(),
@@ -90,6 +95,7 @@ export function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary |
     dns_preflight: preflight,
     ...(helper ? { helper } : {}),
     services: tally.services.verdicts(),
+    ...(unlisted && { unlisted_services: unlisted }),
     notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
   };
 }

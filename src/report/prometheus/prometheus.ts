@@ -2,7 +2,7 @@ import type { RunSummary, TargetResult, Timings, Vantage } from '../../model/res
 import type { VantagePoint } from '../../model/vantage-point.js';
 import { BLOCKING_VALUES } from '../../model/control.js';
 import { QUIC_VERDICT_NAMES } from '../../model/quic.js';
-import { SERVICE_STATES, type ServiceVerdict } from '../../model/service.js';
+import { SERVICE_STATES, type ServiceVerdict, type UnlistedServices } from '../../model/service.js';
 import { VERDICT_NAMES } from '../../model/verdict.js';
 
 // Metrics in Prometheus' text format, for node_exporter's textfile collector (--prom FILE, written
@@ -168,6 +168,18 @@ function serviceMetrics(m: Metrics, services: ServiceVerdict[]): void {
   );
 }
 
+/** The services the summary does not list (single-target ones past a limit), counted per state. */
+function unlistedMetric(m: Metrics, unlisted: UnlistedServices): void {
+  m.gauge(
+    'reachprobe_services_unlisted',
+    'Services of one target each that the last run counted without a reachprobe_service_state of their own, ' +
+      'per state.',
+    SERVICE_STATES.map((state) =>
+      sample('reachprobe_services_unlisted', { state }, unlisted.states[state] ?? 0),
+    ),
+  );
+}
+
 /** An info metric, as node_exporter's are: the labels carry the facts, the value is always 1. */
 function vantageMetric(m: Metrics, vantage: VantagePoint): void {
   const labels = { label: vantage.label, network: vantage.network ?? '', country: vantage.country ?? '' };
@@ -188,6 +200,7 @@ export function renderPrometheus(
   targetMetrics(m, results, summary.helper !== undefined);
   runMetrics(m, summary, partial);
   if (summary.services) serviceMetrics(m, summary.services);
+  if (summary.unlisted_services) unlistedMetric(m, summary.unlisted_services);
   if (vantage) vantageMetric(m, vantage);
   return m.text();
 }
