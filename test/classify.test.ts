@@ -1142,6 +1142,64 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
   },
 ];
 
+// An application with happy eyeballs uses the family that connects: the verdict is that one's, and
+// the reader is told the other failed (no route over IPv6 being this machine's, not a censor's).
+describe('IPv4 and IPv6 judged apart', () => {
+  const via = 'over TLS with a valid certificate';
+  it.each<[string, Observation[], Verdict['families'], string]>([
+    [
+      'IPv4 works, IPv6 has no route from here',
+      [resolve([V4, V6]), connect(V6, 'network_unreachable'), ...served(V4)],
+      {
+        ipv4: { addresses: [V4], open: true },
+        ipv6: { addresses: [V6], open: false, failure: 'network_unreachable' },
+      },
+      `HTTP 200 from ${V4} ${via}; IPv4 connects while IPv6 fails (network_unreachable: no route from here, ` +
+        'not censorship)',
+    ],
+    [
+      'IPv4 dropped, IPv6 works',
+      [resolve([V4, V6]), connect(V4, 'generic_timeout_error'), ...served(V6)],
+      {
+        ipv4: { addresses: [V4], open: false, failure: 'generic_timeout_error' },
+        ipv6: { addresses: [V6], open: true },
+      },
+      `HTTP 200 from ${V6} ${via}; IPv4 fails (generic_timeout_error) while IPv6 connects`,
+    ],
+    [
+      'both work: no note',
+      [resolve([V4, V6]), connect(V6), ...served(V4)],
+      { ipv4: { addresses: [V4], open: true }, ipv6: { addresses: [V6], open: true } },
+      `HTTP 200 from ${V4} ${via}`,
+    ],
+    [
+      'both fail: the most telling failure of each, no note',
+      [
+        resolve([V4, V4B, V6]),
+        connect(V4, 'generic_timeout_error'),
+        connect(V4B, 'connection_refused'),
+        connect(V6, 'host_unreachable'),
+      ],
+      {
+        ipv4: { addresses: [V4, V4B], open: false, failure: 'connection_refused' },
+        ipv6: { addresses: [V6], open: false, failure: 'host_unreachable' },
+      },
+      `a RST answered the SYN to ${V4B}:443 (connection refused, as a closed port answers too) (all 3 ` +
+        'addresses failed)',
+    ],
+    [
+      'IPv4 only: not judged apart',
+      [resolve([V4, V4B]), connect(V4B), ...served(V4)],
+      undefined,
+      `HTTP 200 from ${V4} ${via}`,
+    ],
+  ])('%s', (_name, checks, families, reason) => {
+    const v = classifyTarget(target(), checks, context());
+    expect(v.families).toStrictEqual(families);
+    expect(v.reason).toBe(reason);
+  });
+});
+
 describe('blocked-by', () => {
   it.each(BLOCKED_BY)('$name', (row) => {
     expect(classifyTarget(row.target ?? target(), row.checks, context()).blockedBy).toBe(row.by);
