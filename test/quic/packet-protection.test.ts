@@ -130,6 +130,7 @@ describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
     const parsed = parseHeader(packet, 0, 0);
     if (!parsed.ok || parsed.value.form !== 'long') throw new Error('not a long header');
     expect(parsed.value.token.toString()).toBe('token');
+    expect(parsed.value.end).toBe(packet.length); // its Length field counts the number, payload and tag
     const opened = unprotect(keys, packet, parsed.value.pnOffset, 5);
     expect('pn' in opened && opened.pn).toBe(7);
   });
@@ -193,6 +194,26 @@ describe('packet headers (RFC 9000 §17)', () => {
     ['a short header without the fixed bit', hex('00aabb'), /short header without the fixed bit/],
     ['a short header shorter than our connection ID', hex('40aa'), /short header connection ID/],
     ['a long header of another version', long(0xc0, 'ff00001d', '', ''), /unknown version 0xff00001d/],
+    [
+      'a long header of version 2, in 8 hex digits',
+      long(0xc0, '00000002', '', ''),
+      /unknown version 0x00000002$/,
+    ],
+    // Truncated anywhere: the reason names the field the datagram ended in.
+    ['an empty datagram', hex(''), /^first byte: 1 bytes wanted, 0 left$/],
+    ['a version cut short', hex('c00000'), /^version: 4 bytes wanted, 2 left$/],
+    ['a destination ID cut short', long(0xc0, V1, '', '').subarray(0, 5), /^destination connection ID: /],
+    [
+      'a source ID cut short',
+      hex('c0' + V1 + '00' + '03aa'),
+      /^source connection ID: 3 bytes wanted, 1 left$/,
+    ],
+    ['an Initial token cut short', long(0xc0, V1, '', '', '05aa'), /^token: 5 bytes wanted, 1 left$/],
+    [
+      'an Initial without its Length',
+      long(0xc0, V1, '', '', '00'),
+      /^length: truncated variable-length integer$/,
+    ],
     ['a 21-byte destination ID', long(0xc0, V1, 'ab'.repeat(21), '', '0000'), /longer than 20 bytes/],
     ['a 21-byte source ID', long(0xc0, V1, '', 'ab'.repeat(21), '0000'), /longer than 20 bytes/],
     ['a long header without the fixed bit', long(0x80, V1, '', '', '0000'), /without the fixed bit/],

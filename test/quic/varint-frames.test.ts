@@ -63,7 +63,7 @@ describe('varints (RFC 9000 §16 and A.1)', () => {
     expect(decodeVarint(hex('25'), 1)).toBeUndefined(); // the offset is past the end
   });
   it('refuses values out of range and says when a buffer ends inside one', () => {
-    expect(() => encodeVarint(2n ** 62n)).toThrow(RangeError);
+    expect(() => encodeVarint(2n ** 62n)).toThrow(/4611686018427387904 is not a QUIC varint/);
     expect(() => encodeVarint(64, 1)).toThrow(RangeError);
     expect(decodeVarint(hex('9d7f3e'), 0)).toBeUndefined();
     expect(() => new Reader(hex('c2')).varint('x')).toThrow(/truncated/);
