@@ -5,6 +5,8 @@ import type net from 'node:net';
 import { dnsHeuristics, type DnsContext } from '../src/classify/dns.js';
 import {
   inContext,
+  ipv6Of,
+  ipv6Opened,
   isSuccess,
   meetsBlocking,
   meetsExpectation,
@@ -1362,7 +1364,11 @@ describe('run context (src/classify/run.ts)', () => {
     ['error', 'offline'],
   ])('inContext: %s while %s -> vantage-offline, keeping what was measured', (verdict, vantage) => {
     const v = measured(verdict);
-    expect(inContext(v, vantage)).toStrictEqual({ ...v, verdict: 'vantage-offline', measured: verdict });
+    expect(inContext(v, { vantage, ipv6: 'unknown' }, [connect(V4, 'connection_refused')])).toStrictEqual({
+      ...v,
+      verdict: 'vantage-offline',
+      measured: verdict,
+    });
   });
 
   it.each<[VerdictName, Vantage]>([
@@ -1373,7 +1379,59 @@ describe('run context (src/classify/run.ts)', () => {
     ['reachable', 'online'],
   ])('inContext: %s while %s -> unchanged', (verdict, vantage) => {
     const v = measured(verdict);
-    expect(inContext(v, vantage)).toBe(v);
+    expect(inContext(v, { vantage, ipv6: 'works' }, [connect(V4, 'connection_refused')])).toBe(v);
+  });
+
+  it.each<[string, boolean[], 'works' | 'broken' | 'unknown']>([
+    ['no domestic control dialled IPv6', [], 'unknown'],
+    ['the one control over IPv6 failed', [false], 'broken'],
+    ['two of three failed', [false, true, false], 'broken'],
+    ['one of two failed (not most)', [false, true], 'works'],
+    ['all opened', [true, true], 'works'],
+  ])('ipv6Of: %s -> %s', (_name, opened, state) => {
+    expect(ipv6Of(opened)).toBe(state);
+  });
+
+  it.each<[string, ConnectObservation[], boolean | undefined]>([
+    ['no IPv6 address dialled', [connect(V4)], undefined],
+    ['the IPv6 address timed out', [connect(V4), connect(V6, 'generic_timeout_error')], false],
+    ['the IPv6 address opened', [connect(V4, 'generic_timeout_error'), connect(V6)], true],
+    ["a try's fresh connection is not a dial", [connect(V4), connect(V6, undefined, { try: 1 })], undefined],
+  ])('ipv6Opened: %s -> %s', (_name, checks, opened) => {
+    expect(ipv6Opened(checks)).toBe(opened);
+  });
+
+  const BROKEN = { vantage: 'online', ipv6: 'broken' } as const;
+
+  it('without working IPv6 here, a timeout over IPv6 alone is unreachable, not a block', () => {
+    const v: Verdict = { ...measured('timeout'), failure: 'generic_timeout_error', blockedBy: 'ip' };
+    const got = inContext(v, BROKEN, [connect(V6, 'generic_timeout_error')]);
+    expect(got).toMatchObject({ verdict: 'unreachable', measured: 'timeout', stage: 'connect' });
+    expect(got.blockedBy).toBeUndefined();
+    expect(got.reason).toMatch(/IPv6 does not work from this vantage point/);
+    expect(inContext(v, { ...BROKEN, ipv6: 'works' }, [connect(V6, 'generic_timeout_error')])).toBe(v);
+  });
+
+  it('without working IPv6 here, an IPv4 failure still counts', () => {
+    const v = measured('timeout');
+    const checks = [connect(V4, 'generic_timeout_error'), connect(V6, 'generic_timeout_error')];
+    expect(inContext(v, BROKEN, checks)).toBe(v);
+    expect(inContext(v, BROKEN, [connect(V4, 'generic_timeout_error')])).toBe(v);
+  });
+
+  it('without working IPv6 here, a dual-stack target reachable over IPv4 says its IPv6 failure is local', () => {
+    const v: Verdict = {
+      verdict: 'reachable',
+      reason: 'HTTP 200',
+      evidence: [],
+      families: {
+        ipv4: { addresses: [V4], open: true },
+        ipv6: { addresses: [V6], open: false, failure: 'generic_timeout_error' },
+      },
+    };
+    const got = inContext(v, BROKEN, [connect(V4), connect(V6, 'generic_timeout_error')]);
+    expect(got.verdict).toBe('reachable');
+    expect(got.reason).toMatch(/^HTTP 200; IPv6 does not work from this vantage point/);
   });
 
   it.each<[VerdictName, VerdictName | undefined, boolean]>([

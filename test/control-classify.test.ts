@@ -176,6 +176,36 @@ const ROWS: Row[] = [
     accessible: true,
   },
   {
+    what: "https: the server's own CAPTCHA for this vantage point, over valid TLS",
+    local: [
+      resolved(),
+      dialled(),
+      handshake(undefined, REAL),
+      page({
+        port: 443,
+        status: 403,
+        title: 'Just a moment...',
+        body_bytes: 400,
+        header_names: ['content-type'],
+      }),
+    ],
+    control: control({ tls: tlsOk(), http: pageAbroad({ port: 443 }) }),
+    verdict: 'reachable',
+    blocking: false,
+    accessible: true,
+    reason:
+      /the server answered this vantage point differently from the helper abroad \(status 403 here, 200/,
+  },
+  {
+    what: 'https: the same page as the helper says nothing more',
+    local: [resolved(), dialled(), handshake(undefined, REAL), page({ port: 443 })],
+    control: control({ tls: tlsOk(), http: pageAbroad({ port: 443 }) }),
+    verdict: 'reachable',
+    blocking: false,
+    accessible: true,
+    reason: /^HTTP 200 from \S+ over TLS with a valid certificate$/,
+  },
+  {
     what: 'http: the same page (dynamic parts differ)',
     scheme: 'http',
     local: [resolved(), dialled(), page()],

@@ -76,6 +76,15 @@ describe('reachprobe doctor on the mock network', () => {
     expect(r.status).toBe(0);
   });
 
+  it("says IPv6 works when a control's IPv6 address answers a connect (a RST from ::1 is an answer)", async () => {
+    const control = network.targets.find((t) => t.role === 'control-domestic')!;
+    const url = new URL(control.url);
+    const r = await doctor('--resolve', `${url.hostname}:${url.port || 443}:127.0.0.1,::1`);
+    expect(line(r, 'IPv6')).toMatch(
+      /^ok .*works: .*control-domestic \(\[::1\]:\d+\) answered a connect over IPv6/,
+    );
+  });
+
   it('says a sink that answers its canaries is not usable, and leaves it out', async () => {
     const r = await doctor('--sink', `${network.check.resolver.address}:${network.check.resolver.port}`);
     expect(line(r, 'sink')).toMatch(

@@ -17,6 +17,7 @@ import { expectValidJsonLines } from './helpers/schema.js';
 const id = randomBytes(3).toString('hex');
 const NS = { world: `rp-world-${id}`, inside: `rp-in-${id}`, abroad: `rp-out-${id}` };
 const SERVER = '10.77.0.1';
+const SERVER6 = 'fd77::1';
 const sh = (...args: string[]) => execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
 const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
 
@@ -38,7 +39,9 @@ function build(): void {
   for (const ns of Object.values(NS)) sh('ip', 'netns', 'add', ns);
   for (const ns of Object.values(NS)) inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
   inNs(NS.world, 'ip', 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
+  inNs(NS.world, 'ip', 'addr', 'add', `${SERVER6}/128`, 'dev', 'lo');
   inNs(NS.world, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+  inNs(NS.world, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
   for (const [side, net] of [
     [NS.inside, 1],
     [NS.abroad, 2],
@@ -50,6 +53,10 @@ function build(): void {
     inNs(side, 'ip', 'addr', 'add', `10.77.${net}.2/24`, 'dev', s);
     inNs(side, 'ip', 'link', 'set', s, 'up');
     inNs(side, 'ip', 'route', 'add', 'default', 'via', `10.77.${net}.1`);
+    // nodad: usable at once, not after duplicate address detection.
+    inNs(NS.world, 'ip', 'addr', 'add', `fd77:${net}::1/64`, 'dev', w, 'nodad');
+    inNs(side, 'ip', 'addr', 'add', `fd77:${net}::2/64`, 'dev', s, 'nodad');
+    inNs(side, 'ip', '-6', 'route', 'add', 'default', 'via', `fd77:${net}::1`);
   }
   // The censor: whatever inside sends to the server's TLS port is dropped; abroad is not filtered.
   inNs(NS.world, 'nft', 'add table inet censor');
@@ -59,15 +66,23 @@ function build(): void {
     'nft',
     `add rule inet censor input ip saddr 10.77.1.0/24 ip daddr ${SERVER} tcp dport 8443 drop`,
   );
+  // No IPv6 for inside: its TCP over IPv6 vanishes (abroad's IPv6 works). Neighbour discovery still
+  // passes, so connects time out rather than finding no route (host_unreachable, a local failure anyway).
+  inNs(NS.world, 'nft', 'add rule inet censor input ip6 saddr fd77:1::/64 meta l4proto tcp drop');
 }
 
-// The server in world: TLS on 8443 (filtered for inside), plain HTTP on 8080; nothing on 9443.
+// The server in world, on both families: TLS on 8443 (filtered for inside), plain HTTP on 8080;
+// nothing on 9443.
 const SERVER_SCRIPT = `
 const https = require('node:https'), http = require('node:http');
 import(${JSON.stringify(path.join(ROOT, 'dist/mock/certs.js'))}).then(({ CERTS }) => {
   const answer = (req, res) => res.end('hello from the world namespace\\n');
-  https.createServer(CERTS.good, answer).listen(8443, '${SERVER}', () =>
-    http.createServer(answer).listen(8080, '${SERVER}', () => console.log('ready')));
+  const listening = [];
+  for (const host of ['${SERVER}', '${SERVER6}']) {
+    listening.push(new Promise((ok) => https.createServer(CERTS.good, answer).listen(8443, host, ok)));
+    listening.push(new Promise((ok) => http.createServer(answer).listen(8080, host, ok)));
+  }
+  Promise.all(listening).then(() => console.log('ready'));
 });`;
 
 let dir: string;
@@ -100,7 +115,16 @@ beforeAll(async () => {
         files.ca,
       ],
       // Its resolver is a port where nothing listens: it measures the probe's addresses, as given.
-      ...['--allow-answers', '10.77.0.0/16', '--resolver', `${SERVER}:5353`, '--timeout', '2'],
+      ...[
+        '--allow-answers',
+        '10.77.0.0/16',
+        '--allow-answers',
+        'fd77::/16',
+        '--resolver',
+        `${SERVER}:5353`,
+        '--timeout',
+        '2',
+      ],
     ],
     ['ip', 'netns', 'exec', NS.abroad],
   );
@@ -114,64 +138,102 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** `check --json` inside, against the helper abroad: the targets, each name:port pinned to addresses. */
+async function checkInside(lines: string[], pins: string[]) {
+  const targets = path.join(dir, `targets-${randomBytes(3).toString('hex')}.yaml`);
+  await writeFile(targets, ['targets:', ...lines].join('\n'));
+  const r = await run(
+    [
+      ...['check', targets, ...pins.flatMap((p) => ['--resolve', p]), '--ca', files.ca],
+      ...['--allow-answers', '10.77.0.0/16', '--allow-answers', 'fd77::/16', '--timeout', '2', '--json'],
+      ...[
+        '--helper',
+        'https://helper.reachprobe.test:8443',
+        '--helper-resolve',
+        'helper.reachprobe.test:8443:10.77.2.2',
+        '--helper-token-file',
+        files.tokens,
+      ],
+    ],
+    {},
+    ['ip', 'netns', 'exec', NS.inside],
+  );
+  const results = expectValidJsonLines(r.stdout);
+  const summary = results.pop()!;
+  return { summary, byName: Object.fromEntries(results.map((l) => [l.name as string, l])) };
+}
+
 describe('probe inside, helper abroad, an nft filter between the probe and the server', () => {
   it.skipIf(missing !== undefined)(
     'an IP block is tcp_ip; what works is false; a port closed everywhere is down',
     async () => {
-      const targets = path.join(dir, 'targets.yaml');
-      await writeFile(
-        targets,
+      const { summary, byName } = await checkInside(
         [
-          'targets:',
           '  - { name: blocked, service: S, url: "https://site.reachprobe.test:8443/" }',
           '  - { name: open, service: S, url: "http://site.reachprobe.test:8080/" }',
           '  - { name: closed, service: S, url: "https://site.reachprobe.test:9443/" }',
-        ].join('\n'),
-      );
-      const pins = [8443, 8080, 9443].flatMap((port) => [
-        '--resolve',
-        `site.reachprobe.test:${port}:${SERVER}`,
-      ]);
-      const r = await run(
-        [
-          ...[
-            'check',
-            targets,
-            ...pins,
-            '--ca',
-            files.ca,
-            '--allow-answers',
-            '10.77.0.0/16',
-            '--timeout',
-            '2',
-            '--json',
-          ],
-          ...[
-            '--helper',
-            'https://helper.reachprobe.test:8443',
-            '--helper-resolve',
-            'helper.reachprobe.test:8443:10.77.2.2',
-            '--helper-token-file',
-            files.tokens,
-          ],
         ],
-        {},
-        ['ip', 'netns', 'exec', NS.inside],
+        [8443, 8080, 9443].map((port) => `site.reachprobe.test:${port}:${SERVER}`),
       );
-      const lines = expectValidJsonLines(r.stdout);
-      const summary = lines.pop()!;
       expect(summary.helper).toMatchObject({ reachable: true, sent: 3, controls: 3 });
       const got = Object.fromEntries(
-        lines.map((l) => [l.name, [l.verdict, l.stage, l.blocking, l.accessible]]),
+        Object.values(byName).map((l) => [l.name, [l.verdict, l.stage, l.blocking, l.accessible]]),
       );
       expect(got).toEqual({
         blocked: ['timeout', 'connect', 'tcp_ip', false],
         open: ['reachable', undefined, false, true],
         closed: ['down', 'connect', false, false],
       });
-      const byName = Object.fromEntries(lines.map((l) => [l.name, l]));
       expect(byName.blocked!['blocked-by']).toBe('ip');
       expect(byName.closed!.reason).toMatch(/fails from abroad too/);
+    },
+  );
+
+  it.skipIf(missing !== undefined)(
+    "IPv6 blackholed for inside: the domestic control's IPv6 fails, so no IPv6 failure counts as blocking",
+    async () => {
+      const both = `${SERVER},${SERVER6}`;
+      const { summary, byName } = await checkInside(
+        [
+          '  - { name: home, service: H, role: control-domestic, url: "http://home.reachprobe.test:8080/" }',
+          '  - { name: dual, service: S, url: "http://site.reachprobe.test:8080/" }',
+          '  - { name: v6only, service: S, url: "http://v6.reachprobe.test:8080/" }',
+          '  - { name: v4blocked, service: S, url: "https://site.reachprobe.test:8443/" }',
+        ],
+        [
+          `home.reachprobe.test:8080:${both}`,
+          `site.reachprobe.test:8080:${both}`,
+          `v6.reachprobe.test:8080:${SERVER6}`,
+          `site.reachprobe.test:8443:${both}`,
+        ],
+      );
+      expect(summary.vantage).toBe('online');
+      expect(summary.notes).toContainEqual(
+        expect.stringMatching(/IPv6 does not work from this vantage point/),
+      );
+      const got = Object.fromEntries(
+        Object.values(byName).map((l) => [l.name, [l.verdict, l.measured_verdict, l.blocking, l.accessible]]),
+      );
+      expect(got).toEqual({
+        home: ['reachable', undefined, false, true],
+        dual: ['reachable', undefined, false, true],
+        // The helper connects to fd77::1 from abroad; here IPv6 fails for every address alike.
+        v6only: ['unreachable', 'timeout', null, null],
+        // IPv4 is blocked on 8443 for inside: a block over IPv4 still counts.
+        v4blocked: ['timeout', undefined, 'tcp_ip', false],
+      });
+      expect(byName.dual!.families).toMatchObject({
+        ipv4: { open: true },
+        ipv6: { open: false, failure: 'generic_timeout_error' },
+      });
+      expect(byName.dual!.reason).toMatch(/IPv6 fails .*IPv6 does not work from this vantage point/);
+      // The helper judged the families apart too: both open abroad.
+      expect((byName.dual!.control as { families: unknown }).families).toMatchObject({
+        ipv4: { open: true },
+        ipv6: { open: true },
+      });
+      expect(byName.dual!.evidence).toContainEqual(expect.stringMatching(/control .*IPv4 open, IPv6 open/));
+      expect((byName.v6only!.control as { tcp: unknown }).tcp).toEqual([{ address: SERVER6, port: 8080 }]);
     },
   );
 });

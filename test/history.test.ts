@@ -1,7 +1,8 @@
 import { Chalk } from 'chalk';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTimeline, digestOf } from '../src/report/history/history.js';
-import { pageData, renderHistoryHtml, scriptSafeJson } from '../src/report/history/html.js';
+import { cellEnds, pageData, renderHistoryHtml, scriptSafeJson } from '../src/report/history/html.js';
+import { plotLibraries } from '../src/report/html/plot-library.js';
 import { renderHistory } from '../src/report/history/text.js';
 import { reportOf, type Line } from './helpers/reports.js';
 
@@ -112,9 +113,9 @@ describe('renderHistory (terminal)', () => {
     expect(text).toMatch(/^ {2}4 +2026-11-23 13:00:00Z +\+50m00s ¦ +1 +1 dns-poisoned +r60\.json$/m);
   });
 
-  it('a line per target: a character per report, a mark before a long pause, and the last verdict', () => {
+  it('a line per service and per target: a character per report, a mark before a long pause, the last state', () => {
     expect(text).toMatch(
-      /^Svc\n {2}a +\.RR¦P +dns-poisoned\n {2}gone +R {2}¦ {3}\(not in the last report\)$/m,
+      /^Svc +pBB¦B +blocked\n {2}a +\.RR¦P +dns-poisoned\n {2}gone +R {2}¦ {3}\(not in the last report\)$/m,
     );
     expect(text).toMatch(/^ +123¦4 +LAST$/m);
   });
@@ -133,6 +134,9 @@ describe('renderHistory (terminal)', () => {
         plain,
       ),
     ).toMatch(/legend: R reset {2}\(blank\) not in that report\n$/);
+    expect(text).toContain(
+      'services: . usable  p partly blocked  B blocked  S throttled  W down  ? unknown\n',
+    );
   });
 
   it('control characters from a report do not reach the terminal', () => {
@@ -157,21 +161,28 @@ describe('renderHistoryHtml', () => {
       ],
     ],
   ]);
-  const page = renderHistoryHtml(t);
+  let page: string;
+  beforeAll(async () => {
+    page = renderHistoryHtml(t, await plotLibraries());
+  });
 
   it('forbids itself every fetch, and loads nothing', () => {
     expect(page).toContain(
       `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ` +
         `'unsafe-inline'; script-src 'unsafe-inline';`,
     );
-    const markup = page.replace(/<script type="application\/json" id="data">.*<\/script>/, '');
+    const markup = page.replace(/<script[^>]*>[^]*?<\/script>/g, '');
     expect(markup).not.toMatch(/\b(src|href)=/);
+    // Plot and d3 inlined, so the page draws offline; their size (about 490 kB) is the page's most.
+    expect(page).toContain('// @observablehq/plot v0.6.17');
+    expect(page.length).toBeGreaterThan(480_000);
+    expect(page.length).toBeLessThan(560_000);
   });
 
   it('report text travels only as escaped JSON: no tag of it reaches the page', () => {
     expect(page).not.toContain('<img');
     expect(page).not.toContain('<!--');
-    expect(page.match(/<\/script>/g)).toHaveLength(2); // the data's and the script's own
+    expect(page.match(/<\/script>/g)).toHaveLength(4); // the data's, d3's, Plot's and the script's own
     const json = /<script type="application\/json" id="data">(.*)<\/script>/.exec(page)![1]!;
     expect(JSON.parse(json)).toEqual(pageData(t));
   });
@@ -184,11 +195,31 @@ describe('renderHistoryHtml', () => {
 
   it('columns are labelled with their start time; a partial report says so', () => {
     const partial = buildTimeline([digestOf(reportOf([['a', 'reachable']], at(0), 'p.json', true))]);
-    expect(pageData(partial).columns[0]).toMatchObject({
+    expect(pageData(partial).reports[0]).toMatchObject({
       label: '2026-11-23 12:00:00Z (partial)',
       partial: true,
     });
-    expect(pageData(partial).columns[0]!.title).toContain('partial: the run was interrupted');
+    expect(pageData(partial).reports[0]!.title).toContain('partial: the run was interrupted');
+  });
+
+  it('a cell spans to the next report of its vantage point, at most twice the usual pause', () => {
+    const labelled = (minute: number, label: string) => {
+      const r = reportOf([['a', 'reachable']], at(minute), `${label}${minute}.json`);
+      r.doc.vantage_point = { label } as NonNullable<typeof r.doc.vantage_point>;
+      return digestOf(r);
+    };
+    const cols = buildTimeline(
+      [0, 10, 20, 60].map((m) => labelled(m, 'bj')).concat(labelled(5, 'sh')),
+    ).columns;
+    // bj at 0, 10, 20, 60 (a long pause), sh at 5 only (an hour: no pause to go by).
+    expect(cellEnds(cols, 'bj').filter((_, i) => cols[i]!.label === 'bj')).toEqual([
+      at(10),
+      at(20),
+      at(40),
+      at(70),
+    ]);
+    expect(cellEnds(cols, 'sh')[1]).toBe(at(65));
+    expect(cellEnds(cols, undefined)[0]).toBe(at(5));
   });
 
   it.each([

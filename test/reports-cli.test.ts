@@ -117,11 +117,15 @@ describe('reachprobe history', () => {
         'm',
       ),
     );
-    expect(r.stdout).toMatch(/^Control \(domestic\)\n {2}control-domestic +\.\.\. +reachable$/m);
-    expect(r.stdout).toMatch(/^News\n {2}news +\.RR +reset, blocking http-failure$/m);
-    expect(r.stdout).toMatch(/^Chat\n {2}chat +\.\.\. +reachable$/m);
-    expect(r.stdout).toMatch(/^Legacy\n {2}retired +\. {4}\(not in the last report\)$/m);
-    expect(r.stdout).toMatch(/^Video\n {2}video + RR +reset, blocking tcp_ip$/m);
+    expect(r.stdout).toMatch(
+      /^Control \(domestic\) +\.\.\. +usable\n {2}control-domestic +\.\.\. +reachable$/m,
+    );
+    expect(r.stdout).toMatch(/^News +\.BB +blocked\n {2}news +\.RR +reset, blocking http-failure$/m);
+    expect(r.stdout).toMatch(/^Chat +\.\.\. +usable\n {2}chat +\.\.\. +reachable$/m);
+    expect(r.stdout).toMatch(
+      /^Legacy +\. {4}\(not in the last report\)\n {2}retired +\. {4}\(not in the last report\)$/m,
+    );
+    expect(r.stdout).toMatch(/^Video + BB +blocked\n {2}video + RR +reset, blocking tcp_ip$/m);
     expect(r.stdout).toContain('legend: . reachable  R reset  (blank) not in that report');
   });
 
@@ -160,8 +164,9 @@ describe('reachprobe history', () => {
     const page = path.join(dir, 'history.html');
     const r = await run(['history', before, after, again, '--html', page]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`wrote ${page}: 3 report(s), 5 target(s)\n`);
     const html = await readFile(page, 'utf8');
+    const kB = Math.round(Buffer.byteLength(html) / 1024);
+    expect(r.stdout).toBe(`wrote ${page}: 3 report(s), 5 service row(s), 5 target row(s), ${kB} kB\n`);
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('"name":"news"');
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -1,6 +1,6 @@
 // `history --db`: time buckets from the store, against a small collection whose counts are worked
 // out by hand below; the terminal, JSON and --compare; the page in headless Chromium.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { makeReport } from '../src/bench/collection.js';
 import type { VerdictName } from '../src/model/verdict.js';
 import { chromium, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ROOT, run } from './helpers/cli.js';
+import { ingestReports, ROOT, run } from './helpers/cli.js';
 
 let dir: string;
 let db: string;
@@ -26,20 +26,15 @@ const COLLECTION: Array<[string | undefined, number, number, VerdictName, Verdic
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-store-history-'));
-  const folder = path.join(dir, 'reports');
-  await mkdir(folder);
-  for (const [i, [label, day, hour, a, b]] of COLLECTION.entries()) {
-    const doc = makeReport({
+  const reports = COLLECTION.map(([label, day, hour, a, b]) =>
+    makeReport({
       ...(label ? { label } : {}),
       at: new Date(Date.UTC(2026, 10, day, hour)),
       targets: ['a', 'b'],
       verdictOf: (t) => (t === 'a' ? a : b),
-    });
-    await writeFile(path.join(folder, `${i}.json`), JSON.stringify(doc));
-  }
-  db = path.join(dir, 'store.duckdb');
-  const r = await run(['ingest', folder, '--db', db]);
-  expect(r.status, r.stderr).toBe(0);
+    }),
+  );
+  db = await ingestReports(path.join(dir, 'reports'), reports);
 }, 30_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -155,6 +150,29 @@ describe('history --db', () => {
     const r = await run(['history', '--db', db, ...(args as string[])]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('--services: a line per vantage point and service, the state most reports of each day had', async () => {
+    const r = await run(['history', '--db', db, '--by', 'day', '--services', '--no-color']);
+    expect(r.status, r.stderr).toBe(0);
+    // svc-0 is target a, svc-1 target b (makeReport); a tie (usable once, blocked once) reads as blocked.
+    expect(r.stdout).toMatch(/^bj-1\n {2}svc-0 {2}BB·\. {2}usable in 2 of 4 report\(s\); last: usable$/m);
+    expect(r.stdout).toMatch(/^ {2}svc-1 {2}\.\.·\. {2}usable in 4 of 4 report\(s\); last: usable$/m);
+    expect(r.stdout).toMatch(/^sh-1\n {2}svc-0 {2}\.\.·· {2}usable in 2 of 2/m);
+    expect(r.stdout).toMatch(/^ {2}svc-1 {2}B\.·· {2}usable in 1 of 2 report\(s\); last: usable$/m);
+    expect(r.stdout).toContain('4 day bucket(s) (UTC) from 2026-11-23 to 2026-11-26; 2 service(s)');
+    const json = JSON.parse(
+      (await run(['history', '--db', db, '--services', '--json', '--label', 'bj-1'])).stdout,
+    ) as { buckets: string[]; services: Array<{ label: string; service: string; cells: unknown[] }> };
+    expect(json.buckets).toEqual([day(23), day(24), day(25), day(26)]);
+    expect(json.services[0]).toEqual({
+      label: 'bj-1',
+      service: 'svc-0',
+      cells: [{ usable: 1, blocked: 1 }, { blocked: 1 }, null, { usable: 1 }],
+    });
+    const refused = await run(['history', '--services', 'x.json']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('--services answers from the store: give --db FILE too');
   });
 
   it('without --db the store options are refused, and a missing store is named', async () => {

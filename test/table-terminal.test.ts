@@ -1,8 +1,10 @@
 // check's table in a real pseudo-terminal (util-linux `script`), at 80, 120 and 200 columns: no line
 // longer than the terminal, a line per service with its verdict, no target row broken; `--wide` and
 // piped output keep whole lines. Needs `npm run build`.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, exec, run } from './helpers/cli.js';
+import stringWidth from 'string-width';
+import { BIN, exec, ROOT, run } from './helpers/cli.js';
 
 const ONLY =
   'control-domestic,control-foreign,sni-innocuous,sni-rst,ip-rst,dns-race,quic-sni,down-everywhere';
@@ -16,8 +18,8 @@ const HEADINGS = [
 ];
 
 /** What the terminal shows: colours dropped, CRLF as newlines (stderr, the progress line, left out). */
-async function inTerminal(columns: number, extra: string[] = []): Promise<string[]> {
-  const command = [process.execPath, BIN, ...ARGS, ...extra].map((a) => `'${a}'`).join(' ');
+async function inTerminal(columns: number, extra: string[] = [], args = ARGS): Promise<string[]> {
+  const command = [process.execPath, BIN, ...args, ...extra].map((a) => `'${a}'`).join(' ');
   const shell = `stty cols ${columns} rows 50; COLUMNS=${columns} ${command} 2>/dev/null`;
   const r = await exec('script', ['-qfec', shell, '/dev/null'], {}, 60_000);
   expect(r.status, r.stderr).toBe(0);
@@ -41,6 +43,23 @@ describe('the check table in a terminal', () => {
     },
     90_000,
   );
+
+  it('CJK names take two columns a character: at 80 columns no line is wider than the terminal', async () => {
+    const scenario = path.join(ROOT, 'test/fixtures/wide-names.yaml');
+    const lines = await inTerminal(80, [], ['check', '--mock', scenario]);
+    // Terminal columns, not UTF-16 units: 微 takes two, the combining accent of café none.
+    expect(Math.max(...lines.map((l) => stringWidth(l)))).toBeLessThanOrEqual(80);
+    expect(lines.some((l) => l.startsWith('微信 WeChat — blocked: reset by SNI'))).toBe(true);
+    expect(lines).toContain('ライン LINE — usable');
+    // Each row whole on its line, its verdict in the column under the others'.
+    const row = lines.find((l) => l.startsWith('  微信长连接上海华东机房  '));
+    const other = lines.find((l) => l.startsWith('  ラインメッセージ配信サーバー  '));
+    expect(row).toMatch(/ reset\b/);
+    expect(other).toMatch(/ reachable\b/);
+    const verdictAt = (l: string, word: string) => stringWidth(l.slice(0, l.indexOf(word)));
+    expect(verdictAt(row!, 'reset')).toBe(verdictAt(other!, 'reachable'));
+    expect(lines.some((l) => l.startsWith('  cafe\u0301-de-flore ') && / reachable\b/.test(l))).toBe(true);
+  }, 90_000);
 
   it('--wide prints whole lines even in a terminal', async () => {
     const lines = await inTerminal(80, ['--wide']);

@@ -2,10 +2,10 @@
 // OONI's `blocking` and `accessible` keys, with OONI's meaning. A failure the helper meets too is
 // the server's, not a censor's; what works abroad and fails here is blocked here.
 import { hostPort } from '../model/addresses.js';
-import type { Blocking, Control } from '../model/control.js';
-import { find, own, type Observation } from '../model/observation.js';
+import type { Blocking, Control, ControlHttp } from '../model/control.js';
+import { find, own, ownDials, type HttpObservation, type Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
-import type { Verdict } from '../model/verdict.js';
+import type { FamilyOutcome, Verdict } from '../model/verdict.js';
 import { pageDifferences } from './http-diff.js';
 import { isSuccess } from './run.js';
 import type { Comparison } from './comparison.js';
@@ -68,10 +68,11 @@ function compare(
 }
 
 function success(target: Target, checks: Observation[], local: Verdict, control: Control): Comparison {
-  // A certificate valid for the name proves the server genuine; a tcp:// target has no page.
-  if (target.scheme !== 'http') return said(local, false, true);
   const here = own(checks, 'http_round_trip').findLast((h) => h.status !== undefined);
   const abroad = control.http;
+  // A certificate valid for the name proves the server genuine; a tcp:// target has no page.
+  if (target.scheme === 'https') return said(ownPage(local, here, abroad), false, true);
+  if (target.scheme !== 'http') return said(local, false, true);
   if (!here || abroad?.status === undefined)
     return unknown(withReason(local, 'the helper abroad got no page to compare it with'));
   const differences = pageDifferences(here, abroad);
@@ -80,6 +81,25 @@ function success(target: Target, checks: Observation[], local: Verdict, control:
     `HTTP ${here.status} from ${here.address}, but not the page the helper abroad ` +
     `got: ${differences.join('; ')} (a blockpage, or a transparent proxy)`;
   return said({ ...local, verdict: 'http-diff', stage: 'http_round_trip', reason }, 'http-diff', false);
+}
+
+/**
+ * Over valid TLS a page unlike the helper's is the server's own answer to this vantage point (a
+ * CAPTCHA, a geo-block): not censorship, but worth saying (OONI's false positive over plain HTTP).
+ */
+function ownPage(
+  local: Verdict,
+  here: HttpObservation | undefined,
+  abroad: ControlHttp | undefined,
+): Verdict {
+  if (!here || abroad?.status === undefined) return local;
+  const differences = pageDifferences(here, abroad);
+  if (differences.length === 0) return local;
+  return withReason(
+    local,
+    `the server answered this vantage point differently from the helper abroad (${differences.join('; ')}): ` +
+      'its own page, over valid TLS, not censorship',
+  );
 }
 
 /**
@@ -185,14 +205,8 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
   return unknown(withReason(local, 'the helper abroad got another certificate, not valid either'));
 }
 
-/** The probe's own dials: the addresses it measured. */
-const dialled = (checks: Observation[]) =>
-  own(checks, 'connect')
-    .filter((c) => c.try === undefined)
-    .map((c) => c.address);
-
 function failure(checks: Observation[], local: Verdict, control: Control): Comparison {
-  const mine = dialled(checks);
+  const mine = ownDials(checks).map((c) => c.address);
   const connected = control.tcp.filter((t) => t.failure === undefined);
   let blocking: Blocking = false;
   if (local.stage === 'connect') {
@@ -238,6 +252,10 @@ export function describeControl(c: Control): string {
       c.dns.failure ? `resolve ${c.dns.failure}` : `resolve ${c.dns.addresses.join(' ') || '(nothing)'}`,
     );
   for (const t of c.tcp) parts.push(`connect ${hostPort(t.address, t.port)} ${t.failure ?? 'open'}`);
+  if (c.families) {
+    const say = (o: FamilyOutcome) => (o.open ? 'open' : (o.failure ?? 'failed'));
+    parts.push(`IPv4 ${say(c.families.ipv4)}, IPv6 ${say(c.families.ipv6)}`);
+  }
   if (c.tls) {
     const cert = c.tls.certificate
       ? `, certificate issued by ${c.tls.certificate.issuer}${c.tls.valid_for_name ? ', valid for the name' : ''}`

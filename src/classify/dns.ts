@@ -62,6 +62,18 @@ function differingReplies(checks: Observation[]): Heuristic[] {
     }));
 }
 
+/**
+ * The addresses only an early reply gave, when replies to one query differ: an on-path injector
+ * answers first and the genuine reply comes last, so what the last reply lacks is forged.
+ */
+export function racedAddresses(checks: Observation[]): string[] {
+  return queries(checks, 'resolver').flatMap((q) => {
+    if (new Set(q.replies.map(signature)).size < 2) return [];
+    const genuine = q.replies[q.replies.length - 1]!.addresses;
+    return q.replies.flatMap((r) => r.addresses).filter((a) => !genuine.includes(a));
+  });
+}
+
 function wrongType(checks: Observation[], ctx: DnsContext): Heuristic[] {
   return queries(checks, 'wrong_type').flatMap((q) => {
     const forged = q.replies.flatMap((r) => r.addresses);

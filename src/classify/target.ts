@@ -5,6 +5,7 @@ import {
   decoyOf,
   find,
   own,
+  ownDials,
   type ConnectObservation,
   type HttpObservation,
   type Observation,
@@ -231,7 +232,7 @@ function triesDecision(checks: Observation[]): Decision | undefined {
 }
 
 function decide(target: Target, checks: Observation[], heuristics: Heuristic[]): Decision {
-  const dials = own(checks, 'connect').filter((c) => c.try === undefined);
+  const dials = ownDials(checks);
   return (
     dnsDecision(checks, heuristics) ??
     connectDecision(dials) ??
@@ -321,7 +322,7 @@ function familyOutcome(dials: ConnectObservation[]): FamilyOutcome {
 
 /** IPv4 and IPv6 judged apart, when the probe dialled addresses of both. */
 function familiesOf(checks: Observation[]): Families | undefined {
-  const dials = own(checks, 'connect').filter((c) => c.try === undefined);
+  const dials = ownDials(checks);
   const v6 = dials.filter((c) => c.address.includes(':'));
   const v4 = dials.filter((c) => !c.address.includes(':'));
   if (v4.length === 0 || v6.length === 0) return undefined;

@@ -66,6 +66,7 @@ function describeOptions(
     decoy_name: options.decoyName ?? null,
     decoy_reuse_ms: options.decoyReuseMs,
     tries: options.tries,
+    max_redirects: options.maxRedirects,
     sni_probe: options.sniProbe ? formatServer(options.sniProbe) : null,
     residual_check_ms: options.residualCheckMs,
     quic: options.quic,

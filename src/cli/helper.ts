@@ -67,6 +67,7 @@ export async function runHelper(flags: HelperFlags): Promise<number> {
     ...(flags.allowAnswers ? { allowAnswers: flags.allowAnswers } : {}),
     ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
     ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+    ...(flags.transfer !== undefined ? { transferBytes: flags.transfer } : {}),
     ...(flags.resolver ? { resolver: flags.resolver } : {}),
     ...(flags.sourceAddress ? { sourceAddress: flags.sourceAddress } : {}),
     ca: (flags.ca ?? []).map(readCa),

@@ -6,6 +6,7 @@ import { writeAtomically } from '../report/document/document.js';
 import { buildGrid, compareGrid, type Grid } from '../report/buckets/buckets.js';
 import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';
+import type { ServiceSample } from '../report/history/events.js';
 
 // `history --db FILE`: the store's time buckets, in the terminal, as JSON, or as one page.
 
@@ -55,13 +56,53 @@ function heldText(labels: Array<string | null>): string {
   return `the store has ${[...named.map((l) => `--label ${l}`), ...unlabelled].join(', ')}`;
 }
 
+/** Each report's service states, from its rows in the store (for --events and --services). */
+export async function storeSamples(paths: string[], flags: StoreHistoryFlags): Promise<ServiceSample[]> {
+  if (paths.length > 0) throw new InputError('--db answers from the store: give no report files with it');
+  const [{ withStore }, { serviceSamples }] = await Promise.all([
+    import('../store/store.js'),
+    import('../store/events-query.js'),
+  ]);
+  const query = {
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+    ...(flags.label ? { labels: flags.label } : {}),
+  };
+  const samples = await withStore(flags.db, false, (c) => serviceSamples(c, query));
+  if (samples.length === 0)
+    throw new InputError('no result in the store for this span and these labels', flags.db);
+  return samples;
+}
+
+/** `--services`: a service's state per bucket and vantage point, from each report's rows. */
+async function runServiceBuckets(flags: StoreHistoryFlags, chalk: ChalkInstance): Promise<number> {
+  if (flags.html !== undefined || flags.compare)
+    throw new InputError('--services prints (or --json): give no --html or --compare with it');
+  const { buildServiceGrid, renderServiceBuckets } = await import('../report/buckets/services.js');
+  const samples = await storeSamples([], flags);
+  const by = flags.by ?? 'day';
+  const span = {
+    ...(flags.since ? { since: flags.since } : {}),
+    ...(flags.until ? { until: flags.until } : {}),
+  };
+  const grid = buildServiceGrid(samples, by, span);
+  const services = grid.rows.map((r) => ({ ...r, cells: r.cells.map((c) => c ?? null) }));
+  process.stdout.write(
+    flags.json
+      ? `${JSON.stringify({ by, buckets: grid.starts, services })}\n`
+      : renderServiceBuckets(grid, chalk),
+  );
+  return EXIT.ok;
+}
+
 export async function runStoreHistory(
   paths: string[],
   flags: StoreHistoryFlags,
   chalk: ChalkInstance,
 ): Promise<number> {
   checkFlags(paths, flags);
-  const [{ withStore }, { bucketCounts, labelsIn }] = await Promise.all([
+  if (flags.services) return runServiceBuckets(flags, chalk);
+  const [{ withStore }, { bucketCounts, bucketRates, labelsIn }] = await Promise.all([
     import('../store/store.js'),
     import('../store/buckets-query.js'),
   ]);
@@ -73,16 +114,21 @@ export async function runStoreHistory(
     ...(flags.until ? { until: flags.until } : {}),
     ...(labels ? { labels } : {}),
   };
-  const { counts, labels: held } = await withStore(flags.db, false, async (c) => {
+  const {
+    counts,
+    rates,
+    labels: held,
+  } = await withStore(flags.db, false, async (c) => {
     const found = await bucketCounts(c, query);
-    return { counts: found, labels: found.length === 0 ? await labelsIn(c) : [] };
+    if (found.length === 0) return { counts: found, rates: [], labels: await labelsIn(c) };
+    return { counts: found, rates: await bucketRates(c, query), labels: [] };
   });
   if (counts.length === 0)
     throw new InputError(
       `no result in the store for this span and these labels (${heldText(held)})`,
       flags.db,
     );
-  const whole = buildGrid(counts, by, query);
+  const whole = buildGrid(counts, by, query, rates);
   const side = flags.compare ? compareGrid(whole, flags.compare) : undefined;
   const grid = side?.grid ?? whole;
   const compared =

@@ -2,7 +2,6 @@ import type { ChalkInstance } from 'chalk';
 import { InputError } from '../model/input-error.js';
 import { writeAtomically } from '../report/document/document.js';
 import { buildTimeline, digestOf, type Digest, type Timeline } from '../report/history/history.js';
-import { renderHistoryHtml } from '../report/history/html.js';
 import { renderHistory } from '../report/history/text.js';
 import { collectReports } from '../report/document/read.js';
 import { buildEvents, sampleOf, type ServiceSample } from '../report/history/events.js';
@@ -12,27 +11,9 @@ import { EXIT } from './meta.js';
 import type { HistoryFlags } from './options.js';
 
 /** The options that only the store answers (and --json, which --events takes too). */
-const STORE_ONLY = ['by', 'since', 'until', 'compare', 'json'] as const;
+const STORE_ONLY = ['by', 'since', 'until', 'compare', 'services', 'json'] as const;
 /** How many reports in a row a new state must hold before --events counts it. */
 const DEFAULT_HOLD = 2;
-
-/** --events from the store: each report's service states, from its rows. */
-async function storeSamples(paths: string[], flags: HistoryFlags & { db: string }): Promise<ServiceSample[]> {
-  if (paths.length > 0) throw new InputError('--db answers from the store: give no report files with it');
-  const [{ withStore }, { serviceSamples }] = await Promise.all([
-    import('../store/store.js'),
-    import('../store/events-query.js'),
-  ]);
-  const query = {
-    ...(flags.since ? { since: flags.since } : {}),
-    ...(flags.until ? { until: flags.until } : {}),
-    ...(flags.label ? { labels: flags.label } : {}),
-  };
-  const samples = await withStore(flags.db, false, (c) => serviceSamples(c, query));
-  if (samples.length === 0)
-    throw new InputError('no result in the store for this span and these labels', flags.db);
-  return samples;
-}
 
 async function fileSamples(paths: string[], labels: string[] | undefined): Promise<ServiceSample[]> {
   const { reports, skipped } = await collectReports(paths, sampleOf);
@@ -54,13 +35,20 @@ async function showEvents(
 }
 
 async function writePage(file: string, timeline: Timeline): Promise<void> {
+  // Plot and d3 (about 490 kB) are read only here, for the page.
+  const [{ renderHistoryHtml }, { plotLibraries }] = await Promise.all([
+    import('../report/history/html.js'),
+    import('../report/html/plot-library.js'),
+  ]);
+  const page = renderHistoryHtml(timeline, await plotLibraries());
   try {
-    await writeAtomically(file, renderHistoryHtml(timeline));
+    await writeAtomically(file, page);
   } catch (err) {
     throw new InputError(`cannot write the page: ${(err as Error).message}`, file);
   }
   process.stdout.write(
-    `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.rows.length} target(s)\n`,
+    `wrote ${file}: ${timeline.columns.length} report(s), ${timeline.services.length} service row(s), ` +
+      `${timeline.rows.length} target row(s), ${Math.round(Buffer.byteLength(page) / 1024)} kB\n`,
   );
 }
 
@@ -79,8 +67,12 @@ function ofLabels(reports: Digest[], wanted: string[] | undefined): Digest[] {
 /** Shows the timeline, or writes it as a page; bad input throws (exit 2). */
 export async function runHistory(paths: string[], flags: HistoryFlags): Promise<number> {
   const chalk = chalkFor(process.stdout, flags.color);
-  if (flags.db !== undefined && flags.events)
+  if (flags.services && flags.events)
+    throw new InputError('--events lists changes per service already: give --events or --services');
+  if (flags.db !== undefined && flags.events) {
+    const { storeSamples } = await import('./history-db.js');
     return showEvents(await storeSamples(paths, { ...flags, db: flags.db }), flags, chalk);
+  }
   if (flags.db !== undefined) {
     const { runStoreHistory } = await import('./history-db.js');
     return runStoreHistory(paths, { ...flags, db: flags.db }, chalk);

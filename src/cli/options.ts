@@ -22,6 +22,7 @@ import {
   vantageLabel,
 } from './flags.js';
 import { optionTable, type FlagsOf } from './option-table.js';
+import { MAX_HELPER_TRANSFER } from '../helper/budget.js';
 
 // Every command's options, one entry each (option-table.ts says how an entry reads). A new option
 // is a new entry here; its command's flags type has it at once, and so, for check's, do doctor,
@@ -282,6 +283,13 @@ export const HELPER = optionTable({
     help: 'targets of one request measured at once (default 32)',
     parse: positiveInteger(1024),
   },
+  transfer: {
+    value: 'bytes',
+    help:
+      'bytes of a body downloaded at most per target, its rate sent to the probe ' +
+      `(default 524288, at most ${MAX_HELPER_TRANSFER}; 0: not measured)`,
+    parse: nonNegativeInteger(MAX_HELPER_TRANSFER),
+  },
   maxTargets: {
     value: 'n',
     help: 'targets in one request at most, 429 beyond (default 1000)',
@@ -377,6 +385,9 @@ export const HISTORY = optionTable({
     value: 'n',
     help: 'with --events: a new state counts once it held for N reports in a row (default 2)',
     parse: positiveInteger(1000),
+  },
+  services: {
+    help: 'with --db: a line per vantage point and service, its state in each bucket (not per target)',
   },
   json: { help: 'with --db or --events: write one JSON object' },
   color: colorSwitch('timeline'),

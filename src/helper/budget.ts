@@ -2,6 +2,12 @@
 // in their request), a request of n targets measures min(n, concurrency) at once, and those slots,
 // all tokens together, are capped: the descriptors the helper uses stay bounded by its limits.
 
+/**
+ * The most a helper's --transfer may be: whoever holds a token picks the URLs, so each target they send
+ * may cost the helper this download (a busy server's bandwidth, not its memory: bodies stream past).
+ */
+export const MAX_HELPER_TRANSFER = 8 * 1024 * 1024;
+
 export interface BudgetLimits {
   /** Targets accepted at once for one token, all its requests together. */
   perToken: number;

@@ -9,14 +9,14 @@ import type {
   ControlTarget,
   ControlTls,
 } from '../model/control.js';
-import type { QuicResult } from '../model/quic.js';
 import { InputError } from '../model/input-error.js';
-import { find, own } from '../model/observation.js';
-import type { TargetResult } from '../model/result.js';
+import { tenths } from '../model/clock.js';
+import { find, own, type Observation } from '../model/observation.js';
 import type { Target } from '../model/target.js';
 import type { Transfer, TransferFigures } from '../model/transfer.js';
 import { targetFromUrl } from '../targets/parse.js';
 import type { ProbeEnv, ProbeOptions } from '../run/options.js';
+import type { Measured } from '../run/result.js';
 import { runProbe } from '../run/run.js';
 
 // The helper's side: the targets a probe sent, measured by the very pipeline `check` runs (its own
@@ -89,8 +89,8 @@ const CERTIFICATE_FAILURES = new Set([
   'ssl_invalid_certificate',
 ]);
 
-function tlsOf(r: TargetResult): ControlTls | undefined {
-  const t = own(r.checks, 'tls_handshake').at(-1);
+function tlsOf(checks: Observation[]): ControlTls | undefined {
+  const t = own(checks, 'tls_handshake').at(-1);
   if (!t) return undefined;
   const f = t.failure?.failure;
   const handshake = f === undefined || CERTIFICATE_FAILURES.has(f);
@@ -106,8 +106,8 @@ function tlsOf(r: TargetResult): ControlTls | undefined {
   };
 }
 
-function httpOf(r: TargetResult): ControlHttp | undefined {
-  const h = own(r.checks, 'http_round_trip').at(-1);
+function httpOf(checks: Observation[]): ControlHttp | undefined {
+  const h = own(checks, 'http_round_trip').at(-1);
   if (!h) return undefined;
   const {
     address,
@@ -143,20 +143,20 @@ function httpOf(r: TargetResult): ControlHttp | undefined {
 const figuresOf = ({ samples: _samples, ...figures }: Transfer): TransferFigures => figures;
 
 /**
- * The helper's QUIC handshake for the probe. The helper marked the target `quic: true` only to measure
- * it: abroad that is no evidence of QUIC, so the verdict is decided again without it (a refused port
- * is `not-offered` there, not a block).
+ * The helper's QUIC handshakes for the probe, classified here and only here. The helper marked the
+ * target `quic: true` only to measure it: abroad that is no evidence of QUIC, so the verdict is
+ * decided without it (a refused port is `not-offered` there, not a block).
  */
-function quicOf(r: TargetResult, q: QuicResult): ControlQuic {
-  const target = targetFromUrl(r.name, r.url, { file: 'result', line: 1 });
-  const { verdict } = classifyQuic({
+function quicOf({ target: { quic: _asked, ...target }, verdict, quic }: Measured): ControlQuic | undefined {
+  if (!quic) return undefined;
+  const q = classifyQuic({
     target,
-    checks: q.checks,
+    checks: quic.observations,
     offeredBy: [],
-    tcp: { verdict: r.verdict, ...(r.stage ? { stage: r.stage } : {}) },
+    tcp: { verdict: verdict.verdict, ...(verdict.stage ? { stage: verdict.stage } : {}) },
   });
   return {
-    verdict,
+    verdict: q.verdict,
     stage: q.stage,
     ...(q.failure ? { failure: q.failure } : {}),
     address: q.address,
@@ -165,19 +165,24 @@ function quicOf(r: TargetResult, q: QuicResult): ControlQuic {
   };
 }
 
-/** One target's measurement, as the control the probe compares with. */
-export function controlOf(r: TargetResult, skipped: string[] = []): Control {
-  const resolved = find(r.checks, 'resolve')[0];
-  const tcp = own(r.checks, 'connect')
+/**
+ * One target's measurement, as the control the probe compares with: built from its observations and
+ * verdict (a helper's run has no domestic control, so no context changes the verdict).
+ */
+export function controlOf(m: Measured, skipped: string[] = []): Control {
+  const { target, checks } = m;
+  const resolved = find(checks, 'resolve')[0];
+  const tcp = own(checks, 'connect')
     .filter((c) => c.try === undefined)
     .map((c) => ({ address: c.address, port: c.port, ...(c.failure ? { failure: c.failure.failure } : {}) }));
   const base: Control = {
     type: 'control',
-    name: r.name,
-    url: r.url,
+    name: target.name,
+    url: target.url,
     tcp,
-    verdict: r.verdict,
-    duration_ms: r.timings.total_ms,
+    ...(m.verdict.families ? { families: m.verdict.families } : {}),
+    verdict: m.verdict.verdict,
+    duration_ms: tenths(m.totalMs),
   };
   if (resolved)
     base.dns = {
@@ -192,14 +197,10 @@ export function controlOf(r: TargetResult, skipped: string[] = []): Control {
       refused: `resolves only to addresses the helper does not connect to (${resolved.addresses.join(' ')})`,
     };
   }
-  const tls = tlsOf(r);
-  const http = httpOf(r);
-  return {
-    ...base,
-    ...(tls ? { tls } : {}),
-    ...(http ? { http } : {}),
-    ...(r.quic ? { quic: quicOf(r, r.quic) } : {}),
-  };
+  const tls = tlsOf(checks);
+  const http = httpOf(checks);
+  const quic = quicOf(m);
+  return { ...base, ...(tls ? { tls } : {}), ...(http ? { http } : {}), ...(quic ? { quic } : {}) };
 }
 
 /**
@@ -223,8 +224,8 @@ export async function measureControls(
       keepResults: false,
       // A client that went away waits for nothing: its measurements are cancelled at once.
       ...(signal ? { signal, graceMs: 0 } : {}),
-      onResult: (r) => {
-        const control = controlOf(r, planned.skipped.get(r.name));
+      onMeasured: (m) => {
+        const control = controlOf(m, planned.skipped.get(m.target.name));
         if (control.refused !== undefined) refused++;
         else measured++;
         onControl(control);

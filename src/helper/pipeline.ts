@@ -4,6 +4,7 @@ import { blockListOf, inList, type DnsServer } from '../model/addresses.js';
 import { dialerFrom } from '../net/tcp.js';
 import { realEnv } from '../run/env.js';
 import { DEFAULT_OPTIONS, type ProbeEnv, type ProbeOptions } from '../run/options.js';
+import { MAX_HELPER_TRANSFER } from './budget.js';
 import { helperOptions } from './measure.js';
 
 // What a helper measures with on the real network: check's pipeline as helperOptions trims it,
@@ -15,6 +16,8 @@ export interface PipelineSettings {
   /** One deadline for every stage, in ms (--timeout). */
   timeoutMs?: number;
   concurrency?: number;
+  /** Body bytes downloaded at most per target, the rate measured (--transfer; 0: not measured). */
+  transferBytes?: number;
   resolver?: DnsServer;
   sourceAddress?: string;
   /** Extra trusted CAs (PEM). */
@@ -40,6 +43,7 @@ export function helperPipeline(s: PipelineSettings): { options: ProbeOptions; en
     ...d,
     timeouts: all ? { dns: all, connect: all, tls: all, http: all } : d.timeouts,
     concurrency: s.concurrency ?? d.concurrency,
+    transferBytes: Math.min(s.transferBytes ?? d.transferBytes, MAX_HELPER_TRANSFER),
     allowedAnswers,
     neverDial: ownAddresses(allowedAnswers),
   });

@@ -2,7 +2,7 @@ import type { FailureString } from './failure.js';
 import type { CertificateSummary, HttpObservation } from './observation.js';
 import type { QuicStage, QuicVerdictName } from './quic.js';
 import type { TransferFigures } from './transfer.js';
-import type { VerdictName } from './verdict.js';
+import type { Families, VerdictName } from './verdict.js';
 
 // The conversation with a helper abroad (`reachprobe helper`, OONI's test helper's role): what the
 // probe asks for, and the control measurement that comes back for each target. control.schema.json
@@ -83,6 +83,8 @@ export interface Control {
   dns?: { addresses: string[]; failure?: FailureString };
   /** A connect to each of the helper's addresses and each of the probe's. */
   tcp: ControlTcp[];
+  /** Per address family, when the helper dialled addresses of both: each judged apart, as the probe does. */
+  families?: Families;
   /** The probe's addresses the helper would not dial, and why ("10.0.0.1 (private (RFC 1918) address)"). */
   not_dialled?: string[];
   tls?: ControlTls;

@@ -170,6 +170,9 @@ export const own = <K extends 'connect' | 'tls_handshake' | 'http_round_trip'>(
   kind: K,
 ) => find(checks, kind).filter((c) => (c as Attempt).purpose === undefined);
 
+/** The probe's own first dials (not a try's fresh connection): one per address it measured. */
+export const ownDials = (checks: Observation[]) => own(checks, 'connect').filter((c) => c.try === undefined);
+
 /** The decoy (innocuous) check of a kind, if one was made. */
 export const decoyOf = <K extends 'tls_handshake' | 'http_round_trip'>(checks: Observation[], kind: K) =>
   find(checks, kind).find((c) => (c as Attempt).purpose === 'decoy');

@@ -57,6 +57,9 @@ export interface Throughput {
   note?: string;
 }
 
+/** Throttling's own scale: a rate ten times lower (or higher) than before is news, whatever the verdict. */
+export const RATE_CHANGE = 10;
+
 /** A rate as people quote throttling: kbit/s, or Mbit/s from 10 Mbit/s. */
 export function rateText(bytesPerSecond: number): string {
   const kbit = (bytesPerSecond * 8) / 1000;

@@ -6,6 +6,7 @@ import {
   resolveByQuery,
   type DnsQueryOptions,
 } from '../checks/dns.js';
+import { racedAddresses } from '../classify/dns.js';
 import { checkHttp } from '../checks/http.js';
 import { checkConnect } from '../checks/tcp.js';
 import { checkTls } from '../checks/tls.js';
@@ -87,11 +88,17 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   const tcp =
     dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
   // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
+  // A forged answer is nobody's server: QUIC, beside TCP, waits for the resolver's listen window
+  // and dials none of the answers an injector raced in (TCP cannot wait: it dialled them already).
+  const notRaced = (raw: Observation[]) => {
+    const raced = racedAddresses(raw);
+    return dialled.filter((a) => !raced.includes(a));
+  };
   const quic =
     overQuic && dialled.length > 0
       ? probeQuic(
           target,
-          dialled,
+          Promise.all(dns.resolverQueries ?? []).then(notRaced),
           ctx,
           tcp.then(
             () => observations,
@@ -100,12 +107,13 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
         )
       : undefined;
   const residual = await tcp;
+  const quicRun = await quic;
   return {
     observations,
     dnsQueries,
     addresses,
     ...(residual ? { residual } : {}),
-    ...(quic ? { quic: await quic } : {}),
+    ...(quicRun ? { quic: quicRun } : {}),
   };
 }
 
@@ -133,6 +141,8 @@ interface DnsWork {
   resolved?: Promise<ResolveObservation>;
   /** The queries that look for injection, which nothing waits for until classification. */
   queries: Array<Promise<Observation>>;
+  /** The resolver's A and AAAA queries with their listen window (some of `queries`). */
+  resolverQueries?: Array<Promise<Observation>>;
 }
 
 /**
@@ -157,6 +167,7 @@ function startDns(host: string, ctx: ProbeContext): DnsWork {
     if (server)
       for (const type of ['A', 'AAAA'] as const) raw({ server, type, purpose: 'resolver', ...window });
   }
+  const resolverQueries = [...queries];
   if (server) raw({ server, type: 'TXT', purpose: 'wrong_type', ...window });
   // Whether the sink is usable is known only when its canary queries end; the classification decides.
   if (env.sink) {
@@ -175,7 +186,7 @@ function startDns(host: string, ctx: ProbeContext): DnsWork {
         queries.push(checkDoh(host, { url, type, timeoutMs: options.timeouts.dns, dispatcher }, watch));
     }
   }
-  return { resolved, queries };
+  return { resolved, queries, resolverQueries };
 }
 
 /**

@@ -35,10 +35,12 @@ export function wantsQuic(target: Target, options: ProbeOptions): boolean {
  */
 export async function probeQuic(
   target: Target,
-  addresses: string[],
+  toDial: Promise<string[]>,
   ctx: ProbeContext,
   tcpChecks: Promise<Observation[]>,
-): Promise<QuicRun> {
+): Promise<QuicRun | undefined> {
+  const addresses = await toDial;
+  if (addresses.length === 0) return undefined;
   const first = await raceAddresses(target, addresses, target.port, ctx);
   const decided = ownOf(first);
   if (!decided.failure) return first;

@@ -1,17 +1,19 @@
 import {
+  contextSaysNothing,
   inContext,
   isSuccess,
   meetsAccessible,
   meetsBlocking,
   meetsExpectation,
   meetsQuic,
+  type RunContext,
 } from '../classify/run.js';
 import { classifyQuic } from '../classify/quic.js';
 import type { QuicResult } from '../model/quic.js';
 import type { Blocking, Control } from '../model/control.js';
 import { tenths } from '../model/clock.js';
 import { find, own, type Observation } from '../model/observation.js';
-import type { TargetResult, Timings, Vantage } from '../model/result.js';
+import type { TargetResult, Timings } from '../model/result.js';
 import type { Target } from '../model/target.js';
 import type { Verdict, VerdictName } from '../model/verdict.js';
 import type { Residual } from './context.js';
@@ -29,7 +31,8 @@ export interface Measured {
   accessible: boolean | null;
   control?: Control;
   checks: Observation[];
-  quic?: QuicResult;
+  /** The QUIC handshakes as observed, classified by whoever builds from them (a result, a control). */
+  quic?: QuicRun;
   addresses: string[];
   startedAt: Date;
   chainMs: number;
@@ -63,7 +66,7 @@ function residualFields(residual: Residual | undefined, verdict: VerdictName) {
 }
 
 /** The QUIC handshakes classified, flagged possibly residual after another target's block on the same UDP port. */
-export function quicResultOf(
+function quicResultOf(
   target: Target,
   run: QuicRun,
   checks: Observation[],
@@ -82,9 +85,9 @@ export function quicResultOf(
   };
 }
 
-/** OONI's keys: in an offline run no failure says anything, so neither do they. */
+/** OONI's keys: where the run's context says a failure means nothing (offline, no IPv6 here), neither do they. */
 function blockingOf(m: Measured, v: Verdict): Pick<TargetResult, 'blocking' | 'accessible'> {
-  return v.verdict === 'vantage-offline'
+  return contextSaysNothing(v, m.verdict)
     ? { blocking: null, accessible: null }
     : { blocking: m.blocking, accessible: m.accessible };
 }
@@ -97,10 +100,12 @@ function controlOf(m: Measured): Pick<TargetResult, 'control'> {
 }
 
 /** The result as reports carry it, the verdict read in the run's context (is the vantage point online?). */
-export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): TargetResult {
+export function toResult(m: Measured, context: RunContext, withHelper: boolean): TargetResult {
   const { target } = m;
-  const v = inContext(m.verdict, vantage);
+  const v = inContext(m.verdict, context, m.checks);
   const blocking = blockingOf(m, v);
+  const quic =
+    m.quic && quicResultOf(target, m.quic, m.checks, m.verdict, m.control?.quic?.stage === 'complete');
   return {
     name: target.name,
     service: target.service,
@@ -122,7 +127,7 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
     ...blocking,
     ...controlOf(m),
-    ...(m.quic ? { quic: m.quic } : {}),
+    ...(quic ? { quic } : {}),
     ...(v.throughput ? { throughput: v.throughput } : {}),
     addresses: m.addresses,
     timings: timingsOf(m.checks, m.chainMs, m.totalMs),
@@ -134,7 +139,7 @@ export function toResult(m: Measured, vantage: Vantage, withHelper: boolean): Ta
       meetsExpectation(v.verdict, target.expect) &&
       meetsBlocking(blocking.blocking, target.expectBlocking, withHelper) &&
       meetsAccessible(blocking.accessible, target.expectAccessible, withHelper) &&
-      meetsQuic(m.quic?.verdict, target.expectQuic),
+      meetsQuic(quic?.verdict, target.expectQuic),
     started_at: m.startedAt.toISOString(),
     checks: m.checks,
   };

@@ -1,7 +1,7 @@
 import { Stopwatch } from '../checks/stopwatch.js';
 import { classifyChain } from '../classify/redirects.js';
 import { classifyTarget } from '../classify/target.js';
-import { vantageOf } from '../classify/run.js';
+import { ipv6Of, ipv6Opened, vantageOf, type RunContext } from '../classify/run.js';
 import { compareWithControl } from '../classify/control.js';
 import type { DnsContext } from '../classify/dns.js';
 import type { RunSummary, TargetResult } from '../model/result.js';
@@ -13,7 +13,7 @@ import { dnsPreflight } from './preflight.js';
 import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import { followRedirects, type Chain } from './redirects.js';
-import { quicResultOf, toResult, type Measured } from './result.js';
+import { toResult, type Measured } from './result.js';
 import { inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
@@ -21,6 +21,12 @@ import { summarize, Tally } from './summary.js';
 export interface RunHooks {
   /** Called as each target finishes (streaming output, progress); `index` is the target's place in the list. */
   onResult?: (result: TargetResult, done: number, total: number, index: number) => void;
+  /**
+   * Takes each target's measurement (its observations and verdict) in place of a result: the helper
+   * builds its controls from them. With it, no result is built, `onResult` is not called and the
+   * summary counts no target.
+   */
+  onMeasured?: (measured: Measured, index: number) => void;
   /** Called when a target starts. */
   onStart?: (target: Target) => void;
   /** Whether to return every result (default); without, they only stream past `onResult`. */
@@ -135,8 +141,6 @@ export async function runProbe(
     const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
     const { verdict, blocking, accessible } = compareWithControl(target, checks, local, control);
-    const quic =
-      run.quic && quicResultOf(target, run.quic, checks, verdict, control?.quic?.stage === 'complete');
     return {
       target,
       verdict,
@@ -144,7 +148,7 @@ export async function runProbe(
       accessible,
       ...(control ? { control } : {}),
       checks,
-      ...(quic ? { quic } : {}),
+      ...(run.quic ? { quic: run.quic } : {}),
       addresses: run.addresses,
       startedAt: at,
       chainMs,
@@ -164,7 +168,9 @@ export async function runProbe(
 
   const results: Array<{ r: TargetResult; at: number }> = [];
   const tally = new Tally(targets);
-  const emit = (r: TargetResult, at: number) => {
+  const emit = (m: Measured, context: RunContext, at: number) => {
+    if (hooks.onMeasured) return hooks.onMeasured(m, at);
+    const r = toResult(m, context, withHelper);
     tally.add(r);
     if (hooks.keepResults !== false) results.push({ r, at });
     hooks.onResult?.(r, tally.targets, targets.length, at);
@@ -179,11 +185,15 @@ export async function runProbe(
     return { promise: new Promise<Measured | undefined>((r) => (resolve = r)), resolve };
   });
   const vantageKnown = Promise.all(controlsDone.map((c) => c.promise)).then((measured) => {
-    const v = vantageOf(measured.flatMap((m) => (m ? [m.verdict.verdict] : [])));
+    const done = measured.filter((m) => m !== undefined);
+    const context: RunContext = {
+      vantage: vantageOf(done.map((m) => m.verdict.verdict)),
+      ipv6: ipv6Of(done.flatMap((m) => ipv6Opened(m.checks) ?? [])),
+    };
     measured.forEach((m, i) => {
-      if (m) emit(toResult(m, v, withHelper), controls[i]!);
+      if (m) emit(m, context, controls[i]!);
     });
-    return v;
+    return context;
   });
   await inSlots(
     controls.concat(rest),
@@ -193,7 +203,7 @@ export async function runProbe(
       const m = await finish(at, probed);
       if (index < controls.length) return controlsDone[index]!.resolve(m);
       // Each measurement is dropped once emitted: nothing holds it until the run ends.
-      if (m) emit(toResult(m, await vantageKnown, withHelper), at);
+      if (m) emit(m, await vantageKnown, at);
     },
     {
       maxAfters: options.concurrency * WINDOWS_PER_SLOT,
@@ -201,10 +211,11 @@ export async function runProbe(
       skipped: (_t, index) => controlsDone[index]?.resolve(undefined),
     },
   );
-  const vantage = await vantageKnown;
+  const context = await vantageKnown;
   const checked = await stopping.settle(preflight);
   const facts = {
-    vantage,
+    vantage: context.vantage,
+    ipv6: context.ipv6,
     preflight: checked === ABANDONED ? {} : checked,
     startedAt,
     endedAt: env.clock.date(),

@@ -1,4 +1,4 @@
-import { isSuccess } from '../classify/run.js';
+import { isSuccess, type Ipv6State } from '../classify/run.js';
 import { ServiceTallies } from '../classify/service.js';
 import type { HelperSummary } from '../model/control.js';
 import type { DnsPreflight, RunSummary, TargetResult, Vantage } from '../model/result.js';
@@ -45,8 +45,14 @@ export class Tally {
   }
 }
 
-function notesOf(tally: Tally, vantage: Vantage, preflight: DnsPreflight): string[] {
+function notesOf(tally: Tally, facts: RunFacts): string[] {
+  const { vantage, preflight } = facts;
   const notes: string[] = dnsNotes(preflight);
+  if (facts.ipv6 === 'broken')
+    notes.push(
+      'most domestic controls failed over IPv6: IPv6 does not work from this vantage point, and no IPv6 ' +
+        'failure of this run means censorship',
+    );
   if (vantage === 'offline')
     notes.push(
       'every domestic control failed: this vantage point looks offline, and no result of this run means censorship',
@@ -74,6 +80,8 @@ function helperNotes(helper: HelperSummary | undefined): string[] {
 
 export interface RunFacts {
   vantage: Vantage;
+  /** Whether IPv6 works here, as the domestic controls' IPv6 dials say. */
+  ipv6: Ipv6State;
   preflight: DnsPreflight;
   startedAt: Date;
   endedAt: Date;
@@ -96,6 +104,6 @@ export function summarize(tally: Tally, facts: RunFacts, helper: HelperSummary |
     ...(helper ? { helper } : {}),
     services: tally.services.verdicts(),
     ...(unlisted && { unlisted_services: unlisted }),
-    notes: [...notesOf(tally, vantage, preflight), ...helperNotes(helper)],
+    notes: [...notesOf(tally, facts), ...helperNotes(helper)],
   };
 }

@@ -1,10 +1,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { BucketCount, BucketSize } from '../report/buckets/buckets.js';
+import type { BucketCount, BucketRate, BucketSize } from '../report/buckets/buckets.js';
 import type { VerdictName } from '../model/verdict.js';
 import { whereOf, type Span } from './span.js';
 
-// The one query `history --db` asks the store: results per label, target, time bucket and
-// verdict. DuckDB sums a year of rows; what comes back is a row per target, bucket and verdict.
+// The queries `history --db` asks the store: results per label, target, time bucket and verdict,
+// and the median transfer rate per label, target and bucket. DuckDB sums a year of rows; what comes
+// back is a row per target, bucket and verdict (or rate).
 
 export interface BucketQuery extends Span {
   by: BucketSize;
@@ -25,6 +26,26 @@ export async function bucketCounts(c: DuckDBConnection, q: BucketQuery): Promise
     bucket: (bucket as Date).toISOString(),
     verdict: verdict as VerdictName,
     n: Number(n),
+  }));
+}
+
+/**
+ * The median transfer rate per label, target and bucket, of the results whose transfer was measured
+ * (whatever their verdict: a throttled result's low rate is the point). DuckDB's median of an even
+ * count is the mean of the middle two.
+ */
+export async function bucketRates(c: DuckDBConnection, q: BucketQuery): Promise<BucketRate[]> {
+  const { where, values } = whereOf(q);
+  const rated = `${where ? `${where} AND` : 'WHERE'} rate_bytes_per_second IS NOT NULL`;
+  const sql =
+    `SELECT label, target, date_trunc('${q.by}', started_at) AS bucket, ` +
+    `median(rate_bytes_per_second) AS rate FROM results ${rated} GROUP BY ALL`;
+  const reader = await c.runAndReadAll(sql, values);
+  return reader.getRowsJS().map(([label, target, bucket, rate]) => ({
+    label: label === null ? null : String(label),
+    target: String(target),
+    bucket: (bucket as Date).toISOString(),
+    median_rate_bytes_per_second: Number(rate),
   }));
 }
 

@@ -33,10 +33,15 @@ export async function chromium(page: string, dir: string, ...args: string[]): Pr
   return r.stdout;
 }
 
+const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&amp;': '&' };
+const decoded = (text: string) => text.replace(/&(lt|gt|quot|amp);/g, (e) => ENTITIES[e]!);
+
 /** The title attributes of the serialized DOM, decoded (Chromium escapes at least & and "). */
 export function titlesIn(dom: string): string[] {
-  const entities: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&amp;': '&' };
-  return [...dom.matchAll(/title="([^"]*)"/g)].map((m) =>
-    m[1]!.replace(/&(lt|gt|quot|amp);/g, (e) => entities[e]!),
-  );
+  return [...dom.matchAll(/title="([^"]*)"/g)].map((m) => decoded(m[1]!));
+}
+
+/** The texts of the SVG title elements (a plot's hover texts), decoded. */
+export function svgTitlesIn(dom: string): string[] {
+  return [...dom.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => decoded(m[1]!));
 }

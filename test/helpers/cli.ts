@@ -1,6 +1,7 @@
 // The built binary, as a user runs it: stdout, stderr and exit status. Shared by the CLI tests.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,4 +56,14 @@ export async function mockReport(scenario: string, out: string): Promise<string>
   const r = await run(['check', '--mock', scenario, '-o', out, '--json']);
   if (r.status !== 0) throw new Error(`check --mock ${scenario} exited ${r.status}: ${r.stderr}`);
   return out;
+}
+
+/** Writes the reports into `folder` (0.json, 1.json...) and ingests them into a new store beside it. */
+export async function ingestReports(folder: string, docs: unknown[]): Promise<string> {
+  await mkdir(folder);
+  for (const [i, doc] of docs.entries()) await writeFile(path.join(folder, `${i}.json`), JSON.stringify(doc));
+  const db = path.join(path.dirname(folder), 'store.duckdb');
+  const r = await run(['ingest', folder, '--db', db]);
+  if (r.status !== 0) throw new Error(`ingest failed: ${r.stderr}`);
+  return db;
 }

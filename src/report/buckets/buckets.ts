@@ -25,9 +25,19 @@ export interface BucketCount {
   n: number;
 }
 
+/** The median transfer rate of a target's results in a bucket, where any was measured. */
+export interface BucketRate {
+  label: string | null;
+  target: string;
+  bucket: string;
+  median_rate_bytes_per_second: number;
+}
+
 export interface Cell {
   counts: Partial<Record<VerdictName, number>>;
   total: number;
+  /** The median transfer rate of the bucket's results that measured one (body bytes a second). */
+  median_rate_bytes_per_second?: number;
 }
 
 export interface BucketRow {
@@ -62,7 +72,7 @@ export function mostCommon(c: Cell): VerdictName {
  * The start of the bucket holding `t`: hours and days are fixed in UTC; weeks start on Monday, as
  * date_trunc('week') does.
  */
-function truncate(t: number, by: BucketSize): number {
+export function truncate(t: number, by: BucketSize): number {
   const monday = by === 'week' ? 4 * 86_400_000 : 0; // 1970-01-01 was a Thursday
   return Math.floor((t - monday) / STEP_MS[by]) * STEP_MS[by] + monday;
 }
@@ -73,8 +83,9 @@ export interface Span {
   until?: string;
 }
 
-function startsOf(counts: BucketCount[], by: BucketSize, span: Span): string[] {
-  const times = counts.map((c) => Date.parse(c.bucket));
+/** Every bucket's start from the first of `buckets` (ISO starts) to the last, the span's too. */
+export function startsOf(buckets: string[], by: BucketSize, span: Span): string[] {
+  const times = buckets.map((b) => Date.parse(b));
   if (span.since !== undefined) times.push(truncate(Date.parse(span.since), by));
   if (span.until !== undefined) times.push(truncate(Date.parse(span.until) - 1, by));
   if (times.length === 0) return [];
@@ -95,8 +106,25 @@ function byLabel(a: BucketRow, b: BucketRow): number {
   return a.label < b.label ? -1 : 1;
 }
 
-export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}): Grid {
-  const starts = startsOf(counts, by, span);
+/** Each rate into the cell of its row and bucket (a rate comes from a result, so the cell is there). */
+function addRates(rows: Map<string, BucketRow>, column: Map<string, number>, rates: BucketRate[]): void {
+  for (const r of rates) {
+    const cell = rows.get(rowKey(r.label, r.target))?.cells[column.get(new Date(r.bucket).toISOString())!];
+    if (cell) cell.median_rate_bytes_per_second = r.median_rate_bytes_per_second;
+  }
+}
+
+export function buildGrid(
+  counts: BucketCount[],
+  by: BucketSize,
+  span: Span = {},
+  rates: BucketRate[] = [],
+): Grid {
+  const starts = startsOf(
+    counts.map((c) => c.bucket),
+    by,
+    span,
+  );
   const column = new Map(starts.map((s, i) => [s, i]));
   const rows = new Map<string, BucketRow & { latest: number }>();
   for (const c of counts) {
@@ -116,6 +144,7 @@ export function buildGrid(counts: BucketCount[], by: BucketSize, span: Span = {}
     cell.total += c.n;
     rows.set(key, row);
   }
+  addRates(rows, column, rates);
   const services = [...new Set([...rows.values()].map((r) => r.service))];
   const ordered = [...rows.values()].sort(
     (a, b) => byLabel(a, b) || services.indexOf(a.service) - services.indexOf(b.service),

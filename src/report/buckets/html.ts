@@ -1,4 +1,5 @@
 import { isSuccess } from '../../classify/run.js';
+import { RATE_CHANGE, rateText } from '../../model/transfer.js';
 import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
 import type { BucketRow, Grid } from './buckets.js';
 import { BUCKET_SCRIPT, BUCKET_STYLE } from './page.js';
@@ -15,8 +16,22 @@ export interface BucketPageData {
   verdicts: VerdictName[];
   /** Indexes into `verdicts` of the verdicts that count as reachable. */
   success: number[];
-  groups: Array<{ title: string; rows: Array<{ name: string; cells: Array<number[] | 0> }> }>;
+  groups: Array<{
+    title: string;
+    rows: Array<{ name: string; cells: Array<number[] | 0>; rates?: Array<RateMark | 0> }>;
+  }>;
   differences: { title: string; lines: string[] } | null;
+}
+
+/** A bucket's median transfer rate as the hover says it, and whether it is tenfold below the row's fastest. */
+export type RateMark = [text: string, fell: boolean];
+
+/** The row's median rates, when any bucket measured one (0 where none did). */
+function ratesOf(row: BucketRow): { rates?: Array<RateMark | 0> } {
+  const rates = row.cells.map((c) => c?.median_rate_bytes_per_second);
+  if (rates.every((r) => r === undefined)) return {};
+  const top = Math.max(...rates.filter((r): r is number => r !== undefined));
+  return { rates: rates.map((r) => (r === undefined ? 0 : [rateText(r), r * RATE_CHANGE <= top])) };
 }
 
 const VERDICT_INDEX = new Map(VERDICT_NAMES.map((v, i) => [v, i]));
@@ -37,9 +52,11 @@ function groupsOf(grid: Grid, compared: boolean): BucketPageData['groups'] {
   for (const row of grid.rows) {
     const title = compared ? row.service : `${labelName(row.label)} / ${row.service}`;
     if (groups.at(-1)?.title !== title) groups.push({ title, rows: [] });
-    groups
-      .at(-1)!
-      .rows.push({ name: compared ? `${row.name} @${labelName(row.label)}` : row.name, cells: cellsOf(row) });
+    groups.at(-1)!.rows.push({
+      name: compared ? `${row.name} @${labelName(row.label)}` : row.name,
+      cells: cellsOf(row),
+      ...ratesOf(row),
+    });
   }
   return groups;
 }

@@ -13,6 +13,7 @@ export const BUCKET_STYLE =
 th.time { font-size: 10px; }
 td.cell { width: 9px; min-width: 9px; height: 14px; border-radius: 1px; }
 #differences li { margin: .2em 0; }
+.fell { box-shadow: inset 0 0 0 2px #000c; }
 ${Array.from({ length: 11 }, (_, i) => `.s${i} { background: hsl(${i * 12},70%,${i === 10 ? 40 : 45}%); }`).join('\n')}
 `;
 
@@ -22,6 +23,10 @@ export const BUCKET_SCRIPT =
   const scale = document.getElementById('scale');
   const absent = el('span', 'swatch absent');
   scale.append('share reachable: none', el('span', 'ramp'), 'all;', absent, 'no report');
+  if (data.groups.some((g) => g.rows.some((r) => r.rates))) {
+    const fell = el('span', 'swatch fell');
+    scale.append(';', fell, 'median transfer rate 10x or more below the fastest of its row (hover: the rate)');
+  }
 
   const table = document.getElementById('heatmap');
   const head = table.createTHead().insertRow();
@@ -47,9 +52,13 @@ export const BUCKET_SCRIPT =
       lines.push(verdict + ' ' + n);
     }
     const share = ok / total;
+    // [text, fell]: the bucket's median transfer rate, and whether it is tenfold below the row's fastest.
+    const rate = row.rates ? row.rates[i] : 0;
+    if (rate) lines.push('median rate ' + rate[0] + (rate[1] ? ' (10x or more below its fastest)' : ''));
     // Tenths, rounded down: only a cell where every result was reachable is the full green.
-    const td = el('td', 'cell s' + Math.floor(share * 10));
+    const td = el('td', 'cell s' + Math.floor(share * 10) + (rate && rate[1] ? ' fell' : ''));
     td.dataset.share = share.toFixed(3);
+    if (rate) td.dataset.rate = rate[0];
     td.title = row.name + ', ' + data.buckets[i] + ': ' + Math.round(share * 100) + '% reachable (' + ok + ` +
   `' of ' + total + ')\\n' + lines.join('\\n');
     drawn++;

@@ -8,6 +8,7 @@ import {
   type Grid,
 } from './buckets.js';
 import { countsText, paintFor } from '../terminal/table.js';
+import { fastest, rateGlyph, rateLegend, rateSpan } from '../terminal/rates.js';
 import { printable } from '../terminal/words.js';
 
 // `history --db` in the terminal: a line per vantage point and target, a character per bucket
@@ -38,6 +39,15 @@ function summaryOf(row: BucketRow): string {
   return `${Math.round((100 * ok) / total)}% reachable of ${total}`;
 }
 
+/** Under a row whose results measured a rate: a character per bucket, its height the median rate there. */
+function rateLine(row: BucketRow, indent: number, chalk: ChalkInstance): string[] {
+  const rates = row.cells.map((c) => c?.median_rate_bytes_per_second);
+  if (rates.every((r) => r === undefined)) return [];
+  const top = fastest(rates);
+  const strip = rates.map((r) => rateGlyph(r, top, chalk)).join('');
+  return [`  ${''.padEnd(indent)}  ${strip}  ${rateSpan(rates, 'median rate')}`];
+}
+
 /** Rows under a heading per vantage point and service; compared, under one per service, each name with its label. */
 function rowLines(grid: Grid, chalk: ChalkInstance, compared: boolean): string[] {
   const named = (r: BucketRow) =>
@@ -53,6 +63,7 @@ function rowLines(grid: Grid, chalk: ChalkInstance, compared: boolean): string[]
     const lastly = paintFor(chalk, mostCommon(last))(`last: ${countsText(last.counts)}`);
     lines.push(
       `  ${named(row).padEnd(width)}  ${row.cells.map((c) => glyph(c, chalk)).join('')}  ${summaryOf(row)}; ${lastly}`,
+      ...rateLine(row, width, chalk),
     );
   }
   return lines;
@@ -94,6 +105,9 @@ export function renderBuckets(grid: Grid, chalk: ChalkInstance, compared?: Compa
     '',
     `legend: a character per ${by}, its height the share of results that were reachable ` +
       `(${LEVELS.at(-1)} all, ${LEVELS[0]} none), ${NONE} no report`,
+    ...(grid.rows.some((r) => r.cells.some((c) => c?.median_rate_bytes_per_second !== undefined))
+      ? [rateLegend(`the median transfer rate of a ${by}`)]
+      : []),
   ];
   if (compared) {
     const { labels: pair, differences } = compared;

@@ -1,4 +1,5 @@
 import type { TargetResult } from '../../model/result.js';
+import { RATE_CHANGE } from '../../model/transfer.js';
 import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from '../document/target-outcome.js';
 import type { ReadReport } from '../document/read.js';
 import { servicesOf } from '../../classify/service.js';
@@ -55,9 +56,6 @@ function changeOf(
   if (after) return { change: 'appeared', name, service: after.service, new: outcomeOf(after) };
   return { change: 'vanished', name, service: before!.service, old: outcomeOf(before!) };
 }
-
-/** Throttling's own scale: a rate ten times lower (or higher) than before is news, whatever the verdict. */
-const RATE_CHANGE = 10;
 
 function rateMoved(old: TargetOutcome, now: TargetOutcome): boolean {
   const [a, b] = [old.rate_bytes_per_second, now.rate_bytes_per_second];

@@ -1,9 +1,12 @@
+import { servicesOf } from '../../classify/service.js';
+import type { ServiceState } from '../../model/service.js';
 import { VERDICT_NAMES, type VerdictName } from '../../model/verdict.js';
 import { outcomeOf, refOf, type TargetOutcome, type ReportRef } from '../document/target-outcome.js';
 import type { ReadReport } from '../document/read.js';
 
-// Many reports as one timeline: a column per report (oldest first), a row per target (grouped by
-// service), an outcome per cell. The renderers (terminal, HTML) only lay this out.
+// Many reports as one timeline: a column per report (oldest first), a row per service (its state,
+// src/classify/service.ts) and a row per target under it, an outcome per cell. The renderers
+// (terminal, HTML) only lay this out.
 
 /** What history keeps of a report: enough for its column, not the checks and evidence. */
 export interface Digest {
@@ -11,6 +14,15 @@ export interface Digest {
   /** The vantage point's label (`check --label`), when the report has one. */
   label?: string;
   results: Array<{ name: string; service: string; outcome: TargetOutcome }>;
+  services: ServiceOutcome[];
+}
+
+/** A service's state in one report, and why. */
+export interface ServiceOutcome {
+  service: string;
+  state: ServiceState;
+  how: string[];
+  reason: string;
 }
 
 export function digestOf(r: ReadReport): Digest {
@@ -18,6 +30,12 @@ export function digestOf(r: ReadReport): Digest {
     ref: refOf(r),
     ...(r.doc.vantage_point ? { label: r.doc.vantage_point.label } : {}),
     results: r.doc.results.map((t) => ({ name: t.name, service: t.service, outcome: outcomeOf(t) })),
+    services: servicesOf(r.doc.results).map(({ service, state, how, reason }) => ({
+      service,
+      state,
+      how,
+      reason,
+    })),
   };
 }
 
@@ -42,10 +60,19 @@ export interface Row {
   cells: Array<TargetOutcome | undefined>;
 }
 
+/** A service's states over the reports, per vantage point when the reports come from more than one. */
+export interface ServiceRow {
+  service: string;
+  label?: string;
+  cells: Array<ServiceOutcome | undefined>;
+}
+
 export interface Timeline {
   columns: Column[];
   /** Grouped by service; services and targets in the order they first appear. */
   rows: Row[];
+  /** In the order of `rows`' services; a service's vantage points in the order they first appear. */
+  services: ServiceRow[];
 }
 
 const startOf = (d: Digest) => Date.parse(d.ref.started_at);
@@ -77,9 +104,31 @@ function columnsOf(digests: Digest[]): Column[] {
   });
 }
 
+/** Two vantage points alternating in one row would read as flapping: each gets rows of its own. */
+const apartOf = (digests: Digest[]) => new Set(digests.map((d) => d.label)).size > 1;
+
+function serviceRowsOf(digests: Digest[], rows: Row[]): ServiceRow[] {
+  const apart = apartOf(digests);
+  const found = new Map<string, ServiceRow>();
+  digests.forEach((d, column) => {
+    const label = apart ? d.label : undefined;
+    for (const outcome of d.services) {
+      const key = JSON.stringify([outcome.service, label ?? null]);
+      const row = found.get(key) ?? {
+        service: outcome.service,
+        ...(label === undefined ? {} : { label }),
+        cells: new Array<ServiceOutcome | undefined>(digests.length).fill(undefined),
+      };
+      row.cells[column] = outcome;
+      found.set(key, row);
+    }
+  });
+  const order = [...new Set(rows.map((r) => r.service))];
+  return [...found.values()].sort((a, b) => order.indexOf(a.service) - order.indexOf(b.service));
+}
+
 function rowsOf(digests: Digest[]): Row[] {
-  // Two vantage points alternating in one row would read as flapping: each gets rows of its own.
-  const apart = new Set(digests.map((d) => d.label)).size > 1;
+  const apart = apartOf(digests);
   const rows = new Map<string, Row>();
   digests.forEach((d, column) => {
     const label = apart ? d.label : undefined;
@@ -109,12 +158,15 @@ function rowsOf(digests: Digest[]): Row[] {
 /** The timeline of the reports, or of the `last` most recent ones. */
 export function buildTimeline(digests: Digest[], last?: number): Timeline {
   const shown = chronological(digests).slice(last === undefined ? 0 : -last);
-  return { columns: columnsOf(shown), rows: rowsOf(shown) };
+  const rows = rowsOf(shown);
+  return { columns: columnsOf(shown), rows, services: serviceRowsOf(shown, rows) };
 }
 
-/** A row's name as shown: the target, and its vantage point when the timeline has several. */
-export const rowName = (row: Row): string =>
-  row.label === undefined ? row.name : `${row.name} @${row.label}`;
+/** A row's name as shown: the target (or service), and its vantage point when the timeline has several. */
+export const rowName = (row: Row | ServiceRow): string => {
+  const name = 'name' in row ? row.name : row.service;
+  return row.label === undefined ? name : `${name} @${row.label}`;
+};
 
 /** The verdicts the timeline shows, in the usual order (for a legend of only what is there). */
 export function verdictsIn(timeline: Timeline): VerdictName[] {

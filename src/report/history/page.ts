@@ -1,77 +1,78 @@
-// The style and script of the history page (history-html.ts), after page-shell.ts's own (which
-// reads the page's JSON data, PageData). The script builds the legend and the heatmap: one row per
-// target under its service's row, one column per report labelled with its start time, then the
-// counts per report. Text goes in with textContent and title only, never innerHTML: the data holds
-// strings from reports.
+// The style and script of the history page (html.ts), after page-shell.ts's own (which reads the
+// page's JSON data, PageData). The script draws with Observable Plot (inlined before it): a row per
+// service and vantage point, coloured by state, on a time axis (Plot picks ticks from minutes to
+// months); a tick per report along the top; then, in a <details> the reader opens, a row per target
+// coloured by verdict. A cell's evidence is its hover title and, on a click, the panel under the
+// plot. Plot writes every text with textContent: the data holds strings from reports.
 
 export const PAGE_STYLE = `
-#legend { display: flex; flex-wrap: wrap; gap: .3em 1.2em; margin: .8em 0 1.2em; }
-#legend .item { display: inline-flex; align-items: center; gap: .35em; }
-th.time { font-size: 11px; }
-th.time.partial { color: #b00; font-style: italic; }
-td.cell { width: 14px; min-width: 14px; height: 14px; border-radius: 2px; }
-td.count { font-size: 11px; text-align: center; color: #333; }
-.gap { border-left: 3px double #555; }
+.plot figure { margin: 0; }
+.plot svg { overflow: visible; }
+#evidence { white-space: pre-wrap; background: #f6f6f6; padding: .6em .8em; border-radius: 4px; min-height: 3em; }
+#targets summary { cursor: pointer; font-weight: bold; margin: .8em 0; }
+.plot rect[data-cell] { cursor: pointer; }
 `;
 
 export const PAGE_SCRIPT = `
-  const gap = (i) => (data.columns[i].long_gap ? ' gap' : '');
-  const table = document.getElementById('heatmap');
-  const body = table.createTBody();
-  const groupRow = (text) => {
-    const th = el('th', '', text);
-    th.colSpan = data.columns.length + 1;
-    const tr = body.insertRow();
-    tr.className = 'group';
-    tr.appendChild(th);
-  };
-  const row = (label, fill) => {
-    const tr = body.insertRow();
-    tr.appendChild(label);
-    data.columns.forEach((c, i) => tr.appendChild(fill(c, i)));
-  };
-  const swatched = (verdict, text) => {
-    const th = el('th', 'name');
-    th.append(el('span', 'swatch v-' + verdict), ' ' + text);
-    return th;
-  };
-
   document.getElementById('heading').textContent = data.heading;
-  const legend = document.getElementById('legend');
-  for (const v of data.verdicts) {
-    const item = el('span', 'item');
-    item.title = v.description;
-    item.append(el('span', 'swatch v-' + v.name), v.name);
-    legend.appendChild(item);
-  }
-  const absent = el('span', 'item');
-  absent.append(el('span', 'swatch absent'), 'not in that report');
-  legend.appendChild(absent);
-
-  const head = table.createTHead().insertRow();
-  head.appendChild(el('th', '', ''));
-  data.columns.forEach((c, i) => {
-    const th = el('th', 'time' + gap(i) + (c.partial ? ' partial' : ''), c.label);
-    th.title = c.title;
-    head.appendChild(th);
-  });
-
-  let service;
-  for (const r of data.rows) {
-    if (r.service !== service) groupRow(r.service);
-    service = r.service;
-    row(el('th', 'name', r.name), (c, i) => {
-      const cell = r.cells[i];
-      const td = el('td', 'cell' + gap(i) + (cell ? ' v-' + cell.verdict : ' absent'));
-      td.title = cell ? cell.title : r.name + ': not in this report';
-      return td;
+  const evidence = document.getElementById('evidence');
+  const width = Math.max(320, document.body.clientWidth);
+  const longest = (names) => Math.max(...names.map((n) => n.length));
+  const short = (name) => (name.length > 30 ? name.slice(0, 29) + '\\u2026' : name);
+  let drawn = 0;
+  // Cells as Plot's data: one per report that has the row.
+  const cellsOf = (rows, key) =>
+    rows.flatMap((r) =>
+      r.cells.flatMap((c) =>
+        c ? [{ y: r.name, x1: new Date(c.x1), x2: new Date(c.x2), fill: c[key], title: c.title }] : [],
+      ),
+    );
+  // Plot's render hook: the drawn rects, in the order of the index, answer a click with their evidence.
+  const clickable = (cells) => (index, scales, values, dimensions, context, next) => {
+    const g = next(index, scales, values, dimensions, context);
+    g.querySelectorAll('rect').forEach((rect, k) => {
+      rect.dataset.cell = String(index[k]);
+      rect.addEventListener('click', () => (evidence.textContent = cells[index[k]].title));
     });
-  }
-
-  groupRow('Counts per report');
-  row(el('th', 'name', 'targets'), (c, i) => el('td', 'count' + gap(i), String(c.targets)));
-  for (const v of data.verdicts) {
-    row(swatched(v.name, v.name), (c, i) => el('td', 'count' + gap(i), String(c.counts[v.name] || '')));
-  }
-  document.body.dataset.drawn = String(data.rows.length * data.columns.length);
+    return g;
+  };
+  const draw = (rows, key, domain, colors, withReports) => {
+    const cells = cellsOf(rows, key);
+    drawn += cells.length;
+    const names = rows.map((r) => r.name);
+    const left = Math.min(Math.round(width * 0.45), 12 + 7 * Math.min(30, longest(names)));
+    const marks = [
+      Plot.rect(cells, {
+        x1: 'x1', x2: 'x2', y: 'y', fill: 'fill', title: 'title', inset: 0.5, render: clickable(cells),
+      }),
+    ];
+    if (withReports) {
+      marks.push(
+        Plot.tickX(data.reports, {
+          x: (r) => new Date(r.at), y: () => 'reports', stroke: (r) => (r.partial ? '#b00' : '#888'),
+          title: 'title',
+        }),
+      );
+    }
+    return Plot.plot({
+      width,
+      height: 50 + 20 * (names.length + (withReports ? 1 : 0)),
+      marginLeft: left,
+      x: { type: 'utc', label: 'UTC', grid: true },
+      y: { domain: withReports ? ['reports', ...names] : names, label: null, tickFormat: short },
+      color: { domain, range: colors, legend: true, label: key },
+      marks,
+    });
+  };
+  const states = data.states;
+  document.querySelector('#services').append(
+    draw(data.services, 'state', states.map((s) => s.name), states.map((s) => s.color), true),
+  );
+  const verdicts = data.verdicts;
+  document.querySelector('#targets summary').textContent =
+    'Targets (' + data.rows.length + ' rows): each endpoint, coloured by its verdict';
+  document.querySelector('#targets .plot').append(
+    draw(data.rows, 'verdict', verdicts.map((v) => v.name), verdicts.map((v) => v.color), false),
+  );
+  document.body.dataset.drawn = String(drawn);
 `;

@@ -49,9 +49,17 @@ export interface Page {
   data: unknown;
   /** The body of the page's function, after SCRIPT_PRELUDE. */
   script: string;
+  /** Scripts inlined before the page's own (plot-library.ts), our packages' code, never a report's. */
+  libraries?: string[];
 }
 
-export function renderPage({ style, body, data, script }: Page): string {
+/** A library's code as a script element's text: nothing in it may end the element or open a comment. */
+function inlineScript(code: string): string {
+  if (/<\/script|<!--/i.test(code)) throw new Error('a library holds </script or <!--: it cannot be inlined');
+  return `<script>\n${code}\n</script>\n`;
+}
+
+export function renderPage({ style, body, data, script, libraries = [] }: Page): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -69,7 +77,7 @@ ${BASE_STYLE}${style}
 <noscript><p>This page draws its heatmap with JavaScript: allow scripts for this file to see it.</p></noscript>
 ${body}
 <script type="application/json" id="data">${scriptSafeJson(data)}</script>
-<script>
+${libraries.map(inlineScript).join('')}<script>
 ${SCRIPT_PRELUDE}${script}})();
 </script>
 </body>

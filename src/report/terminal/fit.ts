@@ -1,4 +1,5 @@
 import { columns, widthsOf, type Paint } from './columns.js';
+import { displayWidth, headOf } from './width.js';
 
 // Fits a table to a terminal's width so the terminal never wraps it: a wrapped line breaks every
 // column under it. The last column (the reason: free text, often 300 characters) gives way first:
@@ -30,8 +31,9 @@ export interface Fitted {
   shortened: boolean;
 }
 
+/** `text` cut to `max` terminal columns, an ellipsis saying so. */
 export const ellipsis = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  displayWidth(text) <= max ? text : `${headOf(text, Math.max(0, max - 1))}…`;
 
 /** The width of the columns `fixed`, padded, with the gap after each. */
 function padded(rows: string[][], fixed: readonly number[]): number {
@@ -82,7 +84,7 @@ export function fitColumns(rows: string[][], paints: Array<Array<Paint | undefin
   const room = ownLine ? width : width - padded(rows, fixed);
   const reasonOf = (r: number) => rows[r]![last]!;
   const indent = (r: number) => (ownLine ? indentOf(rows[r]![0]!) : 0);
-  const shortened = capped !== rows || rows.some((_, r) => indent(r) + reasonOf(r).length > room);
+  const shortened = capped !== rows || rows.some((_, r) => indent(r) + displayWidth(reasonOf(r)) > room);
   const cells = capped.map((row, r) => [
     ...fixed.map((i) => row[i]!),
     ...(ownLine ? [] : [ellipsis(reasonOf(r), room)]),
@@ -98,12 +100,12 @@ export function fitColumns(rows: string[][], paints: Array<Array<Paint | undefin
 
 /** Prose (a summary, a note) broken between words to fit `width`, later lines indented by `indent`. */
 export function wrapWords(text: string, width: number | undefined, indent = 2): string[] {
-  if (width === undefined || text.length <= width) return [text];
+  if (width === undefined || displayWidth(text) <= width) return [text];
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
     const lead = lines.length === 0 ? '' : ' '.repeat(indent);
-    if (line !== '' && lead.length + line.length + 1 + word.length > width) {
+    if (line !== '' && lead.length + displayWidth(line) + 1 + displayWidth(word) > width) {
       lines.push(lead + line);
       line = word;
     } else line = line === '' ? word : `${line} ${word}`;

@@ -1,3 +1,4 @@
+import type { ServiceState } from '../../model/service.js';
 import type { VerdictName } from '../../model/verdict.js';
 
 // How history draws a verdict: one character in the terminal, one colour in the HTML heatmap. A
@@ -48,4 +49,23 @@ export const VERDICT_COLOR: Record<VerdictName, string> = {
   unreachable: '#9e9ac8',
   'vantage-offline': '#6a51a3',
   error: '#525252',
+};
+
+/** A service's state in history: a character in the terminal, a colour on the page (as the table paints it). */
+export const STATE_SYMBOL: Record<ServiceState, string> = {
+  usable: '.',
+  'partly blocked': 'p',
+  blocked: 'B',
+  throttled: 'S',
+  down: 'W',
+  unknown: '?',
+};
+
+export const STATE_COLOR: Record<ServiceState, string> = {
+  usable: '#2e9e4f',
+  'partly blocked': '#f0a30a',
+  blocked: '#d7301f',
+  throttled: '#f768a1',
+  down: '#969696',
+  unknown: '#d9d9d9',
 };

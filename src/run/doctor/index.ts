@@ -31,7 +31,7 @@ export async function diagnose(input: DoctorInput): Promise<Diagnosis> {
     guarded('network', () => network(input)),
     guarded('abroad', () => abroad(input)),
     guarded('resolver', () => resolver(input)),
-    guarded('IPv6', () => ipv6()),
+    guarded('IPv6', () => ipv6(input)),
     guarded('UDP 443', () => udp443(input)),
     guarded('sink', () => sink(input)),
     guarded('DoH controls', () => dohControls(input)),
