@@ -7,9 +7,11 @@ export default defineConfig({
   test: {
     include: [
       'test/classify.test.ts',
+      'test/classify-redirects.test.ts',
       'test/control-classify.test.ts',
       'test/failure.test.ts',
       'test/service.test.ts',
+      'test/throttle-rule.test.ts',
       'test/quic/classify-quic.test.ts',
       'test/quic/chain.test.ts',
       'test/quic/check.test.ts',

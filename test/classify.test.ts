@@ -2,7 +2,7 @@
 // observation lists -> verdict, stage, failure, reason and heuristics; the bogon list; the run context.
 import { describe, expect, it } from 'vitest';
 import type net from 'node:net';
-import type { DnsContext } from '../src/classify/dns.js';
+import { dnsHeuristics, type DnsContext } from '../src/classify/dns.js';
 import {
   inContext,
   ipv6Of,
@@ -30,7 +30,7 @@ import type { Blocking } from '../src/model/control.js';
 import type { QuicVerdictName } from '../src/model/quic.js';
 import type { Vantage } from '../src/model/result.js';
 import type { ExpectedBlocking, Scheme, Target } from '../src/model/target.js';
-import type { Verdict, VerdictName } from '../src/model/verdict.js';
+import type { Heuristic, Verdict, VerdictName } from '../src/model/verdict.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders: each row of the tables below stays one or two lines.
@@ -791,6 +791,139 @@ const ROWS: Row[] = [
   },
 ];
 
+// Each heuristic's detail is what the reader of a dns-poisoned verdict is shown as its proof.
+describe('dnsHeuristics, detail for detail', () => {
+  const weak = (name: Heuristic['name'], detail: string): Heuristic => ({ name, strong: false, detail });
+  const strong = (name: Heuristic['name'], detail: string): Heuristic => ({ name, strong: true, detail });
+  const mismatch = `local answer ${FORGED} shares no address with the control's ${CONTROL}`;
+  const ROWS: Array<[string, Observation[], Partial<DnsContext>, Heuristic[]]> = [
+    [
+      'the usable sink answered',
+      [query('sink', [reply([FORGED]), reply([], 9, 'NXDOMAIN')])],
+      { sinkUsable: true },
+      [
+        strong(
+          'sink-answer',
+          `${SINK}, which runs no DNS server, answered A ${HOST}: ${FORGED} after 3 ms; NXDOMAIN after 9 ms`,
+        ),
+      ],
+    ],
+    ['the sink answered, but answers canaries too', [query('sink', [reply([FORGED])])], {}, []],
+    [
+      'the usable sink said only NXDOMAIN',
+      [query('sink', [reply([], 3, 'NXDOMAIN')])],
+      { sinkUsable: true },
+      [],
+    ],
+    [
+      'two replies to one query',
+      [query('resolver', [reply([FORGED], 2), reply([], 31, 'NXDOMAIN')])],
+      {},
+      [
+        strong(
+          'differing-replies',
+          `2 differing replies to one A query: ${FORGED} after 2 ms; NXDOMAIN after 31 ms`,
+        ),
+      ],
+    ],
+    [
+      'two replies, same addresses in another order',
+      [query('resolver', [reply([V4, V4B]), reply([V4B, V4])])],
+      {},
+      [],
+    ],
+    [
+      'addresses to a TXT query',
+      [query('wrong_type', [reply([FORGED]), reply([V4])], 'TXT')],
+      {},
+      [strong('wrong-type', `a TXT query was answered with address records: ${FORGED} ${V4}`)],
+    ],
+    [
+      'addresses to a TXT query, from a resolver that answers anything',
+      [query('wrong_type', [reply([FORGED])], 'TXT')],
+      { nxRewrite: [REWRITE] },
+      [weak('wrong-type', `a TXT query was answered with address records: ${FORGED}`)],
+    ],
+    ['no address to a TXT query', [query('wrong_type', [reply([], 3, 'NOERROR')], 'TXT')], {}, []],
+    [
+      'an impossible address, from the lookup and the raw query alike (said once)',
+      [resolve(['0.0.0.0', V4]), query('resolver', [reply(['0.0.0.0'])])],
+      {},
+      [strong('impossible-address', 'answers no public name can have, not dialled: 0.0.0.0 (unspecified)')],
+    ],
+    [
+      'an impossible address, from a resolver that answers anything',
+      [resolve(['0.0.0.0'])],
+      { nxRewrite: [REWRITE] },
+      [weak('impossible-address', 'answers no public name can have, not dialled: 0.0.0.0 (unspecified)')],
+    ],
+    [
+      'no shared address, nothing dialled',
+      [resolve([FORGED]), doh([CONTROL])],
+      {},
+      [weak('control-mismatch', `${mismatch}; not confirmed by TLS`)],
+    ],
+    [
+      'no shared address, and the wrong name on the certificate there',
+      [resolve([FORGED]), doh([CONTROL]), tls('ssl_invalid_hostname', { address: FORGED })],
+      {},
+      [
+        strong(
+          'control-mismatch-tls',
+          `${mismatch}, and ${FORGED} has no valid certificate for the name (ssl_invalid_hostname)`,
+        ),
+      ],
+    ],
+    [
+      'no shared address, an unknown authority there (an interception proxy re-signs)',
+      [resolve([FORGED]), doh([CONTROL]), tls('ssl_unknown_authority', { address: FORGED })],
+      {},
+      [weak('control-mismatch', `${mismatch}; not confirmed by TLS`)],
+    ],
+    [
+      'no shared address, a valid certificate there',
+      [resolve([FORGED]), doh([CONTROL]), tls(undefined, { address: FORGED })],
+      {},
+      [],
+    ],
+    ['one shared address', [resolve([FORGED, CONTROL]), doh([CONTROL])], {}, []],
+    ['the control failed', [resolve([FORGED]), doh([CONTROL], 'dns_servfail_error')], {}, []],
+    ['the resolver failed otherwise', [resolve([], 'dns_servfail_error'), doh([CONTROL])], {}, []],
+    [
+      'NXDOMAIN here, addresses from the control',
+      [resolve([], 'dns_nxdomain_error'), doh([CONTROL, V4])],
+      {},
+      [
+        weak(
+          'control-mismatch',
+          `the resolver says the name does not exist; the control answered ${CONTROL} ${V4}`,
+        ),
+      ],
+    ],
+    [
+      'an answer in the forged-address pool',
+      [resolve([FORGED, V4])],
+      { forgedPool: blockListOf(['31.13.94.0/24']) },
+      [weak('forged-pool', `in the forged-address pool: ${FORGED}`)],
+    ],
+    [
+      'the answer the resolver gives for names that do not exist',
+      [resolve([REWRITE])],
+      { nxRewrite: [REWRITE] },
+      [
+        weak(
+          'nxdomain-rewrite',
+          `the resolver answers ${REWRITE} for names that do not exist, and gave the same here`,
+        ),
+      ],
+    ],
+    ['one answer of the rewrite, one other', [resolve([REWRITE, V4])], { nxRewrite: [REWRITE] }, []],
+  ];
+  it.each(ROWS)('%s', (_name, checks, ctx, heuristics) => {
+    expect(dnsHeuristics(checks, context(ctx))).toStrictEqual(heuristics);
+  });
+});
+
 describe('classifyTarget', () => {
   it.each(ROWS)('$name', (row) => {
     const v = classifyTarget(row.target ?? target(), row.checks, context(row.ctx));
@@ -1010,6 +1143,64 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
     by: undefined,
   },
 ];
+
+// An application with happy eyeballs uses the family that connects: the verdict is that one's, and
+// the reader is told the other failed (no route over IPv6 being this machine's, not a censor's).
+describe('IPv4 and IPv6 judged apart', () => {
+  const via = 'over TLS with a valid certificate';
+  it.each<[string, Observation[], Verdict['families'], string]>([
+    [
+      'IPv4 works, IPv6 has no route from here',
+      [resolve([V4, V6]), connect(V6, 'network_unreachable'), ...served(V4)],
+      {
+        ipv4: { addresses: [V4], open: true },
+        ipv6: { addresses: [V6], open: false, failure: 'network_unreachable' },
+      },
+      `HTTP 200 from ${V4} ${via}; IPv4 connects while IPv6 fails (network_unreachable: no route from here, ` +
+        'not censorship)',
+    ],
+    [
+      'IPv4 dropped, IPv6 works',
+      [resolve([V4, V6]), connect(V4, 'generic_timeout_error'), ...served(V6)],
+      {
+        ipv4: { addresses: [V4], open: false, failure: 'generic_timeout_error' },
+        ipv6: { addresses: [V6], open: true },
+      },
+      `HTTP 200 from ${V6} ${via}; IPv4 fails (generic_timeout_error) while IPv6 connects`,
+    ],
+    [
+      'both work: no note',
+      [resolve([V4, V6]), connect(V6), ...served(V4)],
+      { ipv4: { addresses: [V4], open: true }, ipv6: { addresses: [V6], open: true } },
+      `HTTP 200 from ${V4} ${via}`,
+    ],
+    [
+      'both fail: the most telling failure of each, no note',
+      [
+        resolve([V4, V4B, V6]),
+        connect(V4, 'generic_timeout_error'),
+        connect(V4B, 'connection_refused'),
+        connect(V6, 'host_unreachable'),
+      ],
+      {
+        ipv4: { addresses: [V4, V4B], open: false, failure: 'connection_refused' },
+        ipv6: { addresses: [V6], open: false, failure: 'host_unreachable' },
+      },
+      `a RST answered the SYN to ${V4B}:443 (connection refused, as a closed port answers too) (all 3 ` +
+        'addresses failed)',
+    ],
+    [
+      'IPv4 only: not judged apart',
+      [resolve([V4, V4B]), connect(V4B), ...served(V4)],
+      undefined,
+      `HTTP 200 from ${V4} ${via}`,
+    ],
+  ])('%s', (_name, checks, families, reason) => {
+    const v = classifyTarget(target(), checks, context());
+    expect(v.families).toStrictEqual(families);
+    expect(v.reason).toBe(reason);
+  });
+});
 
 describe('blocked-by', () => {
   it.each(BLOCKED_BY)('$name', (row) => {

@@ -5,6 +5,7 @@ import {
   LISTED_SINGLES,
   newServiceTally,
   ServiceTallies,
+  servicesOf,
   serviceVerdict,
   tallyEndpoint,
   type EndpointResult,
@@ -113,6 +114,40 @@ describe('a service verdict from its endpoints', () => {
   it('a service of controls is a control too', () => {
     expect(verdictOf(ok('a', { role: 'control-domestic' })).role).toBe('control-domestic');
     expect(verdictOf(ok('a', { role: 'control-domestic' }), ok('b')).role).toBeUndefined();
+  });
+
+  // The reason is what the services table prints: each state's, word for word.
+  it.each([
+    ['every endpoint that gave evidence works (2 of 3)', [ok('a'), ok('b'), ep('c', 'error')]],
+    ['works; 1 of 2 endpoints fail from abroad too (down, not censorship)', [ok('a'), ep('b', 'down')]],
+    [
+      'no endpoint that gave evidence works: reset by SNI, dns-poisoned',
+      [rst('a'), rst('b'), ep('c', 'dns-poisoned')],
+    ],
+    [
+      'no essential endpoint that gave evidence works: reset by SNI',
+      [rst('a', { essential: true }), ok('b')],
+    ],
+    ['no endpoint works at full speed: throttled', [slow('a')]],
+    ['1 of 2 endpoints blocked (b (throttled)), 1 work', [ok('a'), slow('b')]],
+    ['every endpoint that gave evidence fails from abroad too: down, not censorship', [ep('a', 'down')]],
+    [
+      'no endpoint gave evidence either way (offline vantage point, local failures, or no control)',
+      [ep('a', 'dns-failure')],
+    ],
+  ] as const)('says %s', (reason, endpoints) => {
+    expect(verdictOf(...endpoints).reason).toBe(reason);
+  });
+
+  it('one verdict per service, in the order services first appear, each with its counts', () => {
+    const line = (n: string, v: EndpointResult['verdict']) => ep(n, v);
+    const wa = (n: string, v: EndpointResult['verdict']) => ep(n, v, { service: 'WhatsApp' });
+    const verdicts = servicesOf([wa('w1', 'reachable'), line('l1', 'reset'), wa('w2', 'reachable')]);
+    expect(verdicts.map((v) => [v.service, v.state, v.endpoints, v.counts])).toStrictEqual([
+      ['WhatsApp', 'usable', 2, { works: 2 }],
+      ['LINE', 'blocked', 1, { blocked: 1 }],
+    ]);
+    expect(verdicts[1]).toMatchObject({ essential: 0, how: ['reset'], blocked_endpoints: ['l1 (reset)'] });
   });
 });
 

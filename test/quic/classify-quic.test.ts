@@ -158,12 +158,98 @@ describe('classifyQuic', () => {
   });
 });
 
+describe('QUIC reasons and evidence, word for word', () => {
+  const classify = (checks: QuicObservation[], offered: Array<'target' | 'alt-svc'> = []) =>
+    classifyQuic({ target, checks, offeredBy: offered, tcp: reachable });
+  const at = '127.0.0.1:443 (SNI t.test)';
+
+  it.each<[string, QuicObservation[], Array<'target' | 'alt-svc'>, string]>([
+    ['complete', [hs()], [], `QUIC handshake with ${at} completed (h3) with a valid certificate`],
+    [
+      'complete without ALPN',
+      [hs(undefined, { alpn: undefined })],
+      [],
+      `QUIC handshake with ${at} completed (no ALPN) with a valid certificate`,
+    ],
+    [
+      'silent, nothing says QUIC',
+      [hs('generic_timeout_error', { duration_ms: 2999.6 })],
+      [],
+      `no answer to QUIC Initials to ${at} within 3000 ms; nothing says this service speaks QUIC, ` +
+        'so this is no claim of a block',
+    ],
+    [
+      'silent, offered',
+      [hs('generic_timeout_error')],
+      ['target', 'alt-svc'],
+      `no answer to QUIC Initials to ${at} within 10 ms; QUIC is offered (target, alt-svc); ` +
+        'TLS over TCP is fine but QUIC fails: the QUIC filter (or UDP to this port blocked)',
+    ],
+    [
+      'refused, nothing says QUIC',
+      [hs('connection_refused', { sni: undefined })],
+      [],
+      'nothing answers QUIC on 127.0.0.1:443 (ICMP port unreachable), and nothing says the service speaks QUIC',
+    ],
+    [
+      'refused, offered',
+      [hs('connection_refused')],
+      ['alt-svc'],
+      `an ICMP port unreachable answered QUIC to ${at}; QUIC is offered (alt-svc); ` +
+        'TLS over TCP is fine but QUIC fails: the QUIC filter (or UDP to this port blocked)',
+    ],
+    [
+      'another failure',
+      [hs('ssl_invalid_hostname', { stage: 'handshake' })],
+      [],
+      `the QUIC handshake with ${at} failed: ssl_invalid_hostname (ssl_invalid_hostname)`,
+    ],
+  ])('%s', (_name, checks, offered, reason) => {
+    expect(classify(checks, offered).reason).toBe(reason);
+  });
+
+  it('one evidence line per handshake, then what QUIC against TCP says', () => {
+    const got = classify(
+      [
+        decoy('generic_timeout_error'),
+        hs('generic_timeout_error', { purpose: 'residual_check', shared_from: 't9', local_port: undefined }),
+        hs(undefined, {
+          cipher: 'TLS_AES_128_GCM_SHA256',
+          duration_ms: 10.6,
+          handshake_ms: 7,
+          first_response_ms: 3,
+        }),
+      ],
+      ['target'],
+    );
+    expect(got.evidence).toStrictEqual([
+      'quic_handshake (decoy) 127.0.0.1:443 SNI www.example.org from port 50000: generic_timeout_error ' +
+        '(generic_timeout_error); stage initial; 1 Initial(s) sent, 0 datagram(s) received; in 10 ms',
+      'quic_handshake (residual check, made for t9) 127.0.0.1:443 SNI t.test: generic_timeout_error ' +
+        '(generic_timeout_error); stage initial; 1 Initial(s) sent, 0 datagram(s) received; in 10 ms',
+      'quic_handshake 127.0.0.1:443 SNI t.test from port 50000: complete, h3 TLS_AES_128_GCM_SHA256; ' +
+        'stage complete; 1 Initial(s) sent, 3 datagram(s) received; in 11 ms',
+    ]);
+    expect(got.timings).toStrictEqual({ total_ms: 10.6, handshake_ms: 7, first_response_ms: 3 });
+    expect(got).toMatchObject({ local_port: 50000, alpn: 'h3', offered: true });
+    expect(got.failure).toBeUndefined();
+  });
+
+  it('a decoy that failed otherwise than the target says nothing of the address: unknown', () => {
+    const got = classify([decoy('connection_refused'), hs('generic_timeout_error')], ['target']);
+    expect(got['blocked-by']).toBe('unknown');
+  });
+});
+
 describe('quicAgainstTcp', () => {
   const cases: Array<
     [
       string,
-      { verdict: 'reachable' | 'timeout' | 'reset'; stage?: 'connect' | 'tls_handshake' },
-      'reachable' | 'timeout' | 'not-offered',
+      {
+        verdict: 'reachable' | 'timeout' | 'reset' | 'closed' | 'inconsistent';
+        stage?: 'connect' | 'tls_handshake' | 'http_round_trip';
+      },
+      'reachable' | 'timeout' | 'reset' | 'closed' | 'not-offered',
       boolean | null,
       RegExp | undefined,
     ]
@@ -187,6 +273,50 @@ describe('quicAgainstTcp', () => {
     ['QUIC timeout without evidence says nothing', { verdict: 'reachable' }, 'timeout', null, undefined],
     ['not offered says nothing', { verdict: 'timeout', stage: 'connect' }, 'not-offered', false, undefined],
     ['both fine', { verdict: 'reachable' }, 'reachable', true, undefined],
+    // Every TCP verdict of a block counts, and every QUIC one; the stage decides what they say together.
+    [
+      'QUIC reset, TCP connect inconsistent',
+      { verdict: 'inconsistent', stage: 'connect' },
+      'reset',
+      true,
+      /IP block/,
+    ],
+    [
+      'TLS closed, QUIC works',
+      { verdict: 'closed', stage: 'tls_handshake' },
+      'reachable',
+      true,
+      /SNI filter/,
+    ],
+    ['TLS fine, QUIC closed', { verdict: 'reachable' }, 'closed', true, /QUIC filter/],
+    [
+      'TLS inconsistent, QUIC reset',
+      { verdict: 'inconsistent', stage: 'tls_handshake' },
+      'reset',
+      true,
+      /both/,
+    ],
+    [
+      'HTTP reset over TLS, QUIC works: not the SNI filter',
+      { verdict: 'reset', stage: 'http_round_trip' },
+      'reachable',
+      true,
+      undefined,
+    ],
+    [
+      'HTTP reset, QUIC fails: nothing said',
+      { verdict: 'reset', stage: 'http_round_trip' },
+      'timeout',
+      true,
+      undefined,
+    ],
+    [
+      'TCP connect times out, QUIC works',
+      { verdict: 'timeout', stage: 'connect' },
+      'reachable',
+      true,
+      undefined,
+    ],
   ];
   it.each(cases)('%s', (_name, tcp, quic, offered, want) => {
     const got = quicAgainstTcp(tcp, quic, offered);

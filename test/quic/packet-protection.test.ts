@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialKeys, initialSecrets } from '../../src/net/quic/initial.js';
-import { packetBytes, parseHeader, sealLong } from '../../src/net/quic/packet.js';
+import { longOverhead, packetBytes, parseHeader, sealLong } from '../../src/net/quic/packet.js';
 import { decodePacketNumber, packetKeys, protect, unprotect } from '../../src/net/quic/protection.js';
 import { retryIntegrityTag, retryIsAuthentic } from '../../src/net/quic/retry.js';
 import { SUITES } from '../../src/net/quic/suites.js';
@@ -130,6 +130,7 @@ describe('packet protection (RFC 9001 A.2, A.3, A.5)', () => {
     const parsed = parseHeader(packet, 0, 0);
     if (!parsed.ok || parsed.value.form !== 'long') throw new Error('not a long header');
     expect(parsed.value.token.toString()).toBe('token');
+    expect(parsed.value.end).toBe(packet.length); // its Length field counts the number, payload and tag
     const opened = unprotect(keys, packet, parsed.value.pnOffset, 5);
     expect('pn' in opened && opened.pn).toBe(7);
   });
@@ -171,5 +172,109 @@ describe('Retry integrity (RFC 9001 A.4)', () => {
     if (!parsed.ok || parsed.value.form !== 'retry') throw new Error('not a Retry');
     expect(parsed.value.token.toString()).toBe('token');
     expect(parsed.value.scid.toString('hex')).toBe('f067a5502a4262b5');
+  });
+});
+
+describe('packet headers (RFC 9000 §17)', () => {
+  /** A long header: first byte, version, the two IDs, then the rest of the packet. */
+  const long = (first: number, version: string, d: string, s: string, rest = '') =>
+    hex(
+      first.toString(16) +
+        version +
+        (d.length / 2).toString(16).padStart(2, '0') +
+        d +
+        (s.length / 2).toString(16).padStart(2, '0') +
+        s +
+        rest,
+    );
+  const V1 = '00000001';
+  const cid20 = 'ab'.repeat(20);
+
+  it.each([
+    ['a short header without the fixed bit', hex('00aabb'), /short header without the fixed bit/],
+    ['a short header shorter than our connection ID', hex('40aa'), /short header connection ID/],
+    ['a long header of another version', long(0xc0, 'ff00001d', '', ''), /unknown version 0xff00001d/],
+    [
+      'a long header of version 2, in 8 hex digits',
+      long(0xc0, '00000002', '', ''),
+      /unknown version 0x00000002$/,
+    ],
+    // Truncated anywhere: the reason names the field the datagram ended in.
+    ['an empty datagram', hex(''), /^first byte: 1 bytes wanted, 0 left$/],
+    ['a version cut short', hex('c00000'), /^version: 4 bytes wanted, 2 left$/],
+    ['a destination ID cut short', long(0xc0, V1, '', '').subarray(0, 5), /^destination connection ID: /],
+    [
+      'a source ID cut short',
+      hex('c0' + V1 + '00' + '03aa'),
+      /^source connection ID: 3 bytes wanted, 1 left$/,
+    ],
+    ['an Initial token cut short', long(0xc0, V1, '', '', '05aa'), /^token: 5 bytes wanted, 1 left$/],
+    [
+      'an Initial without its Length',
+      long(0xc0, V1, '', '', '00'),
+      /^length: truncated variable-length integer$/,
+    ],
+    ['a 21-byte destination ID', long(0xc0, V1, 'ab'.repeat(21), '', '0000'), /longer than 20 bytes/],
+    ['a 21-byte source ID', long(0xc0, V1, '', 'ab'.repeat(21), '0000'), /longer than 20 bytes/],
+    ['a long header without the fixed bit', long(0x80, V1, '', '', '0000'), /without the fixed bit/],
+    [
+      'a Retry shorter than its tag',
+      long(0xf0, V1, '', '', '00'.repeat(15)),
+      /shorter than its integrity tag/,
+    ],
+    ['a Version Negotiation with no version', long(0x80, '00000000', '', ''), /partial version list/],
+    [
+      'a Version Negotiation with 5 bytes of versions',
+      long(0x80, '00000000', '', '', '0000000102'),
+      /partial/,
+    ],
+    [
+      'a Handshake packet longer than its datagram',
+      long(0xe0, V1, '', '', '05' + '00'.repeat(4)),
+      /packet: 5 bytes wanted, 4 left/,
+    ],
+  ])('refuses %s', (_what, datagram, reason) => {
+    const parsed = parseHeader(datagram, 0, 2);
+    expect(!parsed.ok && parsed.reason).toMatch(reason);
+  });
+
+  it('reads a short header with the receiver’s connection ID length, from an offset', () => {
+    const datagram = hex('ffff' + '41aabbcc' + '00');
+    expect(parseHeader(datagram, 2, 3)).toEqual({
+      ok: true,
+      value: { form: 'short', dcid: hex('aabbcc'), pnOffset: 6, start: 2, end: 7 },
+    });
+  });
+
+  it('reads 20-byte IDs, and the type from bits 4-5: 0-RTT and Handshake carry no token', () => {
+    const zeroRtt = parseHeader(long(0xd0, V1, cid20, cid20, '02aabb'), 0, 0);
+    expect(zeroRtt).toMatchObject({ ok: true, value: { form: 'long', type: '0rtt', pnOffset: 48, end: 50 } });
+    const handshake = parseHeader(Buffer.concat([long(0xe0, V1, '01', '02', '01aa'), hex('ffff')]), 0, 0);
+    expect(handshake).toMatchObject({
+      ok: true,
+      value: { form: 'long', type: 'handshake', dcid: hex('01'), scid: hex('02'), token: hex(''), end: 11 },
+    });
+  });
+
+  it('reads an empty Retry token, and a Version Negotiation list', () => {
+    const retry = parseHeader(long(0xf0, V1, '', '', 'cc'.repeat(16)), 0, 0);
+    expect(retry).toMatchObject({
+      ok: true,
+      value: { form: 'retry', token: hex(''), tag: hex('cc'.repeat(16)) },
+    });
+    const vn = parseHeader(long(0x80, '00000000', '01', '', '6b3343cf00000001'), 0, 0);
+    expect(vn).toMatchObject({ ok: true, value: { form: 'version-negotiation', versions: [0x6b3343cf, 1] } });
+  });
+
+  it('says how many bytes sealing adds: what sealLong really adds', () => {
+    const keys = initialKeys(dcid).client;
+    for (const fields of [
+      { type: 'initial' as const, dcid, scid: hex('0a0b'), token: hex('746f6b656e') },
+      { type: 'initial' as const, dcid, scid: hex('') },
+      { type: 'handshake' as const, dcid: hex('01'), scid: hex('0a0b0c') },
+    ]) {
+      const payload = Buffer.alloc(40, 1);
+      expect(sealLong(keys, fields, 3, payload).length - payload.length).toBe(longOverhead(fields));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reader } from '../../src/net/quic/bytes.js';
+import { Reader, tryParse, vector } from '../../src/net/quic/bytes.js';
 import { CryptoStream } from '../../src/net/quic/crypto-stream.js';
 import {
   ackEliciting,
@@ -38,15 +38,106 @@ describe('varints (RFC 9000 §16 and A.1)', () => {
     expect(encodeVarint(37).toString('hex')).toBe('25');
     expect(encodeVarint(37, 2).toString('hex')).toBe('4025');
   });
+  // The edges of each length (RFC 9000 Table 4): the last value of one length, the first of the next.
+  it.each<[bigint, string]>([
+    [0n, '00'],
+    [63n, '3f'],
+    [64n, '4040'],
+    [16383n, '7fff'],
+    [16384n, '80004000'],
+    [2n ** 30n - 1n, 'bfffffff'],
+    [2n ** 30n, 'c000000040000000'],
+    [2n ** 62n - 1n, 'ffffffffffffffff'],
+  ])('encodes %s as %s and decodes it back', (value, encoded) => {
+    expect(encodeVarint(value).toString('hex')).toBe(encoded);
+    expect(decodeVarint(Buffer.concat([hex('ff'), hex(encoded)]), 1)).toEqual({
+      value,
+      length: encoded.length / 2,
+    });
+  });
+  it('writes a value in a longer form when asked, and refuses one that does not fit or is negative', () => {
+    expect(encodeVarint(63, 8).toString('hex')).toBe('c00000000000003f');
+    expect(encodeVarint(16383, 2).toString('hex')).toBe('7fff');
+    expect(() => encodeVarint(16384, 2)).toThrow(/does not fit 2 bytes/);
+    expect(() => encodeVarint(-1)).toThrow(/not a QUIC varint/);
+    expect(decodeVarint(hex('25'), 1)).toBeUndefined(); // the offset is past the end
+  });
   it('refuses values out of range and says when a buffer ends inside one', () => {
-    expect(() => encodeVarint(2n ** 62n)).toThrow(RangeError);
+    expect(() => encodeVarint(2n ** 62n)).toThrow(/4611686018427387904 is not a QUIC varint/);
     expect(() => encodeVarint(64, 1)).toThrow(RangeError);
     expect(decodeVarint(hex('9d7f3e'), 0)).toBeUndefined();
     expect(() => new Reader(hex('c2')).varint('x')).toThrow(/truncated/);
   });
 });
 
+describe('the byte reader and vectors', () => {
+  it('reads each width big-endian and each vector prefix, then demands nothing is left', () => {
+    const r = new Reader(
+      hex('01' + '0203' + '040506' + '0708090a' + '02aabb' + '0001cc' + '000001dd' + '01ee' + '4002f0f1'),
+    );
+    expect([r.u8('a'), r.u16('b'), r.u24('c'), r.u32('d')]).toEqual([0x01, 0x0203, 0x040506, 0x0708090a]);
+    expect([r.vector(1, 'e'), r.vector(2, 'f'), r.vector(3, 'g')]).toEqual([
+      hex('aabb'),
+      hex('cc'),
+      hex('dd'),
+    ]);
+    expect([r.vector('varint', 'h'), r.vector('varint', 'i')]).toEqual([hex('ee'), hex('f0f1')]);
+    expect(() => r.done('all')).not.toThrow();
+  });
+
+  it('keeps a sub-reader inside its bounds, even when the buffer goes on', () => {
+    const r = new Reader(hex('aabbcc' + '40' + '01ff'));
+    const sub = r.sub(4, 'sub');
+    expect(r.pos).toBe(4);
+    expect(sub.bytes(3, 'x')).toEqual(hex('aabbcc'));
+    expect(() => sub.varint('cut')).toThrow(/cut: truncated variable-length integer/);
+    expect(sub.u8('last')).toBe(0x40);
+    expect(() => sub.varint('none')).toThrow(/none: truncated/); // the parent's next byte is not its
+    expect(() => sub.u8('more')).toThrow(/more: 1 bytes wanted, 0 left/);
+    expect(() => r.done('rest')).toThrow(/rest: 2 unexpected trailing bytes/);
+    expect(() => r.bytes(-1, 'negative')).toThrow(/negative/);
+    expect(() => r.bytes(1.5, 'fraction')).toThrow(/fraction/);
+    expect(r.bytes(2, 'rest')).toEqual(hex('01ff'));
+  });
+
+  it('writes each vector prefix, refusing data its prefix cannot count', () => {
+    expect(vector(1, Buffer.alloc(255)).subarray(0, 1)).toEqual(hex('ff'));
+    expect(() => vector(1, Buffer.alloc(256))).toThrow(/256 bytes do not fit a 1-byte length/);
+    expect(vector(2, Buffer.alloc(256)).subarray(0, 2)).toEqual(hex('0100'));
+    expect(vector(3, hex('aa'))).toEqual(hex('000001aa'));
+    expect(vector('varint', Buffer.alloc(64)).subarray(0, 2)).toEqual(hex('4040'));
+  });
+
+  it('turns Malformed into a reason and lets any other error (a bug) through', () => {
+    expect(tryParse(() => new Reader(hex('')).u8('byte'))).toEqual({
+      ok: false,
+      reason: 'byte: 1 bytes wanted, 0 left',
+    });
+    expect(() =>
+      tryParse(() => {
+        throw new TypeError('a bug');
+      }),
+    ).toThrow(TypeError);
+  });
+});
+
 describe('frames', () => {
+  const PING = { type: 'ping' };
+  const ack = (largest: number, firstRange: number, ranges: number) => ({
+    type: 'ack',
+    largest,
+    firstRange,
+    ranges,
+  });
+  const skipped = (frameType: number) => ({ type: 'skipped', frameType });
+  const newCid = (sequence: number, retirePriorTo: number, id: string) => ({
+    type: 'new_connection_id',
+    sequence,
+    retirePriorTo,
+    connectionId: hex(id),
+    resetToken: Buffer.alloc(16),
+  });
+
   it('reads the frames of the RFC 9001 A.3 server Initial: ACK then CRYPTO', () => {
     const payload = hex('02000000000600405a');
     const parsed = parseFrames(Buffer.concat([payload, Buffer.alloc(0x5a, 1)]));
@@ -114,6 +205,68 @@ describe('frames', () => {
     const parsed = parseFrames(hex(bytes));
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.reason.length).toBeGreaterThan(0);
+  });
+
+  // Each row is one packet payload at the edge of a rule; accepted ones end with a PING, so a field
+  // read too far or not far enough shows as a wrong frame list.
+  it.each<[string, string, unknown[]]>([
+    ['an ACK whose first range reaches packet 0', '0205000005' + '01', [ack(5, 5, 0), PING]],
+    [
+      'an ACK whose last range ends at packet 0 (gap 1, length 2)',
+      '020500010001' + '02' + '01',
+      [ack(5, 0, 1), PING],
+    ],
+    ['an ACK with ECN counts', '0305000000' + '010203' + '01', [ack(5, 0, 0), PING]],
+    [
+      'a STREAM frame with an offset and a length',
+      '0e' + '04' + '05' + '03616263' + '01',
+      [skipped(0x0e), PING],
+    ],
+    ['a STREAM frame with an offset, to the end', '0c' + '04' + '05' + '616263', [skipped(0x0c)]],
+    ['a RESET_STREAM (three varints)', '04' + '010203' + '01', [skipped(0x04), PING]],
+    ['a PATH_RESPONSE (eight bytes)', '1b' + '0102030405060708' + '01', [skipped(0x1b), PING]],
+    ['padding then a PING', '000000' + '01', [{ type: 'padding' }, PING]],
+    [
+      'a NEW_CONNECTION_ID with a 1-byte ID retiring up to its own sequence',
+      '180202' + '01aa' + '00'.repeat(16) + '01',
+      [newCid(2, 2, 'aa'), PING],
+    ],
+    [
+      'a NEW_CONNECTION_ID with a 20-byte ID',
+      '180100' + '14' + 'bb'.repeat(20) + '00'.repeat(16) + '01',
+      [newCid(1, 0, 'bb'.repeat(20)), PING],
+    ],
+    [
+      'an application CONNECTION_CLOSE (no frame type)',
+      '1d05' + '03616263',
+      [{ type: 'connection_close', application: true, errorCode: 5, reason: 'abc' }],
+    ],
+  ])('reads %s', (_what, bytes, frames) => {
+    expect(parseFrames(hex(bytes))).toEqual({ ok: true, value: frames });
+  });
+
+  it.each([
+    ['an ACK whose last range ends below packet 0', '02050001000103', /ACK range below packet number 0/],
+    ['an ACK whose first range is past its largest', '0205000006', /ACK range below packet number 0/],
+    ['an ACK without its ECN counts', '0305000000' + '0102', /ECN-CE count/],
+    ['a NEW_CONNECTION_ID with an empty ID', '180100' + '00' + '00'.repeat(16), /not of 1 to 20 bytes/],
+    [
+      'a NEW_CONNECTION_ID without its reset token',
+      '180100' + '01aa' + '00'.repeat(15),
+      /stateless reset token/,
+    ],
+  ])('rejects %s', (_what, bytes, reason) => {
+    const parsed = parseFrames(hex(bytes));
+    expect(!parsed.ok && parsed.reason).toMatch(reason);
+  });
+
+  it('allows a transport CONNECTION_CLOSE in the handshake spaces, not an application one', () => {
+    const close = (application: boolean) =>
+      ({ type: 'connection_close', application, errorCode: 0, reason: '' }) as const;
+    expect(allowedInHandshakeSpaces(close(false))).toBe(true);
+    expect(allowedInHandshakeSpaces(close(true))).toBe(false);
+    expect(ackEliciting([close(false)])).toBe(false);
+    expect(ackEliciting([{ type: 'ping' }])).toBe(true);
   });
 
   it('keeps at most 200 characters of a peer reason phrase', () => {
