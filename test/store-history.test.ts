@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport } from '../src/bench/collection.js';
 import type { VerdictName } from '../src/model/verdict.js';
-import { chromium, hasChromium, SKIPPED, titlesIn } from './helpers/chromium.js';
+import { chromium, hasChromium, SKIPPED, svgTitlesIn } from './helpers/chromium.js';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ingestReports, ROOT, run } from './helpers/cli.js';
 
@@ -208,25 +208,30 @@ describe('docs/store.md', () => {
 });
 
 describe.skipIf(!hasChromium)(`the bucketed page in headless Chromium${SKIPPED}`, () => {
-  it(
-    'draws a cell per vantage point, target and day with data; its colour is the share reachable, its ' +
-      'hover the counts',
-    async () => {
-      const page = path.join(dir, 'buckets.html');
-      const r = await run(['history', '--db', db, '--html', page]);
-      expect(r.status, r.stderr).toBe(0);
-      const dom = await chromium(page, dir, '--dump-dom');
-      expect(dom).toContain('data-drawn="12"'); // the non-empty cells of the --by day grid above
-      expect(titlesIn(dom)).toContain('a, 2026-11-23: 50% reachable (1 of 2)\nreachable 1\nreset 1');
-      expect(dom).toMatch(/<td class="cell s5" data-share="0\.500" title="a, 2026-11-23/);
-      expect(dom).toMatch(/<td class="cell s10" data-share="1\.000" title="b, 2026-11-23/);
-      expect(dom).toMatch(/<td class="cell s0" data-share="0\.000" title="a, 2026-11-24/);
-      expect(titlesIn(dom)).toContain('a, 2026-11-25: no report');
-      expect(dom).toMatch(/<th colspan="5">bj-1 \/ svc-0<\/th>/);
-      expect(dom).toMatch(/<th colspan="5">\(no label\) \/ svc-1<\/th>/);
-    },
-    90_000,
-  );
+  it('draws the buckets as the history page does: services first, then targets, each cell its bucket', async () => {
+    const page = path.join(dir, 'buckets.html');
+    const r = await run(['history', '--db', db, '--html', page]);
+    expect(r.status, r.stderr).toBe(0);
+    const dom = await chromium(page, dir, '--dump-dom');
+    // 12 target cells (the non-empty cells of the --by day grid above) and 12 service cells.
+    expect(dom).toContain('data-drawn="24"');
+    const titles = svgTitlesIn(dom);
+    expect(titles).toContain('a @bj-1, 2026-11-23: 50% reachable (1 of 2)\nreachable 1\nreset 1');
+    expect(titles).toContain('b @sh-1, 2026-11-23: 0% reachable (0 of 1)\ntimeout 1');
+    expect(titles).toContain('b, 2026-11-24: 0% reachable (0 of 1)\ndns-poisoned 1'); // no label
+    // A service's bucket: the state most of its reports had; a tie reads as the one that says most.
+    expect(titles).toContain('svc-0 @bj-1, 2026-11-23: blocked (1 of 2 report(s))\n1 usable, 1 blocked');
+    expect(titles).toContain('svc-1 @bj-1, 2026-11-23: usable (2 of 2 report(s))\n2 usable');
+    expect(titles.some((t) => t.includes('2026-11-25'))).toBe(false); // no report that day: no cell
+    expect(titles.filter((t) => /^\d+ result\(s\)$/.test(t))).toEqual([
+      '6 result(s)',
+      '6 result(s)',
+      '2 result(s)',
+    ]);
+    expect(r.stdout).toMatch(/^wrote .*buckets\.html: 4 day bucket\(s\), 6 row\(s\), \d+ kB$/m);
+    // A cell ships numbers; the page writes its hover text (a year of days is tens of thousands of cells).
+    expect(await readFile(page, 'utf8')).not.toContain('reachable (1 of 2)');
+  }, 90_000);
 
   it('with --compare, lists where the two differ', async () => {
     const page = path.join(dir, 'compare.html');

@@ -37,16 +37,49 @@ function jsonOf(grid: Grid, compared?: Compared): string {
   return `${JSON.stringify({ by: grid.by, buckets: grid.starts, rows, ...(compared ? { compared } : {}) })}\n`;
 }
 
-async function writePage(file: string, grid: Grid, compared?: Compared): Promise<void> {
+/**
+ * The page: the buckets drawn on the history page (services first, then targets), or with --compare the
+ * two vantage points' grid side by side and where they differ.
+ */
+async function pageOf(grid: Grid, flags: StoreHistoryFlags, compared?: Compared): Promise<string> {
+  if (compared) return renderBucketsHtml(grid, compared);
+  const [
+    { bucketPlotData },
+    { BUCKET_EXPAND },
+    { buildServiceGrid },
+    { renderPlotPage },
+    { plotLibraries },
+    samples,
+  ] = await Promise.all([
+    import('../report/buckets/plot.js'),
+    import('../report/buckets/page.js'),
+    import('../report/buckets/services.js'),
+    import('../report/history/html.js'),
+    import('../report/html/plot-library.js'),
+    storeSamples([], flags),
+  ]);
+  const services = buildServiceGrid(samples, grid.by, spanOf(flags));
+  return renderPlotPage(bucketPlotData(grid, services), await plotLibraries(), BUCKET_EXPAND);
+}
+
+async function writePage(file: string, grid: Grid, flags: StoreHistoryFlags, compared?: Compared) {
+  const page = await pageOf(grid, flags, compared);
   try {
-    await writeAtomically(file, renderBucketsHtml(grid, compared));
+    await writeAtomically(file, page);
   } catch (err) {
     throw new InputError(`cannot write the page: ${(err as Error).message}`, file);
   }
   process.stdout.write(
-    `wrote ${file}: ${grid.starts.length} ${grid.by} bucket(s), ${grid.rows.length} row(s)\n`,
+    `wrote ${file}: ${grid.starts.length} ${grid.by} bucket(s), ${grid.rows.length} row(s), ` +
+      `${Math.round(page.length / 1000)} kB\n`,
   );
 }
+
+/** --since and --until, as the buckets' span. */
+const spanOf = (flags: StoreHistoryFlags) => ({
+  ...(flags.since ? { since: flags.since } : {}),
+  ...(flags.until ? { until: flags.until } : {}),
+});
 
 /** The labels a store holds, to name them when a query finds nothing. */
 function heldText(labels: Array<string | null>): string {
@@ -80,16 +113,11 @@ async function runServiceBuckets(flags: StoreHistoryFlags, chalk: ChalkInstance)
     throw new InputError('--services prints (or --json): give no --html or --compare with it');
   const { buildServiceGrid, renderServiceBuckets } = await import('../report/buckets/services.js');
   const samples = await storeSamples([], flags);
-  const by = flags.by ?? 'day';
-  const span = {
-    ...(flags.since ? { since: flags.since } : {}),
-    ...(flags.until ? { until: flags.until } : {}),
-  };
-  const grid = buildServiceGrid(samples, by, span);
+  const grid = buildServiceGrid(samples, flags.by ?? 'day', spanOf(flags));
   const services = grid.rows.map((r) => ({ ...r, cells: r.cells.map((c) => c ?? null) }));
   process.stdout.write(
     flags.json
-      ? `${JSON.stringify({ by, buckets: grid.starts, services })}\n`
+      ? `${JSON.stringify({ by: grid.by, buckets: grid.starts, services })}\n`
       : renderServiceBuckets(grid, chalk),
   );
   return EXIT.ok;
@@ -110,8 +138,7 @@ export async function runStoreHistory(
   const labels = flags.compare ?? flags.label;
   const query = {
     by,
-    ...(flags.since ? { since: flags.since } : {}),
-    ...(flags.until ? { until: flags.until } : {}),
+    ...spanOf(flags),
     ...(labels ? { labels } : {}),
   };
   const {
@@ -133,7 +160,7 @@ export async function runStoreHistory(
   const grid = side?.grid ?? whole;
   const compared =
     side && flags.compare ? { labels: flags.compare, differences: side.differences } : undefined;
-  if (flags.html !== undefined) await writePage(flags.html, grid, compared);
+  if (flags.html !== undefined) await writePage(flags.html, grid, flags, compared);
   else process.stdout.write(flags.json ? jsonOf(grid, compared) : renderBuckets(grid, chalk, compared));
   return EXIT.ok;
 }

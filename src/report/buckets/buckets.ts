@@ -11,6 +11,10 @@ export type BucketSize = 'hour' | 'day' | 'week';
 
 const STEP_MS: Record<BucketSize, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 };
 
+/** Where the bucket that starts at `start` (ISO) ends: the next one's start. */
+export const bucketEnd = (start: string, by: BucketSize): string =>
+  new Date(Date.parse(start) + STEP_MS[by]).toISOString();
+
 /** More columns than a page or a terminal can show usefully: ask for a coarser --by or a shorter span. */
 export const MAX_BUCKETS = 2000;
 

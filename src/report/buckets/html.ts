@@ -27,7 +27,7 @@ export interface BucketPageData {
 export type RateMark = [text: string, fell: boolean];
 
 /** The row's median rates, when any bucket measured one (0 where none did). */
-function ratesOf(row: BucketRow): { rates?: Array<RateMark | 0> } {
+export function ratesOf(row: BucketRow): { rates?: Array<RateMark | 0> } {
   const rates = row.cells.map((c) => c?.median_rate_bytes_per_second);
   if (rates.every((r) => r === undefined)) return {};
   const top = Math.max(...rates.filter((r): r is number => r !== undefined));

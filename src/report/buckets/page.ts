@@ -83,3 +83,51 @@ export const BUCKET_SCRIPT =
   }
   document.body.dataset.drawn = String(drawn);
 `;
+
+/**
+ * Before the history page's script (history/page.ts): the store's compact cells (buckets/plot.ts) made
+ * into the cells that script draws, each with its span on the time axis and its hover text.
+ */
+export const BUCKET_EXPAND = `
+  const pairs = (cell, names) => {
+    const out = [];
+    for (let k = 1; k < cell.length; k += 2) out.push([names[cell[k]], cell[k + 1], cell[k]]);
+    return out;
+  };
+  const at = (i, row) => ({ x1: data.axis[i], x2: data.axis[i + 1], head: row.name + ', ' + data.buckets[i] + ': ' });
+  data.reports = data.totals.flatMap((n, i) =>
+    n ? [{ at: data.axis[i], label: data.buckets[i], title: n + ' result(s)', partial: false }] : [],
+  );
+  const stateNames = data.states.map((s) => s.name);
+  data.services = data.services.map((row) => ({
+    name: row.name,
+    cells: row.cells.map((c, i) => {
+      if (!c) return null;
+      const got = pairs(c, stateNames);
+      const total = got.reduce((t, p) => t + p[1], 0);
+      const state = stateNames[c[0]];
+      const n = got.find((p) => p[0] === state)[1];
+      const { head, ...span } = at(i, row);
+      const title = head + state + ' (' + n + ' of ' + total + ' report(s))\\n' +
+        got.map((p) => p[1] + ' ' + p[0]).join(', ');
+      return { ...span, state, title };
+    }),
+  }));
+  const verdictNames = data.verdicts.map((v) => v.name);
+  data.rows = data.rows.map((row) => ({
+    service: row.service,
+    name: row.name,
+    cells: row.cells.map((c, i) => {
+      if (!c) return null;
+      const got = pairs(c, verdictNames);
+      const total = got.reduce((t, p) => t + p[1], 0);
+      const ok = got.filter((p) => data.success.includes(p[2])).reduce((t, p) => t + p[1], 0);
+      const { head, ...span } = at(i, row);
+      const lines = [head + Math.round((ok / total) * 100) + '% reachable (' + ok + ' of ' + total + ')'];
+      for (const p of got) lines.push(p[0] + ' ' + p[1]);
+      const rate = row.rates ? row.rates[i] : 0;
+      if (rate) lines.push('median rate ' + rate[0] + (rate[1] ? ' (10x or more below its fastest)' : ''));
+      return { ...span, verdict: verdictNames[c[0]], title: lines.join('\\n') };
+    }),
+  }));
+`;

@@ -138,16 +138,22 @@ export function pageData(timeline: Timeline): PageData {
   };
 }
 
-/** The page; `libraries` are Plot and d3 (plot-library.ts), inlined. */
-export function renderHistoryHtml(timeline: Timeline, libraries: string[]): string {
+/**
+ * The history page; `libraries`: Plot and d3, inlined. `data` is PageData, or another form that `expand`
+ * (a script run first) turns into it: the store's compact buckets (buckets/plot.ts).
+ */
+export function renderPlotPage(data: unknown, libraries: string[], expand = ''): string {
   return renderPage({
     style: PAGE_STYLE,
     body:
       '<div id="services" class="plot"></div>\n' +
       '<pre id="evidence">Click a cell for its evidence; hover for the same in a tooltip.</pre>\n' +
       '<details id="targets"><summary>Targets</summary><div class="plot"></div></details>',
-    data: pageData(timeline),
-    script: PAGE_SCRIPT,
+    data,
+    script: expand + PAGE_SCRIPT,
     libraries,
   });
 }
+
+export const renderHistoryHtml = (timeline: Timeline, libraries: string[]): string =>
+  renderPlotPage(pageData(timeline), libraries);
