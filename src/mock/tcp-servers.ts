@@ -1,5 +1,6 @@
 // Loopback servers that behave like censored (or healthy) services: the TCP side of the mock network
 // and of the tests. Nothing here listens or sends beyond 127.0.0.1.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
@@ -372,13 +373,38 @@ export function startServer(opts: ServerOptions): Promise<Listening> {
   return listen(server, opts.at?.address, opts.at?.port);
 }
 
-/** A port nobody listens on: the kernel answers a SYN with a RST (connection refused). */
-export async function closedPort(): Promise<number> {
+/** Where the kernel picks the ports of `listen(0)` and of outgoing connections (Linux; else the IANA range). */
+function ephemeralLow(): number {
+  try {
+    return (
+      Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 49152
+    );
+  } catch {
+    return 49152;
+  }
+}
+
+/** Whether the port can be listened on now (then it is closed again). */
+function free(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port nobody listens on: the kernel answers a SYN with a RST (connection refused). It is taken below
+ * the ephemeral range, so no server of another test (they all listen on port 0) can be given it while
+ * a run still dials it.
+ */
+export async function closedPort(): Promise<number> {
+  const low = Math.max(ephemeralLow(), 20_000);
+  for (let tries = 0; tries < 100; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    if (await free(port)) return port;
+  }
+  throw new Error(`no free port between 10000 and ${low}`);
 }
 
 // A listener whose accept queue is full drops further SYNs on loopback: a real connect timeout
