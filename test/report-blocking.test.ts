@@ -6,7 +6,7 @@ import { renderDiff } from '../src/report/diff/text.js';
 import { buildTimeline, digestOf } from '../src/report/history/history.js';
 import { renderHistory } from '../src/report/history/text.js';
 import { renderPrometheus } from '../src/report/prometheus/prometheus.js';
-import { reportOf } from './helpers/reports.js';
+import { reportOf, summaryOf, TIMINGS } from './helpers/reports.js';
 
 const plain = new Chalk({ level: 0 });
 
@@ -45,14 +45,8 @@ describe('blocking in reports', () => {
     'prometheus: reachprobe_target_blocking (a state set, null included) and accessible, in runs with ' +
       'a helper only',
     () => {
-      const timings = { chain_ms: 1, total_ms: 1 };
-      const base = {
-        ...reportOf([]).doc.summary,
-        counts: {},
-        unmet: 0,
-        vantage: 'online' as const,
-        duration_ms: 1,
-      };
+      const timings = TIMINGS;
+      const base = summaryOf();
       const helper = { url: 'https://helper.test/', reachable: true, sent: 2, controls: 1, refused: 0 };
       const results = reportOf([
         ['a', 'reset', { blocking: 'http-failure', accessible: false, timings }],

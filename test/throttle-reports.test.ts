@@ -8,7 +8,7 @@ import { renderDiff } from '../src/report/diff/text.js';
 import { COLUMN_NAMES, rowsOf } from '../src/report/export/columns.js';
 import { renderPrometheus } from '../src/report/prometheus/prometheus.js';
 import { renderTable } from '../src/report/terminal/table.js';
-import { reportOf } from './helpers/reports.js';
+import { reportOf, summaryOf, TIMINGS } from './helpers/reports.js';
 
 const plain = new Chalk({ level: 0 });
 
@@ -22,16 +22,8 @@ const throughput = (rate: number, slow: boolean, more: Partial<Throughput> = {})
   ...more,
 });
 
-const timings = { chain_ms: 1, total_ms: 1 };
-const summary = {
-  ...reportOf([]).doc.summary,
-  counts: {},
-  unmet: 0,
-  vantage: 'online' as const,
-  duration_ms: 1,
-  targets: 2,
-  notes: [],
-} as unknown as RunSummary;
+const timings = TIMINGS;
+const summary = summaryOf({ targets: 2, notes: [] }) as unknown as RunSummary;
 
 describe('the rate in reports', () => {
   it('table: the rate beside a reachable target only when it is notably low', () => {

@@ -24,3 +24,16 @@ export function reportOf(
   };
   return { file, doc: doc as unknown as ReadReport['doc'], partial, id: legacyId(file) };
 }
+
+/** Timings for results whose duration no assertion reads. */
+export const TIMINGS = { chain_ms: 1, total_ms: 1 };
+
+/** The summary of a run that was online, for the renderers' tests; `more` adds or overrides fields. */
+export const summaryOf = <T extends object = object>(more?: T) => ({
+  ...reportOf([]).doc.summary,
+  counts: {},
+  unmet: 0,
+  vantage: 'online' as const,
+  duration_ms: 1,
+  ...more,
+});

@@ -5,7 +5,7 @@ import type { QuicResult, QuicVerdictName } from '../../src/model/quic.js';
 import { diffReports } from '../../src/report/diff/diff.js';
 import { renderDiff } from '../../src/report/diff/text.js';
 import { renderPrometheus } from '../../src/report/prometheus/prometheus.js';
-import { reportOf } from '../helpers/reports.js';
+import { reportOf, summaryOf, TIMINGS } from '../helpers/reports.js';
 
 const quic = (verdict: QuicVerdictName): QuicResult => ({
   verdict,
@@ -38,14 +38,8 @@ describe('QUIC in reports', () => {
   });
 
   it('prometheus: reachprobe_target_quic_verdict for the targets measured over QUIC only', () => {
-    const timings = { chain_ms: 1, total_ms: 1 };
-    const summary = {
-      ...reportOf([]).doc.summary,
-      counts: {},
-      unmet: 0,
-      vantage: 'online' as const,
-      duration_ms: 1,
-    };
+    const timings = TIMINGS;
+    const summary = summaryOf();
     const doc = reportOf([
       ['a', 'reachable', { quic: quic('not-offered'), timings }],
       ['b', 'reachable', { timings }],

@@ -6,9 +6,10 @@ import { BUCKET_SCRIPT, BUCKET_STYLE } from './page.js';
 import { bucketName, differenceLine, headline, labelName, type Compared } from './text.js';
 import { renderPage } from '../html/page-shell.js';
 
-// `history --db --html`: the grid as one page (page-shell.ts). Its size is set by targets x buckets,
-// never by how many reports the store holds: a cell carries only its verdict counts, and the
-// page's script writes the hover text from them.
+// `history --db --compare A,B --html`: the two vantage points' grid side by side and where they
+// differ, as one page (page-shell.ts); without --compare the buckets go on the history page
+// (plot.ts). Its size is set by targets x buckets, never by how many reports the store holds: a cell
+// carries only its verdict counts, and the page's script writes the hover text from them.
 
 export interface BucketPageData {
   heading: string;
@@ -20,7 +21,7 @@ export interface BucketPageData {
     title: string;
     rows: Array<{ name: string; cells: Array<number[] | 0>; rates?: Array<RateMark | 0> }>;
   }>;
-  differences: { title: string; lines: string[] } | null;
+  differences: { title: string; lines: string[] };
 }
 
 /** A bucket's median transfer rate as the hover says it, and whether it is tenfold below the row's fastest. */
@@ -47,13 +48,13 @@ function cellsOf(row: BucketRow): Array<number[] | 0> {
   );
 }
 
-function groupsOf(grid: Grid, compared: boolean): BucketPageData['groups'] {
+/** A group per service, the two vantage points' rows of each target side by side. */
+function groupsOf(grid: Grid): BucketPageData['groups'] {
   const groups: BucketPageData['groups'] = [];
   for (const row of grid.rows) {
-    const title = compared ? row.service : `${labelName(row.label)} / ${row.service}`;
-    if (groups.at(-1)?.title !== title) groups.push({ title, rows: [] });
+    if (groups.at(-1)?.title !== row.service) groups.push({ title: row.service, rows: [] });
     groups.at(-1)!.rows.push({
-      name: compared ? `${row.name} @${labelName(row.label)}` : row.name,
+      name: `${row.name} @${labelName(row.label)}`,
       cells: cellsOf(row),
       ...ratesOf(row),
     });
@@ -61,23 +62,21 @@ function groupsOf(grid: Grid, compared: boolean): BucketPageData['groups'] {
   return groups;
 }
 
-export function bucketPageData(grid: Grid, compared?: Compared): BucketPageData {
+export function bucketPageData(grid: Grid, compared: Compared): BucketPageData {
   return {
     heading: headline(grid),
     buckets: grid.starts.map((s) => bucketName(s, grid.by)),
     verdicts: VERDICT_NAMES,
     success: VERDICT_NAMES.flatMap((v, i) => (isSuccess(v) ? [i] : [])),
-    groups: groupsOf(grid, compared !== undefined),
-    differences: compared
-      ? {
-          title: `Where ${compared.labels[0]} and ${compared.labels[1]} differ`,
-          lines: compared.differences.map((d) => differenceLine(d, grid, compared.labels)),
-        }
-      : null,
+    groups: groupsOf(grid),
+    differences: {
+      title: `Where ${compared.labels[0]} and ${compared.labels[1]} differ`,
+      lines: compared.differences.map((d) => differenceLine(d, grid, compared.labels)),
+    },
   };
 }
 
-export function renderBucketsHtml(grid: Grid, compared?: Compared): string {
+export function renderBucketsHtml(grid: Grid, compared: Compared): string {
   return renderPage({
     style: BUCKET_STYLE,
     body: '<div id="scale"></div>\n<div class="scroll"><table id="heatmap"></table></div>\n<ul id="differences"></ul>',

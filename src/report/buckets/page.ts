@@ -1,4 +1,4 @@
-// The style and script of the bucketed history page (buckets-html.ts), after page-shell.ts's own
+// The style and script of the compared buckets' page (html.ts), after page-shell.ts's own
 // (which reads the page's JSON data, BucketPageData). The script draws a row per vantage point and
 // target, a column per time bucket; a cell's colour is the share of its results that were
 // reachable, in tenths (class s0, red: none, to s10, green: all), and its hover text, made here from
@@ -77,10 +77,8 @@ export const BUCKET_SCRIPT =
     }
   }
   const list = document.getElementById('differences');
-  if (data.differences) {
-    list.before(el('h2', '', data.differences.title));
-    for (const line of data.differences.lines) list.appendChild(el('li', '', line));
-  }
+  list.before(el('h2', '', data.differences.title));
+  for (const line of data.differences.lines) list.appendChild(el('li', '', line));
   document.body.dataset.drawn = String(drawn);
 `;
 
