@@ -59,13 +59,18 @@ export async function scaleRun(work: string, concurrency: number): Promise<void>
     console.log(
       `  ${label}: ${f(rate)} targets/s (${f(p.wallMs / 1000, 1)} s), peak RSS ${f(p.maxRssMb)} MB, exit ${p.status}`,
     );
-    console.log(
-      `  ${p.maxRssMb < GOAL_MB ? 'MET ' : 'MISS'}  peak RSS under ${GOAL_MB} MB with ${label}: ${f(p.maxRssMb)} MB`,
-    );
+    goal(p, `with ${label}`);
   }
   const ingest = await peakOf(['ingest', report, '--db', path.join(work, 'million.duckdb')]);
   console.log(
     `  ingest of that report: ${f(ingest.wallMs / 1000, 1)} s, peak RSS ${f(ingest.maxRssMb)} MB, ` +
       `exit ${ingest.status}`,
   );
+  goal(ingest, 'for ingest of that report', ingest.status === 0);
+}
+
+/** The goal's line: a run that did not do its work (`done` false) misses it, whatever its memory. */
+function goal(p: Peak, what: string, done = true) {
+  const met = done && p.maxRssMb < GOAL_MB;
+  console.log(`  ${met ? 'MET ' : 'MISS'}  peak RSS under ${GOAL_MB} MB ${what}: ${f(p.maxRssMb)} MB`);
 }

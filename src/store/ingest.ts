@@ -5,6 +5,7 @@ import { InputError } from '../model/input-error.js';
 import { rowsOf } from '../report/export/columns.js';
 import { candidates, readReport, type Candidate, type ReadReport } from '../report/document/read.js';
 import { RowAppender, type JsValue } from './append.js';
+import { stageReport, type Staged } from './staged.js';
 
 // `reachprobe ingest`: the reports of some folders into the store, each once. A report is known by
 // its report_id; a file is known by its path, so that a repeat run over a year of reports reads
@@ -43,12 +44,13 @@ interface Appenders {
 }
 
 /** Reads a candidate, or hands a bad file in a folder to `skip` (undefined then); a bad named file throws. */
-async function readCandidate(
+async function readCandidate<T>(
   { file, named }: Candidate,
   skip: (err: InputError) => void,
-): Promise<ReadReport | undefined> {
+  read: (file: string) => Promise<T>,
+): Promise<T | undefined> {
   try {
-    return await readReport(file);
+    return await read(file);
   } catch (err) {
     if (named || !(err instanceof InputError)) throw err;
     skip(err);
@@ -56,11 +58,19 @@ async function readCandidate(
   }
 }
 
-/** A file as `look` found it: known (the store has it), unread (a bad file, skipped), or read. */
+/**
+ * From this size on a report is read as it streams into the store (see staged.ts), not held whole: a
+ * report of a million targets is 1.2 GB, and held whole, one of a few thousand already takes more memory
+ * than a year of small ones.
+ */
+export const STREAM_FROM = 4 << 20;
+
+/** A file as `look` found it: known (the store has it), unread (a bad file, skipped), read, or to stream. */
 type Looked =
   | { file: string }
   | { file: string; unread: true }
-  | { file: string; report: ReadReport; size: number; mtimeMs: number };
+  | { file: string; size: number; mtimeMs: number; report: ReadReport }
+  | { file: string; size: number; mtimeMs: number; large: Candidate };
 
 /** Files looked at together: the disk's waits overlap, and memory holds this many reports at most. */
 const WINDOW = 16;
@@ -72,54 +82,69 @@ class Run {
   private readonly now = new Date();
 
   constructor(
+    private readonly c: DuckDBConnection,
     private readonly known: Known,
     private readonly to: Appenders,
+    private readonly collect: () => void,
   ) {}
 
   /**
-   * Reads the file unless the store has it: the part that waits on the disk. A file the store has is
-   * not even stat'ed (a repeat run over a year of reports would spend seconds on that): check -o
-   * never rewrites a report, it writes each run to a new name.
+   * Reads the file unless the store has it or it is large (streamed in `take`): the part that waits on
+   * the disk. A file the store has is not even stat'ed (a repeat run over a year of reports would spend
+   * seconds on that): check -o never rewrites a report, it writes each run to a new name.
    */
   async look(candidate: Candidate, skip: (err: InputError) => void): Promise<Looked> {
     const file = path.resolve(candidate.file);
     if (this.known.files.has(file)) return { file };
     const info = await stat(file).catch(() => undefined); // gone since the listing, or missing: readReport says which
-    const report = await readCandidate(candidate, skip);
+    if (info && info.size >= STREAM_FROM)
+      return { file, size: info.size, mtimeMs: info.mtimeMs, large: candidate };
+    const report = await readCandidate(candidate, skip, readReport);
     return report && info ? { file, report, size: info.size, mtimeMs: info.mtimeMs } : { file, unread: true };
   }
 
-  /** Adds what `look` found, in the order of the files. */
-  take(looked: Looked): void {
-    if (!('report' in looked)) {
+  /** Adds what `look` found, in the order of the files (a large file is read now, one at a time). */
+  async take(looked: Looked, skip: (err: InputError) => void): Promise<void> {
+    if (!('size' in looked)) {
       if (!('unread' in looked)) this.done.unchanged += 1;
       return;
     }
-    const { file, report, size, mtimeMs } = looked;
+    const { file, size, mtimeMs } = looked;
+    const staged =
+      'report' in looked
+        ? this.held(looked.report)
+        : await readCandidate(looked.large, skip, (f) => stageReport(this.c, f, this.collect));
+    if (!staged) return;
+    const { report } = staged;
     this.known.files.add(file);
     this.files.push([file, size, mtimeMs, report.id]);
     if (this.known.ids.has(report.id)) {
       this.done.duplicates += 1;
+      await staged.drop();
       return;
     }
     this.known.ids.add(report.id);
-    this.add(report);
-  }
-
-  private add(report: ReadReport): void {
-    const { doc } = report;
-    const rows = rowsOf(report);
-    this.to.results.append(rows);
+    await staged.commit();
     this.to.reports.appendRow([
       report.id,
-      doc.vantage_point?.label ?? null,
-      new Date(doc.summary.started_at),
-      rows.length,
+      report.doc.vantage_point?.label ?? null,
+      new Date(report.doc.summary.started_at),
+      staged.rows,
       report.partial,
       this.now,
     ]);
     this.done.added += 1;
-    this.done.rows += rows.length;
+    this.done.rows += staged.rows;
+  }
+
+  /** A report read whole: its rows go in through the results appender. */
+  private held(report: ReadReport): Staged {
+    return {
+      report,
+      rows: report.doc.results.length,
+      commit: async () => this.to.results.append(rowsOf(report)),
+      drop: async () => undefined,
+    };
   }
 }
 
@@ -139,7 +164,7 @@ async function recordFiles(c: DuckDBConnection, run: Run): Promise<void> {
 export const BATCH = 2048;
 
 export interface Batches {
-  /** Runs between batches of files, with the appenders closed. */
+  /** Runs between batches of files, with the appenders closed, and as a large report is read. */
   afterBatch: () => void;
   /** Files per batch, a multiple of 16 (the tests make it small). */
   size: number;
@@ -172,11 +197,11 @@ export async function ingest(
   await c.run('BEGIN TRANSACTION');
   try {
     const to = await openAppenders(c);
-    const run = new Run(before, to);
+    const run = new Run(c, before, to, afterBatch);
     let addedBefore = 0;
     for (let i = 0; i < list.length; i += WINDOW) {
       for (const looked of await Promise.all(list.slice(i, i + WINDOW).map((c) => run.look(c, skip))))
-        run.take(looked);
+        await run.take(looked, skip);
       // Only a batch that added reports has anything to release: a repeat run over a year stays fast.
       if ((i + WINDOW) % size === 0 && i + WINDOW < list.length && run.done.added > addedBefore) {
         addedBefore = run.done.added;

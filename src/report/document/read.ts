@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../model/input-error.js';
+import type { TargetResult } from '../../model/result.js';
 import { VERDICT_NAMES } from '../../model/verdict.js';
 import { SCHEMA_VERSION, type ReportDocument } from './document.js';
 
@@ -23,7 +24,12 @@ export interface ReadReport {
  * custom kind), so the same file always gets the same id and ingest sees it once.
  */
 export function legacyId(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex').split('');
+  return idOfDigest(createHash('sha256').update(text));
+}
+
+/** legacyId of a text hashed as it was read, piece by piece. */
+export function idOfDigest(hash: Hash): string {
+  const h = hash.digest('hex').split('');
   h[12] = '8';
   h[16] = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   const x = h.join('');
@@ -70,7 +76,8 @@ function checkSchemaVersion(version: unknown, file: string) {
 /** The result fields shown by diff and history that are optional strings. */
 const OPTIONAL_STRINGS = ['stage', 'failure', 'blocked-by', 'measured_verdict'] as const;
 
-function checkResult(r: unknown, i: number, seen: Set<string>, file: string) {
+/** The fields of results[i] that diff, history and the store rely on (not whether its name is new: see repeated). */
+export function checkResult(r: unknown, i: number, file: string): asserts r is TargetResult {
   const fail: (message: string) => never = (message) => {
     throw new InputError(`results[${i}]: ${message}`, file);
   };
@@ -80,12 +87,26 @@ function checkResult(r: unknown, i: number, seen: Set<string>, file: string) {
   if (typeof r.reason !== 'string') fail('no reason');
   for (const key of OPTIONAL_STRINGS)
     if (r[key] !== undefined && typeof r[key] !== 'string') fail(`${key} is not a string`);
-  // Diff and history key targets by name: a name twice would silently hide one of them.
-  if (seen.has(r.name)) fail(`target "${r.name}" appears twice`);
-  seen.add(r.name);
 }
 
-function checkDocument(doc: unknown, file: string): ReportDocument {
+/** Diff and history key targets by name: a name twice would silently hide one of them. */
+export const repeated = (name: string, i: number, file: string): InputError =>
+  new InputError(`results[${i}]: target "${name}" appears twice`, file);
+
+function checkResults(results: unknown[], file: string) {
+  const seen = new Set<string>();
+  results.forEach((r, i) => {
+    checkResult(r, i, file);
+    if (seen.has(r.name)) throw repeated(r.name, i, file);
+    seen.add(r.name);
+  });
+}
+
+/**
+ * The report's own fields, and that it has a results list (not what the list holds): a document that is not
+ * a report (or one too new) is told as such before any of its results is.
+ */
+export function checkHead(doc: unknown, file: string): ReportDocument {
   if (!isObject(doc) || !isObject(doc.tool) || doc.tool.name !== 'reachprobe') {
     throw new InputError('not a reachprobe report (no "tool": {"name": "reachprobe"})', file);
   }
@@ -110,9 +131,17 @@ function checkDocument(doc: unknown, file: string): ReportDocument {
     throw new InputError('vantage_point has no label', file);
   }
   if (!Array.isArray(doc.results)) throw new InputError('no results list', file);
-  const seen = new Set<string>();
-  doc.results.forEach((r, i) => checkResult(r, i, seen, file));
   return doc as unknown as ReportDocument;
+}
+
+/** A checked document as read back: `id` is its report_id, or else `legacy()`. */
+export function readBack(file: string, doc: ReportDocument, legacy: () => string): ReadReport {
+  return {
+    file,
+    doc,
+    partial: (doc as { partial?: unknown }).partial === true,
+    id: doc.report_id?.toLowerCase() ?? legacy(),
+  };
 }
 
 /**
@@ -126,13 +155,9 @@ export async function readReport(file: string): Promise<ReadReport> {
   } catch (err) {
     throw new InputError(`cannot read the report: ${(err as Error).message}`, file);
   }
-  const doc = checkDocument(parseJson(text, file), file);
-  return {
-    file,
-    doc,
-    partial: (doc as { partial?: unknown }).partial === true,
-    id: doc.report_id?.toLowerCase() ?? legacyId(text),
-  };
+  const doc = checkHead(parseJson(text, file), file);
+  checkResults(doc.results, file);
+  return readBack(file, doc, () => legacyId(text));
 }
 
 /** A report file to read, and whether the user named it (rather than a folder holding it). */

@@ -22,10 +22,11 @@ interface LaterFields {
 
 type Result = TargetResult & LaterFields;
 
-interface Column {
+/** A column whose cell comes from the report (the same on each of its rows), or from its target. */
+export interface Column<From = never> {
   name: string;
   type: ColumnType;
-  of: (t: Result, r: ReadReport) => Cell;
+  of: (from: From) => Cell;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -38,15 +39,20 @@ const rate =
 /** false (not blocked) stays apart from null (not known): as text, "false", "dns", "tcp_ip"... */
 const blocking = (t: Result): string | null => (t.blocking === false ? 'false' : text(t.blocking));
 
-export const COLUMNS: readonly Column[] = [
+/** The report's columns, first in every row. */
+export const REPORT_COLUMNS: readonly Column<ReadReport>[] = [
   { name: 'export_version', type: 'INTEGER', of: () => EXPORT_VERSION },
-  { name: 'report_id', type: 'VARCHAR', of: (_, r) => r.id },
-  { name: 'label', type: 'VARCHAR', of: (_, r) => r.doc.vantage_point?.label ?? null },
-  { name: 'network', type: 'VARCHAR', of: (_, r) => r.doc.vantage_point?.network ?? null },
-  { name: 'country', type: 'VARCHAR', of: (_, r) => r.doc.vantage_point?.country ?? null },
-  { name: 'started_at', type: 'TIMESTAMP', of: (_, r) => r.doc.summary.started_at },
-  { name: 'tool_version', type: 'VARCHAR', of: (_, r) => text(r.doc.tool.version) },
-  { name: 'partial', type: 'BOOLEAN', of: (_, r) => r.partial },
+  { name: 'report_id', type: 'VARCHAR', of: (r) => r.id },
+  { name: 'label', type: 'VARCHAR', of: (r) => r.doc.vantage_point?.label ?? null },
+  { name: 'network', type: 'VARCHAR', of: (r) => r.doc.vantage_point?.network ?? null },
+  { name: 'country', type: 'VARCHAR', of: (r) => r.doc.vantage_point?.country ?? null },
+  { name: 'started_at', type: 'TIMESTAMP', of: (r) => r.doc.summary.started_at },
+  { name: 'tool_version', type: 'VARCHAR', of: (r) => text(r.doc.tool.version) },
+  { name: 'partial', type: 'BOOLEAN', of: (r) => r.partial },
+];
+
+/** The target's columns, after the report's. */
+export const TARGET_COLUMNS: readonly Column<Result>[] = [
   { name: 'target', type: 'VARCHAR', of: (t) => t.name },
   { name: 'service', type: 'VARCHAR', of: (t) => t.service },
   { name: 'url', type: 'VARCHAR', of: (t) => text(t.url) },
@@ -80,11 +86,20 @@ export const COLUMNS: readonly Column[] = [
   { name: 'abroad_rate_bytes_per_second', type: 'DOUBLE', of: rate('abroad_rate_bytes_per_second') },
 ];
 
+export const COLUMNS: readonly Pick<Column, 'name' | 'type'>[] = [...REPORT_COLUMNS, ...TARGET_COLUMNS];
+
 export const COLUMN_NAMES = COLUMNS.map((c) => c.name);
+
+/** The cells of the report's columns, in order. */
+export const reportCells = (r: ReadReport): Cell[] => REPORT_COLUMNS.map((c) => c.of(r));
+
+/** The cells of a result's own columns, in order. */
+export const targetCells = (t: TargetResult): Cell[] => TARGET_COLUMNS.map((c) => c.of(t));
 
 /** The report's rows, each a list of cells in COLUMNS' order. */
 export function rowsOf(r: ReadReport): Cell[][] {
-  return (r.doc.results as Result[]).map((t) => COLUMNS.map((c) => c.of(t, r)));
+  const head = reportCells(r);
+  return r.doc.results.map((t) => [...head, ...targetCells(t)]);
 }
 
 /** A row as an object, for JSON Lines: every column, null where empty. */
