@@ -13,6 +13,7 @@ export default defineConfig({
       'test/service.test.ts',
       'test/throttle-rule.test.ts',
       'test/quic/classify-quic.test.ts',
+      'test/quic/boundaries.test.ts',
       'test/quic/chain.test.ts',
       'test/quic/check.test.ts',
       'test/quic/connection.test.ts',

@@ -164,7 +164,7 @@ describe('the client connection, datagram by datagram', () => {
   });
 
   it('ignores a Version Negotiation for another connection or after the server answered', () => {
-    const vn = (clientFirst: Buffer, dcid: Buffer, scid: Buffer) =>
+    const vn = (dcid: Buffer, scid: Buffer) =>
       Buffer.concat([
         Buffer.from([0x80, 0, 0, 0, 0]),
         vector(1, dcid),
@@ -173,16 +173,16 @@ describe('the client connection, datagram by datagram', () => {
       ]);
     const { c, first } = client();
     const ids = clientIds(first);
-    c.receive(vn(first, randomBytes(8), ids.dcid));
-    c.receive(vn(first, ids.scid, randomBytes(8)));
+    c.receive(vn(randomBytes(8), ids.dcid));
+    c.receive(vn(ids.scid, randomBytes(8)));
     expect(reasons(c)).toEqual(['Version Negotiation for another connection']);
     expect(c.ignored.view().total).toBe(2);
     c.receive(forgedInitial(first, pingFrame()));
-    c.receive(vn(first, ids.scid, ids.dcid));
+    c.receive(vn(ids.scid, ids.dcid));
     expect(reasons(c)).toContain('Version Negotiation after the server answered');
     expect(c.phase).toBe('handshake');
     const fresh = client();
-    fresh.c.receive(vn(fresh.first, clientIds(fresh.first).scid, clientIds(fresh.first).dcid));
+    fresh.c.receive(vn(clientIds(fresh.first).scid, clientIds(fresh.first).dcid));
     expect(fresh.c.failure?.code).toBe('ERR_QUIC_VERSION_NEGOTIATION');
     expect(fresh.c.closeDatagram()).toBeUndefined();
   });

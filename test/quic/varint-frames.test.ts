@@ -83,6 +83,8 @@ describe('the byte reader and vectors', () => {
     ]);
     expect([r.vector('varint', 'h'), r.vector('varint', 'i')]).toEqual([hex('ee'), hex('f0f1')]);
     expect(() => r.done('all')).not.toThrow();
+    // A 1-byte length from 0x40 up is no varint's first byte: 0x80 is 128 bytes, not a 4-byte varint.
+    expect(new Reader(Buffer.concat([hex('80'), Buffer.alloc(128, 7)])).vector(1, 'long').length).toBe(128);
   });
 
   it('keeps a sub-reader inside its bounds, even when the buffer goes on', () => {

@@ -111,8 +111,8 @@ export function unprotect(
     truncated = truncated * 256 + header[pnOffset + i]!;
   }
   const pn = decodePacketNumber(largest, truncated, pnLength * 8);
+  // The sample's length check above leaves at least the tag's 16 bytes after the packet number.
   const sealed = packet.subarray(pnOffset + pnLength);
-  if (sealed.length < TAG_LENGTH) return { reason: 'packet too short to hold an AEAD tag' };
   const payload = open(keys, pn, header, sealed);
   if (!payload) return { reason: 'payload authentication failed (not sealed with our keys)' };
   // Reserved bits are checked only once the packet is authentic (RFC 9000 §17.2, §17.3.1).

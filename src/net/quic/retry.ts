@@ -17,7 +17,7 @@ export function retryIntegrityTag(odcid: Buffer, retryWithoutTag: Buffer): Buffe
 
 /** Whether a whole Retry packet carries the right tag for our Initial's odcid. */
 export function retryIsAuthentic(odcid: Buffer, retry: Buffer): boolean {
-  if (retry.length < 16) return false;
+  // A packet shorter than the tag leaves fewer than 16 bytes to compare: it fails below.
   return retryIntegrityTag(odcid, retry.subarray(0, retry.length - 16)).equals(
     retry.subarray(retry.length - 16),
   );
