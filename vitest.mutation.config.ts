@@ -17,6 +17,7 @@ export default defineConfig({
       'test/quic/chain.test.ts',
       'test/quic/check.test.ts',
       'test/quic/connection.test.ts',
+      'test/quic/dial.test.ts',
       'test/quic/handshake.test.ts',
       'test/quic/hostile.test.ts',
       'test/quic/mock-responder.test.ts',
