@@ -109,6 +109,19 @@ describe('CRYPTO reassembly limits', () => {
     expect(first.push(0, Buffer.from('ab'))).toEqual({ ok: true, data: Buffer.from('abcd') });
   });
 
+  it('counts a replaced fragment once against the cap, and delivers past one held inside another', () => {
+    const s = new CryptoStream(5);
+    expect(s.push(1, Buffer.from('bc')).ok).toBe(true);
+    expect(s.push(1, Buffer.from('bcde')).ok).toBe(true); // 4 bytes held, not 6
+    expect(s.push(0, Buffer.from('a'))).toEqual({ ok: true, data: Buffer.from('abcde') });
+    const inner = new CryptoStream(10);
+    inner.push(2, Buffer.from('cd'));
+    inner.push(1, Buffer.from('bcdef'));
+    expect(inner.push(0, Buffer.from('a'))).toEqual({ ok: true, data: Buffer.from('abcdef') });
+    expect(inner.push(6, Buffer.from('g'))).toEqual({ ok: true, data: Buffer.from('g') });
+    expect(inner.push(3, Buffer.from('def'))).toEqual({ ok: true, data: Buffer.alloc(0) });
+  });
+
   it('refuses overlapping fragments that together hold more than the cap', () => {
     const s = new CryptoStream(10);
     expect(s.push(1, Buffer.alloc(9)).ok).toBe(true);

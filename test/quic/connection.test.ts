@@ -99,6 +99,25 @@ describe('the client connection, datagram by datagram', () => {
     });
   });
 
+  it('answers at most 32 times, however much the server sends', () => {
+    const { c, first } = client();
+    let replies = 0;
+    for (let pn = 0; pn < 40; pn++) replies += c.receive(forgedInitial(first, pingFrame(), { pn })).length;
+    expect(replies).toBe(32);
+    expect(c.probeDatagram()).toBeUndefined();
+  });
+
+  it('closes in both spaces in one 1200-byte datagram while it holds both keys', () => {
+    const { c, first } = client();
+    const answer = answerInitial(readClientInitial(first)!, CERTS.good)!;
+    c.receive(answer.datagrams[0]!);
+    const close = c.closeDatagram()!;
+    expect(close.length).toBe(1200);
+    const closes = (keys: PacketKeys[]) => framesOf(close, keys).filter((f) => f.type === 'connection_close');
+    expect(closes([answer.clientKeys[0]!])).toHaveLength(1);
+    expect(closes([answer.clientKeys[1]!])).toHaveLength(1);
+  });
+
   it('reads nothing more once done', () => {
     const { c, first } = client();
     c.receive(forgedInitial(first, connectionCloseFrame(0x0a, 'no')));
