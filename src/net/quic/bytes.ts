@@ -76,13 +76,13 @@ export class Reader {
   /** Bytes prefixed by their length in 1, 2 or 3 bytes (TLS vectors) or a varint (QUIC). */
   vector(prefix: 1 | 2 | 3 | 'varint', what: string): Buffer {
     const n =
-      prefix === 1
-        ? this.u8(what)
-        : prefix === 2
-          ? this.u16(what)
-          : prefix === 3
-            ? this.u24(what)
-            : this.varint(what);
+      prefix === 'varint'
+        ? this.varint(what)
+        : prefix === 1
+          ? this.u8(what)
+          : prefix === 2
+            ? this.u16(what)
+            : this.u24(what);
     return this.bytes(n, what);
   }
 

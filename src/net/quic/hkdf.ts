@@ -31,7 +31,7 @@ export function hkdfExpandLabel(
   context: Buffer,
   length: number,
 ): Buffer {
-  const fullLabel = Buffer.from(`tls13 ${label}`, 'ascii');
+  const fullLabel = Buffer.from(`tls13 ${label}`); // our labels are ASCII
   const info = Buffer.concat([
     Buffer.from([length >> 8, length & 0xff, fullLabel.length]),
     fullLabel,
