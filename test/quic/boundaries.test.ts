@@ -158,6 +158,7 @@ describe('a packet number space', () => {
   it('remembers the last 64 packet numbers, forgetting the smallest first, and acknowledges them', () => {
     const keys = initialKeys(hex('01')).client;
     const space = new PacketSpace(keys, keys);
+    expect([space.largest, space.ackPending, space.takePn(), space.takePn()]).toEqual([-1, false, 0, 1]);
     expect(space.ack()).toBeUndefined();
     expect(space.record(100, false)).toBe(true);
     expect(space.ackPending).toBe(false);

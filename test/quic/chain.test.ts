@@ -79,6 +79,14 @@ describe('the chain check at its edges', () => {
     });
   });
 
+  it('takes validity as inclusive: valid at its first and at its last second (RFC 5280 §4.1.2.5)', () => {
+    const leaf = new X509Certificate(CERTS.good.cert);
+    for (const at of [leaf.validFrom, leaf.validTo])
+      expect(chainProblem([leaf.raw], 'localhost', [MOCK_CA], new Date(at))).toBeUndefined();
+    const after = new Date(new Date(leaf.validTo).getTime() + 1000);
+    expect(chainProblem([leaf.raw], 'localhost', [MOCK_CA], after)?.code).toBe('CERT_HAS_EXPIRED');
+  });
+
   it('follows 9 intermediates to a trusted root, and gives up at the 10th', () => {
     expect(chainProblem(chainOf('deep-9.pem'), 'localhost', [ROOT], now)).toBeUndefined();
     expect(chainProblem(chainOf('deep-10.pem'), 'localhost', [ROOT], now)).toEqual({
