@@ -89,6 +89,8 @@ describe('the chain check at its edges', () => {
 
   it('follows 9 intermediates to a trusted root, and gives up at the 10th', () => {
     expect(chainProblem(chainOf('deep-9.pem'), 'localhost', [ROOT], now)).toBeUndefined();
+    const [leaf, ...intermediates] = chainOf('deep-9.pem');
+    expect(chainProblem([leaf!, ...intermediates.reverse()], 'localhost', [ROOT], now)).toBeUndefined();
     expect(chainProblem(chainOf('deep-10.pem'), 'localhost', [ROOT], now)).toEqual({
       code: 'CERT_CHAIN_TOO_LONG',
       message: 'no trusted authority within 10 certificates',
