@@ -4,13 +4,13 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CERTS, MOCK_CA, type CertName } from '../../src/mock/certs.js';
 import { answerInitial } from '../../src/mock/quic-session.js';
-import { tryParse, u16, vector } from '../../src/net/quic/bytes.js';
+import { Reader, tryParse, u16, vector } from '../../src/net/quic/bytes.js';
 import { parseFrames } from '../../src/net/quic/frames.js';
 import { initialKeys } from '../../src/net/quic/initial.js';
 import { packetBytes, parseHeader } from '../../src/net/quic/packet.js';
 import { packetKeys, unprotect, type PacketKeys } from '../../src/net/quic/protection.js';
 import { clientTransportParameters } from '../../src/net/quic/transport-params.js';
-import { parseClientHello } from '../../src/net/quic/tls/client-hello.js';
+import { clientHello, parseClientHello } from '../../src/net/quic/tls/client-hello.js';
 import { HandshakeFailure, TlsClient, type TlsStep } from '../../src/net/quic/tls/client.js';
 import {
   EXTENSION,
@@ -18,6 +18,7 @@ import {
   HANDSHAKE,
   handshakeMessage,
   HandshakeReader,
+  parseExtensions,
   TLS13,
   X25519,
 } from '../../src/net/quic/tls/messages.js';
@@ -296,5 +297,124 @@ describe('the server messages, refused with a reason', () => {
     );
     expect(schemeName(0x0403)).toBe('ecdsa_secp256r1_sha256');
     expect(schemeName(0x0401)).toBe('0x401');
+  });
+});
+
+describe('the ClientHello as an on-path filter reads it', () => {
+  const key = Buffer.alloc(32, 9);
+  const hello = (serverName?: string) =>
+    clientHello({
+      serverName,
+      alpn: ['h3', 'h3-29'],
+      keyShare: key,
+      transportParameters: Buffer.from('0f0401020304', 'hex'),
+      random: Buffer.alloc(32, 1),
+    }).subarray(4);
+  /** A ClientHello body with these extensions and suites bytes. */
+  const body = (extensions: Buffer[], suites = Buffer.from('1301', 'hex')) =>
+    Buffer.concat([
+      u16(0x0303),
+      Buffer.alloc(32),
+      vector(1, Buffer.alloc(0)),
+      vector(2, suites),
+      vector(1, Buffer.from([0])),
+      vector(2, Buffer.concat(extensions)),
+    ]);
+  const reason = (parse: () => unknown) => {
+    const r = tryParse(parse);
+    return r.ok ? undefined : r.reason;
+  };
+
+  it('reads back what the client writes: SNI, ALPN list, suites, key share, transport parameters', () => {
+    expect(parseClientHello(hello('www.example.com'))).toEqual({
+      serverName: 'www.example.com',
+      alpn: ['h3', 'h3-29'],
+      suites: [0x1301, 0x1302, 0x1303],
+      keyShare: key,
+      transportParameters: Buffer.from('0f0401020304', 'hex'),
+    });
+    expect(parseClientHello(hello())).not.toHaveProperty('serverName');
+  });
+
+  it('writes the groups, signature schemes and the null compression method it offers', () => {
+    const r = new Reader(hello('a.test'));
+    r.bytes(2 + 32, 'version and random');
+    expect(r.vector(1, 'session ID')).toEqual(Buffer.alloc(0));
+    r.vector(2, 'suites');
+    expect(r.vector(1, 'compression')).toEqual(Buffer.from([0]));
+    const extensions = parseExtensions(r, 'ClientHello');
+    expect(extensions.get(EXTENSION.supportedGroups)).toEqual(Buffer.from('0002001d', 'hex'));
+    expect(extensions.get(EXTENSION.signatureAlgorithms)).toEqual(
+      Buffer.from('0010' + '040305030603080408050806' + '08070808', 'hex'),
+    );
+  });
+
+  it('takes the first host name and the X25519 share, passing other entries', () => {
+    const names = Buffer.concat([
+      Buffer.from([1]),
+      vector(2, Buffer.from('other')),
+      Buffer.from([0]),
+      vector(2, Buffer.from('b.test')),
+      Buffer.from([0]),
+      vector(2, Buffer.from('c.test')),
+    ]);
+    const shares = Buffer.concat([u16(0x0017), vector(2, Buffer.alloc(65, 4)), u16(X25519), vector(2, key)]);
+    const parsed = parseClientHello(
+      body(
+        [extension(EXTENSION.serverName, vector(2, names)), extension(EXTENSION.keyShare, vector(2, shares))],
+        Buffer.from('130113', 'hex'),
+      ),
+    );
+    expect(parsed).toEqual({ serverName: 'b.test', alpn: [], suites: [0x1301], keyShare: key });
+    const onlyOther = parseClientHello(
+      body([
+        extension(
+          EXTENSION.serverName,
+          vector(2, Buffer.concat([Buffer.from([1]), vector(2, Buffer.from('x'))])),
+        ),
+        extension(EXTENSION.keyShare, vector(2, Buffer.concat([u16(0x0017), vector(2, Buffer.alloc(65))]))),
+      ]),
+    );
+    expect(onlyOther).toEqual({ alpn: [], suites: [0x1301] });
+  });
+
+  it.each([
+    ['a cut version', Buffer.from([3]), 'legacy_version: 2 bytes wanted, 1 left'],
+    ['a cut random', Buffer.alloc(10), 'random: 32 bytes wanted, 8 left'],
+    ['no session ID', Buffer.alloc(34), 'legacy_session_id: 1 bytes wanted, 0 left'],
+    ['no suites', Buffer.alloc(35), 'cipher suites: 2 bytes wanted, 0 left'],
+    ['no compression methods', Buffer.alloc(37), 'compression methods: 1 bytes wanted, 0 left'],
+    ['no extensions', Buffer.alloc(38), 'ClientHello extensions length: 2 bytes wanted, 0 left'],
+  ])('refuses %s, naming the field', (_what, bytes, expected) => {
+    expect(reason(() => parseClientHello(bytes))).toBe(expected);
+  });
+
+  it('refuses trailing bytes and broken extension contents, naming them', () => {
+    expect(reason(() => parseClientHello(Buffer.concat([body([]), Buffer.from([0])])))).toBe(
+      'ClientHello: 1 unexpected trailing bytes',
+    );
+    const broken = (type: number, data: Buffer) =>
+      reason(() => parseClientHello(body([extension(type, data)])));
+    expect(broken(EXTENSION.serverName, Buffer.alloc(1))).toBe(
+      'server_name list length: 2 bytes wanted, 1 left',
+    );
+    expect(broken(EXTENSION.serverName, Buffer.from('0001', 'hex'))).toBe(
+      'server_name list: 1 bytes wanted, 0 left',
+    );
+    expect(broken(EXTENSION.serverName, Buffer.from('000100', 'hex'))).toBe(
+      'server name: 2 bytes wanted, 0 left',
+    );
+    expect(broken(EXTENSION.serverName, Buffer.from('0000', 'hex'))).toBeUndefined();
+    expect(broken(EXTENSION.keyShare, Buffer.from('000100', 'hex'))).toBe(
+      'key share group: 2 bytes wanted, 1 left',
+    );
+    expect(broken(EXTENSION.keyShare, Buffer.from('0002001d', 'hex'))).toBe(
+      'key share: 2 bytes wanted, 0 left',
+    );
+    expect(broken(EXTENSION.alpn, Buffer.alloc(1))).toBe('ALPN list length: 2 bytes wanted, 1 left');
+    expect(broken(EXTENSION.alpn, Buffer.from('000102', 'hex'))).toBe(
+      'ALPN protocol: 2 bytes wanted, 0 left',
+    );
+    expect(broken(EXTENSION.alpn, Buffer.from('0003', 'hex'))).toBe('ALPN list: 3 bytes wanted, 0 left');
   });
 });
