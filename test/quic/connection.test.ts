@@ -118,9 +118,58 @@ describe('the client connection, datagram by datagram', () => {
     expect(closes([answer.clientKeys[1]!])).toHaveLength(1);
   });
 
+  it('reads 256 datagrams, drops the rest unread, and reads one of 1472 bytes but not 1473', () => {
+    const { c } = client();
+    for (let i = 0; i < 256; i++) c.receive(Buffer.from([0x40, i]));
+    expect([c.datagramsReceived, c.datagramsUnread, c.bytesReceived]).toEqual([256, 0, 512]);
+    expect(c.receive(Buffer.from([0x40]))).toEqual([]);
+    expect([c.datagramsReceived, c.datagramsUnread, c.bytesReceived]).toEqual([257, 1, 512]);
+    expect(c.ignored.view().total).toBe(256);
+    const sized = client();
+    expect(sized.c.receive(Buffer.alloc(1472, 0x40))).toEqual([]);
+    expect(sized.c.receive(Buffer.alloc(1473, 0x40))).toEqual([]);
+    expect(reasons(sized.c)).toEqual([
+      'packet for another connection ID',
+      'datagram of 1473 bytes, larger than the 1472 we announced',
+    ]);
+  });
+
+  it('reads each of coalesced packets at its own offset, and stops at a close', () => {
+    const { c, first } = client();
+    const two = Buffer.concat([
+      forgedInitial(first, pingFrame()),
+      forgedInitial(first, pingFrame(), { pn: 1 }),
+    ]);
+    c.receive(two);
+    expect(c.ignored.view().total).toBe(0);
+    c.receive(forgedInitial(first, pingFrame(), { pn: 1 }));
+    expect(reasons(c)).toEqual(['initial packet: duplicate packet number 1']);
+    const closed = client();
+    const close = forgedInitial(closed.first, connectionCloseFrame(0, ''));
+    expect(closed.c.receive(Buffer.concat([close, Buffer.from([1, 2, 3])]))).toEqual([]);
+    expect(closed.c.ignored.view().total).toBe(0);
+  });
+
+  it('says why an Initial of its own connection is not used', () => {
+    const { c, first } = client();
+    const forged = forgedInitial(first, pingFrame());
+    forged[forged.length - 1]! ^= 1;
+    expect(c.receive(forged)).toEqual([]);
+    expect(c.receive(forgedInitial(first, pingFrame(), { dcid: randomBytes(8) }))).toEqual([]);
+    c.receive(forgedInitial(first, Buffer.from([0x02, 0x05, 0x00, 0x00, 0x06])));
+    c.receive(forgedInitial(first, Buffer.from([0x1e])));
+    expect(reasons(c)).toEqual([
+      'initial packet: payload authentication failed (not sealed with our keys)',
+      'packet for another connection ID',
+      'initial packet: ACK range below packet number 0',
+      'initial packet with a frame not allowed there (handshake_done)',
+    ]);
+    expect(c.phase).toBe('initial');
+  });
+
   it('reads nothing more once done', () => {
     const { c, first } = client();
-    c.receive(forgedInitial(first, connectionCloseFrame(0x0a, 'no')));
+    expect(c.receive(forgedInitial(first, connectionCloseFrame(0x0a, 'no')))).toEqual([]);
     expect(c.phase).toBe('failed');
     expect(c.receive(forgedInitial(first, pingFrame(), { pn: 1 }))).toEqual([]);
     expect([c.datagramsReceived, c.ignored.view().total]).toEqual([1, 0]);
@@ -163,7 +212,7 @@ describe('the client connection, datagram by datagram', () => {
   it('says why it ignores 1-RTT, 0-RTT and misdirected packets', () => {
     const { c, first } = client();
     const { scid } = clientIds(first);
-    c.receive(Buffer.concat([Buffer.from([0x40]), scid, randomBytes(30)]));
+    expect(c.receive(Buffer.concat([Buffer.from([0x40]), scid, randomBytes(30)]))).toEqual([]);
     c.receive(Buffer.concat([Buffer.from([0x40]), randomBytes(8), randomBytes(30)]));
     c.receive(toClient(first, 0xd0, Buffer.concat([Buffer.from([20]), randomBytes(20)])));
     expect(reasons(c)).toEqual([
@@ -192,7 +241,7 @@ describe('the client connection, datagram by datagram', () => {
       ]);
     const { c, first } = client();
     const ids = clientIds(first);
-    c.receive(vn(randomBytes(8), ids.dcid));
+    expect(c.receive(vn(randomBytes(8), ids.dcid))).toEqual([]);
     c.receive(vn(ids.scid, randomBytes(8)));
     expect(reasons(c)).toEqual(['Version Negotiation for another connection']);
     expect(c.ignored.view().total).toBe(2);
@@ -201,16 +250,37 @@ describe('the client connection, datagram by datagram', () => {
     expect(reasons(c)).toContain('Version Negotiation after the server answered');
     expect(c.phase).toBe('handshake');
     const fresh = client();
-    fresh.c.receive(vn(clientIds(fresh.first).scid, clientIds(fresh.first).dcid));
-    expect(fresh.c.failure?.code).toBe('ERR_QUIC_VERSION_NEGOTIATION');
+    const ours = clientIds(fresh.first);
+    const listing = (versions: string) =>
+      Buffer.concat([
+        Buffer.from([0x80, 0, 0, 0, 0]),
+        vector(1, ours.scid),
+        vector(1, ours.dcid),
+        Buffer.from(versions, 'hex'),
+      ]);
+    expect(fresh.c.receive(listing('0000000100000002'))).toEqual([]);
+    expect(reasons(fresh.c)).toEqual(['Version Negotiation listing QUIC v1, the version we sent']);
+    fresh.c.receive(listing('6b3343cf00000002'));
+    expect(fresh.c.failure).toMatchObject({
+      code: 'ERR_QUIC_VERSION_NEGOTIATION',
+      message: 'the server does not speak QUIC v1, only 0x6b3343cf, 0x00000002',
+    });
+    expect(fresh.c.offeredVersions).toEqual([0x6b3343cf, 2]);
     expect(fresh.c.closeDatagram()).toBeUndefined();
   });
 
   it('follows one authentic Retry with a token, and ignores the others with a reason', () => {
     const { c, first } = client();
+    const forged = retry(first);
+    forged[forged.length - 1]! ^= 1;
+    expect(c.receive(forged)).toEqual([]);
     c.receive(retry(first, Buffer.alloc(0)));
     expect(c.receive(retry(first, undefined, randomBytes(8)).fill(0, 6, 7))).toEqual([]);
-    expect(reasons(c)).toEqual(['Retry without a token', 'Retry for another connection ID']);
+    expect(reasons(c)).toEqual([
+      'Retry with a wrong integrity tag',
+      'Retry without a token',
+      'Retry for another connection ID',
+    ]);
     const again = c.receive(retry(first));
     expect(c.retried).toBe(true);
     expect(clientIds(again[0]!).dcid).toEqual(SERVER_CID);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reader, tryParse, vector } from '../../src/net/quic/bytes.js';
+import { Malformed, Reader, tryParse, vector } from '../../src/net/quic/bytes.js';
 import { CryptoStream } from '../../src/net/quic/crypto-stream.js';
 import {
   ackEliciting,
@@ -111,6 +111,7 @@ describe('the byte reader and vectors', () => {
   });
 
   it('turns Malformed into a reason and lets any other error (a bug) through', () => {
+    expect(String(new Malformed('cut short'))).toBe('Malformed: cut short'); // named, should one escape
     expect(tryParse(() => new Reader(hex('')).u8('byte'))).toEqual({
       ok: false,
       reason: 'byte: 1 bytes wanted, 0 left',
