@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CERTS, MOCK_CA } from '../../src/mock/certs.js';
 import { quicFailure } from '../../src/net/errors/classify.js';
@@ -52,6 +53,90 @@ describe('certificate chain and name, against the trust store of TLS over TCP', 
       chainProblem([der(CERTS.good.cert), Buffer.from('not a certificate')], 'localhost', [MOCK_CA], now)
         ?.code,
     ).toBe('ERR_X509_BAD_CERTIFICATE');
+  });
+});
+
+const fixture = (file: string, folder = 'odd-chains') =>
+  readFileSync(new URL(`../fixtures/${folder}/${file}`, import.meta.url), 'utf8');
+/** The DER certificates of a PEM file, in its order (leaf first). */
+const chainOf = (file: string, folder?: string) =>
+  (fixture(file, folder).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    der,
+  );
+const ROOT = fixture('root.pem');
+
+describe('the chain check at its edges', () => {
+  it('says which certificate is not valid yet: the leaf, or the authority it leads to', () => {
+    const early = new Date('2000-06-01T00:00:00Z');
+    const leaf = chainProblem([der(CERTS.good.cert)], 'localhost', [MOCK_CA], early);
+    expect(leaf?.code).toBe('CERT_NOT_YET_VALID');
+    expect(leaf?.message).toMatch(/^the certificate of CN=[^\n]+, O=reachprobe tests is not valid yet$/);
+    // The expired leaf was valid in 2000; its CA was not yet.
+    const anchor = chainProblem([der(CERTS.expired.cert)], 'localhost', [MOCK_CA], early);
+    expect(anchor).toEqual({
+      code: 'CERT_NOT_YET_VALID',
+      message: 'the certificate of CN=reachprobe test CA, O=reachprobe tests is not valid yet',
+    });
+  });
+
+  it('takes validity as inclusive: valid at its first and at its last second (RFC 5280 §4.1.2.5)', () => {
+    const leaf = new X509Certificate(CERTS.good.cert);
+    for (const at of [leaf.validFrom, leaf.validTo])
+      expect(chainProblem([leaf.raw], 'localhost', [MOCK_CA], new Date(at))).toBeUndefined();
+    const after = new Date(new Date(leaf.validTo).getTime() + 1000);
+    expect(chainProblem([leaf.raw], 'localhost', [MOCK_CA], after)?.code).toBe('CERT_HAS_EXPIRED');
+  });
+
+  it('follows 9 intermediates to a trusted root, and gives up at the 10th', () => {
+    expect(chainProblem(chainOf('deep-9.pem'), 'localhost', [ROOT], now)).toBeUndefined();
+    const [leaf, ...intermediates] = chainOf('deep-9.pem');
+    expect(chainProblem([leaf!, ...intermediates.reverse()], 'localhost', [ROOT], now)).toBeUndefined();
+    expect(chainProblem(chainOf('deep-10.pem'), 'localhost', [ROOT], now)).toEqual({
+      code: 'CERT_CHAIN_TOO_LONG',
+      message: 'no trusted authority within 10 certificates',
+    });
+  });
+
+  it('tells a missing issuer of the leaf from one missing further up', () => {
+    const chain = chainOf('deep-9.pem');
+    const unknown = 'the certificate is signed by an unknown authority';
+    expect(chainProblem(chain.slice(0, 1), 'localhost', [ROOT], now)).toEqual({
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      message: unknown,
+    });
+    expect(chainProblem(chain.slice(0, -1), 'localhost', [ROOT], now)).toEqual({
+      code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      message: unknown,
+    });
+  });
+
+  it('refuses a chain ending in an untrusted self-signed root, and one through an issuer that is no CA', () => {
+    const withRoot = [...chainOf('chain.pem', 'quic-chain'), ...chainOf('root.pem', 'quic-chain')];
+    expect(chainProblem(withRoot, 'localhost', [MOCK_CA], now)).toEqual({
+      code: 'SELF_SIGNED_CERT_IN_CHAIN',
+      message: 'the chain ends in a self-signed certificate that is not trusted',
+    });
+    expect(chainProblem(chainOf('not-ca-chain.pem'), 'localhost', [ROOT], now)).toEqual({
+      code: 'INVALID_CA',
+      message: 'CN=reachprobe not a CA signs certificates but is no CA',
+    });
+  });
+
+  it('refuses a leaf whose signature does not verify with its issuer in the chain', () => {
+    const forged = Buffer.from(der(CERTS.good.cert));
+    forged[forged.length - 1]! ^= 0x01; // the last byte of the ECDSA signature
+    expect(chainProblem([forged, der(MOCK_CA)], 'localhost', [MOCK_CA], now)).toMatchObject({
+      code: 'CERT_SIGNATURE_FAILURE',
+      message: expect.stringMatching(/^the signature of CN=[^\n]+, O=reachprobe tests does not verify$/),
+    });
+  });
+
+  it('reads every certificate of an extra CA file, and nothing from text without one', () => {
+    expect(chainProblem(chainOf('deep-9.pem'), 'localhost', [`${MOCK_CA}\n${ROOT}`], now)).toBeUndefined();
+    expect(chainProblem([der(CERTS.good.cert)], 'localhost', [`${ROOT}${MOCK_CA}`], now)).toBeUndefined();
+    expect(chainProblem([der(CERTS.good.cert)], 'localhost', ['no certificate here'], now)?.code).toBe(
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Reader, tryParse, vector } from '../../src/net/quic/bytes.js';
+import { Malformed, Reader, tryParse, vector } from '../../src/net/quic/bytes.js';
 import { CryptoStream } from '../../src/net/quic/crypto-stream.js';
 import {
   ackEliciting,
@@ -83,6 +83,8 @@ describe('the byte reader and vectors', () => {
     ]);
     expect([r.vector('varint', 'h'), r.vector('varint', 'i')]).toEqual([hex('ee'), hex('f0f1')]);
     expect(() => r.done('all')).not.toThrow();
+    // A 1-byte length from 0x40 up is no varint's first byte: 0x80 is 128 bytes, not a 4-byte varint.
+    expect(new Reader(Buffer.concat([hex('80'), Buffer.alloc(128, 7)])).vector(1, 'long').length).toBe(128);
   });
 
   it('keeps a sub-reader inside its bounds, even when the buffer goes on', () => {
@@ -109,6 +111,7 @@ describe('the byte reader and vectors', () => {
   });
 
   it('turns Malformed into a reason and lets any other error (a bug) through', () => {
+    expect(String(new Malformed('cut short'))).toBe('Malformed: cut short'); // named, should one escape
     expect(tryParse(() => new Reader(hex('')).u8('byte'))).toEqual({
       ok: false,
       reason: 'byte: 1 bytes wanted, 0 left',
@@ -192,19 +195,68 @@ describe('frames', () => {
     );
   });
 
+  // A truncated or broken frame is named in the reason, which the ignored-packet log shows.
   it.each([
-    ['an empty payload', ''],
-    ['an unknown frame type', '21'],
-    ['a truncated CRYPTO frame', '060010'],
-    ['an ACK range below zero', '0205000006'],
-    ['a NEW_CONNECTION_ID retiring ahead of itself', '180102' + '04deadbeef' + '00'.repeat(16)],
-    ['a NEW_CONNECTION_ID with a 21-byte ID', '180000' + '15' + '00'.repeat(21 + 16)],
-    ['a truncated PATH_CHALLENGE', '1a0102'],
-    ['an empty NEW_TOKEN', '0700'],
-  ])('rejects %s with a reason', (_what, bytes) => {
-    const parsed = parseFrames(hex(bytes));
-    expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.reason.length).toBeGreaterThan(0);
+    ['an empty payload', '', 'packet without frames'],
+    ['an unknown frame type', '21', 'unknown frame type 0x21'],
+    ['a truncated frame type', '40', 'frame type: truncated variable-length integer'],
+    ['a CRYPTO frame without its offset', '06', 'CRYPTO offset: truncated variable-length integer'],
+    ['a truncated CRYPTO frame', '060010', 'CRYPTO data: 16 bytes wanted, 0 left'],
+    ['a NEW_TOKEN without its length', '07', 'NEW_TOKEN token: truncated variable-length integer'],
+    ['an empty NEW_TOKEN', '0700', 'NEW_TOKEN with an empty token'],
+    ['an ACK without its largest', '02', 'ACK largest: truncated variable-length integer'],
+    ['an ACK without its delay', '0205', 'ACK delay: truncated variable-length integer'],
+    ['an ACK without its range count', '020500', 'ACK range count: truncated variable-length integer'],
+    ['an ACK without its first range', '02050001', 'ACK first range: truncated variable-length integer'],
+    ['an ACK without its gap', '0205000100', 'ACK gap: truncated variable-length integer'],
+    [
+      'an ACK without its range length',
+      '020500010000',
+      'ACK range length: truncated variable-length integer',
+    ],
+    ['an ACK range below zero', '0205000006', 'ACK range below packet number 0'],
+    ['an ACK whose second range ends below zero', '0205000102' + '0002', 'ACK range below packet number 0'],
+    ['an ACK without its ECT0 count', '0305000000', 'ACK ECT0 count: truncated variable-length integer'],
+    ['an ACK without its ECT1 count', '030500000001', 'ACK ECT1 count: truncated variable-length integer'],
+    ['a STREAM frame without its ID', '08', 'STREAM id: truncated variable-length integer'],
+    ['a STREAM frame without its offset', '0c01', 'STREAM offset: truncated variable-length integer'],
+    ['a STREAM frame without its length', '0a01', 'STREAM data: truncated variable-length integer'],
+    ['a NEW_CONNECTION_ID cut short', '18', 'NEW_CONNECTION_ID sequence: truncated variable-length integer'],
+    [
+      'a NEW_CONNECTION_ID without retire',
+      '1801',
+      'NEW_CONNECTION_ID retire prior to: truncated variable-length integer',
+    ],
+    [
+      'a NEW_CONNECTION_ID without its ID',
+      '180100',
+      'NEW_CONNECTION_ID connection ID: 1 bytes wanted, 0 left',
+    ],
+    [
+      'a NEW_CONNECTION_ID retiring ahead of itself',
+      '180102' + '04deadbeef' + '00'.repeat(16),
+      'NEW_CONNECTION_ID retiring past its own sequence number',
+    ],
+    [
+      'a NEW_CONNECTION_ID with a 21-byte ID',
+      '180000' + '15' + '00'.repeat(21 + 16),
+      'NEW_CONNECTION_ID with a connection ID not of 1 to 20 bytes',
+    ],
+    ['a CONNECTION_CLOSE cut short', '1c', 'CONNECTION_CLOSE error code: truncated variable-length integer'],
+    [
+      'a CONNECTION_CLOSE without its frame type',
+      '1c00',
+      'CONNECTION_CLOSE frame type: truncated variable-length integer',
+    ],
+    [
+      'a CONNECTION_CLOSE without its reason',
+      '1c0000',
+      'CONNECTION_CLOSE reason: truncated variable-length integer',
+    ],
+    ['a RESET_STREAM cut short', '0401', 'fields of frame 0x4: truncated variable-length integer'],
+    ['a truncated PATH_CHALLENGE', '1a0102', 'path challenge data: 8 bytes wanted, 2 left'],
+  ])('rejects %s with a reason naming it', (_what, bytes, reason) => {
+    expect(parseFrames(hex(bytes))).toEqual({ ok: false, reason });
   });
 
   // Each row is one packet payload at the edge of a rule; accepted ones end with a PING, so a field
@@ -223,6 +275,13 @@ describe('frames', () => {
       [skipped(0x0e), PING],
     ],
     ['a STREAM frame with an offset, to the end', '0c' + '04' + '05' + '616263', [skipped(0x0c)]],
+    ['the first STREAM type (no offset, no length)', '08' + '04' + '616263', [skipped(0x08)]],
+    [
+      'the last STREAM type (offset, length, FIN)',
+      '0f' + '04' + '05' + '03616263' + '01',
+      [skipped(0x0f), PING],
+    ],
+    ['a NEW_TOKEN', '07' + '02aabb' + '01', [{ type: 'new_token', token: hex('aabb') }, PING]],
     ['a RESET_STREAM (three varints)', '04' + '010203' + '01', [skipped(0x04), PING]],
     ['a PATH_RESPONSE (eight bytes)', '1b' + '0102030405060708' + '01', [skipped(0x1b), PING]],
     ['padding then a PING', '000000' + '01', [{ type: 'padding' }, PING]],

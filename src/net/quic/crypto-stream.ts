@@ -15,7 +15,7 @@ export class CryptoStream {
     const end = offset + data.length;
     if (end > this.delivered + this.cap)
       return { ok: false, reason: `CRYPTO data ends at ${end}, beyond the ${this.cap}-byte buffer` };
-    if (end <= this.delivered) return { ok: true, data: Buffer.alloc(0) }; // a repeat
+    // A repeat (ending at or before what was delivered) leaves an empty fragment, drained at once.
     const start = Math.max(offset, this.delivered);
     const fragment = data.subarray(start - offset);
     const held = this.pending.get(start);

@@ -114,7 +114,7 @@ class Dial {
     const cancel = this.opts.cancel;
     if (cancel?.aborted) return this.finish(quicFailure(new Error('cancelled')));
     const onCancel = () => this.finish(quicFailure(new Error('cancelled: the run was given up')));
-    cancel?.addEventListener('abort', onCancel, { once: true });
+    cancel?.addEventListener('abort', onCancel); // a signal aborts once; the socket's close removes it
     this.socket.once('close', () => cancel?.removeEventListener('abort', onCancel));
     // The addresses come resolved: a name here would be looked up by dgram, outside our resolvers.
     if (net.isIP(this.opts.address) === 0)

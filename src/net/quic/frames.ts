@@ -38,8 +38,9 @@ function parseFrame(r: Reader): Frame {
   const type = r.varint('frame type');
   const v = (what: string) => r.varint(what);
   if (type === 0x00) {
-    // A run of padding (a byte each) is one frame, so a padded Initial is not a thousand.
-    while (r.left > 0 && r.buf[r.pos] === 0x00) r.pos++;
+    // A run of padding (a byte each) is one frame, so a padded Initial is not a thousand. The reader
+    // spans its whole buffer (parseFrames): past the end, the byte read is undefined, not a zero.
+    while (r.buf[r.pos] === 0x00) r.pos++;
     return { type: 'padding' };
   }
   if (type === 0x01) return { type: 'ping' };

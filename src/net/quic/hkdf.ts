@@ -14,7 +14,7 @@ export const hkdfExtract = (hash: HashName, salt: Buffer, ikm: Buffer): Buffer =
 export function hkdfExpand(hash: HashName, prk: Buffer, info: Buffer, length: number): Buffer {
   const blocks: Buffer[] = [];
   let previous = Buffer.alloc(0);
-  for (let i = 1; blocks.length * hashLength(hash) < length; i++) {
+  for (let i = 1; i <= Math.ceil(length / hashLength(hash)); i++) {
     previous = createHmac(hash, prk)
       .update(Buffer.concat([previous, info, Buffer.from([i])]))
       .digest();
@@ -31,7 +31,7 @@ export function hkdfExpandLabel(
   context: Buffer,
   length: number,
 ): Buffer {
-  const fullLabel = Buffer.from(`tls13 ${label}`, 'ascii');
+  const fullLabel = Buffer.from(`tls13 ${label}`); // our labels are ASCII
   const info = Buffer.concat([
     Buffer.from([length >> 8, length & 0xff, fullLabel.length]),
     fullLabel,

@@ -9,7 +9,7 @@ const RETRY_NONCE_V1 = Buffer.from('461599d35d632bf2239825bb', 'hex');
 
 /** The tag for a Retry packet (`retry` without its last 16 bytes) answering an Initial sent to odcid. */
 export function retryIntegrityTag(odcid: Buffer, retryWithoutTag: Buffer): Buffer {
-  const cipher = createCipheriv('aes-128-gcm', RETRY_KEY_V1, RETRY_NONCE_V1, { authTagLength: 16 });
+  const cipher = createCipheriv('aes-128-gcm', RETRY_KEY_V1, RETRY_NONCE_V1); // a 16-byte tag, GCM's default
   cipher.setAAD(Buffer.concat([vector(1, odcid), retryWithoutTag]));
   cipher.final();
   return cipher.getAuthTag();
@@ -17,7 +17,7 @@ export function retryIntegrityTag(odcid: Buffer, retryWithoutTag: Buffer): Buffe
 
 /** Whether a whole Retry packet carries the right tag for our Initial's odcid. */
 export function retryIsAuthentic(odcid: Buffer, retry: Buffer): boolean {
-  if (retry.length < 16) return false;
+  // A packet shorter than the tag leaves fewer than 16 bytes to compare: it fails below.
   return retryIntegrityTag(odcid, retry.subarray(0, retry.length - 16)).equals(
     retry.subarray(retry.length - 16),
   );

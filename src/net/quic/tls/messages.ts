@@ -62,11 +62,6 @@ export class HandshakeReader {
     }
     return out;
   }
-
-  /** Bytes of an incomplete message held. */
-  get pending(): number {
-    return this.buffer.length;
-  }
 }
 
 export const extension = (type: number, data: Buffer): Buffer => Buffer.concat([u16(type), vector(2, data)]);
