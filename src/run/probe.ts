@@ -45,6 +45,17 @@ export interface ProbeRun {
   residual?: Residual;
   /** The QUIC handshakes, when the target is measured over QUIC. */
   quic?: QuicRun;
+  /** Answers known to be forged (raced in by an injector): not dialled. */
+  forged?: string[];
+  waits: Waits;
+}
+
+/** Time the target spent waiting, not measuring. */
+export interface Waits {
+  /** For the resolver's listen window to end, after the lookup had answered: no application waits so. */
+  windowMs: number;
+  /** For a connection slot, while other targets held them all. */
+  slotMs: number;
 }
 
 /** An open connection, and its transaction id. */
@@ -80,41 +91,58 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   }
   const overQuic = wantsQuic(target, options);
   ctx.env.helper?.request(target, addresses, overQuic);
-  const dialled = toDial(
+  const answers = toDial(
     target,
     chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)),
     options,
   );
-  const tcp =
-    dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
-  // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
-  // A forged answer is nobody's server: QUIC, beside TCP, waits for the resolver's listen window
-  // and dials none of the answers an injector raced in (TCP cannot wait: it dialled them already).
-  const notRaced = (raw: Observation[]) => {
-    const raced = racedAddresses(raw);
-    return dialled.filter((a) => !raced.includes(a));
-  };
-  const quic =
-    overQuic && dialled.length > 0
-      ? probeQuic(
-          target,
-          Promise.all(dns.resolverQueries ?? []).then(notRaced),
-          ctx,
-          tcp.then(
-            () => observations,
-            () => observations,
-          ),
-        )
-      : undefined;
-  const residual = await tcp;
-  const quicRun = await quic;
-  return {
-    observations,
-    dnsQueries,
-    addresses,
-    ...(residual ? { residual } : {}),
-    ...(quicRun ? { quic: quicRun } : {}),
-  };
+  const { forged, waits } = await listenOut(answers, dns, ctx);
+  const dialled = answers.filter((a) => !forged.includes(a));
+  const freeSlot = dialled.length > 0 ? await takeSlot(ctx, waits) : undefined;
+  try {
+    const tcp = dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : undefined;
+    // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
+    const tcpChecks = Promise.resolve(tcp).then(
+      () => observations,
+      () => observations,
+    );
+    const quic = overQuic && dialled.length > 0 ? probeQuic(target, dialled, ctx, tcpChecks) : undefined;
+    const residual = await tcp;
+    const quicRun = await quic;
+    return {
+      observations,
+      dnsQueries,
+      addresses,
+      ...(forged.length > 0 ? { forged } : {}),
+      waits,
+      ...(residual ? { residual } : {}),
+      ...(quicRun ? { quic: quicRun } : {}),
+    };
+  } finally {
+    freeSlot?.();
+  }
+}
+
+/**
+ * The answers known to be forged, which neither TCP nor QUIC dials: a forged answer is nobody's
+ * server, and what a dial to it met would be laid at the server's door. Known once the resolver's
+ * A and AAAA queries have listened out their window: an answer an injector raced in ahead of the
+ * genuine reply (the answers no public name can have were never among them). The window is waited
+ * out before any dial, outside the connection slots (run.ts).
+ */
+async function listenOut(answers: string[], dns: DnsWork, ctx: ProbeContext) {
+  const heard = ctx.env.clock.now();
+  const raced = racedAddresses(await Promise.all(dns.resolverQueries ?? [])).map(canonicalAddress);
+  const waits: Waits = { windowMs: ctx.env.clock.now() - heard, slotMs: 0 };
+  return { forged: answers.filter((a) => raced.includes(a)), waits };
+}
+
+/** Waits for one of the run's connection slots; the time waited is not the target's. */
+async function takeSlot(ctx: ProbeContext, waits: Waits): Promise<() => void> {
+  const asked = ctx.env.clock.now();
+  const free = await ctx.connections.acquire();
+  waits.slotMs = ctx.env.clock.now() - asked;
+  return free;
 }
 
 /** A DNS answer no public name can have is never dialled: it may be this machine or its LAN. */

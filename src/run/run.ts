@@ -14,7 +14,7 @@ import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import { followRedirects, type Chain } from './redirects.js';
 import { toResult, type Measured } from './result.js';
-import { inSlots } from './slots.js';
+import { ConnectionSlots, inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
 
@@ -62,11 +62,15 @@ export interface RunOutput {
 }
 
 /**
- * Targets whose connections are done may still be listening for late DNS replies (and waiting for
- * DoH controls) without holding a slot; so many per slot at most, or targets that fail fast would
- * pile up by the thousand, each with its observations, while slow controls answer.
+ * Targets in flight per connection slot (--concurrency counts the slots). Nothing is dialled
+ * before the resolver's listen window tells which answers were forged (probe.ts), so the targets
+ * next in line listen out their windows while those ahead hold the slots, and the windows overlap
+ * the connections rather than add to them (at 600 targets a second and a 0.5 s window, some 300
+ * are listening). Those done with their connections may still listen for late replies and wait for
+ * DoH controls. So many at most, or targets that fail fast would pile up by the thousand, each
+ * with its observations, while slow controls answer.
  */
-const WINDOWS_PER_SLOT = 16;
+const IN_FLIGHT_PER_SLOT = 16;
 
 /** How long running targets may still finish after an interruption. */
 export const INTERRUPT_GRACE_MS = 800;
@@ -139,14 +143,15 @@ export async function runProbe(
     cancel,
     options,
     locks: new EndpointLocks(),
+    connections: new ConnectionSlots(options.concurrency),
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
     transactions: new Transactions(),
   };
-  // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
+  // The probe holds a connection slot for its connections only (probe.ts); the DNS windows it leaves
+  // running, and classifying, hold none. Time spent waiting for a slot is not the target's.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
-    // Time spent waiting for a slot is not the target's.
     const began = env.clock.now();
     const at = env.clock.date();
     hooks.onStart?.(target);
@@ -164,9 +169,14 @@ export async function runProbe(
       })),
     );
   const measure = async (target: Target, { run, chain, began, at }: Probed): Promise<Measured> => {
-    const chainMs = env.clock.now() - began;
+    // Waiting is not measuring: the slots' queue is left out of both times, and the DNS windows
+    // the dials waited for (past the lookup's answer, where an application dials) out of the chain's.
+    const runs = [run, ...chain.hops.map((h) => h.run)];
+    const queued = runs.reduce((sum, r) => sum + r.waits.slotMs, 0);
+    const listened = runs.reduce((sum, r) => sum + r.waits.windowMs, 0);
+    const chainMs = env.clock.now() - began - queued - listened;
     const checks = [...(await run.dnsQueries), ...run.observations];
-    const totalMs = env.clock.now() - began;
+    const totalMs = env.clock.now() - began - queued;
     const first = classifyTarget(target, checks, await dnsContext);
     const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
@@ -180,7 +190,9 @@ export async function runProbe(
       checks,
       ...(run.quic ? { quic: run.quic } : {}),
       addresses: run.addresses,
-      startedAt: at,
+      ...(runs.some((r) => r.forged) ? { forged: runs.flatMap((r) => r.forged ?? []) } : {}),
+      // Its start as its timings count it: once it had a connection slot.
+      startedAt: new Date(at.getTime() + run.waits.slotMs),
       chainMs,
       totalMs,
       ...(run.residual ? { residual: run.residual } : {}),
@@ -225,7 +237,7 @@ export async function runProbe(
   });
   await inSlots(
     order,
-    options.concurrency,
+    options.concurrency * IN_FLIGHT_PER_SLOT,
     (at) => probe(targets.at(at)!),
     async (probed, at, index) => {
       const m = await finish(at, probed);
@@ -234,7 +246,7 @@ export async function runProbe(
       if (m) emit(m, await vantageKnown, at);
     },
     {
-      maxAfters: options.concurrency * WINDOWS_PER_SLOT,
+      maxAfters: options.concurrency * IN_FLIGHT_PER_SLOT,
       ...(hooks.ready ? { ready: hooks.ready } : {}),
       stopped: () => stopping.stopped,
       skipped: (_t, index) => controlsDone[index]?.resolve(undefined),

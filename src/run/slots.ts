@@ -71,3 +71,31 @@ export async function inSlots<T, R>(
   while (running.size > 0) await Promise.all(running);
   if (failure) throw failure.error;
 }
+
+/**
+ * So many holders at once, served in the order they asked: the run's connection slots. A target
+ * takes one once its DNS has told what may be dialled, and frees it when its connections are done.
+ */
+export class ConnectionSlots {
+  private free: number;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(slots: number) {
+    this.free = slots;
+  }
+
+  /** Waits for a slot; the returned function frees it. */
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
+      // The slot passes straight to the next in line, so none can take it out of turn.
+      const next = this.queue.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
