@@ -48,6 +48,8 @@ export interface ProbeRun {
   /** Answers known to be forged (raced in by an injector): not dialled. */
   forged?: string[];
   waits: Waits;
+  /** Stopped before it had a connection slot: nothing dialled, not measured. */
+  unstarted?: true;
 }
 
 /** Time the target spent waiting, not measuring. */
@@ -99,6 +101,8 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
   const { forged, waits } = await listenOut(answers, dns, ctx);
   const dialled = answers.filter((a) => !forged.includes(a));
   const freeSlot = dialled.length > 0 ? await takeSlot(ctx, waits) : undefined;
+  // The run was stopped before this target had a slot: nothing was dialled, it has not started.
+  if (dialled.length > 0 && !freeSlot) return { observations, dnsQueries, addresses, waits, unstarted: true };
   try {
     const tcp = dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : undefined;
     // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
@@ -137,8 +141,8 @@ async function listenOut(answers: string[], dns: DnsWork, ctx: ProbeContext) {
   return { forged: answers.filter((a) => raced.includes(a)), waits };
 }
 
-/** Waits for one of the run's connection slots; the time waited is not the target's. */
-async function takeSlot(ctx: ProbeContext, waits: Waits): Promise<() => void> {
+/** Waits for one of the run's connection slots (none once the run is stopped); the time waited is not the target's. */
+async function takeSlot(ctx: ProbeContext, waits: Waits): Promise<(() => void) | undefined> {
   const asked = ctx.env.clock.now();
   const free = await ctx.connections.acquire();
   waits.slotMs = ctx.env.clock.now() - asked;

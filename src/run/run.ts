@@ -137,13 +137,16 @@ export async function runProbe(
   }));
   const stopping = new Stopping(hooks.signal, hooks.graceMs ?? INTERRUPT_GRACE_MS, env.clock);
   const { cancel } = stopping;
+  const connections = new ConnectionSlots(options.concurrency);
+  // Once stopped, no target takes a connection slot: one that had none has not started.
+  stopping.whenStopped(() => connections.close());
   const ctx: ProbeContext = {
     // The run's dials close when it is given up.
     env: { ...env, dial: (address, port, timeoutMs) => env.dial(address, port, timeoutMs, cancel) },
     cancel,
     options,
     locks: new EndpointLocks(),
-    connections: new ConnectionSlots(options.concurrency),
+    connections,
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
@@ -202,7 +205,11 @@ export async function runProbe(
   // Targets are known by their index in the list: no map from names, which would grow with it.
   const abandoned: number[] = [];
   const finish = async (at: number, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
-    const m = probed === ABANDONED ? probed : await stopping.settle(measure(targets.at(at)!, probed));
+    if (probed !== ABANDONED && probed.run.unstarted) return undefined; // counted as not started
+    // A hop stopped before its slot leaves the chain cut short: no verdict from it.
+    const cut = probed !== ABANDONED && probed.chain.hops.some((h) => h.run.unstarted);
+    const m =
+      probed === ABANDONED || cut ? ABANDONED : await stopping.settle(measure(targets.at(at)!, probed));
     if (m !== ABANDONED) return m;
     abandoned.push(at);
     return undefined;

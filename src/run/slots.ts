@@ -78,24 +78,32 @@ export async function inSlots<T, R>(
  */
 export class ConnectionSlots {
   private free: number;
-  private readonly queue: Array<() => void> = [];
+  private closed = false;
+  private readonly queue: Array<(granted: boolean) => void> = [];
 
   constructor(slots: number) {
     this.free = slots;
   }
 
-  /** Waits for a slot; the returned function frees it. */
-  async acquire(): Promise<() => void> {
+  /** Waits for a slot; the returned function frees it. Undefined once closed: no slot is given then. */
+  async acquire(): Promise<(() => void) | undefined> {
+    if (this.closed) return undefined;
     if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    else if (!(await new Promise<boolean>((resolve) => this.queue.push(resolve)))) return undefined;
     let freed = false;
     return () => {
       if (freed) return;
       freed = true;
       // The slot passes straight to the next in line, so none can take it out of turn.
       const next = this.queue.shift();
-      if (next) next();
+      if (next) next(true);
       else this.free++;
     };
+  }
+
+  /** No slot is given any more: those waiting, and those who ask later, get none. */
+  close(): void {
+    this.closed = true;
+    for (const waiting of this.queue.splice(0)) waiting(false);
   }
 }
