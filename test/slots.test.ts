@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionSlots, inSlots } from '../src/run/slots.js';
+import { Slots, inSlots } from '../src/run/slots.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,9 +88,9 @@ describe('inSlots, maxAfters', () => {
   });
 });
 
-describe('ConnectionSlots', () => {
+describe('Slots', () => {
   it('gives so many slots at once, in the order asked; once closed, none to those waiting or asking', async () => {
-    const slots = new ConnectionSlots(2);
+    const slots = new Slots(2);
     const order: number[] = [];
     const frees = await Promise.all([slots.acquire(), slots.acquire()]);
     const waiting = [3, 4, 5].map((n) => slots.acquire().then((free) => (order.push(n), free)));

@@ -26,6 +26,7 @@ import {
   type Turn,
 } from './attribution.js';
 import type { ProbeContext, Residual } from './context.js';
+import type { Slots } from './slots.js';
 import type { DecoyObservation } from './decoys.js';
 import { probeQuic, wantsQuic, type QuicRun } from './quic.js';
 import { bodyLimits, type ProbeOptions } from './options.js';
@@ -56,7 +57,7 @@ export interface ProbeRun {
 export interface Waits {
   /** For the resolver's listen window to end, after the lookup had answered: no application waits so. */
   windowMs: number;
-  /** For a connection slot, while other targets held them all. */
+  /** For a lookup or connection slot, while other targets held them all. */
   slotMs: number;
 }
 
@@ -79,18 +80,12 @@ export function needsDns(target: Target, options: ProbeOptions): boolean {
 /** Measures one target: the steps run in order, and the first failure ends the chain. */
 export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
   const { options } = ctx;
-  // An address the user gave (an IP literal, a --resolve pin) is used as given, as curl does: no
-  // DNS at all for that target.
-  const chosenByUser = !needsDns(target, options);
-  const dns = chosenByUser ? { queries: [] } : startDns(target.host, ctx);
+  const waits: Waits = { windowMs: 0, slotMs: 0 };
+  const looked = await lookUp(target, ctx, waits);
+  if (!looked)
+    return { observations: [], dnsQueries: Promise.resolve([]), addresses: [], waits, unstarted: true };
+  const { dns, addresses, observations, chosenByUser } = looked;
   const dnsQueries = Promise.all(dns.queries);
-  const observations: Observation[] = [];
-  let addresses = options.pins.get(`${target.host}:${target.port}`) ?? [target.host];
-  if (dns.resolved) {
-    const resolved = await dns.resolved;
-    observations.push(resolved);
-    addresses = resolved.addresses;
-  }
   const overQuic = wantsQuic(target, options);
   ctx.env.helper?.request(target, addresses, overQuic);
   const answers = toDial(
@@ -98,9 +93,9 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
     chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)),
     options,
   );
-  const { forged, waits } = await listenOut(answers, dns, ctx);
+  const forged = await listenOut(answers, dns, ctx, waits);
   const dialled = answers.filter((a) => !forged.includes(a));
-  const freeSlot = dialled.length > 0 ? await takeSlot(ctx, waits) : undefined;
+  const freeSlot = dialled.length > 0 ? await takeSlot(ctx.connections, ctx, waits) : undefined;
   // The run was stopped before this target had a slot: nothing was dialled, it has not started.
   if (dialled.length > 0 && !freeSlot) return { observations, dnsQueries, addresses, waits, unstarted: true };
   try {
@@ -128,24 +123,53 @@ export async function probeTarget(target: Target, ctx: ProbeContext): Promise<Pr
 }
 
 /**
+ * The target's addresses: the ones the user gave (an IP literal, a --resolve pin: used as given, as
+ * curl does, with no DNS at all), or the lookup's. At most --concurrency lookups are outstanding at
+ * once (a lookup slot each, until the first replies): the targets listening out their windows
+ * ahead of the connection slots must not send the resolver hundreds of queries at once. Undefined
+ * when the run was stopped before a lookup slot came.
+ */
+async function lookUp(target: Target, ctx: ProbeContext, waits: Waits) {
+  const { options } = ctx;
+  if (!needsDns(target, options)) {
+    const given = options.pins.get(`${target.host}:${target.port}`) ?? [target.host];
+    return { dns: { queries: [] } as DnsWork, addresses: given, observations: [], chosenByUser: true };
+  }
+  const free = await takeSlot(ctx.lookups, ctx, waits);
+  if (!free) return undefined;
+  try {
+    const dns = startDns(target.host, ctx);
+    const resolved = await dns.resolved!;
+    return {
+      dns,
+      addresses: resolved.addresses,
+      observations: [resolved] as Observation[],
+      chosenByUser: false,
+    };
+  } finally {
+    free();
+  }
+}
+
+/**
  * The answers known to be forged, which neither TCP nor QUIC dials: a forged answer is nobody's
  * server, and what a dial to it met would be laid at the server's door. Known once the resolver's
  * A and AAAA queries have listened out their window: an answer an injector raced in ahead of the
  * genuine reply (the answers no public name can have were never among them). The window is waited
  * out before any dial, outside the connection slots (run.ts).
  */
-async function listenOut(answers: string[], dns: DnsWork, ctx: ProbeContext) {
+async function listenOut(answers: string[], dns: DnsWork, ctx: ProbeContext, waits: Waits) {
   const heard = ctx.env.clock.now();
   const raced = racedAddresses(await Promise.all(dns.resolverQueries ?? [])).map(canonicalAddress);
-  const waits: Waits = { windowMs: ctx.env.clock.now() - heard, slotMs: 0 };
-  return { forged: answers.filter((a) => raced.includes(a)), waits };
+  waits.windowMs += ctx.env.clock.now() - heard;
+  return answers.filter((a) => raced.includes(a));
 }
 
-/** Waits for one of the run's connection slots (none once the run is stopped); the time waited is not the target's. */
-async function takeSlot(ctx: ProbeContext, waits: Waits): Promise<(() => void) | undefined> {
+/** Waits for one of the run's slots (none once the run is stopped); the time waited is not the target's. */
+async function takeSlot(slots: Slots, ctx: ProbeContext, waits: Waits): Promise<(() => void) | undefined> {
   const asked = ctx.env.clock.now();
-  const free = await ctx.connections.acquire();
-  waits.slotMs = ctx.env.clock.now() - asked;
+  const free = await slots.acquire();
+  waits.slotMs += ctx.env.clock.now() - asked;
   return free;
 }
 

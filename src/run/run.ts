@@ -14,7 +14,7 @@ import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import { followRedirects, type Chain } from './redirects.js';
 import { toResult, type Measured } from './result.js';
-import { ConnectionSlots, inSlots } from './slots.js';
+import { Slots, inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
 
@@ -137,9 +137,10 @@ export async function runProbe(
   }));
   const stopping = new Stopping(hooks.signal, hooks.graceMs ?? INTERRUPT_GRACE_MS, env.clock);
   const { cancel } = stopping;
-  const connections = new ConnectionSlots(options.concurrency);
-  // Once stopped, no target takes a connection slot: one that had none has not started.
-  stopping.whenStopped(() => connections.close());
+  const connections = new Slots(options.concurrency);
+  const lookups = new Slots(options.concurrency);
+  // Once stopped, no target takes a slot: one that had no connection slot has not started.
+  stopping.whenStopped(() => [connections, lookups].forEach((slots) => slots.close()));
   const ctx: ProbeContext = {
     // The run's dials close when it is given up.
     env: { ...env, dial: (address, port, timeoutMs) => env.dial(address, port, timeoutMs, cancel) },
@@ -147,6 +148,7 @@ export async function runProbe(
     options,
     locks: new EndpointLocks(),
     connections,
+    lookups,
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
@@ -194,7 +196,7 @@ export async function runProbe(
       ...(run.quic ? { quic: run.quic } : {}),
       addresses: run.addresses,
       ...(runs.some((r) => r.forged) ? { forged: runs.flatMap((r) => r.forged ?? []) } : {}),
-      // Its start as its timings count it: once it had a connection slot.
+      // Its start as its timings count it: later by the time it queued for slots before it dialled.
       startedAt: new Date(at.getTime() + run.waits.slotMs),
       chainMs,
       totalMs,

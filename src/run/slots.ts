@@ -73,10 +73,11 @@ export async function inSlots<T, R>(
 }
 
 /**
- * So many holders at once, served in the order they asked: the run's connection slots. A target
- * takes one once its DNS has told what may be dialled, and frees it when its connections are done.
+ * So many holders at once, served in the order they asked: the run's lookup slots (a target's
+ * lookup outstanding) and connection slots (a target's connections, once its DNS has told what may
+ * be dialled).
  */
-export class ConnectionSlots {
+export class Slots {
   private free: number;
   private closed = false;
   private readonly queue: Array<(granted: boolean) => void> = [];
