@@ -28,6 +28,7 @@ import { Transactions, type ProbeContext } from '../src/run/context.js';
 import { PassedDecoys } from '../src/run/decoys.js';
 import { Blocks, EndpointLocks, RESIDUAL_WINDOW_MS } from '../src/run/locks.js';
 import { DEFAULT_OPTIONS } from '../src/run/options.js';
+import { Slots } from '../src/run/slots.js';
 
 const AT = '127.0.0.1:443';
 const DECOY = 'decoy.reachprobe.test';
@@ -45,6 +46,8 @@ function context(decoyName: string | null = DECOY) {
     env: { clock, resolver: systemResolver(), dial: dialTcp, ca: [], controls: [] },
     options: { ...DEFAULT_OPTIONS, decoyName: decoyName ?? undefined },
     locks: new EndpointLocks(),
+    connections: new Slots(1),
+    lookups: new Slots(1),
     blocks: new Blocks(),
     decoys: new PassedDecoys(10_000),
     watch: new Stopwatch(clock, 0),

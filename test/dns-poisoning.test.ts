@@ -1,7 +1,9 @@
 // Each DNS-poisoning heuristic, produced on loopback by a resolver, sink or control that behaves as
 // an injector (or as an honest CDN) would; and the clean cases that must stay reachable.
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { CERTS, MOCK_CA, type CertName } from '../src/mock/certs.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blockListOf } from '../src/model/addresses.js';
 import { systemClock } from '../src/model/clock.js';
 import type { RunOutput } from '../src/run/run.js';
@@ -181,6 +183,67 @@ describe('strong evidence: dns-poisoned', () => {
     expect(out.results[0]).toMatchObject({ verdict: 'dns-poisoned', stage: 'resolve' });
     expect(names(out)).toEqual(['differing-replies']);
     expect(out.results[0]!.reason).toMatch(/127\.0\.0\.66 after [\d.]+ ms; 127\.0\.0\.1 after/);
+  });
+
+  describe("a raced answer is nobody's server: never dialled, over TCP or QUIC", () => {
+    const FORGED = '127.0.0.66';
+    // What reaches the forged address at the genuine server's port: TCP connections and UDP datagrams.
+    const seen = { tcp: 0, udp: 0 };
+    beforeAll(async () => {
+      const tcp = net.createServer((socket) => {
+        seen.tcp++;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => tcp.listen(good, FORGED, resolve));
+      const udp = dgram.createSocket('udp4').on('message', () => seen.udp++);
+      await new Promise<void>((resolve) => udp.bind(good, FORGED, resolve));
+      closers.push({
+        close: async () => {
+          udp.close();
+          await new Promise((resolve) => tcp.close(resolve));
+        },
+      });
+    });
+    beforeEach(() => Object.assign(seen, { tcp: 0, udp: 0 }));
+
+    it('the only answer forged: nothing dialled, the verdict from DNS, and the evidence says why', async () => {
+      const out = await measure(
+        {
+          resolver: {
+            'raced.reachprobe.test': [{ answer: [FORGED] }, { answer: [HOST], delayMs: 50 }],
+          },
+        },
+        [{ ...target('raced', 'raced.reachprobe.test', good), quic: true }],
+      );
+      const r = out.results[0]!;
+      expect(r).toMatchObject({ verdict: 'dns-poisoned', stage: 'resolve', addresses: [FORGED] });
+      expect(names(out)).toEqual(['differing-replies']);
+      expect(seen).toEqual({ tcp: 0, udp: 0 });
+      expect(r.checks.some((c) => c.check === 'connect')).toBe(false);
+      expect(r.quic).toBeUndefined();
+      expect(r.evidence).toContain(
+        `not dialled: ${FORGED}, raced in ahead of the genuine DNS reply (nobody's server)`,
+      );
+    });
+
+    it('a forged answer beside the genuine one: only the genuine one is dialled, and it proves itself', async () => {
+      const out = await measure(
+        {
+          resolver: {
+            'mixed.reachprobe.test': [{ answer: [FORGED, HOST] }, { answer: [HOST], delayMs: 50 }],
+          },
+        },
+        [target('mixed', 'mixed.reachprobe.test', good)],
+      );
+      const r = out.results[0]!;
+      // The genuine address served the name with a valid certificate: the race stays evidence.
+      expect(r.verdict).toBe('reachable');
+      expect(names(out)).toEqual(['differing-replies']);
+      expect(seen.tcp).toBe(0);
+      const dialled = r.checks.flatMap((c) => (c.check === 'connect' ? [c.address] : []));
+      expect(new Set(dialled)).toEqual(new Set([HOST]));
+      expect(r.evidence.at(-1)).toMatch(/^not dialled: 127\.0\.0\.66,/);
+    });
   });
 
   it('a sink answer, although the resolver itself answers honestly', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inSlots } from '../src/run/slots.js';
+import { Slots, inSlots } from '../src/run/slots.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -85,5 +85,25 @@ describe('inSlots, maxAfters', () => {
       { maxAfters: 6 },
     );
     expect(most).toBe(6);
+  });
+});
+
+describe('Slots', () => {
+  it('gives so many slots at once, in the order asked; once closed, none to those waiting or asking', async () => {
+    const slots = new Slots(2);
+    const order: number[] = [];
+    const frees = await Promise.all([slots.acquire(), slots.acquire()]);
+    const waiting = [3, 4, 5].map((n) => slots.acquire().then((free) => (order.push(n), free)));
+    await tick(5);
+    expect(order).toEqual([]); // both held
+    frees[1]!();
+    frees[1]!(); // freeing twice frees once
+    await tick(5);
+    expect(order).toEqual([3]);
+    slots.close();
+    const [third, fourth, fifth] = await Promise.all(waiting);
+    expect(order).toEqual([3, 4, 5]);
+    expect([typeof third, fourth, fifth]).toEqual(['function', undefined, undefined]);
+    expect(await slots.acquire()).toBeUndefined();
   });
 });

@@ -51,3 +51,41 @@ function target(i: number, kind: keyof Mix): string {
       return `${base}, server: stall-${s}, expect: timeout }`;
   }
 }
+
+/** The targets the others redirect to, one per server. */
+export const HOP_TARGETS = SERVERS;
+
+/**
+ * N targets behind link shorteners: each target's server answers every request with a redirect to
+ * one of SERVERS hop targets (another name, on a server of its own), and every name resolves to
+ * 127.0.0.1 and ::1, both served (the servers listen on ::1 too): each target is two chains, each
+ * dialling both families. The hops are targets of the scenario too (`redirect_to` names one).
+ */
+export function redirectsYaml(count: number): string {
+  const both = `also_on: ["::1"]`;
+  const servers = [
+    ...Array.from({ length: SERVERS }, (_, i) => `  web-${i}: { tls: good, ${both} }`),
+    ...Array.from(
+      { length: SERVERS },
+      (_, i) => `  short-${i}: { tls: good, ${both}, redirect_to: hop-${i} }`,
+    ),
+  ];
+  const dual = `dns: [{ answer: [server, "::1"] }], expect: reachable }`;
+  const targets = [
+    ...Array.from(
+      { length: SERVERS },
+      (_, i) =>
+        `  - { name: hop-${i}, service: Hops, url: "https://hop-${i}.reachprobe.test/", server: web-${i}, ${dual}`,
+    ),
+    ...Array.from(
+      { length: count - SERVERS },
+      (_, i) =>
+        `  - { name: t${i}, service: S${i % 20}, url: "https://t${i}.reachprobe.test/", ` +
+        `server: short-${i % SERVERS}, ${dual}`,
+    ),
+  ];
+  return (
+    `description: benchmark, ${count} targets that redirect once\n` +
+    `servers:\n${servers.join('\n')}\ntargets:\n${targets.join('\n')}\n`
+  );
+}

@@ -82,10 +82,14 @@ export const CHECK = optionTable({
   httpTimeout: { value: 'seconds', help: 'deadline of an HTTP round trip, body included', parse: seconds },
   dnsWindow: {
     value: 'seconds',
-    help: 'how long the raw DNS query listens after its first reply (default 1)',
+    help: 'how long the raw DNS query listens after its first reply (default 1); nothing is dialled before',
     parse: seconds,
   },
-  concurrency: { value: 'n', help: 'targets measured at once (default 32)', parse: positiveInteger(1024) },
+  concurrency: {
+    value: 'n',
+    help: 'targets connecting at once (default 32); the next ones look up their names meanwhile',
+    parse: positiveInteger(1024),
+  },
   maxBody: {
     value: 'bytes',
     help: 'bytes of an HTTP body read at most with --transfer 0 (default 65536)',

@@ -6,11 +6,16 @@ import type { Stopwatch } from '../checks/stopwatch.js';
 import type { PassedDecoys } from './decoys.js';
 import type { Blocks, EndpointLocks } from './locks.js';
 import type { ProbeEnv, ProbeOptions } from './options.js';
+import type { Slots } from './slots.js';
 
 export interface ProbeContext {
   env: ProbeEnv;
   options: ProbeOptions;
   locks: EndpointLocks;
+  /** The run's connection slots (--concurrency): a target's DNS runs before it takes one. */
+  connections: Slots;
+  /** The run's lookup slots (--concurrency): one per lookup outstanding. */
+  lookups: Slots;
   /** Where earlier targets of the run were blocked. */
   blocks: Blocks;
   /** Decoys that passed lately, reused by the next targets on the same IP:port. */

@@ -26,6 +26,7 @@ import {
   type Turn,
 } from './attribution.js';
 import type { ProbeContext, Residual } from './context.js';
+import type { Slots } from './slots.js';
 import type { DecoyObservation } from './decoys.js';
 import { probeQuic, wantsQuic, type QuicRun } from './quic.js';
 import { bodyLimits, type ProbeOptions } from './options.js';
@@ -45,6 +46,19 @@ export interface ProbeRun {
   residual?: Residual;
   /** The QUIC handshakes, when the target is measured over QUIC. */
   quic?: QuicRun;
+  /** Answers known to be forged (raced in by an injector): not dialled. */
+  forged?: string[];
+  waits: Waits;
+  /** Stopped before it had a connection slot: nothing dialled, not measured. */
+  unstarted?: true;
+}
+
+/** Time the target spent waiting, not measuring. */
+export interface Waits {
+  /** For the resolver's listen window to end, after the lookup had answered: no application waits so. */
+  windowMs: number;
+  /** For a lookup or connection slot, while other targets held them all. */
+  slotMs: number;
 }
 
 /** An open connection, and its transaction id. */
@@ -66,55 +80,97 @@ export function needsDns(target: Target, options: ProbeOptions): boolean {
 /** Measures one target: the steps run in order, and the first failure ends the chain. */
 export async function probeTarget(target: Target, ctx: ProbeContext): Promise<ProbeRun> {
   const { options } = ctx;
-  // An address the user gave (an IP literal, a --resolve pin) is used as given, as curl does: no
-  // DNS at all for that target.
-  const chosenByUser = !needsDns(target, options);
-  const dns = chosenByUser ? { queries: [] } : startDns(target.host, ctx);
+  const waits: Waits = { windowMs: 0, slotMs: 0 };
+  const looked = await lookUp(target, ctx, waits);
+  if (!looked)
+    return { observations: [], dnsQueries: Promise.resolve([]), addresses: [], waits, unstarted: true };
+  const { dns, addresses, observations, chosenByUser } = looked;
   const dnsQueries = Promise.all(dns.queries);
-  const observations: Observation[] = [];
-  let addresses = options.pins.get(`${target.host}:${target.port}`) ?? [target.host];
-  if (dns.resolved) {
-    const resolved = await dns.resolved;
-    observations.push(resolved);
-    addresses = resolved.addresses;
-  }
   const overQuic = wantsQuic(target, options);
   ctx.env.helper?.request(target, addresses, overQuic);
-  const dialled = toDial(
+  const answers = toDial(
     target,
     chosenByUser ? addresses : addresses.filter((a) => dialable(a, options)),
     options,
   );
-  const tcp =
-    dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : Promise.resolve(undefined);
-  // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
-  // A forged answer is nobody's server: QUIC, beside TCP, waits for the resolver's listen window
-  // and dials none of the answers an injector raced in (TCP cannot wait: it dialled them already).
-  const notRaced = (raw: Observation[]) => {
-    const raced = racedAddresses(raw);
-    return dialled.filter((a) => !raced.includes(a));
-  };
-  const quic =
-    overQuic && dialled.length > 0
-      ? probeQuic(
-          target,
-          Promise.all(dns.resolverQueries ?? []).then(notRaced),
-          ctx,
-          tcp.then(
-            () => observations,
-            () => observations,
-          ),
-        )
-      : undefined;
-  const residual = await tcp;
-  const quicRun = await quic;
-  return {
-    observations,
-    dnsQueries,
-    addresses,
-    ...(residual ? { residual } : {}),
-    ...(quicRun ? { quic: quicRun } : {}),
-  };
+  const forged = await listenOut(answers, dns, ctx, waits);
+  const dialled = answers.filter((a) => !forged.includes(a));
+  const freeSlot = dialled.length > 0 ? await takeSlot(ctx.connections, ctx, waits) : undefined;
+  // The run was stopped before this target had a slot: nothing was dialled, it has not started.
+  if (dialled.length > 0 && !freeSlot) return { observations, dnsQueries, addresses, waits, unstarted: true };
+  try {
+    const tcp = dialled.length > 0 ? connectAndUse(target, dialled, ctx, observations) : undefined;
+    // QUIC reads the TCP chain's Alt-Svc only once both have gone as far as they can on their own.
+    const tcpChecks = Promise.resolve(tcp).then(
+      () => observations,
+      () => observations,
+    );
+    const quic = overQuic && dialled.length > 0 ? probeQuic(target, dialled, ctx, tcpChecks) : undefined;
+    const residual = await tcp;
+    const quicRun = await quic;
+    return {
+      observations,
+      dnsQueries,
+      addresses,
+      ...(forged.length > 0 ? { forged } : {}),
+      waits,
+      ...(residual ? { residual } : {}),
+      ...(quicRun ? { quic: quicRun } : {}),
+    };
+  } finally {
+    freeSlot?.();
+  }
+}
+
+/**
+ * The target's addresses: the ones the user gave (an IP literal, a --resolve pin: used as given, as
+ * curl does, with no DNS at all), or the lookup's. At most --concurrency lookups are outstanding at
+ * once (a lookup slot each, until the first replies): the targets listening out their windows
+ * ahead of the connection slots must not send the resolver hundreds of queries at once. Undefined
+ * when the run was stopped before a lookup slot came.
+ */
+async function lookUp(target: Target, ctx: ProbeContext, waits: Waits) {
+  const { options } = ctx;
+  if (!needsDns(target, options)) {
+    const given = options.pins.get(`${target.host}:${target.port}`) ?? [target.host];
+    return { dns: { queries: [] } as DnsWork, addresses: given, observations: [], chosenByUser: true };
+  }
+  const free = await takeSlot(ctx.lookups, ctx, waits);
+  if (!free) return undefined;
+  try {
+    const dns = startDns(target.host, ctx);
+    const resolved = await dns.resolved!;
+    return {
+      dns,
+      addresses: resolved.addresses,
+      observations: [resolved] as Observation[],
+      chosenByUser: false,
+    };
+  } finally {
+    free();
+  }
+}
+
+/**
+ * The answers known to be forged, which neither TCP nor QUIC dials: a forged answer is nobody's
+ * server, and what a dial to it met would be laid at the server's door. Known once the resolver's
+ * A and AAAA queries have listened out their window: an answer an injector raced in ahead of the
+ * genuine reply (the answers no public name can have were never among them). The window is waited
+ * out before any dial, outside the connection slots (run.ts).
+ */
+async function listenOut(answers: string[], dns: DnsWork, ctx: ProbeContext, waits: Waits) {
+  const heard = ctx.env.clock.now();
+  const raced = racedAddresses(await Promise.all(dns.resolverQueries ?? [])).map(canonicalAddress);
+  waits.windowMs += ctx.env.clock.now() - heard;
+  return answers.filter((a) => raced.includes(a));
+}
+
+/** Waits for one of the run's slots (none once the run is stopped); the time waited is not the target's. */
+async function takeSlot(slots: Slots, ctx: ProbeContext, waits: Waits): Promise<(() => void) | undefined> {
+  const asked = ctx.env.clock.now();
+  const free = await slots.acquire();
+  waits.slotMs += ctx.env.clock.now() - asked;
+  return free;
 }
 
 /** A DNS answer no public name can have is never dialled: it may be this machine or its LAN. */

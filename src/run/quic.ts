@@ -35,11 +35,10 @@ export function wantsQuic(target: Target, options: ProbeOptions): boolean {
  */
 export async function probeQuic(
   target: Target,
-  toDial: Promise<string[]>,
+  addresses: string[],
   ctx: ProbeContext,
   tcpChecks: Promise<Observation[]>,
 ): Promise<QuicRun | undefined> {
-  const addresses = await toDial;
   if (addresses.length === 0) return undefined;
   const first = await raceAddresses(target, addresses, target.port, ctx);
   const decided = ownOf(first);

@@ -34,6 +34,8 @@ export interface Measured {
   /** The QUIC handshakes as observed, classified by whoever builds from them (a result, a control). */
   quic?: QuicRun;
   addresses: string[];
+  /** Answers known to be forged, the target's or a hop's: not dialled. */
+  forged?: string[];
   startedAt: Date;
   chainMs: number;
   totalMs: number;
@@ -99,6 +101,10 @@ function controlOf(m: Measured): Pick<TargetResult, 'control'> {
   return { control: seen };
 }
 
+/** Why the evidence has no connection to a forged answer: none was made (probe.ts). */
+const notDialled = (forged: string[]) =>
+  `not dialled: ${forged.join(' ')}, raced in ahead of the genuine DNS reply (nobody's server)`;
+
 /** The result as reports carry it, the verdict read in the run's context (is the vantage point online?). */
 export function toResult(m: Measured, context: RunContext, withHelper: boolean): TargetResult {
   const { target } = m;
@@ -123,7 +129,7 @@ export function toResult(m: Measured, context: RunContext, withHelper: boolean):
     ...residualFields(m.residual, v.verdict),
     ...(v.lingering ? { residual_check: v.lingering } : {}),
     reason: v.reason,
-    evidence: v.evidence,
+    evidence: m.forged ? [...v.evidence, notDialled(m.forged)] : v.evidence,
     ...(v.heuristics ? { dns_heuristics: v.heuristics } : {}),
     ...blocking,
     ...controlOf(m),

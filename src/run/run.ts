@@ -14,7 +14,7 @@ import { Transactions, type ProbeContext } from './context.js';
 import { needsDns, probeTarget, type ProbeRun } from './probe.js';
 import { followRedirects, type Chain } from './redirects.js';
 import { toResult, type Measured } from './result.js';
-import { inSlots } from './slots.js';
+import { Slots, inSlots } from './slots.js';
 import { ABANDONED, Stopping } from './stopping.js';
 import { summarize, Tally } from './summary.js';
 
@@ -62,11 +62,15 @@ export interface RunOutput {
 }
 
 /**
- * Targets whose connections are done may still be listening for late DNS replies (and waiting for
- * DoH controls) without holding a slot; so many per slot at most, or targets that fail fast would
- * pile up by the thousand, each with its observations, while slow controls answer.
+ * Targets in flight per connection slot (--concurrency counts the slots). Nothing is dialled
+ * before the resolver's listen window tells which answers were forged (probe.ts), so the targets
+ * next in line listen out their windows while those ahead hold the slots, and the windows overlap
+ * the connections rather than add to them (at 600 targets a second and a 0.5 s window, some 300
+ * are listening). Those done with their connections may still listen for late replies and wait for
+ * DoH controls. So many at most, or targets that fail fast would pile up by the thousand, each
+ * with its observations, while slow controls answer.
  */
-const WINDOWS_PER_SLOT = 16;
+const IN_FLIGHT_PER_SLOT = 16;
 
 /** How long running targets may still finish after an interruption. */
 export const INTERRUPT_GRACE_MS = 800;
@@ -133,20 +137,26 @@ export async function runProbe(
   }));
   const stopping = new Stopping(hooks.signal, hooks.graceMs ?? INTERRUPT_GRACE_MS, env.clock);
   const { cancel } = stopping;
+  const connections = new Slots(options.concurrency);
+  const lookups = new Slots(options.concurrency);
+  // Once stopped, no target takes a slot: one that had no connection slot has not started.
+  stopping.whenStopped(() => [connections, lookups].forEach((slots) => slots.close()));
   const ctx: ProbeContext = {
     // The run's dials close when it is given up.
     env: { ...env, dial: (address, port, timeoutMs) => env.dial(address, port, timeoutMs, cancel) },
     cancel,
     options,
     locks: new EndpointLocks(),
+    connections,
+    lookups,
     blocks: new Blocks(),
     decoys: new PassedDecoys(options.decoyReuseMs),
     watch,
     transactions: new Transactions(),
   };
-  // The probe holds the slot; the DNS windows it leaves running, and classifying, do not.
+  // The probe holds a connection slot for its connections only (probe.ts); the DNS windows it leaves
+  // running, and classifying, hold none. Time spent waiting for a slot is not the target's.
   const probe = (target: Target): Promise<Probed | typeof ABANDONED> => {
-    // Time spent waiting for a slot is not the target's.
     const began = env.clock.now();
     const at = env.clock.date();
     hooks.onStart?.(target);
@@ -164,9 +174,14 @@ export async function runProbe(
       })),
     );
   const measure = async (target: Target, { run, chain, began, at }: Probed): Promise<Measured> => {
-    const chainMs = env.clock.now() - began;
+    // Waiting is not measuring: the slots' queue is left out of both times, and the DNS windows
+    // the dials waited for (past the lookup's answer, where an application dials) out of the chain's.
+    const runs = [run, ...chain.hops.map((h) => h.run)];
+    const queued = runs.reduce((sum, r) => sum + r.waits.slotMs, 0);
+    const listened = runs.reduce((sum, r) => sum + r.waits.windowMs, 0);
+    const chainMs = env.clock.now() - began - queued - listened;
     const checks = [...(await run.dnsQueries), ...run.observations];
-    const totalMs = env.clock.now() - began;
+    const totalMs = env.clock.now() - began - queued;
     const first = classifyTarget(target, checks, await dnsContext);
     const local = classifyChain(target, first, await classifyHops(chain), chain.end);
     const control = await env.helper?.get(target);
@@ -180,7 +195,9 @@ export async function runProbe(
       checks,
       ...(run.quic ? { quic: run.quic } : {}),
       addresses: run.addresses,
-      startedAt: at,
+      ...(runs.some((r) => r.forged) ? { forged: runs.flatMap((r) => r.forged ?? []) } : {}),
+      // Its start as its timings count it: later by the time it queued for slots before it dialled.
+      startedAt: new Date(at.getTime() + run.waits.slotMs),
       chainMs,
       totalMs,
       ...(run.residual ? { residual: run.residual } : {}),
@@ -190,7 +207,11 @@ export async function runProbe(
   // Targets are known by their index in the list: no map from names, which would grow with it.
   const abandoned: number[] = [];
   const finish = async (at: number, probed: Probed | typeof ABANDONED): Promise<Measured | undefined> => {
-    const m = probed === ABANDONED ? probed : await stopping.settle(measure(targets.at(at)!, probed));
+    if (probed !== ABANDONED && probed.run.unstarted) return undefined; // counted as not started
+    // A hop stopped before its slot leaves the chain cut short: no verdict from it.
+    const cut = probed !== ABANDONED && probed.chain.hops.some((h) => h.run.unstarted);
+    const m =
+      probed === ABANDONED || cut ? ABANDONED : await stopping.settle(measure(targets.at(at)!, probed));
     if (m !== ABANDONED) return m;
     abandoned.push(at);
     return undefined;
@@ -225,7 +246,7 @@ export async function runProbe(
   });
   await inSlots(
     order,
-    options.concurrency,
+    options.concurrency * IN_FLIGHT_PER_SLOT,
     (at) => probe(targets.at(at)!),
     async (probed, at, index) => {
       const m = await finish(at, probed);
@@ -234,7 +255,7 @@ export async function runProbe(
       if (m) emit(m, await vantageKnown, at);
     },
     {
-      maxAfters: options.concurrency * WINDOWS_PER_SLOT,
+      maxAfters: options.concurrency * IN_FLIGHT_PER_SLOT,
       ...(hooks.ready ? { ready: hooks.ready } : {}),
       stopped: () => stopping.stopped,
       skipped: (_t, index) => controlsDone[index]?.resolve(undefined),

@@ -71,3 +71,40 @@ export async function inSlots<T, R>(
   while (running.size > 0) await Promise.all(running);
   if (failure) throw failure.error;
 }
+
+/**
+ * So many holders at once, served in the order they asked: the run's lookup slots (a target's
+ * lookup outstanding) and connection slots (a target's connections, once its DNS has told what may
+ * be dialled).
+ */
+export class Slots {
+  private free: number;
+  private closed = false;
+  private readonly queue: Array<(granted: boolean) => void> = [];
+
+  constructor(slots: number) {
+    this.free = slots;
+  }
+
+  /** Waits for a slot; the returned function frees it. Undefined once closed: no slot is given then. */
+  async acquire(): Promise<(() => void) | undefined> {
+    if (this.closed) return undefined;
+    if (this.free > 0) this.free--;
+    else if (!(await new Promise<boolean>((resolve) => this.queue.push(resolve)))) return undefined;
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
+      // The slot passes straight to the next in line, so none can take it out of turn.
+      const next = this.queue.shift();
+      if (next) next(true);
+      else this.free++;
+    };
+  }
+
+  /** No slot is given any more: those waiting, and those who ask later, get none. */
+  close(): void {
+    this.closed = true;
+    for (const waiting of this.queue.splice(0)) waiting(false);
+  }
+}

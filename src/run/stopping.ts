@@ -13,6 +13,7 @@ export class Stopping {
    * each piece: such a promise would keep every finished piece's value alive until the run ends. */
   private readonly waiting = new Set<() => void>();
   private readonly cancelling = new AbortController();
+  private readonly onStop: Array<() => void> = [];
   /** Aborted when the grace has passed: what is abandoned is cancelled too (its sockets closed). */
   readonly cancel: AbortSignal = this.cancelling.signal;
 
@@ -21,6 +22,7 @@ export class Stopping {
     setMaxListeners(0, this.cancel);
     const stop = () => {
       this.at = clock.date();
+      for (const then of this.onStop.splice(0)) then();
       // Unreferenced: a run whose work all finished within the grace need not wait for it.
       setTimeout(() => {
         for (const abandon of this.waiting) abandon();
@@ -33,6 +35,12 @@ export class Stopping {
 
   get stopped(): boolean {
     return this.at !== undefined;
+  }
+
+  /** Calls `then` as the interruption comes (at once if it came already). */
+  whenStopped(then: () => void): void {
+    if (this.stopped) then();
+    else this.onStop.push(then);
   }
 
   /** `work`'s value, or ABANDONED when the grace after an interruption ran out first. */
