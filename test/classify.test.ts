@@ -223,8 +223,8 @@ interface Row {
   verdict: VerdictName;
   stage?: Operation;
   failure?: FailureString;
-  /** A fragment the reason must contain. */
-  reason: string;
+  /** A fragment the reason must contain, or a pattern it must match (anchored, for a reason word for word). */
+  reason: string | RegExp;
   /** The heuristics that fired, as "name" (strong) or "name (weak)"; absent when none did. */
   heuristics?: string[];
 }
@@ -288,6 +288,46 @@ const ROWS: Row[] = [
   {
     name: 'resolve: ENOTFOUND, and the raw query says NXDOMAIN too',
     checks: [resolve([], 'dns_nxdomain_error'), query('resolver', [reply([], 3, 'NXDOMAIN')])],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, and the raw query has an address -> still nxdomain (not "no data")',
+    checks: [resolve([], 'dns_nxdomain_error'), query('resolver', [reply([V4], 3, 'NOERROR')])],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, the A query empty (NOERROR) but the AAAA one with an address -> still nxdomain',
+    checks: [
+      resolve([], 'dns_nxdomain_error'),
+      query('resolver', [reply([], 3, 'NOERROR')]),
+      query('resolver', [reply([V6], 3, 'NOERROR')], 'AAAA'),
+    ],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, and only a TXT query said NOERROR -> still nxdomain (A/AAAA say nothing)',
+    checks: [resolve([], 'dns_nxdomain_error'), query('wrong_type', [reply([], 3, 'NOERROR')], 'TXT')],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, raw replies NOERROR and NXDOMAIN -> still nxdomain',
+    checks: [
+      resolve([], 'dns_nxdomain_error'),
+      query('resolver', [reply([], 3, 'NOERROR')]),
+      query('resolver', [reply([], 3, 'NXDOMAIN')], 'AAAA'),
+    ],
     verdict: 'dns-nxdomain',
     stage: 'resolve',
     failure: 'dns_nxdomain_error',
@@ -506,6 +546,75 @@ const ROWS: Row[] = [
     stage: 'http_round_trip',
     failure: 'http_protocol_error',
     reason: `the HTTP request to https://${HOST}/ failed`,
+  },
+
+  // Word for word: nothing said that was not seen (no SNI for an IP literal, no certificate, one try).
+  {
+    name: 'TLS: RST after the ClientHello, one try, no certificate: said exactly',
+    checks: [resolve([V4]), connect(V4), tls('connection_reset')],
+    verdict: 'reset',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: new RegExp(`^the connection to ${V4}:443 was reset after the TLS ClientHello \\(SNI ${HOST}\\)$`),
+  },
+  {
+    name: 'TLS to an IP literal: no SNI to name',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4), tls('connection_reset', { sni: undefined })],
+    verdict: 'reset',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: new RegExp(`^the connection to ${V4}:443 was reset after the TLS ClientHello$`),
+  },
+  {
+    name: 'TLS to an IP literal, no answer: no SNI to name',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4), tls('generic_timeout_error', { sni: undefined, duration_ms: 4999.6 })],
+    verdict: 'timeout',
+    stage: 'tls_handshake',
+    failure: 'generic_timeout_error',
+    reason: new RegExp(`^the TLS handshake with ${V4}:443 got no answer within 5000 ms$`),
+  },
+  {
+    name: 'TLS to an IP literal, closed: no SNI to name',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4), tls('eof_error', { sni: undefined })],
+    verdict: 'closed',
+    stage: 'tls_handshake',
+    failure: 'eof_error',
+    reason: new RegExp(`^${V4}:443 closed the connection during the TLS handshake$`),
+  },
+  {
+    name: 'TLS: another failure, no certificate: no issuer named',
+    checks: [resolve([V4]), connect(V4), tls('ssl_failed_handshake', {}, 'wrong version number')],
+    verdict: 'tls-failure',
+    stage: 'tls_handshake',
+    failure: 'ssl_failed_handshake',
+    reason: new RegExp(`^the TLS handshake with ${V4}:443 \\(SNI ${HOST}\\) failed: wrong version number$`),
+  },
+  {
+    name: 'connect: closed at once, one address: said exactly',
+    checks: [resolve([V4]), connect(V4, 'eof_error')],
+    verdict: 'closed',
+    stage: 'connect',
+    failure: 'eof_error',
+    reason: new RegExp(`^connecting to ${V4}:443 failed: eof error$`),
+  },
+  {
+    name: 'HTTP: not HTTP, one try: said exactly',
+    checks: [resolve([V4]), connect(V4), tls(), http(undefined, 'http_protocol_error')],
+    verdict: 'http-failure',
+    stage: 'http_round_trip',
+    failure: 'http_protocol_error',
+    reason: new RegExp(`^the HTTP request to https://${HOST}/ failed: http protocol error$`),
+  },
+  {
+    name: 'a resolver reached over a connection that was refused: a reset while resolving',
+    checks: [resolve([], 'connection_refused')],
+    verdict: 'reset',
+    stage: 'resolve',
+    failure: 'connection_refused',
+    reason: `resolving ${HOST} failed`,
   },
 
   // The target's own check over fresh connections (tries): some answered is inconsistent.
@@ -766,6 +875,14 @@ const ROWS: Row[] = [
     heuristics: ['nxdomain-rewrite (weak)'],
   },
   {
+    name: "the answer is the rewrite address, but it serves the name's valid certificate -> reachable",
+    checks: [resolve([REWRITE]), ...served(REWRITE)],
+    ctx: { nxRewrite: [REWRITE] },
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${REWRITE}`,
+    heuristics: ['nxdomain-rewrite (weak)'],
+  },
+  {
     name: 'only some answers are the rewrite address -> no rewrite',
     checks: [resolve([V4, REWRITE]), ...served()],
     ctx: { nxRewrite: [REWRITE] },
@@ -932,7 +1049,7 @@ describe('classifyTarget', () => {
       stage: row.stage,
       failure: row.failure,
     });
-    expect(v.reason).toContain(row.reason);
+    expect(v.reason).toMatch(row.reason);
     expect(v.heuristics?.map((h) => (h.strong ? h.name : `${h.name} (weak)`))).toStrictEqual(row.heuristics);
     expect(v.evidence).toHaveLength(row.checks.length);
   });
@@ -1077,6 +1194,10 @@ const ownReset = (): Observation[] => [
   tls('connection_reset', at(41, 2)),
 ];
 const dialled = (): Observation[] => [resolve([V4]), connect(V4, undefined, at(0, 1))];
+const plainGet = (f: FailureString | undefined, start: number, more: Partial<HttpObservation> = {}) =>
+  http(f ? undefined : 200, f, { port: 80, url: `http://${HOST}/`, ...at(start, 2), ...more });
+const httpDecoy = (f: FailureString | undefined, end: number) =>
+  plainGet(f, 0, { purpose: 'decoy', host_header: 'www.example.org', duration_ms: end });
 
 const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; by: string | undefined }> = [
   {
@@ -1130,6 +1251,97 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
       tls(undefined, { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) }),
     ],
     by: 'unknown',
+  },
+  {
+    name: 'the decoy passed, the name timed out: sni',
+    checks: [...dialled(), decoy(undefined, 30), tls('generic_timeout_error', at(41, 5000))],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy passed, the name was closed: sni',
+    checks: [...dialled(), decoy(undefined, 30), tls('eof_error', at(41, 2))],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy passed, the name reset in some tries only (inconsistent): sni',
+    checks: [
+      ...dialled(),
+      decoy(undefined, 30),
+      ...ownReset(),
+      connect(V4, undefined, { try: 2, ...at(50, 1) }),
+      tls(undefined, { try: 2, ...at(51, 2) }),
+      http(200, undefined, { try: 2, ...at(53, 2) }),
+    ],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy failed its handshake otherwise (an answer, not a block): sni',
+    checks: [...dialled(), decoy('ssl_failed_handshake', 30), ...ownReset()],
+    by: 'sni',
+  },
+  {
+    name: 'an SNI probe to a clean server was blocked too: sni',
+    checks: [
+      ...dialled(),
+      decoy(undefined, 30),
+      ...ownReset(),
+      tls('connection_reset', { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) }),
+    ],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy reset ended within a tenth of a millisecond of the own check: before it, ip',
+    checks: [...dialled(), tls('connection_reset', { purpose: 'decoy', ...at(0, 40.1) }), ...ownReset()],
+    by: 'ip',
+  },
+  {
+    name: 'the decoy reset ended two tenths after the own check began: unknown',
+    checks: [...dialled(), tls('connection_reset', { purpose: 'decoy', ...at(0, 40.2) }), ...ownReset()],
+    by: 'unknown',
+  },
+  {
+    name: 'the first try (no fresh connection) began before the decoy was reset: unknown',
+    checks: [...dialled(), decoy('connection_reset', 60), tls('connection_reset', at(41, 2))],
+    by: 'unknown',
+  },
+  {
+    name: 'https: a RST after the request (the Host travels encrypted): unknown, even beside a decoy that passed',
+    checks: [
+      ...dialled(),
+      http(200, undefined, { purpose: 'decoy', host_header: 'www.example.org', ...at(0, 30) }),
+      tls(undefined, at(41, 2)),
+      http(undefined, 'connection_reset', at(43, 2)),
+    ],
+    by: 'unknown',
+  },
+  {
+    name: 'http: the decoy Host got a page, the name was reset: host',
+    target: target('http'),
+    checks: [...dialled(), httpDecoy(undefined, 30), plainGet('connection_reset', 41)],
+    by: 'host',
+  },
+  {
+    name: 'http to an IP literal: the Host still travels in clear, host',
+    target: { ...target('http'), url: `http://${V4}/`, host: V4 },
+    checks: [connect(V4, undefined, at(0, 1)), httpDecoy(undefined, 30), plainGet('connection_reset', 41)],
+    by: 'host',
+  },
+  {
+    name: 'http: the decoy Host was reset too, before the request: ip',
+    target: target('http'),
+    checks: [...dialled(), httpDecoy('connection_reset', 30), plainGet('connection_reset', 41)],
+    by: 'ip',
+  },
+  {
+    name: 'http: the decoy Host was reset after the request went out: unknown',
+    target: target('http'),
+    checks: [...dialled(), httpDecoy('connection_reset', 60), plainGet('connection_reset', 41)],
+    by: 'unknown',
+  },
+  {
+    name: 'a resolver whose connection was refused: nothing keyed on',
+    checks: [resolve([], 'connection_refused')],
+    by: undefined,
   },
   {
     name: 'reachable: none',
@@ -1228,6 +1440,26 @@ describe('lingering (--residual-check)', () => {
     const v = checked(...residual('connection_reset', 543), ...residual(undefined, 2543));
     expect(v.lingering).toStrictEqual({ still_blocked: false, after_ms: 2501, checks: 2 });
     expect(v.reason).toMatch(/; innocuous checks passed again 2\.5 s later$/);
+  });
+
+  it('measured from the end of the own check, its HTTP step included', () => {
+    const own = [
+      connect(V4, undefined, { try: 1, ...at(40, 1) }),
+      tls(undefined, at(41, 2)),
+      http(undefined, 'connection_reset', at(43, 7)),
+    ];
+    const v = classifyTarget(
+      target(),
+      [...dialled(), ...own, ...residual('connection_reset', 550)],
+      context(),
+    );
+    expect(v.lingering).toStrictEqual({ still_blocked: true, after_ms: 501, checks: 1 });
+    expect(v.reason).toMatch(/; innocuous checks were still blocked 0\.5 s later$/);
+  });
+
+  it('a residual TLS check that failed its handshake otherwise is not still blocked', () => {
+    const v = checked(...residual('ssl_failed_handshake', 1043));
+    expect(v.lingering).toStrictEqual({ still_blocked: false, after_ms: 1001, checks: 1 });
   });
 
   it('none made: no lingering', () => {
