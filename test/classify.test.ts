@@ -334,6 +334,14 @@ const ROWS: Row[] = [
     reason: `resolving ${HOST} failed`,
   },
   {
+    name: 'resolve: SERVFAIL, a raw reply NOERROR without records -> still SERVFAIL (only ENOTFOUND is ambiguous)',
+    checks: [resolve([], 'dns_servfail_error'), query('resolver', [reply([], 3, 'NOERROR')])],
+    verdict: 'dns-failure',
+    stage: 'resolve',
+    failure: 'dns_servfail_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
     name: 'resolve: timeout',
     checks: [resolve([], 'generic_timeout_error')],
     verdict: 'dns-failure',
@@ -662,6 +670,17 @@ const ROWS: Row[] = [
     stage: 'resolve',
     reason: `differing-replies: 2 differing replies to one A query: ${FORGED} after 2 ms; ${V4} after 31 ms`,
     heuristics: ['differing-replies'],
+  },
+  {
+    name: 'two strong heuristics: both named, in order',
+    checks: [resolve(['10.0.0.1']), query('resolver', [reply(['10.0.0.1'], 2), reply([V4], 31)])],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason: new RegExp(
+      `^differing-replies: 2 differing replies to one A query: 10\\.0\\.0\\.1 after 2 ms; \\S+ after 31 ms; ` +
+        'impossible-address: answers no public name can have, not dialled: 10\\.0\\.0\\.1 ',
+    ),
+    heuristics: ['differing-replies', 'impossible-address'],
   },
   {
     name: 'raw query: a duplicated reply (same answer twice) -> not poisoned',
@@ -1054,6 +1073,19 @@ describe('classifyTarget', () => {
     expect(v.evidence).toHaveLength(row.checks.length);
   });
 
+  it('a plain reachable verdict carries nothing it did not find (no blocked-by, families, heuristics)', () => {
+    expect(classifyTarget(target(), [resolve([V4]), ...served()], context())).toStrictEqual({
+      verdict: 'reachable',
+      reason: `HTTP 200 from ${V4} over TLS with a valid certificate`,
+      evidence: [
+        `resolve ${HOST} via system: ${V4} in 12 ms`,
+        `connect ${V4}:443: open in 12 ms`,
+        `tls_handshake ${V4}:443 SNI ${HOST}: TLSv1.3 TLS_AES_128_GCM_SHA256 in 12 ms`,
+        `http_round_trip GET https://${HOST}/ via ${V4}: HTTP 200, 1234 bytes in 12 ms`,
+      ],
+    });
+  });
+
   it('writes one evidence line per observation, in order', () => {
     const v = classifyTarget(target(), [resolve([V4]), connect(V4, 'connection_refused')], context());
     expect(v.evidence).toStrictEqual([
@@ -1300,6 +1332,11 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
     by: 'unknown',
   },
   {
+    name: "the decoy reset ended after the own check's fresh connection opened, before its TLS: unknown",
+    checks: [...dialled(), tls('connection_reset', { purpose: 'decoy', ...at(0, 40.5) }), ...ownReset()],
+    by: 'unknown',
+  },
+  {
     name: 'the first try (no fresh connection) began before the decoy was reset: unknown',
     checks: [...dialled(), decoy('connection_reset', 60), tls('connection_reset', at(41, 2))],
     by: 'unknown',
@@ -1402,6 +1439,36 @@ describe('IPv4 and IPv6 judged apart', () => {
         'addresses failed)',
     ],
     [
+      'both fail: a RST outranks a later timeout, and of two RSTs the first speaks',
+      [
+        resolve([V4, V4B, V6]),
+        connect(V4, 'connection_refused'),
+        connect(V4B, 'generic_timeout_error'),
+        connect(V6, 'connection_reset'),
+        connect('2606:4700::6812:2008', 'connection_refused'),
+      ],
+      {
+        ipv4: { addresses: [V4, V4B], open: false, failure: 'connection_refused' },
+        ipv6: { addresses: [V6, '2606:4700::6812:2008'], open: false, failure: 'connection_reset' },
+      },
+      `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too) (all 4 ` +
+        'addresses failed)',
+    ],
+    [
+      'one IPv4 address of two opens: IPv4 connects',
+      [
+        resolve([V4B, V4, V6]),
+        connect(V4B, 'generic_timeout_error'),
+        connect(V6, 'generic_timeout_error'),
+        ...served(V4),
+      ],
+      {
+        ipv4: { addresses: [V4B, V4], open: true },
+        ipv6: { addresses: [V6], open: false, failure: 'generic_timeout_error' },
+      },
+      `HTTP 200 from ${V4} ${via}; IPv4 connects while IPv6 fails (generic_timeout_error)`,
+    ],
+    [
       'IPv4 only: not judged apart',
       [resolve([V4, V4B]), connect(V4B), ...served(V4)],
       undefined,
@@ -1455,6 +1522,17 @@ describe('lingering (--residual-check)', () => {
     );
     expect(v.lingering).toStrictEqual({ still_blocked: true, after_ms: 501, checks: 1 });
     expect(v.reason).toMatch(/; innocuous checks were still blocked 0\.5 s later$/);
+  });
+
+  it('after a block at connect: from the end of the dropped SYN, one check per residual connect', () => {
+    const dropped = (start: number) =>
+      connect(V4, 'generic_timeout_error', { purpose: 'residual_check', ...at(start, 3000) });
+    const v = classifyTarget(
+      target(),
+      [resolve([V4]), connect(V4, 'generic_timeout_error', at(0, 3000)), dropped(3500), dropped(7000)],
+      context(),
+    );
+    expect(v.lingering).toStrictEqual({ still_blocked: true, after_ms: 4000, checks: 2 });
   });
 
   it('a residual TLS check that failed its handshake otherwise is not still blocked', () => {

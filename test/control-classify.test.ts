@@ -254,6 +254,7 @@ const ROWS: Row[] = [
     verdict: 'reachable',
     blocking: null,
     accessible: null,
+    reason: /^HTTP 200 from \S+ over plain HTTP; the helper abroad got no page to compare it with$/,
   },
   // DNS.
   {
@@ -429,6 +430,116 @@ const ROWS: Row[] = [
     accessible: null,
     reason: /; the helper abroad got another certificate, not valid either$/,
   },
+  {
+    what: 'interception, both certificates named by issuer and hash',
+    local: [resolved(), dialled(), handshake('ssl_unknown_authority', FAKE)],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: 'http-failure',
+    accessible: false,
+    reason: new RegExp(
+      '^the certificate here is issued by CN=Security Certificate \\(SHA-256 1122334455667788…\\); abroad ' +
+        "the helper got one issued by CN=Let's Encrypt R11 \\(SHA-256 aabbccddeeff0011…\\), valid for the " +
+        'name: TLS interception$',
+    ),
+  },
+  {
+    what: 'interception, no certificate recorded here',
+    local: [resolved(), dialled(), handshake('ssl_unknown_authority')],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: 'http-failure',
+    accessible: false,
+    reason: /^the certificate here is not the one; abroad the helper got one issued by CN=Let's Encrypt R11 /,
+  },
+  {
+    what: 'a misconfigured server, said with the failure abroad',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', REAL)],
+    control: control({ tls: { ...tlsOk(), failure: 'ssl_invalid_hostname', valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: false,
+    accessible: false,
+    reason:
+      /; the helper abroad got the same certificate \(ssl_invalid_hostname\): a misconfigured server, not censorship$/,
+  },
+  {
+    what: 'the same certificate, not valid abroad, no failure named',
+    local: [resolved(), dialled(), handshake('ssl_invalid_certificate', REAL)],
+    control: control({ tls: { ...tlsOk(), valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: false,
+    accessible: false,
+    reason: /the helper abroad got the same certificate \(not valid\): a misconfigured server/,
+  },
+  {
+    what: 'a certificate here, none recorded abroad, not valid there: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', REAL)],
+    control: control({ tls: { ...tlsOk(), certificate: undefined, valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'a certificate here, the helper could not complete its handshake: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', FAKE)],
+    control: control({
+      tls: {
+        address: THERE,
+        port: 443,
+        handshake: false,
+        failure: 'generic_timeout_error',
+        trusted: false,
+        valid_for_name: false,
+      },
+    }),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'a TLS stall here, the helper resolved nothing to dial and its handshake failed: down',
+    local: [resolved(), dialled(), handshake('generic_timeout_error')],
+    control: control({
+      dns: undefined,
+      tcp: [],
+      tls: {
+        address: THERE,
+        port: 443,
+        handshake: false,
+        failure: 'connection_reset',
+        trusted: false,
+        valid_for_name: false,
+      },
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: TLS handshake connection_reset\): not censorship$/,
+  },
+  {
+    what: 'a forged answer from raced replies, the same addresses abroad: injection all the same',
+    local: [
+      resolved(['10.10.34.36']),
+      {
+        check: 'dns_query',
+        purpose: 'resolver',
+        host: HOST,
+        query_type: 'A',
+        server: '9.9.9.9',
+        window_ms: 150,
+        replies: [
+          { from: '9.9.9.9:53', after_ms: 2, rcode: 'NOERROR', answers: [], addresses: ['10.10.34.35'] },
+          { from: '9.9.9.9:53', after_ms: 30, rcode: 'NOERROR', answers: [], addresses: ['10.10.34.36'] },
+        ],
+        ignored: [],
+        ...t0,
+      },
+    ],
+    control: control({ dns: { addresses: ['10.10.34.35', '10.10.34.36'] }, tcp: [] }),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
   // A name whose records are loopback or private: for everyone, the name's own; only here, forged.
   {
     what: 'loopback for everyone (the helper resolves the same, and dials nothing): down, not censorship',
@@ -522,6 +633,29 @@ describe('compareWithControl', () => {
     expect(compared.verdict.measured).toBe('timeout');
   });
 
+  it('a name private for everyone is down, keeping what was measured', () => {
+    const t = target();
+    const local = [resolved(['10.10.34.35'])];
+    const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
+    const compared = compareWithControl(t, local, verdict, control({ dns: { addresses: ['10.10.34.35'] } }));
+    expect(compared.verdict).toMatchObject({ verdict: 'down', measured: 'dns-poisoned' });
+  });
+
+  it('a redirect chain that reached its page is compared as the page is (accessible)', () => {
+    const t = target();
+    const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 301 })];
+    const v = {
+      ...classifyTarget(t, local, NO_DNS_CONTEXT),
+      redirects: [{ url: 'https://www.site.example/', verdict: 'reachable' as const, reason: 'HTTP 200' }],
+    };
+    const compared = compareWithControl(t, local, v, control({ tls: tlsOk() }));
+    expect([compared.verdict.verdict, compared.blocking, compared.accessible]).toEqual([
+      'reachable',
+      false,
+      true,
+    ]);
+  });
+
   it('a redirect chain: blocked here at a hop when the helper got through, down when it met the same end', () => {
     const t = target();
     const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 302 })];
@@ -537,6 +671,10 @@ describe('compareWithControl', () => {
     expect([through.blocking, through.accessible]).toEqual(['http-failure', false]);
     const same = compareWithControl(t, local, hopFailed, control({ verdict: 'reset' }));
     expect([same.verdict.verdict, same.blocking, same.accessible]).toEqual(['down', false, false]);
+    expect(same.verdict.reason).toBe(
+      `${first.reason}; fails from abroad too (the helper: its verdict reset): not censorship`,
+    );
+    expect(same.verdict.measured).toBe('reset');
     const dns = compareWithControl(
       t,
       local,
@@ -635,6 +773,30 @@ describe('describeControl: the evidence line of what the helper saw', () => {
         http: pageAbroad({ status: undefined, title: undefined }),
       }),
       "resolve (nothing); tls ok, certificate issued by CN=Let's Encrypt R11; http 5100 bytes; its verdict none",
+    ],
+    [
+      'IPv4 and IPv6 judged apart',
+      control({
+        dns: { addresses: [THERE, V6] },
+        tcp: [],
+        families: {
+          ipv4: { addresses: [THERE], open: true },
+          ipv6: { addresses: [V6], open: false, failure: 'generic_timeout_error' },
+        },
+      }),
+      `resolve ${THERE} ${V6}; IPv4 open, IPv6 generic_timeout_error; its verdict none`,
+    ],
+    [
+      'both families failed, one without a failure named',
+      control({
+        dns: undefined,
+        tcp: [],
+        families: {
+          ipv4: { addresses: [THERE], open: false },
+          ipv6: { addresses: [V6], open: false, failure: 'network_unreachable' },
+        },
+      }),
+      'IPv4 failed, IPv6 network_unreachable; its verdict none',
     ],
     [
       'an IP literal: no resolve, no certificate',

@@ -175,7 +175,8 @@ function httpDecision(http: HttpObservation | undefined): Decision | undefined {
 }
 
 function successDecision(target: Target, checks: Observation[]): Decision {
-  const http = own(checks, 'http_round_trip').find((h) => h.status !== undefined);
+  // No try failed, so every own HTTP round trip got a status.
+  const http = own(checks, 'http_round_trip')[0];
   if (http?.status !== undefined) {
     const via = target.scheme === 'https' ? 'over TLS with a valid certificate' : 'over plain HTTP';
     return { verdict: 'reachable', reason: `HTTP ${http.status} from ${http.address} ${via}` };
@@ -241,8 +242,8 @@ function decide(target: Target, checks: Observation[], heuristics: Heuristic[]):
   );
 }
 
-const isBlocked = (o: { failure?: Failure } | undefined) =>
-  o?.failure !== undefined && BLOCKING_FAILURES.has(o.failure.failure);
+const isBlocked = <T extends { failure?: Failure }>(o: T): o is T & { failure: Failure } =>
+  o.failure !== undefined && BLOCKING_FAILURES.has(o.failure.failure);
 
 /**
  * What the block is keyed on, from the innocuous check made first on the same IP:port: reset or
@@ -272,8 +273,8 @@ function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedB
  * check starts beside a decoy that stayed silent past its grace: a decoy that times out was dropped
  * before the trigger too, but one reset after the own check began may have met that check's block.
  */
-function failedBeforeTrigger(decoy: Observation & { failure?: Failure }, checks: Observation[]): boolean {
-  if (decoy.failure?.failure === 'generic_timeout_error') return true;
+function failedBeforeTrigger(decoy: Observation & { failure: Failure }, checks: Observation[]): boolean {
+  if (decoy.failure.failure === 'generic_timeout_error') return true;
   const mine = [
     ...own(checks, 'connect').filter((c) => c.try !== undefined),
     ...own(checks, 'tls_handshake'),
@@ -285,13 +286,7 @@ function failedBeforeTrigger(decoy: Observation & { failure?: Failure }, checks:
 
 /** How long innocuous checks stayed blocked after the target's own check was, from --residual-check. */
 function lingeringOf(checks: Observation[]): Lingering | undefined {
-  const seen = checks.filter(
-    (c) =>
-      c.check !== 'resolve' &&
-      c.check !== 'dns_query' &&
-      c.check !== 'doh_query' &&
-      c.purpose === 'residual_check',
-  );
+  const seen = checks.filter((c) => (c as { purpose?: string }).purpose === 'residual_check');
   if (seen.length === 0) return undefined;
   const last = seen[seen.length - 1]!;
   const mine = [
