@@ -2,12 +2,14 @@
 // observation lists -> verdict, stage, failure, reason and heuristics; the bogon list; the run context.
 import { describe, expect, it } from 'vitest';
 import type net from 'node:net';
-import { dnsHeuristics, type DnsContext } from '../src/classify/dns.js';
+import { dnsHeuristics, racedAddresses, type DnsContext } from '../src/classify/dns.js';
 import {
+  contextSaysNothing,
   inContext,
   ipv6Of,
   ipv6Opened,
   isSuccess,
+  meetsAccessible,
   meetsBlocking,
   meetsExpectation,
   meetsQuic,
@@ -1060,6 +1062,36 @@ describe('dnsHeuristics, detail for detail', () => {
   });
 });
 
+// The addresses the probe will not dial: what only an early reply gave, when replies to one query differ.
+describe('racedAddresses', () => {
+  it.each<[string, Observation[], string[]]>([
+    ['one reply', [query('resolver', [reply([FORGED])])], []],
+    ['the same reply twice', [query('resolver', [reply([V4], 2), reply([V4], 30)])], []],
+    [
+      'the same addresses in another order',
+      [query('resolver', [reply([V4, V4B], 2), reply([V4B, V4], 30)])],
+      [],
+    ],
+    [
+      'an injector first, the genuine reply last',
+      [query('resolver', [reply([FORGED], 2), reply([V4], 30)])],
+      [FORGED],
+    ],
+    [
+      'two injectors, then the genuine reply (sharing one address)',
+      [query('resolver', [reply([FORGED], 1), reply([CONTROL, V4], 2), reply([V4], 30)])],
+      [FORGED, CONTROL],
+    ],
+    [
+      "differing replies to a TXT query are not the resolver's answers",
+      [query('wrong_type', [reply([FORGED], 2), reply([], 30)], 'TXT')],
+      [],
+    ],
+  ])('%s', (_name, checks, raced) => {
+    expect(racedAddresses(checks)).toStrictEqual(raced);
+  });
+});
+
 describe('classifyTarget', () => {
   it.each(ROWS)('$name', (row) => {
     const v = classifyTarget(row.target ?? target(), row.checks, context(row.ctx));
@@ -1766,6 +1798,27 @@ describe('run context (src/classify/run.ts)', () => {
     ['dns', undefined, true, true],
   ])('meetsBlocking(%s, expect %s, helper %s) -> %s', (blocking, expected, withHelper, met) => {
     expect(meetsBlocking(blocking, expected, withHelper)).toBe(met);
+  });
+
+  it.each<[boolean | null, boolean | undefined, boolean, boolean]>([
+    [false, false, true, true],
+    [true, false, true, false],
+    [null, false, true, false], // the control is missing: nothing was compared
+    [true, false, false, true], // no helper in this run: nothing to compare
+    [true, undefined, true, true],
+  ])('meetsAccessible(%s, expect %s, helper %s) -> %s', (accessible, expected, withHelper, met) => {
+    expect(meetsAccessible(accessible, expected, withHelper)).toBe(met);
+  });
+
+  it.each<[VerdictName, VerdictName, boolean]>([
+    ['vantage-offline', 'reset', true],
+    ['unreachable', 'timeout', true],
+    ['unreachable', 'unreachable', false], // measured so: a verdict of its own
+    ['down', 'reset', false], // the helper's comparison: it says something
+    ['reset', 'reset', false],
+  ])('contextSaysNothing(%s, measured %s) -> %s', (now, was, nothing) => {
+    const v = (verdict: VerdictName): Verdict => ({ verdict, reason: 'r', evidence: [] });
+    expect(contextSaysNothing(v(now), v(was))).toBe(nothing);
   });
 
   it.each<[QuicVerdictName | undefined, QuicVerdictName | undefined, boolean]>([
