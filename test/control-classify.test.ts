@@ -872,12 +872,43 @@ describe('the page comparison', () => {
     const blockpage = page({ title: 'Access denied', body_bytes: 300, body_sha256: undefined });
     expect(pageDifferences(blockpage, pageAbroad({ body_sha256: undefined }))).toHaveLength(1);
   });
+  it('a redirect without a Location, or to one that is no URL, still compares by where it leads', () => {
+    const redirect = (location?: string) => ({
+      status: 302,
+      body_bytes: 0,
+      ...(location ? { location } : {}),
+    });
+    expect(pageDifferences(page(redirect()), pageAbroad(redirect('/en/')))).toEqual([
+      'a redirect to nowhere here, to /en/ abroad',
+    ]);
+    expect(pageDifferences(page(redirect('http://[a')), pageAbroad(redirect('http://[b')))).toEqual([
+      'a redirect to http://[a here, to http://[b abroad',
+    ]);
+    expect(pageDifferences(page(redirect('http://[a')), pageAbroad(redirect('http://[a')))).toEqual([]);
+  });
+  it('a page without a title, against one with a title and another length: said as "(none)"', () => {
+    const untitled = page({ title: undefined, body_bytes: 300, header_names: ['content-type'] });
+    expect(pageDifferences(untitled, pageAbroad())).toEqual([
+      'the title (none) and 300 bytes here, "Site - news" and 5100 bytes abroad',
+    ]);
+  });
+  it('body proportion: the smaller over the larger, in either order; one capped body is not equal', () => {
+    const body = (body_bytes: number, body_truncated = false) => ({ body_bytes, body_truncated });
+    expect(bodyProportion(body(100), body(70))).toBeCloseTo(0.7);
+    expect(bodyProportion(body(10, true), body(100))).toBeCloseTo(0.1);
+    expect(bodyProportion(body(100), body(10, true))).toBeCloseTo(0.1);
+  });
   it('titles match when equal or sharing a word of five letters', () => {
     expect(titleMatch('Google', 'google')).toBe(true);
     expect(titleMatch('BBC News - Home', 'BBC News | World')).toBe(false); // "news" has four letters
     expect(titleMatch('Wikipedia, the free encyclopedia', 'Wikipedia')).toBe(true);
     expect(titleMatch(undefined, undefined)).toBe(true);
     expect(titleMatch('Access denied', undefined)).toBe(false);
+    expect(titleMatch(undefined, 'Access denied')).toBe(false);
+    expect(titleMatch('News', 'news')).toBe(true); // equal, though no word has five letters
+    expect(titleMatch('Hello there', 'hello world')).toBe(true); // "hello": five letters exactly
+    expect(titleMatch('Новости: главное', 'Главное за день')).toBe(true); // words in any script
+    expect(titleMatch('Mail.ru: почта', 'Почта России')).toBe(true);
   });
   it('uncommon headers: none on either side, or one in common', () => {
     expect(uncommonHeadersMatch(['date', 'server'], ['content-type'])).toBe(true);
