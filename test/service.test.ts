@@ -33,6 +33,9 @@ describe('what one endpoint says about its service', () => {
     ['vantage-offline', null, 'unknown'],
     ['unreachable', null, 'unknown'],
     ['error', null, 'unknown'],
+    // a report written before the helper's keys: no blocking at all reads as no control
+    ['dns-nxdomain', undefined, 'unknown'],
+    ['reset', undefined, 'blocked'],
   ] as const)('%s with blocking %s: %s', (verdict, blocking, state) => {
     expect(endpointState(ep('x', verdict, { blocking }))).toBe(state);
   });
@@ -70,6 +73,16 @@ describe('a service verdict from its endpoints', () => {
     ['no evidence', [ep('a', 'vantage-offline'), ep('b', 'unreachable')], 'unknown'],
     ['no evidence but one block', [ep('a', 'vantage-offline'), rst('b')], 'blocked'],
     ['nothing measured', [], 'unknown'],
+    [
+      'the essential endpoint down, another blocked',
+      [ep('a', 'down', { blocking: false, essential: true }), rst('b')],
+      'partly blocked',
+    ],
+    [
+      'the essential endpoint gave no evidence, another works',
+      [ep('a', 'vantage-offline', { essential: true }), ok('b')],
+      'usable',
+    ],
   ] as const)('%s: %s', (_, endpoints, state) => {
     expect(verdictOf(...endpoints).state).toBe(state);
   });
@@ -108,6 +121,14 @@ describe('a service verdict from its endpoints', () => {
     expect(v.reason).toBe(
       '7 of 8 endpoints blocked (a (dns-poisoned), b (reset by SNI), c (reset by SNI), d (reset by SNI), ' +
         'e (reset by SNI), …), 1 work',
+    );
+  });
+
+  it('names five blocked endpoints without "…" when there are exactly five', () => {
+    const v = verdictOf(rst('a'), rst('b'), rst('c'), rst('d'), rst('e'), ok('f'));
+    expect(v.reason).toBe(
+      '5 of 6 endpoints blocked (a (reset by SNI), b (reset by SNI), c (reset by SNI), d (reset by SNI), ' +
+        'e (reset by SNI)), 1 work',
     );
   });
 
