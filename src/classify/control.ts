@@ -68,7 +68,8 @@ function compare(
 }
 
 function success(target: Target, checks: Observation[], local: Verdict, control: Control): Comparison {
-  const here = own(checks, 'http_round_trip').findLast((h) => h.status !== undefined);
+  // A success got its page on the last try (an earlier one failing would make it inconsistent).
+  const here = own(checks, 'http_round_trip').at(-1);
   const abroad = control.http;
   // A certificate valid for the name proves the server genuine; a tcp:// target has no page.
   if (target.scheme === 'https') return said(ownPage(local, here, abroad), false, true);
@@ -109,7 +110,7 @@ function ownPage(
  */
 function chain(local: Verdict, control: Control): Comparison {
   if (control.verdict === local.verdict) return said(down(local, control), false, false);
-  if (control.verdict === undefined || !isSuccess(control.verdict)) return unknown(local);
+  if (!isSuccess(control.verdict)) return unknown(local);
   return said(local, local.stage === 'resolve' ? 'dns' : 'http-failure', false);
 }
 

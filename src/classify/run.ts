@@ -11,7 +11,7 @@ import type { Verdict, VerdictName } from '../model/verdict.js';
  * A verdict that says the target works (`connected` exists only for tcp:// targets, where a handshake is all
  * there is).
  */
-export function isSuccess(verdict: VerdictName): boolean {
+export function isSuccess(verdict: VerdictName | undefined): boolean {
   return verdict === 'reachable' || verdict === 'connected';
 }
 
