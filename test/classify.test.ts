@@ -1056,6 +1056,68 @@ describe('dnsHeuristics, detail for detail', () => {
       ],
     ],
     ['one answer of the rewrite, one other', [resolve([REWRITE, V4])], { nxRewrite: [REWRITE] }, []],
+    [
+      'no answer at all, from a resolver that rewrites NXDOMAIN',
+      [resolve([], 'dns_nxdomain_error')],
+      { nxRewrite: [REWRITE] },
+      [],
+    ],
+    [
+      'two rewrite addresses, both given here',
+      [resolve([REWRITE, '92.242.132.25'])],
+      { nxRewrite: [REWRITE, '92.242.132.25'] },
+      [
+        weak(
+          'nxdomain-rewrite',
+          `the resolver answers ${REWRITE} 92.242.132.25 for names that do not exist, and gave the same here`,
+        ),
+      ],
+    ],
+    [
+      'two impossible addresses, two in the forged pool',
+      [resolve(['10.0.0.1', '127.0.0.2', FORGED, '31.13.94.42'])],
+      { forgedPool: blockListOf(['31.13.94.0/24']) },
+      [
+        strong(
+          'impossible-address',
+          'answers no public name can have, not dialled: 10.0.0.1 (private (RFC 1918)), 127.0.0.2 (loopback)',
+        ),
+        weak('forged-pool', `in the forged-address pool: ${FORGED} 31.13.94.42`),
+      ],
+    ],
+    [
+      'two local answers, two from the control, none shared',
+      [resolve([FORGED, '31.13.94.42']), doh([CONTROL, V4])],
+      {},
+      [
+        weak(
+          'control-mismatch',
+          `local answer ${FORGED} 31.13.94.42 shares no address with the control's ${CONTROL} ${V4}; not ` +
+            'confirmed by TLS',
+        ),
+      ],
+    ],
+    [
+      'two replies whose addresses differ though their digits run together',
+      [query('resolver', [reply(['1.2.3.4', '56.7.8.9'], 2), reply(['1.2.3.45', '6.7.8.9'], 30)])],
+      {},
+      [
+        strong(
+          'differing-replies',
+          '2 differing replies to one A query: 1.2.3.4 56.7.8.9 after 2 ms; 1.2.3.45 6.7.8.9 after 30 ms',
+        ),
+      ],
+    ],
+    [
+      "a private answer from a sink that answers canaries too, or to a TXT query, is not the resolver's",
+      [
+        resolve([V4]),
+        query('sink', [reply(['10.0.0.1'])]),
+        query('wrong_type', [reply(['10.0.0.2'])], 'TXT'),
+      ],
+      {},
+      [strong('wrong-type', 'a TXT query was answered with address records: 10.0.0.2')],
+    ],
   ];
   it.each(ROWS)('%s', (_name, checks, ctx, heuristics) => {
     expect(dnsHeuristics(checks, context(ctx))).toStrictEqual(heuristics);

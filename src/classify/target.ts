@@ -222,11 +222,12 @@ function triesDecision(checks: Observation[]): Decision | undefined {
   const answered = tries.filter((t) => !t.failed);
   const failed = tries.length - answered.length;
   if (answered.length > 0) {
-    const ok = answered[0]!;
+    const ok = answered[0]!; // a try that got through made its HTTP request
+
     return {
       ...first,
       verdict: 'inconsistent',
-      reason: `${first.reason}, in ${failed} of ${tries.length} tries; try ${ok.n} got HTTP ${ok.http?.status}`,
+      reason: `${first.reason}, in ${failed} of ${tries.length} tries; try ${ok.n} got HTTP ${ok.http!.status}`,
     };
   }
   return tries.length > 1 ? { ...first, reason: `${first.reason} (all ${tries.length} tries)` } : first;
@@ -253,7 +254,9 @@ const isBlocked = <T extends { failure?: Failure }>(o: T): o is T & { failure: F
  */
 function blockedBy(d: Decision, target: Target, checks: Observation[]): BlockedBy | undefined {
   const blocking: VerdictName[] = ['reset', 'timeout', 'closed', 'inconsistent'];
-  if (!blocking.includes(d.verdict) || d.stage === undefined || d.stage === 'resolve') return undefined;
+  if (!blocking.includes(d.verdict) || d.stage === 'resolve') return undefined;
+  // Stryker disable next-line ConditionalExpression: a blocking verdict always has a stage (this narrows the type)
+  if (d.stage === undefined) return undefined;
   // A closed port refuses as a censor's RST does: only the helper abroad can tell (control.ts).
   if (d.stage === 'connect') return d.failure === 'connection_refused' ? undefined : 'ip';
   if (d.stage === 'http_round_trip' && target.scheme === 'https') return 'unknown'; // the Host travels encrypted
