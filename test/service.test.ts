@@ -132,6 +132,11 @@ describe('a service verdict from its endpoints', () => {
     );
   });
 
+  it('a usable service names no block', () => {
+    const v = verdictOf(ok('a'), ep('b', 'down', { blocking: false }));
+    expect([v.how, v.blocked_endpoints]).toEqual([[], []]);
+  });
+
   it('a service of controls is a control too', () => {
     expect(verdictOf(ok('a', { role: 'control-domestic' })).role).toBe('control-domestic');
     expect(verdictOf(ok('a', { role: 'control-domestic' }), ok('b')).role).toBeUndefined();
@@ -150,6 +155,10 @@ describe('a service verdict from its endpoints', () => {
       [rst('a', { essential: true }), ok('b')],
     ],
     ['no endpoint works at full speed: throttled', [slow('a')]],
+    [
+      'no endpoint works at full speed: throttled by SNI, throttled by address',
+      [slow('a', { 'blocked-by': 'sni' }), slow('b', { 'blocked-by': 'ip' })],
+    ],
     ['1 of 2 endpoints blocked (b (throttled)), 1 work', [ok('a'), slow('b')]],
     ['every endpoint that gave evidence fails from abroad too: down, not censorship', [ep('a', 'down')]],
     [
