@@ -1,6 +1,12 @@
 // The throttling rule, as a table: the target's transfer, the same-path control's, the helper's.
 import { describe, expect, it } from 'vitest';
-import { assessThrottle, isSlow, ownText, withThroughput } from '../src/classify/throttle.js';
+import {
+  assessThrottle,
+  compareTransfer,
+  isSlow,
+  ownText,
+  withThroughput,
+} from '../src/classify/throttle.js';
 import type { Comparison } from '../src/classify/comparison.js';
 import type { Control } from '../src/model/control.js';
 import type { HttpObservation, Observation } from '../src/model/observation.js';
@@ -90,6 +96,8 @@ describe('the throttling rule at its edges', () => {
     ['a body of exactly 32 KiB, slow', t('complete', 1000, 32 * 1024), true],
     ['a body a byte short of 32 KiB, slow', t('complete', 1000, 32 * 1024 - 1), false],
     ['a transfer without a rate', t('deadline', undefined), false],
+    ['a small body the deadline cut, slow', t('deadline', 1000, 3000), true],
+    ['a large slow body that failed', t('failed', 1000, 200_000), false],
   ])('%s: %s', (_what, transfer, slow) => expect(isSlow(transfer)).toBe(slow));
 
   it.each([
@@ -101,6 +109,33 @@ describe('the throttling rule at its edges', () => {
     ['failed', t('failed', 1e6), undefined],
   ])('a same-path control %s', (_what, samePath, blockedBy) => {
     expect(assessThrottle({ scheme: 'https', own: policed, samePath }).throttled?.blockedBy).toBe(blockedBy);
+  });
+
+  // A control against the target's own transfer: 10x faster (or past its freeze), not, or too little to say.
+  it.each<[string, TransferFigures, TransferFigures | undefined, string]>([
+    ['no control', policed, undefined, 'unusable'],
+    ['a control that failed, however fast', policed, t('failed', 1e6), 'unusable'],
+    ['a control the deadline cut, small but 10x faster', policed, t('deadline', 160_000, 3000), 'faster'],
+    [
+      'a control that froze, small but 10x faster before it',
+      policed,
+      t('frozen', 160_000, 3000, 3000),
+      'faster',
+    ],
+    ['a small complete control', policed, t('complete', 1e6, 3000), 'unusable'],
+    ['a control the deadline cut with no rate', policed, t('deadline', undefined, 0), 'unusable'],
+    ['a control just short of 10x', policed, t('deadline', 159_999), 'not-faster'],
+    ['frozen here, frozen there', frozen, frozen, 'not-faster'],
+    ['frozen here, a control past that byte', frozen, t('complete', 1e6, 16_001), 'faster'],
+    ['frozen here, a control that stopped at that byte', frozen, t('complete', 1e6, 16_000), 'unusable'],
+    [
+      'frozen here at no byte recorded, a control with one byte',
+      { ...frozen, frozen_at_bytes: undefined },
+      t('complete', 1e6, 1),
+      'faster',
+    ],
+  ])('compareTransfer: %s -> %s', (_what, own, control, compared) => {
+    expect(compareTransfer(own, control)).toBe(compared);
   });
 
   it('a frozen transfer is throttled where a control went past the byte it froze at, not at it', () => {
@@ -158,6 +193,43 @@ describe('what the throttling rule says', () => {
     );
     expect(note()).toBe(`the body came at ${kbit}, and no control to compare it with: nothing claimed`);
     expect(assessThrottle({ scheme: 'https', own: fast }).throughput.note).toBeUndefined();
+  });
+
+  it('the figures of a fast transfer: nothing it did not measure', () => {
+    expect(assessThrottle({ scheme: 'https', own: fast }).throughput).toStrictEqual({
+      rate_bytes_per_second: 5_000_000,
+      bytes: 524_288,
+      end: 'cut',
+      ttfb_ms: 5,
+      stalls: 0,
+      slow: false,
+    });
+  });
+
+  it('no ratio without a control, nor when nothing came here', () => {
+    expect(assessThrottle({ scheme: 'https', own: policed }).throughput.ratio).toBeUndefined();
+    const nothing = { ...frozen, rate_bytes_per_second: undefined, frozen_at_bytes: 0, bytes: 0 };
+    const d = assessThrottle({ scheme: 'http', own: nothing, abroad: fast });
+    expect([d.throughput.rate_bytes_per_second, d.throughput.ratio]).toEqual([0, undefined]);
+    expect(d.throttled?.blockedBy).toBe('unknown');
+  });
+
+  it('a frozen transfer without the byte it froze at says its bytes', () => {
+    expect(
+      ownText({
+        ...assessThrottle({ scheme: 'http', own: frozen }).throughput,
+        frozen_at_bytes: undefined,
+        bytes: 9000,
+      }),
+    ).toBe('the transfer froze after 9000 bytes');
+  });
+
+  it('a same-path control that froze too, but 10x faster before it: said frozen', () => {
+    const samePath = t('frozen', 1e6, 100_000, 100_000);
+    expect(assessThrottle({ scheme: 'https', own: policed, samePath }).throttled?.reason).toBe(
+      `the body came at ${kbit}; the same URL on the same address with an innocuous SNI was 10x faster or ` +
+        'more: same path (frozen too), throttled by SNI',
+    );
   });
 
   it('the figures: both control rates, the ratio to the best, a ceiling, the byte it froze at', () => {
@@ -300,7 +372,10 @@ describe('a slow transfer in the comparison with the controls', () => {
     const decoyFast = get(fast, { purpose: 'decoy' });
     expect(compare([get(policed), decoyFast], reachable).verdict.verdict).toBe('reachable');
     // The first try was slow, the last one fast: nothing to decide.
-    const tries = compare([get(policed), get(fast, { try: 2 }), sameWithName(fast)], reachable);
+    const tries = compare(
+      [get(policed), get(policed, { try: 2 }), get(fast, { try: 3 }), sameWithName(fast)],
+      reachable,
+    );
     expect(tries.verdict.verdict).toBe('reachable');
     expect(tries.verdict.reason).toBe(reachable.reason);
     expect(tries.verdict.throughput?.slow).toBe(false);
