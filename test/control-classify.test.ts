@@ -1129,6 +1129,14 @@ describe('the page comparison', () => {
     ]);
     expect(pageDifferences(page(redirect('http://[a')), pageAbroad(redirect('http://[a')))).toEqual([]);
   });
+  it('a redirect here against a page abroad: the status differs, no redirect is compared', () => {
+    const here302 = page({ status: 302, location: 'http://warning.rt.ru/', body_bytes: 5000 });
+    expect(pageDifferences(here302, pageAbroad())).toEqual(['status 302 here, 200 abroad']);
+  });
+  it('no header names recorded on either side: another title at the same length is the same page', () => {
+    const bare = { header_names: undefined, body_sha256: undefined };
+    expect(pageDifferences(page({ ...bare, title: 'Seite' }), pageAbroad({ ...bare }))).toEqual([]);
+  });
   it('a page without a title, against one with a title and another length: said as "(none)"', () => {
     const untitled = page({ title: undefined, body_bytes: 300, header_names: ['content-type'] });
     expect(pageDifferences(untitled, pageAbroad())).toEqual([
@@ -1152,10 +1160,14 @@ describe('the page comparison', () => {
     expect(titleMatch('Hello there', 'hello world')).toBe(true); // "hello": five letters exactly
     expect(titleMatch('Новости: главное', 'Главное за день')).toBe(true); // words in any script
     expect(titleMatch('Mail.ru: почта', 'Почта России')).toBe(true);
+    expect(titleMatch('Maße', 'MASSE')).toBe(false); // four letters, however "ß" is upper-cased
   });
   it('uncommon headers: none on either side, or one in common', () => {
     expect(uncommonHeadersMatch(['date', 'server'], ['content-type'])).toBe(true);
     expect(uncommonHeadersMatch(['x-cache-id'], ['x-cache-id', 'date'])).toBe(true);
     expect(uncommonHeadersMatch(['x-squid-error'], ['x-site-id'])).toBe(false);
+    expect(uncommonHeadersMatch(['date'], ['x-site-id'])).toBe(false); // one side only
+    expect(uncommonHeadersMatch(['x-site-id'], [])).toBe(false);
+    expect(uncommonHeadersMatch(['x-site-id', 'x-squid-error'], ['x-site-id'])).toBe(true); // one in common
   });
 });
