@@ -619,11 +619,11 @@ const ROWS: Row[] = [
     reason: new RegExp(`^the HTTP request to https://${HOST}/ failed: http protocol error$`),
   },
   {
-    name: 'a resolver reached over a connection that was refused: a reset while resolving',
-    checks: [resolve([], 'connection_refused')],
+    name: "a resolver's connection reset: a reset while resolving",
+    checks: [resolve([], 'connection_reset')],
     verdict: 'reset',
     stage: 'resolve',
-    failure: 'connection_refused',
+    failure: 'connection_reset',
     reason: `resolving ${HOST} failed`,
   },
 
@@ -1470,8 +1470,8 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
     by: 'unknown',
   },
   {
-    name: 'a resolver whose connection was refused: nothing keyed on',
-    checks: [resolve([], 'connection_refused')],
+    name: "a resolver's connection reset: nothing keyed on (a block of DNS is no block of the address)",
+    checks: [resolve([], 'connection_reset')],
     by: undefined,
   },
   {

@@ -764,6 +764,14 @@ const ROWS: Row[] = [
     accessible: false,
   },
   {
+    what: "private for everyone, the resolver's raw answer agreeing: down",
+    local: [resolved(['10.10.34.35']), rawQuery('resolver', [['10.10.34.35']])],
+    control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+  },
+  {
     what: 'private for everyone; a sink (that answers canaries too) answered otherwise: still down',
     local: [resolved(['10.10.34.35']), rawQuery('sink', [['8.8.8.8']])],
     control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
@@ -884,6 +892,22 @@ describe('compareWithControl', () => {
     expect(compared.verdict).toMatchObject({ verdict: 'down', measured: 'dns-poisoned' });
   });
 
+  it('a blockpage over plain HTTP is an http-diff at the HTTP step', () => {
+    const t = target('http');
+    const local = [
+      resolved(),
+      dialled(),
+      page({ title: 'Access denied', body_bytes: 300, header_names: [] }),
+    ];
+    const compared = compareWithControl(
+      t,
+      local,
+      classifyTarget(t, local, NO_DNS_CONTEXT),
+      control({ http: pageAbroad() }),
+    );
+    expect([compared.verdict.verdict, compared.verdict.stage]).toEqual(['http-diff', 'http_round_trip']);
+  });
+
   it('a redirect chain that reached its page is compared as the page is (accessible)', () => {
     const t = target();
     const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 301 })];
@@ -918,6 +942,9 @@ describe('compareWithControl', () => {
       `${first.reason}; fails from abroad too (the helper: its verdict reset): not censorship`,
     );
     expect(same.verdict.measured).toBe('reset');
+    // The helper met another failure on the chain: nothing to say about the hop here.
+    const other = compareWithControl(t, local, hopFailed, control({ verdict: 'timeout' }));
+    expect([other.verdict.verdict, other.blocking, other.accessible]).toEqual(['reset', null, null]);
     const dns = compareWithControl(
       t,
       local,
