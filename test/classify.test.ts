@@ -1801,6 +1801,7 @@ describe('run context (src/classify/run.ts)', () => {
     ['the IPv6 address timed out', [connect(V4), connect(V6, 'generic_timeout_error')], false],
     ['the IPv6 address opened', [connect(V4, 'generic_timeout_error'), connect(V6)], true],
     ["a try's fresh connection is not a dial", [connect(V4), connect(V6, undefined, { try: 1 })], undefined],
+    ['one IPv6 address of two opened', [connect(V6, 'generic_timeout_error'), connect('2606:4700::1')], true],
   ])('ipv6Opened: %s -> %s', (_name, checks, opened) => {
     expect(ipv6Opened(checks)).toBe(opened);
   });
@@ -1814,6 +1815,19 @@ describe('run context (src/classify/run.ts)', () => {
     expect(got.blockedBy).toBeUndefined();
     expect(got.reason).toMatch(/IPv6 does not work from this vantage point/);
     expect(inContext(v, { ...BROKEN, ipv6: 'works' }, [connect(V6, 'generic_timeout_error')])).toBe(v);
+  });
+
+  it('offline, a dual-stack target that got through stays reachable', () => {
+    const v: Verdict = {
+      verdict: 'reachable',
+      reason: 'HTTP 200',
+      evidence: [],
+      families: {
+        ipv4: { addresses: [V4], open: true },
+        ipv6: { addresses: [V6], open: true },
+      },
+    };
+    expect(inContext(v, { vantage: 'offline', ipv6: 'works' }, [connect(V4), connect(V6)])).toBe(v);
   });
 
   it('without working IPv6 here, an IPv4 failure still counts', () => {
