@@ -8,6 +8,7 @@ export default defineConfig({
     include: [
       'test/classify.test.ts',
       'test/classify-redirects.test.ts',
+      'test/classify-quic-edges.test.ts',
       'test/control-classify.test.ts',
       'test/failure.test.ts',
       'test/service.test.ts',

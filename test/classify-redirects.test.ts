@@ -55,6 +55,17 @@ describe('classifyChain', () => {
     });
   });
 
+  it('three hops reached: the last one speaks', () => {
+    const hops = [
+      hop('b.example', reached('HTTP 302')),
+      hop('c.example', reached('HTTP 301')),
+      hop('d.example', reached('HTTP 200')),
+    ];
+    expect(classifyChain(start, first, hops, undefined).reason).toMatch(
+      /^after 3 redirect\(s\) \(.*\): HTTP 200$/,
+    );
+  });
+
   it('a hop failed: the first failing hop speaks, naming its host, even when a later one passed', () => {
     const v = classifyChain(
       start,

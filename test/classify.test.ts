@@ -2,12 +2,14 @@
 // observation lists -> verdict, stage, failure, reason and heuristics; the bogon list; the run context.
 import { describe, expect, it } from 'vitest';
 import type net from 'node:net';
-import { dnsHeuristics, type DnsContext } from '../src/classify/dns.js';
+import { dnsHeuristics, racedAddresses, type DnsContext } from '../src/classify/dns.js';
 import {
+  contextSaysNothing,
   inContext,
   ipv6Of,
   ipv6Opened,
   isSuccess,
+  meetsAccessible,
   meetsBlocking,
   meetsExpectation,
   meetsQuic,
@@ -223,8 +225,8 @@ interface Row {
   verdict: VerdictName;
   stage?: Operation;
   failure?: FailureString;
-  /** A fragment the reason must contain. */
-  reason: string;
+  /** A fragment the reason must contain, or a pattern it must match (anchored, for a reason word for word). */
+  reason: string | RegExp;
   /** The heuristics that fired, as "name" (strong) or "name (weak)"; absent when none did. */
   heuristics?: string[];
 }
@@ -291,6 +293,54 @@ const ROWS: Row[] = [
     verdict: 'dns-nxdomain',
     stage: 'resolve',
     failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, and the raw query has an address -> still nxdomain (not "no data")',
+    checks: [resolve([], 'dns_nxdomain_error'), query('resolver', [reply([V4], 3, 'NOERROR')])],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, the A query empty (NOERROR) but the AAAA one with an address -> still nxdomain',
+    checks: [
+      resolve([], 'dns_nxdomain_error'),
+      query('resolver', [reply([], 3, 'NOERROR')]),
+      query('resolver', [reply([V6], 3, 'NOERROR')], 'AAAA'),
+    ],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, and only a TXT query said NOERROR -> still nxdomain (A/AAAA say nothing)',
+    checks: [resolve([], 'dns_nxdomain_error'), query('wrong_type', [reply([], 3, 'NOERROR')], 'TXT')],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: ENOTFOUND, raw replies NOERROR and NXDOMAIN -> still nxdomain',
+    checks: [
+      resolve([], 'dns_nxdomain_error'),
+      query('resolver', [reply([], 3, 'NOERROR')]),
+      query('resolver', [reply([], 3, 'NXDOMAIN')], 'AAAA'),
+    ],
+    verdict: 'dns-nxdomain',
+    stage: 'resolve',
+    failure: 'dns_nxdomain_error',
+    reason: `resolving ${HOST} failed`,
+  },
+  {
+    name: 'resolve: SERVFAIL, a raw reply NOERROR without records -> still SERVFAIL (only ENOTFOUND is ambiguous)',
+    checks: [resolve([], 'dns_servfail_error'), query('resolver', [reply([], 3, 'NOERROR')])],
+    verdict: 'dns-failure',
+    stage: 'resolve',
+    failure: 'dns_servfail_error',
     reason: `resolving ${HOST} failed`,
   },
   {
@@ -508,6 +558,75 @@ const ROWS: Row[] = [
     reason: `the HTTP request to https://${HOST}/ failed`,
   },
 
+  // Word for word: nothing said that was not seen (no SNI for an IP literal, no certificate, one try).
+  {
+    name: 'TLS: RST after the ClientHello, one try, no certificate: said exactly',
+    checks: [resolve([V4]), connect(V4), tls('connection_reset')],
+    verdict: 'reset',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: new RegExp(`^the connection to ${V4}:443 was reset after the TLS ClientHello \\(SNI ${HOST}\\)$`),
+  },
+  {
+    name: 'TLS to an IP literal: no SNI to name',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4), tls('connection_reset', { sni: undefined })],
+    verdict: 'reset',
+    stage: 'tls_handshake',
+    failure: 'connection_reset',
+    reason: new RegExp(`^the connection to ${V4}:443 was reset after the TLS ClientHello$`),
+  },
+  {
+    name: 'TLS to an IP literal, no answer: no SNI to name',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4), tls('generic_timeout_error', { sni: undefined, duration_ms: 4999.6 })],
+    verdict: 'timeout',
+    stage: 'tls_handshake',
+    failure: 'generic_timeout_error',
+    reason: new RegExp(`^the TLS handshake with ${V4}:443 got no answer within 5000 ms$`),
+  },
+  {
+    name: 'TLS to an IP literal, closed: no SNI to name',
+    target: { ...target(), url: `https://${V4}/`, host: V4 },
+    checks: [connect(V4), tls('eof_error', { sni: undefined })],
+    verdict: 'closed',
+    stage: 'tls_handshake',
+    failure: 'eof_error',
+    reason: new RegExp(`^${V4}:443 closed the connection during the TLS handshake$`),
+  },
+  {
+    name: 'TLS: another failure, no certificate: no issuer named',
+    checks: [resolve([V4]), connect(V4), tls('ssl_failed_handshake', {}, 'wrong version number')],
+    verdict: 'tls-failure',
+    stage: 'tls_handshake',
+    failure: 'ssl_failed_handshake',
+    reason: new RegExp(`^the TLS handshake with ${V4}:443 \\(SNI ${HOST}\\) failed: wrong version number$`),
+  },
+  {
+    name: 'connect: closed at once, one address: said exactly',
+    checks: [resolve([V4]), connect(V4, 'eof_error')],
+    verdict: 'closed',
+    stage: 'connect',
+    failure: 'eof_error',
+    reason: new RegExp(`^connecting to ${V4}:443 failed: eof error$`),
+  },
+  {
+    name: 'HTTP: not HTTP, one try: said exactly',
+    checks: [resolve([V4]), connect(V4), tls(), http(undefined, 'http_protocol_error')],
+    verdict: 'http-failure',
+    stage: 'http_round_trip',
+    failure: 'http_protocol_error',
+    reason: new RegExp(`^the HTTP request to https://${HOST}/ failed: http protocol error$`),
+  },
+  {
+    name: "a resolver's connection reset: a reset while resolving",
+    checks: [resolve([], 'connection_reset')],
+    verdict: 'reset',
+    stage: 'resolve',
+    failure: 'connection_reset',
+    reason: `resolving ${HOST} failed`,
+  },
+
   // The target's own check over fresh connections (tries): some answered is inconsistent.
   {
     name: 'tries: reset in 2 of 3, one got a page -> inconsistent',
@@ -553,6 +672,17 @@ const ROWS: Row[] = [
     stage: 'resolve',
     reason: `differing-replies: 2 differing replies to one A query: ${FORGED} after 2 ms; ${V4} after 31 ms`,
     heuristics: ['differing-replies'],
+  },
+  {
+    name: 'two strong heuristics: both named, in order',
+    checks: [resolve(['10.0.0.1']), query('resolver', [reply(['10.0.0.1'], 2), reply([V4], 31)])],
+    verdict: 'dns-poisoned',
+    stage: 'resolve',
+    reason: new RegExp(
+      `^differing-replies: 2 differing replies to one A query: 10\\.0\\.0\\.1 after 2 ms; \\S+ after 31 ms; ` +
+        'impossible-address: answers no public name can have, not dialled: 10\\.0\\.0\\.1 ',
+    ),
+    heuristics: ['differing-replies', 'impossible-address'],
   },
   {
     name: 'raw query: a duplicated reply (same answer twice) -> not poisoned',
@@ -766,6 +896,14 @@ const ROWS: Row[] = [
     heuristics: ['nxdomain-rewrite (weak)'],
   },
   {
+    name: "the answer is the rewrite address, but it serves the name's valid certificate -> reachable",
+    checks: [resolve([REWRITE]), ...served(REWRITE)],
+    ctx: { nxRewrite: [REWRITE] },
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${REWRITE}`,
+    heuristics: ['nxdomain-rewrite (weak)'],
+  },
+  {
     name: 'only some answers are the rewrite address -> no rewrite',
     checks: [resolve([V4, REWRITE]), ...served()],
     ctx: { nxRewrite: [REWRITE] },
@@ -918,9 +1056,101 @@ describe('dnsHeuristics, detail for detail', () => {
       ],
     ],
     ['one answer of the rewrite, one other', [resolve([REWRITE, V4])], { nxRewrite: [REWRITE] }, []],
+    [
+      'no answer at all, from a resolver that rewrites NXDOMAIN',
+      [resolve([], 'dns_nxdomain_error')],
+      { nxRewrite: [REWRITE] },
+      [],
+    ],
+    [
+      'two rewrite addresses, both given here',
+      [resolve([REWRITE, '92.242.132.25'])],
+      { nxRewrite: [REWRITE, '92.242.132.25'] },
+      [
+        weak(
+          'nxdomain-rewrite',
+          `the resolver answers ${REWRITE} 92.242.132.25 for names that do not exist, and gave the same here`,
+        ),
+      ],
+    ],
+    [
+      'two impossible addresses, two in the forged pool',
+      [resolve(['10.0.0.1', '127.0.0.2', FORGED, '31.13.94.42'])],
+      { forgedPool: blockListOf(['31.13.94.0/24']) },
+      [
+        strong(
+          'impossible-address',
+          'answers no public name can have, not dialled: 10.0.0.1 (private (RFC 1918)), 127.0.0.2 (loopback)',
+        ),
+        weak('forged-pool', `in the forged-address pool: ${FORGED} 31.13.94.42`),
+      ],
+    ],
+    [
+      'two local answers, two from the control, none shared',
+      [resolve([FORGED, '31.13.94.42']), doh([CONTROL, V4])],
+      {},
+      [
+        weak(
+          'control-mismatch',
+          `local answer ${FORGED} 31.13.94.42 shares no address with the control's ${CONTROL} ${V4}; not ` +
+            'confirmed by TLS',
+        ),
+      ],
+    ],
+    [
+      'two replies whose addresses differ though their digits run together',
+      [query('resolver', [reply(['1.2.3.4', '56.7.8.9'], 2), reply(['1.2.3.45', '6.7.8.9'], 30)])],
+      {},
+      [
+        strong(
+          'differing-replies',
+          '2 differing replies to one A query: 1.2.3.4 56.7.8.9 after 2 ms; 1.2.3.45 6.7.8.9 after 30 ms',
+        ),
+      ],
+    ],
+    [
+      "a private answer from a sink that answers canaries too, or to a TXT query, is not the resolver's",
+      [
+        resolve([V4]),
+        query('sink', [reply(['10.0.0.1'])]),
+        query('wrong_type', [reply(['10.0.0.2'])], 'TXT'),
+      ],
+      {},
+      [strong('wrong-type', 'a TXT query was answered with address records: 10.0.0.2')],
+    ],
   ];
   it.each(ROWS)('%s', (_name, checks, ctx, heuristics) => {
     expect(dnsHeuristics(checks, context(ctx))).toStrictEqual(heuristics);
+  });
+});
+
+// The addresses the probe will not dial: what only an early reply gave, when replies to one query differ.
+describe('racedAddresses', () => {
+  it.each<[string, Observation[], string[]]>([
+    ['one reply', [query('resolver', [reply([FORGED])])], []],
+    ['the same reply twice', [query('resolver', [reply([V4], 2), reply([V4], 30)])], []],
+    [
+      'the same addresses in another order',
+      [query('resolver', [reply([V4, V4B], 2), reply([V4B, V4], 30)])],
+      [],
+    ],
+    [
+      'an injector first, the genuine reply last',
+      [query('resolver', [reply([FORGED], 2), reply([V4], 30)])],
+      [FORGED],
+    ],
+    [
+      'two injectors, then the genuine reply (sharing one address)',
+      [query('resolver', [reply([FORGED], 1), reply([CONTROL, V4], 2), reply([V4], 30)])],
+      [FORGED, CONTROL],
+    ],
+    [
+      "differing replies to a TXT query are not the resolver's answers",
+      [query('wrong_type', [reply([FORGED], 2), reply([], 30)], 'TXT')],
+      [],
+    ],
+  ])('%s', (_name, checks, raced) => {
+    expect(racedAddresses(checks)).toStrictEqual(raced);
   });
 });
 
@@ -932,9 +1162,22 @@ describe('classifyTarget', () => {
       stage: row.stage,
       failure: row.failure,
     });
-    expect(v.reason).toContain(row.reason);
+    expect(v.reason).toMatch(row.reason);
     expect(v.heuristics?.map((h) => (h.strong ? h.name : `${h.name} (weak)`))).toStrictEqual(row.heuristics);
     expect(v.evidence).toHaveLength(row.checks.length);
+  });
+
+  it('a plain reachable verdict carries nothing it did not find (no blocked-by, families, heuristics)', () => {
+    expect(classifyTarget(target(), [resolve([V4]), ...served()], context())).toStrictEqual({
+      verdict: 'reachable',
+      reason: `HTTP 200 from ${V4} over TLS with a valid certificate`,
+      evidence: [
+        `resolve ${HOST} via system: ${V4} in 12 ms`,
+        `connect ${V4}:443: open in 12 ms`,
+        `tls_handshake ${V4}:443 SNI ${HOST}: TLSv1.3 TLS_AES_128_GCM_SHA256 in 12 ms`,
+        `http_round_trip GET https://${HOST}/ via ${V4}: HTTP 200, 1234 bytes in 12 ms`,
+      ],
+    });
   });
 
   it('writes one evidence line per observation, in order', () => {
@@ -1077,6 +1320,10 @@ const ownReset = (): Observation[] => [
   tls('connection_reset', at(41, 2)),
 ];
 const dialled = (): Observation[] => [resolve([V4]), connect(V4, undefined, at(0, 1))];
+const plainGet = (f: FailureString | undefined, start: number, more: Partial<HttpObservation> = {}) =>
+  http(f ? undefined : 200, f, { port: 80, url: `http://${HOST}/`, ...at(start, 2), ...more });
+const httpDecoy = (f: FailureString | undefined, end: number) =>
+  plainGet(f, 0, { purpose: 'decoy', host_header: 'www.example.org', duration_ms: end });
 
 const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; by: string | undefined }> = [
   {
@@ -1130,6 +1377,102 @@ const BLOCKED_BY: Array<{ name: string; checks: Observation[]; target?: Target; 
       tls(undefined, { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) }),
     ],
     by: 'unknown',
+  },
+  {
+    name: 'the decoy passed, the name timed out: sni',
+    checks: [...dialled(), decoy(undefined, 30), tls('generic_timeout_error', at(41, 5000))],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy passed, the name was closed: sni',
+    checks: [...dialled(), decoy(undefined, 30), tls('eof_error', at(41, 2))],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy passed, the name reset in some tries only (inconsistent): sni',
+    checks: [
+      ...dialled(),
+      decoy(undefined, 30),
+      ...ownReset(),
+      connect(V4, undefined, { try: 2, ...at(50, 1) }),
+      tls(undefined, { try: 2, ...at(51, 2) }),
+      http(200, undefined, { try: 2, ...at(53, 2) }),
+    ],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy failed its handshake otherwise (an answer, not a block): sni',
+    checks: [...dialled(), decoy('ssl_failed_handshake', 30), ...ownReset()],
+    by: 'sni',
+  },
+  {
+    name: 'an SNI probe to a clean server was blocked too: sni',
+    checks: [
+      ...dialled(),
+      decoy(undefined, 30),
+      ...ownReset(),
+      tls('connection_reset', { purpose: 'sni_probe', address: '203.0.113.9', ...at(50, 5) }),
+    ],
+    by: 'sni',
+  },
+  {
+    name: 'the decoy reset ended within a tenth of a millisecond of the own check: before it, ip',
+    checks: [...dialled(), tls('connection_reset', { purpose: 'decoy', ...at(0, 40.1) }), ...ownReset()],
+    by: 'ip',
+  },
+  {
+    name: 'the decoy reset ended two tenths after the own check began: unknown',
+    checks: [...dialled(), tls('connection_reset', { purpose: 'decoy', ...at(0, 40.2) }), ...ownReset()],
+    by: 'unknown',
+  },
+  {
+    name: "the decoy reset ended after the own check's fresh connection opened, before its TLS: unknown",
+    checks: [...dialled(), tls('connection_reset', { purpose: 'decoy', ...at(0, 40.5) }), ...ownReset()],
+    by: 'unknown',
+  },
+  {
+    name: 'the first try (no fresh connection) began before the decoy was reset: unknown',
+    checks: [...dialled(), decoy('connection_reset', 60), tls('connection_reset', at(41, 2))],
+    by: 'unknown',
+  },
+  {
+    name: 'https: a RST after the request (the Host travels encrypted): unknown, even beside a decoy that passed',
+    checks: [
+      ...dialled(),
+      http(200, undefined, { purpose: 'decoy', host_header: 'www.example.org', ...at(0, 30) }),
+      tls(undefined, at(41, 2)),
+      http(undefined, 'connection_reset', at(43, 2)),
+    ],
+    by: 'unknown',
+  },
+  {
+    name: 'http: the decoy Host got a page, the name was reset: host',
+    target: target('http'),
+    checks: [...dialled(), httpDecoy(undefined, 30), plainGet('connection_reset', 41)],
+    by: 'host',
+  },
+  {
+    name: 'http to an IP literal: the Host still travels in clear, host',
+    target: { ...target('http'), url: `http://${V4}/`, host: V4 },
+    checks: [connect(V4, undefined, at(0, 1)), httpDecoy(undefined, 30), plainGet('connection_reset', 41)],
+    by: 'host',
+  },
+  {
+    name: 'http: the decoy Host was reset too, before the request: ip',
+    target: target('http'),
+    checks: [...dialled(), httpDecoy('connection_reset', 30), plainGet('connection_reset', 41)],
+    by: 'ip',
+  },
+  {
+    name: 'http: the decoy Host was reset after the request went out: unknown',
+    target: target('http'),
+    checks: [...dialled(), httpDecoy('connection_reset', 60), plainGet('connection_reset', 41)],
+    by: 'unknown',
+  },
+  {
+    name: "a resolver's connection reset: nothing keyed on (a block of DNS is no block of the address)",
+    checks: [resolve([], 'connection_reset')],
+    by: undefined,
   },
   {
     name: 'reachable: none',
@@ -1190,6 +1533,36 @@ describe('IPv4 and IPv6 judged apart', () => {
         'addresses failed)',
     ],
     [
+      'both fail: a RST outranks a later timeout, and of two RSTs the first speaks',
+      [
+        resolve([V4, V4B, V6]),
+        connect(V4, 'connection_refused'),
+        connect(V4B, 'generic_timeout_error'),
+        connect(V6, 'connection_reset'),
+        connect('2606:4700::6812:2008', 'connection_refused'),
+      ],
+      {
+        ipv4: { addresses: [V4, V4B], open: false, failure: 'connection_refused' },
+        ipv6: { addresses: [V6, '2606:4700::6812:2008'], open: false, failure: 'connection_reset' },
+      },
+      `a RST answered the SYN to ${V4}:443 (connection refused, as a closed port answers too) (all 4 ` +
+        'addresses failed)',
+    ],
+    [
+      'one IPv4 address of two opens: IPv4 connects',
+      [
+        resolve([V4B, V4, V6]),
+        connect(V4B, 'generic_timeout_error'),
+        connect(V6, 'generic_timeout_error'),
+        ...served(V4),
+      ],
+      {
+        ipv4: { addresses: [V4B, V4], open: true },
+        ipv6: { addresses: [V6], open: false, failure: 'generic_timeout_error' },
+      },
+      `HTTP 200 from ${V4} ${via}; IPv4 connects while IPv6 fails (generic_timeout_error)`,
+    ],
+    [
       'IPv4 only: not judged apart',
       [resolve([V4, V4B]), connect(V4B), ...served(V4)],
       undefined,
@@ -1228,6 +1601,37 @@ describe('lingering (--residual-check)', () => {
     const v = checked(...residual('connection_reset', 543), ...residual(undefined, 2543));
     expect(v.lingering).toStrictEqual({ still_blocked: false, after_ms: 2501, checks: 2 });
     expect(v.reason).toMatch(/; innocuous checks passed again 2\.5 s later$/);
+  });
+
+  it('measured from the end of the own check, its HTTP step included', () => {
+    const own = [
+      connect(V4, undefined, { try: 1, ...at(40, 1) }),
+      tls(undefined, at(41, 2)),
+      http(undefined, 'connection_reset', at(43, 7)),
+    ];
+    const v = classifyTarget(
+      target(),
+      [...dialled(), ...own, ...residual('connection_reset', 550)],
+      context(),
+    );
+    expect(v.lingering).toStrictEqual({ still_blocked: true, after_ms: 501, checks: 1 });
+    expect(v.reason).toMatch(/; innocuous checks were still blocked 0\.5 s later$/);
+  });
+
+  it('after a block at connect: from the end of the dropped SYN, one check per residual connect', () => {
+    const dropped = (start: number) =>
+      connect(V4, 'generic_timeout_error', { purpose: 'residual_check', ...at(start, 3000) });
+    const v = classifyTarget(
+      target(),
+      [resolve([V4]), connect(V4, 'generic_timeout_error', at(0, 3000)), dropped(3500), dropped(7000)],
+      context(),
+    );
+    expect(v.lingering).toStrictEqual({ still_blocked: true, after_ms: 4000, checks: 2 });
+  });
+
+  it('a residual TLS check that failed its handshake otherwise is not still blocked', () => {
+    const v = checked(...residual('ssl_failed_handshake', 1043));
+    expect(v.lingering).toStrictEqual({ still_blocked: false, after_ms: 1001, checks: 1 });
   });
 
   it('none made: no lingering', () => {
@@ -1397,6 +1801,7 @@ describe('run context (src/classify/run.ts)', () => {
     ['the IPv6 address timed out', [connect(V4), connect(V6, 'generic_timeout_error')], false],
     ['the IPv6 address opened', [connect(V4, 'generic_timeout_error'), connect(V6)], true],
     ["a try's fresh connection is not a dial", [connect(V4), connect(V6, undefined, { try: 1 })], undefined],
+    ['one IPv6 address of two opened', [connect(V6, 'generic_timeout_error'), connect('2606:4700::1')], true],
   ])('ipv6Opened: %s -> %s', (_name, checks, opened) => {
     expect(ipv6Opened(checks)).toBe(opened);
   });
@@ -1410,6 +1815,19 @@ describe('run context (src/classify/run.ts)', () => {
     expect(got.blockedBy).toBeUndefined();
     expect(got.reason).toMatch(/IPv6 does not work from this vantage point/);
     expect(inContext(v, { ...BROKEN, ipv6: 'works' }, [connect(V6, 'generic_timeout_error')])).toBe(v);
+  });
+
+  it('offline, a dual-stack target that got through stays reachable', () => {
+    const v: Verdict = {
+      verdict: 'reachable',
+      reason: 'HTTP 200',
+      evidence: [],
+      families: {
+        ipv4: { addresses: [V4], open: true },
+        ipv6: { addresses: [V6], open: true },
+      },
+    };
+    expect(inContext(v, { vantage: 'offline', ipv6: 'works' }, [connect(V4), connect(V6)])).toBe(v);
   });
 
   it('without working IPv6 here, an IPv4 failure still counts', () => {
@@ -1456,6 +1874,27 @@ describe('run context (src/classify/run.ts)', () => {
     ['dns', undefined, true, true],
   ])('meetsBlocking(%s, expect %s, helper %s) -> %s', (blocking, expected, withHelper, met) => {
     expect(meetsBlocking(blocking, expected, withHelper)).toBe(met);
+  });
+
+  it.each<[boolean | null, boolean | undefined, boolean, boolean]>([
+    [false, false, true, true],
+    [true, false, true, false],
+    [null, false, true, false], // the control is missing: nothing was compared
+    [true, false, false, true], // no helper in this run: nothing to compare
+    [true, undefined, true, true],
+  ])('meetsAccessible(%s, expect %s, helper %s) -> %s', (accessible, expected, withHelper, met) => {
+    expect(meetsAccessible(accessible, expected, withHelper)).toBe(met);
+  });
+
+  it.each<[VerdictName, VerdictName, boolean]>([
+    ['vantage-offline', 'reset', true],
+    ['unreachable', 'timeout', true],
+    ['unreachable', 'unreachable', false], // measured so: a verdict of its own
+    ['down', 'reset', false], // the helper's comparison: it says something
+    ['reset', 'reset', false],
+  ])('contextSaysNothing(%s, measured %s) -> %s', (now, was, nothing) => {
+    const v = (verdict: VerdictName): Verdict => ({ verdict, reason: 'r', evidence: [] });
+    expect(contextSaysNothing(v(now), v(was))).toBe(nothing);
   });
 
   it.each<[QuicVerdictName | undefined, QuicVerdictName | undefined, boolean]>([

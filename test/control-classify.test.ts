@@ -99,6 +99,33 @@ const page = (extra: Partial<HttpObservation> = {}, f?: FailureString): HttpObse
   ...extra,
 });
 
+const rawQuery = (purpose: 'resolver' | 'sink', replies: string[][]): Observation => ({
+  check: 'dns_query',
+  purpose,
+  host: HOST,
+  query_type: 'A',
+  server: purpose === 'sink' ? '192.0.2.1' : '9.9.9.9',
+  window_ms: 150,
+  replies: replies.map((addresses, i) => ({
+    from: '9.9.9.9:53',
+    after_ms: 2 + i,
+    rcode: 'NOERROR',
+    answers: [],
+    addresses,
+  })),
+  ignored: [],
+  ...t0,
+});
+const doh = (addresses: string[]): Observation => ({
+  check: 'doh_query',
+  host: HOST,
+  query_type: 'A',
+  url: 'https://dns.control.example/dns-query',
+  rcode: 'NOERROR',
+  addresses,
+  ...t0,
+});
+
 const control = (parts: Partial<Control> = {}): Control => ({
   type: 'control',
   name: 't',
@@ -254,6 +281,7 @@ const ROWS: Row[] = [
     verdict: 'reachable',
     blocking: null,
     accessible: null,
+    reason: /^HTTP 200 from \S+ over plain HTTP; the helper abroad got no page to compare it with$/,
   },
   // DNS.
   {
@@ -429,6 +457,340 @@ const ROWS: Row[] = [
     accessible: null,
     reason: /; the helper abroad got another certificate, not valid either$/,
   },
+  {
+    what: 'interception, both certificates named by issuer and hash',
+    local: [resolved(), dialled(), handshake('ssl_unknown_authority', FAKE)],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: 'http-failure',
+    accessible: false,
+    reason: new RegExp(
+      '^the certificate here is issued by CN=Security Certificate \\(SHA-256 1122334455667788…\\); abroad ' +
+        "the helper got one issued by CN=Let's Encrypt R11 \\(SHA-256 aabbccddeeff0011…\\), valid for the " +
+        'name: TLS interception$',
+    ),
+  },
+  {
+    what: 'interception, no certificate recorded here',
+    local: [resolved(), dialled(), handshake('ssl_unknown_authority')],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: 'http-failure',
+    accessible: false,
+    reason: /^the certificate here is not the one; abroad the helper got one issued by CN=Let's Encrypt R11 /,
+  },
+  {
+    what: 'a misconfigured server, said with the failure abroad',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', REAL)],
+    control: control({ tls: { ...tlsOk(), failure: 'ssl_invalid_hostname', valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: false,
+    accessible: false,
+    reason:
+      /; the helper abroad got the same certificate \(ssl_invalid_hostname\): a misconfigured server, not censorship$/,
+  },
+  {
+    what: 'the same certificate, not valid abroad, no failure named',
+    local: [resolved(), dialled(), handshake('ssl_invalid_certificate', REAL)],
+    control: control({ tls: { ...tlsOk(), valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: false,
+    accessible: false,
+    reason: /the helper abroad got the same certificate \(not valid\): a misconfigured server/,
+  },
+  {
+    what: 'a certificate here, none recorded abroad, not valid there: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', REAL)],
+    control: control({ tls: { ...tlsOk(), certificate: undefined, valid_for_name: false } }),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'a certificate here, the helper could not complete its handshake: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', FAKE)],
+    control: control({
+      tls: {
+        address: THERE,
+        port: 443,
+        handshake: false,
+        failure: 'generic_timeout_error',
+        trusted: false,
+        valid_for_name: false,
+      },
+    }),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'a TLS stall here, the helper resolved nothing to dial and its handshake failed: down',
+    local: [resolved(), dialled(), handshake('generic_timeout_error')],
+    control: control({
+      dns: undefined,
+      tcp: [],
+      tls: {
+        address: THERE,
+        port: 443,
+        handshake: false,
+        failure: 'connection_reset',
+        trusted: false,
+        valid_for_name: false,
+      },
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: TLS handshake connection_reset\): not censorship$/,
+  },
+  {
+    what: 'a forged answer from raced replies, the same addresses abroad: injection all the same',
+    local: [
+      resolved(['10.10.34.36']),
+      {
+        check: 'dns_query',
+        purpose: 'resolver',
+        host: HOST,
+        query_type: 'A',
+        server: '9.9.9.9',
+        window_ms: 150,
+        replies: [
+          { from: '9.9.9.9:53', after_ms: 2, rcode: 'NOERROR', answers: [], addresses: ['10.10.34.35'] },
+          { from: '9.9.9.9:53', after_ms: 30, rcode: 'NOERROR', answers: [], addresses: ['10.10.34.36'] },
+        ],
+        ignored: [],
+        ...t0,
+      },
+    ],
+    control: control({ dns: { addresses: ['10.10.34.35', '10.10.34.36'] }, tcp: [] }),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
+  // Every failure verdict the helper can refine, and one it cannot.
+  {
+    what: 'closed during the handshake here, TLS fine abroad',
+    local: [resolved(), dialled(), handshake('eof_error')],
+    control: control({ tls: tlsOk() }),
+    verdict: 'closed',
+    blocking: 'http-failure',
+    accessible: false,
+  },
+  {
+    what: 'a TLS protocol failure here, TLS fine abroad',
+    local: [resolved(), dialled(), handshake('ssl_failed_handshake')],
+    control: control({ tls: tlsOk() }),
+    verdict: 'tls-failure',
+    blocking: 'http-failure',
+    accessible: false,
+  },
+  {
+    what: 'reset in one try of two here, TLS fine abroad',
+    local: [
+      resolved(),
+      dialled(),
+      { ...handshake('connection_reset'), try: 1 },
+      { ...dialled(), try: 2 },
+      { ...handshake(), try: 2 },
+      { ...page({ port: 443 }), try: 2 },
+    ],
+    control: control({ tls: tlsOk() }),
+    verdict: 'inconsistent',
+    blocking: 'http-failure',
+    accessible: false,
+  },
+  {
+    what: 'no route from here: nothing the helper can refine',
+    local: [resolved(), dialled('network_unreachable')],
+    control: control(),
+    verdict: 'unreachable',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'http: the helper answered without an HTTP step',
+    scheme: 'http',
+    local: [resolved(), dialled(), page()],
+    control: control({ http: undefined }),
+    verdict: 'reachable',
+    blocking: null,
+    accessible: null,
+    reason: /; the helper abroad got no page to compare it with$/,
+  },
+  {
+    what: 'http: a blockpage, said word for word',
+    scheme: 'http',
+    local: [
+      resolved(),
+      dialled(),
+      page({ status: 403, title: 'Access denied', body_bytes: 300, header_names: ['content-type'] }),
+    ],
+    control: control({ http: pageAbroad() }),
+    verdict: 'http-diff',
+    blocking: 'http-diff',
+    accessible: false,
+    reason: new RegExp(
+      `^HTTP 403 from ${HERE}, but not the page the helper abroad got: status 403 here, 200 abroad; the ` +
+        'title "Access denied" and 300 bytes here, "Site - news" and 5100 bytes abroad \\(a blockpage, or a ' +
+        'transparent proxy\\)$',
+    ),
+  },
+  {
+    what: "https: the server's own page, word for word",
+    local: [
+      resolved(),
+      dialled(),
+      handshake(undefined, REAL),
+      page({ port: 443, status: 403, title: 'Just a moment...', body_bytes: 400, header_names: [] }),
+    ],
+    control: control({ tls: tlsOk(), http: pageAbroad({ port: 443 }) }),
+    verdict: 'reachable',
+    blocking: false,
+    accessible: true,
+    reason: new RegExp(
+      `^HTTP 403 from ${HERE} over TLS with a valid certificate; the server answered this vantage point ` +
+        'differently from the helper abroad \\(status 403 here, 200 abroad; the title "Just a moment\\.\\.\\." ' +
+        'and 400 bytes here, "Site - news" and 5100 bytes abroad\\): its own page, over valid TLS, not ' +
+        'censorship$',
+    ),
+  },
+  {
+    what: 'NXDOMAIN here, two addresses abroad',
+    local: [resolved([], 'dns_nxdomain_error')],
+    control: control({ dns: { addresses: [THERE, HERE] } }),
+    verdict: 'dns-nxdomain',
+    blocking: 'dns',
+    accessible: false,
+    reason: new RegExp(`; the helper abroad resolved it to ${THERE} ${HERE}$`),
+  },
+  {
+    what: 'a certificate error here, the helper made no TLS handshake: undecided',
+    local: [resolved(), dialled(), handshake('ssl_invalid_hostname', FAKE)],
+    control: control(),
+    verdict: 'cert-invalid',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'the certificate seen in an earlier try is the one compared',
+    local: [
+      resolved(),
+      dialled(),
+      { ...handshake('ssl_unknown_authority', FAKE), try: 1 },
+      { ...dialled(), try: 2 },
+      { ...handshake('connection_reset'), try: 2 },
+    ],
+    control: control({ tls: tlsOk() }),
+    verdict: 'cert-invalid',
+    blocking: 'http-failure',
+    accessible: false,
+    reason: /^the certificate here is issued by CN=Security Certificate /,
+  },
+  {
+    what: 'https: a RST after the request here, the helper got through TLS but no page: down',
+    local: [resolved(), dialled(), handshake(), page({ port: 443 }, 'connection_reset')],
+    control: control({
+      tls: tlsOk(),
+      http: { address: THERE, port: 443, body_bytes: 0, body_truncated: false, failure: 'connection_reset' },
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: HTTP connection_reset\): not censorship$/,
+  },
+  {
+    what: 'a RST after the ClientHello here, the helper measured no TLS nor HTTP: down, its verdict unknown',
+    local: [resolved(), dialled(), handshake('connection_reset')],
+    control: control({ tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: its verdict unknown\): not censorship$/,
+  },
+  {
+    what: 'a RST after the request here, the helper measured no HTTP: down',
+    scheme: 'http',
+    local: [resolved(), dialled(), page({}, 'connection_reset')],
+    control: control({ tcp: [], verdict: 'reset' }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: its verdict reset\): not censorship$/,
+  },
+  {
+    what: 'a TLS stall here, one address of two failing abroad and its TLS too: the TLS failure speaks',
+    local: [resolved(), dialled(), handshake('generic_timeout_error')],
+    control: control({
+      tcp: [
+        { address: THERE, port: 443 },
+        { address: HERE, port: 443, failure: 'generic_timeout_error' },
+      ],
+      tls: {
+        address: THERE,
+        port: 443,
+        handshake: false,
+        failure: 'generic_timeout_error',
+        trusted: false,
+        valid_for_name: false,
+      },
+    }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: /\(the helper: TLS handshake generic_timeout_error\): not censorship$/,
+  },
+  {
+    what: 'the helper refused, though it resolves the same: a timeout here stays undecided',
+    local: [resolved(), dialled('generic_timeout_error')],
+    control: control({ dns: { addresses: [HERE] }, tcp: [], refused: 'a rate limit' }),
+    verdict: 'timeout',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: 'loopback here, the helper refused without resolving: forged, undecided',
+    local: [resolved(['127.0.0.1'])],
+    control: control({ dns: undefined, tcp: [], refused: 'a rate limit' }),
+    verdict: 'dns-poisoned',
+    blocking: null,
+    accessible: null,
+  },
+  {
+    what: "private here, and the resolver's raw answer has one more the helper does not get: forged",
+    local: [resolved(['10.10.34.35']), rawQuery('resolver', [['10.10.34.35', '10.10.34.99']])],
+    control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
+    verdict: 'dns-poisoned',
+    blocking: 'dns',
+    accessible: false,
+  },
+  {
+    what: "private for everyone, the resolver's raw answer agreeing: down",
+    local: [resolved(['10.10.34.35']), rawQuery('resolver', [['10.10.34.35']])],
+    control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+  },
+  {
+    what: 'private for everyone; a sink (that answers canaries too) answered otherwise: still down',
+    local: [resolved(['10.10.34.35']), rawQuery('sink', [['8.8.8.8']])],
+    control: control({ dns: { addresses: ['10.10.34.35'] }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+  },
+  {
+    what: 'private for everyone; the DoH control disagrees (weak): still down, said word for word',
+    local: [resolved(['10.10.34.35', '10.10.34.36']), doh(['10.10.34.99'])],
+    control: control({ dns: { addresses: ['10.10.34.36', '10.10.34.35'] }, tcp: [] }),
+    verdict: 'down',
+    blocking: false,
+    accessible: false,
+    reason: new RegExp(
+      "; the helper abroad resolves it to the same 10\\.10\\.34\\.36 10\\.10\\.34\\.35: the name's own records, " +
+        'not an injection \\(not censorship\\)$',
+    ),
+  },
   // A name whose records are loopback or private: for everyone, the name's own; only here, forged.
   {
     what: 'loopback for everyone (the helper resolves the same, and dials nothing): down, not censorship',
@@ -522,6 +884,45 @@ describe('compareWithControl', () => {
     expect(compared.verdict.measured).toBe('timeout');
   });
 
+  it('a name private for everyone is down, keeping what was measured', () => {
+    const t = target();
+    const local = [resolved(['10.10.34.35'])];
+    const verdict = classifyTarget(t, local, NO_DNS_CONTEXT);
+    const compared = compareWithControl(t, local, verdict, control({ dns: { addresses: ['10.10.34.35'] } }));
+    expect(compared.verdict).toMatchObject({ verdict: 'down', measured: 'dns-poisoned' });
+  });
+
+  it('a blockpage over plain HTTP is an http-diff at the HTTP step', () => {
+    const t = target('http');
+    const local = [
+      resolved(),
+      dialled(),
+      page({ title: 'Access denied', body_bytes: 300, header_names: [] }),
+    ];
+    const compared = compareWithControl(
+      t,
+      local,
+      classifyTarget(t, local, NO_DNS_CONTEXT),
+      control({ http: pageAbroad() }),
+    );
+    expect([compared.verdict.verdict, compared.verdict.stage]).toEqual(['http-diff', 'http_round_trip']);
+  });
+
+  it('a redirect chain that reached its page is compared as the page is (accessible)', () => {
+    const t = target();
+    const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 301 })];
+    const v = {
+      ...classifyTarget(t, local, NO_DNS_CONTEXT),
+      redirects: [{ url: 'https://www.site.example/', verdict: 'reachable' as const, reason: 'HTTP 200' }],
+    };
+    const compared = compareWithControl(t, local, v, control({ tls: tlsOk() }));
+    expect([compared.verdict.verdict, compared.blocking, compared.accessible]).toEqual([
+      'reachable',
+      false,
+      true,
+    ]);
+  });
+
   it('a redirect chain: blocked here at a hop when the helper got through, down when it met the same end', () => {
     const t = target();
     const local = [resolved(), dialled(), handshake(), page({ port: 443, status: 302 })];
@@ -537,6 +938,13 @@ describe('compareWithControl', () => {
     expect([through.blocking, through.accessible]).toEqual(['http-failure', false]);
     const same = compareWithControl(t, local, hopFailed, control({ verdict: 'reset' }));
     expect([same.verdict.verdict, same.blocking, same.accessible]).toEqual(['down', false, false]);
+    expect(same.verdict.reason).toBe(
+      `${first.reason}; fails from abroad too (the helper: its verdict reset): not censorship`,
+    );
+    expect(same.verdict.measured).toBe('reset');
+    // The helper met another failure on the chain: nothing to say about the hop here.
+    const other = compareWithControl(t, local, hopFailed, control({ verdict: 'timeout' }));
+    expect([other.verdict.verdict, other.blocking, other.accessible]).toEqual(['reset', null, null]);
     const dns = compareWithControl(
       t,
       local,
@@ -637,6 +1045,30 @@ describe('describeControl: the evidence line of what the helper saw', () => {
       "resolve (nothing); tls ok, certificate issued by CN=Let's Encrypt R11; http 5100 bytes; its verdict none",
     ],
     [
+      'IPv4 and IPv6 judged apart',
+      control({
+        dns: { addresses: [THERE, V6] },
+        tcp: [],
+        families: {
+          ipv4: { addresses: [THERE], open: true },
+          ipv6: { addresses: [V6], open: false, failure: 'generic_timeout_error' },
+        },
+      }),
+      `resolve ${THERE} ${V6}; IPv4 open, IPv6 generic_timeout_error; its verdict none`,
+    ],
+    [
+      'both families failed, one without a failure named',
+      control({
+        dns: undefined,
+        tcp: [],
+        families: {
+          ipv4: { addresses: [THERE], open: false },
+          ipv6: { addresses: [V6], open: false, failure: 'network_unreachable' },
+        },
+      }),
+      'IPv4 failed, IPv6 network_unreachable; its verdict none',
+    ],
+    [
       'an IP literal: no resolve, no certificate',
       control({ dns: undefined, tcp: [], tls: { ...tlsOk(), certificate: undefined } }),
       'tls TLSv1.3; its verdict none',
@@ -710,16 +1142,59 @@ describe('the page comparison', () => {
     const blockpage = page({ title: 'Access denied', body_bytes: 300, body_sha256: undefined });
     expect(pageDifferences(blockpage, pageAbroad({ body_sha256: undefined }))).toHaveLength(1);
   });
+  it('a redirect without a Location, or to one that is no URL, still compares by where it leads', () => {
+    const redirect = (location?: string) => ({
+      status: 302,
+      body_bytes: 0,
+      ...(location ? { location } : {}),
+    });
+    expect(pageDifferences(page(redirect()), pageAbroad(redirect('/en/')))).toEqual([
+      'a redirect to nowhere here, to /en/ abroad',
+    ]);
+    expect(pageDifferences(page(redirect('http://[a')), pageAbroad(redirect('http://[b')))).toEqual([
+      'a redirect to http://[a here, to http://[b abroad',
+    ]);
+    expect(pageDifferences(page(redirect('http://[a')), pageAbroad(redirect('http://[a')))).toEqual([]);
+  });
+  it('a redirect here against a page abroad: the status differs, no redirect is compared', () => {
+    const here302 = page({ status: 302, location: 'http://warning.rt.ru/', body_bytes: 5000 });
+    expect(pageDifferences(here302, pageAbroad())).toEqual(['status 302 here, 200 abroad']);
+  });
+  it('no header names recorded on either side: another title at the same length is the same page', () => {
+    const bare = { header_names: undefined, body_sha256: undefined };
+    expect(pageDifferences(page({ ...bare, title: 'Seite' }), pageAbroad({ ...bare }))).toEqual([]);
+  });
+  it('a page without a title, against one with a title and another length: said as "(none)"', () => {
+    const untitled = page({ title: undefined, body_bytes: 300, header_names: ['content-type'] });
+    expect(pageDifferences(untitled, pageAbroad())).toEqual([
+      'the title (none) and 300 bytes here, "Site - news" and 5100 bytes abroad',
+    ]);
+  });
+  it('body proportion: the smaller over the larger, in either order; one capped body is not equal', () => {
+    const body = (body_bytes: number, body_truncated = false) => ({ body_bytes, body_truncated });
+    expect(bodyProportion(body(100), body(70))).toBeCloseTo(0.7);
+    expect(bodyProportion(body(10, true), body(100))).toBeCloseTo(0.1);
+    expect(bodyProportion(body(100), body(10, true))).toBeCloseTo(0.1);
+  });
   it('titles match when equal or sharing a word of five letters', () => {
     expect(titleMatch('Google', 'google')).toBe(true);
     expect(titleMatch('BBC News - Home', 'BBC News | World')).toBe(false); // "news" has four letters
     expect(titleMatch('Wikipedia, the free encyclopedia', 'Wikipedia')).toBe(true);
     expect(titleMatch(undefined, undefined)).toBe(true);
     expect(titleMatch('Access denied', undefined)).toBe(false);
+    expect(titleMatch(undefined, 'Access denied')).toBe(false);
+    expect(titleMatch('News', 'news')).toBe(true); // equal, though no word has five letters
+    expect(titleMatch('Hello there', 'hello world')).toBe(true); // "hello": five letters exactly
+    expect(titleMatch('Новости: главное', 'Главное за день')).toBe(true); // words in any script
+    expect(titleMatch('Mail.ru: почта', 'Почта России')).toBe(true);
+    expect(titleMatch('Maße', 'MASSE')).toBe(false); // four letters, however "ß" is upper-cased
   });
   it('uncommon headers: none on either side, or one in common', () => {
     expect(uncommonHeadersMatch(['date', 'server'], ['content-type'])).toBe(true);
     expect(uncommonHeadersMatch(['x-cache-id'], ['x-cache-id', 'date'])).toBe(true);
     expect(uncommonHeadersMatch(['x-squid-error'], ['x-site-id'])).toBe(false);
+    expect(uncommonHeadersMatch(['date'], ['x-site-id'])).toBe(false); // one side only
+    expect(uncommonHeadersMatch(['x-site-id'], [])).toBe(false);
+    expect(uncommonHeadersMatch(['x-site-id', 'x-squid-error'], ['x-site-id'])).toBe(true); // one in common
   });
 });

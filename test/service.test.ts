@@ -33,6 +33,9 @@ describe('what one endpoint says about its service', () => {
     ['vantage-offline', null, 'unknown'],
     ['unreachable', null, 'unknown'],
     ['error', null, 'unknown'],
+    // a report written before the helper's keys: no blocking at all reads as no control
+    ['dns-nxdomain', undefined, 'unknown'],
+    ['reset', undefined, 'blocked'],
   ] as const)('%s with blocking %s: %s', (verdict, blocking, state) => {
     expect(endpointState(ep('x', verdict, { blocking }))).toBe(state);
   });
@@ -70,6 +73,16 @@ describe('a service verdict from its endpoints', () => {
     ['no evidence', [ep('a', 'vantage-offline'), ep('b', 'unreachable')], 'unknown'],
     ['no evidence but one block', [ep('a', 'vantage-offline'), rst('b')], 'blocked'],
     ['nothing measured', [], 'unknown'],
+    [
+      'the essential endpoint down, another blocked',
+      [ep('a', 'down', { blocking: false, essential: true }), rst('b')],
+      'partly blocked',
+    ],
+    [
+      'the essential endpoint gave no evidence, another works',
+      [ep('a', 'vantage-offline', { essential: true }), ok('b')],
+      'usable',
+    ],
   ] as const)('%s: %s', (_, endpoints, state) => {
     expect(verdictOf(...endpoints).state).toBe(state);
   });
@@ -111,6 +124,19 @@ describe('a service verdict from its endpoints', () => {
     );
   });
 
+  it('names five blocked endpoints without "…" when there are exactly five', () => {
+    const v = verdictOf(rst('a'), rst('b'), rst('c'), rst('d'), rst('e'), ok('f'));
+    expect(v.reason).toBe(
+      '5 of 6 endpoints blocked (a (reset by SNI), b (reset by SNI), c (reset by SNI), d (reset by SNI), ' +
+        'e (reset by SNI)), 1 work',
+    );
+  });
+
+  it('a usable service names no block', () => {
+    const v = verdictOf(ok('a'), ep('b', 'down', { blocking: false }));
+    expect([v.how, v.blocked_endpoints]).toEqual([[], []]);
+  });
+
   it('a service of controls is a control too', () => {
     expect(verdictOf(ok('a', { role: 'control-domestic' })).role).toBe('control-domestic');
     expect(verdictOf(ok('a', { role: 'control-domestic' }), ok('b')).role).toBeUndefined();
@@ -129,6 +155,10 @@ describe('a service verdict from its endpoints', () => {
       [rst('a', { essential: true }), ok('b')],
     ],
     ['no endpoint works at full speed: throttled', [slow('a')]],
+    [
+      'no endpoint works at full speed: throttled by SNI, throttled by address',
+      [slow('a', { 'blocked-by': 'sni' }), slow('b', { 'blocked-by': 'ip' })],
+    ],
     ['1 of 2 endpoints blocked (b (throttled)), 1 work', [ok('a'), slow('b')]],
     ['every endpoint that gave evidence fails from abroad too: down, not censorship', [ep('a', 'down')]],
     [

@@ -68,7 +68,8 @@ function compare(
 }
 
 function success(target: Target, checks: Observation[], local: Verdict, control: Control): Comparison {
-  const here = own(checks, 'http_round_trip').findLast((h) => h.status !== undefined);
+  // A success got its page on the last try (an earlier one failing would make it inconsistent).
+  const here = own(checks, 'http_round_trip').at(-1);
   const abroad = control.http;
   // A certificate valid for the name proves the server genuine; a tcp:// target has no page.
   if (target.scheme === 'https') return said(ownPage(local, here, abroad), false, true);
@@ -109,7 +110,7 @@ function ownPage(
  */
 function chain(local: Verdict, control: Control): Comparison {
   if (control.verdict === local.verdict) return said(down(local, control), false, false);
-  if (control.verdict === undefined || !isSuccess(control.verdict)) return unknown(local);
+  if (!isSuccess(control.verdict)) return unknown(local);
   return said(local, local.stage === 'resolve' ? 'dns' : 'http-failure', false);
 }
 
@@ -129,12 +130,12 @@ function localAnswers(checks: Observation[]): string[] {
  * strong heuristic (raced replies, a sink's answer) is injection whatever the name's records.
  */
 function sameEverywhere(checks: Observation[], local: Verdict, control: Control): Comparison | undefined {
-  const strong = (local.heuristics ?? []).filter((h) => h.strong);
-  const abroad = control.dns?.addresses ?? [];
-  const here = localAnswers(checks);
-  if (local.verdict !== 'dns-poisoned' || strong.some((h) => h.name !== 'impossible-address'))
-    return undefined;
-  if (here.length === 0 || !here.every((a) => abroad.includes(a))) return undefined;
+  if (local.verdict !== 'dns-poisoned') return undefined;
+  // A dns-poisoned verdict names the heuristics that made it; the impossible-address one needs an answer here.
+  const strong = local.heuristics!.filter((h) => h.strong);
+  if (strong.some((h) => h.name !== 'impossible-address')) return undefined;
+  const abroad = control.dns?.addresses;
+  if (!abroad || !localAnswers(checks).every((a) => abroad.includes(a))) return undefined;
   const reason =
     `${local.reason}; the helper abroad resolves it to the same ${abroad.join(' ')}: the name's own ` +
     `records, not an injection (not censorship)`;
@@ -162,8 +163,7 @@ function dns(checks: Observation[], local: Verdict, control: Control): Compariso
   );
 }
 
-const short = (fingerprint: string | undefined) =>
-  (fingerprint ?? '').replaceAll(':', '').slice(0, 16).toLowerCase();
+const short = (fingerprint: string) => fingerprint.replaceAll(':', '').slice(0, 16).toLowerCase();
 
 function certificate(checks: Observation[], local: Verdict, control: Control): Comparison {
   const here = own(checks, 'tls_handshake').findLast((t) => t.certificate !== undefined)?.certificate;
@@ -175,7 +175,8 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
     here.fingerprint256 === abroad.certificate.fingerprint256;
   if (abroad.valid_for_name && !same) {
     const mine = here ? `issued by ${here.issuer} (SHA-256 ${short(here.fingerprint256)}…)` : 'not the one';
-    const theirs = `issued by ${abroad.certificate?.issuer} (SHA-256 ${short(abroad.certificate?.fingerprint256)}…)`;
+    const valid = abroad.certificate!; // valid for the name: the helper saw a certificate
+    const theirs = `issued by ${valid.issuer} (SHA-256 ${short(valid.fingerprint256)}…)`;
     const reason =
       `the certificate here is ${mine}; abroad the helper got one ${theirs}, valid for the name: TLS ` +
       `interception`;

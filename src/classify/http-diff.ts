@@ -51,7 +51,7 @@ export function pageDifferences(here: Page, abroad: ControlHttp): string[] {
   if (here.body_sha256 !== undefined && here.body_sha256 === abroad.body_sha256) return [];
   const differences: string[] = [];
   // A server error abroad says nothing about the page here (OONI ignores it too).
-  const abroadBroken = abroad.status !== undefined && abroad.status >= 500;
+  const abroadBroken = (abroad.status ?? 0) >= 500;
   if (!abroadBroken && here.status !== abroad.status)
     differences.push(`status ${here.status} here, ${abroad.status} abroad`);
   if (
@@ -75,7 +75,7 @@ export function pageDifferences(here: Page, abroad: ControlHttp): string[] {
   return differences;
 }
 
-const isRedirect = (status: number | undefined) => status !== undefined && status >= 300 && status < 400;
+const isRedirect = (status = 0) => status >= 300 && status < 400;
 
 function hostOf(location: string | undefined): string | undefined {
   if (location === undefined) return undefined;
@@ -91,9 +91,8 @@ const quote = (title: string | undefined) => (title === undefined ? '(none)' : `
 /** Both capped at the same size read as equal: a long page is not a blockpage of 64 KiB. */
 export function bodyProportion(a: Page, b: Pick<Page, 'body_bytes' | 'body_truncated'>): number {
   if (a.body_truncated && b.body_truncated) return 1;
-  const [small, large] =
-    a.body_bytes < b.body_bytes ? [a.body_bytes, b.body_bytes] : [b.body_bytes, a.body_bytes];
-  return large === 0 ? 1 : small / large;
+  const large = Math.max(a.body_bytes, b.body_bytes);
+  return large === 0 ? 1 : Math.min(a.body_bytes, b.body_bytes) / large;
 }
 
 /**
@@ -108,7 +107,7 @@ export function titleMatch(a: string | undefined, b: string | undefined): boolea
     new Set(
       t
         .toLowerCase()
-        .split(/[^\p{L}\p{N}]+/u)
+        .split(/[^\p{L}\p{N}]/u) // runs of separators leave empty words, too short to count
         .filter((w) => w.length >= 5),
     );
   const theirs = words(b);

@@ -41,16 +41,19 @@ export function describeQuic(o: QuicObservation): string {
 /** true with evidence or an answer; false when refused with none; null when nothing tells. */
 function offeredOf(own: QuicObservation, offeredBy: QuicEvidence[]): boolean | null {
   if (offeredBy.length > 0 || own.stage !== 'initial') return true;
-  return own.failure?.failure === 'connection_refused' ? false : null;
+  return own.failure!.failure === 'connection_refused' ? false : null; // still at the Initial: it failed
 }
 
 /** As over TCP, from the decoy made first: it passed, the name; it was dropped too, the address. */
-function blockedByOf(target: Target, own: QuicObservation, decoy: QuicObservation | undefined): BlockedBy {
-  if (own.failure?.failure !== 'generic_timeout_error' && own.failure?.failure !== 'connection_refused')
-    return 'unknown';
+function blockedByOf(
+  target: Target,
+  own: NonNullable<QuicObservation['failure']>,
+  decoy: QuicObservation | undefined,
+): BlockedBy {
+  if (own.failure !== 'generic_timeout_error' && own.failure !== 'connection_refused') return 'unknown';
   if (net.isIP(target.host) !== 0 || !decoy) return 'unknown'; // an IP literal sends no SNI
   if (!decoy.failure) return 'sni';
-  return decoy.failure.failure === own.failure.failure ? 'ip' : 'unknown';
+  return decoy.failure.failure === own.failure ? 'ip' : 'unknown';
 }
 
 function ownReason(own: QuicObservation, offered: boolean | null, offeredBy: QuicEvidence[]): string {
@@ -87,13 +90,13 @@ export function classifyQuic(input: QuicInput): QuicClassified {
   const offered = offeredOf(own, offeredBy);
   const f = own.failure;
   let verdict: QuicVerdictName = f ? VERDICT_OF_FAILURE[f.failure] : 'reachable';
-  if (f?.failure === 'connection_refused' && offered === false) verdict = 'not-offered';
+  if (offered === false) verdict = 'not-offered'; // refused, with nothing saying QUIC is spoken
   // A timeout without evidence of QUIC is only a timeout: many services simply do not speak it.
   // A forged DNS answer is nobody's server: what QUIC met there says nothing about who blocks what.
   const forged = tcp.verdict === 'dns-poisoned';
   const by =
     BLOCK_VERDICTS.includes(verdict) && offered === true && !forged
-      ? blockedByOf(target, own, decoy)
+      ? blockedByOf(target, f!, decoy)
       : undefined;
   const together = forged
     ? `${own.address} came from forged DNS answers (nobody's server): no claim about QUIC itself`

@@ -11,7 +11,7 @@ import type { Verdict, VerdictName } from '../model/verdict.js';
  * A verdict that says the target works (`connected` exists only for tcp:// targets, where a handshake is all
  * there is).
  */
-export function isSuccess(verdict: VerdictName): boolean {
+export function isSuccess(verdict: VerdictName | undefined): boolean {
   return verdict === 'reachable' || verdict === 'connected';
 }
 
@@ -60,13 +60,12 @@ const NO_IPV6 =
  * network's. What was measured is kept.
  */
 export function inContext(v: Verdict, context: RunContext, checks: Observation[]): Verdict {
-  if (isSuccess(v.verdict) && !v.families) return v;
   if (context.vantage === 'offline' && !isSuccess(v.verdict))
     return { ...v, verdict: 'vantage-offline', measured: v.verdict };
   if (context.ipv6 !== 'broken') return v;
-  const dials = ownDials(checks);
-  const v6Only = dials.length > 0 && dials.every((c) => c.address.includes(':'));
-  if (v.stage === 'connect' && v6Only && !isSuccess(v.verdict)) {
+  // A verdict at connect is a failure, and comes from dials (a try dials only after the first one).
+  const v6Only = ownDials(checks).every((c) => c.address.includes(':'));
+  if (v.stage === 'connect' && v6Only) {
     const { blockedBy: _dropped, ...rest } = v;
     return { ...rest, verdict: 'unreachable', measured: v.verdict, reason: `${v.reason}; ${NO_IPV6}` };
   }

@@ -21,9 +21,10 @@ export const RATIO = 10;
 /** Low enough for the controls to be run: frozen, or a measurable rate under 1 Mbit/s. */
 export function isSlow(t: TransferFigures): boolean {
   if (t.end === 'frozen') return true;
-  if (t.end === 'failed' || t.rate_bytes_per_second === undefined) return false;
+  if (t.end === 'failed') return false;
   const measurable = t.end === 'deadline' || t.bytes >= MIN_RATE_BYTES;
-  return measurable && t.rate_bytes_per_second < SLOW_BYTES_PER_SECOND;
+  // No rate: nothing came, so nothing slow to measure.
+  return measurable && (t.rate_bytes_per_second ?? Infinity) < SLOW_BYTES_PER_SECOND;
 }
 
 type Compared = 'faster' | 'not-faster' | 'unusable';
