@@ -154,7 +154,7 @@ describe('memory at scale', () => {
   });
 
   // A service per category: the per-service tallies are measured apart (one per service).
-  it('holds no more at 12,000 targets than within 30% of 3,000 (--json, -o, --prom)', async () => {
+  it('holds no more at 24,000 targets than within 20% of 6,000 (--json, -o, --prom)', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'reachprobe-memory-'));
     const live = async (count: number) => {
       const list = path.join(dir!, `${count}.csv`);
@@ -176,9 +176,11 @@ describe('memory at scale', () => {
       expect(doc.results).toHaveLength(count);
       return Number(figures![1]);
     };
-    const small = await live(3_000);
-    const large = await live(12_000);
-    // 1.07 on a quiet machine, up to 1.2 on one loaded 10 times over; 1.54 before the targets were kept compact.
-    expect(large / small).toBeLessThan(1.3);
+    const small = await live(6_000);
+    const large = await live(24_000);
+    // Four times the targets, within the 20% issue 29 asks. Quiet: 34.8 and 32.9 MB of live heap; 12,000
+    // and 48,000 gave 32.9 and 33.1. 3,000 ends before the targets in flight fill up (24 MB), so it is
+    // no base. 1.54 before the targets were kept compact.
+    expect(large / small).toBeLessThan(1.2);
   }, 300_000);
 });
