@@ -3,45 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { classifyQuic, quicAgainstTcp, type QuicInput } from '../src/classify/quic.js';
 import type { QuicEvidence, QuicObservation } from '../src/model/quic.js';
-import type { Target } from '../src/model/target.js';
+import { decoyHandshake, handshake, quicTarget } from './helpers/quic-handshakes.js';
 
-const target: Target = {
-  name: 't',
-  service: 'T',
-  url: 'https://t.test/',
-  scheme: 'https',
-  host: 't.test',
-  port: 443,
-  path: '/',
-  tags: [],
-  source: { file: 'targets/t.yaml', line: 1 },
-};
-
-function hs(failure?: string, extra: Partial<QuicObservation> = {}): QuicObservation {
-  return {
-    check: 'quic_handshake',
-    started_ms: 0,
-    duration_ms: 10,
-    address: '127.0.0.1',
-    port: 443,
-    sni: 't.test',
-    stage: failure ? 'initial' : 'complete',
-    retry: false,
-    initials_sent: 1,
-    datagrams_sent: 1,
-    datagrams_received: failure ? 0 : 3,
-    datagrams_unread: 0,
-    bytes_received: 0,
-    ignored: [],
-    ignored_total: 0,
-    ...(failure
-      ? { failure: { failure: failure as never, operation: 'quic_handshake', message: failure } }
-      : { alpn: 'h3' }),
-    ...extra,
-  };
-}
-const decoy = (failure?: string, extra: Partial<QuicObservation> = {}) =>
-  hs(failure, { purpose: 'decoy', sni: 'www.example.org', ...extra });
+const target = quicTarget;
+const hs = handshake;
+const decoy = decoyHandshake;
 const classify = (
   checks: QuicObservation[],
   offeredBy: QuicEvidence[] = ['target'],

@@ -3,45 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { classifyQuic, quicAgainstTcp } from '../../src/classify/quic.js';
 import type { QuicObservation } from '../../src/model/quic.js';
 import type { HttpObservation } from '../../src/model/observation.js';
-import type { Target } from '../../src/model/target.js';
 import { offeredBy } from '../../src/run/quic.js';
+import { handshake, quicTarget } from '../helpers/quic-handshakes.js';
 
-const target: Target = {
-  name: 't',
-  service: 'T',
-  url: 'https://t.test/',
-  scheme: 'https',
-  host: 't.test',
-  port: 443,
-  path: '/',
-  tags: [],
-  source: { file: 'x', line: 1 },
-};
-
-function hs(failure?: string, extra: Partial<QuicObservation> = {}): QuicObservation {
-  return {
-    check: 'quic_handshake',
-    started_ms: 0,
-    duration_ms: 10,
-    address: '127.0.0.1',
-    port: 443,
-    local_port: 50000,
-    sni: 't.test',
-    stage: failure ? 'initial' : 'complete',
-    retry: false,
-    initials_sent: 1,
-    datagrams_sent: 1,
-    datagrams_received: failure ? 0 : 3,
-    datagrams_unread: 0,
-    bytes_received: 0,
-    ignored: [],
-    ignored_total: 0,
-    ...(failure
-      ? { failure: { failure: failure as never, operation: 'quic_handshake', message: failure } }
-      : { alpn: 'h3' }),
-    ...extra,
-  };
-}
+const target = quicTarget;
+// These handshakes name their local port, as the check records it.
+const hs = (failure?: string, extra: Partial<QuicObservation> = {}) =>
+  handshake(failure, { local_port: 50000, ...extra });
 const decoy = (failure?: string) => hs(failure, { purpose: 'decoy', sni: 'www.example.org' });
 const reachable = { verdict: 'reachable' as const };
 
