@@ -599,6 +599,33 @@ const ROWS: Row[] = [
     blocking: 'http-failure',
     accessible: false,
   },
+  // A lookup that failed here without an answer (reset, timed out) is DNS's to compare, not the server's.
+  {
+    what: 'the lookup reset here, the name resolved abroad: DNS blocked, not down',
+    local: [resolved(undefined, 'connection_reset')],
+    control: control(),
+    verdict: 'reset',
+    blocking: 'dns',
+    accessible: false,
+    reason: /; the helper abroad resolved it to 151\.101\.65\.69$/,
+  },
+  {
+    what: 'the lookup timed out here, the name resolved abroad: DNS blocked, not down',
+    local: [resolved(undefined, 'generic_timeout_error')],
+    control: control(),
+    verdict: 'dns-failure',
+    blocking: 'dns',
+    accessible: false,
+  },
+  {
+    what: 'the lookup reset here, and abroad the name does not resolve: not censorship',
+    local: [resolved(undefined, 'connection_reset')],
+    control: control({ dns: { addresses: [], failure: 'dns_nxdomain_error' }, tcp: [] }),
+    verdict: 'reset',
+    blocking: false,
+    accessible: false,
+    reason: /could not resolve it either \(dns_nxdomain_error\): not censorship$/,
+  },
   {
     what: 'no route from here: nothing the helper can refine',
     local: [resolved(), dialled('network_unreachable')],

@@ -207,6 +207,8 @@ function certificate(checks: Observation[], local: Verdict, control: Control): C
 }
 
 function failure(checks: Observation[], local: Verdict, control: Control): Comparison {
+  // The lookup itself was reset or closed here: whether the name resolves abroad decides, as for DNS.
+  if (local.stage === 'resolve') return dns(checks, local, control);
   const mine = ownDials(checks).map((c) => c.address);
   const connected = control.tcp.filter((t) => t.failure === undefined);
   let blocking: Blocking = false;
