@@ -118,6 +118,31 @@ describe('clean names stay reachable', () => {
     ).toEqual([[HOST], []]);
   });
 
+  it('a resolver that loses the first queries: asked again, reachable, not dns-failure', async () => {
+    const out = await measure(
+      {
+        resolver: { 'lossy.reachprobe.test': { answer: [HOST], lose: 1 } },
+        sink: { 'lossy.reachprobe.test': { silent: true } },
+      },
+      [target('lossy', 'lossy.reachprobe.test', good)],
+    );
+    const result = out.results[0]!;
+    expect(result.verdict).toBe('reachable');
+    const sent = result.checks.flatMap((c) =>
+      c.check === 'dns_query' ? [[c.purpose, c.query_type, c.sent]] : [],
+    );
+    // A, AAAA and TXT each went out twice; the sink, which must stay silent, was asked once.
+    expect(sent).toEqual([
+      ['resolver', 'A', 2],
+      ['resolver', 'AAAA', 2],
+      ['wrong_type', 'TXT', 2],
+      ['sink', 'A', undefined],
+    ]);
+    expect(
+      result.evidence.filter((e) => /^dns_query A lossy\.reachprobe\.test .*, sent 2 times\)$/.test(e)),
+    ).toHaveLength(1);
+  });
+
   it('a CDN: the control answers another address, but the local one has a valid certificate', async () => {
     const out = await measure(
       {

@@ -133,6 +133,37 @@ describe('queryUdp', () => {
     expect(result.failure).toMatchObject({ failure: 'generic_timeout_error', operation: 'resolve' });
   });
 
+  it('sends again a third into the deadline when the first query is lost: a reply, not a failure', async () => {
+    const server = await serve({ 'lossy.example': { answer: ['192.0.2.7'], lose: 1 } });
+    const result = await ask(server, 'lossy.example', { timeoutMs: 600, windowMs: 50, sends: 3 });
+
+    expect(result.failure).toBeUndefined();
+    expect(result.sent).toBe(2);
+    expect(result.replies.map((r) => r.addresses)).toEqual([['192.0.2.7']]);
+    expect(result.replies[0]!.after_ms).toBeGreaterThanOrEqual(190); // timed from the first send
+    expect(server.queries).toHaveLength(2);
+  });
+
+  it('sent once by default: the lost query is a timeout', async () => {
+    const server = await serve({ 'lossy.example': { answer: ['192.0.2.7'], lose: 1 } });
+    const result = await ask(server, 'lossy.example', { timeoutMs: 300 });
+
+    expect(result.failure).toMatchObject({ failure: 'generic_timeout_error' });
+    expect(result.sent).toBe(1);
+    expect(server.queries).toHaveLength(1);
+  });
+
+  it('a server that never answers gets every send, and the query still ends at its deadline', async () => {
+    const server = await serve({ 'quiet.example': { silent: true } });
+    const started = performance.now();
+    const result = await ask(server, 'quiet.example', { timeoutMs: 450, sends: 3 });
+
+    expect(performance.now() - started).toBeLessThan(700);
+    expect(result.failure).toMatchObject({ failure: 'generic_timeout_error' });
+    expect(result.sent).toBe(3);
+    expect(server.queries).toHaveLength(3);
+  });
+
   it('ignores malformed, wrong-ID and wrong-question packets and still records the good reply', async () => {
     const server = await serve({
       'example.com': [

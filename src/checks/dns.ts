@@ -9,7 +9,7 @@ import type {
 } from '../model/observation.js';
 import type { QueryType } from '../net/dns-message.js';
 import { queryDoh } from '../net/doh.js';
-import { queryUdp, resolutionOf, type FirstReply } from '../net/dns-udp.js';
+import { queryUdp, resolutionOf, SENDS, type FirstReply } from '../net/dns-udp.js';
 import { formatServer, type DnsServer } from '../model/addresses.js';
 import type { Resolver } from '../net/resolve.js';
 import { traceStep } from '../net/trace.js';
@@ -47,7 +47,10 @@ export interface DnsQueryOptions {
 
 type OnFirst = (reply: DnsReply | undefined, failure?: Failure) => void;
 
-/** A raw query that records every reply during the listen window: injected answers race real ones. */
+/**
+ * A raw query that records every reply during the listen window: injected answers race real ones.
+ * Sent again while unanswered, as a stub resolver does; the sink's only once, since it never answers.
+ */
 export async function checkDnsQuery(
   host: string,
   opts: DnsQueryOptions,
@@ -61,7 +64,8 @@ export async function checkDnsQuery(
       `${o.replies.length} ${o.replies.length === 1 ? 'reply' : 'replies'}: ${o.replies.map(repliedWith).join('; ')}`,
   );
   const stop = watch.start();
-  const result = await queryUdp({ ...opts, name: host, clock: watch.clock }, onFirst);
+  const sends = opts.purpose === 'sink' ? 1 : SENDS;
+  const result = await queryUdp({ ...opts, name: host, clock: watch.clock, sends }, onFirst);
   const observation: DnsQueryObservation = {
     check: 'dns_query',
     purpose: opts.purpose,
@@ -73,6 +77,7 @@ export async function checkDnsQuery(
     replies: result.replies,
     ignored: result.ignored,
   };
+  if (result.sent > 1) observation.sent = result.sent;
   if (result.failure) observation.failure = result.failure;
   return traced(observation);
 }

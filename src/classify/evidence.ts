@@ -47,9 +47,10 @@ function describe(o: Observation): string {
       const ignored = o.ignored.length > 0 ? `; ${o.ignored.length} stray packet(s) ignored` : '';
       const failure = o.failure ? `: ${failed(o.failure)}` : '';
       const to = o.purpose === 'sink' ? `the sink ${o.server}` : o.server;
+      const sent = o.sent ? `, sent ${o.sent} times` : '';
       return (
         `dns_query ${o.query_type} ${o.host} to ${to}${failure}: ${replies} ` +
-        `(listened ${ms(o.window_ms)} after the first)${ignored}`
+        `(listened ${ms(o.window_ms)} after the first${sent})${ignored}`
       );
     }
     case 'doh_query': {

@@ -56,6 +56,8 @@ export interface DnsQueryObservation extends Timed {
   replies: DnsReply[];
   /** Packets that arrived but were not replies to this query (wrong ID, source, or malformed). */
   ignored: string[];
+  /** How many times the query went out, when more than once: it is sent again while unanswered. */
+  sent?: number;
   failure?: Failure;
 }
 

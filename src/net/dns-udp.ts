@@ -25,11 +25,24 @@ export interface DnsQuery {
   /** How long to keep listening after the first reply, for the one that lost the race. */
   windowMs: number;
   clock: Clock;
+  /** How many times the query goes out while no reply has come, spread over the deadline (default 1). */
+  sends?: number;
 }
 
+/**
+ * How many times a query that expects an answer is sent while none has come: at the start, a third
+ * and two thirds into its deadline, as stub resolvers send again (RFC 1536, c-ares, glibc). A datagram
+ * lost on the way, or dropped by a busy resolver, is then not a lookup failure (with a helper that
+ * resolved the name, it would read as DNS blocked here). A resolver that is blocked stays silent to
+ * every send, and an injector answers the first.
+ */
+export const SENDS = 3;
+
 export interface DnsQueryResult {
-  /** clock.now() when the query was sent. */
+  /** clock.now() when the query was first sent. */
   sentAt: number;
+  /** How many times it was sent: more than once only when no reply came to the first. */
+  sent: number;
   /** Every reply to the query, in the order it arrived. */
   replies: DnsReply[];
   /** Why each other datagram that arrived was not taken as a reply. */
@@ -38,20 +51,23 @@ export interface DnsQueryResult {
 }
 
 /**
- * Sends one query and records every reply until windowMs after the first; never rejects.
- * `onFirst` hears the first reply (or that none came) at once, while the window goes on.
+ * Sends a query (again while unanswered, `sends` times in all) and records every reply until
+ * windowMs after the first; never rejects. `onFirst` hears the first reply (or that none came) at
+ * once, while the window goes on. Every send has the same ID: a reply to any of them is the reply.
  */
 export function queryUdp(
   q: DnsQuery,
   onFirst?: (reply: DnsReply | undefined, failure?: Failure) => void,
 ): Promise<DnsQueryResult> {
   return new Promise((resolve) => {
-    const result: DnsQueryResult = { sentAt: q.clock.now(), replies: [], ignored: [] };
+    const result: DnsQueryResult = { sentAt: q.clock.now(), sent: 0, replies: [], ignored: [] };
     let finished = false;
+    let resend: NodeJS.Timeout | undefined;
     const finish = (failure?: Failure) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      clearInterval(resend);
       if (failure) result.failure = failure;
       query.close();
       if (result.replies.length === 0) onFirst?.(undefined, failure);
@@ -76,20 +92,32 @@ export function queryUdp(
       reply.after_ms = tenths(q.clock.now() - result.sentAt);
       result.replies.push(reply);
       if (result.replies.length === 1) {
+        clearInterval(resend);
         clearTimeout(timer);
         timer = setTimeout(() => setImmediate(finish), q.windowMs);
         onFirst?.(reply);
       }
     };
     const query = openQuery({ server: q.server, name: q.name, type: q.type, hear, fail });
-
-    try {
-      // Only synchronous set-up, microseconds, separates sentAt from the send.
-      query.send(encodeQuery(q.name, q.type, query.id), (err) => {
-        if (err) fail(err);
-      });
-    } catch (err) {
-      fail(err); // a bad port or address throws instead of calling back
+    const bytes = encodeQuery(q.name, q.type, query.id);
+    const send = () => {
+      result.sent++;
+      try {
+        query.send(bytes, (err) => {
+          if (err) fail(err);
+        });
+      } catch (err) {
+        fail(err); // a bad port or address throws instead of calling back
+      }
+    };
+    // Only synchronous set-up, microseconds, separates sentAt from the send.
+    send();
+    const sends = q.sends ?? 1;
+    if (sends > 1 && !finished) {
+      resend = setInterval(() => {
+        send();
+        if (result.sent >= sends) clearInterval(resend);
+      }, q.timeoutMs / sends);
     }
   });
 }
@@ -149,7 +177,7 @@ export async function lookupUdp(
 ): Promise<{ addresses: string[]; failure?: Failure }> {
   const first = (type: QueryType) =>
     new Promise<FirstReply>((resolve) => {
-      void queryUdp({ server, name, type, timeoutMs, windowMs: 0, clock }, (reply, failure) =>
+      void queryUdp({ server, name, type, timeoutMs, windowMs: 0, clock, sends: SENDS }, (reply, failure) =>
         resolve({ ...(reply ? { reply } : {}), ...(failure ? { failure } : {}) }),
       );
     });
