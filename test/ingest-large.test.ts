@@ -84,7 +84,8 @@ describe('a large report', () => {
 
   // Held whole, 100,000 results took 550 MB (5 KB each). What still grows here is DuckDB's: the rows of the
   // transaction until it writes them out as row groups (122,880 rows each), about 0.7 KB a row up to a few
-  // hundred thousand rows, then flat. Hence 30%, not 20, at these sizes.
+  // hundred thousand rows, then flat: 20-30% more at these sizes, 33% once with the whole suite running
+  // beside it. Held whole, the four times as many results would add some 190 MB: twice the memory.
   it('peaks at about the same memory for 4 times the results', async () => {
     const n = 12_500;
     const [one, four] = [await big('n.json', n), await big('4n.json', 4 * n)];
@@ -92,7 +93,7 @@ describe('a large report', () => {
     const a = await peakIngest(path.join(dir, 'n.duckdb'), one.file);
     const b = await peakIngest(path.join(dir, '4n.duckdb'), four.file);
     expect([a.status, b.status]).toEqual([0, 0]);
-    expect(b.maxRssMb / a.maxRssMb, `${a.maxRssMb} MB, then ${b.maxRssMb} MB`).toBeLessThan(1.3);
+    expect(b.maxRssMb / a.maxRssMb, `${a.maxRssMb} MB, then ${b.maxRssMb} MB`).toBeLessThan(1.45);
     expect(await counts(path.join(dir, '4n.duckdb'))).toEqual([1, 4 * n]);
   }, 120_000);
 
