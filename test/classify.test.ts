@@ -685,6 +685,16 @@ const ROWS: Row[] = [
     heuristics: ['differing-replies', 'impossible-address'],
   },
   {
+    name: 'raw query: replies to two sends (new IDs) that differ, a slow CDN resolver -> not poisoned',
+    checks: [
+      resolve([V4]),
+      query('resolver', [{ ...reply([V4], 1400), send: 2 }, reply([V4B], 1500)]),
+      ...served(),
+    ],
+    verdict: 'reachable',
+    reason: `HTTP 200 from ${V4}`,
+  },
+  {
     name: 'raw query: a duplicated reply (same answer twice) -> not poisoned',
     checks: [resolve([V4]), query('resolver', [reply([V4], 3), reply([V4], 4)]), ...served()],
     verdict: 'reachable',
@@ -1143,6 +1153,21 @@ describe('racedAddresses', () => {
       'two injectors, then the genuine reply (sharing one address)',
       [query('resolver', [reply([FORGED], 1), reply([CONTROL, V4], 2), reply([V4], 30)])],
       [FORGED, CONTROL],
+    ],
+    [
+      "a slow resolver's answers to two sends, each another CDN address: not a race",
+      [query('resolver', [{ ...reply([V4], 1400), send: 2 }, reply([V4B], 1500)])],
+      [],
+    ],
+    [
+      'an injector answering the second send, the genuine reply to it last',
+      [
+        query('resolver', [
+          { ...reply([FORGED], 1335), send: 2 },
+          { ...reply([V4], 1360), send: 2 },
+        ]),
+      ],
+      [FORGED],
     ],
     [
       "differing replies to a TXT query are not the resolver's answers",

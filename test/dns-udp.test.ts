@@ -1,4 +1,5 @@
 import dnsPacket from 'dns-packet';
+import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/model/clock.js';
 import { formatServer, parseServer } from '../src/model/addresses.js';
@@ -142,6 +143,42 @@ describe('queryUdp', () => {
     expect(result.replies.map((r) => r.addresses)).toEqual([['192.0.2.7']]);
     expect(result.replies[0]!.after_ms).toBeGreaterThanOrEqual(190); // timed from the first send
     expect(server.queries).toHaveLength(2);
+  });
+
+  it('gives each send a new ID, and a reply to a later send says which', async () => {
+    // A slow resolver: it answers the first query after the second went out, with another address.
+    const socket = dgram.createSocket('udp4');
+    const ids: number[] = [];
+    socket.on('message', (msg, rinfo) => {
+      const query = dnsPacket.decode(msg);
+      ids.push(query.id!);
+      const address = ids.length === 1 ? '192.0.2.1' : '192.0.2.2';
+      const answer = handmade(msg, {
+        answers: [{ type: 'A', name: 'slow.example', ttl: 60, data: address }],
+      });
+      setTimeout(() => socket.send(answer, rinfo.port, rinfo.address), ids.length === 1 ? 300 : 0);
+    });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      const result = await queryUdp({
+        server: { address: '127.0.0.1', port: socket.address().port },
+        name: 'slow.example',
+        type: 'A',
+        timeoutMs: 600,
+        windowMs: 250,
+        sends: 3,
+        clock: systemClock,
+      });
+      expect(ids).toHaveLength(2);
+      expect(ids[0]).not.toBe(ids[1]);
+      expect(result.sent).toBe(2);
+      expect(result.replies.map((r) => [r.addresses, r.send])).toEqual([
+        [['192.0.2.2'], 2],
+        [['192.0.2.1'], undefined],
+      ]);
+    } finally {
+      socket.close();
+    }
   });
 
   it('sent once by default: the lost query is a timeout', async () => {

@@ -171,7 +171,7 @@ async function startupMs(env: NodeJS.ProcessEnv): Promise<{ help: number; node: 
 
 /**
  * NODE_EXTRA_CA_CERTS (some machines set it for a proxy's CA) makes Node 20 read and parse that
- * file, and its own root store, before any code runs: about 50 ms of every start here, with the
+ * file, and its own root store, before any code runs: about 40 ms of every start here, with the
  * system bundle. The goal is reachprobe's start-up: it is held where the variable is not set.
  */
 async function helpRun() {

@@ -50,28 +50,44 @@ function sinkAnswer(checks: Observation[], ctx: DnsContext): Heuristic[] {
     }));
 }
 
+/**
+ * The replies to one ID that differ: an injector racing the resolver. A query sent again has a new
+ * ID each time, and the replies to two sends are not compared: a slow resolver may answer both,
+ * each with other addresses of a CDN.
+ */
+function raced(q: DnsQueryObservation): DnsReply[][] {
+  const bySend = new Map<number, DnsReply[]>();
+  for (const r of q.replies) {
+    const same = bySend.get(r.send ?? 1);
+    if (same) same.push(r);
+    else bySend.set(r.send ?? 1, [r]);
+  }
+  return [...bySend.values()].filter((replies) => new Set(replies.map(signature)).size > 1);
+}
+
 function differingReplies(checks: Observation[]): Heuristic[] {
-  return queries(checks, 'resolver')
-    .filter((q) => new Set(q.replies.map(signature)).size > 1)
-    .map((q) => ({
-      name: 'differing-replies',
+  return queries(checks, 'resolver').flatMap((q) =>
+    raced(q).map((replies) => ({
+      name: 'differing-replies' as const,
       strong: true,
       detail:
-        `${q.replies.length} differing replies to one ${q.query_type} ` +
-        `query: ${q.replies.map(answerText).join('; ')}`,
-    }));
+        `${replies.length} differing replies to one ${q.query_type} ` +
+        `query: ${replies.map(answerText).join('; ')}`,
+    })),
+  );
 }
 
 /**
- * The addresses only an early reply gave, when replies to one query differ: an on-path injector
+ * The addresses only an early reply gave, when replies to one ID differ: an on-path injector
  * answers first and the genuine reply comes last, so what the last reply lacks is forged.
  */
 export function racedAddresses(checks: Observation[]): string[] {
-  return queries(checks, 'resolver').flatMap((q) => {
-    if (new Set(q.replies.map(signature)).size < 2) return [];
-    const genuine = q.replies[q.replies.length - 1]!.addresses;
-    return q.replies.flatMap((r) => r.addresses).filter((a) => !genuine.includes(a));
-  });
+  return queries(checks, 'resolver').flatMap((q) =>
+    raced(q).flatMap((replies) => {
+      const genuine = replies[replies.length - 1]!.addresses;
+      return replies.flatMap((r) => r.addresses).filter((a) => !genuine.includes(a));
+    }),
+  );
 }
 
 function wrongType(checks: Observation[], ctx: DnsContext): Heuristic[] {

@@ -19,7 +19,7 @@ export interface DnsAnswer {
 /** One UDP reply to our query, in the order it arrived. */
 export interface DnsReply {
   from: string;
-  /** Milliseconds after the query was sent. */
+  /** Milliseconds after the query was first sent. */
   after_ms: number;
   rcode: string;
   answers: DnsAnswer[];
@@ -27,6 +27,8 @@ export interface DnsReply {
   addresses: string[];
   /** The TC bit: the server cut the answer to fit UDP (only what came is recorded). */
   truncated?: boolean;
+  /** The send it answers, when a later one (2 or 3): a query unanswered is sent again, with a new ID. */
+  send?: number;
 }
 
 /** The system (or configured) resolver: what an application on this machine would get. */
@@ -56,7 +58,7 @@ export interface DnsQueryObservation extends Timed {
   replies: DnsReply[];
   /** Packets that arrived but were not replies to this query (wrong ID, source, or malformed). */
   ignored: string[];
-  /** How many times the query went out, when more than once: it is sent again while unanswered. */
+  /** How many times the query went out, when more than once: sent again while unanswered, with a new ID. */
   sent?: number;
   failure?: Failure;
 }

@@ -11,7 +11,7 @@ import {
   type DecodedMessage,
   type QueryType,
 } from './dns-message.js';
-import { openQuery, sameAddress } from './dns-sockets.js';
+import { openQuery, sameAddress, type OpenQuery } from './dns-sockets.js';
 
 // A raw UDP query that stays open after the first reply. An on-path injector races the real
 // resolver with a forged answer, and node:dns keeps only the first one, so it cannot see the race.
@@ -53,7 +53,7 @@ export interface DnsQueryResult {
 /**
  * Sends a query (again while unanswered, `sends` times in all) and records every reply until
  * windowMs after the first; never rejects. `onFirst` hears the first reply (or that none came) at
- * once, while the window goes on. Every send has the same ID: a reply to any of them is the reply.
+ * once, while the window goes on. A reply to a later send says which (`send`).
  */
 export function queryUdp(
   q: DnsQuery,
@@ -63,13 +63,14 @@ export function queryUdp(
     const result: DnsQueryResult = { sentAt: q.clock.now(), sent: 0, replies: [], ignored: [] };
     let finished = false;
     let resend: NodeJS.Timeout | undefined;
+    const open: OpenQuery[] = [];
     const finish = (failure?: Failure) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       clearInterval(resend);
       if (failure) result.failure = failure;
-      query.close();
+      for (const query of open) query.close();
       if (result.replies.length === 0) onFirst?.(undefined, failure);
       resolve(result);
     };
@@ -83,13 +84,18 @@ export function queryUdp(
     };
     let timer = setTimeout(() => setImmediate(deadline), q.timeoutMs);
 
-    const hear = (msg: Buffer, peer: DnsServer) => {
-      const reply = judge(msg, peer, q, query.id);
+    // A datagram with no query's ID reaches every send's listener: it is judged once.
+    const judged = new WeakSet<Buffer>();
+    const hear = (msg: Buffer, peer: DnsServer, id: number, send: number) => {
+      if (judged.has(msg)) return;
+      judged.add(msg);
+      const reply = judge(msg, peer, q, id);
       if (typeof reply === 'string') {
         result.ignored.push(reply);
         return;
       }
       reply.after_ms = tenths(q.clock.now() - result.sentAt);
+      if (send > 1) reply.send = send;
       result.replies.push(reply);
       if (result.replies.length === 1) {
         clearInterval(resend);
@@ -98,12 +104,20 @@ export function queryUdp(
         onFirst?.(reply);
       }
     };
-    const query = openQuery({ server: q.server, name: q.name, type: q.type, hear, fail });
-    const bytes = encodeQuery(q.name, q.type, query.id);
+    // Each send has an ID of its own, so that a reply says which send it answers: a slow resolver
+    // may answer two of them, each with another of a CDN's addresses, and that is not a race.
     const send = () => {
-      result.sent++;
+      const n = ++result.sent;
+      const query: OpenQuery = openQuery({
+        server: q.server,
+        name: q.name,
+        type: q.type,
+        hear: (msg, peer) => hear(msg, peer, query.id, n),
+        fail,
+      });
+      open.push(query);
       try {
-        query.send(bytes, (err) => {
+        query.send(encodeQuery(q.name, q.type, query.id), (err) => {
           if (err) fail(err);
         });
       } catch (err) {
