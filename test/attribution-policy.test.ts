@@ -8,6 +8,7 @@ import type { Clock } from '../src/model/clock.js';
 import type { FailureString } from '../src/model/failure.js';
 import type { TlsObservation } from '../src/model/observation.js';
 import type { QuicObservation } from '../src/model/quic.js';
+import { decoyHandshake } from './helpers/quic-handshakes.js';
 import type { Target } from '../src/model/target.js';
 import { systemResolver } from '../src/net/resolve.js';
 import { dialTcp } from '../src/net/tcp.js';
@@ -78,24 +79,8 @@ const tls = (failure?: FailureString): TlsObservation => ({
   ...(failure ? { failure: { failure, operation: 'tls_handshake', message: failure } } : {}),
 });
 
-const quic = (failure?: FailureString): QuicObservation => ({
-  check: 'quic_handshake',
-  purpose: 'decoy',
-  address: '127.0.0.1',
-  port: 443,
-  stage: failure ? 'initial' : 'complete',
-  retry: false,
-  initials_sent: 1,
-  datagrams_sent: 1,
-  datagrams_received: failure ? 0 : 2,
-  datagrams_unread: 0,
-  bytes_received: 0,
-  ignored: [],
-  ignored_total: 0,
-  started_ms: 0,
-  duration_ms: 1,
-  ...(failure ? { failure: { failure, operation: 'quic_handshake', message: failure } } : {}),
-});
+/** A QUIC decoy that passed, as the QUIC step keeps it. */
+const quic = (): QuicObservation => decoyHandshake();
 
 const failed = (failure: FailureString | undefined) => (failure ? { failure } : undefined);
 
