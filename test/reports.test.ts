@@ -195,6 +195,10 @@ describe('an interrupted run', () => {
     const [code] = await run.exited;
     expect(code).toBe(130);
     expect(performance.now() - signalled).toBeLessThan(700);
+    // The results that finished are out, each a whole line.
+    const lines = run.output().stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(JSON.parse(line)).toHaveProperty('type', 'result');
     expect(existsSync(out)).toBe(false);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -19,6 +19,7 @@ import { VERSION } from '../model/version.js';
 import type { CheckFlags } from './options.js';
 import { progressLine } from './progress.js';
 import { interruptOnSignals, type StopSignal } from './interrupt.js';
+import { LineBatch } from './line-batch.js';
 import { OutputFile } from './output-file.js';
 import { envFrom, optionsFrom, withMockNetwork, type Given } from './probe-flags.js';
 import { targetListFrom } from './selection.js';
@@ -220,8 +221,13 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     ...(flags.json ? {} : { table: new RunTable() }),
     ...(files.prom ? { prom: new TargetSeries() } : {}),
   };
-  // A second Ctrl-C exits at once: no half-written temporary file is left behind.
-  const discard = () => sinks.report?.abortNow();
+  const lines = flags.json ? new LineBatch(process.stdout) : undefined;
+  // A second Ctrl-C exits at once: no half-written temporary file is left behind, and the results
+  // that finished are written (to a file, a pipe or a terminal, a write is synchronous on Linux).
+  const discard = () => {
+    lines?.flush();
+    sinks.report?.abortNow();
+  };
   process.on('exit', discard);
   try {
     // The trace's lines are the progress with --verbose: a redrawn line would break them.
@@ -233,12 +239,15 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
       onStart: (t) => progress.started(t),
       onResult: (r, _done, _total, at) => {
         progress.finished(r.name);
-        if (flags.json) process.stdout.write(`${resultLine(r)}\n`);
+        lines?.add(`${resultLine(r)}\n`);
         sinks.report?.add(r, at);
         sinks.table?.add(r, at);
         sinks.prom?.add(r, at);
       },
-    }).finally(() => Promise.all([env.doh?.destroy(), env.helper?.close()]));
+    }).finally(() => {
+      lines?.flush();
+      return Promise.all([env.doh?.destroy(), env.helper?.close()]);
+    });
     progress.clear();
     const facts = { ...identity, ...completenessOf(interruptionOf(run, interrupt.signal)) };
     const { summary } = run;
