@@ -224,11 +224,11 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
   const lines = flags.json ? new LineBatch(process.stdout) : undefined;
   // A second Ctrl-C exits at once: no half-written temporary file is left behind, and the results
   // that finished are written (to a file, a pipe or a terminal, a write is synchronous on Linux).
-  const discard = () => {
+  const atExit = () => {
     lines?.flush();
     sinks.report?.abortNow();
   };
-  process.on('exit', discard);
+  process.on('exit', atExit);
   try {
     // The trace's lines are the progress with --verbose: a redrawn line would break them.
     const progress = progressLine(process.stderr, targets.length, !flags.verbose);
@@ -290,7 +290,7 @@ async function measure(paths: string[], flags: CheckFlags, given?: Given): Promi
     return summary.unmet === 0 ? EXIT.ok : EXIT.unmet;
   } finally {
     await sinks.report?.abort(); // nothing left of it unless it was put in place
-    process.off('exit', discard);
+    process.off('exit', atExit);
     interrupt.dispose();
     files.report?.release();
     files.prom?.release();
