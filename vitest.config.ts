@@ -8,5 +8,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // A file whose worker stops turning its event loop is never timed out by vitest: the watchdog
+    // ends it, with its stack (SIGUSR1 opens a worker's inspector on a free port).
+    reporters: ['default', './test/helpers/watchdog.ts'],
+    execArgv: ['--inspect-port=0'],
   },
 });
