@@ -1,5 +1,4 @@
 // The built binary, as a user runs it: stdout, stderr and exit status.
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { closedPort, HOST, startServer, type Listening } from '../src/mock/tcp-s
 import { BIN, exec, run } from './helpers/cli.js';
 import { unavailable } from './helpers/required.js';
 import { expectValidJsonLines, expectValidReport } from './helpers/schema.js';
+import { system } from './helpers/system.js';
 
 let dir: string;
 let dns: MockDnsServer;
@@ -234,7 +234,7 @@ describe('a run against loopback servers', () => {
 function makeNamespace(): string | undefined {
   const name = `rp-test-${process.pid}`;
   try {
-    execFileSync('ip', ['netns', 'add', name], { stdio: 'pipe' });
+    system('ip', 'netns', 'add', name);
     return name;
   } catch (e) {
     unavailable('the tests without network', `ip netns add failed (${(e as Error).message.trim()})`);
@@ -245,7 +245,7 @@ function makeNamespace(): string | undefined {
 describe('on a machine without network (a fresh network namespace)', () => {
   const ns = makeNamespace();
   afterAll(() => {
-    if (ns) execFileSync('ip', ['netns', 'del', ns]);
+    if (ns) system('ip', 'netns', 'del', ns);
   });
 
   it.skipIf(!ns)(

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { startMockNetwork, type MockNetwork } from '../src/mock/index.js';
 import { closedPort } from '../src/mock/tcp-servers.js';
 import { run, type Ran } from './helpers/cli.js';
 import { startHelperStandIn, type StandIn } from './helpers/helper-standin.js';
+import { system } from './helpers/system.js';
 
 // reachprobe doctor against the mock network on loopback, and in a network namespace with nothing up.
 
@@ -240,7 +240,7 @@ describe('reachprobe doctor with no network at all', () => {
     'says so in plain words inside a network namespace with no interface up, exit 1 (skipped when not root)',
     async () => {
       const ns = `rp-doctor-${process.pid}`;
-      execFileSync('ip', ['netns', 'add', ns]);
+      system('ip', 'netns', 'add', ns);
       try {
         const r = await run(['doctor'], {}, ['ip', 'netns', 'exec', ns]);
         expect(r.stderr).toBe('');
@@ -252,7 +252,7 @@ describe('reachprobe doctor with no network at all', () => {
         expect(r.stdout).not.toMatch(/\n\s+at /);
         expect(r.status).toBe(1);
       } finally {
-        execFileSync('ip', ['netns', 'delete', ns]);
+        system('ip', 'netns', 'delete', ns);
       }
     },
   );

@@ -3,7 +3,7 @@
 // "abroad" the helper (10.77.2.2), each joined to world by a veth pair. The filter drops what
 // inside sends to the server's TLS port: an IP block, which no loopback server can fake. Nothing
 // leaves the namespaces. Needs root, iproute2 and nftables; skipped, saying so, elsewhere; failed in CI.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,19 +13,19 @@ import { ROOT, run } from './helpers/cli.js';
 import { helperFiles, spawnHelper, type HelperFiles, type HelperProcess } from './helpers/helper-process.js';
 import { unavailable } from './helpers/required.js';
 import { expectValidJsonLines } from './helpers/schema.js';
+import { system } from './helpers/system.js';
 
 const id = randomBytes(3).toString('hex');
 const NS = { world: `rp-world-${id}`, inside: `rp-in-${id}`, abroad: `rp-out-${id}` };
 const SERVER = '10.77.0.1';
 const SERVER6 = 'fd77::1';
-const sh = (...args: string[]) => execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
-const inNs = (ns: string, ...args: string[]) => sh('ip', 'netns', 'exec', ns, ...args);
+const inNs = (ns: string, ...args: string[]) => system('ip', 'netns', 'exec', ns, ...args);
 
 function tools(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
   for (const tool of ['ip', 'nft']) {
     try {
-      sh('sh', '-c', `command -v ${tool}`);
+      system('sh', '-c', `command -v ${tool}`);
     } catch {
       return `no ${tool} (iproute2, nftables)`;
     }
@@ -36,7 +36,7 @@ function tools(): string | undefined {
 const missing = unavailable('the tests in network namespaces', tools());
 
 function build(): void {
-  for (const ns of Object.values(NS)) sh('ip', 'netns', 'add', ns);
+  for (const ns of Object.values(NS)) system('ip', 'netns', 'add', ns);
   for (const ns of Object.values(NS)) inNs(ns, 'ip', 'link', 'set', 'lo', 'up');
   inNs(NS.world, 'ip', 'addr', 'add', `${SERVER}/32`, 'dev', 'lo');
   inNs(NS.world, 'ip', 'addr', 'add', `${SERVER6}/128`, 'dev', 'lo');
@@ -47,7 +47,7 @@ function build(): void {
     [NS.abroad, 2],
   ] as const) {
     const [w, s] = [`w${net}-${id}`, `s${net}-${id}`];
-    sh('ip', 'link', 'add', w, 'netns', NS.world, 'type', 'veth', 'peer', 'name', s, 'netns', side);
+    system('ip', 'link', 'add', w, 'netns', NS.world, 'type', 'veth', 'peer', 'name', s, 'netns', side);
     inNs(NS.world, 'ip', 'addr', 'add', `10.77.${net}.1/24`, 'dev', w);
     inNs(NS.world, 'ip', 'link', 'set', w, 'up');
     inNs(side, 'ip', 'addr', 'add', `10.77.${net}.2/24`, 'dev', s);
@@ -133,8 +133,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await helper?.stop();
   server?.kill();
-  if (!missing)
-    for (const ns of Object.values(NS)) execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  if (!missing) for (const ns of Object.values(NS)) system('ip', 'netns', 'del', ns);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
