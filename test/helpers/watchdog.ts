@@ -135,36 +135,47 @@ interface AsyncTrace {
 }
 
 interface Message {
+  id?: number;
   method?: string;
   params?: Paused & { scriptId?: string; url?: string };
+  result?: { result?: { value?: string } };
 }
 
-/** Pauses the program behind `url` and returns its stack, awaited callers included. */
+/** What the worker waits on (its handles and requests), asked even of an idle event loop. */
+const RESOURCES = "process.getActiveResourcesInfo().join(', ')";
+
+/**
+ * What the program behind `url` is doing: the resources it waits on, then its stack, awaited callers
+ * included. An idle event loop runs no JavaScript to pause in: then the resources are all there is.
+ */
 function pausedStack(url: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const ws = new WebSocket(url);
     // Frames name their script by id; the file's name comes with each script's parse event.
     const scripts = new Map<string, string>();
-    const timer = setTimeout(() => {
+    const lines: string[] = [];
+    const done = (last: string[]) => {
+      clearTimeout(timer);
       ws.close();
-      reject(new Error('it did not pause'));
-    }, INSPECTOR_MS);
+      resolve([...lines, ...last]);
+    };
+    const timer = setTimeout(() => done(['  no stack: it did not pause (an idle event loop)']), INSPECTOR_MS);
     const send = (id: number, method: string, params = {}) => ws.send(JSON.stringify({ id, method, params }));
     ws.onopen = () => {
-      send(1, 'Debugger.enable');
-      send(2, 'Debugger.setAsyncCallStackDepth', { maxDepth: 16 });
-      send(3, 'Debugger.pause');
+      send(1, 'Runtime.evaluate', { expression: RESOURCES, returnByValue: true });
+      send(2, 'Debugger.enable');
+      send(3, 'Debugger.setAsyncCallStackDepth', { maxDepth: 16 });
+      send(4, 'Debugger.pause');
     };
     ws.onmessage = (event) => {
-      const { method, params } = JSON.parse(String(event.data)) as Message;
+      const { id, method, params, result } = JSON.parse(String(event.data)) as Message;
+      if (id === 1) lines.push(`  waiting on: ${result?.result?.value ?? '?'}`);
       if (method === 'Debugger.scriptParsed' && params?.scriptId)
         scripts.set(params.scriptId, params.url ?? '');
       if (method !== 'Debugger.paused' || !params) return;
-      clearTimeout(timer);
-      ws.close();
       const line = (f: Frame) =>
         `  at ${f.functionName || '<anonymous>'} ${scripts.get(f.scriptId) ?? '?'}:${f.lineNumber + 1}`;
-      resolve(framesOf(params).map(line));
+      done(framesOf(params).map(line));
     };
   });
 }
