@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { exec, ROOT } from './helpers/cli.js';
 
-it('ends a run stuck in a busy loop within its limit, naming the file and where it spins', async () => {
+it('ends a run stuck in a busy loop within its limit, naming the file, where it spins and what it waits on', async () => {
   const fixture = path.join(ROOT, 'test/fixtures/watchdog');
   const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
   const began = performance.now();
@@ -18,5 +18,6 @@ it('ends a run stuck in a busy loop within its limit, naming the file and where 
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/^watchdog: .*\/stuck\.ts stuck in /m);
   expect(r.stderr).toMatch(/^ {2}at spinForever file:\/\/.*\/stuck\.ts:\d+$/m);
+  expect(r.stderr).toMatch(/^ {2}waiting on: \S/m);
   expect(performance.now() - began).toBeLessThan(20_000);
 }, 40_000);
