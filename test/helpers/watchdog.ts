@@ -1,9 +1,10 @@
 // A reporter that ends a run stuck in a test file. Vitest times a test out with a timer in the worker,
-// so a worker whose event loop never turns again (a busy loop, a promise chain that never yields) is
-// never timed out: CI once spent its 90 minutes on one and printed nothing about it. Past STUCK_MS a
-// file is stuck: each worker is paused through the inspector (SIGUSR1 opens it on a free port, as
-// --inspect-port=0 in vitest.config.ts asks, and V8 answers even from inside a busy loop), its
-// stack is printed, and the workers are killed, so the run fails in minutes and says where.
+// so a worker whose event loop never turns again (a busy loop, a promise chain that never yields, a
+// synchronous call that never returns) is never timed out: CI once spent its 90 minutes on one and
+// printed nothing about it. Past STUCK_MS a file is stuck: each worker is asked through its inspector
+// (SIGUSR1 opens it on a free port, as --inspect-port=0 in vitest.config.ts asks, and V8 answers even
+// from inside a busy loop) what it waits on and where it is, its child processes are listed, and the
+// workers are killed, so the run fails in minutes and says where.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { WebSocket } from 'undici';
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
@@ -85,7 +86,7 @@ async function stackOf(pid: number): Promise<string[]> {
     const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
       webSocketDebuggerUrl: string;
     }>;
-    return await pausedStack(target!.webSocketDebuggerUrl);
+    return await inspect(target!.webSocketDebuggerUrl);
   } catch (error) {
     return [`  no stack: ${(error as Error).message}`];
   }
@@ -106,7 +107,9 @@ async function inspectorPort(pid: number): Promise<number> {
         return parseInt(local.split(':')[1]!, 16);
     }
   }
-  throw new Error('the inspector did not open');
+  // It opens from the main thread, at the next turn of JavaScript: a thread held in a synchronous call
+  // (a child process waited for, a native call) never gets there.
+  throw new Error('the inspector did not open (held outside JavaScript, in a synchronous call)');
 }
 
 function safeReadlink(file: string): string {
@@ -146,9 +149,10 @@ const RESOURCES = "process.getActiveResourcesInfo().join(', ')";
 
 /**
  * What the program behind `url` is doing: the resources it waits on, then its stack, awaited callers
- * included. An idle event loop runs no JavaScript to pause in: then the resources are all there is.
+ * included. An idle event loop runs no JavaScript to pause in, and a thread held in a synchronous
+ * call answers neither question.
  */
-function pausedStack(url: string): Promise<string[]> {
+function inspect(url: string): Promise<string[]> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url);
     // Frames name their script by id; the file's name comes with each script's parse event.
@@ -159,7 +163,10 @@ function pausedStack(url: string): Promise<string[]> {
       ws.close();
       resolve([...lines, ...last]);
     };
-    const timer = setTimeout(() => done(['  no stack: it did not pause (an idle event loop)']), INSPECTOR_MS);
+    const timer = setTimeout(() => {
+      const why = lines.length > 0 ? 'an idle event loop' : 'held outside JavaScript, in a synchronous call';
+      done([`  no stack: it did not pause (${why})`]);
+    }, INSPECTOR_MS);
     const send = (id: number, method: string, params = {}) => ws.send(JSON.stringify({ id, method, params }));
     ws.onopen = () => {
       send(1, 'Runtime.evaluate', { expression: RESOURCES, returnByValue: true });
