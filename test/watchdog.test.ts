@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { exec, ROOT } from './helpers/cli.js';
 
-it('ends a run stuck in a busy loop within its limit, naming the file, where it spins and what it waits on', async () => {
+it('ends a run stuck in a busy loop in time, naming the file, where it spins and what it waits on', async () => {
   const fixture = path.join(ROOT, 'test/fixtures/watchdog');
   const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
   const began = performance.now();
