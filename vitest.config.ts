@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { watchdogOptions } from './test/helpers/watchdog.js';
 
 export default defineConfig({
   test: {
@@ -9,8 +10,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // A file whose worker stops turning its event loop is never timed out by vitest: the watchdog
-    // ends it, with its stack (SIGUSR1 opens a worker's inspector on a free port).
-    reporters: ['default', './test/helpers/watchdog.ts'],
-    execArgv: ['--inspect-port=0'],
+    // ends it, saying where it was.
+    ...watchdogOptions(),
   },
 });

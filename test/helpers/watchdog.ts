@@ -2,8 +2,8 @@
 // so a worker whose event loop never turns again (a busy loop, a promise chain that never yields, a
 // synchronous call that never returns) is never timed out: CI once spent its 90 minutes on one and
 // printed nothing about it. Past STUCK_MS a file is stuck: each worker is asked through its inspector
-// (SIGUSR1 opens it on a free port, as --inspect-port=0 in vitest.config.ts asks, and V8 answers even
-// from inside a busy loop) what it waits on and where it is, its child processes are listed, and the
+// (SIGUSR1 opens it on a free port, as the workers' --inspect-port=0 asks, and V8 answers even from
+// inside a busy loop) what it waits on and where it is, its child processes are listed, and the
 // workers are killed, so the run fails in minutes and says where.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { WebSocket } from 'undici';
@@ -13,6 +13,11 @@ import type { Reporter, TestCase, TestModule } from 'vitest/node';
 const STUCK_MS = Number(process.env.WATCHDOG_STUCK_MS ?? 6 * 60_000);
 const LOOK_EVERY_MS = Math.min(15_000, STUCK_MS / 4);
 const INSPECTOR_MS = 10_000;
+
+/** The options a vitest config takes to have the watchdog: the reporter, and workers it can inspect. */
+export function watchdogOptions() {
+  return { reporters: ['default', new Watchdog()], execArgv: ['--inspect-port=0'] };
+}
 
 interface Running {
   since: number;
