@@ -129,7 +129,6 @@ const CURL_VERDICTS: Record<string, string> = {
   '6': 'dns-failure',
 };
 
-/** The same targets through curl: one process each, `xargs -P` at the same concurrency. */
 /** Each target's name pinned to the mock's servers' address, as curl and reachprobe take it: HOST:PORT:ADDR. */
 async function pinsOf(mock: Mock): Promise<Array<{ pin: string; url: string }>> {
   return (await loadTargets([mock.targetsFile])).map((t) => ({
@@ -138,6 +137,7 @@ async function pinsOf(mock: Mock): Promise<Array<{ pin: string; url: string }>> 
   }));
 }
 
+/** The same targets through curl: one process each, `xargs -P` at the same concurrency. */
 async function curlRun(mock: Mock): Promise<CurlRun> {
   const ca = mock.checkArgs[mock.checkArgs.indexOf('--ca') + 1]!;
   const lines = (await pinsOf(mock)).map((t) => `${t.pin} ${t.url}`);
@@ -374,6 +374,8 @@ interface Round {
   /** The loop's rate right before and right after the round, and their mean. */
   loops: [number, number];
   loopRate: number;
+  /** How many of the loop's GETs were answered 200, before and after. */
+  loopOk: [number, number];
 }
 
 /**
@@ -383,15 +385,23 @@ interface Round {
  * the mean of the loops on either side of it, and the goals against the median round.
  */
 async function throughputRounds(mock: Mock, full: Mock, count: number): Promise<Round[]> {
-  const loopRate = async () =>
-    rate(count, (await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY)).wallMs);
+  const loop = async () => {
+    const { wallMs, ok } = await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY);
+    return { rate: rate(count, wallMs), ok };
+  };
   const rounds: Round[] = [];
-  let before = await loopRate();
+  let before = await loop();
   for (let r = 0; r < ROUNDS; r++) {
     const plain = await measure(mock);
     const controlled = await measure(full);
-    const after = await loopRate();
-    rounds.push({ plain, controlled, loops: [before, after], loopRate: (before + after) / 2 });
+    const after = await loop();
+    rounds.push({
+      plain,
+      controlled,
+      loops: [before.rate, after.rate],
+      loopRate: (before.rate + after.rate) / 2,
+      loopOk: [before.ok, after.ok],
+    });
     before = after;
   }
   return rounds;
@@ -408,7 +418,8 @@ async function throughputRun(count: number, withCurl: boolean) {
     const over = (rs: Round[]) => (rs.length === 1 ? 'one round' : `median of ${rs.length} rounds`);
     for (const [i, r] of rounds.entries()) {
       console.log(
-        `  round ${i + 1}: bare node:tls loop (handshake + GET) ${f(r.loops[0])} and ${f(r.loops[1])} /s; ` +
+        `  round ${i + 1}: bare node:tls loop (handshake + GET) ${f(r.loops[0])} and ${f(r.loops[1])} /s ` +
+          `(${r.loopOk[0]} and ${r.loopOk[1]} ok); ` +
           `reachprobe ${f(rate(count, r.plain.runMs))} targets/s (${pct(share(r, r.plain))}), with full ` +
           `evidence ${f(rate(count, r.controlled.runMs))} targets/s (${pct(share(r, r.controlled))})`,
       );
