@@ -371,9 +371,8 @@ async function boundRun(count: number) {
 interface Round {
   plain: Measured;
   controlled: Measured;
-  /** The loop's rate right before and right after the round, and their mean. */
+  /** The loop's rate right before and right after the round. */
   loops: [number, number];
-  loopRate: number;
   /** How many of the loop's GETs were answered 200, before and after. */
   loopOk: [number, number];
 }
@@ -399,7 +398,6 @@ async function throughputRounds(mock: Mock, full: Mock, count: number): Promise<
       plain,
       controlled,
       loops: [before.rate, after.rate],
-      loopRate: (before.rate + after.rate) / 2,
       loopOk: [before.ok, after.ok],
     });
     before = after;
@@ -407,13 +405,16 @@ async function throughputRounds(mock: Mock, full: Mock, count: number): Promise<
   return rounds;
 }
 
+/** What a round is held against: the mean of the loops on either side of it. */
+const loopRateOf = (r: Round) => (r.loops[0] + r.loops[1]) / 2;
+
 async function throughputRun(count: number, withCurl: boolean) {
   const full = await startMock(`reachable-${count}`, scenarioYaml(count, REACHABLE));
   const mock = withoutControls(full);
   try {
     console.log(`\n${count} reachable HTTPS targets, concurrency ${CONCURRENCY}`);
     const rounds = await throughputRounds(mock, full, count);
-    const share = (r: Round, m: Measured) => rate(count, m.runMs) / r.loopRate;
+    const share = (r: Round, m: Measured) => rate(count, m.runMs) / loopRateOf(r);
     const pct = (x: number) => `${f(x * 100)}%`;
     const over = (rs: Round[]) => (rs.length === 1 ? 'one round' : `median of ${rs.length} rounds`);
     for (const [i, r] of rounds.entries()) {
@@ -428,7 +429,7 @@ async function throughputRun(count: number, withCurl: boolean) {
     const byShare = [...rounds].sort((a, b) => share(a, a.plain) - share(b, b.plain));
     const mid = byShare[rounds.length >> 1]!;
     const m = mid.plain;
-    const loopRate = mid.loopRate;
+    const loopRate = loopRateOf(mid);
     const plainShare = median(rounds.map((r) => share(r, r.plain)));
     const fullShare = median(rounds.map((r) => share(r, r.controlled)));
     // Both are timed from the targets in memory to the last result: the loop reads the same file first.
