@@ -207,6 +207,8 @@ const rate = (n: number, ms: number) => (n / ms) * 1000;
 /** The median of some numbers (the upper of the middle two when their count is even); 0 of none. */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 const f = (x: number, digits = 0) => x.toFixed(digits);
+/** A share as a whole percentage. */
+const pct = (x: number) => `${f(x * 100)}%`;
 const verdicts = (c: Record<string, number>) =>
   Object.entries(c)
     .sort((a, b) => b[1] - a[1])
@@ -320,9 +322,9 @@ async function helperRun(mock: Mock, count: number, alone: Measured) {
       `  with a helper (reachprobe helper, its own process on the same CPUs, measuring every target ` +
         `again): ${f(rate(count, m.runMs))} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s ` +
         `(${verdicts(m.counts)}); the run before it: ${f(rate(count, cold.runMs))} targets/s ` +
-        `(${f((rate(count, cold.runMs) / rate(count, alone.runMs)) * 100)}%)`,
+        `(${pct(rate(count, cold.runMs) / rate(count, alone.runMs))})`,
     );
-    goal('with a helper, at least 40% of the rate without', share >= 0.4, `${f(share * 100)}%`);
+    goal('with a helper, at least 40% of the rate without', share >= 0.4, pct(share));
     goal(
       'each process under 250 MB peak RSS with a helper',
       Math.max(m.maxRssMb, cold.maxRssMb) < 250 && helperRss < 250,
@@ -415,7 +417,6 @@ async function throughputRun(count: number, withCurl: boolean) {
     console.log(`\n${count} reachable HTTPS targets, concurrency ${CONCURRENCY}`);
     const rounds = await throughputRounds(mock, full, count);
     const share = (r: Round, m: Measured) => rate(count, m.runMs) / loopRateOf(r);
-    const pct = (x: number) => `${f(x * 100)}%`;
     const over = (rs: Round[]) => (rs.length === 1 ? 'one round' : `median of ${rs.length} rounds`);
     for (const [i, r] of rounds.entries()) {
       console.log(
@@ -453,14 +454,14 @@ async function throughputRun(count: number, withCurl: boolean) {
     const eachRate = rate(count, each.runMs);
     console.log(
       `  a decoy for every target (--decoy-reuse 0, as when no two targets share an ` +
-        `IP:port): ${f(eachRate)} targets/s (${f((eachRate / loopRate) * 100)}% of the loop), ` +
+        `IP:port): ${f(eachRate)} targets/s (${pct(eachRate / loopRate)} of the loop), ` +
         `CPU ${f(each.cpuMs / 1000, 2)} s, peak RSS ${f(each.maxRssMb)} MB`,
     );
     const bare = await measure(mock, ['--no-decoy']);
     const bareRate = rate(count, bare.runMs);
     console.log(
       `  without the decoy handshake (--no-decoy), the same work as the loop plus ` +
-        `DNS: ${f(bareRate)} targets/s (${f((bareRate / loopRate) * 100)}% of the loop), ` +
+        `DNS: ${f(bareRate)} targets/s (${pct(bareRate / loopRate)} of the loop), ` +
         `CPU ${f(bare.cpuMs / 1000, 2)} s, peak RSS ${f(bare.maxRssMb)} MB`,
     );
     // What the DNS evidence costs (three raw queries a name, their windows, their classification and
@@ -470,7 +471,7 @@ async function throughputRun(count: number, withCurl: boolean) {
     const pinnedRate = rate(count, pinned.runMs);
     console.log(
       `  every name pinned (--resolve, no DNS at all): ${f(pinnedRate)} targets/s ` +
-        `(${f((pinnedRate / loopRate) * 100)}% of the loop), CPU ${f(pinned.cpuMs / 1000, 2)} s`,
+        `(${pct(pinnedRate / loopRate)} of the loop), CPU ${f(pinned.cpuMs / 1000, 2)} s`,
     );
     const controlled = mid.controlled;
     console.log(
@@ -597,7 +598,7 @@ async function quicRun(count: number) {
         `over TCP): ${f(ours)} targets/s, CPU ${f(m.cpuMs / 1000, 2)} s, peak RSS ${f(m.maxRssMb)} MB ` +
         `(QUIC: ${verdicts(m.quicCounts)})`,
     );
-    goal('with --quic, at least 40% of the rate without', ours >= 0.4 * plain, `${f((ours / plain) * 100)}%`);
+    goal('with --quic, at least 40% of the rate without', ours >= 0.4 * plain, pct(ours / plain));
     goal('with --quic, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
   } finally {
     await mock.stop();
@@ -668,7 +669,7 @@ async function redirectRun(count: number) {
     goal(
       `redirects followed, at least ${REDIRECT_SHARE * 100}% of the rate without`,
       ours >= REDIRECT_SHARE * plain,
-      `${f((ours / plain) * 100)}%`,
+      pct(ours / plain),
     );
     goal('redirects followed, peak RSS under 200 MB', m.maxRssMb < 200, `${f(m.maxRssMb)} MB`);
   } finally {
