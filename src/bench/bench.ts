@@ -373,10 +373,13 @@ async function boundRun(count: number) {
 interface Round {
   plain: Measured;
   controlled: Measured;
-  /** The loop's rate right before and right after the round. */
-  loops: [number, number];
-  /** How many of the loop's GETs were answered 200, before and after. */
-  loopOk: [number, number];
+  /** The loop right before and right after the round: its rate, and how many of its GETs were answered 200. */
+  loops: [Loop, Loop];
+}
+
+interface Loop {
+  rate: number;
+  ok: number;
 }
 
 /**
@@ -386,7 +389,7 @@ interface Round {
  * the mean of the loops on either side of it, and the goals against the median round.
  */
 async function throughputRounds(mock: Mock, full: Mock, count: number): Promise<Round[]> {
-  const loop = async () => {
+  const loop = async (): Promise<Loop> => {
     const { wallMs, ok } = await tlsLoop(mock.targetsFile, mock.checkArgs, CONCURRENCY);
     return { rate: rate(count, wallMs), ok };
   };
@@ -396,19 +399,14 @@ async function throughputRounds(mock: Mock, full: Mock, count: number): Promise<
     const plain = await measure(mock);
     const controlled = await measure(full);
     const after = await loop();
-    rounds.push({
-      plain,
-      controlled,
-      loops: [before.rate, after.rate],
-      loopOk: [before.ok, after.ok],
-    });
+    rounds.push({ plain, controlled, loops: [before, after] });
     before = after;
   }
   return rounds;
 }
 
 /** What a round is held against: the mean of the loops on either side of it. */
-const loopRateOf = (r: Round) => (r.loops[0] + r.loops[1]) / 2;
+const loopRateOf = (r: Round) => (r.loops[0].rate + r.loops[1].rate) / 2;
 
 async function throughputRun(count: number, withCurl: boolean) {
   const full = await startMock(`reachable-${count}`, scenarioYaml(count, REACHABLE));
@@ -420,18 +418,19 @@ async function throughputRun(count: number, withCurl: boolean) {
     const over = (rs: Round[]) => (rs.length === 1 ? 'one round' : `median of ${rs.length} rounds`);
     for (const [i, r] of rounds.entries()) {
       console.log(
-        `  round ${i + 1}: bare node:tls loop (handshake + GET) ${f(r.loops[0])} and ${f(r.loops[1])} /s ` +
-          `(${r.loopOk[0]} and ${r.loopOk[1]} ok); ` +
+        `  round ${i + 1}: bare node:tls loop (handshake + GET) ${f(r.loops[0].rate)} and ` +
+          `${f(r.loops[1].rate)} /s (${r.loops[0].ok} and ${r.loops[1].ok} ok); ` +
           `reachprobe ${f(rate(count, r.plain.runMs))} targets/s (${pct(share(r, r.plain))}), with full ` +
           `evidence ${f(rate(count, r.controlled.runMs))} targets/s (${pct(share(r, r.controlled))})`,
       );
     }
-    // The round whose default run is the median one gives the other figures (helper, curl, CPU).
+    // The round whose default run is the median one: its share is the goal's, and it gives the other
+    // figures (helper, curl, CPU).
     const byShare = [...rounds].sort((a, b) => share(a, a.plain) - share(b, b.plain));
     const mid = byShare[rounds.length >> 1]!;
     const m = mid.plain;
     const loopRate = loopRateOf(mid);
-    const plainShare = median(rounds.map((r) => share(r, r.plain)));
+    const plainShare = share(mid, m);
     const fullShare = median(rounds.map((r) => share(r, r.controlled)));
     // Both are timed from the targets in memory to the last result: the loop reads the same file first.
     const ours = rate(count, m.runMs);
